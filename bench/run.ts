@@ -1,0 +1,37 @@
+// `npm run bench [name…]`: runs the named benchmarks (all when none is named) and rewrites their
+// sections of bench/RESULTS.md. Benchmarks are never run as tests.
+import type { Benchmark } from './harness';
+import { measure, RESULTS_FILE, runChild, section, writeSection } from './harness';
+import { installCold, upRestart, upWarm } from './stack.bench';
+
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart];
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--child') {
+    const bench = BENCHMARKS.find((b) => b.name === argv[1]);
+    if (!bench) throw new Error(`no benchmark named ${argv[1]}`);
+    await runChild(bench);
+    return 0;
+  }
+  const unknown = argv.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    return 2;
+  }
+  const chosen = argv.length > 0 ? BENCHMARKS.filter((b) => argv.includes(b.name)) : BENCHMARKS;
+  for (const bench of chosen) {
+    console.log(`${bench.name}: ${bench.runs} run(s)`);
+    const results = measure(bench, __filename, (line) => console.log(line));
+    writeSection(RESULTS_FILE, bench.name, section(bench, results));
+    console.log(`${bench.name}: written to ${RESULTS_FILE}`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

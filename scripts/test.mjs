@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `npm test`: everything a fresh machine needs, then the suites. Installs npm dependencies when they
+// are missing or stale, builds, brings the local stack up (installing it the first time), then runs
+// each vitest suite and prints its time. `npm test -- unit` runs one suite.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const SUITES = [
+  { name: 'unit', dir: 'test/unit', needsStack: false },
+  { name: 'integration', dir: 'test/integration', needsStack: true },
+];
+
+function step(title, cmd, args, opts = {}) {
+  const started = Date.now();
+  console.log(`\n=== ${title}`);
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`=== ${title}: ${res.status === 0 ? 'ok' : `failed (exit ${res.status ?? res.signal})`} in ${secs} s`);
+  return res.status === 0;
+}
+
+function stale() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return true;
+  return statSync(path.join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+}
+
+const wanted = process.argv.slice(2);
+const suites = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
+if (suites.length === 0) {
+  console.error(`unknown suite(s) ${wanted.join(', ')}; suites: ${SUITES.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+
+const total = Date.now();
+if (stale() && !step('install npm dependencies (npm ci)', 'npm', ['ci'])) process.exit(1);
+if (!step('build (tsc)', 'npm', ['run', '--silent', 'build'])) process.exit(1);
+if (!step('typecheck tests', 'npm', ['run', '--silent', 'typecheck'])) process.exit(1);
+if (suites.some((s) => s.needsStack) && !step('local stack (mlops up)', 'node', ['bin/mlops.js', 'up'])) process.exit(1);
+
+let passed = 0;
+let failed = 0;
+let ok = true;
+const times = [];
+for (const suite of suites) {
+  const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlops-test-')), 'report.json');
+  const started = Date.now();
+  const success = step(`suite ${suite.name}`, 'npx', ['vitest', 'run', suite.dir, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  times.push(`${suite.name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  ok &&= success;
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    // A file that fails to load counts as a failure even though no test in it ran.
+    failed += r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+  } else if (!success) {
+    failed += 1;
+  }
+}
+console.log(`\nsuite times: ${times.join(', ')}; total ${((Date.now() - total) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(ok && failed === 0 && passed > 0 ? 0 : 1);

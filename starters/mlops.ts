@@ -1,0 +1,205 @@
+// The `mlops` CLI. Exit codes: 0 done, 2 invalid input (or a command not built yet), 1 any other failure.
+// Errors print one clear message, never a stack trace.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig } from '../core/config';
+import { down, status, up, type StackStatus } from '../infra/stack';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Command {
+  /** e.g. "run manual" */
+  name: string;
+  usage: string;
+  summary: string;
+  options?: Options;
+  /** Absent while the command is not built yet. */
+  action?: (args: { values: Record<string, unknown>; positionals: string[] }) => Promise<number | void>;
+}
+
+const json = { json: { type: 'boolean' } } as const;
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'up',
+    usage: 'mlops up',
+    summary: 'install what is missing and start the local stack (Temporal, MinIO, Postgres) on loopback',
+    action: async () => {
+      const started = Date.now();
+      const status = await up({ log: (line) => console.error(line) });
+      printStatus(status);
+      console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return allManagedOk(status) ? 0 : 1;
+    },
+  },
+  {
+    name: 'down',
+    usage: 'mlops down',
+    summary: 'stop the local stack; data under $MLOPS_HOME is kept',
+    action: async () => {
+      await down();
+      console.log('stack stopped (data kept)');
+    },
+  },
+  {
+    name: 'status',
+    usage: 'mlops status [--json]',
+    summary: 'health of temporal, minio, postgres, worker and serving (never prints a secret)',
+    options: json,
+    action: async ({ values }) => {
+      const s = await status(loadConfig());
+      if (values.json) console.log(JSON.stringify(s, null, 2));
+      else printStatus(s);
+      return allManagedOk(s) ? 0 : 1;
+    },
+  },
+  { name: 'worker', usage: 'mlops worker', summary: 'run a worker on the mlops task queue' },
+  { name: 'serve', usage: 'mlops serve', summary: 'run the model server (KServe V1 protocol)' },
+  {
+    name: 'demo',
+    usage: 'mlops demo',
+    summary: 'bring the stack up and print the endpoints and the Temporal UI link',
+    action: async () => {
+      const status = await up({ log: (line) => console.error(line) });
+      printStatus(status);
+      console.log(`\nOpen the Temporal UI: ${String(status.temporal.ui)}`);
+      console.log('Pipelines are not built yet; this demo brings up the stack they will run on.');
+      return allManagedOk(status) ? 0 : 1;
+    },
+  },
+  { name: 'synth', usage: 'mlops synth', summary: 'write a synthetic dataset for trying pipelines' },
+  {
+    name: 'run manual',
+    usage: 'mlops run manual [--spec FILE] [--data URI] [--target COL] [--name NAME] [--wait] [--json]',
+    summary: 'start a level-0 pipeline whose stages wait for `mlops advance`',
+    options: runOptions(),
+  },
+  {
+    name: 'run ct',
+    usage: 'mlops run ct [--spec FILE] [--data URI] [--target COL] [--name NAME] [--wait] [--json]',
+    summary: 'start a level-1 continuous-training pipeline',
+    options: runOptions(),
+  },
+  {
+    name: 'run cicd',
+    usage: 'mlops run cicd --ref REF [--wait] [--json]',
+    summary: 'build, test, replay and promote a version of the pipeline code (level 2)',
+    options: { ref: { type: 'string' }, wait: { type: 'boolean' }, ...json },
+  },
+  {
+    name: 'advance',
+    usage: 'mlops advance ID [--stage S] [--reject --reason R]',
+    summary: 'approve (or reject) the next stage of a manual pipeline',
+    options: { stage: { type: 'string' }, reject: { type: 'boolean' }, reason: { type: 'string' } },
+  },
+  ...['create', 'list', 'delete', 'trigger', 'pause', 'unpause'].map((sub) => ({
+    name: `schedule ${sub}`,
+    usage: `mlops schedule ${sub}`,
+    summary: `${sub} continuous-training schedules`,
+  })),
+  { name: 'schema show', usage: 'mlops schema show NAME', summary: "show a model's dataset schema" },
+  { name: 'schema accept', usage: 'mlops schema accept NAME', summary: "accept the latest dataset's schema as the new baseline" },
+  {
+    name: 'drift',
+    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--json]',
+    summary: 'compare two datasets column by column',
+    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, ...json },
+  },
+  ...['list', 'show', 'promote', 'rollback'].map((sub) => ({
+    name: `models ${sub}`,
+    usage: `mlops models ${sub}`,
+    summary: `${sub} registered models`,
+  })),
+  { name: 'runs list', usage: 'mlops runs list --model NAME', summary: 'list pipeline runs of a model', options: { model: { type: 'string' } } },
+  { name: 'runs compare', usage: 'mlops runs compare --model NAME', summary: 'compare the runs of a model', options: { model: { type: 'string' } } },
+  { name: 'lineage', usage: 'mlops lineage NAME[@VERSION] [--json]', summary: 'everything upstream of a model version', options: json },
+  { name: 'pipeline versions', usage: 'mlops pipeline versions', summary: 'list pipeline code versions' },
+  { name: 'pipeline rollback', usage: 'mlops pipeline rollback', summary: 'make the previous pipeline version current' },
+  { name: 'features apply', usage: 'mlops features apply FILE', summary: 'register a feature set' },
+  { name: 'features materialize', usage: 'mlops features materialize NAME', summary: 'fill the online store' },
+  { name: 'features get', usage: 'mlops features get NAME KEY', summary: 'read online features of an entity' },
+  { name: 'gc', usage: 'mlops gc [--dry-run]', summary: 'delete artifacts no lineage row references', options: { 'dry-run': { type: 'boolean' } } },
+];
+
+function runOptions(): Options {
+  return {
+    spec: { type: 'string' },
+    data: { type: 'string' },
+    target: { type: 'string' },
+    name: { type: 'string' },
+    wait: { type: 'boolean' },
+    ...json,
+  };
+}
+
+function allManagedOk(s: { temporal: { ok: boolean }; minio: { ok: boolean }; postgres: { ok: boolean } }): boolean {
+  return s.temporal.ok && s.minio.ok && s.postgres.ok;
+}
+
+function printStatus(s: StackStatus): void {
+  for (const [name, svc] of Object.entries(s) as [string, StackStatus[keyof StackStatus]][]) {
+    const { ok, detail, ...rest } = svc;
+    const fields = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    console.log(`${ok ? 'ok  ' : 'DOWN'} ${name.padEnd(9)} ${fields}${detail ? `  (${detail})` : ''}`);
+  }
+}
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}${c.action ? '' : ' [not built yet]'}`);
+  return ['Usage: mlops <command> [options]   (mlops <command> --help for its options)', '', 'Commands:', ...lines].join('\n');
+}
+
+/** Finds the longest command name that prefixes argv. */
+export function resolveCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(helpText());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = resolveCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => c.name.split(' ')[1]);
+    if (group.length > 0) throw new UsageError(`mlops ${argv[0]}: expected one of ${group.join(', ')}`);
+    throw new UsageError(`unknown command ${JSON.stringify(argv[0])}; run \`mlops --help\` for the list`);
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage: ${command.usage}\n\n${command.summary}${command.action ? '' : '\n\nThis command is not built yet.'}`);
+    return 0;
+  }
+  if (!command.action) {
+    console.error(`mlops ${command.name}: not built yet`);
+    return 2;
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`mlops ${command.name}: ${(err as Error).message}`);
+  }
+  return (await command.action(parsed)) ?? 0;
+}
+
+/** Runs the CLI and exits the process with its code. */
+export function cli(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const invalid = err instanceof UsageError || err instanceof ConfigError;
+      console.error(`mlops: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(invalid ? 2 : 1);
+    },
+  );
+}

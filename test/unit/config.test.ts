@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseEnvFile, parseHostPort, requireCredentials } from '../../core/config';
+
+const base = { MLOPS_HOME: '/nonexistent/mlops-home' };
+
+describe('config', () => {
+  it('uses the local defaults when nothing is set', () => {
+    const c = loadConfig(base);
+    expect(c.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiPort: 8233 });
+    expect(c.taskQueue).toBe('mlops');
+    expect(c.s3.endpoint).toBe('http://127.0.0.1:9000');
+    expect(c.s3.bucket).toBe('mlops');
+    expect(c.serveAddress).toBe('127.0.0.1:8080');
+    expect(c.postgresPort).toBe(5433);
+  });
+
+  it('takes the Postgres port from the database URL', () => {
+    expect(loadConfig({ ...base, MLOPS_DATABASE_URL: 'postgres://u:p@127.0.0.1:6543/x' }).postgresPort).toBe(6543);
+  });
+
+  it('rejects a malformed endpoint, address or bucket naming the variable', () => {
+    expect(() => loadConfig({ ...base, MLOPS_S3_ENDPOINT: 'not a url' })).toThrow(/MLOPS_S3_ENDPOINT/);
+    expect(() => loadConfig({ ...base, MLOPS_S3_ENDPOINT: 'ftp://x' })).toThrow(/http/);
+    expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_ADDRESS/);
+    expect(() => loadConfig({ ...base, MLOPS_SERVE_ADDRESS: 'x:99999' })).toThrow(/MLOPS_SERVE_ADDRESS/);
+    expect(() => loadConfig({ ...base, MLOPS_S3_BUCKET: 'Bad_Bucket' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, MLOPS_DATABASE_URL: 'mysql://x' })).toThrow(/postgres/);
+  });
+
+  it('parses env files and names the bad line', () => {
+    expect(parseEnvFile('# c\n\nA_B=1=2\n', 'f')).toEqual({ A_B: '1=2' });
+    expect(() => parseEnvFile('A=1\nlower=2\n', 'local.env')).toThrow('local.env:2');
+  });
+
+  it('parses host:port', () => {
+    expect(parseHostPort('[::1]:80', 'X')).toEqual({ host: '[::1]', port: 80 });
+    expect(() => parseHostPort('host:0', 'X')).toThrow(/X=/);
+  });
+
+  it('tells the user to run mlops up when credentials are missing', () => {
+    expect(() => requireCredentials(loadConfig(base))).toThrow(/mlops up/);
+  });
+});

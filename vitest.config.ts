@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Integration files isolate themselves (own schema, bucket prefix, task queue), so files run in parallel.
+    pool: 'forks',
+  },
+});
