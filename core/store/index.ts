@@ -1,0 +1,30 @@
+// Opens the stores for a config: one pool, one S3 client, shared by artifacts, lineage and registry.
+import type pg from 'pg';
+import type { Config } from '../config';
+import { ArtifactStore } from './artifacts';
+import { createPool, DEFAULT_SCHEMA } from './db';
+import { LineageStore } from './lineage';
+import { ModelRegistry } from './registry';
+import { createS3Client } from './s3';
+
+export interface Stores {
+  pool: pg.Pool;
+  artifacts: ArtifactStore;
+  lineage: LineageStore;
+  registry: ModelRegistry;
+  schema: string;
+  close: () => Promise<void>;
+}
+
+export function openStores(config: Config, opts: { schema?: string; prefix?: string } = {}): Stores {
+  const schema = opts.schema ?? DEFAULT_SCHEMA;
+  const pool = createPool(config, { schema });
+  return {
+    pool,
+    schema,
+    artifacts: new ArtifactStore(createS3Client(config), config.s3.bucket, opts.prefix ?? ''),
+    lineage: new LineageStore(pool),
+    registry: new ModelRegistry(pool),
+    close: () => pool.end(),
+  };
+}

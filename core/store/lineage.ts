@@ -1,0 +1,238 @@
+// Lineage in the ML-Metadata model over Postgres. Every write is keyed by a natural key (artifact URI,
+// execution key, context type+name), so a stage that Temporal retries finds its rows instead of adding more.
+import type pg from 'pg';
+
+export type ContextType = 'pipeline_run' | 'experiment' | 'model';
+
+export interface ArtifactInput {
+  uri: string;
+  sha256: string;
+  type: string;
+  properties?: Record<string, unknown>;
+}
+
+export interface StageRecord {
+  /** Idempotency key, e.g. `<workflowId>/<runId>/<stage>`. */
+  key: string;
+  stage: string;
+  params?: Record<string, unknown>;
+  codeVersion: string;
+  contexts?: { type: ContextType; name: string; properties?: Record<string, unknown> }[];
+  inputs?: ArtifactInput[];
+  outputs?: ArtifactInput[];
+  status?: 'running' | 'complete' | 'failed';
+  error?: string;
+}
+
+export interface LineageArtifact {
+  id: number;
+  uri: string;
+  sha256: string;
+  type: string;
+  properties: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface LineageExecution {
+  id: number;
+  key: string;
+  stage: string;
+  status: string;
+  params: Record<string, unknown>;
+  codeVersion: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  inputs: string[];
+  outputs: string[];
+}
+
+export interface LineageGraph {
+  artifacts: LineageArtifact[];
+  executions: LineageExecution[];
+}
+
+export class LineageError extends Error {
+  override name = 'LineageError';
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export { inTransaction };
+
+/** Upserts an artifact by URI; the same URI with a different sha256 is refused (artifacts are immutable). */
+export async function putArtifact(db: Queryable, a: ArtifactInput): Promise<number> {
+  if (!/^[0-9a-f]{64}$/.test(a.sha256)) throw new LineageError(`artifact ${a.uri}: sha256 ${JSON.stringify(a.sha256)} is not 64 hex digits`);
+  const res = await db.query<{ id: string; sha256: string }>(
+    `INSERT INTO artifacts (uri, sha256, type, properties) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (uri) DO UPDATE SET uri = EXCLUDED.uri
+     RETURNING id, sha256`,
+    [a.uri, a.sha256, a.type, JSON.stringify(a.properties ?? {})],
+  );
+  const row = res.rows[0]!;
+  if (row.sha256 !== a.sha256) {
+    throw new LineageError(`artifact ${a.uri} is recorded with sha256 ${row.sha256}, not ${a.sha256}; artifacts are immutable`);
+  }
+  return Number(row.id);
+}
+
+export async function putContext(db: Queryable, type: ContextType, name: string, properties: Record<string, unknown> = {}): Promise<number> {
+  const res = await db.query<{ id: string }>(
+    `INSERT INTO contexts (type, name, properties) VALUES ($1, $2, $3)
+     ON CONFLICT (type, name) DO UPDATE SET properties = contexts.properties || EXCLUDED.properties
+     RETURNING id`,
+    [type, name, JSON.stringify(properties)],
+  );
+  return Number(res.rows[0]!.id);
+}
+
+export class LineageStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Records one stage run with its inputs, outputs and contexts, in one transaction. Calling it again
+   * with the same key (a retry) updates status and adds missing links, never duplicates.
+   */
+  async recordStage(r: StageRecord): Promise<{ executionId: number; artifactIds: Record<string, number> }> {
+    const status = r.status ?? 'complete';
+    return inTransaction(this.pool, async (db) => {
+      const exec = await db.query<{ id: string }>(
+        `INSERT INTO executions (key, stage, status, params, code_version, error, ended_at)
+         VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $3 = 'running' THEN NULL ELSE now() END)
+         ON CONFLICT (key) DO UPDATE SET
+           status = CASE WHEN executions.status = 'complete' THEN 'complete' ELSE EXCLUDED.status END,
+           error = CASE WHEN executions.status = 'complete' THEN executions.error ELSE EXCLUDED.error END,
+           ended_at = COALESCE(executions.ended_at, EXCLUDED.ended_at)
+         RETURNING id`,
+        [r.key, r.stage, status, JSON.stringify(r.params ?? {}), r.codeVersion, r.error ?? null],
+      );
+      const executionId = Number(exec.rows[0]!.id);
+      const artifactIds: Record<string, number> = {};
+      for (const [type, list] of [['input', r.inputs ?? []], ['output', r.outputs ?? []]] as const) {
+        for (const a of list) {
+          const id = await putArtifact(db, a);
+          artifactIds[a.uri] = id;
+          await db.query(
+            'INSERT INTO events (execution_id, artifact_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [executionId, id, type],
+          );
+        }
+      }
+      for (const c of r.contexts ?? []) {
+        const contextId = await putContext(db, c.type, c.name, c.properties);
+        await db.query('INSERT INTO associations (context_id, execution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [contextId, executionId]);
+        for (const id of Object.values(artifactIds)) {
+          await db.query('INSERT INTO attributions (context_id, artifact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [contextId, id]);
+        }
+      }
+      return { executionId, artifactIds };
+    });
+  }
+
+  async putArtifact(a: ArtifactInput): Promise<number> {
+    return putArtifact(this.pool, a);
+  }
+
+  async artifactByUri(uri: string): Promise<LineageArtifact | undefined> {
+    const res = await this.pool.query(`SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE uri = $1`, [uri]);
+    return res.rows[0] ? toArtifact(res.rows[0]) : undefined;
+  }
+
+  /** Everything upstream of an artifact: the executions that produced it, their inputs, and so on back. */
+  async upstream(artifactId: number): Promise<LineageGraph> {
+    return this.walk(artifactId, 'output', 'input');
+  }
+
+  /** Everything downstream of an artifact: the executions that used it, their outputs, and so on forward. */
+  async downstream(artifactId: number): Promise<LineageGraph> {
+    return this.walk(artifactId, 'input', 'output');
+  }
+
+  /** Artifact and execution URIs referenced by any lineage row (for garbage collection). */
+  async referencedUris(): Promise<Set<string>> {
+    const res = await this.pool.query<{ uri: string }>('SELECT uri FROM artifacts');
+    return new Set(res.rows.map((r) => r.uri));
+  }
+
+  // `via` is the event type linking an artifact to the execution we step to; `next` links that
+  // execution to the artifacts we step to after it.
+  private async walk(artifactId: number, via: 'input' | 'output', next: 'input' | 'output'): Promise<LineageGraph> {
+    const res = await this.pool.query<{ execution_id: string }>(
+      `WITH RECURSIVE reach(artifact_id, execution_id) AS (
+         SELECT e.artifact_id, e.execution_id FROM events e WHERE e.artifact_id = $1 AND e.type = $2
+         UNION
+         SELECT n.artifact_id, e2.execution_id
+           FROM reach r
+           JOIN events n ON n.execution_id = r.execution_id AND n.type = $3
+           JOIN events e2 ON e2.artifact_id = n.artifact_id AND e2.type = $2
+       )
+       SELECT DISTINCT execution_id FROM reach`,
+      [artifactId, via, next],
+    );
+    const executionIds = res.rows.map((r) => Number(r.execution_id));
+    const executions = await this.executions(executionIds);
+    const artifactIds = new Set<number>([artifactId]);
+    const uris = new Set<string>();
+    for (const e of executions) for (const u of [...e.inputs, ...e.outputs]) uris.add(u);
+    const arts = await this.pool.query(
+      `SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE id = ANY($1::bigint[]) OR uri = ANY($2::text[]) ORDER BY id`,
+      [[...artifactIds], [...uris]],
+    );
+    return { artifacts: arts.rows.map(toArtifact), executions };
+  }
+
+  private async executions(ids: number[]): Promise<LineageExecution[]> {
+    if (ids.length === 0) return [];
+    const res = await this.pool.query(
+      `SELECT x.id, x.key, x.stage, x.status, x.params, x.code_version, x.started_at, x.ended_at,
+              COALESCE(array_agg(a.uri ORDER BY a.id) FILTER (WHERE ev.type = 'input'), '{}') AS inputs,
+              COALESCE(array_agg(a.uri ORDER BY a.id) FILTER (WHERE ev.type = 'output'), '{}') AS outputs
+         FROM executions x
+         LEFT JOIN events ev ON ev.execution_id = x.id
+         LEFT JOIN artifacts a ON a.id = ev.artifact_id
+        WHERE x.id = ANY($1::bigint[])
+        GROUP BY x.id
+        ORDER BY x.started_at, x.id`,
+      [ids],
+    );
+    return res.rows.map((r) => ({
+      id: Number(r.id),
+      key: r.key,
+      stage: r.stage,
+      status: r.status,
+      params: r.params,
+      codeVersion: r.code_version,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      inputs: r.inputs,
+      outputs: r.outputs,
+    }));
+  }
+}
+
+const ARTIFACT_COLUMNS = 'id, uri, sha256, type, properties, created_at';
+
+function toArtifact(r: Record<string, unknown>): LineageArtifact {
+  return {
+    id: Number(r.id),
+    uri: r.uri as string,
+    sha256: r.sha256 as string,
+    type: r.type as string,
+    properties: r.properties as Record<string, unknown>,
+    createdAt: r.created_at as Date,
+  };
+}
