@@ -7,8 +7,10 @@ export interface Config {
   home: string;
   temporal: { address: string; namespace: string; uiPort: number };
   taskQueue: string;
-  s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string };
+  s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string; prefix: string };
   databaseUrl: string;
+  /** Postgres schema holding the lineage and registry tables. */
+  dbSchema: string;
   serveAddress: string;
   /** Port of the local Postgres cluster `mlops up` manages: the database URL's, else MLOPS_PG_PORT. */
   postgresPort: number;
@@ -108,6 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new ConfigError(`MLOPS_S3_BUCKET=${JSON.stringify(bucket)} is not a valid bucket name (3-63 of a-z 0-9 . -)`);
   }
+  const prefix = get('MLOPS_S3_PREFIX', '');
+  if (prefix !== '' && !/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/.test(prefix)) {
+    throw new ConfigError(`MLOPS_S3_PREFIX=${JSON.stringify(prefix)} must be path segments of a-z 0-9 . _ - (no leading or trailing /)`);
+  }
+  const dbSchema = get('MLOPS_DB_SCHEMA', 'mlops');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) {
+    throw new ConfigError(`MLOPS_DB_SCHEMA=${JSON.stringify(dbSchema)} is not a lower-case SQL identifier`);
+  }
   const serveAddress = get('MLOPS_SERVE_ADDRESS', CONFIG_DEFAULTS.MLOPS_SERVE_ADDRESS);
   parseHostPort(serveAddress, 'MLOPS_SERVE_ADDRESS');
   const databaseUrl = get('MLOPS_DATABASE_URL');
@@ -127,8 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessKey: get('MLOPS_S3_ACCESS_KEY'),
       secretKey: get('MLOPS_S3_SECRET_KEY'),
       bucket,
+      prefix,
     },
     databaseUrl,
+    dbSchema,
     serveAddress,
     postgresPort: databaseUrl
       ? Number(new URL(databaseUrl).port || 5432)

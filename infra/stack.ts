@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { CONFIG_DEFAULTS, loadConfig, localEnvPath, mlopsHome, type Config } from '../core/config';
-import { createPool, DEFAULT_SCHEMA } from '../core/store/db';
+import { createPool } from '../core/store/db';
 import { createS3Client, ensureBucket } from '../core/store/s3';
 import { ensureMinio, ensurePostgres, ensureTemporal, findPostgresBin, run, tail, type Log } from './install';
 import { appliedMigrations, loadMigrations, migrate } from './migrate';
@@ -350,9 +350,9 @@ async function startPostgres(config: Config, bin: string, log: Log): Promise<voi
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (exists.rowCount === 0) await c.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   }, 'postgres');
-  const pool = createPool(config, { schema: DEFAULT_SCHEMA });
+  const pool = createPool(config);
   try {
-    const applied = await migrate(pool, DEFAULT_SCHEMA);
+    const applied = await migrate(pool, config.dbSchema);
     if (applied.length > 0) log(`applied migrations ${applied.join(', ')}`);
   } finally {
     await pool.end();
@@ -424,7 +424,7 @@ export async function status(config: Config = loadConfig()): Promise<StackStatus
   let migrations: number[] = [];
   if (postgresOk) {
     const pool = createPool(config, { max: 1 });
-    migrations = await appliedMigrations(pool, DEFAULT_SCHEMA).catch(() => []);
+    migrations = await appliedMigrations(pool, config.dbSchema).catch(() => []);
     await pool.end();
   }
   const { host: pgHost, database } = hasCredentials

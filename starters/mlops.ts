@@ -2,11 +2,12 @@
 // Errors print one clear message, never a stack trace.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config';
+import { RegistryError } from '../core/store/registry';
 import { down, status, up, type StackStatus } from '../infra/stack';
+import { gcCommand, lineageCommand, modelsListCommand, modelsShowCommand } from './store-commands';
+import { UsageError } from './usage-error';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -108,21 +109,49 @@ export const COMMANDS: Command[] = [
     summary: 'compare two datasets column by column',
     options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, ...json },
   },
-  ...['list', 'show', 'promote', 'rollback'].map((sub) => ({
-    name: `models ${sub}`,
-    usage: `mlops models ${sub}`,
-    summary: `${sub} registered models`,
-  })),
+  {
+    name: 'models list',
+    usage: 'mlops models list [--json]',
+    summary: 'registered models with their latest version and aliases',
+    options: json,
+    action: ({ values }) => modelsListCommand(Boolean(values.json)),
+  },
+  {
+    name: 'models show',
+    usage: 'mlops models show NAME [--json]',
+    summary: "a model's versions, metrics, aliases and alias history",
+    options: json,
+    action: ({ values, positionals }) => modelsShowCommand(single(positionals, 'NAME'), Boolean(values.json)),
+  },
+  { name: 'models promote', usage: 'mlops models promote NAME VERSION --reason R', summary: 'point the production alias at a version' },
+  { name: 'models rollback', usage: 'mlops models rollback NAME --reason R', summary: 'move the production alias back to the previous version' },
   { name: 'runs list', usage: 'mlops runs list --model NAME', summary: 'list pipeline runs of a model', options: { model: { type: 'string' } } },
   { name: 'runs compare', usage: 'mlops runs compare --model NAME', summary: 'compare the runs of a model', options: { model: { type: 'string' } } },
-  { name: 'lineage', usage: 'mlops lineage NAME[@VERSION] [--json]', summary: 'everything upstream of a model version', options: json },
+  {
+    name: 'lineage',
+    usage: 'mlops lineage NAME[@VERSION] [--json]',
+    summary: 'everything upstream of a model version (default: production, else latest)',
+    options: json,
+    action: ({ values, positionals }) => lineageCommand(single(positionals, 'NAME[@VERSION]'), Boolean(values.json)),
+  },
   { name: 'pipeline versions', usage: 'mlops pipeline versions', summary: 'list pipeline code versions' },
   { name: 'pipeline rollback', usage: 'mlops pipeline rollback', summary: 'make the previous pipeline version current' },
   { name: 'features apply', usage: 'mlops features apply FILE', summary: 'register a feature set' },
   { name: 'features materialize', usage: 'mlops features materialize NAME', summary: 'fill the online store' },
   { name: 'features get', usage: 'mlops features get NAME KEY', summary: 'read online features of an entity' },
-  { name: 'gc', usage: 'mlops gc [--dry-run]', summary: 'delete artifacts no lineage row references', options: { 'dry-run': { type: 'boolean' } } },
+  {
+    name: 'gc',
+    usage: 'mlops gc [--dry-run] [--grace-hours H]',
+    summary: 'delete artifacts no lineage row references, older than a grace period (default 24 h)',
+    options: { 'dry-run': { type: 'boolean' }, 'grace-hours': { type: 'string' } },
+    action: ({ values }) => gcCommand(Boolean(values['dry-run']), values['grace-hours'] as string | undefined),
+  },
 ];
+
+function single(positionals: string[], what: string): string | undefined {
+  if (positionals.length > 1) throw new UsageError(`expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`);
+  return positionals[0];
+}
 
 function runOptions(): Options {
   return {
@@ -197,7 +226,7 @@ export function cli(argv: string[]): void {
   main(argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const invalid = err instanceof UsageError || err instanceof ConfigError;
+      const invalid = err instanceof UsageError || err instanceof ConfigError || err instanceof RegistryError;
       console.error(`mlops: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(invalid ? 2 : 1);
     },

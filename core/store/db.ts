@@ -3,8 +3,6 @@
 import pg from 'pg';
 import { requireCredentials, type Config } from '../config';
 
-export const DEFAULT_SCHEMA = 'mlops';
-
 export function assertSchemaName(schema: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`schema name ${JSON.stringify(schema)} is not a lower-case SQL identifier`);
@@ -14,7 +12,7 @@ export function assertSchemaName(schema: string): string {
 
 export function createPool(config: Config, opts: { schema?: string; database?: string; max?: number } = {}): pg.Pool {
   requireCredentials(config);
-  const schema = assertSchemaName(opts.schema ?? DEFAULT_SCHEMA);
+  const schema = assertSchemaName(opts.schema ?? config.dbSchema);
   const url = new URL(config.databaseUrl);
   if (opts.database) url.pathname = `/${opts.database}`;
   const pool = new pg.Pool({

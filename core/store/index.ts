@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { Config } from '../config';
 import { ArtifactStore } from './artifacts';
-import { createPool, DEFAULT_SCHEMA } from './db';
+import { createPool } from './db';
 import { LineageStore } from './lineage';
 import { ModelRegistry } from './registry';
 import { createS3Client } from './s3';
@@ -17,12 +17,12 @@ export interface Stores {
 }
 
 export function openStores(config: Config, opts: { schema?: string; prefix?: string } = {}): Stores {
-  const schema = opts.schema ?? DEFAULT_SCHEMA;
+  const schema = opts.schema ?? config.dbSchema;
   const pool = createPool(config, { schema });
   return {
     pool,
     schema,
-    artifacts: new ArtifactStore(createS3Client(config), config.s3.bucket, opts.prefix ?? ''),
+    artifacts: new ArtifactStore(createS3Client(config), config.s3.bucket, opts.prefix ?? config.s3.prefix),
     lineage: new LineageStore(pool),
     registry: new ModelRegistry(pool),
     close: () => pool.end(),

@@ -1,0 +1,104 @@
+// CLI commands over the stores: lineage, models list|show, gc.
+import { loadConfig } from '../core/config';
+import { openStores, type Stores } from '../core/store';
+import { collectGarbage, DEFAULT_GRACE_MS } from '../core/store/gc';
+import { assertModelName, RegistryError } from '../core/store/registry';
+import { UsageError } from './usage-error';
+
+async function withStores<T>(fn: (s: Stores) => Promise<T>): Promise<T> {
+  const stores = openStores(loadConfig());
+  try {
+    return await fn(stores);
+  } finally {
+    await stores.close();
+  }
+}
+
+function modelName(name: string | undefined, usage: string): string {
+  if (!name) throw new UsageError(`missing model name; usage: ${usage}`);
+  try {
+    return assertModelName(name);
+  } catch (err) {
+    throw new UsageError((err as RegistryError).message);
+  }
+}
+
+const iso = (d: Date | null): string => (d ? d.toISOString() : '-');
+
+export async function lineageCommand(target: string | undefined, asJson: boolean): Promise<number> {
+  const usage = 'mlops lineage NAME[@VERSION] [--json]';
+  const [name, versionText] = (target ?? '').split('@');
+  const model = modelName(name, usage);
+  if (versionText !== undefined && !/^[1-9]\d*$/.test(versionText)) throw new UsageError(`version ${JSON.stringify(versionText)} is not a positive integer; usage: ${usage}`);
+  return withStores(async ({ registry, lineage }) => {
+    let version = versionText ? Number(versionText) : await registry.getAlias(model, 'production');
+    if (version === undefined) version = (await registry.listVersions(model)).at(-1)?.version;
+    if (version === undefined) throw new UsageError(`model ${model} has no registered version`);
+    const mv = await registry.getVersion(model, version);
+    if (!mv) throw new UsageError(`model ${model} has no version ${version}`);
+    const artifact = await lineage.artifactByUri(mv.uri);
+    const graph = artifact ? await lineage.upstream(artifact.id) : { artifacts: [], executions: [] };
+    if (asJson) {
+      console.log(JSON.stringify({ model: mv, upstream: graph }, null, 2));
+      return 0;
+    }
+    console.log(`${model}@${version}  ${mv.uri}  sha256 ${mv.sha256}`);
+    console.log('\nexecutions (oldest first):');
+    for (const e of graph.executions) {
+      console.log(`  ${e.stage.padEnd(10)} ${e.status.padEnd(8)} code ${e.codeVersion}  ${iso(e.startedAt)} → ${iso(e.endedAt)}  ${e.key}`);
+    }
+    console.log('\nartifacts:');
+    for (const a of graph.artifacts) console.log(`  ${a.type.padEnd(10)} ${a.sha256.slice(0, 12)}  ${a.uri}`);
+    return 0;
+  });
+}
+
+export async function modelsListCommand(asJson: boolean): Promise<number> {
+  return withStores(async ({ registry }) => {
+    const models = await registry.listModels();
+    if (asJson) console.log(JSON.stringify(models, null, 2));
+    else if (models.length === 0) console.log('no registered models');
+    else {
+      for (const m of models) {
+        const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`).join(' ') || '-';
+        console.log(`${m.name.padEnd(24)} latest v${m.latestVersion ?? '-'}  ${aliases}`);
+      }
+    }
+    return 0;
+  });
+}
+
+export async function modelsShowCommand(name: string | undefined, asJson: boolean): Promise<number> {
+  const model = modelName(name, 'mlops models show NAME [--json]');
+  return withStores(async ({ registry }) => {
+    const versions = await registry.listVersions(model);
+    if (versions.length === 0) throw new UsageError(`model ${model} is not registered`);
+    const summary = (await registry.listModels()).find((m) => m.name === model)!;
+    const history = await registry.aliasHistory(model);
+    if (asJson) {
+      console.log(JSON.stringify({ name: model, aliases: summary.aliases, versions, aliasHistory: history }, null, 2));
+      return 0;
+    }
+    console.log(`${model}: ${versions.length} version(s); aliases ${JSON.stringify(summary.aliases)}`);
+    for (const v of versions) console.log(`  v${v.version}  ${iso(v.createdAt)}  ${v.uri}  metrics ${JSON.stringify(v.metrics)}`);
+    console.log('alias history:');
+    for (const h of history) {
+      console.log(`  ${iso(h.at)}  ${h.alias}: ${h.fromVersion ?? '-'} → ${h.toVersion ?? '-'}  by ${h.actor}: ${h.reason}`);
+    }
+    return 0;
+  });
+}
+
+export async function gcCommand(dryRun: boolean, graceHours: string | undefined): Promise<number> {
+  let graceMs = DEFAULT_GRACE_MS;
+  if (graceHours !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(graceHours)) throw new UsageError(`--grace-hours ${JSON.stringify(graceHours)} is not a non-negative number`);
+    graceMs = Number(graceHours) * 3600 * 1000;
+  }
+  return withStores(async ({ artifacts, lineage }) => {
+    const r = await collectGarbage(artifacts, lineage, { dryRun, graceMs });
+    for (const d of r.deleted) console.log(`${dryRun ? 'would delete' : 'deleted'} ${d.key} (${d.size} bytes)`);
+    console.log(`scanned ${r.scanned}: ${r.kept} referenced, ${r.young} unreferenced but younger than ${graceMs / 3600_000} h, ${r.deleted.length} ${dryRun ? 'to delete' : 'deleted'}`);
+    return 0;
+  });
+}

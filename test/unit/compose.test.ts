@@ -1,0 +1,63 @@
+// No Docker engine runs here, so the compose file is checked against the configuration contract.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS, SECRET_VARIABLES } from '../../core/config';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  command?: string[];
+}
+const compose = parse(readFileSync(path.join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('describes the whole system', () => {
+    expect(Object.keys(services).sort()).toEqual(['minio', 'postgres', 'serving', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(services.worker!.command).toEqual(['worker']);
+    expect(services.serving!.command).toEqual(['serve']);
+  });
+
+  it('pins every image tag', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.image, name).toMatch(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/);
+      expect(s.image, name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('publishes the contract ports on loopback only', () => {
+    const published = Object.values(services).flatMap((s) => s.ports ?? []);
+    for (const p of published) expect(p).toMatch(/^127\.0\.0\.1:/);
+    const hostPorts = published.map((p) => Number(p.split(':')[1])).sort((a, b) => a - b);
+    expect(hostPorts).toEqual([5433, 7233, 8080, 8233, 9000, 9001]);
+    expect(Number(CONFIG_DEFAULTS.TEMPORAL_ADDRESS.split(':')[1])).toBe(7233);
+    expect(Number(new URL(CONFIG_DEFAULTS.MLOPS_S3_ENDPOINT).port)).toBe(9000);
+    expect(Number(CONFIG_DEFAULTS.MLOPS_SERVE_ADDRESS.split(':')[1])).toBe(8080);
+  });
+
+  it('gives the worker and the server the same env-var contract, with secrets only from .env', () => {
+    const contract = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'MLOPS_TASK_QUEUE', 'MLOPS_S3_ENDPOINT', 'MLOPS_S3_ACCESS_KEY',
+      'MLOPS_S3_SECRET_KEY', 'MLOPS_S3_BUCKET', 'MLOPS_DATABASE_URL', 'MLOPS_HOME'];
+    for (const name of ['worker', 'serving']) {
+      const env = services[name]!.environment!;
+      for (const v of contract) expect(Object.keys(env), `${name} ${v}`).toContain(v);
+      for (const secret of SECRET_VARIABLES) expect(String(env[secret])).toMatch(/\$\{MLOPS_[A-Z0-9_]+:\?/);
+      expect(new URL(String(env.MLOPS_S3_ENDPOINT)).host).toBe('minio:9000');
+      expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    }
+    expect(services.serving!.environment!.MLOPS_SERVE_ADDRESS).toBe('0.0.0.0:8080');
+  });
+
+  it('registers the search attributes pipelines use', () => {
+    const cmd = services['temporal-setup']!.command!.join(' ');
+    for (const [n, t] of [['MlopsModel', 'Keyword'], ['MlopsLevel', 'Int'], ['MlopsTrigger', 'Keyword']]) {
+      expect(cmd).toContain(`--name ${n} --type ${t}`);
+    }
+  });
+});
