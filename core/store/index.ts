@@ -5,6 +5,7 @@ import { ArtifactStore } from './artifacts';
 import { createPool } from './db';
 import { LineageStore } from './lineage';
 import { ModelRegistry } from './registry';
+import { SchemaStore } from './schemas';
 import { createS3Client } from './s3';
 
 export interface Stores {
@@ -12,6 +13,7 @@ export interface Stores {
   artifacts: ArtifactStore;
   lineage: LineageStore;
   registry: ModelRegistry;
+  schemas: SchemaStore;
   schema: string;
   close: () => Promise<void>;
 }
@@ -25,6 +27,7 @@ export function openStores(config: Config, opts: { schema?: string; prefix?: str
     artifacts: new ArtifactStore(createS3Client(config), config.s3.bucket, opts.prefix ?? config.s3.prefix),
     lineage: new LineageStore(pool),
     registry: new ModelRegistry(pool),
+    schemas: new SchemaStore(pool),
     close: () => pool.end(),
   };
 }
