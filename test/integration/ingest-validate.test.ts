@@ -50,7 +50,7 @@ describe('ingest', () => {
     expect(penguins.columns.map((c) => c.name)).toContain('Sex');
     const nd = await ingest({ uri: write('rows.ndjson', '{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n') }, { artifacts: s.artifacts });
     expect(nd).toMatchObject({ rows: 2, format: 'json', columns: [{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }] });
-    const pq = await ingest({ uri: s.artifacts.uri(`datasets/${penguins.sha256}.parquet`) }, { artifacts: s.artifacts, s3: (s.artifacts as unknown as { client: never }).client });
+    const pq = await ingest({ uri: s.artifacts.uri(`datasets/${penguins.sha256}.parquet`) }, { artifacts: s.artifacts, s3: s.s3 });
     expect(pq).toMatchObject({ rows: 344, format: 'parquet', sha256: penguins.sha256 });
   });
 

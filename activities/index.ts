@@ -1,0 +1,14 @@
+// Every activity, bound to one set of stores. Workers register `createActivities(stores)`; workflows
+// import the type only.
+import type { Stores } from '../core/store';
+import { makeIngest } from './ingest';
+import { makeValidate } from './validate';
+
+export function createActivities(stores: Stores) {
+  return {
+    ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
+    validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,86 @@
+// The ingest and validate activities on a real worker and the real dev server: lineage per stage, and
+// invalid data failing at once (non-retryable) with the message that names the problem.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { loadConfig } from '../../core/config';
+import { isolatedStores } from '../support/isolated-stores';
+import type { ingestAndValidate } from '../support/workflows/data-stages';
+
+let s: Awaited<ReturnType<typeof isolatedStores>>;
+let worker: Worker;
+let running: Promise<void>;
+let client: Client;
+let connection: Connection;
+const taskQueue = `test-data-${randomBytes(4).toString('hex')}`;
+const weather = path.join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
+
+beforeAll(async () => {
+  s = await isolatedStores('activities');
+  const config = loadConfig();
+  worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: config.temporal.address }),
+    taskQueue,
+    workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'data-stages.ts'),
+    activities: createActivities(s),
+  });
+  running = worker.run();
+  connection = await Connection.connect({ address: config.temporal.address });
+  client = new Client({ connection });
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await s.drop();
+});
+
+describe('data stage activities', () => {
+  it('ingest and validate record one execution each, linked to the run and the model', async () => {
+    const workflowId = `ingest-${randomBytes(4).toString('hex')}`;
+    const handle = await client.workflow.start<typeof ingestAndValidate>('ingestAndValidate', {
+      taskQueue, workflowId, args: [{ uri: weather, model: 'weather', rules: { target: 'weather' } }],
+    });
+    const out = await handle.result();
+    expect(out.dataset.rows).toBe(1461);
+    expect(out.validation.passed).toBe(true);
+    const rows = await s.pool.query(
+      `SELECT x.stage, x.status, x.code_version, c.name AS run FROM executions x
+         JOIN associations a ON a.execution_id = x.id JOIN contexts c ON c.id = a.context_id AND c.type = 'pipeline_run'
+        ORDER BY x.id`,
+    );
+    expect(rows.rows.map((r) => [r.stage, r.status, r.run])).toEqual([
+      ['ingest', 'complete', `${workflowId}/${handle.firstExecutionRunId}`],
+      ['validate', 'complete', `${workflowId}/${handle.firstExecutionRunId}`],
+    ]);
+    expect(rows.rows[0].code_version).toMatch(/^0\.1\.0\+/);
+    const dataset = await s.lineage.artifactByUri(out.dataset.uri);
+    const down = await s.lineage.downstream(dataset!.id);
+    // The first dataset's observed schema becomes the accepted one: the same content-addressed artifact.
+    expect(out.validation.observedSchema.uri).toBe(out.validation.schema.uri);
+    expect(down.artifacts.map((a) => a.type).sort()).toEqual(['Dataset', 'Schema', 'Statistics']);
+  });
+
+  it('fails at once on invalid data, with a non-retryable InvalidData failure naming the file and line', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-act-'));
+    const bad = path.join(dir, 'ragged.csv');
+    writeFileSync(bad, 'a,b\n1,2\n3\n');
+    const err = await client.workflow
+      .execute<typeof ingestAndValidate>('ingestAndValidate', {
+        taskQueue, workflowId: `bad-${randomBytes(4).toString('hex')}`, args: [{ uri: bad, model: 'weather', rules: { target: 'b' } }],
+      })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message?: string; nonRetryable?: boolean } | undefined;
+    expect(cause?.type).toBe('InvalidData');
+    expect(cause?.message).toBe(`${bad}: line 3 has 1 field but the header has 2 (delimiter ","); fix the row or quote fields that contain the delimiter`);
+    const failed = await s.pool.query(`SELECT status, error FROM executions WHERE stage = 'ingest' AND status = 'failed'`);
+    expect(failed.rows).toHaveLength(1);
+  });
+});
