@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config';
 import { RegistryError } from '../core/store/registry';
 import { down, status, up, type StackStatus } from '../infra/stack';
-import { gcCommand, lineageCommand, modelsListCommand, modelsShowCommand } from './store-commands';
+import { gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, schemaAcceptCommand, schemaShowCommand } from './store-commands';
 import { UsageError } from './usage-error';
 
 export { UsageError };
@@ -101,8 +101,21 @@ export const COMMANDS: Command[] = [
     usage: `mlops schedule ${sub}`,
     summary: `${sub} continuous-training schedules`,
   })),
-  { name: 'schema show', usage: 'mlops schema show NAME', summary: "show a model's dataset schema" },
-  { name: 'schema accept', usage: 'mlops schema accept NAME', summary: "accept the latest dataset's schema as the new baseline" },
+  {
+    name: 'schema show',
+    usage: 'mlops schema show NAME [--json]',
+    summary: "a model's accepted dataset schema: kinds, ranges, categorical domains",
+    options: json,
+    action: ({ values, positionals }) => schemaShowCommand(single(positionals, 'NAME'), Boolean(values.json)),
+  },
+  {
+    name: 'schema accept',
+    usage: 'mlops schema accept NAME [--from-run ID] [--reason R]',
+    summary: 'adopt the schema of the latest (or that run\'s) validated dataset as the new baseline',
+    options: { 'from-run': { type: 'string' }, reason: { type: 'string' } },
+    action: ({ values, positionals }) =>
+      schemaAcceptCommand(single(positionals, 'NAME'), values['from-run'] as string | undefined, values.reason as string | undefined),
+  },
   {
     name: 'drift',
     usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--json]',

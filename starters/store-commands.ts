@@ -1,5 +1,7 @@
 // CLI commands over the stores: lineage, models list|show, gc.
+import os from 'node:os';
 import { loadConfig } from '../core/config';
+import type { DatasetSchema } from '../core/data/schema';
 import { openStores, type Stores } from '../core/store';
 import { collectGarbage, DEFAULT_GRACE_MS } from '../core/store/gc';
 import { assertModelName, RegistryError } from '../core/store/registry';
@@ -99,6 +101,44 @@ export async function gcCommand(dryRun: boolean, graceHours: string | undefined)
     const r = await collectGarbage(artifacts, lineage, { dryRun, graceMs });
     for (const d of r.deleted) console.log(`${dryRun ? 'would delete' : 'deleted'} ${d.key} (${d.size} bytes)`);
     console.log(`scanned ${r.scanned}: ${r.kept} referenced, ${r.young} unreferenced but younger than ${graceMs / 3600_000} h, ${r.deleted.length} ${dryRun ? 'to delete' : 'deleted'}`);
+    return 0;
+  });
+}
+
+export async function schemaShowCommand(name: string | undefined, asJson: boolean): Promise<number> {
+  const model = modelName(name, 'mlops schema show NAME [--json]');
+  return withStores(async ({ schemas, artifacts }) => {
+    const current = await schemas.current(model);
+    if (!current) throw new UsageError(`model ${model} has no accepted schema yet; it is inferred from the first valid dataset of a run`);
+    const schema = JSON.parse((await artifacts.getBuffer(artifacts.keyOf(current.uri), current.sha256)).toString('utf8')) as DatasetSchema;
+    if (asJson) {
+      console.log(JSON.stringify({ ...current, schema }, null, 2));
+      return 0;
+    }
+    console.log(`${model} schema v${current.version} (accepted ${iso(current.createdAt)} by ${current.acceptedBy}: ${current.reason})`);
+    for (const c of schema.columns) {
+      const range = c.min !== undefined ? ` [${c.min}, ${c.max}]` : '';
+      const domain = c.domain ? ` {${c.domain.slice(0, 8).join(', ')}${c.domain.length > 8 ? `, … ${c.domain.length} values` : ''}}` : '';
+      console.log(`  ${c.name.padEnd(24)} ${c.kind.padEnd(9)} ${c.nullable ? 'nullable' : 'required'}${range}${domain}`);
+    }
+    return 0;
+  });
+}
+
+export async function schemaAcceptCommand(name: string | undefined, fromRun: string | undefined, reason: string | undefined): Promise<number> {
+  const model = modelName(name, 'mlops schema accept NAME [--from-run ID] [--reason R]');
+  return withStores(async ({ schemas, lineage }) => {
+    const execution = await lineage.latestExecution(model, 'validate', fromRun);
+    if (!execution) {
+      throw new UsageError(`no validated dataset for model ${model}${fromRun ? ` in run ${fromRun}` : ''}; run a pipeline first`);
+    }
+    const uri = execution.outputs.find((u) => /\/schemas\/[0-9a-f]{64}\.json$/.test(u));
+    const graph = uri ? await lineage.artifactByUri(uri) : undefined;
+    if (!graph) throw new UsageError(`run ${execution.key} recorded no observed schema`);
+    const before = await schemas.current(model);
+    const accepted = await schemas.accept(model, graph, os.userInfo().username, reason ?? `accepted by hand from ${execution.key}`);
+    if (before && before.version === accepted.version) console.log(`${model}: schema v${accepted.version} already matches that dataset; nothing changed`);
+    else console.log(`${model}: schema v${accepted.version} accepted from ${execution.key}`);
     return 0;
   });
 }

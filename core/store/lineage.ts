@@ -162,6 +162,26 @@ export class LineageStore {
     return this.walk(artifactId, 'input', 'output');
   }
 
+  /**
+   * The newest execution of `stage` for a model (optionally within one pipeline run, given by workflow id
+   * or workflow-id/run-id), with its outputs.
+   */
+  async latestExecution(model: string, stage: string, run?: string): Promise<LineageExecution | undefined> {
+    const res = await this.pool.query<{ id: string }>(
+      `SELECT x.id FROM executions x
+         JOIN associations am ON am.execution_id = x.id
+         JOIN contexts m ON m.id = am.context_id AND m.type = 'model' AND m.name = $1
+        WHERE x.stage = $2 AND x.status = 'complete'
+          AND ($3::text IS NULL OR EXISTS (
+                SELECT 1 FROM associations ar JOIN contexts r ON r.id = ar.context_id AND r.type = 'pipeline_run'
+                 WHERE ar.execution_id = x.id AND (r.name = $3 OR r.name LIKE replace(replace($3, '%', '\\%'), '_', '\\_') || '/%')))
+        ORDER BY x.started_at DESC, x.id DESC LIMIT 1`,
+      [model, stage, run ?? null],
+    );
+    const id = res.rows[0]?.id;
+    return id === undefined ? undefined : (await this.executions([Number(id)]))[0];
+  }
+
   /** Artifact and execution URIs referenced by any lineage row (for garbage collection). */
   async referencedUris(): Promise<Set<string>> {
     const res = await this.pool.query<{ uri: string }>('SELECT uri FROM artifacts');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { loadConfig } from '../../core/config';
 import { isolatedStores } from '../support/isolated-stores';
+import { mlops } from '../support/cli';
 import type { ingestAndValidate } from '../support/workflows/data-stages';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -83,4 +84,34 @@ describe('data stage activities', () => {
     const failed = await s.pool.query(`SELECT status, error FROM executions WHERE stage = 'ingest' AND status = 'failed'`);
     expect(failed.rows).toHaveLength(1);
   });
+
+  it('a legitimate schema change fails validation until `mlops schema accept --from-run` adopts it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-act-'));
+    const changed = path.join(dir, 'weather-v2.csv');
+    const lines = ['date,precipitation,temp_max,temp_min,wind,weather'];
+    for (let i = 1; i <= 28; i++) lines.push(`2016-02-${String(i).padStart(2, '0')},0,10,2,3,${i % 2 ? 'sleet' : 'rain'}`);
+    writeFileSync(changed, `${lines.join('\n')}\n`);
+    const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
+    const workflowId = `v2-${randomBytes(4).toString('hex')}`;
+    const first = await client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
+      taskQueue, workflowId, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
+    });
+    expect(first.validation.passed).toBe(false);
+    expect(first.validation.anomalies.find((a) => a.rule === 'unexpected_categories')?.observed).toMatch(/"sleet"/);
+
+    const accepted = mlops(['schema', 'accept', 'weather', '--from-run', workflowId, '--reason', 'sleet is a new weather class'], env);
+    expect(accepted.stderr).toBe('');
+    expect(accepted.stdout).toMatch(/schema v2 accepted/);
+    const shown = JSON.parse(mlops(['schema', 'show', 'weather', '--json'], env).stdout);
+    expect(shown).toMatchObject({ version: 2, reason: 'sleet is a new weather class' });
+    expect(shown.schema.columns.find((c: { name: string }) => c.name === 'weather').domain).toEqual(['rain', 'sleet']);
+
+    const second = await client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
+      taskQueue, workflowId: `v2b-${randomBytes(4).toString('hex')}`, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
+    });
+    expect(second.validation.passed).toBe(true);
+    expect(second.validation.schema.version).toBe(2);
+    expect(mlops(['schema', 'accept', 'weather', '--from-run', 'no-such-run'], env)).toMatchObject({ code: 2 });
+    expect((await s.schemas.list('weather')).map((x) => x.version)).toEqual([1, 2]);
+  }, 60_000);
 });
