@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../core/config';
 import { RegistryError } from '../core/store/registry';
 import { down, status, up, type StackStatus } from '../infra/stack';
 import { gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, schemaAcceptCommand, schemaShowCommand } from './store-commands';
+import { synthCommand } from './synth-command';
 import { UsageError } from './usage-error';
 
 export { UsageError };
@@ -71,7 +72,13 @@ export const COMMANDS: Command[] = [
       return allManagedOk(status) ? 0 : 1;
     },
   },
-  { name: 'synth', usage: 'mlops synth', summary: 'write a synthetic dataset for trying pipelines' },
+  {
+    name: 'synth',
+    usage: 'mlops synth [--rows N] [--drift X] [--seed S] [--out FILE.csv|FILE.parquet]',
+    summary: 'write a synthetic churn dataset (numeric, categorical, date columns; label churned)',
+    options: { rows: { type: 'string' }, drift: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+    action: ({ values }) => synthCommand(values),
+  },
   {
     name: 'run manual',
     usage: 'mlops run manual [--spec FILE] [--data URI] [--target COL] [--name NAME] [--wait] [--json]',
@@ -229,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`mlops ${command.name}: ${(err as Error).message}`);
+    throw new UsageError(`${command.name}: ${(err as Error).message}`);
   }
   return (await command.action(parsed)) ?? 0;
 }
