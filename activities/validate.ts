@@ -1,7 +1,9 @@
-// The validate stage as an activity: core/data/validate plus heartbeats and lineage. It returns the result
-// whether or not the data passed; the workflow decides that a failed validation fails the run.
+// The validate stage as an activity: core/data/validate plus heartbeats and lineage. The stage's execution
+// is recorded as complete either way (it ran; the data failed); then, unless the caller asks for the result
+// regardless, error-level anomalies fail it with a non-retryable ValidationFailed naming each of them.
 import type { DatasetRef } from '../core/data/ingest';
-import type { ValidationRules } from '../core/data/anomalies';
+import { ApplicationFailure } from '@temporalio/activity';
+import { anomalyMessage, type ValidationRules } from '../core/data/anomalies';
 import { validateDataset, type ValidationResult } from '../core/data/validate';
 import type { ArtifactStore } from '../core/store/artifacts';
 import type { LineageStore } from '../core/store/lineage';
@@ -12,11 +14,13 @@ export interface ValidateActivityInput {
   model: string;
   dataset: DatasetRef;
   rules: ValidationRules;
+  /** Throw a non-retryable ValidationFailed when an error-level anomaly is found (default true). */
+  failOnError?: boolean;
 }
 
 export function makeValidate(deps: { artifacts: ArtifactStore; lineage: LineageStore; schemas: SchemaStore }) {
   return async function validateData(input: ValidateActivityInput): Promise<ValidationResult> {
-    return runStage(deps.lineage, 'validate', input.model, async (progress) => {
+    const result = await runStage(deps.lineage, 'validate', input.model, async (progress) => {
       const result = await validateDataset(input, { artifacts: deps.artifacts, schemas: deps.schemas, onProgress: progress });
       const outputs = [
         { uri: result.statistics.uri, sha256: result.statistics.sha256, type: 'Statistics' },
@@ -31,5 +35,14 @@ export function makeValidate(deps: { artifacts: ArtifactStore; lineage: LineageS
         params: { rules: input.rules, passed: result.passed, errors: result.anomalies.filter((a) => a.severity === 'error').length },
       };
     });
+    if (!result.passed && input.failOnError !== false) {
+      throw ApplicationFailure.create({
+        type: 'ValidationFailed',
+        message: `validation of ${input.dataset.sourceUri} failed:\n${anomalyMessage(result.anomalies)}`,
+        nonRetryable: true,
+        details: [result],
+      });
+    }
+    return result;
   };
 }

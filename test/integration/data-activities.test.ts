@@ -93,11 +93,12 @@ describe('data stage activities', () => {
     writeFileSync(changed, `${lines.join('\n')}\n`);
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
     const workflowId = `v2-${randomBytes(4).toString('hex')}`;
-    const first = await client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
-      taskQueue, workflowId, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
-    });
-    expect(first.validation.passed).toBe(false);
-    expect(first.validation.anomalies.find((a) => a.rule === 'unexpected_categories')?.observed).toMatch(/"sleet"/);
+    const failed = await client.workflow
+      .execute<typeof ingestAndValidate>('ingestAndValidate', { taskQueue, workflowId, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }] })
+      .then(() => undefined, (e: unknown) => e);
+    const cause = (failed as WorkflowFailedError).cause?.cause as { type?: string; message?: string } | undefined;
+    expect(cause?.type).toBe('ValidationFailed');
+    expect(cause?.message).toMatch(/column "weather": unexpected_categories: expected values in the schema's domain \(5 values\), at most 1\.00% outside; observed 14 rows \(50\.00%\) outside it, e\.g\. \["sleet"\]/);
 
     const accepted = mlops(['schema', 'accept', 'weather', '--from-run', workflowId, '--reason', 'sleet is a new weather class'], env);
     expect(accepted.stderr).toBe('');

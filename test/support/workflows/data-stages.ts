@@ -10,8 +10,8 @@ const { ingestDataset, validateData } = proxyActivities<Activities>({
   retry: { maximumAttempts: 3, initialInterval: '100 ms', nonRetryableErrorTypes: ['InvalidData', 'InvalidSpec', 'ValidationFailed'] },
 });
 
-export async function ingestAndValidate(input: IngestInput & { rules: ValidationRules }) {
+export async function ingestAndValidate(input: IngestInput & { rules: ValidationRules; failOnError?: boolean }) {
   const dataset = await ingestDataset({ uri: input.uri, model: input.model, delimiter: input.delimiter });
-  const validation = await validateData({ model: input.model, dataset, rules: input.rules });
+  const validation = await validateData({ model: input.model, dataset, rules: input.rules, failOnError: input.failOnError });
   return { dataset, validation };
 }
