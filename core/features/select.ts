@@ -1,0 +1,149 @@
+// Feature selection by statistics: too many missing values, (near-)constant, or highly correlated with a
+// feature already kept. Every dropped feature carries its reason. Model-based ranking is optional and
+// supplied by the caller (it needs a trainer).
+import type { DataColumn } from '../data/columns';
+
+export interface SelectionSpec {
+  maxMissingFraction?: number;
+  /** A categorical feature whose most frequent value covers at least this share is near-constant. */
+  maxTopShare?: number;
+  maxCorrelation?: number;
+  /** Rows used for correlations (an even stride over the data). */
+  sampleRows?: number;
+  /** Keep only the top-k features by model importance (computed by the caller on a sample). */
+  topK?: number;
+}
+
+export const SELECTION_DEFAULTS = { maxMissingFraction: 0.5, maxTopShare: 0.995, maxCorrelation: 0.95, sampleRows: 200_000 };
+
+export interface FeatureStat {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  missingFraction: number;
+  variance?: number;
+  topShare?: number;
+}
+
+export interface SelectionResult {
+  selected: string[];
+  dropped: { name: string; reason: string }[];
+  stats: FeatureStat[];
+}
+
+function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number): FeatureStat {
+  let n = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (let i = 0; i < rows; i++) {
+    const x = c.values[i]!;
+    if (!Number.isFinite(x)) continue;
+    n++;
+    const d = x - mean;
+    mean += d / n;
+    m2 += d * (x - mean);
+  }
+  return { name: c.name, kind: 'numeric', missingFraction: rows === 0 ? 1 : (rows - n) / rows, variance: n > 0 ? m2 / n : 0 };
+}
+
+function categoricalStat(c: Extract<DataColumn, { kind: 'categorical' }>, rows: number): FeatureStat {
+  const counts = new Map<string, number>();
+  let present = 0;
+  for (let i = 0; i < rows; i++) {
+    const v = c.values[i];
+    if (v === null || v === undefined) continue;
+    present++;
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const top = Math.max(0, ...counts.values());
+  return { name: c.name, kind: 'categorical', missingFraction: rows === 0 ? 1 : (rows - present) / rows, topShare: present === 0 ? 1 : top / present };
+}
+
+/** Pearson correlation over rows where both are finite. */
+export function correlation(a: Float64Array, b: Float64Array, idx: Int32Array): number {
+  let n = 0;
+  let ma = 0;
+  let mb = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const x = a[idx[k]!]!;
+    const y = b[idx[k]!]!;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    n++;
+    ma += x;
+    mb += y;
+  }
+  if (n < 3) return 0;
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const x = a[idx[k]!]!;
+    const y = b[idx[k]!]!;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    sab += (x - ma) * (y - mb);
+    saa += (x - ma) ** 2;
+    sbb += (y - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
+
+export function strideSample(rows: number, max: number): Int32Array {
+  const n = Math.min(rows, max);
+  const idx = new Int32Array(n);
+  for (let k = 0; k < n; k++) idx[k] = Math.floor((k * rows) / n);
+  return idx;
+}
+
+/**
+ * Selects among `features` (in plan order). `importance`, when given, ranks the survivors (higher is more
+ * important) for `spec.topK`.
+ */
+export function selectFeatures(features: DataColumn[], rows: number, spec: SelectionSpec = {}, importance?: Map<string, number>): SelectionResult {
+  const s = { ...SELECTION_DEFAULTS, ...spec };
+  const stats = features.map((c) => (c.kind === 'numeric' ? numericStat(c, rows) : categoricalStat(c, rows)));
+  const dropped: { name: string; reason: string }[] = [];
+  const kept: DataColumn[] = [];
+  const sample = strideSample(rows, s.sampleRows);
+  for (const [i, c] of features.entries()) {
+    const st = stats[i]!;
+    if (st.missingFraction > s.maxMissingFraction) {
+      dropped.push({ name: c.name, reason: `missing in ${(st.missingFraction * 100).toFixed(1)}% of rows (limit ${(s.maxMissingFraction * 100).toFixed(1)}%)` });
+      continue;
+    }
+    if (st.kind === 'numeric' && st.variance! <= 1e-12) {
+      dropped.push({ name: c.name, reason: 'constant (zero variance)' });
+      continue;
+    }
+    if (st.kind === 'categorical' && st.topShare! >= s.maxTopShare) {
+      dropped.push({ name: c.name, reason: `near-constant: one value in ${(st.topShare! * 100).toFixed(2)}% of rows` });
+      continue;
+    }
+    if (c.kind === 'numeric') {
+      let partner: { name: string; r: number } | undefined;
+      for (const k of kept) {
+        if (k.kind !== 'numeric') continue;
+        const r = correlation(c.values, k.values, sample);
+        if (Math.abs(r) > s.maxCorrelation) {
+          partner = { name: k.name, r };
+          break;
+        }
+      }
+      if (partner) {
+        dropped.push({ name: c.name, reason: `correlated (r = ${partner.r.toFixed(3)}) with ${partner.name}, which is kept` });
+        continue;
+      }
+    }
+    kept.push(c);
+  }
+  let selected = kept.map((c) => c.name);
+  if (s.topK !== undefined && importance && selected.length > s.topK) {
+    const ranked = [...selected].sort((a, b) => (importance.get(b) ?? 0) - (importance.get(a) ?? 0) || a.localeCompare(b));
+    const keep = new Set(ranked.slice(0, s.topK));
+    for (const [rank, name] of ranked.entries()) {
+      if (!keep.has(name)) dropped.push({ name, reason: `importance rank ${rank + 1} of ${ranked.length} (keeping the top ${s.topK})` });
+    }
+    selected = selected.filter((n) => keep.has(n));
+  }
+  return { selected, dropped, stats };
+}

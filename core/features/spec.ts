@@ -1,0 +1,131 @@
+// The declarative feature spec: derivations, enrichments and crosses over raw columns (and over earlier
+// derived features), plus the encoding each model input gets. Parsed once, with errors that name the
+// feature and the field.
+import { CALENDARS } from './holidays';
+
+export const DATE_PARTS = ['day_of_week', 'month', 'hour', 'weekend', 'day_of_year', 'year'] as const;
+
+export type Derivation =
+  | { name: string; op: (typeof DATE_PARTS)[number]; input: string }
+  /** Natural log of (1 + x) for x > −1, else missing: safe on zeros and counts. */
+  | { name: string; op: 'log1p'; input: string }
+  | { name: string; op: 'ratio' | 'product'; inputs: [string, string] }
+  | { name: string; op: 'bucketize'; input: string; boundaries: number[] }
+  | { name: string; op: 'weighted_sum'; inputs: string[]; weights: number[] }
+  /** Categorical cross of categorical (or bucketized) inputs: values joined with "×". */
+  | { name: string; op: 'cross'; inputs: string[] }
+  /** Enrichment: 1 on a public holiday of `calendar` (default us-federal), else 0. */
+  | { name: string; op: 'holiday'; input: string; calendar?: string };
+
+export type Encoding = 'standardize' | 'onehot' | 'ordinal';
+
+export interface FeatureSpec {
+  /** Raw columns to use; default: every column except target, keys, time, prohibited and protected. */
+  include?: string[];
+  exclude?: string[];
+  derive?: Derivation[];
+  /** Encoding per model input; default: standardize numerics, one-hot categoricals (top `topK` + other). */
+  encodings?: Record<string, Encoding>;
+  topK?: number;
+}
+
+export class FeatureSpecError extends Error {
+  override name = 'FeatureSpecError';
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_ .()-]{0,127}$/;
+const OPS = [...DATE_PARTS, 'log1p', 'ratio', 'product', 'bucketize', 'weighted_sum', 'cross', 'holiday'] as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringList(v: unknown, where: string, min = 0): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string') || v.length < min) {
+    throw new FeatureSpecError(`${where} must be a list of at least ${min} column names`);
+  }
+  return v as string[];
+}
+
+/** Validates the shape of `features`; references are checked later against the dataset's columns. */
+export function parseFeatureSpec(raw: unknown): FeatureSpec {
+  if (raw === undefined) return {};
+  if (!isRecord(raw)) throw new FeatureSpecError('features must be an object');
+  const known = ['include', 'exclude', 'derive', 'encodings', 'topK', 'sets'];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) throw new FeatureSpecError(`features.${k} is not a feature spec field (fields: ${known.join(', ')})`);
+  const out: FeatureSpec = {};
+  if (raw.include !== undefined) out.include = stringList(raw.include, 'features.include');
+  if (raw.exclude !== undefined) out.exclude = stringList(raw.exclude, 'features.exclude');
+  if (raw.topK !== undefined) {
+    if (!Number.isInteger(raw.topK) || (raw.topK as number) < 1 || (raw.topK as number) > 1000) throw new FeatureSpecError('features.topK must be an integer from 1 to 1000');
+    out.topK = raw.topK as number;
+  }
+  if (raw.encodings !== undefined) {
+    if (!isRecord(raw.encodings)) throw new FeatureSpecError('features.encodings must map feature names to standardize|onehot|ordinal');
+    for (const [k, v] of Object.entries(raw.encodings)) {
+      if (v !== 'standardize' && v !== 'onehot' && v !== 'ordinal') throw new FeatureSpecError(`features.encodings.${k} must be standardize, onehot or ordinal, got ${JSON.stringify(v)}`);
+    }
+    out.encodings = raw.encodings as Record<string, Encoding>;
+  }
+  if (raw.derive !== undefined) {
+    if (!Array.isArray(raw.derive)) throw new FeatureSpecError('features.derive must be a list');
+    const names = new Set<string>();
+    out.derive = raw.derive.map((d, i) => {
+      const where = `features.derive[${i}]`;
+      if (!isRecord(d)) throw new FeatureSpecError(`${where} must be an object with name and op`);
+      if (typeof d.name !== 'string' || !NAME.test(d.name)) throw new FeatureSpecError(`${where}.name must be a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _)`);
+      if (names.has(d.name)) throw new FeatureSpecError(`${where}: feature ${JSON.stringify(d.name)} is defined twice`);
+      names.add(d.name);
+      const w = `${where} (${d.name})`;
+      const op = d.op as string;
+      if (!(OPS as readonly string[]).includes(op)) throw new FeatureSpecError(`${w}.op ${JSON.stringify(d.op)} is not one of ${OPS.join(', ')}`);
+      const one = (): string => {
+        if (typeof d.input !== 'string') throw new FeatureSpecError(`${w}.input must name one column`);
+        return d.input;
+      };
+      switch (op) {
+        case 'ratio':
+        case 'product': {
+          const inputs = stringList(d.inputs, `${w}.inputs`, 2);
+          if (inputs.length !== 2) throw new FeatureSpecError(`${w}.inputs must name exactly 2 columns`);
+          return { name: d.name, op, inputs: [inputs[0]!, inputs[1]!] };
+        }
+        case 'bucketize': {
+          const b = d.boundaries;
+          if (!Array.isArray(b) || b.length === 0 || b.some((x) => typeof x !== 'number' || !Number.isFinite(x)) || b.some((x, k) => k > 0 && x <= (b[k - 1] as number))) {
+            throw new FeatureSpecError(`${w}.boundaries must be a non-empty, strictly increasing list of finite numbers`);
+          }
+          return { name: d.name, op, input: one(), boundaries: b as number[] };
+        }
+        case 'weighted_sum': {
+          const inputs = stringList(d.inputs, `${w}.inputs`, 1);
+          const weights = d.weights;
+          if (!Array.isArray(weights) || weights.length !== inputs.length || weights.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+            throw new FeatureSpecError(`${w}.weights must be ${inputs.length} finite numbers, one per input`);
+          }
+          return { name: d.name, op, inputs, weights: weights as number[] };
+        }
+        case 'cross':
+          return { name: d.name, op, inputs: stringList(d.inputs, `${w}.inputs`, 2) };
+        case 'holiday': {
+          const calendar = d.calendar ?? 'us-federal';
+          if (typeof calendar !== 'string' || !CALENDARS[calendar]) throw new FeatureSpecError(`${w}.calendar must be one of ${Object.keys(CALENDARS).join(', ')}`);
+          return { name: d.name, op, input: one(), calendar };
+        }
+        default:
+          return { name: d.name, op: op as (typeof DATE_PARTS)[number] | 'log1p', input: one() };
+      }
+    });
+  }
+  return out;
+}
+
+/** The columns a derivation reads. */
+export function inputsOf(d: Derivation): string[] {
+  return 'inputs' in d ? d.inputs : [d.input];
+}
+
+/** Categorical derivations produce strings; the rest produce numbers. */
+export function derivedKind(d: Derivation): 'numeric' | 'categorical' {
+  return d.op === 'cross' ? 'categorical' : 'numeric';
+}
