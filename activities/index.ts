@@ -1,13 +1,19 @@
 // Every activity, bound to one set of stores. Workers register `createActivities(stores)`; workflows
 // import the type only.
 import type { Stores } from '../core/store';
+import { makeFeatures } from './features';
+import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
+import { makeSelect } from './select';
 import { makeValidate } from './validate';
 
 export function createActivities(stores: Stores) {
   return {
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
+    governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),
+    buildFeatures: makeFeatures({ artifacts: stores.artifacts, lineage: stores.lineage }),
+    selectFeatures: makeSelect({ artifacts: stores.artifacts, lineage: stores.lineage }),
   };
 }
 

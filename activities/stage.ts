@@ -4,6 +4,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ArtifactInput, ContextType, LineageStore } from '../core/store/lineage';
 import { DataError } from '../core/data/source';
+import { GovernanceError } from '../core/features/plan';
+import { FeatureSpecError } from '../core/features/spec';
 import { codeVersion } from '../core/version';
 
 /** Failure types a workflow (and `mlops run`) treats as invalid input rather than an outage. */
@@ -44,9 +46,10 @@ export async function runStage<T>(
     return out.result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof DataError) {
+    const type = err instanceof DataError ? 'InvalidData' : err instanceof GovernanceError || err instanceof FeatureSpecError ? 'InvalidSpec' : undefined;
+    if (type) {
       await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
-      throw ApplicationFailure.create({ type: 'InvalidData', message, nonRetryable: true });
+      throw ApplicationFailure.create({ type, message, nonRetryable: true });
     }
     throw err;
   } finally {

@@ -4,49 +4,31 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
-import { loadConfig } from '../../core/config';
 import { isolatedStores } from '../support/isolated-stores';
+import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
 import { mlops } from '../support/cli';
 import type { ingestAndValidate } from '../support/workflows/data-stages';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
-let worker: Worker;
-let running: Promise<void>;
-let client: Client;
-let connection: Connection;
-const taskQueue = `test-data-${randomBytes(4).toString('hex')}`;
+let w: TestWorker;
 const weather = path.join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
 
 beforeAll(async () => {
   s = await isolatedStores('activities');
-  const config = loadConfig();
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: config.temporal.address }),
-    taskQueue,
-    workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'data-stages.ts'),
-    activities: createActivities(s),
-  });
-  running = worker.run();
-  connection = await Connection.connect({ address: config.temporal.address });
-  client = new Client({ connection });
+  w = await startTestWorker(s, 'activities');
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
+  await w?.stop();
   await s.drop();
 });
 
 describe('data stage activities', () => {
   it('ingest and validate record one execution each, linked to the run and the model', async () => {
     const workflowId = `ingest-${randomBytes(4).toString('hex')}`;
-    const handle = await client.workflow.start<typeof ingestAndValidate>('ingestAndValidate', {
-      taskQueue, workflowId, args: [{ uri: weather, model: 'weather', rules: { target: 'weather' } }],
+    const handle = await w.client.workflow.start<typeof ingestAndValidate>('ingestAndValidate', {
+      taskQueue: w.taskQueue, workflowId, args: [{ uri: weather, model: 'weather', rules: { target: 'weather' } }],
     });
     const out = await handle.result();
     expect(out.dataset.rows).toBe(1461);
@@ -72,13 +54,11 @@ describe('data stage activities', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-act-'));
     const bad = path.join(dir, 'ragged.csv');
     writeFileSync(bad, 'a,b\n1,2\n3\n');
-    const err = await client.workflow
-      .execute<typeof ingestAndValidate>('ingestAndValidate', {
-        taskQueue, workflowId: `bad-${randomBytes(4).toString('hex')}`, args: [{ uri: bad, model: 'weather', rules: { target: 'b' } }],
-      })
-      .then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message?: string; nonRetryable?: boolean } | undefined;
+    const cause = await expectFailure(
+      w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
+        taskQueue: w.taskQueue, workflowId: `bad-${randomBytes(4).toString('hex')}`, args: [{ uri: bad, model: 'weather', rules: { target: 'b' } }],
+      }),
+    );
     expect(cause?.type).toBe('InvalidData');
     expect(cause?.message).toBe(`${bad}: line 3 has 1 field but the header has 2 (delimiter ","); fix the row or quote fields that contain the delimiter`);
     const failed = await s.pool.query(`SELECT status, error FROM executions WHERE stage = 'ingest' AND status = 'failed'`);
@@ -93,10 +73,9 @@ describe('data stage activities', () => {
     writeFileSync(changed, `${lines.join('\n')}\n`);
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
     const workflowId = `v2-${randomBytes(4).toString('hex')}`;
-    const failed = await client.workflow
-      .execute<typeof ingestAndValidate>('ingestAndValidate', { taskQueue, workflowId, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }] })
-      .then(() => undefined, (e: unknown) => e);
-    const cause = (failed as WorkflowFailedError).cause?.cause as { type?: string; message?: string } | undefined;
+    const cause = await expectFailure(
+      w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', { taskQueue: w.taskQueue, workflowId, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }] }),
+    );
     expect(cause?.type).toBe('ValidationFailed');
     expect(cause?.message).toMatch(/column "weather": unexpected_categories: expected values in the schema's domain \(5 values\), at most 1\.00% outside; observed 14 rows \(50\.00%\) outside it, e\.g\. \["sleet"\]/);
 
@@ -107,8 +86,8 @@ describe('data stage activities', () => {
     expect(shown).toMatchObject({ version: 2, reason: 'sleet is a new weather class' });
     expect(shown.schema.columns.find((c: { name: string }) => c.name === 'weather').domain).toEqual(['rain', 'sleet']);
 
-    const second = await client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
-      taskQueue, workflowId: `v2b-${randomBytes(4).toString('hex')}`, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
+    const second = await w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
+      taskQueue: w.taskQueue, workflowId: `v2b-${randomBytes(4).toString('hex')}`, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
     });
     expect(second.validation.passed).toBe(true);
     expect(second.validation.schema.version).toBe(2);

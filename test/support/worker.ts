@@ -1,0 +1,58 @@
+// A real worker on its own task queue against the shared dev server, for activity and workflow tests.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { loadConfig } from '../../core/config';
+import type { Stores } from '../../core/store';
+
+let runtimeInstalled = false;
+
+export interface TestWorker {
+  taskQueue: string;
+  client: Client;
+  stop: () => Promise<void>;
+}
+
+export async function startTestWorker(stores: Stores, label: string): Promise<TestWorker> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const config = loadConfig();
+  const taskQueue = `test-${label}-${randomBytes(4).toString('hex')}`;
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: config.temporal.address }),
+    taskQueue,
+    workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
+    activities: createActivities(stores),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return {
+    taskQueue,
+    client: new Client({ connection }),
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** The application failure behind a failed workflow: its type and message. */
+export function failureOf(err: unknown): { type?: string; message?: string; nonRetryable?: boolean } {
+  if (!(err instanceof WorkflowFailedError)) throw new Error(`expected the workflow to fail, got ${String(err)}`);
+  let cause: unknown = err.cause;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
+  return cause as { type?: string; message?: string; nonRetryable?: boolean };
+}
+
+export const expectFailure = <T>(p: Promise<T>): Promise<ReturnType<typeof failureOf>> =>
+  p.then(
+    () => {
+      throw new Error('expected the workflow to fail, but it completed');
+    },
+    (e: unknown) => failureOf(e),
+  );

@@ -1,0 +1,2 @@
+export * from './data-stages';
+export * from './feature-stages';
