@@ -8,31 +8,68 @@ import { derivedKind, type Derivation } from './spec';
 export type Scalar = number | string | null;
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** Civil date of a day count since 1970-01-01 (proleptic Gregorian), packed as y·10000 + m·100 + d. */
+function civil(days: number): number {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return (yoe + era * 400 + (m <= 2 ? 1 : 0)) * 10000 + m * 100 + d;
+}
+
+/** Days since 1970-01-01 of a civil date. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Holiday flags per (calendar, day): a dataset has few distinct days, so each is computed once.
+const holidayCache = new Map<string, Map<number, number>>();
+function holidayOnDay(calendar: string, days: number): number {
+  let byDay = holidayCache.get(calendar);
+  if (!byDay) holidayCache.set(calendar, (byDay = new Map()));
+  let flag = byDay.get(days);
+  if (flag === undefined) {
+    flag = isHoliday(CALENDARS[calendar]!, days * DAY_MS);
+    if (byDay.size < 1_000_000) byDay.set(days, flag);
+  }
+  return flag;
+}
 
 /** One derived value from its inputs' values (numbers; strings for crosses; NaN/null = missing). */
 export function deriveValue(d: Derivation, inputs: Scalar[]): Scalar {
   const x = toNumber(inputs[0] ?? null);
   switch (d.op) {
     case 'day_of_week':
-      return Number.isFinite(x) ? new Date(x).getUTCDay() : NaN;
+      return Number.isFinite(x) ? (((Math.floor(x / DAY_MS) + 4) % 7) + 7) % 7 : NaN; // 1970-01-01 was a Thursday
     case 'weekend': {
       if (!Number.isFinite(x)) return NaN;
-      const dow = new Date(x).getUTCDay();
+      const dow = (((Math.floor(x / DAY_MS) + 4) % 7) + 7) % 7;
       return dow === 0 || dow === 6 ? 1 : 0;
     }
     case 'month':
-      return Number.isFinite(x) ? new Date(x).getUTCMonth() + 1 : NaN;
+      return Number.isFinite(x) ? Math.floor(civil(Math.floor(x / DAY_MS)) / 100) % 100 : NaN;
     case 'hour':
-      return Number.isFinite(x) ? new Date(x).getUTCHours() : NaN;
+      return Number.isFinite(x) ? Math.floor((x - Math.floor(x / DAY_MS) * DAY_MS) / HOUR_MS) : NaN;
     case 'year':
-      return Number.isFinite(x) ? new Date(x).getUTCFullYear() : NaN;
+      return Number.isFinite(x) ? Math.floor(civil(Math.floor(x / DAY_MS)) / 10000) : NaN;
     case 'day_of_year': {
       if (!Number.isFinite(x)) return NaN;
-      const dt = new Date(x);
-      return Math.floor((Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth(), dt.getUTCDate()) - Date.UTC(dt.getUTCFullYear(), 0, 1)) / DAY_MS) + 1;
+      const days = Math.floor(x / DAY_MS);
+      return days - daysFromCivil(Math.floor(civil(days) / 10000), 1, 1) + 1;
     }
     case 'holiday':
-      return isHoliday(CALENDARS[d.calendar ?? 'us-federal']!, x);
+      return Number.isFinite(x) ? holidayOnDay(d.calendar ?? 'us-federal', Math.floor(x / DAY_MS)) : NaN;
     case 'log1p':
       return x > -1 ? Math.log1p(x) : NaN;
     case 'ratio': {
@@ -115,10 +152,24 @@ export function deriveColumns(order: Derivation[], columns: DataColumn[], rows: 
       }
       col = { name: d.name, kind: 'numeric', values };
     } else {
+      // Categorical results depend only on the input values, and datasets repeat few combinations: memoize
+      // deriveValue per input tuple (nested maps), which also shares one string per distinct result.
       const values = new Array<string | null>(rows);
+      const memo = new Map<Scalar, unknown>();
       for (let i = 0; i < rows; i++) {
-        for (let k = 0; k < inputs.length; k++) args[k] = inputs[k]!.values[i] ?? null;
-        values[i] = deriveValue(d, args) as string | null;
+        let node: Map<Scalar, unknown> = memo;
+        for (let k = 0; k < inputs.length - 1; k++) {
+          const v = inputs[k]!.values[i] ?? null;
+          args[k] = v;
+          let next = node.get(v) as Map<Scalar, unknown> | undefined;
+          if (!next) node.set(v, (next = new Map()));
+          node = next;
+        }
+        const last = inputs[inputs.length - 1]!.values[i] ?? null;
+        args[inputs.length - 1] = last;
+        let value = node.get(last) as string | null | undefined;
+        if (value === undefined) node.set(last, (value = deriveValue(d, args) as string | null));
+        values[i] = value;
       }
       col = { name: d.name, kind: 'categorical', values };
     }

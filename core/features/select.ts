@@ -8,7 +8,7 @@ export interface SelectionSpec {
   /** A categorical feature whose most frequent value covers at least this share is near-constant. */
   maxTopShare?: number;
   maxCorrelation?: number;
-  /** Rows used for correlations (an even stride over the data). */
+  /** Rows used for correlations and categorical top shares (an even stride over the data). */
   sampleRows?: number;
   /** Keep only the top-k features by model importance (computed by the caller on a sample). */
   topK?: number;
@@ -45,17 +45,21 @@ function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number):
   return { name: c.name, kind: 'numeric', missingFraction: rows === 0 ? 1 : (rows - n) / rows, variance: n > 0 ? m2 / n : 0 };
 }
 
-function categoricalStat(c: Extract<DataColumn, { kind: 'categorical' }>, rows: number): FeatureStat {
+/** Missing fraction over every row; the top value's share over the stride sample (an estimate on big data). */
+function categoricalStat(c: Extract<DataColumn, { kind: 'categorical' }>, rows: number, sample: Int32Array): FeatureStat {
+  let missing = 0;
+  for (let i = 0; i < rows; i++) if (c.values[i] === null || c.values[i] === undefined) missing++;
   const counts = new Map<string, number>();
   let present = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = c.values[i];
+  for (let k = 0; k < sample.length; k++) {
+    const v = c.values[sample[k]!];
     if (v === null || v === undefined) continue;
     present++;
     counts.set(v, (counts.get(v) ?? 0) + 1);
   }
-  const top = Math.max(0, ...counts.values());
-  return { name: c.name, kind: 'categorical', missingFraction: rows === 0 ? 1 : (rows - present) / rows, topShare: present === 0 ? 1 : top / present };
+  let top = 0;
+  for (const n of counts.values()) if (n > top) top = n;
+  return { name: c.name, kind: 'categorical', missingFraction: rows === 0 ? 1 : missing / rows, topShare: present === 0 ? 1 : top / present };
 }
 
 /** Pearson correlation over rows where both are finite. */
@@ -101,10 +105,10 @@ export function strideSample(rows: number, max: number): Int32Array {
  */
 export function selectFeatures(features: DataColumn[], rows: number, spec: SelectionSpec = {}, importance?: Map<string, number>): SelectionResult {
   const s = { ...SELECTION_DEFAULTS, ...spec };
-  const stats = features.map((c) => (c.kind === 'numeric' ? numericStat(c, rows) : categoricalStat(c, rows)));
+  const sample = strideSample(rows, s.sampleRows);
+  const stats = features.map((c) => (c.kind === 'numeric' ? numericStat(c, rows) : categoricalStat(c, rows, sample)));
   const dropped: { name: string; reason: string }[] = [];
   const kept: DataColumn[] = [];
-  const sample = strideSample(rows, s.sampleRows);
   for (const [i, c] of features.entries()) {
     const st = stats[i]!;
     if (st.missingFraction > s.maxMissingFraction) {

@@ -104,3 +104,24 @@ describe('feature spec parsing', () => {
     expect(() => parseFeatureSpec({ drive: [] })).toThrow(/features.drive is not a feature spec field/);
   });
 });
+
+describe('date parts by arithmetic', () => {
+  it('agree with Date for every day from 1900 to 2100, at several times of day', () => {
+    const parts = ['day_of_week', 'month', 'year', 'day_of_year', 'hour', 'weekend'] as const;
+    for (let t = Date.UTC(1900, 0, 1); t < Date.UTC(2100, 0, 1); t += 86_400_000 * 3 + 3_600_000 * 7) {
+      const dt = new Date(t);
+      const expected = {
+        day_of_week: dt.getUTCDay(),
+        month: dt.getUTCMonth() + 1,
+        year: dt.getUTCFullYear(),
+        day_of_year: Math.floor((Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth(), dt.getUTCDate()) - Date.UTC(dt.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
+        hour: dt.getUTCHours(),
+        weekend: dt.getUTCDay() % 6 === 0 ? 1 : 0,
+      };
+      for (const op of parts) {
+        const got = deriveValue({ name: op, op, input: 'd' }, [t]);
+        if (got !== expected[op]) throw new Error(`${op} of ${dt.toISOString()}: got ${got}, expected ${expected[op]}`);
+      }
+    }
+  });
+});
