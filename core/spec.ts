@@ -1,0 +1,228 @@
+// The PipelineSpec: what a user (or the Temporal UI's Start Workflow form) asks a pipeline to do. Only
+// `data.uri` and `target` are required; `parseSpec` fills in every default, so the run result can echo
+// the spec exactly as it ran. Errors name the field and what is expected.
+import type { GovernanceSpec } from './features/govern';
+import type { SelectionSpec } from './features/select';
+import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features/spec';
+
+export type Task = 'binary' | 'multiclass' | 'regression';
+export type Algorithm = 'logistic' | 'ridge';
+export const ALGORITHMS: Algorithm[] = ['logistic', 'ridge'];
+
+export interface TrainingSpec {
+  algorithms: Algorithm[];
+  /** L2 strengths tried by the search (per algorithm that has one). */
+  l2: number[];
+  /** Number of trials of the search (reproducible for a given seed). */
+  trials: number;
+  validation: { strategy: 'holdout' | 'kfold'; folds: number; validationFraction: number; testFraction: number };
+  seed: number;
+}
+
+export interface GateSpec {
+  /** Minimum value per metric (e.g. { roc_auc: 0.7 }). For error metrics (rmse, mae, log_loss, …) it is a maximum. */
+  min: Record<string, number>;
+  /** Largest allowed drop against the production model, per metric: absolute and/or relative (0.02 = 2%). */
+  maxRegression: Record<string, { absolute?: number; relative?: number }>;
+  /** Largest allowed fairness gap (demographic parity difference, TPR difference) over protected groups. */
+  maxFairnessGap: number | null;
+  maxP99LatencyMs: number | null;
+}
+
+export interface PipelineSpec {
+  name: string;
+  data: { uri: string; format?: 'csv' | 'json' | 'parquet'; delimiter?: string; keys?: string[] };
+  target: string;
+  /** Inferred from the target column when absent. */
+  task?: Task;
+  time?: string;
+  features: FeatureSpec;
+  governance: GovernanceSpec;
+  selection: SelectionSpec;
+  validation: { minRows?: number; maxMissingFraction?: number; maxUnexpectedFraction?: number; maxOutOfRangeFraction?: number };
+  training: TrainingSpec;
+  /** Slices reported besides every protected attribute (column names). */
+  slices: string[];
+  /** Business costs: the decision threshold minimizes expected cost on validation data (binary only). */
+  costs: { fp: number; fn: number; tp?: number; tn?: number } | null;
+  gates: GateSpec;
+  deploy: { alias: string; strategy: 'replace' | 'canary' | 'ab'; share: number };
+  monitor: Record<string, unknown>;
+}
+
+export class SpecError extends Error {
+  override name = 'SpecError';
+}
+
+const TOP_FIELDS = ['name', 'data', 'target', 'task', 'time', 'features', 'governance', 'selection', 'validation', 'training', 'slices', 'costs', 'gates', 'deploy', 'monitor'];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fail(field: string, expected: string, got: unknown): never {
+  throw new SpecError(`spec.${field} must be ${expected}, got ${JSON.stringify(got)}`);
+}
+
+function object(v: unknown, field: string, fields: string[]): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (!isRecord(v)) fail(field, 'an object', v);
+  for (const k of Object.keys(v)) {
+    if (!fields.includes(k)) throw new SpecError(`spec.${field}.${k} is not a field of ${field} (fields: ${fields.join(', ')})`);
+  }
+  return v;
+}
+
+function num(v: unknown, field: string, fallback: number, min: number, max: number, integer = false): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    fail(field, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, v);
+  }
+  return v;
+}
+
+function str(v: unknown, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') fail(field, 'a non-empty string', v);
+  return v;
+}
+
+function strings(v: unknown, field: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) fail(field, 'a list of names', v);
+  return v as string[];
+}
+
+function numberMap(v: unknown, field: string): Record<string, number> {
+  if (v === undefined) return {};
+  if (!isRecord(v)) fail(field, 'an object of metric → number', v);
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${field}.${k}`, 'a number', x);
+  return v as Record<string, number>;
+}
+
+/** A model name usable as a registry name, search attribute and workflow id part. */
+export function defaultName(uri: string, target: string): string {
+  const base = uri.replace(/[?#].*$/, '').split('/').pop()!.replace(/\.[^.]*$/, '');
+  return `${base}-${target}`.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'model';
+}
+
+export function parseSpec(raw: unknown): PipelineSpec {
+  if (!isRecord(raw)) throw new SpecError('the spec must be a JSON object with at least data.uri and target');
+  for (const k of Object.keys(raw)) {
+    if (k === 'run') continue;
+    if (!TOP_FIELDS.includes(k)) throw new SpecError(`spec.${k} is not a spec field (fields: ${TOP_FIELDS.join(', ')})`);
+  }
+  const data = object(raw.data, 'data', ['uri', 'format', 'delimiter', 'keys']);
+  const uri = str(data.uri, 'data.uri');
+  if (!uri) throw new SpecError('spec.data.uri is required: the path, file:// or s3:// URI of the training data');
+  const target = str(raw.target, 'target');
+  if (!target) throw new SpecError('spec.target is required: the column to predict');
+  if (data.format !== undefined && !['csv', 'json', 'parquet'].includes(data.format as string)) fail('data.format', 'csv, json or parquet', data.format);
+  if (data.delimiter !== undefined && (typeof data.delimiter !== 'string' || data.delimiter.length !== 1)) fail('data.delimiter', 'one character', data.delimiter);
+  const name = str(raw.name, 'name') ?? defaultName(uri, target);
+  if (!/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) fail('name', '1-63 of a-z 0-9 _ . - starting with a letter or digit', name);
+  if (raw.task !== undefined && !['binary', 'multiclass', 'regression'].includes(raw.task as string)) fail('task', 'binary, multiclass or regression', raw.task);
+
+  let features: FeatureSpec;
+  try {
+    features = parseFeatureSpec(raw.features);
+  } catch (err) {
+    if (err instanceof FeatureSpecError) throw new SpecError(`spec.${err.message}`);
+    throw err;
+  }
+  const g = object(raw.governance, 'governance', ['prohibited', 'protected', 'license', 'allowedPurposes', 'prohibitedPurposes', 'purpose', 'minGroupSize', 'minGroupShare', 'onSmallGroup']);
+  if (g.onSmallGroup !== undefined && g.onSmallGroup !== 'warn' && g.onSmallGroup !== 'fail') fail('governance.onSmallGroup', 'warn or fail', g.onSmallGroup);
+  const governance: GovernanceSpec = {
+    prohibited: strings(g.prohibited, 'governance.prohibited') ?? [],
+    protected: strings(g.protected, 'governance.protected') ?? [],
+    license: str(g.license, 'governance.license'),
+    allowedPurposes: strings(g.allowedPurposes, 'governance.allowedPurposes'),
+    prohibitedPurposes: strings(g.prohibitedPurposes, 'governance.prohibitedPurposes'),
+    purpose: str(g.purpose, 'governance.purpose'),
+    minGroupSize: num(g.minGroupSize, 'governance.minGroupSize', 30, 1, 1e9, true),
+    minGroupShare: num(g.minGroupShare, 'governance.minGroupShare', 0.01, 0, 1),
+    onSmallGroup: (g.onSmallGroup as 'warn' | 'fail' | undefined) ?? 'warn',
+  };
+  const sel = object(raw.selection, 'selection', ['maxMissingFraction', 'maxTopShare', 'maxCorrelation', 'sampleRows', 'topK']);
+  const selection: SelectionSpec = {
+    maxMissingFraction: num(sel.maxMissingFraction, 'selection.maxMissingFraction', 0.5, 0, 1),
+    maxTopShare: num(sel.maxTopShare, 'selection.maxTopShare', 0.995, 0, 1),
+    maxCorrelation: num(sel.maxCorrelation, 'selection.maxCorrelation', 0.95, 0, 1),
+    sampleRows: num(sel.sampleRows, 'selection.sampleRows', 200_000, 100, 1e8, true),
+    ...(sel.topK !== undefined ? { topK: num(sel.topK, 'selection.topK', 0, 1, 10_000, true) } : {}),
+  };
+  const v = object(raw.validation, 'validation', ['minRows', 'maxMissingFraction', 'maxUnexpectedFraction', 'maxOutOfRangeFraction']);
+  const validation = {
+    minRows: num(v.minRows, 'validation.minRows', 10, 1, 1e12, true),
+    maxMissingFraction: num(v.maxMissingFraction, 'validation.maxMissingFraction', 0.5, 0, 1),
+    maxUnexpectedFraction: num(v.maxUnexpectedFraction, 'validation.maxUnexpectedFraction', 0.01, 0, 1),
+    maxOutOfRangeFraction: num(v.maxOutOfRangeFraction, 'validation.maxOutOfRangeFraction', 0.01, 0, 1),
+  };
+  const t = object(raw.training, 'training', ['algorithms', 'l2', 'trials', 'validation', 'seed']);
+  const algorithms = (strings(t.algorithms, 'training.algorithms') ?? []) as Algorithm[];
+  for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail('training.algorithms', `a list of ${ALGORITHMS.join(', ')}`, t.algorithms);
+  const l2 = t.l2 === undefined ? [0.01, 0.1, 1, 10] : Array.isArray(t.l2) && t.l2.length > 0 && t.l2.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)) ? (t.l2 as number[]) : fail('training.l2', 'a non-empty list of non-negative numbers', t.l2);
+  const tv = object(t.validation, 'training.validation', ['strategy', 'folds', 'validationFraction', 'testFraction']);
+  if (tv.strategy !== undefined && tv.strategy !== 'holdout' && tv.strategy !== 'kfold') fail('training.validation.strategy', 'holdout or kfold', tv.strategy);
+  const training: TrainingSpec = {
+    algorithms,
+    l2,
+    trials: num(t.trials, 'training.trials', 8, 1, 1000, true),
+    validation: {
+      strategy: (tv.strategy as 'holdout' | 'kfold' | undefined) ?? 'holdout',
+      folds: num(tv.folds, 'training.validation.folds', 5, 2, 20, true),
+      validationFraction: num(tv.validationFraction, 'training.validation.validationFraction', 0.2, 0.05, 0.5),
+      testFraction: num(tv.testFraction, 'training.validation.testFraction', 0.2, 0.05, 0.5),
+    },
+    seed: num(t.seed, 'training.seed', 42, 0, 2 ** 32 - 1, true),
+  };
+  let costs: PipelineSpec['costs'] = null;
+  if (raw.costs !== undefined && raw.costs !== null) {
+    const c = object(raw.costs, 'costs', ['fp', 'fn', 'tp', 'tn']);
+    costs = { fp: num(c.fp, 'costs.fp', 1, 0, 1e12), fn: num(c.fn, 'costs.fn', 1, 0, 1e12), tp: num(c.tp, 'costs.tp', 0, -1e12, 1e12), tn: num(c.tn, 'costs.tn', 0, -1e12, 1e12) };
+  }
+  const gt = object(raw.gates, 'gates', ['min', 'maxRegression', 'maxFairnessGap', 'maxP99LatencyMs']);
+  const maxRegression: GateSpec['maxRegression'] = {};
+  if (gt.maxRegression !== undefined) {
+    if (!isRecord(gt.maxRegression)) fail('gates.maxRegression', 'an object of metric → {absolute?, relative?}', gt.maxRegression);
+    for (const [metric, r] of Object.entries(gt.maxRegression)) {
+      const o = object(r, `gates.maxRegression.${metric}`, ['absolute', 'relative']);
+      maxRegression[metric] = {
+        ...(o.absolute !== undefined ? { absolute: num(o.absolute, `gates.maxRegression.${metric}.absolute`, 0, 0, 1e12) } : {}),
+        ...(o.relative !== undefined ? { relative: num(o.relative, `gates.maxRegression.${metric}.relative`, 0, 0, 1) } : {}),
+      };
+    }
+  }
+  const gates: GateSpec = {
+    min: numberMap(gt.min, 'gates.min'),
+    maxRegression,
+    maxFairnessGap: gt.maxFairnessGap === undefined || gt.maxFairnessGap === null ? null : num(gt.maxFairnessGap, 'gates.maxFairnessGap', 1, 0, 1),
+    maxP99LatencyMs: gt.maxP99LatencyMs === undefined || gt.maxP99LatencyMs === null ? null : num(gt.maxP99LatencyMs, 'gates.maxP99LatencyMs', 1, 0, 1e6),
+  };
+  const d = object(raw.deploy, 'deploy', ['alias', 'strategy', 'share']);
+  if (d.strategy !== undefined && !['replace', 'canary', 'ab'].includes(d.strategy as string)) fail('deploy.strategy', 'replace, canary or ab', d.strategy);
+  const alias = str(d.alias, 'deploy.alias') ?? 'production';
+  if (!/^[a-z][a-z0-9_-]{0,62}$/.test(alias)) fail('deploy.alias', 'a lower-case alias name', alias);
+  return {
+    name,
+    data: {
+      uri,
+      ...(data.format !== undefined ? { format: data.format as 'csv' | 'json' | 'parquet' } : {}),
+      ...(data.delimiter !== undefined ? { delimiter: data.delimiter as string } : {}),
+      ...(data.keys !== undefined ? { keys: strings(data.keys, 'data.keys') } : {}),
+    },
+    target,
+    ...(raw.task !== undefined ? { task: raw.task as Task } : {}),
+    ...(raw.time !== undefined ? { time: str(raw.time, 'time') } : {}),
+    features,
+    governance,
+    selection,
+    validation,
+    training,
+    slices: strings(raw.slices, 'slices') ?? [],
+    costs,
+    gates,
+    deploy: { alias, strategy: (d.strategy as 'replace' | 'canary' | 'ab' | undefined) ?? 'replace', share: num(d.share, 'deploy.share', 0.1, 0, 1) },
+    monitor: object(raw.monitor, 'monitor', ['interval', 'methods', 'thresholds', 'onDrift', 'coolDown', 'correction', 'window', 'maxPerformanceDrop']),
+  };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { defaultName, parseSpec, SpecError } from '../../core/spec';
+
+describe('PipelineSpec', () => {
+  it('needs only data.uri and target, and echoes every default', () => {
+    const s = parseSpec({ data: { uri: 's3://mlops/raw/churn.csv' }, target: 'churned' });
+    expect(s.name).toBe('churn-churned');
+    expect(s.training).toEqual({ algorithms: [], l2: [0.01, 0.1, 1, 10], trials: 8, validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 }, seed: 42 });
+    expect(s.deploy).toEqual({ alias: 'production', strategy: 'replace', share: 0.1 });
+    expect(s.gates).toEqual({ min: {}, maxRegression: {}, maxFairnessGap: null, maxP99LatencyMs: null });
+    expect(s.governance).toMatchObject({ prohibited: [], protected: [], minGroupSize: 30, onSmallGroup: 'warn' });
+    expect(parseSpec(s)).toEqual(s); // a parsed spec parses to itself
+  });
+
+  it('ignores the run block, which carries the trigger', () => {
+    expect(parseSpec({ data: { uri: 'x.csv' }, target: 'y', run: { trigger: 'schedule' } }).name).toBe('x-y');
+  });
+
+  it('rejects bad specs naming the field', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /must be a JSON object/],
+      [{ target: 'y' }, /spec.data.uri is required/],
+      [{ data: { uri: 'x.csv' } }, /spec.target is required/],
+      [{ data: { uri: 'x.csv' }, target: 'y', trainig: {} }, /spec.trainig is not a spec field/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0 } }, /spec.training.trials must be an integer from 1 to 1000, got 0/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms must be a list of logistic, ridge/],
+      [{ data: { uri: 'x.csv' }, target: 'y', task: 'ranking' }, /spec.task must be binary, multiclass or regression/],
+      [{ data: { uri: 'x.csv' }, target: 'y', name: 'Bad Name' }, /spec.name must be/],
+      [{ data: { uri: 'x.csv' }, target: 'y', gates: { min: { auc: 'high' } } }, /spec.gates.min.auc must be a number/],
+      [{ data: { uri: 'x.csv' }, target: 'y', features: { derive: [{ name: 'a', op: 'nope', input: 'b' }] } }, /spec.features.derive\[0\] \(a\).op "nope"/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'yolo' } }, /spec.deploy.strategy must be replace, canary or ab/],
+    ];
+    for (const [input, message] of bad) expect(() => parseSpec(input)).toThrow(message);
+    expect(() => parseSpec({})).toThrow(SpecError);
+  });
+
+  it('derives a registry-safe default name', () => {
+    expect(defaultName('/data/Seattle Weather.csv', 'weather')).toBe('seattle-weather-weather');
+  });
+});
