@@ -1,0 +1,301 @@
+/**
+ * Column and dataset drift between a reference and a current sample.
+ *
+ * Method per column with `method: 'auto'` (Evidently's defaults):
+ * - A numeric column with at most 5 distinct values (over both samples) is treated as categorical.
+ * - Reference of ≤ 1000 non-missing values: numeric → two-sample Kolmogorov–Smirnov; categorical →
+ *   chi-squared (2×k homogeneity test), or the two-proportion z-test when there are at most 2 categories
+ *   over both samples. Drift when the p-value, after the correction, is < alpha (0.05).
+ * - Reference of > 1000 values: numeric → Wasserstein-1 distance divided by the reference std;
+ *   categorical → Jensen–Shannon distance (base 2). Drift when the distance is ≥ 0.1.
+ * - PSI (never chosen by auto): drift when ≥ 0.25, a "major" shift (< 0.1 stable, 0.1–0.25 moderate).
+ * A forced method is used for every column it fits — ks, wasserstein: numeric; chisquare: categorical;
+ * ztest: categorical with ≤ 2 categories; psi, jensenshannon: both, numeric values binned at 10
+ * reference quantiles — and auto picks for the others; each column reports the method it got.
+ * Corrections (none, bonferroni, bh) run over the columns tested with p-values only; distance methods
+ * report pValue = adjustedPValue = null. Dataset drift when drifted columns / all columns ≥ datasetDriftShare.
+ * Missing values (NaN, null) are dropped per column before anything else.
+ */
+import type { CategoryCounts } from './category-counts';
+import { countCategories, countSortedValues, distinctValuesUpTo } from './category-counts';
+import { chiSquareContingency } from './chisquare';
+import type { Correction } from './corrections';
+import { adjustPValues, CORRECTIONS } from './corrections';
+import { jensenShannonDistance } from './jensen-shannon';
+import { ksTwoSampleSorted } from './ks';
+import { twoProportionZTest } from './proportions';
+import { populationStabilityIndex } from './psi';
+import { binCountsSorted, referenceQuantileEdges } from './quantile-bins';
+import type { SortBuffers } from './sort';
+import { sortBuffers, sortedWithoutNaN } from './sort';
+import { normedWassersteinSorted } from './wasserstein';
+
+export type { Correction } from './corrections';
+
+export type DriftColumn =
+  | { name: string; kind: 'numeric'; reference: Float64Array; current: Float64Array } // NaN = missing, ignored
+  | { name: string; kind: 'categorical'; reference: (string | null)[]; current: (string | null)[] }; // null = missing
+export type DriftMethod = 'auto' | 'ks' | 'chisquare' | 'ztest' | 'psi' | 'jensenshannon' | 'wasserstein';
+export interface DriftOptions {
+  method?: DriftMethod;
+  correction?: Correction;
+  /** Significance level for p-value methods, in (0, 1); default 0.05. */
+  alpha?: number;
+  /** Share of drifted columns at which the dataset counts as drifted, in (0, 1]; default 0.5. */
+  datasetDriftShare?: number;
+  /** Distance thresholds (drift when ≥); defaults psi 0.25, jensenshannon 0.1, wasserstein 0.1. */
+  thresholds?: Partial<Record<'psi' | 'jensenshannon' | 'wasserstein', number>>;
+}
+export interface ColumnDrift {
+  name: string;
+  /** How the column was tested: a numeric column with ≤ 5 distinct values is 'categorical'. */
+  type: 'numeric' | 'categorical';
+  method: Exclude<DriftMethod, 'auto'>;
+  /** KS D, chi-squared χ², z, PSI, Jensen–Shannon distance, or normed Wasserstein distance. */
+  statistic: number;
+  pValue: number | null;
+  adjustedPValue: number | null;
+  /** alpha for p-value methods, the distance threshold otherwise. */
+  threshold: number;
+  drifted: boolean;
+  /** Non-missing values in each sample. */
+  referenceCount: number;
+  currentCount: number;
+}
+export interface DriftReport {
+  columns: ColumnDrift[];
+  driftedShare: number;
+  datasetDrift: boolean;
+  correction: Correction;
+  alpha: number;
+}
+
+type TestMethod = Exclude<DriftMethod, 'auto'>;
+type DistanceMethod = 'psi' | 'jensenshannon' | 'wasserstein';
+
+export const DRIFT_METHODS: readonly DriftMethod[] = ['auto', 'ks', 'chisquare', 'ztest', 'psi', 'jensenshannon', 'wasserstein'];
+export const DEFAULT_THRESHOLDS: Readonly<Record<DistanceMethod, number>> = { psi: 0.25, jensenshannon: 0.1, wasserstein: 0.1 };
+/** References up to this many values get p-value tests under auto; larger ones get distances. */
+export const SMALL_REFERENCE_MAX = 1000;
+/** Numeric columns with at most this many distinct values are tested as categorical. */
+export const CATEGORICAL_MAX_DISTINCT = 5;
+/** Bins at reference quantiles when PSI or Jensen–Shannon is forced onto a numeric column. */
+export const NUMERIC_BINS = 10;
+
+interface Settings {
+  method: DriftMethod;
+  correction: Correction;
+  alpha: number;
+  datasetDriftShare: number;
+  thresholds: Record<DistanceMethod, number>;
+}
+
+function settingsFrom(opts: DriftOptions): Settings {
+  const method = opts.method ?? 'auto';
+  if (!DRIFT_METHODS.includes(method)) throw new Error(`drift: unknown method ${JSON.stringify(method)}; use one of ${DRIFT_METHODS.join(', ')}`);
+  const correction = opts.correction ?? 'none';
+  if (!CORRECTIONS.includes(correction)) throw new Error(`drift: unknown correction ${JSON.stringify(correction)}; use one of ${CORRECTIONS.join(', ')}`);
+  const alpha = opts.alpha ?? 0.05;
+  if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) throw new Error(`drift: alpha must be a number in (0, 1), got ${alpha}`);
+  const datasetDriftShare = opts.datasetDriftShare ?? 0.5;
+  if (typeof datasetDriftShare !== 'number' || !(datasetDriftShare > 0 && datasetDriftShare <= 1)) {
+    throw new Error(`drift: datasetDriftShare must be a number in (0, 1], got ${datasetDriftShare}`);
+  }
+  const thresholds = { ...DEFAULT_THRESHOLDS };
+  for (const [key, value] of Object.entries(opts.thresholds ?? {})) {
+    if (!Object.hasOwn(DEFAULT_THRESHOLDS, key)) throw new Error(`drift: unknown threshold ${JSON.stringify(key)}; thresholds exist for psi, jensenshannon, wasserstein`);
+    if (value === undefined) continue;
+    const upper = key === 'jensenshannon' ? 1 : Infinity;
+    if (typeof value !== 'number' || !(value > 0 && value <= upper && Number.isFinite(value))) {
+      throw new Error(`drift: threshold ${key} must be a number in (0, ${upper === 1 ? '1]' : '∞)'}, got ${value}`);
+    }
+    thresholds[key as DistanceMethod] = value;
+  }
+  return { method, correction, alpha, datasetDriftShare, thresholds };
+}
+
+/** A column after dropping missing values: sorted numeric samples, or aligned category counts. */
+type Prepared =
+  | { name: string; type: 'numeric'; reference: Float64Array; current: Float64Array }
+  | { name: string; type: 'categorical'; counts: CategoryCounts<string | number> };
+
+function emptySample(name: string, which: 'reference' | 'current', missing: string): Error {
+  return new Error(`drift: column "${name}": the ${which} sample is empty after dropping missing (${missing}) values; drop the column or supply data`);
+}
+
+/**
+ * Buffers for the sorted samples of one numeric column at a time, sized for the longest sample and reused
+ * column after column: a 1M-row check then allocates them once instead of 40 MB of arrays per column.
+ */
+interface Workspace {
+  reference: Float64Array;
+  current: Float64Array;
+  sort: SortBuffers;
+}
+
+function workspaceFor(columns: DriftColumn[]): Workspace {
+  let capacity = 0;
+  for (const c of columns) {
+    if (c.kind === 'numeric' && c.reference instanceof Float64Array && c.current instanceof Float64Array) {
+      capacity = Math.max(capacity, c.reference.length, c.current.length);
+    }
+  }
+  return { reference: new Float64Array(capacity), current: new Float64Array(capacity), sort: sortBuffers(capacity) };
+}
+
+/** Prepares one column; a numeric column's sorted samples are views of `work` until the next call. */
+function prepare(column: DriftColumn, work: Workspace): Prepared {
+  const { name } = column;
+  if (column.kind === 'numeric') {
+    if (!(column.reference instanceof Float64Array) || !(column.current instanceof Float64Array)) {
+      throw new Error(`drift: column "${name}" is numeric, so reference and current must be Float64Arrays`);
+    }
+    const reference = sortedWithoutNaN(column.reference, work.reference, work.sort);
+    const current = sortedWithoutNaN(column.current, work.current, work.sort);
+    for (const [which, sample] of [['reference', reference], ['current', current]] as const) {
+      if (sample.length === 0) throw emptySample(name, which, 'NaN');
+      if (sample[0] === -Infinity || sample[sample.length - 1] === Infinity) {
+        throw new Error(`drift: column "${name}": the ${which} sample contains ±Infinity; replace it or mark it missing (NaN)`);
+      }
+    }
+    if (distinctValuesUpTo(reference, current, CATEGORICAL_MAX_DISTINCT + 1) <= CATEGORICAL_MAX_DISTINCT) {
+      return { name, type: 'categorical', counts: countSortedValues(reference, current) };
+    }
+    return { name, type: 'numeric', reference, current };
+  }
+  if (column.kind === 'categorical') {
+    if (!Array.isArray(column.reference) || !Array.isArray(column.current)) {
+      throw new Error(`drift: column "${name}" is categorical, so reference and current must be arrays of string | null`);
+    }
+    const counts = countCategories(column.reference, column.current);
+    if (counts.referenceTotal === 0) throw emptySample(name, 'reference', 'null');
+    if (counts.currentTotal === 0) throw emptySample(name, 'current', 'null');
+    return { name, type: 'categorical', counts };
+  }
+  throw new Error(`drift: column "${(column as { name: string }).name}" has kind ${JSON.stringify((column as { kind: unknown }).kind)}; use 'numeric' or 'categorical'`);
+}
+
+function referenceSize(c: Prepared): number {
+  return c.type === 'numeric' ? c.reference.length : c.counts.referenceTotal;
+}
+
+function currentSize(c: Prepared): number {
+  return c.type === 'numeric' ? c.current.length : c.counts.currentTotal;
+}
+
+function fits(method: TestMethod, c: Prepared): boolean {
+  switch (method) {
+    case 'ks':
+    case 'wasserstein':
+      return c.type === 'numeric';
+    case 'chisquare':
+      return c.type === 'categorical';
+    case 'ztest':
+      return c.type === 'categorical' && c.counts.keys.length <= 2;
+    case 'psi':
+    case 'jensenshannon':
+      return true;
+  }
+}
+
+function autoMethod(c: Prepared): TestMethod {
+  if (referenceSize(c) <= SMALL_REFERENCE_MAX) {
+    if (c.type === 'numeric') return 'ks';
+    return c.counts.keys.length <= 2 ? 'ztest' : 'chisquare';
+  }
+  return c.type === 'numeric' ? 'wasserstein' : 'jensenshannon';
+}
+
+/** Aligned reference/current counts: categories, or numeric values binned at reference quantiles. */
+function histogramOf(c: Prepared): { reference: Float64Array; current: Float64Array } {
+  if (c.type === 'categorical') return c.counts;
+  const edges = referenceQuantileEdges(c.reference, NUMERIC_BINS);
+  return { reference: binCountsSorted(c.reference, edges), current: binCountsSorted(c.current, edges) };
+}
+
+function measure(c: Prepared, method: TestMethod): { statistic: number; pValue: number | null } {
+  switch (method) {
+    case 'ks': {
+      if (c.type !== 'numeric') break;
+      const r = ksTwoSampleSorted(c.reference, c.current);
+      return { statistic: r.statistic, pValue: r.pValue };
+    }
+    case 'wasserstein':
+      if (c.type !== 'numeric') break;
+      return { statistic: normedWassersteinSorted(c.reference, c.current), pValue: null };
+    case 'chisquare': {
+      if (c.type !== 'categorical') break;
+      const r = chiSquareContingency(c.counts.reference, c.counts.current);
+      return { statistic: r.statistic, pValue: r.pValue };
+    }
+    case 'ztest': {
+      if (c.type !== 'categorical') break;
+      // Success = the first category in sorted order; z > 0 when the current sample has more of it.
+      const { reference, current, referenceTotal, currentTotal } = c.counts;
+      const r = twoProportionZTest(current[0]!, currentTotal, reference[0]!, referenceTotal);
+      return { statistic: r.statistic, pValue: r.pValue };
+    }
+    case 'psi': {
+      const h = histogramOf(c);
+      return { statistic: populationStabilityIndex(h.reference, h.current), pValue: null };
+    }
+    case 'jensenshannon': {
+      const h = histogramOf(c);
+      return { statistic: jensenShannonDistance(h.reference, h.current), pValue: null };
+    }
+  }
+  throw new Error(`drift: column "${c.name}": method ${method} does not fit a ${c.type} column`);
+}
+
+function checkColumns(columns: DriftColumn[]): void {
+  if (!Array.isArray(columns) || columns.length === 0) throw new Error('drift: no columns to compare; pass at least one column');
+  const seen = new Set<string>();
+  columns.forEach((c, i) => {
+    if (typeof c?.name !== 'string' || c.name === '') throw new Error(`drift: column ${i} has no name`);
+    if (seen.has(c.name)) throw new Error(`drift: column "${c.name}" appears twice; column names must be unique`);
+    seen.add(c.name);
+  });
+}
+
+export function detectDrift(columns: DriftColumn[], opts: DriftOptions = {}): DriftReport {
+  const settings = settingsFrom(opts);
+  checkColumns(columns);
+  const work = workspaceFor(columns);
+  // One column at a time: each column's sorted samples live in `work` only while it is measured.
+  const measured = columns.map((column) => {
+    const c = prepare(column, work);
+    const method = settings.method !== 'auto' && fits(settings.method, c) ? settings.method : autoMethod(c);
+    return { name: c.name, type: c.type, method, referenceCount: referenceSize(c), currentCount: currentSize(c), ...measure(c, method) };
+  });
+  const tested = measured.flatMap((m, i) => (m.pValue === null ? [] : [i]));
+  const adjusted = adjustPValues(
+    tested.map((i) => measured[i]!.pValue!),
+    settings.correction,
+  );
+  const adjustedByColumn = new Map(tested.map((i, k) => [i, adjusted[k]!]));
+  const results: ColumnDrift[] = measured.map((m, i) => {
+    const adjustedPValue = adjustedByColumn.get(i) ?? null;
+    const threshold = m.pValue === null ? settings.thresholds[m.method as DistanceMethod] : settings.alpha;
+    const drifted = adjustedPValue === null ? m.statistic >= threshold : adjustedPValue < settings.alpha;
+    return {
+      name: m.name,
+      type: m.type,
+      method: m.method,
+      statistic: m.statistic,
+      pValue: m.pValue,
+      adjustedPValue,
+      threshold,
+      drifted,
+      referenceCount: m.referenceCount,
+      currentCount: m.currentCount,
+    };
+  });
+  const driftedShare = results.filter((r) => r.drifted).length / results.length;
+  return {
+    columns: results,
+    driftedShare,
+    datasetDrift: driftedShare >= settings.datasetDriftShare,
+    correction: settings.correction,
+    alpha: settings.alpha,
+  };
+}
