@@ -5,6 +5,8 @@ import { makeFeatures } from './features';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
 import { makeSelect } from './select';
+import { makeEvaluate } from './evaluate';
+import { makeTrain } from './train';
 import { makeValidate } from './validate';
 
 export function createActivities(stores: Stores) {
@@ -14,6 +16,8 @@ export function createActivities(stores: Stores) {
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),
     buildFeatures: makeFeatures({ artifacts: stores.artifacts, lineage: stores.lineage }),
     selectFeatures: makeSelect({ artifacts: stores.artifacts, lineage: stores.lineage }),
+    trainModel: makeTrain({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry }),
+    evaluateModel: makeEvaluate({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry }),
   };
 }
 

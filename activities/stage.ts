@@ -6,6 +6,8 @@ import type { ArtifactInput, ContextType, LineageStore } from '../core/store/lin
 import { DataError } from '../core/data/source';
 import { GovernanceError } from '../core/features/plan';
 import { FeatureSpecError } from '../core/features/spec';
+import { TrainingDataError } from '../core/ml/training-data';
+import { SpecError } from '../core/spec';
 import { codeVersion } from '../core/version';
 
 /** Failure types a workflow (and `mlops run`) treats as invalid input rather than an outage. */
@@ -46,7 +48,7 @@ export async function runStage<T>(
     return out.result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const type = err instanceof DataError ? 'InvalidData' : err instanceof GovernanceError || err instanceof FeatureSpecError ? 'InvalidSpec' : undefined;
+    const type = err instanceof DataError ? 'InvalidData' : err instanceof GovernanceError || err instanceof FeatureSpecError || err instanceof SpecError || err instanceof TrainingDataError ? 'InvalidSpec' : undefined;
     if (type) {
       await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
       throw ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -4,7 +4,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config';
 import { RegistryError } from '../core/store/registry';
 import { down, status, up, type StackStatus } from '../infra/stack';
-import { gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, schemaAcceptCommand, schemaShowCommand } from './store-commands';
+import {
+  gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
+} from './store-commands';
 import { synthCommand } from './synth-command';
 import { UsageError } from './usage-error';
 
@@ -145,8 +147,20 @@ export const COMMANDS: Command[] = [
   },
   { name: 'models promote', usage: 'mlops models promote NAME VERSION --reason R', summary: 'point the production alias at a version' },
   { name: 'models rollback', usage: 'mlops models rollback NAME --reason R', summary: 'move the production alias back to the previous version' },
-  { name: 'runs list', usage: 'mlops runs list --model NAME', summary: 'list pipeline runs of a model', options: { model: { type: 'string' } } },
-  { name: 'runs compare', usage: 'mlops runs compare --model NAME', summary: 'compare the runs of a model', options: { model: { type: 'string' } } },
+  {
+    name: 'runs list',
+    usage: 'mlops runs list --model NAME [--json]',
+    summary: 'training runs of a model: version, params, metrics, dataset and code version, verdict',
+    options: { model: { type: 'string' }, ...json },
+    action: ({ values }) => runsListCommand(values.model as string | undefined, Boolean(values.json)),
+  },
+  {
+    name: 'runs compare',
+    usage: 'mlops runs compare --model NAME [--json]',
+    summary: 'the latest training runs of a model side by side, metric by metric',
+    options: { model: { type: 'string' }, ...json },
+    action: ({ values }) => runsCompareCommand(values.model as string | undefined, Boolean(values.json)),
+  },
   {
     name: 'lineage',
     usage: 'mlops lineage NAME[@VERSION] [--json]',

@@ -142,3 +142,83 @@ export async function schemaAcceptCommand(name: string | undefined, fromRun: str
     return 0;
   });
 }
+
+interface RunRow {
+  run: string;
+  version: number;
+  algorithm: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, number | null>;
+  primaryMetric: string;
+  datasetSha256: string;
+  codeVersion: string;
+  seed: number;
+  blessed: boolean | null;
+  reasons: string[];
+  startedAt: string;
+}
+
+async function runRows(model: string): Promise<RunRow[]> {
+  return withStores(async ({ lineage }) => {
+    const [trains, evaluations] = await Promise.all([lineage.stageRuns(model, 'train'), lineage.stageRuns(model, 'evaluate')]);
+    const verdict = new Map(evaluations.map((e) => [e.run, e.params as { blessed?: boolean; reasons?: string[] }]));
+    return trains.map((t) => {
+      const p = t.params as Record<string, unknown>;
+      const v = verdict.get(t.run);
+      return {
+        run: t.run,
+        version: p.version as number,
+        algorithm: p.algorithm as string,
+        params: (p.params as Record<string, unknown>) ?? {},
+        metrics: (p.metrics as Record<string, number | null>) ?? {},
+        primaryMetric: p.primaryMetric as string,
+        datasetSha256: p.datasetSha256 as string,
+        codeVersion: t.codeVersion,
+        seed: p.seed as number,
+        blessed: v?.blessed ?? null,
+        reasons: v?.reasons ?? [],
+        startedAt: t.startedAt.toISOString(),
+      };
+    });
+  });
+}
+
+export async function runsListCommand(name: string | undefined, asJson: boolean): Promise<number> {
+  const model = modelName(name, 'mlops runs list --model NAME [--json]');
+  const rows = await runRows(model);
+  if (asJson) {
+    console.log(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) console.log(`no training runs for ${model}`);
+  for (const r of rows) {
+    const verdict = r.blessed === null ? 'not evaluated' : r.blessed ? 'blessed' : `rejected: ${r.reasons.join('; ')}`;
+    console.log(`v${r.version}  ${r.startedAt}  ${r.algorithm} ${JSON.stringify(r.params)}  ${r.primaryMetric}=${r.metrics[r.primaryMetric]}  data ${r.datasetSha256.slice(0, 12)}  code ${r.codeVersion}  ${verdict}`);
+  }
+  return 0;
+}
+
+export async function runsCompareCommand(name: string | undefined, asJson: boolean): Promise<number> {
+  const model = modelName(name, 'mlops runs compare --model NAME [--json]');
+  const rows = (await runRows(model)).slice(0, 8);
+  if (rows.length === 0) throw new UsageError(`no training runs for ${model}`);
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const table: Record<string, (string | number | null)[]> = {
+    algorithm: rows.map((r) => r.algorithm),
+    l2: rows.map((r) => (r.params.l2 as number | undefined) ?? null),
+    dataset: rows.map((r) => r.datasetSha256.slice(0, 12)),
+    code: rows.map((r) => r.codeVersion),
+    blessed: rows.map((r) => (r.blessed === null ? '-' : String(r.blessed))),
+  };
+  for (const m of metrics) table[m] = rows.map((r) => r.metrics[m] ?? null);
+  if (asJson) {
+    console.log(JSON.stringify({ versions: rows.map((r) => r.version), rows: table }, null, 2));
+    return 0;
+  }
+  const cell = (v: string | number | null): string => (v === null ? '-' : typeof v === 'number' ? Number(v.toPrecision(5)).toString() : v);
+  const width = Math.max(6, ...Object.keys(table).map((k) => k.length));
+  const colWidth = Math.max(8, ...Object.values(table).flat().map((v) => cell(v).length));
+  console.log(['metric'.padEnd(width), ...rows.map((r) => `v${r.version}`.padEnd(colWidth))].join('  ').trimEnd());
+  for (const [k, values] of Object.entries(table)) console.log([k.padEnd(width), ...values.map((v) => cell(v).padEnd(colWidth))].join('  ').trimEnd());
+  return 0;
+}

@@ -182,6 +182,23 @@ export class LineageStore {
     return id === undefined ? undefined : (await this.executions([Number(id)]))[0];
   }
 
+  /** Completed executions of `stage` for a model, newest first, each with its pipeline run. */
+  async stageRuns(model: string, stage: string, limit = 50): Promise<(LineageExecution & { run: string })[]> {
+    const res = await this.pool.query<{ id: string; run: string }>(
+      `SELECT x.id, r.name AS run FROM executions x
+         JOIN associations am ON am.execution_id = x.id
+         JOIN contexts m ON m.id = am.context_id AND m.type = 'model' AND m.name = $1
+         JOIN associations ar ON ar.execution_id = x.id
+         JOIN contexts r ON r.id = ar.context_id AND r.type = 'pipeline_run'
+        WHERE x.stage = $2 AND x.status = 'complete'
+        ORDER BY x.started_at DESC, x.id DESC LIMIT $3`,
+      [model, stage, limit],
+    );
+    const runs = new Map(res.rows.map((r) => [Number(r.id), r.run]));
+    const executions = await this.executions([...runs.keys()]);
+    return executions.map((e) => ({ ...e, run: runs.get(e.id)! })).sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || b.id - a.id);
+  }
+
   /** Artifact and execution URIs referenced by any lineage row (for garbage collection). */
   async referencedUris(): Promise<Set<string>> {
     const res = await this.pool.query<{ uri: string }>('SELECT uri FROM artifacts');

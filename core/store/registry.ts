@@ -68,7 +68,8 @@ export class ModelRegistry {
    */
   async registerVersion(input: {
     model: string;
-    artifact: ArtifactInput;
+    /** The artifact, or a function of the new version number (for keys like models/<name>/<version>/…). */
+    artifact: ArtifactInput | ((version: number) => ArtifactInput);
     runKey: string;
     signature?: Record<string, unknown>;
     metrics?: Record<string, unknown>;
@@ -81,13 +82,15 @@ export class ModelRegistry {
       await db.query('SELECT name FROM registered_models WHERE name = $1 FOR UPDATE', [input.model]);
       const existing = await db.query(`${VERSION_SELECT} WHERE v.model = $1 AND v.run_key = $2`, [input.model, input.runKey]);
       if (existing.rows[0]) return toVersion(existing.rows[0]);
-      const artifactId = await putArtifact(db, input.artifact);
+      const next = await db.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM model_versions WHERE model = $1', [input.model]);
+      const version = next.rows[0]!.v;
+      const artifactId = await putArtifact(db, typeof input.artifact === 'function' ? input.artifact(version) : input.artifact);
       const res = await db.query<{ version: number }>(
         `INSERT INTO model_versions (model, version, artifact_id, signature, metrics, properties, run_key)
-         SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6 FROM model_versions WHERE model = $1
+         VALUES ($1, $7, $2, $3, $4, $5, $6)
          RETURNING version`,
         [input.model, artifactId, JSON.stringify(input.signature ?? {}), JSON.stringify(input.metrics ?? {}),
-          JSON.stringify(input.properties ?? {}), input.runKey],
+          JSON.stringify(input.properties ?? {}), input.runKey, version],
       );
       const made = await db.query(`${VERSION_SELECT} WHERE v.model = $1 AND v.version = $2`, [input.model, res.rows[0]!.version]);
       return toVersion(made.rows[0]);

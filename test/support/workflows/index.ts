@@ -1,2 +1,3 @@
 export * from './data-stages';
 export * from './feature-stages';
+export * from './train-stages';

@@ -1,0 +1,31 @@
+// The train stage as an activity: core/ml/train plus heartbeats and lineage (dataset, plan → model).
+import { trainStage, type TrainedModel, type TrainInput } from '../core/ml/train';
+import type { ArtifactStore } from '../core/store/artifacts';
+import type { LineageStore } from '../core/store/lineage';
+import type { ModelRegistry } from '../core/store/registry';
+import { Context } from '@temporalio/activity';
+import { runStage } from './stage';
+
+export function makeTrain(deps: { artifacts: ArtifactStore; lineage: LineageStore; registry: ModelRegistry }) {
+  return async function trainModel(input: Omit<TrainInput, 'runKey'>): Promise<TrainedModel> {
+    const wf = Context.current().info.workflowExecution;
+    const runKey = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${Context.current().info.activityId}`;
+    return runStage(deps.lineage, 'train', input.model, async (progress) => {
+      const model = await trainStage({ ...input, runKey }, { artifacts: deps.artifacts, registry: deps.registry, onProgress: progress });
+      return {
+        result: model,
+        // Experiment tracking: what `mlops runs list|compare` shows.
+        params: {
+          version: model.version, algorithm: model.algorithm, params: model.params, trials: model.trials, metrics: model.metrics,
+          primaryMetric: model.primaryMetric, threshold: model.threshold, datasetSha256: input.dataset.sha256, seed: input.spec.training.seed,
+          selected: input.selected, sizeBytes: model.sizeBytes, trainingMs: model.trainingMs, latency: model.latency,
+        },
+        inputs: [
+          { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },
+          { uri: input.planRef.uri, sha256: input.planRef.sha256, type: 'FeaturePlan' },
+        ],
+        outputs: [{ uri: model.uri, sha256: model.sha256, type: 'Model', properties: { name: model.name, version: model.version } }],
+      };
+    });
+  };
+}

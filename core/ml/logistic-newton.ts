@@ -1,0 +1,71 @@
+// Newton's method (IRLS) for binary logistic regression: each step solves the (D+1)×(D+1) Hessian system by
+// Cholesky, with a backtracking line search. Quadratic convergence: ~5–10 passes over the data where L-BFGS
+// needs dozens. Worth it while the Hessian (D²/2 multiply-adds per row) stays small next to the data pass.
+import { choleskyFactor, choleskySolve } from './cholesky';
+import type { SolverResult } from './lbfgs';
+import { maxAbs } from './lbfgs';
+import type { LogisticProblem } from './logistic-loss';
+import { binaryObjective } from './logistic-loss';
+
+const ARMIJO = 1e-4;
+const MAX_HALVINGS = 40;
+
+/** Minimizes the binary objective from θ₀ = (0, prior log-odds). Same stopping rule on the gradient as L-BFGS. */
+export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): SolverResult {
+  const n1 = p.cols + 1;
+  let theta = new Float64Array(n1);
+  theta[p.cols] = priorLogOdds(p);
+  let grad = new Float64Array(n1);
+  let hessian = new Float64Array(n1 * n1);
+  let f = binaryObjective(p, theta, grad, hessian);
+  let trial = new Float64Array(n1);
+  let trialGrad = new Float64Array(n1);
+  let trialHessian = new Float64Array(n1 * n1);
+  let iterations = 0;
+  let converged = false;
+
+  for (;;) {
+    if (maxAbs(grad) <= tol) {
+      converged = true;
+      break;
+    }
+    if (iterations >= maxIter) break;
+    if (!choleskyFactor(hessian, n1)) {
+      throw new Error(
+        `logistic regression: the Hessian is not positive definite at iteration ${iterations}; ` +
+          'the matrix probably has non-finite or huge values, or l2 is too small for collinear columns',
+      );
+    }
+    const step = choleskySolve(hessian, n1, grad);
+    let slope = 0;
+    for (let i = 0; i < n1; i++) slope -= grad[i]! * step[i]!;
+    let t = 1;
+    let accepted = false;
+    let fTrial = NaN;
+    const slack = 4 * Number.EPSILON * Math.abs(f);
+    for (let h = 0; h < MAX_HALVINGS; h++) {
+      for (let i = 0; i < n1; i++) trial[i] = theta[i]! - t * step[i]!;
+      fTrial = binaryObjective(p, trial, trialGrad, trialHessian);
+      if (fTrial <= f + ARMIJO * t * slope + slack) {
+        accepted = true;
+        break;
+      }
+      t *= 0.5;
+    }
+    if (!accepted) break;
+    iterations++;
+    [theta, trial] = [trial, theta];
+    [grad, trialGrad] = [trialGrad, grad];
+    [hessian, trialHessian] = [trialHessian, hessian];
+    f = fTrial;
+  }
+  return { x: theta, value: f, iterations, converged };
+}
+
+/** log(Σ sᵢyᵢ / Σ sᵢ(1 − yᵢ)): the intercept-only optimum, a start one Newton step closer to the answer. */
+function priorLogOdds(p: LogisticProblem): number {
+  let pos = 0;
+  for (let r = 0; r < p.rows; r++) if (p.labels[r] === 1) pos += p.weights === undefined ? 1 : p.weights[r]!;
+  const neg = p.weightSum - pos;
+  return pos > 0 && neg > 0 ? Math.log(pos / neg) : 0;
+}

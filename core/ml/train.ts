@@ -1,0 +1,305 @@
+// The train stage: encode the selected features (fit on the training rows), search algorithms and L2
+// strengths on validation data (or k-fold), choose the decision threshold from costs, score the test split,
+// export encoders + model as one ONNX graph, verify it in onnxruntime against the TypeScript model, measure
+// its serving cost, and register it as the model's next version. Same data + spec + seed → same ONNX bytes.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { withDuckDB } from '../data/duckdb';
+import type { DatasetRef, Progress } from '../data/ingest';
+import { parquetTable } from '../data/statistics';
+import { canonicalJson } from '../data/validate';
+import { encode, fitEncodingPlan, type EncodingChoice } from '../features/encode';
+import type { FeaturePlan } from '../features/plan';
+import { measureLatency, type OnnxLatency } from '../onnx/latency';
+import { exportLinearOnnx } from '../onnx/linear';
+import type { OnnxSignature } from '../onnx/signature';
+import { verifyOnnx } from '../onnx/verify';
+import { seededRandom } from '../random';
+import type { Algorithm, PipelineSpec, Task } from '../spec';
+import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
+import type { ModelRegistry } from '../store/registry';
+import { codeVersion } from '../version';
+import { fitLogistic, predictProba, type LogisticModel } from './logistic';
+import type { EncodingPlan, LinearModel, Matrix } from './model';
+import { fitRidge, predictValue, type RidgeModel } from './ridge';
+import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
+import { stratifiedKFold } from './splits';
+import { chooseThreshold, type ThresholdChoice } from './threshold';
+import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+
+export interface TrainInput {
+  model: string;
+  /** Idempotency key of the registering run (workflow id / run id). */
+  runKey: string;
+  dataset: DatasetRef;
+  plan: FeaturePlan;
+  planRef: ArtifactRef;
+  selected: string[];
+  spec: PipelineSpec;
+}
+
+export interface Trial {
+  algorithm: Algorithm;
+  l2: number;
+  score: number;
+}
+
+export interface TrainedModel {
+  name: string;
+  version: number;
+  uri: string;
+  sha256: string;
+  task: Task;
+  classes: string[];
+  algorithm: Algorithm;
+  params: Record<string, unknown>;
+  metrics: Metrics;
+  slices: Scorecard['slices'];
+  fairness: Scorecard['fairness'];
+  confusion?: number[][];
+  importance: Record<string, number>;
+  threshold: number;
+  costs: (ThresholdChoice & { chosenOn: string }) | null;
+  trials: Trial[];
+  primaryMetric: string;
+  latency: OnnxLatency;
+  sizeBytes: number;
+  trainingMs: number;
+  rows: { train: number; validation: number; test: number; droppedMissingTarget: number };
+  signature: OnnxSignature;
+  codeVersion: string;
+}
+
+type Fitted = { model: LinearModel; predict: (m: Matrix) => Predictions };
+
+/**
+ * The ONNX graph stores coefficients as float32. Rounding them the same way in the TypeScript model leaves
+ * only float32 accumulation between the two, so the export check can hold them to 1e-5.
+ */
+function roundCoefficients<M extends LinearModel>(model: M): M {
+  const coefficients = model.coefficients.map((c) => Math.fround(c));
+  if (model.kind === 'logistic') return { ...model, coefficients, intercepts: model.intercepts.map((c) => Math.fround(c)) };
+  return { ...model, coefficients, intercept: Math.fround(model.intercept) };
+}
+
+function fit(algorithm: Algorithm, l2: number, data: TrainingData, m: Matrix, rows: Int32Array): Fitted {
+  if (algorithm === 'logistic') {
+    const labels = Int32Array.from(rows, (i) => data.labels[i]!);
+    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2, maxIter: 200, tol: 1e-8 }));
+    return { model, predict: (x) => ({ proba: predictProba(model, x) }) };
+  }
+  const targets = Float64Array.from(rows, (i) => data.targets[i]!);
+  const model = roundCoefficients(fitRidge(m, targets, { l2 }));
+  return { model, predict: (x) => ({ values: predictValue(model, x) }) };
+}
+
+function score(task: Task, data: TrainingData, rows: Int32Array, p: Predictions): number {
+  const labels = task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
+  const targets = task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
+  return metricsOf(task, data.classes.length, labels, targets, p, 0.5)[PRIMARY_METRIC[task]] ?? NaN;
+}
+
+const better = (metric: string, a: number, b: number): boolean => (LOWER_IS_BETTER.has(metric) ? a < b : a > b);
+
+/** The candidates a search tries: every fitting algorithm × L2, cut to `trials` by a seeded shuffle. */
+export function searchSpace(task: Task, spec: PipelineSpec): { algorithm: Algorithm; l2: number }[] {
+  const fits = (a: Algorithm): boolean => (task === 'regression' ? a === 'ridge' : a === 'logistic');
+  const wanted: Algorithm[] = spec.training.algorithms.length > 0 ? spec.training.algorithms : [task === 'regression' ? 'ridge' : 'logistic'];
+  const algorithms = wanted.filter(fits);
+  if (algorithms.length === 0) throw new TrainingDataError(`training.algorithms ${JSON.stringify(wanted)} has none for a ${task} task (${task === 'regression' ? 'ridge' : 'logistic'} fits)`);
+  const all = algorithms.flatMap((algorithm) => spec.training.l2.map((l2) => ({ algorithm, l2 })));
+  if (spec.training.trials >= all.length) return all;
+  const random = seededRandom(spec.training.seed ^ 0x5eed);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, spec.training.trials);
+}
+
+function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec): Record<string, EncodingChoice> {
+  const kinds = new Map(plan.features.map((f) => [f.name, f.kind]));
+  const out: Record<string, EncodingChoice> = {};
+  for (const name of selected) {
+    const asked = spec.features.encodings?.[name];
+    const kind = kinds.get(name);
+    const encoding = asked ?? (kind === 'categorical' ? 'onehot' : 'standardize');
+    if (encoding === 'standardize' && kind === 'categorical') throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
+    out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 } : { encoding };
+  }
+  return out;
+}
+
+/** Per feature: the share of the model's absolute standardized coefficients on its encoded columns. */
+function importanceOf(model: LinearModel, plan: EncodingPlan): Record<string, number> {
+  const width = plan.width;
+  const rowsOfCoef = model.kind === 'logistic' ? model.coefficients.length / width : 1;
+  const raw: Record<string, number> = {};
+  let offset = 0;
+  let total = 0;
+  for (const c of plan.columns) {
+    const w = c.kind === 'onehot' ? c.categories.length + (c.other ? 1 : 0) : 1;
+    let sum = 0;
+    for (let r = 0; r < rowsOfCoef; r++) for (let k = 0; k < w; k++) sum += Math.abs(model.coefficients[r * width + offset + k]!);
+    raw[c.input] = (raw[c.input] ?? 0) + sum;
+    total += sum;
+    offset += w;
+  }
+  for (const k of Object.keys(raw)) raw[k] = total > 0 ? Math.round((raw[k]! / total) * 1e6) / 1e6 : 0;
+  return raw;
+}
+
+export async function trainStage(
+  input: TrainInput,
+  deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress; latencyCalls?: number },
+): Promise<TrainedModel> {
+  const progress = deps.onProgress ?? (() => undefined);
+  const started = Date.now();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-train-'));
+  try {
+    const file = path.join(work, 'dataset.parquet');
+    await deps.artifacts.getFile(deps.artifacts.keyOf(input.dataset.uri), file, input.dataset.sha256);
+    const data = await withDuckDB((conn) => prepareTrainingData(conn, parquetTable(file), input.plan, input.selected, input.spec));
+    const { split, task } = data;
+    progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
+    const choices = choicesFor(input.plan, input.selected, input.spec);
+    const space = searchSpace(task, input.spec);
+    const metric = PRIMARY_METRIC[task];
+    const trials: Trial[] = [];
+    const kfold = input.spec.training.validation.strategy === 'kfold';
+    const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+
+    for (const [t, candidate] of space.entries()) {
+      let s: number;
+      if (kfold) {
+        const folds = task === 'regression'
+          ? stratifiedKFold(new Int32Array(pool.length), input.spec.training.validation.folds, input.spec.training.seed)
+          : stratifiedKFold(Int32Array.from(pool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
+        let sum = 0;
+        for (const f of folds) {
+          const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
+          const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
+          const enc = fitEncodingPlan(data.features, choices, trainRows);
+          const fitted = fit(candidate.algorithm, candidate.l2, data, encode(enc, data.features, trainRows), trainRows);
+          sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
+        }
+        s = sum / folds.length;
+      } else {
+        const enc = fitEncodingPlan(data.features, choices, split.train);
+        const fitted = fit(candidate.algorithm, candidate.l2, data, encode(enc, data.features, split.train), split.train);
+        s = score(task, data, split.validation, fitted.predict(encode(enc, data.features, split.validation)));
+      }
+      trials.push({ ...candidate, score: s });
+      progress(`trial ${t + 1}/${space.length}: ${candidate.algorithm} l2=${candidate.l2} ${metric}=${s.toFixed(5)}`);
+    }
+    let best = trials[0]!;
+    for (const t of trials) if (!Number.isFinite(best.score) || (Number.isFinite(t.score) && better(metric, t.score, best.score))) best = t;
+
+    // The final model learns from the rows the search used for fitting (k-fold: train + validation).
+    const enc = fitEncodingPlan(data.features, choices, pool);
+    const fitted = fit(best.algorithm, best.l2, data, encode(enc, data.features, pool), pool);
+    const allMatrix = encode(enc, data.features);
+    const predictions = fitted.predict(allMatrix);
+
+    let threshold = 0.5;
+    let costs: TrainedModel['costs'] = null;
+    if (task === 'binary' && input.spec.costs) {
+      const rows = kfold ? pool : split.validation;
+      if (rows.length > 0) {
+        const labels = Int32Array.from(rows, (i) => data.labels[i]!);
+        const proba = Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!);
+        const choice = chooseThreshold(labels, proba, input.spec.costs);
+        threshold = choice.threshold;
+        costs = { ...choice, chosenOn: kfold ? 'training rows (k-fold)' : 'validation split' };
+      }
+    }
+    const card = scorecard(task, data.classes.length, data.labels, data.targets, predictions, split.test, data.slices, {
+      threshold,
+      minGroupSize: input.spec.governance.minGroupSize ?? 30,
+      protectedAttributes: input.spec.governance.protected ?? [],
+    });
+    if (task === 'binary' && input.spec.costs) {
+      const c = { tp: 0, tn: 0, ...input.spec.costs };
+      let total = 0;
+      for (const i of split.test) {
+        const y = data.labels[i]!;
+        const yhat = predictions.proba![i * 2 + 1]! >= threshold ? 1 : 0;
+        total += y === 1 ? (yhat === 1 ? c.tp : c.fn) : yhat === 1 ? c.fp : c.tn;
+      }
+      card.metrics.expected_cost = split.test.length > 0 ? total / split.test.length : null;
+    }
+    progress(`best ${best.algorithm} l2=${best.l2}; test ${metric}=${card.metrics[metric]}`);
+
+    // One graph: encoders + model. It must reproduce the TypeScript model on the test rows. The version is
+    // left out of the graph (0), so the same data + spec + seed give the same bytes whatever number it gets.
+    const { bytes, signature } = exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
+    const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
+    const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
+    progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
+    const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
+    const trainingMs = Date.now() - started;
+
+    const model = fitted.model as LogisticModel | RidgeModel;
+    const params = model.kind === 'logistic' ? { ...model.params } : { ...model.params };
+    const sha256 = sha(bytes);
+    const importance = importanceOf(model, enc);
+    const registered = await deps.registry.registerVersion({
+      model: input.model,
+      runKey: input.runKey,
+      artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
+      signature: { ...signature, task, classes: data.classes, threshold, derive: input.plan.derive, raw: input.plan.raw.filter((r) => r.name !== input.plan.target) } as unknown as Record<string, unknown>,
+      metrics: card.metrics,
+      properties: {
+        algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
+        selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
+        seed: input.spec.training.seed, codeVersion: codeVersion(),
+      },
+    });
+    if (registered.sha256 !== sha256) {
+      throw new Error(`model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but retraining produced ${sha256}: training is not reproducible`);
+    }
+    await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
+    progress(`registered ${input.model} v${registered.version} (${bytes.length} bytes)`);
+    return {
+      name: input.model,
+      version: registered.version,
+      uri: registered.uri,
+      sha256,
+      task,
+      classes: data.classes,
+      algorithm: best.algorithm,
+      params,
+      metrics: card.metrics,
+      slices: card.slices,
+      fairness: card.fairness,
+      ...(card.confusion ? { confusion: card.confusion } : {}),
+      importance,
+      threshold,
+      costs,
+      trials,
+      primaryMetric: metric,
+      latency,
+      sizeBytes: bytes.length,
+      trainingMs,
+      rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows },
+      signature,
+      codeVersion: codeVersion(),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function rowsOf(proba: Float64Array, rows: Int32Array, classes: number): Float64Array {
+  const out = new Float64Array(rows.length * classes);
+  for (let k = 0; k < rows.length; k++) for (let c = 0; c < classes; c++) out[k * classes + c] = proba[rows[k]! * classes + c]!;
+  return out;
+}
+
+function sha(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export type { Metrics };
