@@ -2,11 +2,12 @@
 // sections of bench/RESULTS.md. Benchmarks are never run as tests.
 import type { Benchmark } from './harness';
 import { measure, RESULTS_FILE, runChild, section, writeSection } from './harness';
+import { driftBench } from './drift.bench';
 import { ingestCsv3m, ingestParquet300k, ingestParquet3m } from './data.bench';
 import { deriveOnline, features3m } from './features.bench';
 import { installCold, upRestart, upWarm } from './stack.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, driftBench];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

@@ -2,11 +2,13 @@
 // Errors print one clear message, never a stack trace.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config';
+import { DataError } from '../core/data/source';
 import { RegistryError } from '../core/store/registry';
 import { down, status, up, type StackStatus } from '../infra/stack';
 import {
   gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
+import { driftCommand } from './drift-command';
 import { synthCommand } from './synth-command';
 import { UsageError } from './usage-error';
 
@@ -127,9 +129,10 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'drift',
-    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--json]',
-    summary: 'compare two datasets column by column',
-    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, ...json },
+    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--html FILE] [--json]',
+    summary: 'compare two datasets column by column (KS, chi-squared, z, PSI, Jensen-Shannon, Wasserstein)',
+    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, html: { type: 'string' }, ...json },
+    action: ({ values }) => driftCommand(values),
   },
   {
     name: 'models list',
@@ -260,7 +263,7 @@ export function cli(argv: string[]): void {
   main(argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const invalid = err instanceof UsageError || err instanceof ConfigError || err instanceof RegistryError;
+      const invalid = err instanceof UsageError || err instanceof ConfigError || err instanceof RegistryError || err instanceof DataError;
       console.error(`mlops: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(invalid ? 2 : 1);
     },

@@ -48,7 +48,9 @@ export async function readColumns(conn: DuckDBConnection, table: string, request
     r.kind === 'categorical' ? { name: r.name, kind: 'categorical', values: new Array<string | null>(rows) } : { name: r.name, kind: 'numeric', values: new Float64Array(rows) },
   );
   if (requests.length === 0) return { rows, columns };
-  const dictionaries = await Promise.all(requests.map((r) => (r.kind === 'categorical' ? dictionaryOf(conn, table, r.name) : undefined)));
+  // Sequential: one connection runs one query at a time.
+  const dictionaries: ({ type: string; values: string[] } | undefined)[] = [];
+  for (const r of requests) dictionaries.push(r.kind === 'categorical' ? await dictionaryOf(conn, table, r.name) : undefined);
   const exprs = requests.map((r, i) => selectExpr(r, dictionaries[i]?.type));
   const result = await conn.stream(`SELECT ${exprs.join(', ')} FROM ${table}${limit}`);
   let offset = 0;

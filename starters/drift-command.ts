@@ -1,0 +1,49 @@
+// `mlops drift`: column-by-column drift between two datasets, as JSON or a table; optionally an HTML report.
+import { writeFile } from 'node:fs/promises';
+import { loadConfig } from '../core/config';
+import { createS3Client } from '../core/store/s3';
+import { compareDatasets } from '../core/stats/compare-datasets';
+import { DRIFT_METHODS, type DriftMethod } from '../core/stats/drift';
+import type { Correction } from '../core/stats/corrections';
+import { UsageError } from './usage-error';
+
+const CORRECTIONS = ['none', 'bonferroni', 'bh'];
+
+export async function driftCommand(values: Record<string, unknown>): Promise<number> {
+  const usage = 'mlops drift --reference URI --current URI [--method M] [--correction C] [--html FILE] [--json]';
+  const reference = values.reference as string | undefined;
+  const current = values.current as string | undefined;
+  if (!reference || !current) throw new UsageError(`--reference and --current are both required; usage: ${usage}`);
+  const method = (values.method as string | undefined) ?? 'auto';
+  if (!DRIFT_METHODS.includes(method as DriftMethod)) throw new UsageError(`--method ${JSON.stringify(method)} is not one of ${DRIFT_METHODS.join(', ')}`);
+  const correction = (values.correction as string | undefined) ?? 'none';
+  if (!CORRECTIONS.includes(correction)) throw new UsageError(`--correction ${JSON.stringify(correction)} is not one of ${CORRECTIONS.join(', ')}`);
+  const needsS3 = reference.startsWith('s3://') || current.startsWith('s3://');
+  const { report, html, skipped } = await compareDatasets(reference, current, {
+    method: method as DriftMethod,
+    correction: correction as Correction,
+    ...(needsS3 ? { s3: createS3Client(loadConfig()) } : {}),
+  });
+  if (values.html) await writeFile(values.html as string, html);
+  if (values.json) {
+    const { columns, driftedShare, datasetDrift } = report;
+    console.log(JSON.stringify({
+      columns: columns.map((c) => ({ name: c.name, type: c.type, method: c.method, statistic: c.statistic, pValue: c.pValue, adjustedPValue: c.adjustedPValue, threshold: c.threshold, drifted: c.drifted })),
+      driftedShare,
+      datasetDrift,
+      ...(skipped.length ? { skipped } : {}),
+    }, null, 2));
+    return 0;
+  }
+  const w = Math.max(6, ...report.columns.map((c) => c.name.length));
+  console.log(`${'column'.padEnd(w)}  ${'type'.padEnd(11)}  ${'method'.padEnd(13)}  ${'statistic'.padStart(10)}  ${'p-value'.padStart(10)}  threshold  drifted`);
+  const sorted = [...report.columns].sort((a, b) => Number(b.drifted) - Number(a.drifted));
+  for (const c of sorted) {
+    const p = c.adjustedPValue ?? c.pValue;
+    console.log(`${c.name.padEnd(w)}  ${c.type.padEnd(11)}  ${c.method.padEnd(13)}  ${c.statistic.toPrecision(4).padStart(10)}  ${(p === null ? '-' : p.toExponential(2)).padStart(10)}  ${String(c.threshold).padStart(9)}  ${c.drifted ? 'YES' : 'no'}`);
+  }
+  for (const s of skipped) console.log(`(skipped ${s.name}: ${s.reason})`);
+  console.log(`\n${report.columns.filter((c) => c.drifted).length} of ${report.columns.length} columns drifted (${(report.driftedShare * 100).toFixed(0)}%): dataset drift ${report.datasetDrift ? 'YES' : 'no'}`);
+  if (values.html) console.log(`report: ${values.html as string}`);
+  return 0;
+}
