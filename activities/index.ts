@@ -1,6 +1,9 @@
-// Every activity, bound to one set of stores. Workers register `createActivities(stores)`; workflows
+// Every activity, bound to one set of stores. Workers register `createActivities(stores, {client})`; workflows
 // import the type only.
+import type { Client } from '@temporalio/client';
 import type { Stores } from '../core/store';
+import { makeControl } from './control';
+import { makeDeploy } from './deploy';
 import { makeFeatures } from './features';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
@@ -9,8 +12,10 @@ import { makeEvaluate } from './evaluate';
 import { makeTrain } from './train';
 import { makeValidate } from './validate';
 
-export function createActivities(stores: Stores) {
+export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string } = {}) {
   return {
+    ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
+    deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry }),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),

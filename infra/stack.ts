@@ -15,6 +15,7 @@ import { createPool } from '../core/store/db';
 import { createS3Client, ensureBucket } from '../core/store/s3';
 import { ensureMinio, ensurePostgres, ensureTemporal, findPostgresBin, run, tail, type Log } from './install';
 import { appliedMigrations, loadMigrations, migrate } from './migrate';
+import { projectRoot } from './paths';
 
 export const SEARCH_ATTRIBUTES = { MlopsModel: 'Keyword', MlopsLevel: 'Int', MlopsTrigger: 'Keyword' } as const;
 
@@ -33,7 +34,7 @@ export interface StackStatus {
 }
 
 /** Services `up` starts and `down` stops; the rest of the status report is informational. */
-export const MANAGED_SERVICES = ['temporal', 'minio', 'postgres'] as const;
+export const MANAGED_SERVICES = ['temporal', 'minio', 'postgres', 'worker'] as const;
 
 // ---------------------------------------------------------------- credentials
 
@@ -377,9 +378,34 @@ async function stopPostgres(config: Config): Promise<void> {
   await run(cmd, args).catch(() => undefined);
 }
 
+// ---------------------------------------------------------------- worker
+
+/** Workers polling the task queue (any host), or 0 when Temporal is unreachable. */
+export async function workerPollers(config: Config, taskQueue = config.taskQueue): Promise<number> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 1_000 });
+    const res = await connection.workflowService.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    return res.pollers?.length ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+async function startWorker(config: Config): Promise<void> {
+  const { home } = config;
+  if (recordedPid(home, 'worker', 'node') !== undefined) return;
+  const bin = path.join(projectRoot(), 'bin', 'mlops.js');
+  const pid = startDetached(home, 'worker', process.execPath, [bin, 'worker'], { ...process.env, MLOPS_HOME: home });
+  // Bundling the workflow code takes a few seconds before the first poll.
+  await waitHealthy('worker', async () => (await workerPollers(config)) > 0, { timeoutMs: 90_000, pid, log: logFile(home, 'worker') });
+}
+
 // ---------------------------------------------------------------- up / down / status
 
-export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<StackStatus> {
+export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: boolean } = {}): Promise<StackStatus> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const config = ensureLocalEnv(opts.env);
   const [temporalBin, minioBin, pgBin] = await Promise.all([ensureTemporal(log), ensureMinio(log), ensurePostgres(log)]);
@@ -395,13 +421,18 @@ export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Pro
     start('minio', () => startMinio(config, minioBin)),
     start('postgres', () => startPostgres(config, pgBin, log)),
   ]);
-  // The worker and the model server join `up` when the pipelines and serving exist.
+  if (opts.worker !== false) await start('worker', () => startWorker(config));
+  // The model server joins `up` when serving exists.
   return status(config);
 }
 
 export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void> {
   const config = loadConfig(opts.env);
   const { home } = config;
+  // The worker first: it drains its running activities while the services it needs are still up.
+  const workerPid = recordedPid(home, 'worker', 'node');
+  if (workerPid !== undefined) await stopPid(workerPid, 'SIGTERM', 40_000);
+  rmSync(pidFile(home, 'worker'), { force: true });
   const temporalPid = recordedPid(home, 'temporal', 'temporal');
   const minioPid = recordedPid(home, 'minio', 'minio');
   await Promise.all([
@@ -454,7 +485,10 @@ export async function status(config: Config = loadConfig()): Promise<StackStatus
       migrations: `${migrations.length}/${loadMigrations().length}`,
       ...(hasCredentials ? {} : { detail: 'no credentials yet: run `mlops up`' }),
     },
-    worker: { ok: false, taskQueue: config.taskQueue, detail: 'not built yet: no pipelines to run' },
+    worker: await (async () => {
+      const pollers = temporalOk ? await workerPollers(config) : 0;
+      return { ok: pollers > 0, taskQueue: config.taskQueue, pollers, ...(pollers === 0 ? { detail: 'no worker polls the task queue: run `mlops up` or `mlops worker`' } : {}) };
+    })(),
     serving: { ok: false, url: `http://${config.serveAddress}`, detail: 'not built yet: no model server' },
   };
 }

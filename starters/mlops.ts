@@ -9,6 +9,7 @@ import {
   gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
 import { driftCommand } from './drift-command';
+import { advanceCommand, runCommand, scheduleCommand, workerCommand } from './pipeline-commands';
 import { synthCommand } from './synth-command';
 import { UsageError } from './usage-error';
 
@@ -32,7 +33,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'up',
     usage: 'mlops up',
-    summary: 'install what is missing and start the local stack (Temporal, MinIO, Postgres) on loopback',
+    summary: 'install what is missing and start the local stack (Temporal, MinIO, Postgres, a worker) on loopback',
     action: async () => {
       const started = Date.now();
       const status = await up({ log: (line) => console.error(line) });
@@ -62,7 +63,13 @@ export const COMMANDS: Command[] = [
       return allManagedOk(s) ? 0 : 1;
     },
   },
-  { name: 'worker', usage: 'mlops worker', summary: 'run a worker on the mlops task queue' },
+  {
+    name: 'worker',
+    usage: 'mlops worker [--task-queue Q]',
+    summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it)',
+    options: { 'task-queue': { type: 'string' } },
+    action: ({ values }) => workerCommand(values),
+  },
   { name: 'serve', usage: 'mlops serve', summary: 'run the model server (KServe V1 protocol)' },
   {
     name: 'demo',
@@ -88,12 +95,14 @@ export const COMMANDS: Command[] = [
     usage: 'mlops run manual [--spec FILE] [--data URI] [--target COL] [--name NAME] [--wait] [--json]',
     summary: 'start a level-0 pipeline whose stages wait for `mlops advance`',
     options: runOptions(),
+    action: ({ values }) => runCommand('manual', values),
   },
   {
     name: 'run ct',
     usage: 'mlops run ct [--spec FILE] [--data URI] [--target COL] [--name NAME] [--wait] [--json]',
-    summary: 'start a level-1 continuous-training pipeline',
+    summary: 'start (or coalesce into) the model\'s level-1 continuous-training pipeline',
     options: runOptions(),
+    action: ({ values }) => runCommand('ct', values),
   },
   {
     name: 'run cicd',
@@ -106,11 +115,23 @@ export const COMMANDS: Command[] = [
     usage: 'mlops advance ID [--stage S] [--reject --reason R]',
     summary: 'approve (or reject) the next stage of a manual pipeline',
     options: { stage: { type: 'string' }, reject: { type: 'boolean' }, reason: { type: 'string' } },
+    action: ({ values, positionals }) => advanceCommand(single(positionals, 'WORKFLOW_ID'), values),
   },
-  ...['create', 'list', 'delete', 'trigger', 'pause', 'unpause'].map((sub) => ({
+  ...(
+    [
+      ['create', 'mlops schedule create ct --spec FILE (--every 1h | --cron EXPR) [--trigger schedule|data] [--id ID]', 'run continuous training on a schedule (overlaps skipped, coalesced per model)'],
+      ['list', 'mlops schedule list [--json]', 'list schedules'],
+      ['delete', 'mlops schedule delete ID', 'delete a schedule'],
+      ['trigger', 'mlops schedule trigger ID', 'run a schedule now'],
+      ['pause', 'mlops schedule pause ID [--reason R]', 'pause a schedule'],
+      ['unpause', 'mlops schedule unpause ID [--reason R]', 'resume a schedule'],
+    ] as const
+  ).map(([sub, usage, summary]): Command => ({
     name: `schedule ${sub}`,
-    usage: `mlops schedule ${sub}`,
-    summary: `${sub} continuous-training schedules`,
+    usage,
+    summary,
+    options: { ...runOptions(), every: { type: 'string' }, cron: { type: 'string' }, trigger: { type: 'string' }, id: { type: 'string' }, reason: { type: 'string' } },
+    action: ({ values, positionals }) => scheduleCommand(sub, values, positionals),
   })),
   {
     name: 'schema show',
@@ -201,8 +222,8 @@ function runOptions(): Options {
   };
 }
 
-function allManagedOk(s: { temporal: { ok: boolean }; minio: { ok: boolean }; postgres: { ok: boolean } }): boolean {
-  return s.temporal.ok && s.minio.ok && s.postgres.ok;
+function allManagedOk(s: StackStatus): boolean {
+  return s.temporal.ok && s.minio.ok && s.postgres.ok && s.worker.ok;
 }
 
 function printStatus(s: StackStatus): void {

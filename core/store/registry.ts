@@ -45,6 +45,11 @@ export class RegistryError extends Error {
   override name = 'RegistryError';
 }
 
+/** An alias moved by someone else between reading it and moving it. */
+export class AliasConflictError extends RegistryError {
+  override name = 'AliasConflictError';
+}
+
 export function assertModelName(name: string): string {
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) {
     throw new RegistryError(`model name ${JSON.stringify(name)} must be 1-63 of a-z 0-9 _ . - starting with a letter or digit`);
@@ -119,7 +124,16 @@ export class ModelRegistry {
    * Points `alias` at `version` (or removes it when version is null) and appends the move to the history.
    * Moving an alias to where it already points is a no-op, so a retried deploy records one move.
    */
-  async setAlias(input: { model: string; alias: string; version: number | null; actor: string; reason: string; details?: Record<string, unknown> }): Promise<AliasMove | undefined> {
+  async setAlias(input: {
+    model: string;
+    alias: string;
+    version: number | null;
+    actor: string;
+    reason: string;
+    details?: Record<string, unknown>;
+    /** Compare-and-set: move only if the alias still points here (null = unset); else RegistryError. */
+    expectedFrom?: number | null;
+  }): Promise<AliasMove | undefined> {
     assertModelName(input.model);
     assertAlias(input.alias);
     if (!input.actor || !input.reason) throw new RegistryError('an alias move needs an actor and a reason');
@@ -133,6 +147,9 @@ export class ModelRegistry {
       const current = await db.query<{ version: number }>('SELECT version FROM model_aliases WHERE model = $1 AND alias = $2', [input.model, input.alias]);
       const from = current.rows[0]?.version ?? null;
       if (from === input.version) return undefined;
+      if (input.expectedFrom !== undefined && from !== input.expectedFrom) {
+        throw new AliasConflictError(`${input.model}@${input.alias} points to ${from ?? 'nothing'}, not ${input.expectedFrom ?? 'nothing'} as this move expected: another run moved it`);
+      }
       if (input.version === null) {
         await db.query('DELETE FROM model_aliases WHERE model = $1 AND alias = $2', [input.model, input.alias]);
       } else {

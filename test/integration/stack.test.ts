@@ -27,7 +27,7 @@ const log = (): void => undefined;
 
 describe('local stack', () => {
   beforeAll(async () => {
-    await up({ env, log });
+    await up({ env, log, worker: false });
   }, 180_000);
 
   afterAll(async () => {
@@ -61,7 +61,7 @@ describe('local stack', () => {
     const file = path.join(home, 'local.env');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const before = readFileSync(file, 'utf8');
-    await up({ env, log });
+    await up({ env, log, worker: false });
     expect(readFileSync(file, 'utf8')).toBe(before);
     const secrets = parseEnvFile(before, file);
     const password = new URL(secrets.MLOPS_DATABASE_URL!).password;
@@ -100,7 +100,7 @@ describe('local stack', () => {
     const stopped = await status(config);
     expect([stopped.temporal.ok, stopped.minio.ok, stopped.postgres.ok]).toEqual([false, false, false]);
 
-    await up({ env, log });
+    await up({ env, log, worker: false });
     connection = await Connection.connect({ address: config.temporal.address });
     const described = await new Client({ connection }).workflow.getHandle(workflowId).describe();
     expect(described.status.name).toBe('RUNNING');

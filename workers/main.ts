@@ -1,0 +1,44 @@
+// The worker: every workflow and activity on the task queue, bound to the stores of this config.
+// SIGINT/SIGTERM drain it gracefully (running activities finish or heartbeat out, nothing is lost).
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from '../core/config';
+import { openStores } from '../core/store';
+
+/** The workflows module: TypeScript source when running from source (tests), compiled JS otherwise. */
+export function workflowsPath(): string {
+  const ts = path.join(__dirname, '..', 'workflows', 'index.ts');
+  return existsSync(ts) ? ts : path.join(__dirname, '..', 'workflows', 'index.js');
+}
+
+export async function createWorker(config: Config, opts: { taskQueue?: string } = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  const taskQueue = opts.taskQueue ?? config.taskQueue;
+  const stores = openStores(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const cores = Math.max(1, os.cpus().length);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    workflowsPath: workflowsPath(),
+    activities: createActivities(stores, { client, taskQueue }),
+    // Stages are CPU-bound (DuckDB, training): one per core; many light workflow tasks.
+    maxConcurrentActivityTaskExecutions: cores,
+    maxConcurrentWorkflowTaskExecutions: 40,
+    shutdownGraceTime: '30 seconds',
+  });
+  return {
+    worker,
+    close: async () => {
+      await clientConnection.close();
+      await connection.close();
+      await stores.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// Every workflow type the worker registers (task queue `mlops`).
+export { continuousTrainingPipeline } from './continuous-training';
+export { manualPipeline } from './manual';

@@ -1,0 +1,173 @@
+// The pipeline run shared by level 0 and level 1: the stages in order, a status view for the `status`
+// query, and the run result of the design contract. Orchestration only: no I/O, no math.
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import type { TrainedModel } from '../core/ml/train';
+import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
+import { controlActivities, dataActivities, trainingActivities, type Stage } from './stages';
+
+export type Trigger = 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
+
+export interface RunInfo {
+  trigger?: Trigger;
+  reason?: string;
+  driftedColumns?: string[];
+  reportUri?: string;
+  /** Identifies the request that started this run (coalescing ignores its own request). */
+  requestId?: string;
+  /** Level 0: how long a stage waits for a person before the run ends (default 7 days). */
+  approvalTimeout?: string;
+}
+
+/** What every pipeline workflow takes: ONE JSON object, a PipelineSpec plus an optional run block. */
+export type PipelineInput = Record<string, unknown> & { run?: RunInfo };
+
+export type RunStatus = 'deployed' | 'blessed' | 'rejected' | 'skipped';
+
+export interface RunResult {
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  trigger: Trigger;
+  spec: PipelineSpec;
+  dataset: { uri: string; sha256: string; sourceSha256: string; rows: number; columns: { name: string; type: string }[] } | null;
+  validation: { passed: boolean; anomalies: { column: string | null; rule: string; severity: string; expected: string; observed: string }[] } | null;
+  features: { selected: string[]; dropped: { name: string; reason: string }[] } | null;
+  model: {
+    name: string; version: number; uri: string; sha256: string; algorithm: string; params: Record<string, unknown>;
+    metrics: TrainedModel['metrics']; slices: TrainedModel['slices']; importance: TrainedModel['importance'];
+  } | null;
+  blessed: boolean;
+  reasons: string[];
+  deployed: { alias: string; version: number } | null;
+  timingsMs: Partial<Record<Stage | 'total', number>>;
+}
+
+export interface StageState {
+  state: 'pending' | 'waiting' | 'running' | 'done' | 'skipped';
+  ms?: number;
+}
+
+export interface StatusView {
+  model: string;
+  level: 0 | 1;
+  trigger: Trigger;
+  stage: Stage | 'done' | null;
+  waitingFor: Stage | null;
+  stages: Record<string, StageState>;
+  artifacts: Record<string, string>;
+  pendingRequests: number;
+}
+
+export function specOf(input: PipelineInput): PipelineSpec {
+  try {
+    return parseSpec(input);
+  } catch (err) {
+    if (err instanceof SpecError) throw ApplicationFailure.create({ type: 'InvalidSpec', message: err.message, nonRetryable: true });
+    throw err;
+  }
+}
+
+/** Hooks that make the difference between levels: level 0 waits for a person before each stage. */
+export interface RunHooks {
+  /** Resolves true to run the stage, false to stop the run (rejected by a person or timed out). */
+  beforeStage: (stage: Stage) => Promise<{ go: true } | { go: false; reason: string }>;
+}
+
+export async function runPipeline(spec: PipelineSpec, run: RunInfo, status: StatusView, hooks: RunHooks): Promise<RunResult> {
+  const info = workflowInfo();
+  const model = spec.name;
+  const trigger = run.trigger ?? 'manual';
+  const result: RunResult = {
+    workflowId: info.workflowId, runId: info.runId, status: 'rejected', trigger, spec,
+    dataset: null, validation: null, features: null, model: null, blessed: false, reasons: [], deployed: null, timingsMs: {},
+  };
+  const started = Date.now();
+  const stage = async <T>(name: Stage, work: () => Promise<T>): Promise<T | undefined> => {
+    const gate = await hooks.beforeStage(name);
+    if (!gate.go) {
+      result.reasons.push(gate.reason);
+      return undefined;
+    }
+    status.stage = name;
+    status.stages[name] = { state: 'running' };
+    const t0 = Date.now();
+    const out = await work();
+    const ms = Date.now() - t0;
+    status.stages[name] = { state: 'done', ms };
+    result.timingsMs[name] = ms;
+    return out;
+  };
+  const finish = (s: RunStatus): RunResult => {
+    result.status = s;
+    result.timingsMs.total = Date.now() - started;
+    status.stage = 'done';
+    for (const [k, v] of Object.entries(status.stages)) if (v.state === 'pending') status.stages[k] = { state: 'skipped' };
+    return result;
+  };
+
+  const dataset = await stage('ingest', () => dataActivities.ingestDataset({ uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter }));
+  if (!dataset) return finish('rejected');
+  result.dataset = { uri: dataset.uri, sha256: dataset.sha256, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns };
+  status.artifacts.dataset = dataset.uri;
+
+  // Same data, spec and code as the model in production: nothing to learn.
+  const production = await controlActivities.productionInfo({ model, alias: spec.deploy.alias });
+  const skip = await controlActivities.sameAsProduction({ spec, datasetSha256: dataset.sha256, production });
+  if (skip) {
+    result.reasons.push(`production ${model} v${production.version} was trained on the same data (${dataset.sha256.slice(0, 12)}), spec and code`);
+    result.deployed = null;
+    return finish('skipped');
+  }
+
+  const validation = await stage('validate', () => dataActivities.validateData({ model, dataset, rules: { target: spec.target, keys: spec.data.keys, ...spec.validation } }));
+  if (!validation) return finish('rejected');
+  result.validation = { passed: validation.passed, anomalies: validation.anomalies };
+  status.artifacts.statistics = validation.statistics.uri;
+  status.artifacts.schema = validation.schema.uri;
+
+  const common = { model, dataset, target: spec.target, keys: spec.data.keys, time: spec.time, features: spec.features, governance: spec.governance };
+  const governance = await stage('govern', () => dataActivities.governData(common));
+  if (!governance) return finish('rejected');
+  status.artifacts.governance = governance.reportUri;
+  if (governance.warnings.length) result.reasons.push(...governance.warnings.map((w) => `governance warning: ${w}`));
+
+  const features = await stage('features', () => dataActivities.buildFeatures(common));
+  if (!features) return finish('rejected');
+  status.artifacts.featurePlan = features.planRef.uri;
+
+  const selection = await stage('select', () => dataActivities.selectFeatures({ model, dataset, plan: features.plan, planRef: features.planRef, selection: spec.selection }));
+  if (!selection) return finish('rejected');
+  result.features = { selected: selection.selected, dropped: selection.dropped };
+  status.artifacts.selection = selection.selectionUri;
+
+  const trained = await stage('train', () => trainingActivities.trainModel({ model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec }));
+  if (!trained) return finish('rejected');
+  result.model = {
+    name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,
+    params: trained.params, metrics: trained.metrics, slices: trained.slices, importance: trained.importance,
+  };
+  status.artifacts.model = trained.uri;
+
+  const evaluation = await stage('evaluate', () => dataActivities.evaluateModel({ model, dataset, candidate: trained, spec }));
+  if (!evaluation) return finish('rejected');
+  result.blessed = evaluation.blessed;
+  result.reasons.push(...evaluation.reasons);
+  if (!evaluation.blessed) return finish('rejected');
+
+  const deployed = await stage('deploy', () =>
+    controlActivities.deployModel({
+      model, version: trained.version, alias: spec.deploy.alias, expectedFrom: evaluation.champion?.version ?? production.version,
+      actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
+      details: { metrics: trained.metrics, champion: evaluation.champion, runId: info.runId },
+    }),
+  );
+  if (!deployed) return finish('blessed');
+  result.deployed = { alias: deployed.alias, version: deployed.version };
+  return finish('deployed');
+}
+
+export function initialStatus(model: string, level: 0 | 1, trigger: Trigger): StatusView {
+  const stages: Record<string, StageState> = {};
+  for (const s of ['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy']) stages[s] = { state: 'pending' };
+  return { model, level, trigger, stage: null, waitingFor: null, stages, artifacts: {}, pendingRequests: 0 };
+}

@@ -1,0 +1,25 @@
+// The stage list and every stage's activity options, defined once. Invalid spec, invalid data and failed
+// validation are non-retryable; outages (storage, database) are retried with backoff.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+export const STAGES = ['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const NON_RETRYABLE = ['InvalidSpec', 'InvalidData', 'ValidationFailed', 'AliasConflict'];
+
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE };
+
+const quick: ActivityOptions = { startToCloseTimeout: '1 minute', retry };
+// Data stages scan whole datasets: long, so they heartbeat and a lost worker is noticed within a minute.
+const data: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: '1 minute', retry };
+const training: ActivityOptions = { startToCloseTimeout: '6 hours', heartbeatTimeout: '2 minutes', retry };
+
+export const dataActivities = proxyActivities<Activities>(data);
+export const trainingActivities = proxyActivities<Activities>(training);
+export const controlActivities = proxyActivities<Activities>(quick);
+
+export const MlopsModel = defineSearchAttributeKey('MlopsModel', SearchAttributeType.KEYWORD);
+export const MlopsLevel = defineSearchAttributeKey('MlopsLevel', SearchAttributeType.INT);
+export const MlopsTrigger = defineSearchAttributeKey('MlopsTrigger', SearchAttributeType.KEYWORD);
