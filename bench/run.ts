@@ -5,9 +5,10 @@ import { measure, RESULTS_FILE, runChild, section, writeSection } from './harnes
 import { driftBench } from './drift.bench';
 import { ingestCsv3m, ingestParquet300k, ingestParquet3m } from './data.bench';
 import { deriveOnline, features3m } from './features.bench';
+import { logregAucVsSklearn, logregFit1m } from './linear.bench';
 import { installCold, upRestart, upWarm } from './stack.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, driftBench];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, driftBench, logregFit1m, logregAucVsSklearn];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

@@ -12,6 +12,11 @@ export interface LbfgsOptions {
   tol: number;
   /** Correction pairs kept (scipy's default is 10). */
   memory?: number;
+  /**
+   * Relative rounding noise of f (a sum over many rows is noisier than 64ε): a predicted decrease below
+   * noise · max(1, |f|) skips the Armijo test, which would otherwise halve the step chasing noise. Default 64ε.
+   */
+  noise?: number;
 }
 
 export interface SolverResult {
@@ -28,6 +33,7 @@ const FTOL = 64 * Number.EPSILON;
 export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions): SolverResult {
   const n = x0.length;
   const memory = options.memory ?? 10;
+  const noise = Math.max(FTOL, options.noise ?? FTOL);
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let f = objective(x, g);
@@ -73,14 +79,16 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     }
 
     // Backtracking (Armijo) line search with a safeguarded quadratic step; convexity keeps sᵀy ≥ 0.
+    // A predicted decrease below the rounding noise of f would make Armijo judge noise and halve the step
+    // away: take the step and let the decrease test below end the run.
+    const noiseLevel = -slope <= noise * Math.max(1, Math.abs(f));
     let t = 1;
     let fNew = NaN;
     let accepted = false;
-    const slack = 4 * Number.EPSILON * Math.abs(f);
     for (let ls = 0; ls < MAX_LINE_SEARCH; ls++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i]! + t * d[i]!;
       fNew = objective(xNew, gNew);
-      if (fNew <= f + ARMIJO * t * slope + slack) {
+      if (noiseLevel || fNew <= f + ARMIJO * t * slope) {
         accepted = true;
         break;
       }

@@ -19,11 +19,6 @@ export interface LogisticProblem {
   l2: number;
 }
 
-/** log(1 + eᶻ) without overflow or loss of precision. */
-export function log1pExp(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 /** 1 / (1 + e⁻ᶻ) without overflow. */
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
@@ -53,8 +48,8 @@ export function binaryObjective(p: LogisticProblem, theta: Float64Array, grad: F
   hessian?.fill(0);
   const b = theta[d]!;
   const xt = new Float64Array(d * BLOCK);
-  const gs = new Float64Array(BLOCK);
-  const as = new Float64Array(BLOCK);
+  const residual = new Float64Array(BLOCK);
+  const curvature = new Float64Array(BLOCK);
   const last = d * n1;
   const stride = Math.max(1, Math.floor(Math.ceil(rows / BLOCK) / HESSIAN_BLOCKS));
   let sampledWeight = 0;
@@ -76,31 +71,31 @@ export function binaryObjective(p: LogisticProblem, theta: Float64Array, grad: F
       const e = Math.exp(-Math.abs(z));
       const prob = z >= 0 ? 1 / (1 + e) : e / (1 + e);
       loss += s === 0 ? 0 : s * ((z > 0 ? z : 0) + Math.log1p(e) - y * z);
-      gs[i] = s * (prob - y);
-      as[i] = s * prob * (1 - prob);
+      residual[i] = s * (prob - y);
+      curvature[i] = s * prob * (1 - prob);
     }
     let gb = 0;
     let ab = 0;
     for (let i = 0; i < m; i++) {
-      gb += gs[i]!;
-      ab += as[i]!;
+      gb += residual[i]!;
+      ab += curvature[i]!;
     }
     grad[d] = grad[d]! + gb;
     for (let j = 0; j < d; j++) {
       const col = j * BLOCK;
       let sg = 0;
-      for (let i = 0; i < m; i++) sg += gs[i]! * xt[col + i]!;
+      for (let i = 0; i < m; i++) sg += residual[i]! * xt[col + i]!;
       grad[j] = grad[j]! + sg;
     }
     if (hessian === undefined || block % stride !== 0) continue;
     for (let i = 0; i < m; i++) sampledWeight += weights === undefined ? 1 : weights[start + i]!;
     for (let j = 0; j < d; j++) {
-      // Reuse gs as a·x_j for this column; the gradient no longer needs it.
+      // Reuse `residual` for curvature·x_j of this column; the gradient is done with it.
       const colJ = j * BLOCK;
       let sj = 0;
       for (let i = 0; i < m; i++) {
-        const v = as[i]! * xt[colJ + i]!;
-        gs[i] = v;
+        const v = curvature[i]! * xt[colJ + i]!;
+        residual[i] = v;
         sj += v;
       }
       hessian[last + j] = hessian[last + j]! + sj;
@@ -116,7 +111,7 @@ export function binaryObjective(p: LogisticProblem, theta: Float64Array, grad: F
         let s2 = 0;
         let s3 = 0;
         for (let i = 0; i < m; i++) {
-          const v = gs[i]!;
+          const v = residual[i]!;
           s0 += v * xt[c0 + i]!;
           s1 += v * xt[c1 + i]!;
           s2 += v * xt[c2 + i]!;
@@ -130,7 +125,7 @@ export function binaryObjective(p: LogisticProblem, theta: Float64Array, grad: F
       for (; k < d; k++) {
         const colK = k * BLOCK;
         let s = 0;
-        for (let i = 0; i < m; i++) s += gs[i]! * xt[colK + i]!;
+        for (let i = 0; i < m; i++) s += residual[i]! * xt[colK + i]!;
         hessian[k * n1 + j] = hessian[k * n1 + j]! + s;
       }
     }
@@ -144,40 +139,55 @@ export function binaryObjective(p: LogisticProblem, theta: Float64Array, grad: F
   return finish(p, theta, grad, loss, d, 1, hessian);
 }
 
-/** Multinomial (softmax) objective f(θ) over K classes; writes ∇f into `grad`. */
+/** Multinomial (softmax) objective f(θ) over K classes; writes ∇f into `grad`. Blocked like the binary pass. */
 export function multinomialObjective(p: LogisticProblem, theta: Float64Array, grad: Float64Array, classes: number): number {
   const { x, rows, cols: d, labels, weights } = p;
   const k = classes;
   const biasAt = k * d;
   grad.fill(0);
+  const xt = new Float64Array(d * BLOCK);
+  // Residual s·(p_c − [c = y]) per class (rows of BLOCK), the gradient's weights.
+  const res = new Float64Array(k * BLOCK);
   const z = new Float64Array(k);
   let loss = 0;
-  for (let r = 0; r < rows; r++) {
-    const s = weights === undefined ? 1 : weights[r]!;
-    if (s === 0) continue;
-    const off = r * d;
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) {
-      let v = theta[biasAt + c]!;
-      const row = c * d;
-      for (let j = 0; j < d; j++) v += theta[row + j]! * x[off + j]!;
-      z[c] = v;
-      if (v > max) max = v;
+  for (let start = 0; start < rows; start += BLOCK) {
+    const m = Math.min(BLOCK, rows - start);
+    for (let i = 0; i < m; i++) {
+      const r = start + i;
+      const off = r * d;
+      for (let j = 0; j < d; j++) xt[j * BLOCK + i] = x[off + j]!;
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) {
+        let v = theta[biasAt + c]!;
+        const row = c * d;
+        for (let j = 0; j < d; j++) v += theta[row + j]! * x[off + j]!;
+        z[c] = v;
+        if (v > max) max = v;
+      }
+      const s = weights === undefined ? 1 : weights[r]!;
+      const y = labels[r]!;
+      const zy = z[y]!;
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        const e = Math.exp(z[c]! - max);
+        z[c] = e;
+        sum += e;
+      }
+      loss += s === 0 ? 0 : s * (max + Math.log(sum) - zy);
+      for (let c = 0; c < k; c++) res[c * BLOCK + i] = s * (z[c]! / sum - (c === y ? 1 : 0));
     }
-    const y = labels[r]!;
-    const zy = z[y]!;
-    let sum = 0;
     for (let c = 0; c < k; c++) {
-      const e = Math.exp(z[c]! - max);
-      z[c] = e;
-      sum += e;
-    }
-    loss += s * (max + Math.log(sum) - zy);
-    for (let c = 0; c < k; c++) {
-      const g = s * (z[c]! / sum - (c === y ? 1 : 0));
+      const rc = c * BLOCK;
+      let sb = 0;
+      for (let i = 0; i < m; i++) sb += res[rc + i]!;
+      grad[biasAt + c] = grad[biasAt + c]! + sb;
       const row = c * d;
-      for (let j = 0; j < d; j++) grad[row + j] = grad[row + j]! + g * x[off + j]!;
-      grad[biasAt + c] = grad[biasAt + c]! + g;
+      for (let j = 0; j < d; j++) {
+        const col = j * BLOCK;
+        let sg = 0;
+        for (let i = 0; i < m; i++) sg += res[rc + i]! * xt[col + i]!;
+        grad[row + j] = grad[row + j]! + sg;
+      }
     }
   }
   return finish(p, theta, grad, loss, d, k);

@@ -8,7 +8,9 @@ import type { LogisticProblem } from './logistic-loss';
 import { binaryObjective } from './logistic-loss';
 
 const ARMIJO = 1e-4;
-const MAX_HALVINGS = 40;
+const MAX_HALVINGS = 30;
+/** Newton decrement (−∇f·step) below which the full step is taken without a line search. */
+const QUADRATIC_REGION = 1e-12;
 
 /** Minimizes the binary objective from θ₀ = (0, prior log-odds). Same stopping rule on the gradient as L-BFGS. */
 export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): SolverResult {
@@ -39,14 +41,16 @@ export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): 
     const step = choleskySolve(hessian, n1, grad);
     let slope = 0;
     for (let i = 0; i < n1; i++) slope -= grad[i]! * step[i]!;
+    // A decrease this small is below the rounding noise of f (a sum over all rows): Armijo would judge
+    // noise, so take the full step, which is safe this close to the optimum (quadratic region).
+    const noiseLevel = -slope <= QUADRATIC_REGION * Math.max(1, Math.abs(f));
     let t = 1;
     let accepted = false;
     let fTrial = NaN;
-    const slack = 4 * Number.EPSILON * Math.abs(f);
     for (let h = 0; h < MAX_HALVINGS; h++) {
       for (let i = 0; i < n1; i++) trial[i] = theta[i]! - t * step[i]!;
       fTrial = binaryObjective(p, trial, trialGrad, trialHessian);
-      if (fTrial <= f + ARMIJO * t * slope + slack) {
+      if (noiseLevel || fTrial <= f + ARMIJO * t * slope) {
         accepted = true;
         break;
       }
@@ -54,10 +58,17 @@ export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): 
     }
     if (!accepted) break;
     iterations++;
+    // A step at the precision of θ itself cannot improve it: the gradient is at its rounding floor.
+    let moved = false;
+    for (let i = 0; i < n1 && !moved; i++) moved = Math.abs(t * step[i]!) > 4 * Number.EPSILON * Math.max(1, Math.abs(theta[i]!));
     [theta, trial] = [trial, theta];
     [grad, trialGrad] = [trialGrad, grad];
     [hessian, trialHessian] = [trialHessian, hessian];
     f = fTrial;
+    if (!moved) {
+      converged = maxAbs(grad) <= tol;
+      break;
+    }
   }
   return { x: theta, value: f, iterations, converged };
 }

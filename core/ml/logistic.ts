@@ -4,15 +4,18 @@
 // Objective: minimize Σᵢ sᵢ · ℓᵢ + (l2 / 2) · ‖W‖², with ℓ the log loss, sᵢ the sample weights (1 by default)
 // and the intercepts unpenalized. scikit-learn minimizes 0.5‖W‖² + C · Σᵢ sᵢ · ℓᵢ, the same problem divided by C,
 // so `l2 = 1 / C`: LogisticRegression(C = 1 / l2) fits the same coefficients (l2 = 1 is sklearn's default C = 1).
-// Solvers: Newton/IRLS with a Cholesky-solved Hessian for binary problems up to NEWTON_MAX_WIDTH columns,
-// L-BFGS for multinomial or wider ones. Both are deterministic: same input, bit-identical coefficients.
+// Solvers: Newton/IRLS with a Cholesky-solved (D+1)×(D+1) Hessian for binary problems up to NEWTON_MAX_WIDTH
+// columns (summed over a fixed ~131k-row subsample of blocks on larger inputs; the gradient is always exact),
+// L-BFGS for multinomial or wider ones. `converged` means max |∇(F / Σ weights)| ≤ tol, or for L-BFGS also a
+// relative decrease of the objective ≤ 64ε (scipy's ftol as sklearn sets it). Both solvers are deterministic:
+// no randomness and a fixed order of operations, so the same input gives bit-identical coefficients.
 import { maxAbs, minimizeLbfgs } from './lbfgs';
 import type { SolverResult } from './lbfgs';
 import type { LogisticProblem } from './logistic-loss';
 import { binaryObjective, multinomialObjective, sigmoid } from './logistic-loss';
 import { newtonBinary } from './logistic-newton';
 import type { LinearModel, Matrix } from './model';
-import { checkL2, checkLabels, checkMatrix, checkWeights, checkWidth } from './training-input';
+import { checkL2, checkLabels, checkMatrix, checkWeights, checkWidth } from './input-checks';
 
 export type LogisticModel = Extract<LinearModel, { kind: 'logistic' }>;
 
@@ -32,7 +35,10 @@ export interface LogisticOptions {
 /** Widest binary problem solved by Newton under solver 'auto'; above it the O(D²)-per-row Hessian dominates. */
 export const NEWTON_MAX_WIDTH = 200;
 
-/** Fits the model; `labels[i]` is the index into `classes` (distinct, sorted ascending) of row i's class. */
+/**
+ * Fits the model; `labels[i]` is the index into `classes` of row i's class. Classes must be distinct; they are kept
+ * in the caller's order (model.ts wants them sorted: the caller's sort decides, e.g. numerically for numeric labels).
+ */
 export function fitLogistic(matrix: Matrix, labels: Int32Array, classes: readonly string[], options: LogisticOptions = {}): LogisticModel {
   const what = 'logistic regression';
   const l2 = options.l2 ?? 1;
@@ -61,13 +67,15 @@ export function fitLogistic(matrix: Matrix, labels: Int32Array, classes: readonl
   const solver = options.solver ?? 'auto';
   if (solver === 'newton' && k > 2) throw new Error(`${what}: solver 'newton' handles binary problems only; use 'lbfgs' or 'auto' for ${k} classes`);
 
+  // Rounding noise of a mean over `rows` terms grows like √rows · ε.
+  const noise = 4 * Number.EPSILON * Math.sqrt(matrix.rows);
   let result: SolverResult;
   if (k === 2 && (solver === 'newton' || (solver === 'auto' && d <= NEWTON_MAX_WIDTH))) {
     result = newtonBinary(problem, maxIter, tol);
   } else if (k === 2) {
-    result = minimizeLbfgs((theta, grad) => binaryObjective(problem, theta, grad), new Float64Array(d + 1), { maxIter, tol });
+    result = minimizeLbfgs((theta, grad) => binaryObjective(problem, theta, grad), new Float64Array(d + 1), { maxIter, tol, noise });
   } else {
-    result = minimizeLbfgs((theta, grad) => multinomialObjective(problem, theta, grad, k), new Float64Array(k * (d + 1)), { maxIter, tol });
+    result = minimizeLbfgs((theta, grad) => multinomialObjective(problem, theta, grad, k), new Float64Array(k * (d + 1)), { maxIter, tol, noise });
   }
   if (!(maxAbs(result.x) < Infinity)) throw new Error(`${what}: the solver diverged (non-finite coefficients); raise l2`);
 
@@ -178,10 +186,10 @@ function checkClasses(classes: readonly string[], what: string): void {
   if (classes.length < 2) {
     throw new Error(`${what}: needs at least two classes, got ${classes.length} (${classes.map((c) => `'${c}'`).join(', ')})`);
   }
-  for (let i = 1; i < classes.length; i++) {
-    if (!(classes[i - 1]! < classes[i]!)) {
-      throw new Error(`${what}: classes must be distinct and sorted ascending, but '${classes[i - 1]}' comes before '${classes[i]}'`);
-    }
+  const seen = new Set<string>();
+  for (const c of classes) {
+    if (seen.has(c)) throw new Error(`${what}: class '${c}' appears twice in the class list; classes must be distinct`);
+    seen.add(c);
   }
 }
 

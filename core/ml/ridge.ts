@@ -3,7 +3,7 @@
 // removes b; the D×D normal equations (XᵀSX + l2·I) w = XᵀS y are then solved by Cholesky and b = ȳ − x̄·w.
 import { choleskyFactor, choleskySolve } from './cholesky';
 import type { LinearModel, Matrix } from './model';
-import { checkL2, checkMatrix, checkWeights, checkWidth } from './training-input';
+import { checkL2, checkMatrix, checkWeights, checkWidth } from './input-checks';
 
 export type RidgeModel = Extract<LinearModel, { kind: 'ridge' }>;
 

@@ -22,17 +22,18 @@ export async function startTestWorker(stores: Stores, label: string): Promise<Te
   }
   const config = loadConfig();
   const taskQueue = `test-${label}-${randomBytes(4).toString('hex')}`;
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
-    activities: createActivities(stores),
+    activities: createActivities(stores, { client, taskQueue }),
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address: config.temporal.address });
   return {
     taskQueue,
-    client: new Client({ connection }),
+    client,
     stop: async () => {
       worker.shutdown();
       await running;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitLogistic, predictLabel, predictPositive, predictProba } from '../../../core/ml/logistic';
 import type { Matrix } from '../../../core/ml/model';
+import { normalFrom, seededRandom } from '../../../core/random';
 
 // Fixed datasets from explicit formulas; the reference numbers come from scikit-learn 1.9.1 (numpy 2.4.6) fitted
 // on the same formulas in Python, in a throwaway virtualenv outside the repository.
@@ -110,6 +111,51 @@ describe('binary logistic regression', () => {
     expectClose(model.intercepts, [WEIGHTED_INTERCEPT], 1e-4);
   });
 
+  it('treats an integer sample weight like repeated rows', () => {
+    const { matrix, labels } = binaryData();
+    const weights = Float64Array.from({ length: 60 }, (_, i) => (i < 10 ? 2 : 1));
+    const values = new Float64Array(70 * 4);
+    values.set(matrix.values);
+    values.set(matrix.values.subarray(0, 40), 240);
+    const repeated = Int32Array.from([...labels, ...labels.subarray(0, 10)]);
+    const a = fitLogistic(matrix, labels, ['no', 'yes'], { sampleWeights: weights, tol: 1e-12 });
+    const b = fitLogistic({ rows: 70, cols: 4, values }, repeated, ['no', 'yes'], { tol: 1e-12 });
+    expectClose(a.coefficients, Array.from(b.coefficients), 1e-12);
+  });
+
+  it('reaches the same optimum with the sub-sampled Hessian of large inputs as L-BFGS', () => {
+    // 300k rows: the Newton Hessian comes from every other 256-row block; the gradient is exact.
+    const rows = 300_000;
+    const normal = normalFrom(seededRandom(99));
+    const uniform = seededRandom(100);
+    const values = new Float64Array(rows * 3);
+    const labels = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let z = 0.3;
+      for (let j = 0; j < 3; j++) {
+        values[r * 3 + j] = normal();
+        z += [1, -2, 0.5][j]! * values[r * 3 + j]!;
+      }
+      labels[r] = uniform() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    const matrix = { rows, cols: 3, values };
+    const newton = fitLogistic(matrix, labels, ['0', '1'], { solver: 'newton', tol: 1e-10 });
+    const lbfgs = fitLogistic(matrix, labels, ['0', '1'], { solver: 'lbfgs', tol: 1e-10 });
+    expect(newton.params.converged).toBe(true);
+    expect(newton.params.iterations).toBeLessThan(12);
+    expectClose([...newton.coefficients, ...newton.intercepts], [...lbfgs.coefficients, ...lbfgs.intercepts], 1e-7);
+    expectClose([...newton.coefficients, ...newton.intercepts], [1, -2, 0.5, 0.3], 0.03);
+  });
+
+  it('stops at the rounding floor when tol is 0 instead of spinning to maxIter', () => {
+    const { matrix, labels } = binaryData();
+    for (const solver of ['newton', 'lbfgs'] as const) {
+      const model = fitLogistic(matrix, labels, ['no', 'yes'], { l2: 0.5, tol: 0, maxIter: 1000, solver });
+      expect(model.params.iterations, solver).toBeLessThan(40);
+      expectClose([...model.coefficients, ...model.intercepts], BINARY_EXACT, 1e-8);
+    }
+  });
+
   it('gives bit-identical coefficients for the same input', () => {
     const { matrix, labels } = binaryData();
     const a = fitLogistic(matrix, labels, ['no', 'yes']);
@@ -196,9 +242,9 @@ describe('logistic regression input errors', () => {
     expect(() => fitLogistic({ rows: 60, cols: 5, values: matrix.values }, labels, ['no', 'yes'])).toThrow(/rows × cols = 60 × 5/);
   });
 
-  it('rejects labels out of range, unsorted classes and a non-positive l2', () => {
+  it('rejects labels out of range, duplicate classes and a non-positive l2', () => {
     expect(() => fitLogistic(matrix, new Int32Array(60).fill(2), ['no', 'yes'])).toThrow(/label of row 0 is 2/);
-    expect(() => fitLogistic(matrix, labels, ['yes', 'no'])).toThrow(/sorted ascending/);
+    expect(() => fitLogistic(matrix, labels, ['no', 'no'])).toThrow(/class 'no' appears twice/);
     expect(() => fitLogistic(matrix, labels, ['no', 'yes'], { l2: 0 })).toThrow(/l2 is 0/);
   });
 
