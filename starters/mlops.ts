@@ -8,6 +8,7 @@ import { down, status, up, type StackStatus } from '../infra/stack';
 import {
   gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
+import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand, workerCommand } from './pipeline-commands';
 import { synthCommand } from './synth-command';
@@ -74,14 +75,8 @@ export const COMMANDS: Command[] = [
   {
     name: 'demo',
     usage: 'mlops demo',
-    summary: 'bring the stack up and print the endpoints and the Temporal UI link',
-    action: async () => {
-      const status = await up({ log: (line) => console.error(line) });
-      printStatus(status);
-      console.log(`\nOpen the Temporal UI: ${String(status.temporal.ui)}`);
-      console.log('Pipelines are not built yet; this demo brings up the stack they will run on.');
-      return allManagedOk(status) ? 0 : 1;
-    },
+    summary: 'bring the stack up, run a level-0 pipeline (advanced by the demo) and a level-1 pipeline on real data',
+    action: () => demoCommand(),
   },
   {
     name: 'synth',

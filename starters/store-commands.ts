@@ -39,12 +39,13 @@ export async function lineageCommand(target: string | undefined, asJson: boolean
     const mv = await registry.getVersion(model, version);
     if (!mv) throw new UsageError(`model ${model} has no version ${version}`);
     const artifact = await lineage.artifactByUri(mv.uri);
-    const graph = artifact ? await lineage.upstream(artifact.id) : { artifacts: [], executions: [] };
+    const graph = (artifact ? await lineage.producingRun(artifact.id) : undefined) ?? { run: null, artifacts: [], executions: [] };
     if (asJson) {
-      console.log(JSON.stringify({ model: mv, upstream: graph }, null, 2));
+      console.log(JSON.stringify({ model: mv, run: graph.run, upstream: { executions: graph.executions, artifacts: graph.artifacts } }, null, 2));
       return 0;
     }
     console.log(`${model}@${version}  ${mv.uri}  sha256 ${mv.sha256}`);
+    console.log(`pipeline run: ${graph.run ?? 'unknown'}`);
     console.log('\nexecutions (oldest first):');
     for (const e of graph.executions) {
       console.log(`  ${e.stage.padEnd(10)} ${e.status.padEnd(8)} code ${e.codeVersion}  ${iso(e.startedAt)} → ${iso(e.endedAt)}  ${e.key}`);

@@ -157,6 +157,33 @@ export class LineageStore {
     return this.walk(artifactId, 'output', 'input');
   }
 
+  /**
+   * The lineage of a model: every execution of the pipeline run that produced it (in order, the stages
+   * that did not feed it directly included), with their inputs and outputs. Shared artifacts (the same
+   * content-addressed dataset ingested by many runs) do not pull in other runs.
+   */
+  async producingRun(artifactId: number): Promise<(LineageGraph & { run: string }) | undefined> {
+    const res = await this.pool.query<{ run: string; id: string }>(
+      `SELECT c.name AS run, ev.execution_id AS id FROM events ev
+         JOIN associations a ON a.execution_id = ev.execution_id
+         JOIN contexts c ON c.id = a.context_id AND c.type = 'pipeline_run'
+        WHERE ev.artifact_id = $1 AND ev.type = 'output'
+        ORDER BY ev.execution_id LIMIT 1`,
+      [artifactId],
+    );
+    const row = res.rows[0];
+    if (!row) return undefined;
+    const ids = await this.pool.query<{ id: string }>(
+      `SELECT x.id FROM executions x JOIN associations a ON a.execution_id = x.id JOIN contexts c ON c.id = a.context_id
+        WHERE c.type = 'pipeline_run' AND c.name = $1 AND x.id <= $2 ORDER BY x.id`,
+      [row.run, row.id],
+    );
+    const executions = await this.executions(ids.rows.map((r) => Number(r.id)));
+    const uris = [...new Set(executions.flatMap((e) => [...e.inputs, ...e.outputs]))];
+    const arts = await this.pool.query(`SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE uri = ANY($1::text[]) ORDER BY id`, [uris]);
+    return { run: row.run, executions, artifacts: arts.rows.map(toArtifact) };
+  }
+
   /** Everything downstream of an artifact: the executions that used it, their outputs, and so on forward. */
   async downstream(artifactId: number): Promise<LineageGraph> {
     return this.walk(artifactId, 'input', 'output');

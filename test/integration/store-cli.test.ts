@@ -13,8 +13,12 @@ beforeAll(async () => {
   const model = await s.artifacts.putBuffer('models/churn/1/model.onnx', Buffer.from('onnx bytes'));
   const dataset = { ...data, type: 'Dataset' };
   const modelArt = { ...model, type: 'Model' };
-  await s.lineage.recordStage({ key: 'wf/r/ingest', stage: 'ingest', codeVersion: 'c0ffee', outputs: [dataset] });
-  await s.lineage.recordStage({ key: 'wf/r/train', stage: 'train', codeVersion: 'c0ffee', inputs: [dataset], outputs: [modelArt] });
+  const contexts = [{ type: 'pipeline_run' as const, name: 'wf/r' }, { type: 'model' as const, name: 'churn' }];
+  // Another run ingested the same content-addressed dataset: it must not show up in churn@1's lineage.
+  await s.lineage.recordStage({ key: 'other/r/ingest', stage: 'ingest', codeVersion: 'old', outputs: [dataset], contexts: [{ type: 'pipeline_run', name: 'other/r' }] });
+  await s.lineage.recordStage({ key: 'wf/r/ingest', stage: 'ingest', codeVersion: 'c0ffee', outputs: [dataset], contexts });
+  await s.lineage.recordStage({ key: 'wf/r/validate', stage: 'validate', codeVersion: 'c0ffee', inputs: [dataset], contexts });
+  await s.lineage.recordStage({ key: 'wf/r/train', stage: 'train', codeVersion: 'c0ffee', inputs: [dataset], outputs: [modelArt], contexts });
   await s.registry.registerVersion({ model: 'churn', artifact: modelArt, runKey: 'wf/r', metrics: { auc: 0.91 } });
   await s.registry.setAlias({ model: 'churn', alias: 'production', version: 1, actor: 'test', reason: 'blessed' });
   await s.artifacts.putBuffer('orphans/left-behind.bin', Buffer.from('orphan'));
@@ -31,7 +35,8 @@ describe('store commands', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.model.version).toBe(1);
-    expect(out.upstream.executions.map((e: { stage: string }) => e.stage)).toEqual(['ingest', 'train']);
+    expect(out.upstream.executions.map((e: { stage: string }) => e.stage)).toEqual(['ingest', 'validate', 'train']);
+    expect(out.run).toBe('wf/r');
     expect(out.upstream.executions[0].codeVersion).toBe('c0ffee');
     expect(out.upstream.artifacts.find((a: { type: string }) => a.type === 'Dataset').sha256).toMatch(/^[0-9a-f]{64}$/);
     const text = mlops(['lineage', 'churn@1'], env);
