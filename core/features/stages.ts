@@ -14,6 +14,7 @@ import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import { deriveColumns } from './derive';
 import { governanceReport, type GovernanceReport, type GovernanceSpec } from './govern';
 import { planFeatures, type FeaturePlan } from './plan';
+import { modelImportance } from '../ml/importance';
 import { selectFeatures, type SelectionResult, type SelectionSpec } from './select';
 import type { FeatureSpec } from './spec';
 
@@ -97,12 +98,12 @@ export async function featuresStage(input: FeatureStageInput, deps: { artifacts:
 
 export async function selectStage(
   input: { dataset: DatasetRef; plan: FeaturePlan; selection?: SelectionSpec },
-  deps: { artifacts: ArtifactStore; onProgress?: Progress; importance?: (features: DataColumn[], target: DataColumn, rows: number) => Map<string, number> },
+  deps: { artifacts: ArtifactStore; onProgress?: Progress },
 ): Promise<{ selection: SelectionResult; selectionRef: ArtifactRef }> {
   const selection = await withDataset(deps.artifacts, input.dataset, async (conn, table) => {
     const { rows, byName } = await computeFeatures(conn, table, input.plan);
     const features = input.plan.features.map((f) => byName.get(f.name)!);
-    const importance = input.selection?.topK !== undefined && deps.importance ? deps.importance(features, byName.get(input.plan.target)!, rows) : undefined;
+    const importance = input.selection?.topK !== undefined ? modelImportance(features, byName.get(input.plan.target)!, rows) : undefined;
     return selectFeatures(features, rows, input.selection, importance);
   });
   deps.onProgress?.(`selected ${selection.selected.length} features, dropped ${selection.dropped.length}`);

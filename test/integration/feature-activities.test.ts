@@ -86,4 +86,12 @@ describe('govern, features and select activities', () => {
     expect(err.type).toBe('InvalidSpec');
     expect(err.message).toMatch(/features.include names column "educaton", which the dataset does not have \(columns: education, south/);
   });
+
+  it('keeps the top-k features by model importance on a sample, recording each dropped feature\'s rank', async () => {
+    const out = await run({ model: 'wages', uri: wages, target: 'wage', governance: { prohibited: ['race', 'gender'] }, selection: { topK: 3 } });
+    expect(out.selection.selected).toHaveLength(3);
+    expect(out.selection.selected).toContain('education');
+    const ranked = out.selection.dropped.filter((d) => /^importance rank \d+ of \d+ \(keeping the top 3\)$/.test(d.reason));
+    expect(ranked.length + out.selection.selected.length).toBeGreaterThanOrEqual(6);
+  });
 });
