@@ -2,7 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { loadConfig } from '../core/config';
 import { createS3Client } from '../core/store/s3';
+import { openStores } from '../core/store';
 import { compareDatasets } from '../core/stats/compare-datasets';
+import { storeDriftReport } from '../core/stats/report-store';
 import { DRIFT_METHODS, type DriftMethod } from '../core/stats/drift';
 import type { Correction } from '../core/stats/corrections';
 import { UsageError } from './usage-error';
@@ -10,7 +12,7 @@ import { UsageError } from './usage-error';
 const CORRECTIONS = ['none', 'bonferroni', 'bh'];
 
 export async function driftCommand(values: Record<string, unknown>): Promise<number> {
-  const usage = 'mlops drift --reference URI --current URI [--method M] [--correction C] [--html FILE] [--json]';
+  const usage = 'mlops drift --reference URI --current URI [--method M] [--correction C] [--html FILE] [--store] [--json]';
   const reference = values.reference as string | undefined;
   const current = values.current as string | undefined;
   if (!reference || !current) throw new UsageError(`--reference and --current are both required; usage: ${usage}`);
@@ -25,6 +27,16 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
     ...(needsS3 ? { s3: createS3Client(loadConfig()) } : {}),
   });
   if (values.html) await writeFile(values.html as string, html);
+  let stored: { json: string; html: string } | undefined;
+  if (values.store) {
+    const stores = openStores(loadConfig());
+    try {
+      const refs = await storeDriftReport(stores.artifacts, report, html);
+      stored = { json: refs.json.uri, html: refs.html.uri };
+    } finally {
+      await stores.close();
+    }
+  }
   if (values.json) {
     const { columns, driftedShare, datasetDrift } = report;
     console.log(JSON.stringify({
@@ -32,6 +44,7 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
       driftedShare,
       datasetDrift,
       ...(skipped.length ? { skipped } : {}),
+      ...(stored ? { report: stored } : {}),
     }, null, 2));
     return 0;
   }
@@ -45,5 +58,6 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   for (const s of skipped) console.log(`(skipped ${s.name}: ${s.reason})`);
   console.log(`\n${report.columns.filter((c) => c.drifted).length} of ${report.columns.length} columns drifted (${(report.driftedShare * 100).toFixed(0)}%): dataset drift ${report.datasetDrift ? 'YES' : 'no'}`);
   if (values.html) console.log(`report: ${values.html as string}`);
+  if (stored) console.log(`stored: ${stored.json} ${stored.html}`);
   return 0;
 }

@@ -48,8 +48,13 @@ describe('mlops drift', () => {
   it('forces a method where it fits and reads s3:// inputs', async () => {
     const a = await s.artifacts.putFile('drift/reference.csv', ref);
     const b = await s.artifacts.putFile('drift/shifted.csv', shifted);
-    const out = JSON.parse(mlops(['drift', '--reference', a.uri, '--current', b.uri, '--method', 'psi', '--json']).stdout) as Out;
+    const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
+    const out = JSON.parse(mlops(['drift', '--reference', a.uri, '--current', b.uri, '--method', 'psi', '--json', '--store'], env).stdout) as Out & { report: { json: string; html: string } };
     expect(out.columns.every((c) => c.method === 'psi')).toBe(true);
+    // The same result as a JSON artifact, and the HTML page, in the artifact store.
+    const stored = JSON.parse((await s.artifacts.getBuffer(s.artifacts.keyOf(out.report.json))).toString()) as Out;
+    expect(stored.columns.map((c) => c.statistic)).toEqual(out.columns.map((c) => c.statistic));
+    expect((await s.artifacts.getBuffer(s.artifacts.keyOf(out.report.html))).toString()).toMatch(/^<!DOCTYPE html>/i);
     expect(out.columns.find((c) => c.name === 'support_calls')?.drifted).toBe(true);
   });
 
