@@ -24,7 +24,7 @@ export async function runStage<T>(
   lineage: LineageStore,
   stage: string,
   model: string,
-  work: (progress: (message: string) => void) => Promise<StageOutcome<T>>,
+  work: (progress: (message: string) => void, note: (details: Record<string, unknown>) => void) => Promise<StageOutcome<T>>,
 ): Promise<T> {
   const ctx = Context.current();
   const wf = ctx.info.workflowExecution;
@@ -34,16 +34,21 @@ export async function runStage<T>(
     { type: 'pipeline_run', name: run },
     { type: 'model', name: model },
   ];
-  let last = 'started';
+  // Every heartbeat carries all details so far (a checkpoint reference survives later progress messages).
+  let details: Record<string, unknown> = { stage, message: 'started' };
   const progress = (message: string): void => {
-    last = message;
-    ctx.heartbeat({ stage, message });
+    details = { ...details, message };
+    ctx.heartbeat(details);
     ctx.log.info(`${stage}: ${message}`);
   };
-  // A long DuckDB call reports nothing for a while: keep the heartbeat going with the last message.
-  const timer = setInterval(() => ctx.heartbeat({ stage, message: last }), 5_000);
+  const note = (extra: Record<string, unknown>): void => {
+    details = { ...details, ...extra };
+    ctx.heartbeat(details);
+  };
+  // A long DuckDB call reports nothing for a while: keep the heartbeat going.
+  const timer = setInterval(() => ctx.heartbeat(details), 5_000);
   try {
-    const out = await work(progress);
+    const out = await work(progress, note);
     await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, params: out.params, inputs: out.inputs, outputs: out.outputs });
     return out.result;
   } catch (err) {

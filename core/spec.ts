@@ -6,15 +6,19 @@ import type { SelectionSpec } from './features/select';
 import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features/spec';
 
 export type Task = 'binary' | 'multiclass' | 'regression';
-export type Algorithm = 'logistic' | 'ridge';
-export const ALGORITHMS: Algorithm[] = ['logistic', 'ridge'];
+export type Algorithm = 'logistic' | 'ridge' | 'gbdt';
+export const ALGORITHMS: Algorithm[] = ['logistic', 'ridge', 'gbdt'];
 
 export interface TrainingSpec {
   algorithms: Algorithm[];
   /** L2 strengths tried by the search (per algorithm that has one). */
   l2: number[];
+  /** Gradient-boosted trees: boosting iterations (early-stopped on validation data) and the grids searched. */
+  gbdt: { maxIter: number; learningRate: number[]; maxLeaves: number[]; minSamplesLeaf: number[] };
   /** Number of trials of the search (reproducible for a given seed). */
   trials: number;
+  /** Stop the search after this many seconds (the result records a search cut short); null = no limit. */
+  timeBudgetSeconds: number | null;
   validation: { strategy: 'holdout' | 'kfold'; folds: number; validationFraction: number; testFraction: number };
   seed: number;
 }
@@ -158,16 +162,29 @@ export function parseSpec(raw: unknown): PipelineSpec {
     maxUnexpectedFraction: num(v.maxUnexpectedFraction, 'validation.maxUnexpectedFraction', 0.01, 0, 1),
     maxOutOfRangeFraction: num(v.maxOutOfRangeFraction, 'validation.maxOutOfRangeFraction', 0.01, 0, 1),
   };
-  const t = object(raw.training, 'training', ['algorithms', 'l2', 'trials', 'validation', 'seed']);
+  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'validation', 'seed']);
   const algorithms = (strings(t.algorithms, 'training.algorithms') ?? []) as Algorithm[];
   for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail('training.algorithms', `a list of ${ALGORITHMS.join(', ')}`, t.algorithms);
   const l2 = t.l2 === undefined ? [0.01, 0.1, 1, 10] : Array.isArray(t.l2) && t.l2.length > 0 && t.l2.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)) ? (t.l2 as number[]) : fail('training.l2', 'a non-empty list of non-negative numbers', t.l2);
   const tv = object(t.validation, 'training.validation', ['strategy', 'folds', 'validationFraction', 'testFraction']);
   if (tv.strategy !== undefined && tv.strategy !== 'holdout' && tv.strategy !== 'kfold') fail('training.validation.strategy', 'holdout or kfold', tv.strategy);
+  const gb = object(t.gbdt, 'training.gbdt', ['maxIter', 'learningRate', 'maxLeaves', 'minSamplesLeaf']);
+  const grid = (v: unknown, field: string, fallback: number[], min: number, max: number, integer: boolean): number[] => {
+    if (v === undefined) return fallback;
+    if (!Array.isArray(v) || v.length === 0) fail(field, 'a non-empty list of numbers', v);
+    return v.map((x, i) => num(x, `${field}[${i}]`, 0, min, max, integer));
+  };
   const training: TrainingSpec = {
     algorithms,
     l2,
+    gbdt: {
+      maxIter: num(gb.maxIter, 'training.gbdt.maxIter', 100, 1, 10_000, true),
+      learningRate: grid(gb.learningRate, 'training.gbdt.learningRate', [0.1], 1e-4, 1, false),
+      maxLeaves: grid(gb.maxLeaves, 'training.gbdt.maxLeaves', [31], 2, 4096, true),
+      minSamplesLeaf: grid(gb.minSamplesLeaf, 'training.gbdt.minSamplesLeaf', [20], 1, 1e7, true),
+    },
     trials: num(t.trials, 'training.trials', 8, 1, 1000, true),
+    timeBudgetSeconds: t.timeBudgetSeconds === undefined || t.timeBudgetSeconds === null ? null : num(t.timeBudgetSeconds, 'training.timeBudgetSeconds', 0, 1, 1e7),
     validation: {
       strategy: (tv.strategy as 'holdout' | 'kfold' | undefined) ?? 'holdout',
       folds: num(tv.folds, 'training.validation.folds', 5, 2, 20, true),

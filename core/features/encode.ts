@@ -9,13 +9,14 @@
 //
 // Missing values: NaN/±Infinity (and finite float64 values beyond float32 range) for numeric columns;
 // null and the empty string for categorical ones (the graph receives missing categories as "").
+// Passthrough (for tree models) keeps numeric values as f32(x) and missing ones as NaN, for the trees to route.
 import type { ColumnEncoding, EncodingPlan, Matrix } from '../ml/model';
 
 export type FeatureColumn =
   | { name: string; kind: 'numeric'; values: Float64Array /* NaN = missing */ }
   | { name: string; kind: 'categorical'; values: (string | null)[] };
 
-export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal'; topK?: number };
+export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal' | 'passthrough'; topK?: number };
 
 export const DEFAULT_TOP_K = 20;
 
@@ -68,6 +69,10 @@ export function encode(plan: EncodingPlan, columns: FeatureColumn[], rowsIdx?: I
       if (column.kind !== 'numeric') throw kindError(enc, column);
       const v = column.values;
       for (let i = 0; i < rows.length; i++) values[i * width + offset] = standardizeNumeric(enc, v[rows[i] ?? 0] ?? NaN);
+    } else if (enc.kind === 'passthrough') {
+      if (column.kind !== 'numeric') throw kindError(enc, column);
+      const v = column.values;
+      for (let i = 0; i < rows.length; i++) values[i * width + offset] = passthrough32(v[rows[i] ?? 0] ?? NaN);
     } else {
       if (column.kind !== 'categorical') throw kindError(enc, column);
       const v = column.values;
@@ -92,6 +97,7 @@ export function encodeRow(plan: EncodingPlan, row: Record<string, unknown>): Flo
   for (const enc of plan.columns) {
     const raw = row[enc.input];
     if (enc.kind === 'numeric') out[offset] = standardizeNumeric(enc, parseNumericValue(enc.input, raw));
+    else if (enc.kind === 'passthrough') out[offset] = passthrough32(parseNumericValue(enc.input, raw));
     else writeCategory(enc, categoryIndex(enc.categories), parseCategoricalValue(enc.input, raw), out, offset);
     offset += encodingWidth(enc);
   }
@@ -135,6 +141,13 @@ function fitColumn(column: FeatureColumn, choice: EncodingChoice, rows: Int32Arr
   if (topK !== undefined && encoding !== 'onehot') {
     throw new Error(`column "${name}": topK only applies to the onehot encoding, not ${encoding}`);
   }
+  if (encoding === 'passthrough') {
+    if (column.kind !== 'numeric') {
+      throw new Error(`column "${name}" is categorical: passthrough needs a numeric column; use onehot or ordinal`);
+    }
+    if (!rows.some((r) => Number.isFinite(Math.fround(column.values[r] ?? NaN)))) throw noValuesError(name, rows.length);
+    return { kind: 'passthrough', input: name };
+  }
   if (encoding === 'standardize') {
     if (column.kind !== 'numeric') {
       throw new Error(`column "${name}" is categorical: standardize needs a numeric column; use onehot or ordinal`);
@@ -149,7 +162,7 @@ function fitColumn(column: FeatureColumn, choice: EncodingChoice, rows: Int32Arr
     return { kind: 'numeric', input: name, impute: mean, mean, scale };
   }
   if (column.kind !== 'categorical') {
-    throw new Error(`column "${name}" is numeric: ${encoding} needs a categorical column; use standardize`);
+    throw new Error(`column "${name}" is numeric: ${encoding} needs a categorical column; use standardize or passthrough`);
   }
   const counts = new Map<string, number>();
   let present = 0;
@@ -204,13 +217,19 @@ function standardizeNumeric(enc: Extract<ColumnEncoding, { kind: 'numeric' }>, r
   return standardize32(x, enc.mean, enc.scale);
 }
 
+/** f32(x), or NaN when that is not finite: the graph's Where(IsInf(x), NaN, x) on its float32 input. */
+function passthrough32(raw: number): number {
+  const x = Math.fround(raw);
+  return Number.isFinite(x) ? x : NaN;
+}
+
 /** (x − mean) / scale as the graph computes it: float32 Sub then float32 Div. */
 function standardize32(x: number, mean: number, scale: number): number {
   return Math.fround(Math.fround(x - Math.fround(mean)) / Math.fround(scale));
 }
 
 function writeCategory(
-  enc: Exclude<ColumnEncoding, { kind: 'numeric' }>,
+  enc: Extract<ColumnEncoding, { kind: 'onehot' | 'ordinal' }>,
   index: Map<string, number>,
   value: string | null,
   out: Float64Array,

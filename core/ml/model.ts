@@ -11,7 +11,12 @@ export type ColumnEncoding =
    */
   | { kind: 'onehot'; input: string; categories: string[]; other: boolean }
   /** Categorical ordinal: index of the value in `categories`, −1 → `impute` for unknown/missing, then scaled like numeric. Width 1. */
-  | { kind: 'ordinal'; input: string; categories: string[]; impute: number; mean: number; scale: number };
+  | { kind: 'ordinal'; input: string; categories: string[]; impute: number; mean: number; scale: number }
+  /**
+   * Numeric as is, for tree models: the value rounded to float32; NaN, ±Infinity and values beyond float32
+   * range become NaN (missing), which the trees route by their learned missing-value direction. Width 1.
+   */
+  | { kind: 'passthrough'; input: string };
 
 export interface EncodingPlan {
   columns: ColumnEncoding[];
@@ -48,3 +53,76 @@ export type LinearModel =
       width: number;
       params: { l2: number };
     };
+
+/** Training settings of a histogram gradient-boosted tree ensemble (core/ml/gbdt.ts). */
+export interface GbdtParams {
+  /** Boosting iterations (one tree per iteration; one per class per iteration for multiclass). */
+  maxIter: number;
+  /** Shrinkage applied to every leaf value. */
+  learningRate: number;
+  /** Leaves per tree; trees grow best-first (leaf-wise) up to this many. */
+  maxLeaves: number;
+  /** Depth limit (root = depth 0); null = no limit beyond maxLeaves. */
+  maxDepth: number | null;
+  /** Fewest training rows in a leaf. */
+  minSamplesLeaf: number;
+  /** Smallest hessian sum in a leaf (LightGBM's min_sum_hessian_in_leaf). */
+  minHessianLeaf: number;
+  /** L2 penalty λ on the leaf values. */
+  l2: number;
+  /** Value bins per column (≤ 255); one more bin holds the missing values. */
+  maxBins: number;
+  /** Rows sampled (seeded) to place the bin edges. */
+  binSubsample: number;
+  /** Stop when the validation loss has not improved for this many iterations (only with a validation set). */
+  earlyStoppingRounds: number;
+  /** Seed of the bin-edge subsample, the only random choice in training. */
+  seed: number;
+}
+
+/**
+ * The trees of a GBDT as flat arrays, one entry per node. Tree t holds nodes [treeStart[t], treeStart[t + 1]);
+ * within a tree nodes are numbered from 0 (the root) and children point at those local numbers.
+ * Split rule: a row goes left when f32(x[feature]) ≤ threshold, or, when f32(x) is not finite (missing),
+ * when missingLeft is 1.
+ */
+export interface GbdtForest {
+  /** Length trees + 1. */
+  treeStart: Int32Array;
+  /** Per tree: the score column it adds to (the class for multiclass; 0 otherwise). */
+  treeClass: Int32Array;
+  /** Per node: matrix column split on, −1 for a leaf. */
+  feature: Int32Array;
+  /** Per node: a float32 value (stored as a double); 0 for leaves. */
+  threshold: Float64Array;
+  missingLeft: Uint8Array;
+  /** Per node: local index of the left / right child, −1 for leaves. */
+  left: Int32Array;
+  right: Int32Array;
+  /** Per leaf: its contribution to the raw score, learning rate applied, a float32 value; 0 for splits. */
+  value: Float64Array;
+  /** Per split: its gain (loss reduction as in the split rule); 0 for leaves. */
+  gain: Float64Array;
+  /** Per node: training rows that reached it. */
+  count: Int32Array;
+}
+
+export interface GbdtModel {
+  kind: 'gbdt';
+  task: 'binary' | 'multiclass' | 'regression';
+  /** Class labels, sorted (empty for regression). Binary trees score classes[1]. */
+  classes: string[];
+  width: number;
+  /**
+   * Raw score before any tree, float32 values: binary [prior log-odds of classes[1]], multiclass [log prior
+   * per class], regression [mean target].
+   */
+  baseScores: Float64Array;
+  /** Trees of the kept iterations; multiclass iterations hold one tree per class, in class order. */
+  trees: GbdtForest;
+  params: GbdtParams;
+  /** Iterations kept (the best validation iteration with early stopping, else all run). */
+  bestIteration: number;
+  /** Iterations run before stopping. */
+  iterations: number;
+}

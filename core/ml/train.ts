@@ -14,6 +14,7 @@ import { encode, fitEncodingPlan, type EncodingChoice } from '../features/encode
 import type { FeaturePlan } from '../features/plan';
 import { measureLatency, type OnnxLatency } from '../onnx/latency';
 import { exportLinearOnnx } from '../onnx/linear';
+import { exportGbdtOnnx } from '../onnx/trees';
 import type { OnnxSignature } from '../onnx/signature';
 import { verifyOnnx } from '../onnx/verify';
 import { seededRandom } from '../random';
@@ -22,7 +23,9 @@ import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
 import { codeVersion } from '../version';
 import { fitLogistic, predictProba, type LogisticModel } from './logistic';
-import type { EncodingPlan, LinearModel, Matrix } from './model';
+import { fitGbdt, gbdtGainImportance, predictGbdt, type GbdtCheckpoint } from './gbdt';
+import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
+import { permutationImportance } from './permutation';
 import { fitRidge, predictValue, type RidgeModel } from './ridge';
 import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
 import { stratifiedKFold } from './splits';
@@ -40,10 +43,21 @@ export interface TrainInput {
   spec: PipelineSpec;
 }
 
-export interface Trial {
-  algorithm: Algorithm;
-  l2: number;
-  score: number;
+export type Candidate =
+  | { algorithm: 'logistic' | 'ridge'; l2: number }
+  | { algorithm: 'gbdt'; learningRate: number; maxLeaves: number; minSamplesLeaf: number };
+
+export type Trial = Candidate & { score: number };
+
+/** What a retried train attempt resumes from: finished trials, and the final GBDT fit's last snapshot. */
+export interface TrainCheckpoint {
+  trials: Trial[];
+  final?: GbdtCheckpoint;
+}
+
+export interface CheckpointHooks {
+  load: () => Promise<TrainCheckpoint | undefined>;
+  save: (c: TrainCheckpoint) => Promise<void>;
 }
 
 export interface TrainedModel {
@@ -60,9 +74,13 @@ export interface TrainedModel {
   fairness: Scorecard['fairness'];
   confusion?: number[][];
   importance: Record<string, number>;
+  /** Drop of the primary metric on the test split when each feature is shuffled. */
+  permutationImportance: Record<string, number>;
   threshold: number;
   costs: (ThresholdChoice & { chosenOn: string }) | null;
   trials: Trial[];
+  /** The search stopped at training.timeBudgetSeconds before trying every candidate. */
+  searchCutShort: boolean;
   primaryMetric: string;
   latency: OnnxLatency;
   sizeBytes: number;
@@ -72,7 +90,7 @@ export interface TrainedModel {
   codeVersion: string;
 }
 
-type Fitted = { model: LinearModel; predict: (m: Matrix) => Predictions };
+type Fitted = { model: LinearModel | GbdtModel; predict: (m: Matrix) => Predictions };
 
 /**
  * The ONNX graph stores coefficients as float32. Rounding them the same way in the TypeScript model leaves
@@ -84,14 +102,38 @@ function roundCoefficients<M extends LinearModel>(model: M): M {
   return { ...model, coefficients, intercept: Math.fround(model.intercept) };
 }
 
-function fit(algorithm: Algorithm, l2: number, data: TrainingData, m: Matrix, rows: Int32Array): Fitted {
-  if (algorithm === 'logistic') {
+async function fit(
+  c: Candidate,
+  spec: PipelineSpec,
+  data: TrainingData,
+  m: Matrix,
+  rows: Int32Array,
+  gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint } = {},
+): Promise<Fitted> {
+  if (c.algorithm === 'gbdt') {
+    const classification = data.task !== 'regression';
+    const target = classification ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes } : { targets: Float64Array.from(rows, (i) => data.targets[i]!) };
+    const validation = gbdt.validation && gbdt.validation.rows.length > 0
+      ? {
+          matrix: gbdt.validation.matrix,
+          ...(classification ? { labels: Int32Array.from(gbdt.validation.rows, (i) => data.labels[i]!) } : { targets: Float64Array.from(gbdt.validation.rows, (i) => data.targets[i]!) }),
+        }
+      : undefined;
+    const model = await fitGbdt(
+      m,
+      target,
+      { maxIter: spec.training.gbdt.maxIter, learningRate: c.learningRate, maxLeaves: c.maxLeaves, minSamplesLeaf: c.minSamplesLeaf, seed: spec.training.seed },
+      { ...(validation ? { validation } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
+    );
+    return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
+  }
+  if (c.algorithm === 'logistic') {
     const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2, maxIter: 200, tol: 1e-8 }));
+    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2: c.l2, maxIter: 200, tol: 1e-8 }));
     return { model, predict: (x) => ({ proba: predictProba(model, x) }) };
   }
   const targets = Float64Array.from(rows, (i) => data.targets[i]!);
-  const model = roundCoefficients(fitRidge(m, targets, { l2 }));
+  const model = roundCoefficients(fitRidge(m, targets, { l2: c.l2 }));
   return { model, predict: (x) => ({ values: predictValue(model, x) }) };
 }
 
@@ -103,13 +145,17 @@ function score(task: Task, data: TrainingData, rows: Int32Array, p: Predictions)
 
 const better = (metric: string, a: number, b: number): boolean => (LOWER_IS_BETTER.has(metric) ? a < b : a > b);
 
-/** The candidates a search tries: every fitting algorithm × L2, cut to `trials` by a seeded shuffle. */
-export function searchSpace(task: Task, spec: PipelineSpec): { algorithm: Algorithm; l2: number }[] {
-  const fits = (a: Algorithm): boolean => (task === 'regression' ? a === 'ridge' : a === 'logistic');
+/** The candidates a search tries: every fitting algorithm × its grid, cut to `trials` by a seeded shuffle. */
+export function searchSpace(task: Task, spec: PipelineSpec): Candidate[] {
+  const fits = (a: Algorithm): boolean => a === 'gbdt' || (task === 'regression' ? a === 'ridge' : a === 'logistic');
   const wanted: Algorithm[] = spec.training.algorithms.length > 0 ? spec.training.algorithms : [task === 'regression' ? 'ridge' : 'logistic'];
   const algorithms = wanted.filter(fits);
-  if (algorithms.length === 0) throw new TrainingDataError(`training.algorithms ${JSON.stringify(wanted)} has none for a ${task} task (${task === 'regression' ? 'ridge' : 'logistic'} fits)`);
-  const all = algorithms.flatMap((algorithm) => spec.training.l2.map((l2) => ({ algorithm, l2 })));
+  if (algorithms.length === 0) throw new TrainingDataError(`training.algorithms ${JSON.stringify(wanted)} has none for a ${task} task (${task === 'regression' ? 'ridge' : 'logistic'} or gbdt fit)`);
+  const all: Candidate[] = algorithms.flatMap((algorithm): Candidate[] => {
+    if (algorithm !== 'gbdt') return spec.training.l2.map((l2) => ({ algorithm, l2 }));
+    const g = spec.training.gbdt;
+    return g.learningRate.flatMap((learningRate) => g.maxLeaves.flatMap((maxLeaves) => g.minSamplesLeaf.map((minSamplesLeaf) => ({ algorithm, learningRate, maxLeaves, minSamplesLeaf }))));
+  });
   if (spec.training.trials >= all.length) return all;
   const random = seededRandom(spec.training.seed ^ 0x5eed);
   for (let i = all.length - 1; i > 0; i--) {
@@ -119,22 +165,25 @@ export function searchSpace(task: Task, spec: PipelineSpec): { algorithm: Algori
   return all.slice(0, spec.training.trials);
 }
 
-function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec): Record<string, EncodingChoice> {
+function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec, algorithm: Algorithm): Record<string, EncodingChoice> {
   const kinds = new Map(plan.features.map((f) => [f.name, f.kind]));
   const out: Record<string, EncodingChoice> = {};
   for (const name of selected) {
     const asked = spec.features.encodings?.[name];
     const kind = kinds.get(name);
-    const encoding = asked ?? (kind === 'categorical' ? 'onehot' : 'standardize');
+    // Trees take numbers as they are (missing values routed by the trees); linear models need them scaled.
+    const encoding = asked ?? (kind === 'categorical' ? 'onehot' : algorithm === 'gbdt' ? 'passthrough' : 'standardize');
     if (encoding === 'standardize' && kind === 'categorical') throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
-    out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 } : { encoding };
+    out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 } : { encoding: encoding as EncodingChoice['encoding'] };
   }
   return out;
 }
 
 /** Per feature: the share of the model's absolute standardized coefficients on its encoded columns. */
-function importanceOf(model: LinearModel, plan: EncodingPlan): Record<string, number> {
+function importanceOf(model: LinearModel | GbdtModel, plan: EncodingPlan): Record<string, number> {
   const width = plan.width;
+  // Trees: total split gain per matrix column; linear models: absolute standardized coefficients.
+  const weights = model.kind === 'gbdt' ? gbdtGainImportance(model) : model.coefficients;
   const rowsOfCoef = model.kind === 'logistic' ? model.coefficients.length / width : 1;
   const raw: Record<string, number> = {};
   let offset = 0;
@@ -142,7 +191,7 @@ function importanceOf(model: LinearModel, plan: EncodingPlan): Record<string, nu
   for (const c of plan.columns) {
     const w = c.kind === 'onehot' ? c.categories.length + (c.other ? 1 : 0) : 1;
     let sum = 0;
-    for (let r = 0; r < rowsOfCoef; r++) for (let k = 0; k < w; k++) sum += Math.abs(model.coefficients[r * width + offset + k]!);
+    for (let r = 0; r < rowsOfCoef; r++) for (let k = 0; k < w; k++) sum += Math.abs(weights[r * width + offset + k]!);
     raw[c.input] = (raw[c.input] ?? 0) + sum;
     total += sum;
     offset += w;
@@ -153,7 +202,7 @@ function importanceOf(model: LinearModel, plan: EncodingPlan): Record<string, nu
 
 export async function trainStage(
   input: TrainInput,
-  deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress; latencyCalls?: number },
+  deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress; latencyCalls?: number; checkpoint?: CheckpointHooks },
 ): Promise<TrainedModel> {
   const progress = deps.onProgress ?? (() => undefined);
   const started = Date.now();
@@ -164,14 +213,28 @@ export async function trainStage(
     const data = await withDuckDB((conn) => prepareTrainingData(conn, parquetTable(file), input.plan, input.selected, input.spec));
     const { split, task } = data;
     progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
-    const choices = choicesFor(input.plan, input.selected, input.spec);
     const space = searchSpace(task, input.spec);
     const metric = PRIMARY_METRIC[task];
-    const trials: Trial[] = [];
     const kfold = input.spec.training.validation.strategy === 'kfold';
     const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+    const resumed = (await deps.checkpoint?.load()) ?? { trials: [] };
+    const trials: Trial[] = [];
+    const budget = input.spec.training.timeBudgetSeconds;
+    let searchCutShort = false;
+    const describe = (c: Candidate): string => (c.algorithm === 'gbdt' ? `gbdt lr=${c.learningRate} leaves=${c.maxLeaves} minLeaf=${c.minSamplesLeaf}` : `${c.algorithm} l2=${c.l2}`);
 
     for (const [t, candidate] of space.entries()) {
+      const done = resumed.trials[t];
+      if (done && JSON.stringify({ ...done, score: 0 }) === JSON.stringify({ ...candidate, score: 0 })) {
+        trials.push(done); // finished by an earlier attempt of this activity
+        continue;
+      }
+      if (budget !== null && trials.length > 0 && (Date.now() - started) / 1000 > budget) {
+        searchCutShort = true;
+        progress(`time budget of ${budget} s reached after ${trials.length} of ${space.length} trials`);
+        break;
+      }
+      const choices = choicesFor(input.plan, input.selected, input.spec, candidate.algorithm);
       let s: number;
       if (kfold) {
         const folds = task === 'regression'
@@ -182,24 +245,35 @@ export async function trainStage(
           const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
           const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
           const enc = fitEncodingPlan(data.features, choices, trainRows);
-          const fitted = fit(candidate.algorithm, candidate.l2, data, encode(enc, data.features, trainRows), trainRows);
+          const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows);
           sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
         }
         s = sum / folds.length;
       } else {
         const enc = fitEncodingPlan(data.features, choices, split.train);
-        const fitted = fit(candidate.algorithm, candidate.l2, data, encode(enc, data.features, split.train), split.train);
-        s = score(task, data, split.validation, fitted.predict(encode(enc, data.features, split.validation)));
+        const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
+        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation });
+        s = score(task, data, split.validation, fitted.predict(validation.matrix));
       }
       trials.push({ ...candidate, score: s });
-      progress(`trial ${t + 1}/${space.length}: ${candidate.algorithm} l2=${candidate.l2} ${metric}=${s.toFixed(5)}`);
+      await deps.checkpoint?.save({ trials: [...trials] });
+      progress(`trial ${t + 1}/${space.length}: ${describe(candidate)} ${metric}=${s.toFixed(5)}`);
     }
     let best = trials[0]!;
     for (const t of trials) if (!Number.isFinite(best.score) || (Number.isFinite(t.score) && better(metric, t.score, best.score))) best = t;
 
-    // The final model learns from the rows the search used for fitting (k-fold: train + validation).
+    // The final model learns from the rows the search used for fitting (k-fold: train + validation). A GBDT
+    // fit snapshots itself every 10 iterations, so a retried attempt continues where this one stopped.
+    const choices = choicesFor(input.plan, input.selected, input.spec, best.algorithm);
     const enc = fitEncodingPlan(data.features, choices, pool);
-    const fitted = fit(best.algorithm, best.l2, data, encode(enc, data.features, pool), pool);
+    const finalValidation = kfold ? undefined : { matrix: encode(enc, data.features, split.validation), rows: split.validation };
+    const { score: _bestScore, ...bestCandidate } = best;
+    void _bestScore;
+    const fitted = await fit(bestCandidate as Candidate, input.spec, data, encode(enc, data.features, pool), pool, {
+      ...(finalValidation ? { validation: finalValidation } : {}),
+      ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
+      ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
+    });
     const allMatrix = encode(enc, data.features);
     const predictions = fitted.predict(allMatrix);
 
@@ -230,19 +304,28 @@ export async function trainStage(
       }
       card.metrics.expected_cost = split.test.length > 0 ? total / split.test.length : null;
     }
-    progress(`best ${best.algorithm} l2=${best.l2}; test ${metric}=${card.metrics[metric]}`);
+    progress(`best ${describe(best)}; test ${metric}=${card.metrics[metric]}`);
 
     // One graph: encoders + model. It must reproduce the TypeScript model on the test rows. The version is
     // left out of the graph (0), so the same data + spec + seed give the same bytes whatever number it gets.
-    const { bytes, signature } = exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
+    const { bytes, signature } = fitted.model.kind === 'gbdt'
+      ? exportGbdtOnnx(enc, fitted.model, { name: input.model, version: 0 })
+      : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
     const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
     const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
     progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
     const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
     const trainingMs = Date.now() - started;
 
-    const model = fitted.model as LogisticModel | RidgeModel;
-    const params = model.kind === 'logistic' ? { ...model.params } : { ...model.params };
+    const model = fitted.model as LogisticModel | RidgeModel | GbdtModel;
+    const params: Record<string, unknown> = model.kind === 'gbdt' ? { ...model.params, bestIteration: model.bestIteration } : { ...model.params };
+    const permutation = permutationImportance(
+      data.features,
+      split.test,
+      (columns) => score(task, data, split.test, fitted.predict(encode(enc, columns, split.test))),
+      LOWER_IS_BETTER.has(metric),
+      input.spec.training.seed,
+    );
     const sha256 = sha(bytes);
     const importance = importanceOf(model, enc);
     const registered = await deps.registry.registerVersion({
@@ -253,6 +336,7 @@ export async function trainStage(
       metrics: card.metrics,
       properties: {
         algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
+        importance, permutationImportance: permutation,
         selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
         seed: input.spec.training.seed, codeVersion: codeVersion(),
       },
@@ -276,9 +360,11 @@ export async function trainStage(
       fairness: card.fairness,
       ...(card.confusion ? { confusion: card.confusion } : {}),
       importance,
+      permutationImportance: permutation,
       threshold,
       costs,
       trials,
+      searchCutShort,
       primaryMetric: metric,
       latency,
       sizeBytes: bytes.length,

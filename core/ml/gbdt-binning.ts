@@ -1,0 +1,140 @@
+// Histogram GBDT binning: per matrix column, ascending float32 bin edges placed on a seeded row subsample, and
+// the whole matrix turned into byte bin indices, column-major.
+//
+// Bin of a value: x = f32(v); not finite → the missing bin (index edges.length + 1); otherwise the smallest b
+// with x ≤ edges[b], or edges.length when x is above every edge. So "bin ≤ b" ⇔ "f32(v) ≤ edges[b]": a split
+// between bins b and b + 1 is the threshold edges[b] under the rule f32(x) ≤ threshold goes left, which is
+// what the exported ONNX trees (BRANCH_LEQ on float32 inputs) compute.
+import { seededRandom } from '../random';
+import type { Matrix } from './model';
+
+export interface BinnedMatrix {
+  rows: number;
+  cols: number;
+  /** Column-major: bins[f * rows + r] is row r's bin in column f. */
+  bins: Uint8Array;
+  /** Per column: value bins (edges.length + 1); the missing bin is this index. */
+  valueBins: Int32Array;
+}
+
+/**
+ * Bin edges per column, from the finite float32 values of the sampled rows: with at most `maxBins` distinct
+ * values, one edge between each pair of consecutive ones; otherwise one edge after each distinct interior
+ * quantile j / maxBins (j = 1 … maxBins − 1), so bins hold about equal counts. An edge sits at the float32
+ * midpoint between a value and the next larger one in the sample; a column has at most `maxBins` value bins,
+ * and one without two distinct values has no edges.
+ */
+export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, seed: number): Float64Array[] {
+  const { cols, values } = matrix;
+  const sample = sampleRows(matrix.rows, subsample, seed);
+  const m = sample.length;
+  const edges: Float64Array[] = [];
+  // Gather a group of columns per pass over the sampled rows (one cache line serves several columns).
+  const group = Math.min(cols, 32);
+  const gathered = new Float64Array(group * m);
+  const counts = new Int32Array(group);
+  for (let f0 = 0; f0 < cols; f0 += group) {
+    const g = Math.min(group, cols - f0);
+    counts.fill(0);
+    for (let i = 0; i < m; i++) {
+      const at = sample[i]! * cols + f0;
+      for (let j = 0; j < g; j++) {
+        const x = Math.fround(values[at + j]!);
+        if (x - x === 0) gathered[j * m + counts[j]!++] = x;
+      }
+    }
+    for (let j = 0; j < g; j++) edges.push(edgesOf(gathered.subarray(j * m, j * m + counts[j]!).sort(), maxBins));
+  }
+  return edges;
+}
+
+/** Bins every row of `matrix` with `edges` (one list per column). */
+export function binMatrix(matrix: Matrix, edges: readonly Float64Array[]): BinnedMatrix {
+  const { rows, cols, values } = matrix;
+  if (edges.length !== cols) throw new Error(`gbdt binning: ${edges.length} edge lists for ${cols} matrix columns`);
+  // Shared memory: histogram worker threads (gbdt-threads.ts) read the bins in place.
+  const bins = new Uint8Array(new SharedArrayBuffer(rows * cols));
+  const valueBins = Int32Array.from(edges, (e) => e.length + 1);
+  for (let f = 0; f < cols; f++) {
+    const e = edges[f]!;
+    const k = e.length;
+    if (k > 254) throw new Error(`gbdt binning: column ${f} has ${k} edges; at most 254 fit in a byte with the missing bin`);
+    const out = bins.subarray(f * rows, (f + 1) * rows);
+    for (let r = 0, at = f; r < rows; r++, at += cols) {
+      const x = Math.fround(values[at]!);
+      if (x - x !== 0) {
+        out[r] = k + 1;
+        continue;
+      }
+      if (k === 0) {
+        out[r] = 0;
+        continue;
+      }
+      // Lower bound (the first edge ≥ x), branch-free: random values defeat the branch predictor.
+      let base = 0;
+      for (let n = k; n > 1; ) {
+        const half = n >>> 1;
+        base += Number(e[base + half]! < x) * half;
+        n -= half;
+      }
+      out[r] = base + Number(e[base]! < x);
+    }
+  }
+  return { rows, cols, bins, valueBins };
+}
+
+/** Edges for one column's sorted finite values. */
+function edgesOf(sorted: Float64Array, maxBins: number): Float64Array {
+  const edges: number[] = [];
+  const n = sorted.length;
+  let distinct = 0;
+  for (let i = 0; i < n && distinct <= maxBins; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  if (distinct <= maxBins) {
+    for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) edges.push(midpoint32(sorted[i - 1]!, sorted[i]!));
+    return Float64Array.from(edges);
+  }
+  // The interior quantiles j / maxBins: each bin ends right after one, at the midpoint to the next larger value.
+  let previous = -Infinity;
+  for (let j = 1; j < maxBins; j++) {
+    const q = sorted[Math.round((j * (n - 1)) / maxBins)]!;
+    if (q <= previous) continue;
+    const next = sorted[upperBound(sorted, q)];
+    if (next === undefined) break;
+    edges.push(midpoint32(q, next));
+    previous = q;
+  }
+  return Float64Array.from(edges);
+}
+
+/** The first index whose value is > x. */
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A float32 m with a ≤ m < b for float32 values a < b: a sends a left and b right. −0 is stored as 0. */
+function midpoint32(a: number, b: number): number {
+  let m = Math.fround((a + b) / 2);
+  if (m >= b) m = a;
+  return m === 0 ? 0 : m;
+}
+
+/** Ascending row indices: all rows, or a seeded sample of `size` without replacement (partial Fisher–Yates). */
+function sampleRows(rows: number, size: number, seed: number): Int32Array {
+  const all = Int32Array.from({ length: rows }, (_, i) => i);
+  if (rows <= size) return all;
+  const random = seededRandom(seed);
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(random() * (rows - i));
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.slice(0, size).sort();
+}

@@ -1,0 +1,186 @@
+// Histogram building shared out over threads: each thread fills its own contiguous range of columns of the same
+// histogram, from buffers in shared memory. A bin's sum does not depend on the split (gbdt-histogram.ts), so any
+// thread count gives bit-identical models. The calling thread takes the first range and waits (Atomics.wait)
+// for the others; small nodes are built on the calling thread alone, where waking a worker costs more than it saves.
+//
+// Workers run accumulateColumns from its source text (eval workers), so the same code serves compiled JS and
+// the TypeScript test runner. A worker that does not start leaves the calling thread to build everything.
+import os from 'node:os';
+import { Worker, type MessagePort } from 'node:worker_threads';
+import type { BinnedMatrix } from './gbdt-binning';
+import { accumulateColumns, type HistogramLayout } from './gbdt-histogram';
+
+/** Node rows (index, gradient, hessian by position) and the histograms, in shared memory. */
+export interface HistogramBuffers {
+  idx: Int32Array;
+  og: Float64Array;
+  oh: Float64Array;
+  hists: Float64Array[];
+}
+
+export interface HistogramBuilder {
+  /** Fills hists[h] from the rows idx[from, to) (identity: the node is every row, in order). */
+  build(h: number, from: number, to: number, identity: boolean): void;
+  /** Threads building (1 = the calling thread only). */
+  threads: number;
+  close(): Promise<void>;
+}
+
+/** Default thread count: the cores available, at most 4 (histogram passes are memory-bound beyond that). */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+export function sharedHistogramBuffers(rows: number, layout: HistogramLayout, histograms: number): HistogramBuffers {
+  const f64 = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
+  return {
+    idx: new Int32Array(new SharedArrayBuffer(4 * rows)),
+    og: f64(rows),
+    oh: f64(rows),
+    hists: Array.from({ length: histograms }, () => f64(3 * layout.total)),
+  };
+}
+
+/** Nodes with fewer (rows × columns) bin updates than this are built on the calling thread alone. */
+const PARALLEL_MIN_UPDATES = 1 << 17;
+const READY_TIMEOUT_MS = 10_000;
+/** A histogram taking longer than this means a worker died: fail rather than wait forever. */
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+
+// Control words (Int32Array over a SharedArrayBuffer, one per worker).
+const SEQ = 0; // job number, bumped by the caller
+const DONE = 1; // job number last finished, set by the worker
+const HIST = 2;
+const FROM = 3;
+const TO = 4;
+const IDENTITY = 5;
+const STOP = 6;
+const FAILED = 7;
+
+interface WorkerData {
+  ctl: Int32Array;
+  bins: Uint8Array;
+  rows: number;
+  start: Int32Array;
+  f0: number;
+  f1: number;
+  idx: Int32Array;
+  og: Float64Array;
+  oh: Float64Array;
+  hists: Float64Array[];
+}
+
+/**
+ * A builder over `threads` threads (the calling one included). `binned.bins` must live in shared memory
+ * (binMatrix allocates it there) for workers to read it.
+ */
+export async function startHistogramBuilder(
+  binned: BinnedMatrix,
+  layout: HistogramLayout,
+  buffers: HistogramBuffers,
+  threads: number,
+): Promise<HistogramBuilder> {
+  const { rows, cols, bins } = binned;
+  const { idx, og, oh, hists } = buffers;
+  const wanted = Math.max(1, Math.min(threads, cols));
+  const bounds = Array.from({ length: wanted + 1 }, (_, t) => Math.round((t * cols) / wanted));
+  const workers: { worker: Worker; ctl: Int32Array }[] = [];
+  if (wanted > 1 && bins.buffer instanceof SharedArrayBuffer) {
+    const started = await Promise.all(
+      bounds.slice(1, -1).map((f0, t) => startWorker({ ctl: new Int32Array(new SharedArrayBuffer(32)), bins, rows, start: layout.start, f0, f1: bounds[t + 2]!, idx, og, oh, hists })),
+    );
+    if (started.every((w) => w !== undefined)) workers.push(...started.filter((w) => w !== undefined));
+    else await Promise.all(started.map((w) => w?.worker.terminate()));
+  }
+  const mainEnd = workers.length > 0 ? bounds[1]! : cols;
+
+  return {
+    threads: workers.length + 1,
+    build(h, from, to, identity) {
+      const hist = hists[h]!;
+      if (workers.length === 0 || (to - from) * cols < PARALLEL_MIN_UPDATES) {
+        accumulateColumns(hist, bins, rows, layout.start, 0, cols, idx, from, to, og, oh, identity);
+        return;
+      }
+      const seqs = workers.map(({ ctl }) => {
+        ctl[HIST] = h;
+        ctl[FROM] = from;
+        ctl[TO] = to;
+        ctl[IDENTITY] = identity ? 1 : 0;
+        const seq = Atomics.add(ctl, SEQ, 1) + 1;
+        Atomics.notify(ctl, SEQ);
+        return seq;
+      });
+      accumulateColumns(hist, bins, rows, layout.start, 0, mainEnd, idx, from, to, og, oh, identity);
+      workers.forEach(({ ctl }, w) => {
+        const seq = seqs[w]!;
+        for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
+          if (Atomics.wait(ctl, DONE, done, BUILD_TIMEOUT_MS) === 'timed-out') {
+            throw new Error(`gbdt: histogram worker thread ${w + 1} did not answer within ${BUILD_TIMEOUT_MS / 1000} s`);
+          }
+        }
+        if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`gbdt: histogram worker thread ${w + 1} failed building a histogram`);
+      });
+    },
+    async close() {
+      for (const { ctl } of workers) {
+        Atomics.store(ctl, STOP, 1);
+        Atomics.add(ctl, SEQ, 1);
+        Atomics.notify(ctl, SEQ);
+      }
+      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+    },
+  };
+}
+
+/** A worker that has said it is ready, or undefined when it could not start. */
+async function startWorker(data: WorkerData): Promise<{ worker: Worker; ctl: Int32Array } | undefined> {
+  const source = [
+    "const { workerData, parentPort } = require('node:worker_threads');",
+    `const accumulateColumns = ${accumulateColumns.toString()};`,
+    `(${workerLoop.toString()})(workerData, parentPort, accumulateColumns);`,
+  ].join('\n');
+  let worker: Worker;
+  try {
+    worker = new Worker(source, { eval: true, workerData: data });
+  } catch {
+    return undefined;
+  }
+  worker.unref();
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+    const settle = (ok: boolean): void => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    worker.once('message', (m: unknown) => settle(m === 'ready'));
+    worker.once('error', () => settle(false));
+    worker.once('exit', () => settle(false));
+  });
+  if (!ready) {
+    await worker.terminate();
+    return undefined;
+  }
+  return { worker, ctl: data.ctl };
+}
+
+/** The worker side: wait for a job number, build its columns, report it done. Self-contained (runs from source). */
+function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof accumulateColumns): void {
+  const { ctl, bins, rows, start, f0, f1, idx, og, oh, hists } = data;
+  port?.postMessage('ready');
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(ctl, 0, seen);
+    const seq = Atomics.load(ctl, 0);
+    if (seq === seen) continue;
+    seen = seq;
+    if (Atomics.load(ctl, 6) === 1) return;
+    try {
+      kernel(hists[ctl[2]!]!, bins, rows, start, f0, f1, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1);
+    } catch {
+      Atomics.store(ctl, 7, 1);
+    }
+    Atomics.store(ctl, 1, seq);
+    Atomics.notify(ctl, 1);
+  }
+}

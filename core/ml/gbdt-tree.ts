@@ -1,0 +1,214 @@
+// Grows one regression tree on gradients and hessians, best-first (leaf-wise): the leaf whose best split gains
+// most is split next, until `maxLeaves` leaves or no leaf can split. A node's rows are a range of one index
+// array, partitioned stably in place on each split; only the smaller child's histogram is built from its rows,
+// the larger one's is its parent's minus the smaller's.
+import type { BinnedMatrix } from './gbdt-binning';
+import type { GbdtTree } from './gbdt-forest';
+import { subtractHistogram, type HistogramLayout } from './gbdt-histogram';
+import { findBestSplit, type NodeSums, type Split } from './gbdt-split';
+import type { HistogramBuffers, HistogramBuilder } from './gbdt-threads';
+import type { GbdtParams } from './model';
+
+/** The largest float32: the threshold of a split that sends every value left and only missing values right. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+export interface GrownTree {
+  tree: GbdtTree;
+  /** The leaves, with the range of the grower's `rows` index array that holds their training rows. */
+  leaves: { node: number; from: number; to: number }[];
+}
+
+export interface TreeGrower {
+  /** Training row indices, grouped by leaf after each grow() (see GrownTree.leaves). */
+  rows: Int32Array;
+  /** Grows a tree on one score column's gradients and hessians (length = training rows). */
+  grow(grad: Float64Array, hess: Float64Array): GrownTree;
+}
+
+interface Leaf {
+  node: number;
+  from: number;
+  to: number;
+  depth: number;
+  sums: NodeSums;
+  /** Index of its histogram in buffers.hists, −1 when it has none. */
+  hist: number;
+  split: Split | undefined;
+}
+
+/**
+ * A grower over the binned training matrix. `buffers` (row index, gathered gradients, params.maxLeaves
+ * histograms) are allocated once and reused by every grow(); `builder` fills histograms from them.
+ */
+export function createTreeGrower(
+  binned: BinnedMatrix,
+  edges: readonly Float64Array[],
+  params: GbdtParams,
+  layout: HistogramLayout,
+  buffers: HistogramBuffers,
+  builder: HistogramBuilder,
+): TreeGrower {
+  const n = binned.rows;
+  const { idx: rows, og, oh, hists } = buffers;
+  if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
+  const spill = new Int32Array(n);
+  const pool: number[] = hists.map((_, i) => i);
+  const rule = { l2: params.l2, minSamplesLeaf: params.minSamplesLeaf, minHessianLeaf: params.minHessianLeaf };
+
+  const splittable = (leaf: Leaf): boolean =>
+    leaf.to - leaf.from >= 2 * params.minSamplesLeaf && (params.maxDepth === null || leaf.depth < params.maxDepth);
+  const evaluate = (leaf: Leaf): void => {
+    leaf.split = leaf.hist >= 0 && splittable(leaf) ? findBestSplit(hists[leaf.hist]!, layout, binned.valueBins, leaf.sums, rule) : undefined;
+    if (leaf.split === undefined) release(leaf);
+  };
+  const release = (leaf: Leaf): void => {
+    if (leaf.hist >= 0) pool.push(leaf.hist);
+    leaf.hist = -1;
+  };
+  const histogramOf = (leaf: Leaf, identity: boolean): number => {
+    const h = pool.pop();
+    if (h === undefined) throw new Error('gbdt: histogram pool exhausted (internal error)');
+    builder.build(h, leaf.from, leaf.to, identity);
+    return h;
+  };
+
+  return {
+    rows,
+    grow(grad, hess) {
+      const nodes = new NodeList();
+      let g = 0;
+      let h = 0;
+      for (let r = 0; r < n; r++) {
+        rows[r] = r;
+        g += grad[r]!;
+        h += hess[r]!;
+      }
+      og.set(grad);
+      oh.set(hess);
+      const root: Leaf = { node: nodes.add(n), from: 0, to: n, depth: 0, sums: { g, h, count: n }, hist: -1, split: undefined };
+      if (splittable(root)) root.hist = histogramOf(root, true);
+      evaluate(root);
+      const leaves: Leaf[] = [root];
+
+      while (leaves.length < params.maxLeaves) {
+        let best = -1;
+        for (let i = 0; i < leaves.length; i++) {
+          const s = leaves[i]!.split;
+          if (s !== undefined && (best < 0 || s.gain > leaves[best]!.split!.gain)) best = i;
+        }
+        if (best < 0) break;
+        const parent = leaves[best]!;
+        const split = parent.split!;
+        const mid = partition(binned, rows, spill, parent.from, parent.to, split);
+        const left: Leaf = { node: nodes.add(split.left.count), from: parent.from, to: mid, depth: parent.depth + 1, sums: split.left, hist: -1, split: undefined };
+        const right: Leaf = { node: nodes.add(split.right.count), from: mid, to: parent.to, depth: parent.depth + 1, sums: split.right, hist: -1, split: undefined };
+        nodes.setSplit(parent.node, split, split.bin < edges[split.feature]!.length ? edges[split.feature]![split.bin]! : FLOAT32_MAX, left.node, right.node);
+        leaves.splice(best, 1, left, right);
+
+        if (leaves.length < params.maxLeaves && (splittable(left) || splittable(right))) {
+          const [small, large] = left.to - left.from <= right.to - right.from ? [left, right] : [right, left];
+          gather(rows, small.from, small.to, grad, hess, og, oh);
+          small.hist = histogramOf(small, false);
+          if (splittable(large)) {
+            large.hist = parent.hist;
+            parent.hist = -1;
+            subtractHistogram(hists[large.hist]!, hists[small.hist]!);
+          }
+          evaluate(small);
+          evaluate(large);
+        }
+        release(parent);
+      }
+      for (const leaf of leaves) {
+        release(leaf);
+        nodes.setLeaf(leaf.node, leafValue(leaf.sums, params));
+      }
+      return { tree: nodes.toTree(), leaves: leaves.map((l) => ({ node: l.node, from: l.from, to: l.to })) };
+    },
+  };
+}
+
+/** −G / (H + λ) × learning rate, rounded to float32 (what the exported trees hold); −0 stored as 0. */
+function leafValue(sums: NodeSums, params: GbdtParams): number {
+  const d = sums.h + params.l2;
+  const v = d > 0 ? Math.fround((-sums.g / d) * params.learningRate) : 0;
+  return v === 0 || !Number.isFinite(v) ? 0 : v;
+}
+
+/** Stable partition of rows[from, to) by the split; returns where the right child starts. */
+function partition(binned: BinnedMatrix, rows: Int32Array, spill: Int32Array, from: number, to: number, split: Split): number {
+  const col = split.feature * binned.rows;
+  const bins = binned.bins;
+  const missing = binned.valueBins[split.feature]!;
+  const bin = split.bin;
+  const missingLeft = split.missingLeft;
+  let w = from;
+  let s = 0;
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!;
+    const b = bins[col + r]!;
+    if (b === missing ? missingLeft : b <= bin) rows[w++] = r;
+    else spill[s++] = r;
+  }
+  rows.set(spill.subarray(0, s), w);
+  return w;
+}
+
+/** og/oh[i] = grad/hess[rows[i]] for i in [from, to): the node's gradients in its row order. */
+function gather(rows: Int32Array, from: number, to: number, grad: Float64Array, hess: Float64Array, og: Float64Array, oh: Float64Array): void {
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!;
+    og[i] = grad[r]!;
+    oh[i] = hess[r]!;
+  }
+}
+
+/** Nodes of the tree being grown, numbered in creation order (root 0). */
+class NodeList {
+  private feature: number[] = [];
+  private threshold: number[] = [];
+  private missingLeft: number[] = [];
+  private left: number[] = [];
+  private right: number[] = [];
+  private value: number[] = [];
+  private gain: number[] = [];
+  private count: number[] = [];
+
+  add(count: number): number {
+    this.feature.push(-1);
+    this.threshold.push(0);
+    this.missingLeft.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.value.push(0);
+    this.gain.push(0);
+    this.count.push(count);
+    return this.feature.length - 1;
+  }
+
+  setSplit(node: number, split: Split, threshold: number, left: number, right: number): void {
+    this.feature[node] = split.feature;
+    this.threshold[node] = threshold;
+    this.missingLeft[node] = split.missingLeft ? 1 : 0;
+    this.left[node] = left;
+    this.right[node] = right;
+    this.gain[node] = split.gain;
+  }
+
+  setLeaf(node: number, value: number): void {
+    this.value[node] = value;
+  }
+
+  toTree(): GbdtTree {
+    return {
+      feature: Int32Array.from(this.feature),
+      threshold: Float64Array.from(this.threshold),
+      missingLeft: Uint8Array.from(this.missingLeft),
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      value: Float64Array.from(this.value),
+      gain: Float64Array.from(this.gain),
+      count: Int32Array.from(this.count),
+    };
+  }
+}
