@@ -16,19 +16,39 @@ export interface DeployInput {
   details?: Record<string, unknown>;
 }
 
-export function makeDeploy(deps: { lineage: LineageStore; registry: ModelRegistry }) {
-  return async function deployModel(input: DeployInput): Promise<{ alias: string; version: number; from: number | null }> {
-    return runStage(deps.lineage, 'deploy', input.model, async () => {
+/**
+ * Waits until the model server that follows this registry serves `version` (the deploy completes only
+ * then). No server running, or one following another registry, means there is nothing to wait for.
+ */
+async function waitUntilServed(serveUrl: string | undefined, registrySchema: string, model: string, version: number, heartbeat: () => void): Promise<boolean> {
+  if (!serveUrl) return false;
+  const get = async (path: string): Promise<Response | undefined> => fetch(`${serveUrl}${path}`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  const info = await get('/v1/models');
+  if (!info?.ok || ((await info.json()) as { registry?: string }).registry !== registrySchema) return false;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const res = await get(`/v1/models/${model}`);
+    if (res?.ok && ((await res.json()) as { version?: number }).version === version) return true;
+    heartbeat();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the model server at ${serveUrl} did not report ${model} v${version} ready within 60 s`);
+}
+
+export function makeDeploy(deps: { lineage: LineageStore; registry: ModelRegistry; serveUrl?: string; registrySchema: string }) {
+  return async function deployModel(input: DeployInput): Promise<{ alias: string; version: number; from: number | null; served: boolean }> {
+    return runStage(deps.lineage, 'deploy', input.model, async (progress) => {
       try {
         await deps.registry.setAlias({ model: input.model, alias: input.alias, version: input.version, actor: input.actor, reason: input.reason, details: input.details, expectedFrom: input.expectedFrom });
       } catch (err) {
         if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: 'AliasConflict', message: err.message, nonRetryable: true });
         throw err;
       }
+      const served = input.alias === 'production' && (await waitUntilServed(deps.serveUrl, deps.registrySchema, input.model, input.version, () => progress('waiting for the model server')));
       const mv = await deps.registry.getVersion(input.model, input.version);
       return {
-        result: { alias: input.alias, version: input.version, from: input.expectedFrom },
-        params: { alias: input.alias, version: input.version, from: input.expectedFrom, actor: input.actor, reason: input.reason },
+        result: { alias: input.alias, version: input.version, from: input.expectedFrom, served },
+        params: { alias: input.alias, version: input.version, from: input.expectedFrom, actor: input.actor, reason: input.reason, served },
         ...(mv ? { inputs: [{ uri: mv.uri, sha256: mv.sha256, type: 'Model' }] } : {}),
       };
     });

@@ -12,10 +12,10 @@ import { makeEvaluate } from './evaluate';
 import { makeTrain } from './train';
 import { makeValidate } from './validate';
 
-export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string } = {}) {
+export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string } = {}) {
   return {
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
-    deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry }),
+    deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema }),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),

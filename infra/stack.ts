@@ -34,7 +34,7 @@ export interface StackStatus {
 }
 
 /** Services `up` starts and `down` stops; the rest of the status report is informational. */
-export const MANAGED_SERVICES = ['temporal', 'minio', 'postgres', 'worker'] as const;
+export const MANAGED_SERVICES = ['temporal', 'minio', 'postgres', 'worker', 'serving'] as const;
 
 // ---------------------------------------------------------------- credentials
 
@@ -403,6 +403,27 @@ async function startWorker(config: Config): Promise<void> {
   await waitHealthy('worker', async () => (await workerPollers(config)) > 0, { timeoutMs: 90_000, pid, log: logFile(home, 'worker') });
 }
 
+// ---------------------------------------------------------------- model server
+
+async function servingInfo(config: Config): Promise<{ registry: string; models: { name: string; version: number }[] } | undefined> {
+  try {
+    const res = await fetch(`http://${config.serveAddress}/v1/models`, { signal: AbortSignal.timeout(1_000) });
+    return res.ok ? ((await res.json()) as { registry: string; models: { name: string; version: number }[] }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startServingProcess(config: Config): Promise<void> {
+  const { home } = config;
+  if (recordedPid(home, 'serving', 'node') !== undefined || (await servingInfo(config))) return;
+  const [host, portText] = splitHostPort(config.serveAddress);
+  if (await portOpen(host, Number(portText))) throw new Error(`model server: port ${portText} is in use by another process`);
+  const bin = path.join(projectRoot(), 'bin', 'mlops.js');
+  const pid = startDetached(home, 'serving', process.execPath, [bin, 'serve'], { ...process.env, MLOPS_HOME: home });
+  await waitHealthy('model server', async () => (await servingInfo(config)) !== undefined, { timeoutMs: 60_000, pid, log: logFile(home, 'serving') });
+}
+
 // ---------------------------------------------------------------- up / down / status
 
 export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: boolean } = {}): Promise<StackStatus> {
@@ -421,8 +442,10 @@ export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: bo
     start('minio', () => startMinio(config, minioBin)),
     start('postgres', () => startPostgres(config, pgBin, log)),
   ]);
-  if (opts.worker !== false) await start('worker', () => startWorker(config));
-  // The model server joins `up` when serving exists.
+  if (opts.worker !== false) {
+    await start('worker', () => startWorker(config));
+    await start('serving', () => startServingProcess(config));
+  }
   return status(config);
 }
 
@@ -431,8 +454,13 @@ export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void
   const { home } = config;
   // The worker first: it drains its running activities while the services it needs are still up.
   const workerPid = recordedPid(home, 'worker', 'node');
-  if (workerPid !== undefined) await stopPid(workerPid, 'SIGTERM', 40_000);
+  const servingPid = recordedPid(home, 'serving', 'node');
+  await Promise.all([
+    workerPid !== undefined ? stopPid(workerPid, 'SIGTERM', 40_000) : undefined,
+    servingPid !== undefined ? stopPid(servingPid, 'SIGTERM', 10_000) : undefined,
+  ]);
   rmSync(pidFile(home, 'worker'), { force: true });
+  rmSync(pidFile(home, 'serving'), { force: true });
   const temporalPid = recordedPid(home, 'temporal', 'temporal');
   const minioPid = recordedPid(home, 'minio', 'minio');
   await Promise.all([
@@ -489,6 +517,9 @@ export async function status(config: Config = loadConfig()): Promise<StackStatus
       const pollers = temporalOk ? await workerPollers(config) : 0;
       return { ok: pollers > 0, taskQueue: config.taskQueue, pollers, ...(pollers === 0 ? { detail: 'no worker polls the task queue: run `mlops up` or `mlops worker`' } : {}) };
     })(),
-    serving: { ok: false, url: `http://${config.serveAddress}`, detail: 'not built yet: no model server' },
+    serving: await (async () => {
+      const info = await servingInfo(config);
+      return { ok: info !== undefined, url: `http://${config.serveAddress}`, models: info?.models.length ?? 0, ...(info ? {} : { detail: 'no model server answers: run `mlops up` or `mlops serve`' }) };
+    })(),
   };
 }

@@ -8,6 +8,7 @@ import { down, status, up, type StackStatus } from '../infra/stack';
 import {
   gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
+import { startServing } from '../serving/main';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand, workerCommand } from './pipeline-commands';
@@ -34,7 +35,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'up',
     usage: 'mlops up',
-    summary: 'install what is missing and start the local stack (Temporal, MinIO, Postgres, a worker) on loopback',
+    summary: 'install what is missing and start the local stack (Temporal, MinIO, Postgres, a worker, the model server) on loopback',
     action: async () => {
       const started = Date.now();
       const status = await up({ log: (line) => console.error(line) });
@@ -71,7 +72,21 @@ export const COMMANDS: Command[] = [
     options: { 'task-queue': { type: 'string' } },
     action: ({ values }) => workerCommand(values),
   },
-  { name: 'serve', usage: 'mlops serve', summary: 'run the model server (KServe V1 protocol)' },
+  {
+    name: 'serve',
+    usage: 'mlops serve [--address HOST:PORT] [--alias A]',
+    summary: 'run the model server in the foreground (KServe V1; every model with the alias; hot reload)',
+    options: { address: { type: 'string' }, alias: { type: 'string' } },
+    action: async ({ values }) => {
+      const running = await startServing(loadConfig(), { address: values.address as string | undefined, alias: values.alias as string | undefined, log: (l) => console.log(l) });
+      console.log(`model server on ${running.url} (Ctrl-C or SIGTERM stops it)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
+    },
+  },
   {
     name: 'demo',
     usage: 'mlops demo',
@@ -218,7 +233,7 @@ function runOptions(): Options {
 }
 
 function allManagedOk(s: StackStatus): boolean {
-  return s.temporal.ok && s.minio.ok && s.postgres.ok && s.worker.ok;
+  return s.temporal.ok && s.minio.ok && s.postgres.ok && s.worker.ok && s.serving.ok;
 }
 
 function printStatus(s: StackStatus): void {

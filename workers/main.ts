@@ -27,7 +27,7 @@ export async function createWorker(config: Config, opts: { taskQueue?: string } 
     namespace: config.temporal.namespace,
     taskQueue,
     workflowsPath: workflowsPath(),
-    activities: createActivities(stores, { client, taskQueue }),
+    activities: createActivities(stores, { client, taskQueue, serveUrl: `http://${config.serveAddress}` }),
     // Stages are CPU-bound (DuckDB, training): one per core; many light workflow tasks.
     maxConcurrentActivityTaskExecutions: cores,
     maxConcurrentWorkflowTaskExecutions: 40,

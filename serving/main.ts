@@ -1,0 +1,54 @@
+// Starts the model server: loads every model with the serving alias, listens for alias moves (Postgres
+// NOTIFY) to hot-reload, and serves KServe V1 on MLOPS_SERVE_ADDRESS (loopback by default).
+import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import { parseHostPort, requireCredentials, type Config } from '../core/config';
+import { openStores } from '../core/store';
+import { listenAliasChanges } from '../core/store/registry';
+import { ModelHost } from './model-host';
+import { createServer } from './server';
+
+export interface RunningServer {
+  url: string;
+  host: ModelHost;
+  server: http.Server;
+  close: () => Promise<void>;
+}
+
+export async function startServing(config: Config, opts: { alias?: string; address?: string; log?: (line: string) => void } = {}): Promise<RunningServer> {
+  requireCredentials(config);
+  const say = opts.log ?? (() => undefined);
+  const stores = openStores(config);
+  const host = new ModelHost(stores, opts.alias ?? 'production');
+  await host.loadAll();
+  for (const m of host.list()) say(`serving ${m.name} v${m.version}`);
+  const stopListening = await listenAliasChanges(config.databaseUrl, stores.schema, (n) => {
+    if (n.alias !== host.alias) return;
+    host.load(n.model, n.to).then(
+      (m) => say(m ? `loaded ${m.name} v${m.version}` : `unloaded ${n.model}`),
+      (err: unknown) => say(`could not load ${n.model} v${n.to}: ${(err as Error).message}`),
+    );
+  });
+  // A salt only this deployment knows, so hashed protected attributes cannot be reversed by lookup tables.
+  const salt = createHash('sha256').update(`mlops-log-salt:${config.s3.secretKey}`).digest('hex');
+  const { server, log } = createServer(host, stores.pool, { salt, registry: stores.schema });
+  const { host: bindHost, port } = parseHostPort(opts.address ?? config.serveAddress, 'MLOPS_SERVE_ADDRESS');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, bindHost.replace(/^\[|\]$/g, ''), () => resolve());
+  });
+  const address = server.address();
+  const url = `http://${bindHost}:${typeof address === 'object' && address ? address.port : port}`;
+  return {
+    url,
+    host,
+    server,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await stopListening();
+      await log.close();
+      await host.close();
+      await stores.close();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// The model server (KServe V1): one HTTP server for every model with an alias.
+//   POST /v1/models/{name}:predict   {"instances":[{…raw columns…}]} → {"predictions":[…], "model_version"}
+//   POST /v1/models/{name}:feedback  {"labels":[{"id","label"}]}
+//   GET  /v1/models/{name}           readiness and the loaded version
+//   GET  /metrics                    Prometheus text
+// Raw instances go through the same derivation code as training, then the model's ONNX graph.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type pg from 'pg';
+import { coerce, deriveRow } from '../core/features/derive';
+import type { OnnxFeeds } from '../core/onnx/feeds';
+import { OUTPUT } from '../core/onnx/signature';
+import type { ModelHost, ServedModel } from './model-host';
+import { hashValue, PredictionLog } from './prediction-log';
+
+export const MAX_BODY_BYTES = 1 << 20;
+export const MAX_INSTANCES = 10_000;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Counters {
+  requests: Map<string, number>;
+  errors: Map<string, number>;
+  latency: Map<string, number[]>; // histogram bucket counts per model/version
+}
+
+const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 1000];
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) return reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError(400, 'the body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** Checks instances against the model's fields; throws 400 naming every bad field. */
+export function checkInstances(model: ServedModel, instances: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(instances) || instances.length === 0) throw new HttpError(400, '"instances" must be a non-empty list of objects');
+  if (instances.length > MAX_INSTANCES) throw new HttpError(413, `at most ${MAX_INSTANCES} instances per request`);
+  const problems: string[] = [];
+  instances.forEach((inst, i) => {
+    if (typeof inst !== 'object' || inst === null || Array.isArray(inst)) {
+      problems.push(`instances[${i}] is not an object`);
+      return;
+    }
+    const row = inst as Record<string, unknown>;
+    for (const [field, kind] of model.fields) {
+      if (!(field in row)) problems.push(`instances[${i}].${field} is missing`);
+      else {
+        const v = row[field];
+        if (v === null) continue;
+        if (kind === 'numeric' && typeof v !== 'number' && typeof v !== 'boolean' && (typeof v !== 'string' || Number.isNaN(coerce(v, 'numeric') as number))) {
+          problems.push(`instances[${i}].${field} must be a number${model.derive.some((d) => ('inputs' in d ? d.inputs : [d.input]).includes(field)) ? ' or an ISO date' : ''}, got ${JSON.stringify(v).slice(0, 40)}`);
+        } else if (kind === 'categorical' && typeof v === 'object') problems.push(`instances[${i}].${field} must be a string, got ${JSON.stringify(v).slice(0, 40)}`);
+      }
+    }
+  });
+  if (problems.length > 0) throw new HttpError(400, problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; … ${problems.length - 20} more` : ''));
+  return instances as Record<string, unknown>[];
+}
+
+/** Predictions for checked instances: derivations, then the graph. */
+export async function predict(model: ServedModel, rows: Record<string, unknown>[]): Promise<{ features: Record<string, unknown>[]; predictions: Record<string, unknown>[] }> {
+  const kinds = Object.fromEntries(model.fields) as Record<string, 'numeric' | 'categorical'>;
+  const features = rows.map((row) => {
+    const values: Record<string, unknown> = {};
+    for (const [field, kind] of model.fields) values[field] = coerce(row[field], kind);
+    return { ...values, ...deriveRow(model.derive, row, kinds) };
+  });
+  const feeds: OnnxFeeds = {};
+  for (const input of model.signature.inputs) {
+    if (input.type === 'float32') feeds[input.name] = Float32Array.from(features, (f) => { const v = f[input.name]; return typeof v === 'number' ? v : NaN; });
+    else feeds[input.name] = features.map((f) => { const v = f[input.name]; return v === null || v === undefined ? '' : String(v); });
+  }
+  const out = await model.scorer.score(feeds);
+  const ids = rows.map((r) => (typeof r.id === 'string' && r.id.length <= 64 ? r.id : randomUUID()));
+  if (model.task === 'regression') {
+    const values = out[OUTPUT.value] as Float32Array;
+    return { features, predictions: ids.map((id, i) => ({ id, value: values[i] })) };
+  }
+  const proba = out[OUTPUT.probabilities] as Float32Array;
+  const k = model.classes.length;
+  const predictions = ids.map((id, i) => {
+    const probabilities: Record<string, number> = {};
+    let best = 0;
+    for (let c = 0; c < k; c++) {
+      probabilities[model.classes[c]!] = proba[i * k + c]!;
+      if (proba[i * k + c]! > proba[i * k + best]!) best = c;
+    }
+    // Binary decisions use the threshold chosen at training (from the spec's costs).
+    const label = k === 2 ? model.classes[proba[i * 2 + 1]! >= model.threshold ? 1 : 0]! : model.classes[best]!;
+    return { id, label, probabilities };
+  });
+  return { features, predictions };
+}
+
+export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: string; registry: string; log?: PredictionLog }) {
+  const log = opts.log ?? new PredictionLog(pool);
+  const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map() };
+  const inc = (m: Map<string, number>, key: string): void => void m.set(key, (m.get(key) ?? 0) + 1);
+
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const send = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(metricsText(host, counters, log));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/v1/models') {
+        // Which registry this server follows, and what it serves: deploys wait on it.
+        return send(200, { registry: opts.registry, alias: host.alias, models: host.list().map((x) => ({ name: x.name, version: x.version })) });
+      }
+      const m = /^\/v1\/models\/([a-z0-9][a-z0-9_.-]{0,62})(:predict|:feedback)?$/.exec(url.pathname);
+      if (!m) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      const model = host.get(m[1]!);
+      if (!model) throw new HttpError(404, `model ${m[1]} is not served (no version has the alias ${host.alias})`);
+      const key = `${model.name}|${model.version}`;
+      if (req.method === 'GET' && !m[2]) return send(200, { name: model.name, ready: true, version: model.version, loadedAt: model.loadedAt.toISOString() });
+      if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`);
+      inc(counters.requests, key);
+      if (m[2] === ':predict') {
+        const body = parseJson(await readBody(req));
+        const rows = checkInstances(model, body.instances);
+        const { features, predictions } = await predict(model, rows);
+        send(200, { predictions, model_version: String(model.version) });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const buckets = counters.latency.get(key) ?? new Array<number>(BUCKETS_MS.length + 1).fill(0);
+        buckets[BUCKETS_MS.findIndex((b) => ms <= b) === -1 ? BUCKETS_MS.length : BUCKETS_MS.findIndex((b) => ms <= b)]! += 1;
+        counters.latency.set(key, buckets);
+        rows.forEach((row, i) => {
+          const logged: Record<string, unknown> = { ...features[i] };
+          for (const p of model.protectedFields) if (p in row) logged[p] = hashValue(row[p], opts.salt);
+          log.add({ id: predictions[i]!.id as string, model: model.name, version: model.version, features: logged, output: predictions[i]! });
+        });
+        return;
+      }
+      const body = parseJson(await readBody(req));
+      const labels = body.labels;
+      if (!Array.isArray(labels) || labels.length === 0 || labels.length > MAX_INSTANCES) throw new HttpError(400, '"labels" must be a list of {id, label} (at most 10000)');
+      const bad = labels.findIndex((l) => typeof l !== 'object' || l === null || typeof (l as { id?: unknown }).id !== 'string' || !/^[0-9a-f-]{36}$/.test((l as { id: string }).id) || (l as { label?: unknown }).label === undefined);
+      if (bad >= 0) throw new HttpError(400, `labels[${bad}] must be {"id": "<prediction id>", "label": …}`);
+      await log.flush();
+      const res2 = await pool.query(
+        `INSERT INTO feedback (prediction_id, label)
+         SELECT p.id, x.label FROM unnest($1::uuid[], $2::text[]) AS x(id, label) JOIN predictions p ON p.id = x.id AND p.model = $3
+         ON CONFLICT (prediction_id) DO UPDATE SET label = EXCLUDED.label, at = now()`,
+        [labels.map((l) => (l as { id: string }).id), labels.map((l) => String((l as { label: unknown }).label)), model.name],
+      );
+      send(200, { accepted: res2.rowCount ?? 0, unknown: labels.length - (res2.rowCount ?? 0) });
+    })().catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      const name = /^\/v1\/models\/([a-z0-9][a-z0-9_.-]{0,62})/.exec(req.url ?? '')?.[1] ?? '-';
+      inc(counters.errors, `${name}|${status}`);
+      if (!res.headersSent) send(status, { error: err instanceof HttpError ? err.message : 'internal error' });
+    });
+  });
+  return { server, log };
+}
+
+function metricsText(host: ModelHost, c: Counters, log: PredictionLog): string {
+  const lines: string[] = [];
+  const label = (key: string): string => {
+    const [model, version] = key.split('|');
+    return `model="${model}",version="${version}"`;
+  };
+  lines.push('# TYPE mlops_requests_total counter');
+  for (const [k, v] of c.requests) lines.push(`mlops_requests_total{${label(k)}} ${v}`);
+  lines.push('# TYPE mlops_errors_total counter');
+  for (const [k, v] of c.errors) {
+    const [model, status] = k.split('|');
+    lines.push(`mlops_errors_total{model="${model}",status="${status}"} ${v}`);
+  }
+  lines.push('# TYPE mlops_predict_latency_ms histogram');
+  for (const [k, buckets] of c.latency) {
+    let cumulative = 0;
+    BUCKETS_MS.forEach((b, i) => {
+      cumulative += buckets[i]!;
+      lines.push(`mlops_predict_latency_ms_bucket{${label(k)},le="${b}"} ${cumulative}`);
+    });
+    cumulative += buckets[BUCKETS_MS.length]!;
+    lines.push(`mlops_predict_latency_ms_bucket{${label(k)},le="+Inf"} ${cumulative}`);
+    lines.push(`mlops_predict_latency_ms_count{${label(k)}} ${cumulative}`);
+  }
+  lines.push('# TYPE mlops_prediction_log_dropped_total counter', `mlops_prediction_log_dropped_total ${log.dropped}`);
+  lines.push('# TYPE mlops_prediction_log_written_total counter', `mlops_prediction_log_written_total ${log.written}`);
+  lines.push('# TYPE mlops_model_loaded gauge');
+  for (const m of host.list()) lines.push(`mlops_model_loaded{model="${m.name}",version="${m.version}"} 1`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,128 @@
+// The model server against real stores: KServe V1 predict, bad requests, feedback, the prediction log with
+// hashed protected attributes, metrics, and a hot reload under continuous traffic with no failed request.
+import { randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config';
+import { ingest } from '../../core/data/ingest';
+import { writeSynthCsv } from '../../core/data/synth';
+import { featuresStage } from '../../core/features/stages';
+import { trainStage } from '../../core/ml/train';
+import { parseSpec } from '../../core/spec';
+import { startServing, type RunningServer } from '../../serving/main';
+import { isolatedStores } from '../support/isolated-stores';
+
+let s: Awaited<ReturnType<typeof isolatedStores>>;
+let server: RunningServer;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-serving-'));
+const data = path.join(dir, 'churn.csv');
+const instance = { signup_date: '2023-05-02', age: 41, income: 52000, plan: 'basic', tenure_months: 3, support_calls: 5, monthly_charges: 47.5, region: 'north' };
+
+async function train(runKey: string, l2: number): Promise<number> {
+  const spec = parseSpec({
+    name: 'churn', data: { uri: data }, target: 'churned', governance: { protected: ['region'] },
+    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] }, training: { l2: [l2] },
+  });
+  const dataset = await ingest({ uri: data }, { artifacts: s.artifacts });
+  const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
+  const m = await trainStage({ model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 });
+  return m.version;
+}
+
+const post = (p: string, body: unknown) => fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+beforeAll(async () => {
+  s = await isolatedStores('serving');
+  await writeSynthCsv(data, { rows: 3000, seed: 41 });
+  const v1 = await train('run-1', 1);
+  await s.registry.setAlias({ model: 'churn', alias: 'production', version: v1, actor: 'test', reason: 'first' });
+  const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
+  server = await startServing(config, { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await s.drop();
+});
+
+describe('model server', () => {
+  it('predicts raw instances with the training derivations and the ONNX graph (KServe V1)', async () => {
+    expect(await (await fetch(`${server.url}/v1/models/churn`)).json()).toMatchObject({ name: 'churn', ready: true, version: 1 });
+    const res = await post('/v1/models/churn:predict', { instances: [instance, { ...instance, support_calls: 0, tenure_months: 60 }] });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { predictions: { id: string; label: string; probabilities: Record<string, number> }[]; model_version: string };
+    expect(body.model_version).toBe('1');
+    expect(body.predictions).toHaveLength(2);
+    for (const p of body.predictions) {
+      expect(p.probabilities['0']! + p.probabilities['1']!).toBeCloseTo(1, 5);
+      expect(['0', '1']).toContain(p.label);
+    }
+    // More support calls and a short tenure: more likely to churn (the known relation of the data).
+    expect(body.predictions[0]!.probabilities['1']).toBeGreaterThan(body.predictions[1]!.probabilities['1']!);
+  });
+
+  it('refuses bad requests, naming what is wrong', async () => {
+    const { region: _r, age: _a, ...missing } = instance;
+    const cases: [unknown, number, RegExp][] = [
+      [{ instances: [missing] }, 400, /instances\[0\]\.age is missing/],
+      [{ instances: [{ ...instance, age: 'old' }] }, 400, /instances\[0\]\.age must be a number, got "old"/],
+      [{ instances: [] }, 400, /non-empty list/],
+      ['{not json', 400, /not valid JSON/],
+      [{ instances: [{ ...instance, plan: 'x'.repeat(1_100_000) }] }, 413, /over 1048576 bytes/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await post('/v1/models/churn:predict', body);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: string }).error).toMatch(message);
+    }
+    const unknown = await post('/v1/models/nope:predict', { instances: [instance] });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('logs predictions with protected attributes hashed, and joins feedback to them', async () => {
+    const res = await post('/v1/models/churn:predict', { instances: [instance] });
+    const id = ((await res.json()) as { predictions: { id: string }[] }).predictions[0]!.id;
+    const fb = await post('/v1/models/churn:feedback', { labels: [{ id, label: 1 }, { id: '00000000-0000-0000-0000-000000000000', label: 0 }] });
+    expect(await fb.json()).toEqual({ accepted: 1, unknown: 1 });
+    const row = await s.pool.query(`SELECT p.features, p.version, f.label FROM predictions p JOIN feedback f ON f.prediction_id = p.id WHERE p.id = $1`, [id]);
+    expect(row.rows[0]).toMatchObject({ version: 1, label: '1' });
+    expect(row.rows[0].features.region).toMatch(/^[0-9a-f]{16}$/);
+    expect(row.rows[0].features.signup_month).toBe(5);
+    expect(JSON.stringify(row.rows[0].features)).not.toContain('north');
+    const bad = await post('/v1/models/churn:feedback', { labels: [{ id: 'x' }] });
+    expect(bad.status).toBe(400);
+  });
+
+  it('hot-reloads a new production version under continuous traffic with no failed request', async () => {
+    const v2 = await train('run-2', 0.01);
+    let stop = false;
+    const versions = new Set<string>();
+    let failures = 0;
+    let sent = 0;
+    const traffic = (async () => {
+      while (!stop) {
+        const r = await post('/v1/models/churn:predict', { instances: [instance] });
+        sent++;
+        if (r.status !== 200) failures++;
+        else versions.add(((await r.json()) as { model_version: string }).model_version);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const moved = Date.now();
+    await s.registry.setAlias({ model: 'churn', alias: 'production', version: v2, actor: 'test', reason: 'retrained' });
+    while (server.host.get('churn')?.version !== v2 && Date.now() - moved < 10_000) await new Promise((r) => setTimeout(r, 20));
+    const reloadMs = Date.now() - moved;
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await traffic;
+    expect(failures).toBe(0);
+    expect(sent).toBeGreaterThan(20);
+    expect([...versions].sort()).toEqual(['1', String(v2)]);
+    expect(reloadMs).toBeLessThan(5_000);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`mlops_requests_total\\{model="churn",version="${v2}"\\} \\d+`));
+    expect(metrics).toMatch(/mlops_prediction_log_dropped_total 0/);
+  }, 120_000);
+});
