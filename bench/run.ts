@@ -7,9 +7,10 @@ import { ingestCsv3m, ingestParquet300k, ingestParquet3m } from './data.bench';
 import { deriveOnline, features3m } from './features.bench';
 import { gbdtAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtFitTimeVsSklearn } from './gbdt.bench';
 import { logregAucVsSklearn, logregFit1m } from './linear.bench';
+import { servingBatch, servingP99, servingThroughput } from './serving.bench';
 import { installCold, upRestart, upWarm } from './stack.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, driftBench, logregFit1m, logregAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, driftBench, logregFit1m, logregAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, servingThroughput, servingP99, servingBatch];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {
