@@ -79,7 +79,9 @@ export async function runChild(bench: Benchmark): Promise<void> {
 export function section(bench: Benchmark, results: RunResult[], when = new Date()): string {
   const figures = results.map((r) => r.figure);
   const figure = median(figures);
-  const ratio = bench.better === 'lower' ? bench.target / figure : figure / bench.target;
+  const met = bench.better === 'lower' ? figure <= bench.target : figure >= bench.target;
+  // A ratio means something only between two positive quantities (not for a difference such as ΔAUC).
+  const ratio = bench.target > 0 && figure > 0 ? `${(bench.better === 'lower' ? bench.target / figure : figure / bench.target).toFixed(2)}× ` : '';
   const env = { ...machine(), ...(bench.versions?.() ?? {}) };
   return [
     `<!-- bench:${bench.name} -->`,
@@ -89,7 +91,7 @@ export function section(bench: Benchmark, results: RunResult[], when = new Date(
     '',
     '| figure (median) | runs | all runs | peak RSS | target | ratio to target |',
     '| --- | --- | --- | --- | --- | --- |',
-    `| ${fmt(figure)} ${bench.unit} | ${figures.length} | ${figures.map(fmt).join(', ')} | ${fmt(Math.max(...results.map((r) => r.peakRssMb)))} MB | ${bench.better === 'lower' ? '≤' : '≥'} ${bench.target} ${bench.unit} | ${ratio.toFixed(2)}× ${ratio >= 1 ? '(met)' : '(missed)'} |`,
+    `| ${fmt(figure)} ${bench.unit} | ${figures.length} | ${figures.map(fmt).join(', ')} | ${fmt(Math.max(...results.map((r) => r.peakRssMb)))} MB | ${bench.better === 'lower' ? '≤' : '≥'} ${bench.target} ${bench.unit} | ${ratio}${met ? '(met)' : '(missed)'} |`,
     '',
     `Measured ${when.toISOString().slice(0, 10)} on ${Object.entries(env).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
     `<!-- /bench:${bench.name} -->`,
