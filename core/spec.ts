@@ -134,7 +134,8 @@ export function parseSpec(raw: unknown): PipelineSpec {
     if (err instanceof FeatureSpecError) throw new SpecError(`spec.${err.message}`);
     throw err;
   }
-  const g = object(raw.governance, 'governance', ['prohibited', 'protected', 'license', 'allowedPurposes', 'prohibitedPurposes', 'purpose', 'minGroupSize', 'minGroupShare', 'onSmallGroup']);
+  const g = object(raw.governance, 'governance', ['prohibited', 'protected', 'license', 'allowedPurposes', 'prohibitedPurposes', 'purpose', 'minGroupSize', 'minGroupShare', 'onSmallGroup', 'logProtected']);
+  if (g.logProtected !== undefined && g.logProtected !== 'hash' && g.logProtected !== 'drop') fail('governance.logProtected', 'hash or drop', g.logProtected);
   if (g.onSmallGroup !== undefined && g.onSmallGroup !== 'warn' && g.onSmallGroup !== 'fail') fail('governance.onSmallGroup', 'warn or fail', g.onSmallGroup);
   const governance: GovernanceSpec = {
     prohibited: strings(g.prohibited, 'governance.prohibited') ?? [],
@@ -146,6 +147,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     minGroupSize: num(g.minGroupSize, 'governance.minGroupSize', 30, 1, 1e9, true),
     minGroupShare: num(g.minGroupShare, 'governance.minGroupShare', 0.01, 0, 1),
     onSmallGroup: (g.onSmallGroup as 'warn' | 'fail' | undefined) ?? 'warn',
+    logProtected: (g.logProtected as 'hash' | 'drop' | undefined) ?? 'hash',
   };
   const sel = object(raw.selection, 'selection', ['maxMissingFraction', 'maxTopShare', 'maxCorrelation', 'sampleRows', 'topK']);
   const selection: SelectionSpec = {

@@ -6,6 +6,7 @@ import { parseHostPort, requireCredentials, type Config } from '../core/config';
 import { openStores } from '../core/store';
 import { listenAliasChanges } from '../core/store/registry';
 import { ModelHost } from './model-host';
+import { dropOldPartitions, ensurePartitions } from './prediction-log';
 import { createServer } from './server';
 
 export interface RunningServer {
@@ -13,6 +14,13 @@ export interface RunningServer {
   host: ModelHost;
   server: http.Server;
   close: () => Promise<void>;
+}
+
+/** Days of prediction log kept (MLOPS_LOG_RETENTION_DAYS, default 30). */
+export function retentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.MLOPS_LOG_RETENTION_DAYS ?? '30';
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`MLOPS_LOG_RETENTION_DAYS=${JSON.stringify(v)} must be a whole number of days ≥ 1`);
+  return Number(v);
 }
 
 export async function startServing(config: Config, opts: { alias?: string; address?: string; log?: (line: string) => void } = {}): Promise<RunningServer> {
@@ -32,6 +40,16 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   // A salt only this deployment knows, so hashed protected attributes cannot be reversed by lookup tables.
   const salt = createHash('sha256').update(`mlops-log-salt:${config.s3.secretKey}`).digest('hex');
   const { server, log } = createServer(host, stores.pool, { salt, registry: stores.schema });
+  // Day partitions ahead of time, old days dropped: now and every hour.
+  const days = retentionDays();
+  const housekeeping = async (): Promise<void> => {
+    await ensurePartitions(stores.pool);
+    const dropped = await dropOldPartitions(stores.pool, days);
+    if (dropped.length) say(`dropped prediction log partitions ${dropped.join(', ')} (retention ${days} days)`);
+  };
+  await housekeeping();
+  const timer = setInterval(() => void housekeeping().catch((err: Error) => say(`log housekeeping failed: ${err.message}`)), 3_600_000);
+  timer.unref();
   const { host: bindHost, port } = parseHostPort(opts.address ?? config.serveAddress, 'MLOPS_SERVE_ADDRESS');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -44,6 +62,7 @@ export async function startServing(config: Config, opts: { alias?: string; addre
     host,
     server,
     close: async () => {
+      clearInterval(timer);
       await new Promise<void>((r) => server.close(() => r()));
       await stopListening();
       await log.close();

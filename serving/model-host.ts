@@ -21,6 +21,7 @@ export interface ServedModel {
   fields: Map<string, 'numeric' | 'categorical'>;
   /** Protected attributes: never logged in clear. */
   protectedFields: string[];
+  logProtected: 'hash' | 'drop';
   loadedAt: Date;
 }
 
@@ -86,6 +87,7 @@ export class ModelHost {
       derive: signature.derive ?? [],
       fields,
       protectedFields: (mv.properties as { protected?: string[] }).protected ?? [],
+      logProtected: (mv.properties as { logProtected?: 'hash' | 'drop' }).logProtected ?? 'hash',
       loadedAt: new Date(),
     };
     // Warm up: the first run of a session allocates; do it before the model takes traffic.

@@ -11,6 +11,45 @@ export interface LogEntry {
   output: Record<string, unknown>;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The partition name of a UTC day: predictions_YYYYMMDD. */
+export function partitionName(day: Date): string {
+  return `predictions_${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+/** Creates the day partitions from today to `ahead` days on (idempotent). */
+export async function ensurePartitions(pool: pg.Pool, now = new Date(), ahead = 2): Promise<void> {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  for (let d = 0; d <= ahead; d++) {
+    const from = new Date(today + d * DAY_MS);
+    const to = new Date(today + (d + 1) * DAY_MS);
+    // Identifiers come from dates only; the bounds are ISO timestamps.
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${partitionName(from)} PARTITION OF predictions FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`).catch((err: { code?: string }) => {
+      if (err.code !== '42P07') throw err; // created concurrently
+    });
+  }
+}
+
+/** Drops the day partitions entirely older than `days` days; returns their names. */
+export async function dropOldPartitions(pool: pg.Pool, days: number, now = new Date()): Promise<string[]> {
+  const res = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+      JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'predictions' AND n.nspname = current_schema() AND c.relname ~ '^predictions_[0-9]{8}$'`,
+  );
+  const cutoff = partitionName(new Date(now.getTime() - days * DAY_MS));
+  const dropped: string[] = [];
+  for (const { name } of res.rows) {
+    if (name < cutoff) {
+      await pool.query(`DROP TABLE IF EXISTS ${name}`);
+      dropped.push(name);
+    }
+  }
+  // Rows that fell into the default partition are deleted row by row.
+  await pool.query(`DELETE FROM predictions_default WHERE at < $1`, [new Date(now.getTime() - days * DAY_MS)]);
+  return dropped.sort();
+}
+
 export class PredictionLog {
   private queue: LogEntry[] = [];
   private flushing = false;
@@ -42,7 +81,7 @@ export class PredictionLog {
     try {
       await this.pool.query(
         `INSERT INTO predictions (id, model, version, features, output)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[]) ON CONFLICT DO NOTHING`,
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])`,
         [batch.map((e) => e.id), batch.map((e) => e.model), batch.map((e) => e.version), batch.map((e) => JSON.stringify(e.features)), batch.map((e) => JSON.stringify(e.output))],
       );
       this.written += batch.length;

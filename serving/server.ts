@@ -165,7 +165,8 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
         counters.latency.set(key, buckets);
         rows.forEach((row, i) => {
           const logged: Record<string, unknown> = { ...features[i] };
-          for (const p of model.protectedFields) if (p in row) logged[p] = hashValue(row[p], opts.salt);
+          // Protected attributes sent with a request: hashed, or left out, as the model's spec says.
+          for (const p of model.protectedFields) if (p in row && model.logProtected === 'hash') logged[p] = hashValue(row[p], opts.salt);
           log.add({ id: predictions[i]!.id as string, model: model.name, version: model.version, features: logged, output: predictions[i]! });
         });
         return;
@@ -178,7 +179,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       await log.flush();
       const res2 = await pool.query(
         `INSERT INTO feedback (prediction_id, label)
-         SELECT p.id, x.label FROM unnest($1::uuid[], $2::text[]) AS x(id, label) JOIN predictions p ON p.id = x.id AND p.model = $3
+         SELECT DISTINCT ON (p.id) p.id, x.label FROM unnest($1::uuid[], $2::text[]) AS x(id, label) JOIN predictions p ON p.id = x.id AND p.model = $3
          ON CONFLICT (prediction_id) DO UPDATE SET label = EXCLUDED.label, at = now()`,
         [labels.map((l) => (l as { id: string }).id), labels.map((l) => String((l as { label: unknown }).label)), model.name],
       );

@@ -18,6 +18,8 @@ export interface GovernanceSpec {
   minGroupSize?: number;
   minGroupShare?: number;
   onSmallGroup?: 'warn' | 'fail';
+  /** How the prediction log keeps protected attributes sent to the model server: salted hash or not at all. */
+  logProtected?: 'hash' | 'drop';
 }
 
 export const GOVERNANCE_DEFAULTS = { minGroupSize: 30, minGroupShare: 0.01, onSmallGroup: 'warn' as const };

@@ -336,7 +336,7 @@ export async function trainStage(
       metrics: card.metrics,
       properties: {
         algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-        importance, permutationImportance: permutation, protected: input.spec.governance.protected ?? [],
+        importance, permutationImportance: permutation, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
         selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
         seed: input.spec.training.seed, codeVersion: codeVersion(),
       },

@@ -12,6 +12,7 @@ import { featuresStage } from '../../core/features/stages';
 import { trainStage } from '../../core/ml/train';
 import { parseSpec } from '../../core/spec';
 import { startServing, type RunningServer } from '../../serving/main';
+import { dropOldPartitions, ensurePartitions, partitionName } from '../../serving/prediction-log';
 import { isolatedStores } from '../support/isolated-stores';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -125,4 +126,27 @@ describe('model server', () => {
     expect(metrics).toMatch(new RegExp(`mlops_requests_total\\{model="churn",version="${v2}"\\} \\d+`));
     expect(metrics).toMatch(/mlops_prediction_log_dropped_total 0/);
   }, 120_000);
+
+  it('drops protected attributes from the log when the spec says so', async () => {
+    server.host.get('churn')!.logProtected = 'drop';
+    const res = await post('/v1/models/churn:predict', { instances: [instance] });
+    const id = ((await res.json()) as { predictions: { id: string }[] }).predictions[0]!.id;
+    await new Promise((r) => setTimeout(r, 400)); // the batched writer flushes every 200 ms
+    const row = await s.pool.query('SELECT features FROM predictions WHERE id = $1', [id]);
+    expect(row.rows[0].features).not.toHaveProperty('region');
+    expect(row.rows[0].features).toHaveProperty('support_calls', 5);
+  });
+
+  it('keeps the log in day partitions and drops the days past the retention', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await ensurePartitions(s.pool, old, 0);
+    await s.pool.query(`INSERT INTO predictions (id, at, model, version, features, output) VALUES (gen_random_uuid(), $1, 'churn', 1, '{}', '{}')`, [old]);
+    const today = partitionName(new Date());
+    const dropped = await dropOldPartitions(s.pool, 30);
+    expect(dropped).toEqual([partitionName(old)]);
+    const left = await s.pool.query(`SELECT count(*)::int AS n FROM predictions WHERE at < now() - interval '30 days'`);
+    expect(left.rows[0].n).toBe(0);
+    const parts = await s.pool.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${s.schema}.${today}`]);
+    expect(parts.rows[0].present).toBe(true);
+  });
 });
