@@ -99,6 +99,15 @@ export async function demoCommand(): Promise<number> {
         for (const a of graph.artifacts.filter((x) => x.type === 'Dataset' || x.type === 'Model')) say(`     ${a.type} ${a.sha256.slice(0, 12)} ${a.uri}`);
       }
     }
+    const serveUrl = `http://${config.serveAddress}`;
+    const sample = { date: '2015-07-04', precipitation: 0, temp_max: 27.2, temp_min: 14.4, wind: 2.1 };
+    const res = await fetch(`${serveUrl}/v1/models/seattle-weather:predict`, { method: 'POST', body: JSON.stringify({ instances: [sample] }) }).catch(() => undefined);
+    if (res?.ok) {
+      const body = (await res.json()) as { predictions: { label: string; probabilities: Record<string, number> }[]; model_version: string };
+      const p = body.predictions[0]!;
+      say(`   served: POST ${serveUrl}/v1/models/seattle-weather:predict ${JSON.stringify(sample)}`);
+      say(`     → ${p.label} (p=${p.probabilities[p.label]!.toFixed(2)}) from v${body.model_version}`);
+    }
     say(`\nExplore: ${ui} · mlops models show seattle-weather · mlops lineage seattle-weather · mlops runs compare --model seattle-weather`);
     return 0;
   } finally {
