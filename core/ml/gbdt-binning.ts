@@ -15,7 +15,15 @@ export interface BinnedMatrix {
   bins: Uint8Array;
   /** Per column: value bins (edges.length + 1); the missing bin is this index. */
   valueBins: Int32Array;
+  /**
+   * Per column: a bin holding at least SKIP_SHARE of the rows (one-hot zeros, mostly-missing columns), or −1.
+   * Histograms skip its rows and get its sums as the node's totals minus the other bins (LightGBM's
+   * most-frequent-bin trick): most rows of such a column cost a compare instead of three additions.
+   */
+  skipBin: Int32Array;
 }
+
+export const SKIP_SHARE = 0.75;
 
 /**
  * Bin edges per column, from the finite float32 values of the sampled rows: with at most `maxBins` distinct
@@ -80,7 +88,17 @@ export function binMatrix(matrix: Matrix, edges: readonly Float64Array[]): Binne
       out[r] = base + Number(e[base]! < x);
     }
   }
-  return { rows, cols, bins, valueBins };
+  const skipBin = new Int32Array(cols).fill(-1);
+  const counts = new Int32Array(256);
+  for (let f = 0; f < cols; f++) {
+    counts.fill(0);
+    const out = bins.subarray(f * rows, (f + 1) * rows);
+    for (let r = 0; r < rows; r++) counts[out[r]!]!++;
+    let top = 0;
+    for (let b = 1; b < 256; b++) if (counts[b]! > counts[top]!) top = b;
+    if (counts[top]! >= SKIP_SHARE * rows) skipBin[f] = top;
+  }
+  return { rows, cols, bins, valueBins, skipBin };
 }
 
 /** Edges for one column's sorted finite values. */

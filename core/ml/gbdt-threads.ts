@@ -8,7 +8,8 @@
 import os from 'node:os';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { BinnedMatrix } from './gbdt-binning';
-import { accumulateColumns, type HistogramLayout } from './gbdt-histogram';
+import { accumulateColumns, columnLists, type HistogramLayout } from './gbdt-histogram';
+import type { NodeSums } from './gbdt-split';
 
 /** Node rows (index, gradient, hessian by position) and the histograms, in shared memory. */
 export interface HistogramBuffers {
@@ -19,8 +20,8 @@ export interface HistogramBuffers {
 }
 
 export interface HistogramBuilder {
-  /** Fills hists[h] from the rows idx[from, to) (identity: the node is every row, in order). */
-  build(h: number, from: number, to: number, identity: boolean): void;
+  /** Fills hists[h] from the rows idx[from, to) (identity: the node is every row, in order) summing to `sums`. */
+  build(h: number, from: number, to: number, identity: boolean, sums: NodeSums): void;
   /** Threads building (1 = the calling thread only). */
   threads: number;
   close(): Promise<void>;
@@ -59,11 +60,14 @@ const FAILED = 7;
 
 interface WorkerData {
   ctl: Int32Array;
+  /** The node's [g, h, count], written with each job. */
+  sums: Float64Array;
   bins: Uint8Array;
   rows: number;
   start: Int32Array;
-  f0: number;
-  f1: number;
+  skip: Int32Array;
+  dense: Int32Array;
+  sparse: Int32Array;
   idx: Int32Array;
   og: Float64Array;
   oh: Float64Array;
@@ -80,29 +84,51 @@ export async function startHistogramBuilder(
   buffers: HistogramBuffers,
   threads: number,
 ): Promise<HistogramBuilder> {
-  const { rows, cols, bins } = binned;
+  const { rows, cols, bins, skipBin: skip } = binned;
   const { idx, og, oh, hists } = buffers;
+  const { start } = layout;
   const wanted = Math.max(1, Math.min(threads, cols));
-  const bounds = Array.from({ length: wanted + 1 }, (_, t) => Math.round((t * cols) / wanted));
-  const workers: { worker: Worker; ctl: Int32Array }[] = [];
+  const bounds = costBounds(skip, wanted);
+  const workers: { worker: Worker; ctl: Int32Array; sums: Float64Array }[] = [];
   if (wanted > 1 && bins.buffer instanceof SharedArrayBuffer) {
     const started = await Promise.all(
-      bounds.slice(1, -1).map((f0, t) => startWorker({ ctl: new Int32Array(new SharedArrayBuffer(32)), bins, rows, start: layout.start, f0, f1: bounds[t + 2]!, idx, og, oh, hists })),
+      bounds.slice(1, -1).map((f0, t) =>
+        startWorker({
+          ctl: new Int32Array(new SharedArrayBuffer(32)),
+          sums: new Float64Array(new SharedArrayBuffer(24)),
+          bins,
+          rows,
+          start,
+          skip,
+          ...columnLists(skip, f0, bounds[t + 2]!),
+          idx,
+          og,
+          oh,
+          hists,
+        }),
+      ),
     );
     if (started.every((w) => w !== undefined)) workers.push(...started.filter((w) => w !== undefined));
     else await Promise.all(started.map((w) => w?.worker.terminate()));
   }
-  const mainEnd = workers.length > 0 ? bounds[1]! : cols;
+  const all = columnLists(skip, 0, cols);
+  const mine = workers.length > 0 ? columnLists(skip, 0, bounds[1]!) : all;
+  const sums = new Float64Array(3);
 
   return {
     threads: workers.length + 1,
-    build(h, from, to, identity) {
+    build(h, from, to, identity, node) {
       const hist = hists[h]!;
+      sums[0] = node.g;
+      sums[1] = node.h;
+      sums[2] = node.count;
       if (workers.length === 0 || (to - from) * cols < PARALLEL_MIN_UPDATES) {
-        accumulateColumns(hist, bins, rows, layout.start, 0, cols, idx, from, to, og, oh, identity);
+        accumulateColumns(hist, bins, rows, start, skip, all.dense, all.sparse, idx, from, to, og, oh, identity, sums);
         return;
       }
-      const seqs = workers.map(({ ctl }) => {
+      const seqs = workers.map((w) => {
+        const ctl = w.ctl;
+        w.sums.set(sums);
         ctl[HIST] = h;
         ctl[FROM] = from;
         ctl[TO] = to;
@@ -111,7 +137,7 @@ export async function startHistogramBuilder(
         Atomics.notify(ctl, SEQ);
         return seq;
       });
-      accumulateColumns(hist, bins, rows, layout.start, 0, mainEnd, idx, from, to, og, oh, identity);
+      accumulateColumns(hist, bins, rows, start, skip, mine.dense, mine.sparse, idx, from, to, og, oh, identity, sums);
       workers.forEach(({ ctl }, w) => {
         const seq = seqs[w]!;
         for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
@@ -133,8 +159,24 @@ export async function startHistogramBuilder(
   };
 }
 
+/** Column ranges for `threads` threads of about equal work (a sparse column costs about 0.4 of a dense one). */
+function costBounds(skip: Int32Array, threads: number): number[] {
+  const cost = (f: number): number => (skip[f]! >= 0 ? 0.4 : 1);
+  let total = 0;
+  for (let f = 0; f < skip.length; f++) total += cost(f);
+  const bounds = [0];
+  let acc = 0;
+  for (let f = 0; f < skip.length && bounds.length < threads; f++) {
+    acc += cost(f);
+    if (acc >= (total * bounds.length) / threads) bounds.push(f + 1);
+  }
+  while (bounds.length < threads) bounds.push(skip.length);
+  bounds.push(skip.length);
+  return bounds;
+}
+
 /** A worker that has said it is ready, or undefined when it could not start. */
-async function startWorker(data: WorkerData): Promise<{ worker: Worker; ctl: Int32Array } | undefined> {
+async function startWorker(data: WorkerData): Promise<{ worker: Worker; ctl: Int32Array; sums: Float64Array } | undefined> {
   const source = [
     "const { workerData, parentPort } = require('node:worker_threads');",
     `const accumulateColumns = ${accumulateColumns.toString()};`,
@@ -161,12 +203,12 @@ async function startWorker(data: WorkerData): Promise<{ worker: Worker; ctl: Int
     await worker.terminate();
     return undefined;
   }
-  return { worker, ctl: data.ctl };
+  return { worker, ctl: data.ctl, sums: data.sums };
 }
 
 /** The worker side: wait for a job number, build its columns, report it done. Self-contained (runs from source). */
 function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof accumulateColumns): void {
-  const { ctl, bins, rows, start, f0, f1, idx, og, oh, hists } = data;
+  const { ctl, sums, bins, rows, start, skip, dense, sparse, idx, og, oh, hists } = data;
   port?.postMessage('ready');
   let seen = 0;
   for (;;) {
@@ -176,7 +218,7 @@ function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof a
     seen = seq;
     if (Atomics.load(ctl, 6) === 1) return;
     try {
-      kernel(hists[ctl[2]!]!, bins, rows, start, f0, f1, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1);
+      kernel(hists[ctl[2]!]!, bins, rows, start, skip, dense, sparse, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1, sums);
     } catch {
       Atomics.store(ctl, 7, 1);
     }

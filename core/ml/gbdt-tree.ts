@@ -68,7 +68,7 @@ export function createTreeGrower(
   const histogramOf = (leaf: Leaf, identity: boolean): number => {
     const h = pool.pop();
     if (h === undefined) throw new Error('gbdt: histogram pool exhausted (internal error)');
-    builder.build(h, leaf.from, leaf.to, identity);
+    builder.build(h, leaf.from, leaf.to, identity, leaf.sums);
     return h;
   };
 
@@ -135,20 +135,26 @@ function leafValue(sums: NodeSums, params: GbdtParams): number {
   return v === 0 || !Number.isFinite(v) ? 0 : v;
 }
 
-/** Stable partition of rows[from, to) by the split; returns where the right child starts. */
+/**
+ * Stable partition of rows[from, to) by the split; returns where the right child starts. Branch-free: each row
+ * is written to both sides and only the side it belongs to advances (left writes land at or before the read).
+ */
 function partition(binned: BinnedMatrix, rows: Int32Array, spill: Int32Array, from: number, to: number, split: Split): number {
   const col = split.feature * binned.rows;
   const bins = binned.bins;
   const missing = binned.valueBins[split.feature]!;
   const bin = split.bin;
-  const missingLeft = split.missingLeft;
+  const missingLeft = Number(split.missingLeft);
   let w = from;
   let s = 0;
   for (let i = from; i < to; i++) {
     const r = rows[i]!;
     const b = bins[col + r]!;
-    if (b === missing ? missingLeft : b <= bin) rows[w++] = r;
-    else spill[s++] = r;
+    const left = b === missing ? missingLeft : Number(b <= bin);
+    rows[w] = r;
+    spill[s] = r;
+    w += left;
+    s += 1 - left;
   }
   rows.set(spill.subarray(0, s), w);
   return w;

@@ -7,8 +7,9 @@
 // row goes left iff x ≤ threshold (a float32); when x is NaN or ±Infinity (missing) it goes where the node's
 // missingLeft says — learned from the training rows with missing values, else the side with more rows.
 //
-// fitGbdt is async only so that onIteration may await (e.g. a Temporal heartbeat); the work is synchronous.
-// Everything is deterministic: the one random choice (the bin-edge subsample) is seeded by params.seed.
+// fitGbdt is async to start its histogram worker threads and to await onIteration (e.g. a Temporal heartbeat);
+// between those awaits the boosting runs synchronously and holds the event loop. Everything is deterministic,
+// whatever the thread count: the one random choice (the bin-edge subsample) is seeded by params.seed.
 import { binMatrix, fitBinEdges } from './gbdt-binning';
 import { checkpointEdges, checkpointOf, dataHash, restoreCheckpoint, type GbdtCheckpoint, type TrainingSetup, type TrainingState } from './gbdt-checkpoint';
 import { addTreeScores, forestOf, leafOf } from './gbdt-forest';

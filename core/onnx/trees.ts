@@ -1,6 +1,6 @@
 // Exports "encoders + GBDT" as one ONNX graph: the EncodingPlan as graph ops (encoder-graph.ts), then
-// TreeEnsembleClassifier / TreeEnsembleRegressor (ai.onnx.ml opset 3; onnxruntime rejects them at 5) on
-// "/features". Same inputs and outputs as the linear export.
+// Cast(double) and TreeEnsembleClassifier / TreeEnsembleRegressor (ai.onnx.ml opset 3; onnxruntime rejects
+// them at 5) on "/features". Same inputs and outputs as the linear export.
 //
 // Tree layout: one ONNX tree per model tree, node ids local to the tree (root 0) as in GbdtForest. Splits are
 // BRANCH_LEQ with the float32 threshold: true branch (x ≤ threshold) = left child, exactly predictGbdt's rule
@@ -12,7 +12,7 @@
 //   multiclass  leaves on their tree's class, base_values = log priors, post_transform SOFTMAX
 //   regression  TreeEnsembleRegressor, one target, aggregate SUM, base_values [mean] → value [N, 1]
 import type { EncodingPlan, GbdtModel } from '../ml/model';
-import { addNode, attr, emptyGraph, ML_DOMAIN, type Attribute, type GraphParts } from './graph-builder';
+import { addNode, attr, DataType, emptyGraph, ML_DOMAIN, type Attribute, type GraphParts } from './graph-builder';
 import {
   addEncoders,
   checkEncoderExport,
@@ -31,7 +31,11 @@ export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: Expor
   const g = emptyGraph();
   const inputs = graphInputs(plan);
   const features = addEncoders(g, plan);
-  const outputs = addEnsemble(g, model, features);
+  // Double input makes onnxruntime compare and sum in double (its tree kernels use float only for float input):
+  // float32 inputs and thresholds compare exactly as before, and the sums of float32 leaves match predictGbdt's
+  // float64 sums instead of drifting by float32 ulps of the largest partial sum.
+  const features64 = addNode(g, 'Cast', [features], ['/features_f64'], [attr.int('to', DataType.DOUBLE)]);
+  const outputs = addEnsemble(g, model, features64);
   const trees = model.trees.treeClass.length;
   return finishExport(
     g,

@@ -96,8 +96,12 @@ describe('histogram threads', () => {
   it('start workers that build the same histogram bits as the calling thread alone', async () => {
     const random = seededRandom(5);
     const rows = 30_000;
-    const m: Matrix = { rows, cols: 9, values: Float64Array.from({ length: rows * 9 }, () => (random() < 0.05 ? NaN : random())) };
+    // columns 0–4 continuous with 5% NaN; 5–10 mostly 0 (one-hot like) or mostly missing: built by skipping
+    const cols = 11;
+    const value = (j: number): number => (j < 5 ? (random() < 0.05 ? NaN : random()) : j === 10 ? (random() < 0.9 ? NaN : random()) : Number(random() < 0.1));
+    const m: Matrix = { rows, cols, values: Float64Array.from({ length: rows * cols }, (_, i) => value(i % cols)) };
     const binned = binMatrix(m, fitBinEdges(m, 255, 200_000, 0));
+    expect(Array.from(binned.skipBin)).toEqual([-1, -1, -1, -1, -1, 0, 0, 0, 0, 0, binned.valueBins[10]]);
     const layout = histogramLayout(binned);
     const order = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % rows); // a permutation (7919 is prime)
     const g = Float64Array.from({ length: rows }, () => random() - 0.5);
@@ -108,9 +112,18 @@ describe('histogram threads', () => {
       buffers.og.set(g);
       buffers.oh.set(h);
       const builder = await startHistogramBuilder(binned, layout, buffers, threads);
+      const sums = (from: number, to: number): { g: number; h: number; count: number } => {
+        let sg = 0;
+        let sh = 0;
+        for (let i = from; i < to; i++) {
+          sg += g[i]!;
+          sh += h[i]!;
+        }
+        return { g: sg, h: sh, count: to - from };
+      };
       try {
-        builder.build(0, 0, rows, true);
-        builder.build(1, 100, rows - 50, false);
+        builder.build(0, 0, rows, true, sums(0, rows));
+        builder.build(1, 100, rows - 50, false, sums(100, rows - 50));
         return { threads: builder.threads, hists: buffers.hists.map((x) => Float64Array.from(x)) };
       } finally {
         await builder.close();
@@ -122,7 +135,13 @@ describe('histogram threads', () => {
     expect(parallel.threads).toBe(3);
     expect(parallel.hists).toEqual(single.hists);
     const counts = (x: Float64Array): number => x.filter((_, i) => i % 3 === 2).reduce((a, b) => a + b, 0);
-    expect(counts(single.hists[0]!)).toBe(rows * 9);
-    expect(counts(single.hists[1]!)).toBe((rows - 150) * 9);
+    expect(counts(single.hists[0]!)).toBe(rows * cols);
+    expect(counts(single.hists[1]!)).toBe((rows - 150) * cols);
+    // the skipped bin of a sparse column holds what direct summing gives
+    const base = 3 * layout.start[6]!;
+    let direct = 0;
+    for (let i = 0; i < rows; i++) if (binned.bins[6 * rows + i] === 0) direct += g[i]!;
+    expect(single.hists[0]![base]).toBeCloseTo(direct, 9);
+    expect(single.hists[0]![base + 2]).toBe(Array.from(binned.bins.subarray(6 * rows, 7 * rows)).filter((b) => b === 0).length);
   });
 });

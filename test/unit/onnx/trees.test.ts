@@ -65,8 +65,8 @@ describe('ONNX export of encoders + GBDT', () => {
     const expected = predictGbdt(binary, testMatrix);
     const { maxAbsDiff, rows } = await verifyOnnx(bytes, columns, testIdx, expected);
     expect(rows).toBe(1000);
-    // float32 sums of the same leaves: routing agrees on every row (a wrong leaf would cost ≥ 1e-3)
-    expect(maxAbsDiff).toBeLessThan(2e-6);
+    // the same leaves summed: routing agrees on every row (a wrong leaf would cost ≥ 1e-3)
+    expect(maxAbsDiff).toBeLessThan(5e-7);
     const out = await scoreOnnx(bytes, feedsFromColumns(signature.inputs, columns, testIdx));
     const labels = out.label as string[];
     for (let r = 0; r < 1000; r++) expect(labels[r]).toBe(expected[2 * r + 1]! > 0.5 ? 'yes' : 'no');
@@ -99,14 +99,14 @@ describe('ONNX export of encoders + GBDT', () => {
     ];
     const { bytes } = exportGbdtOnnx(plan, binary, { name: 'churn', version: 1 });
     const { maxAbsDiff } = await verifyOnnx(bytes, probeColumns, undefined, predictGbdt(binary, encode(plan, probeColumns)));
-    expect(maxAbsDiff).toBeLessThan(2e-6);
+    expect(maxAbsDiff).toBeLessThan(5e-7);
   });
 
   it('multiclass: softmax probabilities in model.classes order match TypeScript', async () => {
     const { bytes, signature } = exportGbdtOnnx(plan, multiclass, { name: 'tier', version: 2 });
     expect(signature.classes).toEqual(['high', 'low', 'mid']);
     const expected = predictGbdt(multiclass, testMatrix);
-    expect((await verifyOnnx(bytes, columns, testIdx, expected)).maxAbsDiff).toBeLessThan(2e-6);
+    expect((await verifyOnnx(bytes, columns, testIdx, expected)).maxAbsDiff).toBeLessThan(5e-7);
     const labels = (await scoreOnnx(bytes, feedsFromColumns(signature.inputs, columns, testIdx))).label as string[];
     for (let r = 0; r < 1000; r++) {
       const row = [0, 1, 2].map((k) => expected[3 * r + k]!);
@@ -114,17 +114,17 @@ describe('ONNX export of encoders + GBDT', () => {
     }
   });
 
-  it('regression: value [N, 1] matches TypeScript within float32 precision', async () => {
+  it('regression: value [N, 1] is predictGbdt rounded to float32 (the trees sum in double)', async () => {
     const { bytes, signature } = exportGbdtOnnx(plan, regression, { name: 'spend', version: 1 });
     expect(signature.outputs).toEqual([{ name: 'value', type: 'float32', shape: [-1, 1] }]);
     expect(signature.classes).toBeUndefined();
     const expected = predictGbdt(regression, testMatrix);
-    // onnxruntime sums the leaves in float32; partial sums reach the scale of the target (a few hundred), so
-    // agreement is within a few float32 ulps of that scale, even for small values
     const scale = Math.max(...expected.map(Math.abs));
     expect(scale).toBeGreaterThan(100);
-    const { maxAbsDiff } = await verifyOnnx(bytes, columns, testIdx, expected, 1e-6 * scale);
-    expect(maxAbsDiff).toBeLessThan(1e-6 * scale);
+    // default tolerance: 1e-5, relative beyond |value| 1
+    const { maxAbsDiff } = await verifyOnnx(bytes, columns, testIdx, expected);
+    // no more than the float32 rounding of the output: half an ulp of the largest value (2^-24 relative)
+    expect(maxAbsDiff).toBeLessThanOrEqual(scale * 2 ** -24 * 1.01);
   });
 
   it('scores an online request (numbers, numeric strings, nulls, ±Infinity, unknowns) like encodeRow + predictGbdt', async () => {
@@ -138,7 +138,7 @@ describe('ONNX export of encoders + GBDT', () => {
     for (const request of requests) {
       const expected = predictGbdt(multiclass, { rows: 1, cols: plan.width, values: encodeRow(plan, request) });
       const got = (await scoreOnnx(bytes, feedsFromRow(signature.inputs, request))).probabilities as Float32Array;
-      [0, 1, 2].forEach((k) => expect(Math.abs(got[k]! - expected[k]!)).toBeLessThan(2e-6));
+      [0, 1, 2].forEach((k) => expect(Math.abs(got[k]! - expected[k]!)).toBeLessThan(5e-7));
     }
   });
 
