@@ -35,6 +35,7 @@ export interface RunResult {
   model: {
     name: string; version: number; uri: string; sha256: string; algorithm: string; params: Record<string, unknown>;
     metrics: TrainedModel['metrics']; slices: TrainedModel['slices']; importance: TrainedModel['importance'];
+    permutationImportance: TrainedModel['permutationImportance'];
   } | null;
   blessed: boolean;
   reasons: string[];
@@ -145,6 +146,7 @@ export async function runPipeline(spec: PipelineSpec, run: RunInfo, status: Stat
   result.model = {
     name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,
     params: trained.params, metrics: trained.metrics, slices: trained.slices, importance: trained.importance,
+    permutationImportance: trained.permutationImportance,
   };
   status.artifacts.model = trained.uri;
 
