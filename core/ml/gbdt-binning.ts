@@ -6,6 +6,7 @@
 // between bins b and b + 1 is the threshold edges[b] under the rule f32(x) ≤ threshold goes left, which is
 // what the exported ONNX trees (BRANCH_LEQ on float32 inputs) compute.
 import { seededRandom } from '../random';
+import { countAtMost } from '../stats/sort';
 import type { Matrix } from './model';
 
 export interface BinnedMatrix {
@@ -116,7 +117,7 @@ function edgesOf(sorted: Float64Array, maxBins: number): Float64Array {
   for (let j = 1; j < maxBins; j++) {
     const q = sorted[Math.round((j * (n - 1)) / maxBins)]!;
     if (q <= previous) continue;
-    const next = sorted[upperBound(sorted, q)];
+    const next = sorted[countAtMost(sorted, q)];
     if (next === undefined) break;
     edges.push(midpoint32(q, next));
     previous = q;
@@ -124,17 +125,6 @@ function edgesOf(sorted: Float64Array, maxBins: number): Float64Array {
   return Float64Array.from(edges);
 }
 
-/** The first index whose value is > x. */
-function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** A float32 m with a ≤ m < b for float32 values a < b: a sends a left and b right. −0 is stored as 0. */
 function midpoint32(a: number, b: number): number {

@@ -1,4 +1,5 @@
 // Bins numeric samples at the reference sample's quantiles, for PSI and the Jensen–Shannon distance.
+import { countAtMost } from './sort';
 
 /** Quantile of an ascending-sorted sample with linear interpolation (numpy.quantile's default). */
 export function quantileSorted(sorted: Float64Array, p: number): number {
@@ -25,17 +26,6 @@ export function referenceQuantileEdges(sortedReference: Float64Array, bins = 10)
   return Float64Array.from(edges);
 }
 
-/** Number of values ≤ x in an ascending-sorted sample. */
-function countAtMost(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Counts of an ascending-sorted sample in the bins (−∞, e1], (e1, e2], …, (e_last, ∞). */
 export function binCountsSorted(sorted: Float64Array, edges: Float64Array): Float64Array {

@@ -141,3 +141,15 @@ export function sortedWithoutNaN(values: Float64Array, out?: Float64Array, buffe
   sortBuckets(sorted, work, 0, ends, buckets, 0);
   return sorted;
 }
+
+/** The number of values ≤ x in an ascending-sorted array: the index of the first value > x. */
+export function countAtMost(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
