@@ -31,6 +31,7 @@ import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, 
 import { stratifiedKFold } from './splits';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import { referenceSample, storeReference } from '../monitor/reference';
 
 export interface TrainInput {
   model: string;
@@ -328,6 +329,8 @@ export async function trainStage(
     );
     const sha256 = sha(bytes);
     const importance = importanceOf(model, enc);
+    // The training reference the drift monitor compares production traffic with.
+    const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
     const registered = await deps.registry.registerVersion({
       model: input.model,
       runKey: input.runKey,
@@ -336,7 +339,7 @@ export async function trainStage(
       metrics: card.metrics,
       properties: {
         algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-        importance, permutationImportance: permutation, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+        importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
         selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
         seed: input.spec.training.seed, codeVersion: codeVersion(),
       },

@@ -1,0 +1,70 @@
+// One drift check of a deployed model: the logged features of its recent predictions against its training
+// reference, with the same statistics as `mlops drift`. The report is stored as artifacts and a row.
+import type { Stores } from '../store';
+import { detectDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
+import { columnHistograms, renderDriftHtml } from '../stats/report-html';
+import { storeDriftReport } from '../stats/report-store';
+import type { ReferenceSample } from './reference';
+
+export interface DriftCheck {
+  model: string;
+  version: number | null;
+  /** Logged predictions compared (0 when there were too few to judge). */
+  rows: number;
+  enough: boolean;
+  datasetDrift: boolean;
+  driftedColumns: string[];
+  driftedShare: number;
+  reportUri: string | null;
+}
+
+export interface DriftCheckInput {
+  model: string;
+  alias?: string;
+  /** Predictions of the last this-many seconds. */
+  windowSeconds: number;
+  /** Fewer logged predictions than this: no verdict. */
+  minRows?: number;
+  maxRows?: number;
+  options?: DriftOptions;
+}
+
+export async function checkModelDrift(input: DriftCheckInput, stores: Stores): Promise<DriftCheck> {
+  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null });
+  const version = (await stores.registry.getAlias(input.model, input.alias ?? 'production').catch(() => undefined)) ?? null;
+  if (version === null) return none(null);
+  const mv = await stores.registry.getVersion(input.model, version);
+  const props = (mv?.properties ?? {}) as { referenceUri?: string; referenceSha256?: string };
+  if (!props.referenceUri || !props.referenceSha256) return none(version);
+  const reference = JSON.parse((await stores.artifacts.getBuffer(stores.artifacts.keyOf(props.referenceUri), props.referenceSha256)).toString('utf8')) as ReferenceSample;
+  const res = await stores.pool.query<{ features: Record<string, unknown> }>(
+    `SELECT features FROM predictions WHERE model = $1 AND version = $2 AND at > now() - make_interval(secs => $3) ORDER BY at DESC LIMIT $4`,
+    [input.model, version, input.windowSeconds, input.maxRows ?? 50_000],
+  );
+  const rows = res.rows.length;
+  if (rows < (input.minRows ?? 50)) return { ...none(version), rows };
+  const columns: DriftColumn[] = reference.columns.map((c) =>
+    c.kind === 'numeric'
+      ? {
+          name: c.name, kind: 'numeric',
+          reference: Float64Array.from(c.values, (v) => (v === null ? NaN : v)),
+          current: Float64Array.from(res.rows, (r) => { const v = r.features[c.name]; return typeof v === 'number' ? v : NaN; }),
+        }
+      : {
+          name: c.name, kind: 'categorical',
+          reference: c.values,
+          current: res.rows.map((r) => { const v = r.features[c.name]; return v === null || v === undefined ? null : String(v); }),
+        },
+  );
+  const report: DriftReport = detectDrift(columns, input.options);
+  const html = renderDriftHtml(report, columnHistograms(columns), {
+    title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
+  });
+  const refs = await storeDriftReport(stores.artifacts, report, html);
+  const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
+  await stores.pool.query(
+    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri],
+  );
+  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri };
+}

@@ -1,0 +1,78 @@
+// A drift check of a deployed model: logged production features against the training reference stored
+// with the version — drift found on shifted traffic, none on traffic like the training data.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest } from '../../core/data/ingest';
+import { writeSynthCsv } from '../../core/data/synth';
+import { featuresStage } from '../../core/features/stages';
+import { trainStage } from '../../core/ml/train';
+import { checkModelDrift } from '../../core/monitor/check';
+import { parseSpec } from '../../core/spec';
+import { isolatedStores } from '../support/isolated-stores';
+
+let s: Awaited<ReturnType<typeof isolatedStores>>;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-driftcheck-'));
+const train = path.join(dir, 'train.csv');
+
+/** Logs the rows of a CSV as predictions of churn v1 (what the model server would have written). */
+async function logTraffic(file: string): Promise<void> {
+  const [header, ...lines] = (await import('node:fs')).readFileSync(file, 'utf8').trim().split('\n');
+  const cols = header!.split(',');
+  const rows = lines.map((l) => {
+    const v = l.split(',');
+    const f: Record<string, unknown> = {};
+    cols.forEach((c, i) => (f[c] = ['plan', 'region', 'signup_date'].includes(c) ? v[i] : v[i] === '' ? null : Number(v[i])));
+    return f;
+  });
+  await s.pool.query(
+    `INSERT INTO predictions (id, model, version, features, output) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])`,
+    [rows.map(() => randomUUID()), rows.map(() => 'churn'), rows.map(() => 1), rows.map((r) => JSON.stringify(r)), rows.map(() => '{}')],
+  );
+}
+
+beforeAll(async () => {
+  s = await isolatedStores('driftcheck');
+  await writeSynthCsv(train, { rows: 4000, seed: 51 });
+  const spec = parseSpec({ name: 'churn', data: { uri: train }, target: 'churned', features: { exclude: ['customer_id'] } });
+  const dataset = await ingest({ uri: train }, { artifacts: s.artifacts });
+  const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
+  const m = await trainStage({ model: 'churn', runKey: 'r1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 });
+  await s.registry.setAlias({ model: 'churn', alias: 'production', version: m.version, actor: 'test', reason: 'deploy' });
+}, 120_000);
+
+afterAll(async () => {
+  await s.drop();
+});
+
+describe('drift check of a deployed model', () => {
+  it('stores a training reference with the version and finds nothing on traffic like it', async () => {
+    const mv = (await s.registry.getVersion('churn', 1))!;
+    expect((mv.properties as { referenceUri?: string }).referenceUri).toMatch(/references\/[0-9a-f]{64}\.json$/);
+    const calm = path.join(dir, 'calm.csv');
+    await writeSynthCsv(calm, { rows: 600, seed: 52 });
+    await logTraffic(calm);
+    const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600 }, s);
+    expect(r).toMatchObject({ version: 1, rows: 600, enough: true, datasetDrift: false });
+    await s.pool.query('DELETE FROM predictions');
+  });
+
+  it('finds the shifted columns in shifted traffic, stores the report and a metric row', async () => {
+    const shifted = path.join(dir, 'shifted.csv');
+    await writeSynthCsv(shifted, { rows: 600, seed: 53, drift: 1.5 });
+    await logTraffic(shifted);
+    const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600 }, s);
+    expect(r.datasetDrift).toBe(true);
+    expect(r.driftedColumns).toEqual(expect.arrayContaining(['age', 'support_calls', 'plan']));
+    expect((await s.artifacts.getBuffer(s.artifacts.keyOf(r.reportUri!))).toString()).toMatch(/Drift of churn v1/);
+    const rows = await s.pool.query('SELECT dataset_drift, rows FROM drift_reports ORDER BY id');
+    expect(rows.rows.map((x) => [x.dataset_drift, x.rows])).toEqual([[false, 600], [true, 600]]);
+  });
+
+  it('gives no verdict on too little traffic or without a deployed model', async () => {
+    expect(await checkModelDrift({ model: 'churn', windowSeconds: 3600, minRows: 10_000 }, s)).toMatchObject({ enough: false, datasetDrift: false });
+    expect(await checkModelDrift({ model: 'nobody', windowSeconds: 3600 }, s)).toMatchObject({ version: null, enough: false });
+  });
+});
