@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Stores } from '../core/store';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
+import { makeMonitor } from './monitor';
 import { makeFeatures } from './features';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
@@ -15,6 +16,7 @@ import { makeValidate } from './validate';
 export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string } = {}) {
   return {
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
+    ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema }),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),

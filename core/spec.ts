@@ -51,7 +51,8 @@ export interface PipelineSpec {
   costs: { fp: number; fn: number; tp?: number; tn?: number } | null;
   gates: GateSpec;
   deploy: { alias: string; strategy: 'replace' | 'canary' | 'ab'; share: number };
-  monitor: Record<string, unknown>;
+  /** The drift monitor started by every deploy: checks every `interval` s the predictions of the last `window` s. */
+  monitor: { enabled: boolean; interval: number; window: number; coolDown: number; minRows: number; correction: 'none' | 'bonferroni' | 'bh' };
 }
 
 export class SpecError extends Error {
@@ -242,6 +243,18 @@ export function parseSpec(raw: unknown): PipelineSpec {
     costs,
     gates,
     deploy: { alias, strategy: (d.strategy as 'replace' | 'canary' | 'ab' | undefined) ?? 'replace', share: num(d.share, 'deploy.share', 0.1, 0, 1) },
-    monitor: object(raw.monitor, 'monitor', ['interval', 'methods', 'thresholds', 'onDrift', 'coolDown', 'correction', 'window', 'maxPerformanceDrop']),
+    monitor: (() => {
+      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction']);
+      if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);
+      if (m.correction !== undefined && !['none', 'bonferroni', 'bh'].includes(m.correction as string)) fail('monitor.correction', 'none, bonferroni or bh', m.correction);
+      return {
+        enabled: (m.enabled as boolean | undefined) ?? true,
+        interval: num(m.interval, 'monitor.interval', 300, 1, 86_400 * 30),
+        window: num(m.window, 'monitor.window', 3600, 1, 86_400 * 365),
+        coolDown: num(m.coolDown, 'monitor.coolDown', 3600, 0, 86_400 * 365),
+        minRows: num(m.minRows, 'monitor.minRows', 50, 1, 1e9, true),
+        correction: (m.correction as 'none' | 'bonferroni' | 'bh' | undefined) ?? 'none',
+      };
+    })(),
   };
 }

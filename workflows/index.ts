@@ -1,3 +1,4 @@
 // Every workflow type the worker registers (task queue `mlops`).
 export { continuousTrainingPipeline } from './continuous-training';
 export { manualPipeline } from './manual';
+export { driftMonitor } from './monitor';

@@ -1,6 +1,6 @@
 // The pipeline run shared by level 0 and level 1: the stages in order, a status view for the `status`
 // query, and the run result of the design contract. Orchestration only: no I/O, no math.
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type { TrainedModel } from '../core/ml/train';
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
 import { controlActivities, dataActivities, trainingActivities, type Stage } from './stages';
@@ -165,6 +165,10 @@ export async function runPipeline(spec: PipelineSpec, run: RunInfo, status: Stat
   );
   if (!deployed) return finish('blessed');
   result.deployed = { alias: deployed.alias, version: deployed.version };
+  // Every deploy starts or refreshes the model's drift monitor (patched: runs recorded before it replay as they ran).
+  if (patched('start-drift-monitor') && spec.monitor.enabled && spec.deploy.alias === 'production') {
+    await controlActivities.ensureMonitor({ model, ...spec.monitor });
+  }
   return finish('deployed');
 }
 

@@ -339,7 +339,7 @@ export async function trainStage(
       metrics: card.metrics,
       properties: {
         algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-        importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+        importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
         selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
         seed: input.spec.training.seed, codeVersion: codeVersion(),
       },
