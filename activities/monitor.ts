@@ -11,6 +11,8 @@ export interface MonitorInput {
   coolDown: number;
   minRows: number;
   correction: 'none' | 'bonferroni' | 'bh';
+  maxPerformanceDrop?: number;
+  minLabels?: number;
   /** Carried across continue-as-new: when the monitor last asked for a retraining (epoch ms). */
   lastRetrainAt?: number;
   retrains?: number;

@@ -52,7 +52,13 @@ export interface PipelineSpec {
   gates: GateSpec;
   deploy: { alias: string; strategy: 'replace' | 'canary' | 'ab'; share: number };
   /** The drift monitor started by every deploy: checks every `interval` s the predictions of the last `window` s. */
-  monitor: { enabled: boolean; interval: number; window: number; coolDown: number; minRows: number; correction: 'none' | 'bonferroni' | 'bh' };
+  monitor: {
+    enabled: boolean; interval: number; window: number; coolDown: number; minRows: number; correction: 'none' | 'bonferroni' | 'bh';
+    /** Concept drift: live accuracy (or RMSE, relative) from feedback labels may fall this far below evaluation. */
+    maxPerformanceDrop: number;
+    /** Fewest feedback labels in the window for a performance verdict. */
+    minLabels: number;
+  };
 }
 
 export class SpecError extends Error {
@@ -244,7 +250,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     gates,
     deploy: { alias, strategy: (d.strategy as 'replace' | 'canary' | 'ab' | undefined) ?? 'replace', share: num(d.share, 'deploy.share', 0.1, 0, 1) },
     monitor: (() => {
-      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction']);
+      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels']);
       if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);
       if (m.correction !== undefined && !['none', 'bonferroni', 'bh'].includes(m.correction as string)) fail('monitor.correction', 'none, bonferroni or bh', m.correction);
       return {
@@ -254,6 +260,8 @@ export function parseSpec(raw: unknown): PipelineSpec {
         coolDown: num(m.coolDown, 'monitor.coolDown', 3600, 0, 86_400 * 365),
         minRows: num(m.minRows, 'monitor.minRows', 50, 1, 1e9, true),
         correction: (m.correction as 'none' | 'bonferroni' | 'bh' | undefined) ?? 'none',
+        maxPerformanceDrop: num(m.maxPerformanceDrop, 'monitor.maxPerformanceDrop', 0.05, 0, 1),
+        minLabels: num(m.minLabels, 'monitor.minLabels', 30, 1, 1e9, true),
       };
     })(),
   };

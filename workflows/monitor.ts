@@ -34,15 +34,22 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   setHandler(monitorStatusQuery, () => status);
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
-    const r = await controlActivities.checkDrift({ model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction } });
+    const r = await controlActivities.checkDrift({
+      model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
+      maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
+    });
     status.checks++;
     status.last = { version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri };
-    if (r.datasetDrift && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
+    const concept = r.concept?.drift === true;
+    if ((r.datasetDrift || concept) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
       lastRetrainAt = Date.now();
       status.retrains++;
-      const request = { requestId: uuid4(), trigger: 'drift' as const, reason: `drift in ${r.driftedColumns.join(', ')}`, driftedColumns: r.driftedColumns, reportUri: r.reportUri ?? undefined };
-      const { requestId, trigger, reason, driftedColumns, reportUri } = request;
-      await controlActivities.requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { requestId, trigger, reason, driftedColumns, reportUri } } });
+      const reason = [
+        ...(r.datasetDrift ? [`drift in ${r.driftedColumns.join(', ')}`] : []),
+        ...(concept ? [`concept drift: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation`] : []),
+      ].join('; ');
+      const request = { requestId: uuid4(), trigger: 'drift' as const, reason, driftedColumns: r.driftedColumns, reportUri: r.reportUri ?? undefined };
+      await controlActivities.requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });
     }
   }
   await continueAsNew<typeof driftMonitor>({ ...settings, lastRetrainAt, retrains: status.retrains });

@@ -16,6 +16,8 @@ export interface DriftCheck {
   driftedColumns: string[];
   driftedShare: number;
   reportUri: string | null;
+  /** Live performance from feedback labels against the evaluation metric (null: too few labels). */
+  concept: { metric: 'accuracy' | 'rmse'; live: number; evaluated: number; labels: number; drift: boolean } | null;
 }
 
 export interface DriftCheckInput {
@@ -27,10 +29,31 @@ export interface DriftCheckInput {
   minRows?: number;
   maxRows?: number;
   options?: DriftOptions;
+  maxPerformanceDrop?: number;
+  minLabels?: number;
+}
+
+/** Concept drift: the deployed version's accuracy (RMSE for regression) on predictions that got feedback labels. */
+async function livePerformance(input: DriftCheckInput, stores: Stores, version: number, metrics: Record<string, unknown>): Promise<DriftCheck['concept']> {
+  const res = await stores.pool.query<{ predicted: string | null; value: string | null; label: string }>(
+    `SELECT p.output->>'label' AS predicted, p.output->>'value' AS value, f.label FROM predictions p JOIN feedback f ON f.prediction_id = p.id
+      WHERE p.model = $1 AND p.version = $2 AND p.at > now() - make_interval(secs => $3)`,
+    [input.model, version, input.windowSeconds],
+  );
+  if (res.rows.length < (input.minLabels ?? 30)) return null;
+  const drop = input.maxPerformanceDrop ?? 0.05;
+  if (typeof metrics.rmse === 'number') {
+    const errors = res.rows.map((r) => (Number(r.value) - Number(r.label)) ** 2).filter(Number.isFinite);
+    const live = Math.sqrt(errors.reduce((a, b) => a + b, 0) / Math.max(1, errors.length));
+    return { metric: 'rmse', live, evaluated: metrics.rmse, labels: res.rows.length, drift: live > metrics.rmse * (1 + drop) };
+  }
+  if (typeof metrics.accuracy !== 'number') return null;
+  const live = res.rows.filter((r) => r.predicted === r.label).length / res.rows.length;
+  return { metric: 'accuracy', live, evaluated: metrics.accuracy, labels: res.rows.length, drift: live < metrics.accuracy - drop };
 }
 
 export async function checkModelDrift(input: DriftCheckInput, stores: Stores): Promise<DriftCheck> {
-  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null });
+  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null });
   const version = (await stores.registry.getAlias(input.model, input.alias ?? 'production').catch(() => undefined)) ?? null;
   if (version === null) return none(null);
   const mv = await stores.registry.getVersion(input.model, version);
@@ -42,8 +65,9 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
     [input.model, version, input.windowSeconds, input.maxRows ?? 50_000],
   );
   const rows = res.rows.length;
-  if (rows < (input.minRows ?? 50)) return { ...none(version), rows };
-  const columns: DriftColumn[] = reference.columns.map((c) =>
+  const concept = await livePerformance(input, stores, version, (mv?.metrics ?? {}) as Record<string, unknown>);
+  if (rows < (input.minRows ?? 50)) return { ...none(version), rows, concept };
+  const all: DriftColumn[] = reference.columns.map((c) =>
     c.kind === 'numeric'
       ? {
           name: c.name, kind: 'numeric',
@@ -56,6 +80,10 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
           current: res.rows.map((r) => { const v = r.features[c.name]; return v === null || v === undefined ? null : String(v); }),
         },
   );
+  // A feature absent from every logged row (older logs, another client) cannot be compared: leave it out.
+  const present = (c: DriftColumn): boolean => (c.kind === 'numeric' ? c.current.some((v) => !Number.isNaN(v)) : c.current.some((v) => v !== null));
+  const columns = all.filter((c) => present(c) && (c.kind === 'numeric' ? c.reference.some((v) => !Number.isNaN(v)) : c.reference.some((v) => v !== null)));
+  if (columns.length === 0) return { ...none(version), rows, concept };
   const report: DriftReport = detectDrift(columns, input.options);
   const html = renderDriftHtml(report, columnHistograms(columns), {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
@@ -66,5 +94,5 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
     `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri],
   );
-  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri };
+  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept };
 }

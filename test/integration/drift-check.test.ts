@@ -76,3 +76,27 @@ describe('drift check of a deployed model', () => {
     expect(await checkModelDrift({ model: 'nobody', windowSeconds: 3600 }, s)).toMatchObject({ version: null, enough: false });
   });
 });
+
+describe('concept drift from feedback labels', () => {
+  it('compares live accuracy on labelled predictions with the evaluation and flags a drop', async () => {
+    await s.pool.query('DELETE FROM predictions');
+    const evaluated = ((await s.registry.getVersion('churn', 1))!.metrics as { accuracy: number }).accuracy;
+    const insert = async (n: number, correct: number): Promise<void> => {
+      const ids = Array.from({ length: n }, () => randomUUID());
+      await s.pool.query(
+        `INSERT INTO predictions (id, model, version, features, output) SELECT id, 'churn', 1, '{}', jsonb_build_object('label', '1') FROM unnest($1::uuid[]) AS id`,
+        [ids],
+      );
+      await s.pool.query(`INSERT INTO feedback (prediction_id, label) SELECT id, CASE WHEN n <= $2 THEN '1' ELSE '0' END FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`, [ids, correct]);
+    };
+    await insert(100, Math.round(evaluated * 100));
+    const fine = await checkModelDrift({ model: 'churn', windowSeconds: 3600 }, s);
+    expect(fine.concept).toMatchObject({ metric: 'accuracy', labels: 100, drift: false });
+    await s.pool.query('DELETE FROM feedback');
+    await s.pool.query('DELETE FROM predictions');
+    await insert(100, 30);
+    const drifted = await checkModelDrift({ model: 'churn', windowSeconds: 3600, maxPerformanceDrop: 0.05 }, s);
+    expect(drifted.concept).toMatchObject({ metric: 'accuracy', live: 0.3, evaluated, labels: 100, drift: true });
+    expect(await checkModelDrift({ model: 'churn', windowSeconds: 3600, minLabels: 1000 }, s)).toMatchObject({ concept: null });
+  });
+});
