@@ -58,6 +58,8 @@ export interface PipelineSpec {
     maxPerformanceDrop: number;
     /** Fewest feedback labels in the window for a performance verdict. */
     minLabels: number;
+    /** What a drift-triggered run does: retrain as specified, or retrain without the drifted features. */
+    onDrift: 'retrain' | 'drop-drifted';
   };
 }
 
@@ -250,7 +252,9 @@ export function parseSpec(raw: unknown): PipelineSpec {
     gates,
     deploy: { alias, strategy: (d.strategy as 'replace' | 'canary' | 'ab' | undefined) ?? 'replace', share: num(d.share, 'deploy.share', 0.1, 0, 1) },
     monitor: (() => {
-      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels']);
+      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift']);
+      if (m.onDrift === 'reweight') throw new SpecError('spec.monitor.onDrift "reweight" is not built yet; use retrain or drop-drifted');
+      if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted') fail('monitor.onDrift', 'retrain or drop-drifted', m.onDrift);
       if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);
       if (m.correction !== undefined && !['none', 'bonferroni', 'bh'].includes(m.correction as string)) fail('monitor.correction', 'none, bonferroni or bh', m.correction);
       return {
@@ -262,6 +266,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
         correction: (m.correction as 'none' | 'bonferroni' | 'bh' | undefined) ?? 'none',
         maxPerformanceDrop: num(m.maxPerformanceDrop, 'monitor.maxPerformanceDrop', 0.05, 0, 1),
         minLabels: num(m.minLabels, 'monitor.minLabels', 30, 1, 1e9, true),
+        onDrift: (m.onDrift as 'retrain' | 'drop-drifted' | undefined) ?? 'retrain',
       };
     })(),
   };

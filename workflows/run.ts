@@ -68,13 +68,25 @@ export function specOf(input: PipelineInput): PipelineSpec {
   }
 }
 
+/**
+ * The spec a run trains with: with `monitor.onDrift: "drop-drifted"`, a drift-triggered run leaves the drifted
+ * features out (the choice and the features are recorded in the run's reasons).
+ */
+export function specForRun(spec: PipelineSpec, run: RunInfo): { spec: PipelineSpec; note: string | null } {
+  const drifted = run.driftedColumns ?? [];
+  if (run.trigger !== 'drift' || spec.monitor.onDrift !== 'drop-drifted' || drifted.length === 0) return { spec, note: null };
+  const exclude = [...new Set([...(spec.features.exclude ?? []), ...drifted])];
+  return { spec: { ...spec, features: { ...spec.features, exclude } }, note: `monitor.onDrift drop-drifted: trained without ${drifted.join(', ')}` };
+}
+
 /** Hooks that make the difference between levels: level 0 waits for a person before each stage. */
 export interface RunHooks {
   /** Resolves true to run the stage, false to stop the run (rejected by a person or timed out). */
   beforeStage: (stage: Stage) => Promise<{ go: true } | { go: false; reason: string }>;
 }
 
-export async function runPipeline(spec: PipelineSpec, run: RunInfo, status: StatusView, hooks: RunHooks): Promise<RunResult> {
+export async function runPipeline(requested: PipelineSpec, run: RunInfo, status: StatusView, hooks: RunHooks): Promise<RunResult> {
+  const { spec, note } = specForRun(requested, run);
   const info = workflowInfo();
   const model = spec.name;
   const trigger = run.trigger ?? 'manual';
@@ -82,6 +94,7 @@ export async function runPipeline(spec: PipelineSpec, run: RunInfo, status: Stat
     workflowId: info.workflowId, runId: info.runId, status: 'rejected', trigger, spec,
     dataset: null, validation: null, features: null, model: null, blessed: false, reasons: [], deployed: null, timingsMs: {},
   };
+  if (note) result.reasons.push(note);
   const started = Date.now();
   const stage = async <T>(name: Stage, work: () => Promise<T>): Promise<T | undefined> => {
     const gate = await hooks.beforeStage(name);
