@@ -1,15 +1,12 @@
 // The validate stage: statistics of the dataset, its observed schema, and the anomalies against the model's
 // accepted schema. The first valid dataset of a model becomes its schema (version 1).
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { AcceptedSchema, SchemaStore } from '../store/schemas';
 import { findAnomalies, type Anomaly, type ValidationRules } from './anomalies';
-import { withDuckDB } from './duckdb';
+import { withDatasetTable } from './dataset-table';
 import type { DatasetRef, Progress } from './ingest';
 import { inferSchema, MAX_DOMAIN_SIZE, type DatasetSchema } from './schema';
-import { computeStatistics, domainOf, parquetTable, type DatasetStatistics } from './statistics';
+import { computeStatistics, domainOf, type DatasetStatistics } from './statistics';
 
 export interface ValidateInput {
   dataset: DatasetRef;
@@ -32,54 +29,46 @@ export async function validateDataset(
   deps: { artifacts: ArtifactStore; schemas: SchemaStore; onProgress?: Progress },
 ): Promise<ValidationResult> {
   const progress = deps.onProgress ?? (() => undefined);
-  const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-validate-'));
-  try {
-    const file = path.join(work, 'dataset.parquet');
-    await deps.artifacts.getFile(deps.artifacts.keyOf(input.dataset.uri), file, input.dataset.sha256);
-    const table = parquetTable(file);
-    return await withDuckDB(async (conn) => {
-      const stats = await computeStatistics(conn, table, input.dataset.columns);
-      progress(`statistics of ${stats.rows} rows × ${stats.columns.length} columns`);
-      const domains: Record<string, string[] | undefined> = {};
-      for (const c of stats.columns) {
-        if ((c.kind === 'string' || c.kind === 'boolean') && c.distinct <= MAX_DOMAIN_SIZE * 1.1) {
-          domains[c.name] = await domainOf(conn, table, c.name, MAX_DOMAIN_SIZE);
-        }
+  return withDatasetTable(deps.artifacts, input.dataset, async (conn, table) => {
+    const stats = await computeStatistics(conn, table, input.dataset.columns);
+    progress(`statistics of ${stats.rows} rows × ${stats.columns.length} columns`);
+    const domains: Record<string, string[] | undefined> = {};
+    for (const c of stats.columns) {
+      if ((c.kind === 'string' || c.kind === 'boolean') && c.distinct <= MAX_DOMAIN_SIZE * 1.1) {
+        domains[c.name] = await domainOf(conn, table, c.name, MAX_DOMAIN_SIZE);
       }
-      const observed = inferSchema(stats, domains);
-      const [statistics, observedSchema] = await Promise.all([
-        deps.artifacts.putContent('statistics', '.json', canonicalJson(stats), 'application/json'),
-        deps.artifacts.putContent('schemas', '.json', canonicalJson(observed), 'application/json'),
-      ]);
-      let accepted = await deps.schemas.current(input.model);
-      let baseline: DatasetSchema | undefined;
-      let createdNow = false;
-      let anomalies: Anomaly[];
-      if (accepted) {
-        baseline = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(accepted.uri), accepted.sha256)).toString('utf8')) as DatasetSchema;
-        anomalies = await findAnomalies(conn, table, stats, baseline, input.rules);
-      } else {
-        anomalies = await findAnomalies(conn, table, stats, undefined, input.rules);
-        if (!anomalies.some((a) => a.severity === 'error')) {
-          accepted = await deps.schemas.accept(input.model, { ...observedSchema, type: 'Schema' }, 'pipeline', 'first dataset of the model', { onlyIfNone: true });
-          createdNow = accepted.sha256 === observedSchema.sha256;
-        }
+    }
+    const observed = inferSchema(stats, domains);
+    const [statistics, observedSchema] = await Promise.all([
+      deps.artifacts.putContent('statistics', '.json', canonicalJson(stats), 'application/json'),
+      deps.artifacts.putContent('schemas', '.json', canonicalJson(observed), 'application/json'),
+    ]);
+    let accepted = await deps.schemas.current(input.model);
+    let baseline: DatasetSchema | undefined;
+    let createdNow = false;
+    let anomalies: Anomaly[];
+    if (accepted) {
+      baseline = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(accepted.uri), accepted.sha256)).toString('utf8')) as DatasetSchema;
+      anomalies = await findAnomalies(conn, table, stats, baseline, input.rules);
+    } else {
+      anomalies = await findAnomalies(conn, table, stats, undefined, input.rules);
+      if (!anomalies.some((a) => a.severity === 'error')) {
+        accepted = await deps.schemas.accept(input.model, { ...observedSchema, type: 'Schema' }, 'pipeline', 'first dataset of the model', { onlyIfNone: true });
+        createdNow = accepted.sha256 === observedSchema.sha256;
       }
-      const passed = !anomalies.some((a) => a.severity === 'error');
-      progress(`${anomalies.length} anomalies (${anomalies.filter((a) => a.severity === 'error').length} errors)`);
-      return {
-        passed,
-        anomalies,
-        statistics,
-        observedSchema,
-        schema: accepted
-          ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
-          : { version: 0, uri: '', sha256: '', createdNow: false },
-      };
-    });
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+    }
+    const passed = !anomalies.some((a) => a.severity === 'error');
+    progress(`${anomalies.length} anomalies (${anomalies.filter((a) => a.severity === 'error').length} errors)`);
+    return {
+      passed,
+      anomalies,
+      statistics,
+      observedSchema,
+      schema: accepted
+        ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
+        : { version: 0, uri: '', sha256: '', createdNow: false },
+    };
+  });
 }
 
 /** JSON with a trailing newline; objects here are built in a fixed key order, so equal data gives equal bytes. */

@@ -1,14 +1,10 @@
 // The govern, features and select stages: each reads the canonical dataset, works on the feature graph and
 // stores its result as a content-addressed JSON artifact. The feature plan (the transform graph) is the
 // features stage's artifact; train and serve recompute derivations from it with the same code.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readColumns, type DataColumn } from '../data/columns';
-import { withDuckDB } from '../data/duckdb';
+import { withDatasetTable } from '../data/dataset-table';
 import type { DatasetRef, Progress } from '../data/ingest';
-import { parquetTable } from '../data/statistics';
 import { canonicalJson } from '../data/validate';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import { deriveColumns } from './derive';
@@ -27,17 +23,6 @@ export interface FeatureStageInput {
   governance?: GovernanceSpec;
 }
 
-async function withDataset<T>(artifacts: ArtifactStore, dataset: DatasetRef, fn: (conn: DuckDBConnection, table: string) => Promise<T>): Promise<T> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-features-'));
-  try {
-    const file = path.join(work, 'dataset.parquet');
-    await artifacts.getFile(artifacts.keyOf(dataset.uri), file, dataset.sha256);
-    return await withDuckDB((conn) => fn(conn, parquetTable(file)));
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
 export function planFor(input: FeatureStageInput): FeaturePlan {
   return planFeatures({
     columns: input.dataset.columns,
@@ -52,7 +37,7 @@ export function planFor(input: FeatureStageInput): FeaturePlan {
 
 export async function governStage(input: FeatureStageInput, deps: { artifacts: ArtifactStore; onProgress?: Progress }): Promise<{ report: GovernanceReport; reportRef: ArtifactRef }> {
   planFor(input); // refuses a graph in which a prohibited or protected column reaches the model
-  const report = await withDataset(deps.artifacts, input.dataset, (conn, table) => governanceReport(conn, table, input.governance ?? {}));
+  const report = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => governanceReport(conn, table, input.governance ?? {}));
   deps.onProgress?.(`governance: ${report.representation.length} protected attribute(s), ${report.warnings.length} warning(s)`);
   const reportRef = await deps.artifacts.putContent('reports/governance', '.json', canonicalJson(report), 'application/json');
   return { report, reportRef };
@@ -78,7 +63,7 @@ export async function featuresStage(input: FeatureStageInput, deps: { artifacts:
   const plan = planFor(input);
   const derivedMissing: Record<string, number> = {};
   if (plan.derive.length > 0) {
-    await withDataset(deps.artifacts, input.dataset, async (conn, table) => {
+    await withDatasetTable(deps.artifacts, input.dataset, async (conn, table) => {
       const { rows, byName } = await computeFeatures(conn, table, plan);
       for (const d of plan.derive) {
         const c = byName.get(d.name)!;
@@ -100,7 +85,7 @@ export async function selectStage(
   input: { dataset: DatasetRef; plan: FeaturePlan; selection?: SelectionSpec },
   deps: { artifacts: ArtifactStore; onProgress?: Progress },
 ): Promise<{ selection: SelectionResult; selectionRef: ArtifactRef }> {
-  const selection = await withDataset(deps.artifacts, input.dataset, async (conn, table) => {
+  const selection = await withDatasetTable(deps.artifacts, input.dataset, async (conn, table) => {
     const { rows, byName } = await computeFeatures(conn, table, input.plan);
     const features = input.plan.features.map((f) => byName.get(f.name)!);
     const importance = input.selection?.topK !== undefined ? modelImportance(features, byName.get(input.plan.target)!, rows) : undefined;

@@ -1,12 +1,8 @@
 // The evaluate stage: score the production model (the champion) on the candidate's test split — the
 // champion runs its own ONNX graph on features computed by its own feature plan — and apply the spec's
 // gates. A failed gate is an outcome (blessed: false, with reasons), never an error.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { withDuckDB } from '../data/duckdb';
+import { withDatasetTable } from '../data/dataset-table';
 import type { DatasetRef, Progress } from '../data/ingest';
-import { parquetTable } from '../data/statistics';
 import type { FeaturePlan } from '../features/plan';
 import { feedsFromColumns } from '../onnx/feeds';
 import { scoreOnnx } from '../onnx/score';
@@ -82,29 +78,22 @@ export async function evaluateStage(input: EvaluateInput, deps: { artifacts: Art
     if (mv && props?.planUri && props.planSha256 && props.selected && props.task === input.candidate.task) {
       const plan = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(props.planUri), props.planSha256)).toString('utf8')) as FeaturePlan;
       const bytes = await deps.artifacts.getBuffer(deps.artifacts.keyOf(mv.uri), mv.sha256);
-      const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-evaluate-'));
-      try {
-        const file = path.join(work, 'dataset.parquet');
-        await deps.artifacts.getFile(deps.artifacts.keyOf(input.dataset.uri), file, input.dataset.sha256);
-        // The candidate's split (same dataset, target and seed), the champion's own features.
-        const data = await withDuckDB((conn) => prepareTrainingData(conn, parquetTable(file), plan, props.selected!, input.spec));
-        const signature = mv.signature as unknown as OnnxSignature;
-        const out = await scoreOnnx(new Uint8Array(bytes), feedsFromColumns(signature.inputs, data.features, data.split.test));
-        const championClasses = props.classes ?? [];
-        const sameClasses = JSON.stringify(championClasses) === JSON.stringify(data.classes);
-        if (input.candidate.task !== 'regression' && !sameClasses) {
-          progress(`production v${championVersion} predicts classes ${championClasses.join(', ')}, the data has ${data.classes.join(', ')}: not comparable`);
-        } else {
-          const p: Predictions = input.candidate.task === 'regression'
-            ? { values: Float64Array.from(out[OUTPUT.value] as Float32Array) }
-            : { proba: Float64Array.from(out[OUTPUT.probabilities] as Float32Array) };
-          const labels = input.candidate.task === 'regression' ? new Int32Array(0) : Int32Array.from(data.split.test, (i) => data.labels[i]!);
-          const targets = input.candidate.task === 'regression' ? Float64Array.from(data.split.test, (i) => data.targets[i]!) : new Float64Array(0);
-          champion = { version: championVersion, metrics: metricsOf(input.candidate.task, data.classes.length, labels, targets, p, props.threshold ?? 0.5) };
-          progress(`production v${championVersion} on the same test rows: ${input.candidate.primaryMetric}=${fmt(champion.metrics[input.candidate.primaryMetric])}`);
-        }
-      } finally {
-        await rm(work, { recursive: true, force: true });
+      // The candidate's split (same dataset, target and seed), the champion's own features.
+      const data = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => prepareTrainingData(conn, table, plan, props.selected!, input.spec));
+      const signature = mv.signature as unknown as OnnxSignature;
+      const out = await scoreOnnx(new Uint8Array(bytes), feedsFromColumns(signature.inputs, data.features, data.split.test));
+      const championClasses = props.classes ?? [];
+      const sameClasses = JSON.stringify(championClasses) === JSON.stringify(data.classes);
+      if (input.candidate.task !== 'regression' && !sameClasses) {
+        progress(`production v${championVersion} predicts classes ${championClasses.join(', ')}, the data has ${data.classes.join(', ')}: not comparable`);
+      } else {
+        const p: Predictions = input.candidate.task === 'regression'
+          ? { values: Float64Array.from(out[OUTPUT.value] as Float32Array) }
+          : { proba: Float64Array.from(out[OUTPUT.probabilities] as Float32Array) };
+        const labels = input.candidate.task === 'regression' ? new Int32Array(0) : Int32Array.from(data.split.test, (i) => data.labels[i]!);
+        const targets = input.candidate.task === 'regression' ? Float64Array.from(data.split.test, (i) => data.targets[i]!) : new Float64Array(0);
+        champion = { version: championVersion, metrics: metricsOf(input.candidate.task, data.classes.length, labels, targets, p, props.threshold ?? 0.5) };
+        progress(`production v${championVersion} on the same test rows: ${input.candidate.primaryMetric}=${fmt(champion.metrics[input.candidate.primaryMetric])}`);
       }
     }
   }

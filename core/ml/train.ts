@@ -3,12 +3,8 @@
 // export encoders + model as one ONNX graph, verify it in onnxruntime against the TypeScript model, measure
 // its serving cost, and register it as the model's next version. Same data + spec + seed → same ONNX bytes.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { withDuckDB } from '../data/duckdb';
+import { withDatasetTable } from '../data/dataset-table';
 import type { DatasetRef, Progress } from '../data/ingest';
-import { parquetTable } from '../data/statistics';
 import { canonicalJson } from '../data/validate';
 import { encode, fitEncodingPlan, type EncodingChoice } from '../features/encode';
 import type { FeaturePlan } from '../features/plan';
@@ -25,6 +21,7 @@ import { codeVersion } from '../version';
 import { fitLogistic, predictProba, type LogisticModel } from './logistic';
 import { fitGbdt, gbdtGainImportance, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
+import { absoluteByFeature } from './importance';
 import { permutationImportance } from './permutation';
 import { fitRidge, predictValue, type RidgeModel } from './ridge';
 import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
@@ -182,23 +179,11 @@ function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec, a
 
 /** Per feature: the share of the model's absolute standardized coefficients on its encoded columns. */
 function importanceOf(model: LinearModel | GbdtModel, plan: EncodingPlan): Record<string, number> {
-  const width = plan.width;
   // Trees: total split gain per matrix column; linear models: absolute standardized coefficients.
   const weights = model.kind === 'gbdt' ? gbdtGainImportance(model) : model.coefficients;
-  const rowsOfCoef = model.kind === 'logistic' ? model.coefficients.length / width : 1;
-  const raw: Record<string, number> = {};
-  let offset = 0;
-  let total = 0;
-  for (const c of plan.columns) {
-    const w = c.kind === 'onehot' ? c.categories.length + (c.other ? 1 : 0) : 1;
-    let sum = 0;
-    for (let r = 0; r < rowsOfCoef; r++) for (let k = 0; k < w; k++) sum += Math.abs(weights[r * width + offset + k]!);
-    raw[c.input] = (raw[c.input] ?? 0) + sum;
-    total += sum;
-    offset += w;
-  }
-  for (const k of Object.keys(raw)) raw[k] = total > 0 ? Math.round((raw[k]! / total) * 1e6) / 1e6 : 0;
-  return raw;
+  const byFeature = absoluteByFeature(plan, weights, model.kind === 'logistic' ? model.coefficients.length / plan.width : 1);
+  const total = [...byFeature.values()].reduce((a, b) => a + b, 0);
+  return Object.fromEntries([...byFeature].map(([name, v]) => [name, total > 0 ? Math.round((v / total) * 1e6) / 1e6 : 0]));
 }
 
 export async function trainStage(
@@ -207,178 +192,171 @@ export async function trainStage(
 ): Promise<TrainedModel> {
   const progress = deps.onProgress ?? (() => undefined);
   const started = Date.now();
-  const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-train-'));
-  try {
-    const file = path.join(work, 'dataset.parquet');
-    await deps.artifacts.getFile(deps.artifacts.keyOf(input.dataset.uri), file, input.dataset.sha256);
-    const data = await withDuckDB((conn) => prepareTrainingData(conn, parquetTable(file), input.plan, input.selected, input.spec));
-    const { split, task } = data;
-    progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
-    const space = searchSpace(task, input.spec);
-    const metric = PRIMARY_METRIC[task];
-    const kfold = input.spec.training.validation.strategy === 'kfold';
-    const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
-    const resumed = (await deps.checkpoint?.load()) ?? { trials: [] };
-    const trials: Trial[] = [];
-    const budget = input.spec.training.timeBudgetSeconds;
-    let searchCutShort = false;
-    const describe = (c: Candidate): string => (c.algorithm === 'gbdt' ? `gbdt lr=${c.learningRate} leaves=${c.maxLeaves} minLeaf=${c.minSamplesLeaf}` : `${c.algorithm} l2=${c.l2}`);
+  const data = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => prepareTrainingData(conn, table, input.plan, input.selected, input.spec));
+  const { split, task } = data;
+  progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
+  const space = searchSpace(task, input.spec);
+  const metric = PRIMARY_METRIC[task];
+  const kfold = input.spec.training.validation.strategy === 'kfold';
+  const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+  const resumed = (await deps.checkpoint?.load()) ?? { trials: [] };
+  const trials: Trial[] = [];
+  const budget = input.spec.training.timeBudgetSeconds;
+  let searchCutShort = false;
+  const describe = (c: Candidate): string => (c.algorithm === 'gbdt' ? `gbdt lr=${c.learningRate} leaves=${c.maxLeaves} minLeaf=${c.minSamplesLeaf}` : `${c.algorithm} l2=${c.l2}`);
 
-    for (const [t, candidate] of space.entries()) {
-      const done = resumed.trials[t];
-      if (done && JSON.stringify({ ...done, score: 0 }) === JSON.stringify({ ...candidate, score: 0 })) {
-        trials.push(done); // finished by an earlier attempt of this activity
-        continue;
-      }
-      if (budget !== null && trials.length > 0 && (Date.now() - started) / 1000 > budget) {
-        searchCutShort = true;
-        progress(`time budget of ${budget} s reached after ${trials.length} of ${space.length} trials`);
-        break;
-      }
-      const choices = choicesFor(input.plan, input.selected, input.spec, candidate.algorithm);
-      let s: number;
-      if (kfold) {
-        const folds = task === 'regression'
-          ? stratifiedKFold(new Int32Array(pool.length), input.spec.training.validation.folds, input.spec.training.seed)
-          : stratifiedKFold(Int32Array.from(pool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
-        let sum = 0;
-        for (const f of folds) {
-          const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
-          const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
-          const enc = fitEncodingPlan(data.features, choices, trainRows);
-          const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows);
-          sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
-        }
-        s = sum / folds.length;
-      } else {
-        const enc = fitEncodingPlan(data.features, choices, split.train);
-        const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation });
-        s = score(task, data, split.validation, fitted.predict(validation.matrix));
-      }
-      trials.push({ ...candidate, score: s });
-      await deps.checkpoint?.save({ trials: [...trials] });
-      progress(`trial ${t + 1}/${space.length}: ${describe(candidate)} ${metric}=${s.toFixed(5)}`);
+  for (const [t, candidate] of space.entries()) {
+    const done = resumed.trials[t];
+    if (done && JSON.stringify({ ...done, score: 0 }) === JSON.stringify({ ...candidate, score: 0 })) {
+      trials.push(done); // finished by an earlier attempt of this activity
+      continue;
     }
-    let best = trials[0]!;
-    for (const t of trials) if (!Number.isFinite(best.score) || (Number.isFinite(t.score) && better(metric, t.score, best.score))) best = t;
-
-    // The final model learns from the rows the search used for fitting (k-fold: train + validation). A GBDT
-    // fit snapshots itself every 10 iterations, so a retried attempt continues where this one stopped.
-    const choices = choicesFor(input.plan, input.selected, input.spec, best.algorithm);
-    const enc = fitEncodingPlan(data.features, choices, pool);
-    const finalValidation = kfold ? undefined : { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-    const { score: _bestScore, ...bestCandidate } = best;
-    void _bestScore;
-    const fitted = await fit(bestCandidate as Candidate, input.spec, data, encode(enc, data.features, pool), pool, {
-      ...(finalValidation ? { validation: finalValidation } : {}),
-      ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
-      ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
-    });
-    const allMatrix = encode(enc, data.features);
-    const predictions = fitted.predict(allMatrix);
-
-    let threshold = 0.5;
-    let costs: TrainedModel['costs'] = null;
-    if (task === 'binary' && input.spec.costs) {
-      const rows = kfold ? pool : split.validation;
-      if (rows.length > 0) {
-        const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-        const proba = Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!);
-        const choice = chooseThreshold(labels, proba, input.spec.costs);
-        threshold = choice.threshold;
-        costs = { ...choice, chosenOn: kfold ? 'training rows (k-fold)' : 'validation split' };
+    if (budget !== null && trials.length > 0 && (Date.now() - started) / 1000 > budget) {
+      searchCutShort = true;
+      progress(`time budget of ${budget} s reached after ${trials.length} of ${space.length} trials`);
+      break;
+    }
+    const choices = choicesFor(input.plan, input.selected, input.spec, candidate.algorithm);
+    let s: number;
+    if (kfold) {
+      const folds = task === 'regression'
+        ? stratifiedKFold(new Int32Array(pool.length), input.spec.training.validation.folds, input.spec.training.seed)
+        : stratifiedKFold(Int32Array.from(pool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
+      let sum = 0;
+      for (const f of folds) {
+        const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
+        const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
+        const enc = fitEncodingPlan(data.features, choices, trainRows);
+        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows);
+        sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
+      s = sum / folds.length;
+    } else {
+      const enc = fitEncodingPlan(data.features, choices, split.train);
+      const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation });
+      s = score(task, data, split.validation, fitted.predict(validation.matrix));
     }
-    const card = scorecard(task, data.classes.length, data.labels, data.targets, predictions, split.test, data.slices, {
-      threshold,
-      minGroupSize: input.spec.governance.minGroupSize ?? 30,
-      protectedAttributes: input.spec.governance.protected ?? [],
-    });
-    if (task === 'binary' && input.spec.costs) {
-      const c = { tp: 0, tn: 0, ...input.spec.costs };
-      let total = 0;
-      for (const i of split.test) {
-        const y = data.labels[i]!;
-        const yhat = predictions.proba![i * 2 + 1]! >= threshold ? 1 : 0;
-        total += y === 1 ? (yhat === 1 ? c.tp : c.fn) : yhat === 1 ? c.fp : c.tn;
-      }
-      card.metrics.expected_cost = split.test.length > 0 ? total / split.test.length : null;
-    }
-    progress(`best ${describe(best)}; test ${metric}=${card.metrics[metric]}`);
-
-    // One graph: encoders + model. It must reproduce the TypeScript model on the test rows. The version is
-    // left out of the graph (0), so the same data + spec + seed give the same bytes whatever number it gets.
-    const { bytes, signature } = fitted.model.kind === 'gbdt'
-      ? exportGbdtOnnx(enc, fitted.model, { name: input.model, version: 0 })
-      : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
-    const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
-    const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
-    progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
-    const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
-    const trainingMs = Date.now() - started;
-
-    const model = fitted.model as LogisticModel | RidgeModel | GbdtModel;
-    const params: Record<string, unknown> = model.kind === 'gbdt' ? { ...model.params, bestIteration: model.bestIteration } : { ...model.params };
-    const permutation = permutationImportance(
-      data.features,
-      split.test,
-      (columns) => score(task, data, split.test, fitted.predict(encode(enc, columns, split.test))),
-      LOWER_IS_BETTER.has(metric),
-      input.spec.training.seed,
-    );
-    const sha256 = sha(bytes);
-    const importance = importanceOf(model, enc);
-    // The training reference the drift monitor compares production traffic with.
-    const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
-    const registered = await deps.registry.registerVersion({
-      model: input.model,
-      runKey: input.runKey,
-      artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
-      signature: { ...signature, task, classes: data.classes, threshold, derive: input.plan.derive, raw: input.plan.raw.filter((r) => r.name !== input.plan.target) } as unknown as Record<string, unknown>,
-      metrics: card.metrics,
-      properties: {
-        algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-        importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
-        selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
-        seed: input.spec.training.seed, codeVersion: codeVersion(),
-      },
-    });
-    if (registered.sha256 !== sha256) {
-      throw new Error(`model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but retraining produced ${sha256}: training is not reproducible`);
-    }
-    await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
-    progress(`registered ${input.model} v${registered.version} (${bytes.length} bytes)`);
-    return {
-      name: input.model,
-      version: registered.version,
-      uri: registered.uri,
-      sha256,
-      task,
-      classes: data.classes,
-      algorithm: best.algorithm,
-      params,
-      metrics: card.metrics,
-      slices: card.slices,
-      fairness: card.fairness,
-      ...(card.confusion ? { confusion: card.confusion } : {}),
-      importance,
-      permutationImportance: permutation,
-      threshold,
-      costs,
-      trials,
-      searchCutShort,
-      primaryMetric: metric,
-      latency,
-      sizeBytes: bytes.length,
-      trainingMs,
-      rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows },
-      signature,
-      codeVersion: codeVersion(),
-    };
-  } finally {
-    await rm(work, { recursive: true, force: true });
+    trials.push({ ...candidate, score: s });
+    await deps.checkpoint?.save({ trials: [...trials] });
+    progress(`trial ${t + 1}/${space.length}: ${describe(candidate)} ${metric}=${s.toFixed(5)}`);
   }
+  let best = trials[0]!;
+  for (const t of trials) if (!Number.isFinite(best.score) || (Number.isFinite(t.score) && better(metric, t.score, best.score))) best = t;
+
+  // The final model learns from the rows the search used for fitting (k-fold: train + validation). A GBDT
+  // fit snapshots itself every 10 iterations, so a retried attempt continues where this one stopped.
+  const choices = choicesFor(input.plan, input.selected, input.spec, best.algorithm);
+  const enc = fitEncodingPlan(data.features, choices, pool);
+  const finalValidation = kfold ? undefined : { matrix: encode(enc, data.features, split.validation), rows: split.validation };
+  const { score: _bestScore, ...bestCandidate } = best;
+  void _bestScore;
+  const fitted = await fit(bestCandidate as Candidate, input.spec, data, encode(enc, data.features, pool), pool, {
+    ...(finalValidation ? { validation: finalValidation } : {}),
+    ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
+    ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
+  });
+  const allMatrix = encode(enc, data.features);
+  const predictions = fitted.predict(allMatrix);
+
+  let threshold = 0.5;
+  let costs: TrainedModel['costs'] = null;
+  if (task === 'binary' && input.spec.costs) {
+    const rows = kfold ? pool : split.validation;
+    if (rows.length > 0) {
+      const labels = Int32Array.from(rows, (i) => data.labels[i]!);
+      const proba = Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!);
+      const choice = chooseThreshold(labels, proba, input.spec.costs);
+      threshold = choice.threshold;
+      costs = { ...choice, chosenOn: kfold ? 'training rows (k-fold)' : 'validation split' };
+    }
+  }
+  const card = scorecard(task, data.classes.length, data.labels, data.targets, predictions, split.test, data.slices, {
+    threshold,
+    minGroupSize: input.spec.governance.minGroupSize ?? 30,
+    protectedAttributes: input.spec.governance.protected ?? [],
+  });
+  if (task === 'binary' && input.spec.costs) {
+    const c = { tp: 0, tn: 0, ...input.spec.costs };
+    let total = 0;
+    for (const i of split.test) {
+      const y = data.labels[i]!;
+      const yhat = predictions.proba![i * 2 + 1]! >= threshold ? 1 : 0;
+      total += y === 1 ? (yhat === 1 ? c.tp : c.fn) : yhat === 1 ? c.fp : c.tn;
+    }
+    card.metrics.expected_cost = split.test.length > 0 ? total / split.test.length : null;
+  }
+  progress(`best ${describe(best)}; test ${metric}=${card.metrics[metric]}`);
+
+  // One graph: encoders + model. It must reproduce the TypeScript model on the test rows. The version is
+  // left out of the graph (0), so the same data + spec + seed give the same bytes whatever number it gets.
+  const { bytes, signature } = fitted.model.kind === 'gbdt'
+    ? exportGbdtOnnx(enc, fitted.model, { name: input.model, version: 0 })
+    : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
+  const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
+  const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
+  progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
+  const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
+  const trainingMs = Date.now() - started;
+
+  const model = fitted.model as LogisticModel | RidgeModel | GbdtModel;
+  const params: Record<string, unknown> = model.kind === 'gbdt' ? { ...model.params, bestIteration: model.bestIteration } : { ...model.params };
+  const permutation = permutationImportance(
+    data.features,
+    split.test,
+    (columns) => score(task, data, split.test, fitted.predict(encode(enc, columns, split.test))),
+    LOWER_IS_BETTER.has(metric),
+    input.spec.training.seed,
+  );
+  const sha256 = sha(bytes);
+  const importance = importanceOf(model, enc);
+  // The training reference the drift monitor compares production traffic with.
+  const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const registered = await deps.registry.registerVersion({
+    model: input.model,
+    runKey: input.runKey,
+    artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
+    signature: { ...signature, task, classes: data.classes, threshold, derive: input.plan.derive, raw: input.plan.raw.filter((r) => r.name !== input.plan.target) } as unknown as Record<string, unknown>,
+    metrics: card.metrics,
+    properties: {
+      algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
+      importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+      selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
+      seed: input.spec.training.seed, codeVersion: codeVersion(),
+    },
+  });
+  if (registered.sha256 !== sha256) {
+    throw new Error(`model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but retraining produced ${sha256}: training is not reproducible`);
+  }
+  await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
+  progress(`registered ${input.model} v${registered.version} (${bytes.length} bytes)`);
+  return {
+    name: input.model,
+    version: registered.version,
+    uri: registered.uri,
+    sha256,
+    task,
+    classes: data.classes,
+    algorithm: best.algorithm,
+    params,
+    metrics: card.metrics,
+    slices: card.slices,
+    fairness: card.fairness,
+    ...(card.confusion ? { confusion: card.confusion } : {}),
+    importance,
+    permutationImportance: permutation,
+    threshold,
+    costs,
+    trials,
+    searchCutShort,
+    primaryMetric: metric,
+    latency,
+    sizeBytes: bytes.length,
+    trainingMs,
+    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows },
+    signature,
+    codeVersion: codeVersion(),
+  };
 }
 
 function rowsOf(proba: Float64Array, rows: Int32Array, classes: number): Float64Array {
