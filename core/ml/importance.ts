@@ -2,9 +2,10 @@
 // rows (standardized numerics, one-hot categoricals); a feature's importance is the sum of its absolute
 // standardized coefficients. Cheap, deterministic, and comparable across features of both kinds.
 import type { DataColumn } from '../data/columns';
-import { encode, fitEncodingPlan, type EncodingChoice } from '../features/encode';
+import { encode, encodingWidth, fitEncodingPlan, type EncodingChoice } from '../features/encode';
 import { strideSample } from '../features/select';
 import { fitLogistic } from './logistic';
+import type { EncodingPlan } from './model';
 import { fitRidge } from './ridge';
 
 export function modelImportance(features: DataColumn[], target: DataColumn, rows: number, sampleRows = 20_000): Map<string, number> {
@@ -31,12 +32,20 @@ export function modelImportance(features: DataColumn[], target: DataColumn, rows
   } else {
     coefficients = fitRidge(matrix, Float64Array.from(values as number[]), { l2: 1 }).coefficients;
   }
+  return absoluteByFeature(plan, coefficients, perClass);
+}
+
+/**
+ * Per raw feature: the sum of |weight| over its encoded columns (and over `rows` stacked weight rows, e.g. one
+ * per class). Weights are model-matrix wide: coefficients, or split gain for trees.
+ */
+export function absoluteByFeature(plan: EncodingPlan, weights: ArrayLike<number>, rows = 1): Map<string, number> {
   const out = new Map<string, number>();
   let offset = 0;
   for (const c of plan.columns) {
-    const w = c.kind === 'onehot' ? c.categories.length + (c.other ? 1 : 0) : 1;
+    const w = encodingWidth(c);
     let sum = 0;
-    for (let r = 0; r < perClass; r++) for (let k = 0; k < w; k++) sum += Math.abs(coefficients[r * plan.width + offset + k]!);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < w; k++) sum += Math.abs(weights[r * plan.width + offset + k]!);
     out.set(c.input, (out.get(c.input) ?? 0) + sum);
     offset += w;
   }
