@@ -13,7 +13,7 @@ import {
   type Fail,
   type OnnxExport,
 } from './encoder-graph';
-import { OUTPUT, type OnnxOutputSpec } from './signature';
+import { classifierOutputs, OUTPUT, type OnnxOutputSpec } from './signature';
 
 export type { OnnxExport } from './encoder-graph';
 
@@ -62,10 +62,7 @@ function addModel(g: GraphParts, model: LinearModel, features: string): OnnxOutp
     ],
     ML_DOMAIN,
   );
-  return [
-    { name: OUTPUT.label, type: 'string', shape: [-1] },
-    { name: OUTPUT.probabilities, type: 'float32', shape: [-1, model.classes.length] },
-  ];
+  return classifierOutputs(model.classes.length);
 }
 
 // ---- validation ----------------------------------------------------------------------------------------

@@ -26,3 +26,11 @@ export interface OnnxSignature {
 
 /** Output names of the exported models. */
 export const OUTPUT = { label: 'label', probabilities: 'probabilities', value: 'value' } as const;
+
+/** Output specs of a classifier graph: the label and the probabilities of every class, in class order. */
+export function classifierOutputs(classes: number): OnnxOutputSpec[] {
+  return [
+    { name: OUTPUT.label, type: 'string', shape: [-1] },
+    { name: OUTPUT.probabilities, type: 'float32', shape: [-1, classes] },
+  ];
+}

@@ -24,7 +24,7 @@ import {
   type Fail,
   type OnnxExport,
 } from './encoder-graph';
-import { OUTPUT, type OnnxOutputSpec } from './signature';
+import { classifierOutputs, OUTPUT, type OnnxOutputSpec } from './signature';
 
 export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: ExportMeta): OnnxExport {
   checkExport(plan, model, meta);
@@ -159,10 +159,7 @@ function addEnsemble(g: GraphParts, model: GbdtModel, features: string): OnnxOut
     ],
     ML_DOMAIN,
   );
-  return [
-    { name: OUTPUT.label, type: 'string', shape: [-1] },
-    { name: OUTPUT.probabilities, type: 'float32', shape: [-1, model.classes.length] },
-  ];
+  return classifierOutputs(model.classes.length);
 }
 
 // ---- validation ----------------------------------------------------------------------------------------
