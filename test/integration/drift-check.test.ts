@@ -12,26 +12,14 @@ import { trainStage } from '../../core/ml/train';
 import { checkModelDrift } from '../../core/monitor/check';
 import { parseSpec } from '../../core/spec';
 import { isolatedStores } from '../support/isolated-stores';
+import { logSynthTraffic } from '../support/synth-traffic';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-driftcheck-'));
 const train = path.join(dir, 'train.csv');
 
-/** Logs the rows of a CSV as predictions of churn v1 (what the model server would have written). */
-async function logTraffic(file: string): Promise<void> {
-  const [header, ...lines] = (await import('node:fs')).readFileSync(file, 'utf8').trim().split('\n');
-  const cols = header!.split(',');
-  const rows = lines.map((l) => {
-    const v = l.split(',');
-    const f: Record<string, unknown> = {};
-    cols.forEach((c, i) => (f[c] = ['plan', 'region', 'signup_date'].includes(c) ? v[i] : v[i] === '' ? null : Number(v[i])));
-    return f;
-  });
-  await s.pool.query(
-    `INSERT INTO predictions (id, model, version, features, output) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])`,
-    [rows.map(() => randomUUID()), rows.map(() => 'churn'), rows.map(() => 1), rows.map((r) => JSON.stringify(r)), rows.map(() => '{}')],
-  );
-}
+/** Logs the rows of a CSV as predictions of churn v1. */
+const logTraffic = (file: string): Promise<void> => logSynthTraffic(s.pool, 'churn', 1, file);
 
 beforeAll(async () => {
   s = await isolatedStores('driftcheck');

@@ -2,7 +2,7 @@
 // prediction log makes it ask for a retraining (trigger drift); the new version is deployed and the monitor
 // follows it; the cool-down holds while the drift continues.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
 import { monitorStatusQuery } from '../../workflows/monitor';
 import type { RunResult } from '../../workflows/run';
 import { isolatedStores } from '../support/isolated-stores';
+import { logSynthTraffic } from '../support/synth-traffic';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -22,16 +23,7 @@ const model = `mon-${randomBytes(3).toString('hex')}`;
 async function logShifted(version: number, rows: number): Promise<void> {
   const file = path.join(dir, `traffic-${version}.csv`);
   await writeSynthCsv(file, { rows, seed: 70 + version, drift: 2 });
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
-  const cols = header!.split(',');
-  const features = lines.map((l) => {
-    const v = l.split(',');
-    return Object.fromEntries(cols.map((c, i) => [c, ['plan', 'region', 'signup_date'].includes(c) ? v[i] : v[i] === '' ? null : Number(v[i])]));
-  });
-  await s.pool.query(
-    `INSERT INTO predictions (id, model, version, features, output) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])`,
-    [features.map(() => randomUUID()), features.map(() => model), features.map(() => version), features.map((f) => JSON.stringify(f)), features.map(() => '{}')],
-  );
+  await logSynthTraffic(s.pool, model, version, file);
 }
 
 const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> => {
