@@ -18,12 +18,12 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema }),
-    ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
+    ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),
     buildFeatures: makeFeatures({ artifacts: stores.artifacts, lineage: stores.lineage }),
     selectFeatures: makeSelect({ artifacts: stores.artifacts, lineage: stores.lineage }),
-    trainModel: makeTrain({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry }),
+    trainModel: makeTrain({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry, pool: stores.pool }),
     evaluateModel: makeEvaluate({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry }),
   };
 }

@@ -4,6 +4,8 @@ import type { ArtifactStore } from '../core/store/artifacts';
 import type { LineageStore } from '../core/store/lineage';
 import type { ModelRegistry } from '../core/store/registry';
 import { Context } from '@temporalio/activity';
+import type pg from 'pg';
+import { loggedFeatures } from '../core/monitor/logged';
 import { runStage } from './stage';
 
 /**
@@ -27,12 +29,15 @@ function checkpointHooks(artifacts: ArtifactStore, note: (details: Record<string
   };
 }
 
-export function makeTrain(deps: { artifacts: ArtifactStore; lineage: LineageStore; registry: ModelRegistry }) {
+export function makeTrain(deps: { artifacts: ArtifactStore; lineage: LineageStore; registry: ModelRegistry; pool: pg.Pool }) {
   return async function trainModel(input: Omit<TrainInput, 'runKey'>): Promise<TrainedModel> {
     const wf = Context.current().info.workflowExecution;
     const runKey = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${Context.current().info.activityId}`;
     return runStage(deps.lineage, 'train', input.model, async (progress, note) => {
-      const model = await trainStage({ ...input, runKey }, { artifacts: deps.artifacts, registry: deps.registry, onProgress: progress, checkpoint: checkpointHooks(deps.artifacts, note) });
+      const model = await trainStage({ ...input, runKey }, {
+        artifacts: deps.artifacts, registry: deps.registry, onProgress: progress, checkpoint: checkpointHooks(deps.artifacts, note),
+        loggedRows: (model, windowSeconds) => loggedFeatures(deps.pool, model, windowSeconds),
+      });
       return {
         result: model,
         // Experiment tracking: what `mlops runs list|compare` shows.

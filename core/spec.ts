@@ -35,7 +35,11 @@ export interface GateSpec {
 
 export interface PipelineSpec {
   name: string;
-  data: { uri: string; format?: 'csv' | 'json' | 'parquet'; delimiter?: string; keys?: string[] };
+  data: {
+    uri: string; format?: 'csv' | 'json' | 'parquet'; delimiter?: string; keys?: string[];
+    /** Add the model's logged predictions that got feedback labels to the training data (default true). */
+    feedback?: boolean;
+  };
   target: string;
   /** Inferred from the target column when absent. */
   task?: Task;
@@ -58,8 +62,10 @@ export interface PipelineSpec {
     maxPerformanceDrop: number;
     /** Fewest feedback labels in the window for a performance verdict. */
     minLabels: number;
-    /** What a drift-triggered run does: retrain as specified, or retrain without the drifted features. */
-    onDrift: 'retrain' | 'drop-drifted';
+    /** What a drift-triggered run does: retrain as specified, without the drifted features, or with rows reweighted towards recent traffic. */
+    onDrift: 'retrain' | 'drop-drifted' | 'reweight';
+    /** Training/serving skew (needs data.keys): share of checked rows with any mismatching feature above which it is reported. */
+    maxSkew: number;
   };
 }
 
@@ -125,13 +131,14 @@ export function parseSpec(raw: unknown): PipelineSpec {
     if (k === 'run') continue;
     if (!TOP_FIELDS.includes(k)) throw new SpecError(`spec.${k} is not a spec field (fields: ${TOP_FIELDS.join(', ')})`);
   }
-  const data = object(raw.data, 'data', ['uri', 'format', 'delimiter', 'keys']);
+  const data = object(raw.data, 'data', ['uri', 'format', 'delimiter', 'keys', 'feedback']);
   const uri = str(data.uri, 'data.uri');
   if (!uri) throw new SpecError('spec.data.uri is required: the path, file:// or s3:// URI of the training data');
   const target = str(raw.target, 'target');
   if (!target) throw new SpecError('spec.target is required: the column to predict');
   if (data.format !== undefined && !['csv', 'json', 'parquet'].includes(data.format as string)) fail('data.format', 'csv, json or parquet', data.format);
   if (data.delimiter !== undefined && (typeof data.delimiter !== 'string' || data.delimiter.length !== 1)) fail('data.delimiter', 'one character', data.delimiter);
+  if (data.feedback !== undefined && typeof data.feedback !== 'boolean') fail('data.feedback', 'true or false', data.feedback);
   const name = str(raw.name, 'name') ?? defaultName(uri, target);
   if (!/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) fail('name', '1-63 of a-z 0-9 _ . - starting with a letter or digit', name);
   if (raw.task !== undefined && !['binary', 'multiclass', 'regression'].includes(raw.task as string)) fail('task', 'binary, multiclass or regression', raw.task);
@@ -238,6 +245,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
       ...(data.format !== undefined ? { format: data.format as 'csv' | 'json' | 'parquet' } : {}),
       ...(data.delimiter !== undefined ? { delimiter: data.delimiter as string } : {}),
       ...(data.keys !== undefined ? { keys: strings(data.keys, 'data.keys') } : {}),
+      ...(data.feedback !== undefined ? { feedback: data.feedback as boolean } : {}),
     },
     target,
     ...(raw.task !== undefined ? { task: raw.task as Task } : {}),
@@ -252,9 +260,8 @@ export function parseSpec(raw: unknown): PipelineSpec {
     gates,
     deploy: { alias, strategy: (d.strategy as 'replace' | 'canary' | 'ab' | undefined) ?? 'replace', share: num(d.share, 'deploy.share', 0.1, 0, 1) },
     monitor: (() => {
-      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift']);
-      if (m.onDrift === 'reweight') throw new SpecError('spec.monitor.onDrift "reweight" is not built yet; use retrain or drop-drifted');
-      if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted') fail('monitor.onDrift', 'retrain or drop-drifted', m.onDrift);
+      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift', 'maxSkew']);
+      if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted' && m.onDrift !== 'reweight') fail('monitor.onDrift', 'retrain, drop-drifted or reweight', m.onDrift);
       if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);
       if (m.correction !== undefined && !['none', 'bonferroni', 'bh'].includes(m.correction as string)) fail('monitor.correction', 'none, bonferroni or bh', m.correction);
       return {
@@ -266,7 +273,8 @@ export function parseSpec(raw: unknown): PipelineSpec {
         correction: (m.correction as 'none' | 'bonferroni' | 'bh' | undefined) ?? 'none',
         maxPerformanceDrop: num(m.maxPerformanceDrop, 'monitor.maxPerformanceDrop', 0.05, 0, 1),
         minLabels: num(m.minLabels, 'monitor.minLabels', 30, 1, 1e9, true),
-        onDrift: (m.onDrift as 'retrain' | 'drop-drifted' | undefined) ?? 'retrain',
+        onDrift: (m.onDrift as 'retrain' | 'drop-drifted' | 'reweight' | undefined) ?? 'retrain',
+        maxSkew: num(m.maxSkew, 'monitor.maxSkew', 0.01, 0, 1),
       };
     })(),
   };

@@ -22,6 +22,8 @@ export interface ServedModel {
   /** Protected attributes: never logged in clear. */
   protectedFields: string[];
   logProtected: 'hash' | 'drop';
+  /** The spec's row keys (data.keys): logged with each prediction when sent, for the skew check. */
+  keys: string[];
   loadedAt: Date;
 }
 
@@ -88,6 +90,7 @@ export class ModelHost {
       fields,
       protectedFields: (mv.properties as { protected?: string[] }).protected ?? [],
       logProtected: (mv.properties as { logProtected?: 'hash' | 'drop' }).logProtected ?? 'hash',
+      keys: (mv.properties as { spec?: { data?: { keys?: string[] } } }).spec?.data?.keys ?? [],
       loadedAt: new Date(),
     };
     // Warm up: the first run of a session allocates; do it before the model takes traffic.

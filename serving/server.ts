@@ -165,6 +165,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
         counters.latency.set(key, buckets);
         rows.forEach((row, i) => {
           const logged: Record<string, unknown> = { ...features[i] };
+          for (const k of model.keys) if ((typeof row[k] === 'string' && (row[k] as string).length <= 256) || typeof row[k] === 'number') logged[k] = row[k];
           // Protected attributes sent with a request: hashed, or left out, as the model's spec says.
           for (const p of model.protectedFields) if (p in row && model.logProtected === 'hash') logged[p] = hashValue(row[p], opts.salt);
           log.add({ id: predictions[i]!.id as string, model: model.name, version: model.version, features: logged, output: predictions[i]! });

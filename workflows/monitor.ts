@@ -1,8 +1,9 @@
 // The drift monitor of one deployed model (id drift-<model>): every interval it compares the logged
 // features of recent predictions with the deployed version's training reference; on dataset drift it asks
 // the model's CT workflow to retrain (trigger `drift`, drifted columns, report), at most once per cool-down.
+// It also reports training/serving skew (rows whose served features differ from the offline ones).
 // Every deploy refreshes it; it continues as new so it can run for months.
-import { continueAsNew, defineQuery, defineSignal, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, log, defineSignal, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { MonitorInput } from '../activities/monitor';
 import { ctWorkflowId } from './messages';
 import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
@@ -13,7 +14,11 @@ export interface MonitorStatus {
   model: string;
   checks: number;
   retrains: number;
-  last: { version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null } | null;
+  last: {
+    version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null;
+    /** Training/serving skew: rows checked, share with a mismatch, the mismatching features (null: not checked). */
+    skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
+  } | null;
 }
 export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
 
@@ -39,7 +44,12 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
       maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
     });
     status.checks++;
-    status.last = { version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri };
+    status.last = {
+      version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri,
+      skew: r.skew ? { checked: r.skew.checked, share: r.skew.share, skew: r.skew.skew, columns: r.skew.columns.map((c) => c.name) } : null,
+    };
+    // Skew is a serving or data bug: retraining would learn it, so it is reported, not acted on.
+    if (r.skew?.skew) log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
     const concept = r.concept?.drift === true;
     if ((r.datasetDrift || concept) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
       lastRetrainAt = Date.now();

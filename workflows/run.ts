@@ -29,7 +29,7 @@ export interface RunResult {
   status: RunStatus;
   trigger: Trigger;
   spec: PipelineSpec;
-  dataset: { uri: string; sha256: string; sourceSha256: string; rows: number; columns: { name: string; type: string }[] } | null;
+  dataset: { uri: string; sha256: string; sourceSha256: string; rows: number; columns: { name: string; type: string }[]; feedbackRows?: number } | null;
   validation: { passed: boolean; anomalies: { column: string | null; rule: string; severity: string; expected: string; observed: string }[] } | null;
   features: { selected: string[]; dropped: { name: string; reason: string }[] } | null;
   model: {
@@ -69,12 +69,17 @@ export function specOf(input: PipelineInput): PipelineSpec {
 }
 
 /**
- * The spec a run trains with: with `monitor.onDrift: "drop-drifted"`, a drift-triggered run leaves the drifted
- * features out (the choice and the features are recorded in the run's reasons).
+ * The spec a run trains with, and how it acts on drift (monitor.onDrift, drift-triggered runs only):
+ * "drop-drifted" leaves the drifted features out; "reweight" weighs the training rows towards the traffic of
+ * the monitor's window. The choice is recorded in the run's reasons.
  */
-export function specForRun(spec: PipelineSpec, run: RunInfo): { spec: PipelineSpec; note: string | null } {
+export function specForRun(spec: PipelineSpec, run: RunInfo): { spec: PipelineSpec; note: string | null; reweight?: { windowSeconds: number } } {
   const drifted = run.driftedColumns ?? [];
-  if (run.trigger !== 'drift' || spec.monitor.onDrift !== 'drop-drifted' || drifted.length === 0) return { spec, note: null };
+  if (run.trigger !== 'drift' || spec.monitor.onDrift === 'retrain') return { spec, note: null };
+  if (spec.monitor.onDrift === 'reweight') {
+    return { spec, note: `monitor.onDrift reweight: training rows weighted towards the last ${spec.monitor.window} s of traffic`, reweight: { windowSeconds: spec.monitor.window } };
+  }
+  if (drifted.length === 0) return { spec, note: null };
   const exclude = [...new Set([...(spec.features.exclude ?? []), ...drifted])];
   return { spec: { ...spec, features: { ...spec.features, exclude } }, note: `monitor.onDrift drop-drifted: trained without ${drifted.join(', ')}` };
 }
@@ -86,7 +91,7 @@ export interface RunHooks {
 }
 
 export async function runPipeline(requested: PipelineSpec, run: RunInfo, status: StatusView, hooks: RunHooks): Promise<RunResult> {
-  const { spec, note } = specForRun(requested, run);
+  const { spec, note, reweight } = specForRun(requested, run);
   const info = workflowInfo();
   const model = spec.name;
   const trigger = run.trigger ?? 'manual';
@@ -119,9 +124,12 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     return result;
   };
 
-  const dataset = await stage('ingest', () => dataActivities.ingestDataset({ uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter }));
+  const dataset = await stage('ingest', () => dataActivities.ingestDataset({
+    uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter,
+    ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
+  }));
   if (!dataset) return finish('rejected');
-  result.dataset = { uri: dataset.uri, sha256: dataset.sha256, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns };
+  result.dataset = { uri: dataset.uri, sha256: dataset.sha256, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns, ...(dataset.feedbackRows ? { feedbackRows: dataset.feedbackRows } : {}) };
   status.artifacts.dataset = dataset.uri;
 
   // Same data, spec and code as the model in production: nothing to learn.
@@ -154,7 +162,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   result.features = { selected: selection.selected, dropped: selection.dropped };
   status.artifacts.selection = selection.selectionUri;
 
-  const trained = await stage('train', () => trainingActivities.trainModel({ model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec }));
+  const trained = await stage('train', () => trainingActivities.trainModel({ model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec, ...(reweight ? { reweight } : {}) }));
   if (!trained) return finish('rejected');
   result.model = {
     name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,

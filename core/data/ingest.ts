@@ -1,6 +1,6 @@
 // Ingest: any supported input becomes one canonical, content-addressed Parquet artifact. DuckDB streams
 // the conversion (the rows never pass through JS); the same input bytes always give the same Parquet bytes.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -14,6 +14,17 @@ export interface IngestOptions {
   format?: DataFormat;
   /** CSV only; detected when absent. */
   delimiter?: string;
+}
+
+/**
+ * Logged predictions with feedback labels, appended after the source rows: their logged features fill the
+ * source's columns (by name, cast to the column's type; dates were logged as epoch ms), the label fills the
+ * target, and protected attributes (logged hashed or not at all) stay missing.
+ */
+export interface FeedbackRows {
+  rows: { features: Record<string, unknown>; label: string }[];
+  target: string;
+  protected: string[];
 }
 
 export interface ColumnType {
@@ -31,6 +42,8 @@ export interface DatasetRef {
   sourceUri: string;
   format: DataFormat;
   rows: number;
+  /** Of `rows`, those that came from logged predictions with feedback labels. */
+  feedbackRows?: number;
   columns: ColumnType[];
 }
 
@@ -41,7 +54,7 @@ export const MAX_CSV_LINE_BYTES = 16 * 1024 * 1024;
 
 export async function ingest(
   opts: IngestOptions,
-  deps: { artifacts: ArtifactStore; s3?: Client; onProgress?: Progress },
+  deps: { artifacts: ArtifactStore; s3?: Client; onProgress?: Progress; feedback?: FeedbackRows },
 ): Promise<DatasetRef> {
   const progress = deps.onProgress ?? (() => undefined);
   const source = await fetchSource(opts.uri, { s3: deps.s3, format: opts.format });
@@ -55,7 +68,14 @@ export async function ingest(
       if (source.format === 'csv') await checkHeader(conn, source.file, opts.uri, dialect!);
       const parquet = path.join(work, 'dataset.parquet');
       const reader = readerSql(source.file, source.format, dialect);
-      await duck(opts.uri, () => conn.run(`COPY (SELECT * FROM ${reader}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
+      const feedback = deps.feedback && deps.feedback.rows.length > 0 ? deps.feedback : undefined;
+      if (feedback) {
+        await appendFeedback(conn, opts.uri, reader, feedback, path.join(work, 'feedback.ndjson'));
+        progress(`added ${feedback.rows.length} logged predictions with feedback labels`);
+        await duck(opts.uri, () => conn.run(`COPY ingest_rows TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
+      } else {
+        await duck(opts.uri, () => conn.run(`COPY (SELECT * FROM ${reader}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
+      }
       const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(parquet)})`);
       const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
       const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${literal(parquet)})`);
@@ -66,12 +86,35 @@ export async function ingest(
       const sha256 = await hashFile(parquet);
       const ref = await deps.artifacts.putFile(`datasets/${sha256}.parquet`, parquet, 'application/vnd.apache.parquet');
       progress(`stored ${ref.uri}`);
-      return { uri: ref.uri, sha256, sourceSha256, sourceUri: opts.uri, format: source.format, rows, columns };
+      return { uri: ref.uri, sha256, sourceSha256, sourceUri: opts.uri, format: source.format, rows, columns, ...(feedback ? { feedbackRows: feedback.rows.length } : {}) };
     });
   } finally {
     await rm(work, { recursive: true, force: true });
     await source.cleanup();
   }
+}
+
+/** Source rows, then the feedback rows in their given order, into the table ingest_rows (order kept for the Parquet). */
+async function appendFeedback(conn: DuckDBConnection, uri: string, reader: string, feedback: FeedbackRows, file: string): Promise<void> {
+  await duck(uri, () => conn.run(`CREATE TEMP TABLE ingest_rows AS SELECT * FROM ${reader}`));
+  const described = await conn.runAndReadAll('DESCRIBE ingest_rows');
+  const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  if (!columns.some((c) => c.name === feedback.target)) return; // validation names the missing target
+  await writeFile(file, feedback.rows.map((r, i) => JSON.stringify({ i, f: r.features, label: r.label })).join('\n'));
+  const protectedSet = new Set(feedback.protected);
+  const select = columns.map((c) => {
+    const value = `(f->>${literal(c.name)})`;
+    if (c.name === feedback.target) return `TRY_CAST(label AS ${c.type})`;
+    if (protectedSet.has(c.name)) return `NULL::${c.type}`;
+    if (/^(DATE|TIMESTAMP)/.test(c.type)) {
+      return `CASE WHEN json_type(f, ${literal(c.name)}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN epoch_ms(TRY_CAST(${value} AS DOUBLE)::BIGINT)::${c.type} ELSE TRY_CAST(${value} AS ${c.type}) END`;
+    }
+    if (c.type === 'BOOLEAN') return `CASE ${value} WHEN '1' THEN true WHEN '0' THEN false ELSE TRY_CAST(${value} AS BOOLEAN) END`;
+    return `TRY_CAST(${value} AS ${c.type})`;
+  });
+  await conn.run(
+    `INSERT INTO ingest_rows SELECT ${select.join(', ')} FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {i: 'BIGINT', f: 'JSON', label: 'VARCHAR'}) ORDER BY i`,
+  );
 }
 
 function readerSql(file: string, format: DataFormat, dialect?: CsvDialect): string {
@@ -80,7 +123,12 @@ function readerSql(file: string, format: DataFormat, dialect?: CsvDialect): stri
   return `read_csv(${literal(file)}, delim = ${literal(dialect!.delimiter)}, quote = ${literal(dialect!.quote)}, escape = ${literal(dialect!.quote)}, header = true, strict_mode = true, max_line_size = ${MAX_CSV_LINE_BYTES})`;
 }
 
-async function csvDialect(source: LocalSource, opts: IngestOptions): Promise<CsvDialect> {
+/** The DuckDB relation that reads a fetched source as ingest does (CSV dialect detected unless given). */
+export async function sourceRelation(source: LocalSource, opts: { delimiter?: string } = {}): Promise<string> {
+  return readerSql(source.file, source.format, source.format === 'csv' ? await csvDialect(source, opts) : undefined);
+}
+
+async function csvDialect(source: LocalSource, opts: { delimiter?: string }): Promise<CsvDialect> {
   if (opts.delimiter !== undefined) {
     if (opts.delimiter.length !== 1 || /["\r\n]/.test(opts.delimiter)) {
       throw new DataError(`delimiter ${JSON.stringify(opts.delimiter)} must be one character other than a quote or newline`);

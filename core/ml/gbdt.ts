@@ -15,6 +15,7 @@ import { checkpointEdges, checkpointOf, dataHash, restoreCheckpoint, type GbdtCh
 import { addTreeScores, forestOf, leafOf } from './gbdt-forest';
 import { baseScores, computeGradients, meanLoss, scoreColumns, transformScores, type LossTargets } from './gbdt-loss';
 import { resolveGbdtParams } from './gbdt-params';
+import { checkWeights } from './input-checks';
 import { histogramLayout } from './gbdt-histogram';
 import { defaultThreads, sharedHistogramBuffers, startHistogramBuilder } from './gbdt-threads';
 import { createTreeGrower, type TreeGrower } from './gbdt-tree';
@@ -36,6 +37,8 @@ export interface GbdtFitOptions {
   resume?: GbdtCheckpoint;
   /** Threads building histograms (the model does not depend on it). Default: the cores available, at most 4. */
   threads?: number;
+  /** One weight ≥ 0 per training row: gradients and hessians are scaled by it (base scores stay unweighted). */
+  sampleWeights?: Float64Array;
 }
 
 const WHAT = 'gbdt';
@@ -47,6 +50,7 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
   const validation = opts.validation === undefined ? undefined : validationTargets(opts.validation, targets, matrix.cols, classes.length);
   const every = opts.checkpointEvery ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new Error(`${WHAT}: checkpointEvery is ${every}; it must be an integer ≥ 1`);
+  checkWeights(opts.sampleWeights, matrix.rows, WHAT);
   const threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`${WHAT}: threads is ${threads}; it must be an integer ≥ 1`);
   const columns = scoreColumns(targets);
@@ -117,6 +121,16 @@ interface BoostRun {
   grower: TreeGrower;
 }
 
+function weighGradients(w: Float64Array, grad: Float64Array, hess: Float64Array, columns: number): void {
+  const n = w.length;
+  for (let k = 0; k < columns; k++) {
+    for (let r = 0; r < n; r++) {
+      grad[k * n + r]! *= w[r]!;
+      hess[k * n + r]! *= w[r]!;
+    }
+  }
+}
+
 /** The boosting loop: from state.iteration to maxIter or early stopping, updating state in place. */
 async function boost(state: TrainingState, run: BoostRun): Promise<void> {
   const { matrix, targets, validation, raw, validRaw, columns, every, opts, grower } = run;
@@ -127,6 +141,7 @@ async function boost(state: TrainingState, run: BoostRun): Promise<void> {
   while (state.iteration < p.maxIter) {
     if (validation !== undefined && state.iteration - state.bestIteration >= p.earlyStoppingRounds) break;
     computeGradients(targets, raw, grad, hess);
+    if (opts.sampleWeights) weighGradients(opts.sampleWeights, grad, hess, columns);
     for (let k = 0; k < columns; k++) {
       const { tree, leaves } = grower.grow(grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n));
       const rows = grower.rows;

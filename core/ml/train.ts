@@ -29,6 +29,7 @@ import { stratifiedKFold } from './splits';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
 import { referenceSample, storeReference } from '../monitor/reference';
+import { domainWeights, type DomainWeights, type ReweightSummary } from './reweight';
 
 export interface TrainInput {
   model: string;
@@ -39,6 +40,8 @@ export interface TrainInput {
   planRef: ArtifactRef;
   selected: string[];
   spec: PipelineSpec;
+  /** monitor.onDrift "reweight": weigh training rows by how much they look like the last `windowSeconds` of traffic. */
+  reweight?: { windowSeconds: number };
 }
 
 export type Candidate =
@@ -86,6 +89,8 @@ export interface TrainedModel {
   rows: { train: number; validation: number; test: number; droppedMissingTarget: number };
   signature: OnnxSignature;
   codeVersion: string;
+  /** Present when the rows were reweighted towards recent traffic (monitor.onDrift "reweight"). */
+  reweight?: ReweightSummary;
 }
 
 type Fitted = { model: LinearModel | GbdtModel; predict: (m: Matrix) => Predictions };
@@ -107,7 +112,9 @@ async function fit(
   m: Matrix,
   rows: Int32Array,
   gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint } = {},
+  weights?: Float64Array,
 ): Promise<Fitted> {
+  const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
   if (c.algorithm === 'gbdt') {
     const classification = data.task !== 'regression';
     const target = classification ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes } : { targets: Float64Array.from(rows, (i) => data.targets[i]!) };
@@ -121,17 +128,17 @@ async function fit(
       m,
       target,
       { maxIter: spec.training.gbdt.maxIter, learningRate: c.learningRate, maxLeaves: c.maxLeaves, minSamplesLeaf: c.minSamplesLeaf, seed: spec.training.seed },
-      { ...(validation ? { validation } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
+      { ...(validation ? { validation } : {}), ...(sampleWeights ? { sampleWeights } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
     );
     return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
   }
   if (c.algorithm === 'logistic') {
     const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2: c.l2, maxIter: 200, tol: 1e-8 }));
+    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2: c.l2, maxIter: 200, tol: 1e-8, ...(sampleWeights ? { sampleWeights } : {}) }));
     return { model, predict: (x) => ({ proba: predictProba(model, x) }) };
   }
   const targets = Float64Array.from(rows, (i) => data.targets[i]!);
-  const model = roundCoefficients(fitRidge(m, targets, { l2: c.l2 }));
+  const model = roundCoefficients(fitRidge(m, targets, { l2: c.l2, ...(sampleWeights ? { sampleWeights } : {}) }));
   return { model, predict: (x) => ({ values: predictValue(model, x) }) };
 }
 
@@ -188,13 +195,24 @@ function importanceOf(model: LinearModel | GbdtModel, plan: EncodingPlan): Recor
 
 export async function trainStage(
   input: TrainInput,
-  deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress; latencyCalls?: number; checkpoint?: CheckpointHooks },
+  deps: {
+    artifacts: ArtifactStore;
+    registry: ModelRegistry;
+    onProgress?: Progress;
+    latencyCalls?: number;
+    checkpoint?: CheckpointHooks;
+    /** Logged features of the model's recent predictions (needed for `input.reweight`). */
+    loggedRows?: (model: string, windowSeconds: number) => Promise<Record<string, unknown>[]>;
+  },
 ): Promise<TrainedModel> {
   const progress = deps.onProgress ?? (() => undefined);
   const started = Date.now();
   const data = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => prepareTrainingData(conn, table, input.plan, input.selected, input.spec));
   const { split, task } = data;
   progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
+  const reweighted = input.reweight ? await shiftWeights(input, data, deps.loggedRows) : undefined;
+  if (reweighted) progress(`reweighted training rows by a domain classifier (AUC ${reweighted.summary.domainAuc}, effective rows ${reweighted.summary.effectiveRows})`);
+  const weights = reweighted?.weights;
   const space = searchSpace(task, input.spec);
   const metric = PRIMARY_METRIC[task];
   const kfold = input.spec.training.validation.strategy === 'kfold';
@@ -227,14 +245,14 @@ export async function trainStage(
         const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
         const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
         const enc = fitEncodingPlan(data.features, choices, trainRows);
-        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows);
+        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, {}, weights);
         sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
       s = sum / folds.length;
     } else {
       const enc = fitEncodingPlan(data.features, choices, split.train);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation });
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation }, weights);
       s = score(task, data, split.validation, fitted.predict(validation.matrix));
     }
     trials.push({ ...candidate, score: s });
@@ -255,7 +273,7 @@ export async function trainStage(
     ...(finalValidation ? { validation: finalValidation } : {}),
     ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
     ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
-  });
+  }, weights);
   const allMatrix = encode(enc, data.features);
   const predictions = fitted.predict(allMatrix);
 
@@ -322,7 +340,7 @@ export async function trainStage(
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
       importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
-      seed: input.spec.training.seed, codeVersion: codeVersion(),
+      seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}),
     },
   });
   if (registered.sha256 !== sha256) {
@@ -356,7 +374,15 @@ export async function trainStage(
     rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows },
     signature,
     codeVersion: codeVersion(),
+    ...(reweighted ? { reweight: reweighted.summary } : {}),
   };
+}
+
+async function shiftWeights(input: TrainInput, data: TrainingData, loggedRows: ((model: string, windowSeconds: number) => Promise<Record<string, unknown>[]>) | undefined): Promise<DomainWeights> {
+  if (!loggedRows) throw new Error('training with reweight needs access to the prediction log');
+  const current = await loggedRows(input.model, input.reweight!.windowSeconds);
+  if (current.length === 0) throw new TrainingDataError(`monitor.onDrift reweight: model ${input.model} logged no predictions in the last ${input.reweight!.windowSeconds} s to reweight towards`);
+  return domainWeights(data.features, data.rows, current);
 }
 
 function rowsOf(proba: Float64Array, rows: Int32Array, classes: number): Float64Array {

@@ -4,7 +4,10 @@ import type { Stores } from '../store';
 import { detectDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
 import { columnHistograms, renderDriftHtml } from '../stats/report-html';
 import { storeDriftReport } from '../stats/report-store';
+import type { Derivation } from '../features/spec';
+import type { PipelineSpec } from '../spec';
 import type { ReferenceSample } from './reference';
+import { checkSkew, type SkewInput, type SkewReport } from './skew';
 
 export interface DriftCheck {
   model: string;
@@ -18,6 +21,8 @@ export interface DriftCheck {
   reportUri: string | null;
   /** Live performance from feedback labels against the evaluation metric (null: too few labels). */
   concept: { metric: 'accuracy' | 'rmse'; live: number; evaluated: number; labels: number; drift: boolean } | null;
+  /** Training/serving skew on logged rows that carry data.keys (null: no keys in the spec or the log). */
+  skew: SkewReport | null;
 }
 
 export interface DriftCheckInput {
@@ -52,12 +57,26 @@ async function livePerformance(input: DriftCheckInput, stores: Stores, version: 
   return { metric: 'accuracy', live, evaluated: metrics.accuracy, labels: res.rows.length, drift: live < metrics.accuracy - drop };
 }
 
+async function skewOf(
+  props: { spec?: PipelineSpec; protected?: string[] },
+  signature: { raw?: SkewInput['raw']; derive?: Derivation[] } | undefined,
+  logged: Record<string, unknown>[],
+  stores: Stores,
+): Promise<SkewReport | null> {
+  const keys = props.spec?.data.keys ?? [];
+  if (!props.spec || keys.length === 0 || logged.length === 0) return null;
+  return checkSkew(
+    { dataUri: props.spec.data.uri, keys, raw: signature?.raw ?? [], derive: signature?.derive ?? [], logged, skip: props.protected ?? [], maxShare: props.spec.monitor.maxSkew },
+    { s3: stores.s3 },
+  );
+}
+
 export async function checkModelDrift(input: DriftCheckInput, stores: Stores): Promise<DriftCheck> {
-  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null });
+  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null, skew: null });
   const version = (await stores.registry.getAlias(input.model, input.alias ?? 'production').catch(() => undefined)) ?? null;
   if (version === null) return none(null);
   const mv = await stores.registry.getVersion(input.model, version);
-  const props = (mv?.properties ?? {}) as { referenceUri?: string; referenceSha256?: string };
+  const props = (mv?.properties ?? {}) as { referenceUri?: string; referenceSha256?: string; spec?: PipelineSpec; protected?: string[] };
   if (!props.referenceUri || !props.referenceSha256) return none(version);
   const reference = JSON.parse((await stores.artifacts.getBuffer(stores.artifacts.keyOf(props.referenceUri), props.referenceSha256)).toString('utf8')) as ReferenceSample;
   const res = await stores.pool.query<{ features: Record<string, unknown> }>(
@@ -66,7 +85,8 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   );
   const rows = res.rows.length;
   const concept = await livePerformance(input, stores, version, (mv?.metrics ?? {}) as Record<string, unknown>);
-  if (rows < (input.minRows ?? 50)) return { ...none(version), rows, concept };
+  const skew = await skewOf(props, mv?.signature as { raw?: SkewInput['raw']; derive?: Derivation[] } | undefined, res.rows.map((r) => r.features), stores);
+  if (rows < (input.minRows ?? 50)) return { ...none(version), rows, concept, skew };
   const all: DriftColumn[] = reference.columns.map((c) =>
     c.kind === 'numeric'
       ? {
@@ -83,7 +103,7 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   // A feature absent from every logged row (older logs, another client) cannot be compared: leave it out.
   const present = (c: DriftColumn): boolean => (c.kind === 'numeric' ? c.current.some((v) => !Number.isNaN(v)) : c.current.some((v) => v !== null));
   const columns = all.filter((c) => present(c) && (c.kind === 'numeric' ? c.reference.some((v) => !Number.isNaN(v)) : c.reference.some((v) => v !== null)));
-  if (columns.length === 0) return { ...none(version), rows, concept };
+  if (columns.length === 0) return { ...none(version), rows, concept, skew };
   const report: DriftReport = detectDrift(columns, input.options);
   const html = renderDriftHtml(report, columnHistograms(columns), {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
@@ -91,8 +111,8 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   const refs = await storeDriftReport(stores.artifacts, report, html);
   const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
   await stores.pool.query(
-    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri],
+    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri, skew ? JSON.stringify(skew) : null],
   );
-  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept };
+  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept, skew };
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, type DatasetRef } from '../../core/data/ingest';
+import { withDatasetTable } from '../../core/data/dataset-table';
 import { DataError } from '../../core/data/source';
 import { validateDataset } from '../../core/data/validate';
 import { isolatedStores } from '../support/isolated-stores';
@@ -61,6 +62,32 @@ describe('ingest', () => {
     expect(quoted.rows).toBe(2);
     const nan = await ingest({ uri: write('nan.csv', 'x,y\nNaN,1\nInfinity,2\n-Infinity,3\n1.5,4\n') }, { artifacts: s.artifacts });
     expect(nan.columns[0]).toEqual({ name: 'x', type: 'DOUBLE' });
+  });
+
+  it('appends logged predictions with feedback labels after the source rows, cast to its types, protected attributes left missing', async () => {
+    const src = write('fb.csv', 'day,score,plan,gender,churn\n2024-01-01,1.5,basic,f,true\n2024-01-02,2.5,pro,m,false\n');
+    const feedback = {
+      target: 'churn',
+      protected: ['gender'],
+      rows: [
+        { features: { day: Date.UTC(2024, 5, 3), score: 7, plan: 'pro', gender: 'a1b2c3', day_of_week: 1 }, label: 'true' },
+        { features: { day: '2024-06-04', score: null, plan: 'basic' }, label: 'false' },
+      ],
+    };
+    const ref = await ingest({ uri: src }, { artifacts: s.artifacts, feedback });
+    expect(ref).toMatchObject({ rows: 4, feedbackRows: 2 });
+    expect(ref.columns.map((c) => c.type)).toEqual(['DATE', 'DOUBLE', 'VARCHAR', 'VARCHAR', 'BOOLEAN']);
+    const rows = await withDatasetTable(s.artifacts, ref, async (conn, table) =>
+      (await conn.runAndReadAll(`SELECT strftime(day, '%Y-%m-%d') AS day, score, plan, gender, churn FROM ${table}`)).getRowObjectsJS(),
+    );
+    expect(rows).toEqual([
+      { day: '2024-01-01', score: 1.5, plan: 'basic', gender: 'f', churn: true },
+      { day: '2024-01-02', score: 2.5, plan: 'pro', gender: 'm', churn: false },
+      { day: '2024-06-03', score: 7, plan: 'pro', gender: null, churn: true },
+      { day: '2024-06-04', score: null, plan: 'basic', gender: null, churn: false },
+    ]);
+    // No feedback rows: the same canonical Parquet as a plain ingest.
+    expect((await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, rows: [] } })).sha256).toBe((await ingest({ uri: src }, { artifacts: s.artifacts })).sha256);
   });
 
   it('detects a semicolon delimiter, and a wrong forced delimiter shows up as a missing column', async () => {

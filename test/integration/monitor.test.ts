@@ -1,29 +1,49 @@
-// The drift loop on real services: a deploy starts the model's drift monitor; shifted traffic in the
-// prediction log makes it ask for a retraining (trigger drift); the new version is deployed and the monitor
-// follows it; the cool-down holds while the drift continues.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+// The drift loop on real services: a deploy starts the model's drift monitor; shifted traffic sent through
+// the model server (with feedback labels) makes it ask for a retraining (trigger drift) that learns from the
+// labelled traffic, reweighted towards it; the new version is served and the monitor follows it; the
+// cool-down holds while the drift continues.
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
+import { startServing, type RunningServer } from '../../serving/main';
 import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
 import { monitorStatusQuery } from '../../workflows/monitor';
 import type { RunResult } from '../../workflows/run';
 import { isolatedStores } from '../support/isolated-stores';
-import { logSynthTraffic } from '../support/synth-traffic';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
+let server: RunningServer;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-monitor-'));
 const data = path.join(dir, 'churn.csv');
 const model = `mon-${randomBytes(3).toString('hex')}`;
 
-async function logShifted(version: number, rows: number): Promise<void> {
+const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
+  const res = await fetch(`${server.url}/v1/models/${model}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+};
+
+/** Shifted production traffic through the model server, then the true outcomes as feedback labels. */
+async function sendShifted(version: number, rows: number): Promise<void> {
   const file = path.join(dir, `traffic-${version}.csv`);
   await writeSynthCsv(file, { rows, seed: 70 + version, drift: 2 });
-  await logSynthTraffic(s.pool, model, version, file);
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+  const cols = header!.split(',');
+  const records = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, ['plan', 'region', 'signup_date', 'customer_id'].includes(cols[i]!) ? v : v === '' ? null : Number(v)])));
+  for (let i = 0; i < records.length; i += 100) {
+    const batch = records.slice(i, i + 100);
+    const out = await post(':predict', { instances: batch.map(({ churned: _y, ...r }) => r) });
+    expect(out.model_version).toBe(String(version));
+    const ids = (out.predictions as { id: string }[]).map((p) => p.id);
+    const fed = await post(':feedback', { labels: ids.map((id, k) => ({ id, label: String(batch[k]!.churned) })) });
+    expect(fed.accepted).toBe(batch.length);
+  }
 }
 
 const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> => {
@@ -38,20 +58,22 @@ const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 9
 
 beforeAll(async () => {
   s = await isolatedStores('monitor');
-  w = await startTestWorker(s, 'monitor');
+  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  w = await startTestWorker(s, 'monitor', { serveUrl: server.url });
   await writeSynthCsv(data, { rows: 3000, seed: 61 });
 }, 120_000);
 
 afterAll(async () => {
   await w.client.workflow.getHandle(`drift-${model}`).terminate('test done').catch(() => undefined);
   await w?.stop();
+  await server?.close();
   await s.drop();
 });
 
 describe('drift monitor', () => {
   it('retrains on drift in production traffic, follows the new version, and holds the cool-down', async () => {
     const run = { trigger: 'manual' as const, requestId: randomUUID() };
-    const spec = { name: model, data: { uri: data }, target: 'churned', features: { exclude: ['customer_id'] }, monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100 } };
+    const spec = { name: model, data: { uri: data }, target: 'churned', features: { exclude: ['customer_id'] }, monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, onDrift: 'reweight' } };
     const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', { workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ ...spec, run }], signal: retrainSignal, signalArgs: [run] });
     const first = (await w.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
     expect(first.deployed).toEqual({ alias: 'production', version: 1 });
@@ -62,7 +84,7 @@ describe('drift monitor', () => {
 
     // New data arrives at data.uri and production traffic shifts the same way.
     await writeSynthCsv(data, { rows: 3000, seed: 62, drift: 2 });
-    await logShifted(1, 300);
+    await sendShifted(1, 300);
     const retrained = await waitFor('a retraining run triggered by drift', async () => {
       for await (const e of w.client.workflow.list({ query: `WorkflowId = '${ctWorkflowId(model)}'` })) {
         if (e.runId === started.signaledRunId || e.status.name !== 'COMPLETED') continue;
@@ -73,12 +95,22 @@ describe('drift monitor', () => {
     });
     expect(retrained.status).toBe('deployed');
     expect(retrained.deployed?.version).toBe(2);
+    // It learned from the labelled traffic too, weighted towards it, and says so.
+    expect(retrained.dataset?.feedbackRows).toBe(300);
+    expect(retrained.dataset?.rows).toBe(3300);
+    expect(retrained.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/monitor.onDrift reweight/)]));
+    // The new data at data.uri is already shifted like the traffic: the domain classifier barely tells them apart.
+    const reweight = ((await s.registry.getVersion(model, 2))!.properties as { reweight?: { domainAuc: number; currentRows: number; effectiveRows: number } }).reweight;
+    expect(reweight).toMatchObject({ currentRows: 300, columns: expect.arrayContaining(['age', 'plan']) });
+    expect(reweight!.domainAuc).toBeLessThan(0.65);
+    expect(reweight!.effectiveRows).toBeGreaterThan(0.8 * 3300 * 0.8);
+    expect(await (await fetch(`${server.url}/v1/models/${model}`)).json()).toMatchObject({ version: 2 });
     const report = await s.pool.query(`SELECT version, columns FROM drift_reports WHERE model = $1 AND dataset_drift ORDER BY id LIMIT 1`, [model]);
     expect(report.rows[0].version).toBe(1);
     expect((report.rows[0].columns as { name: string; drifted: boolean }[]).filter((c) => c.drifted).map((c) => c.name)).toEqual(expect.arrayContaining(['age']));
 
     // The monitor follows v2; v2's traffic still drifts against v2's reference, but the cool-down holds.
-    await logShifted(2, 300);
+    await sendShifted(2, 300);
     await waitFor('a check of v2', async () => ((await monitor.query(monitorStatusQuery)).last?.version === 2 ? true : undefined));
     const checks = (await monitor.query(monitorStatusQuery)).checks;
     await waitFor('three more checks', async () => ((await monitor.query(monitorStatusQuery)).checks >= checks + 3 ? true : undefined));

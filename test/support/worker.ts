@@ -15,7 +15,7 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
-export async function startTestWorker(stores: Stores, label: string): Promise<TestWorker> {
+export async function startTestWorker(stores: Stores, label: string, opts: { serveUrl?: string } = {}): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -28,7 +28,7 @@ export async function startTestWorker(stores: Stores, label: string): Promise<Te
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
-    activities: createActivities(stores, { client, taskQueue }),
+    activities: createActivities(stores, { client, taskQueue, ...opts }),
   });
   const running = worker.run();
   return {

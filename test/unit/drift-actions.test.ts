@@ -18,8 +18,16 @@ describe('acting on drift', () => {
     expect(specForRun(spec, { trigger: 'schedule', driftedColumns: ['age'] }).note).toBeNull();
   });
 
-  it('refuses an action that is not built', () => {
-    expect(() => parseSpec({ ...base, monitor: { onDrift: 'reweight' } })).toThrow(/not built yet/);
-    expect(() => parseSpec({ ...base, monitor: { onDrift: 'panic' } })).toThrow(/spec.monitor.onDrift must be retrain or drop-drifted/);
+  it('reweights drift-triggered runs towards the monitor window of traffic, and says so', () => {
+    const spec = parseSpec({ ...base, monitor: { onDrift: 'reweight', window: 600 } });
+    const out = specForRun(spec, { trigger: 'drift', driftedColumns: ['age'] });
+    expect(out.spec).toBe(spec);
+    expect(out.reweight).toEqual({ windowSeconds: 600 });
+    expect(out.note).toMatch(/reweight: training rows weighted towards the last 600 s/);
+    expect(specForRun(spec, { trigger: 'manual' }).reweight).toBeUndefined();
+  });
+
+  it('refuses an unknown action', () => {
+    expect(() => parseSpec({ ...base, monitor: { onDrift: 'panic' } })).toThrow(/spec.monitor.onDrift must be retrain, drop-drifted or reweight/);
   });
 });
