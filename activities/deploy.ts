@@ -20,7 +20,14 @@ export interface DeployInput {
  * Waits until the model server that follows this registry serves `version` (the deploy completes only
  * then). No server running, or one following another registry, means there is nothing to wait for.
  */
-async function waitUntilServed(serveUrl: string | undefined, registrySchema: string, model: string, version: number, heartbeat: () => void): Promise<boolean> {
+export async function waitUntilServed(
+  serveUrl: string | undefined,
+  registrySchema: string,
+  model: string,
+  version: number,
+  heartbeat: () => void,
+  which: 'production' | 'challenger' = 'production',
+): Promise<boolean> {
   if (!serveUrl) return false;
   const get = async (path: string): Promise<Response | undefined> => fetch(`${serveUrl}${path}`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
   const info = await get('/v1/models');
@@ -28,11 +35,12 @@ async function waitUntilServed(serveUrl: string | undefined, registrySchema: str
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const res = await get(`/v1/models/${model}`);
-    if (res?.ok && ((await res.json()) as { version?: number }).version === version) return true;
+    const body = res?.ok ? ((await res.json()) as { version?: number; challenger?: { version?: number } }) : undefined;
+    if ((which === 'production' ? body?.version : body?.challenger?.version) === version) return true;
     heartbeat();
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the model server at ${serveUrl} did not report ${model} v${version} ready within 60 s`);
+  throw new Error(`the model server at ${serveUrl} did not report ${model} v${version} ready${which === 'challenger' ? ' as the challenger' : ''} within 60 s`);
 }
 
 export function makeDeploy(deps: { lineage: LineageStore; registry: ModelRegistry; serveUrl?: string; registrySchema: string }) {

@@ -5,6 +5,7 @@ import type { Stores } from '../core/store';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
 import { makeMonitor } from './monitor';
+import { makeRollout } from './rollout';
 import { makeFeatures } from './features';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
@@ -17,6 +18,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
   return {
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
+    ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl }),
     deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema }),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),

@@ -54,7 +54,11 @@ export interface PipelineSpec {
   /** Business costs: the decision threshold minimizes expected cost on validation data (binary only). */
   costs: { fp: number; fn: number; tp?: number; tn?: number } | null;
   gates: GateSpec;
-  deploy: { alias: string; strategy: 'replace' | 'canary' | 'ab'; share: number };
+  /**
+   * replace: the blessed model takes the alias. canary / ab: it serves `share` of the traffic (sticky by key)
+   * as the challenger while the abTest workflow decides; shadow: it sees a copy of the traffic, answers nobody.
+   */
+  deploy: { alias: string; strategy: DeployStrategy; share: number; test: RolloutTestSpec };
   /** The drift monitor started by every deploy: checks every `interval` s the predictions of the last `window` s. */
   monitor: {
     enabled: boolean; interval: number; window: number; coolDown: number; minRows: number; correction: 'none' | 'bonferroni' | 'bh';
@@ -67,6 +71,23 @@ export interface PipelineSpec {
     /** Training/serving skew (needs data.keys): share of checked rows with any mismatching feature above which it is reported. */
     maxSkew: number;
   };
+}
+
+export type DeployStrategy = 'replace' | 'canary' | 'ab' | 'shadow';
+
+/** The abTest workflow's statistics: outcome = a prediction its feedback label confirms. */
+export interface RolloutTestSpec {
+  alpha: number;
+  power: number;
+  /** Absolute accuracy difference worth detecting. */
+  minimumDetectableEffect: number;
+  /** sequential: mixture SPRT, checked at every interval; fixed: one z-test at the power analysis' sample size. */
+  rule: 'sequential' | 'fixed';
+  minSamples: number;
+  /** Seconds between checks. */
+  interval: number;
+  /** Seconds until an undecided test keeps the champion. */
+  maxDuration: number;
 }
 
 export class SpecError extends Error {
@@ -234,8 +255,22 @@ export function parseSpec(raw: unknown): PipelineSpec {
     maxFairnessGap: gt.maxFairnessGap === undefined || gt.maxFairnessGap === null ? null : num(gt.maxFairnessGap, 'gates.maxFairnessGap', 1, 0, 1),
     maxP99LatencyMs: gt.maxP99LatencyMs === undefined || gt.maxP99LatencyMs === null ? null : num(gt.maxP99LatencyMs, 'gates.maxP99LatencyMs', 1, 0, 1e6),
   };
-  const d = object(raw.deploy, 'deploy', ['alias', 'strategy', 'share']);
-  if (d.strategy !== undefined && !['replace', 'canary', 'ab'].includes(d.strategy as string)) fail('deploy.strategy', 'replace, canary or ab', d.strategy);
+  const d = object(raw.deploy, 'deploy', ['alias', 'strategy', 'share', 'test']);
+  if (d.strategy !== undefined && !['replace', 'canary', 'ab', 'shadow'].includes(d.strategy as string)) fail('deploy.strategy', 'replace, canary, ab or shadow', d.strategy);
+  const strategy = (d.strategy as DeployStrategy | undefined) ?? 'replace';
+  const dt = object(d.test, 'deploy.test', ['alpha', 'power', 'minimumDetectableEffect', 'rule', 'minSamples', 'interval', 'maxDuration']);
+  if (dt.rule !== undefined && dt.rule !== 'sequential' && dt.rule !== 'fixed') fail('deploy.test.rule', 'sequential or fixed', dt.rule);
+  const test: RolloutTestSpec = {
+    alpha: num(dt.alpha, 'deploy.test.alpha', 0.05, 1e-6, 0.5),
+    power: num(dt.power, 'deploy.test.power', 0.8, 0.5, 0.9999),
+    minimumDetectableEffect: num(dt.minimumDetectableEffect, 'deploy.test.minimumDetectableEffect', 0.02, 0.0001, 0.5),
+    rule: (dt.rule as 'sequential' | 'fixed' | undefined) ?? 'sequential',
+    minSamples: num(dt.minSamples, 'deploy.test.minSamples', 100, 1, 1e9, true),
+    interval: num(dt.interval, 'deploy.test.interval', 60, 1, 86_400),
+    maxDuration: num(dt.maxDuration, 'deploy.test.maxDuration', 7 * 86_400, 1, 365 * 86_400),
+  };
+  const share = num(d.share, 'deploy.share', strategy === 'ab' ? 0.5 : 0.1, 0, 1);
+  if ((strategy === 'canary' || strategy === 'ab') && (share <= 0 || share >= 1)) fail('deploy.share', `a share of traffic strictly between 0 and 1 for ${strategy}`, share);
   const alias = str(d.alias, 'deploy.alias') ?? 'production';
   if (!/^[a-z][a-z0-9_-]{0,62}$/.test(alias)) fail('deploy.alias', 'a lower-case alias name', alias);
   return {
@@ -258,7 +293,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     slices: strings(raw.slices, 'slices') ?? [],
     costs,
     gates,
-    deploy: { alias, strategy: (d.strategy as 'replace' | 'canary' | 'ab' | undefined) ?? 'replace', share: num(d.share, 'deploy.share', 0.1, 0, 1) },
+    deploy: { alias, strategy, share, test },
     monitor: (() => {
       const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift', 'maxSkew']);
       if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted' && m.onDrift !== 'reweight') fail('monitor.onDrift', 'retrain, drop-drifted or reweight', m.onDrift);

@@ -5,7 +5,7 @@ import type http from 'node:http';
 import { parseHostPort, requireCredentials, type Config } from '../core/config';
 import { openStores } from '../core/store';
 import { listenAliasChanges } from '../core/store/registry';
-import { ModelHost } from './model-host';
+import { CHALLENGER, ModelHost } from './model-host';
 import { dropOldPartitions, ensurePartitions } from './prediction-log';
 import { createServer } from './server';
 
@@ -31,6 +31,13 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   await host.loadAll();
   for (const m of host.list()) say(`serving ${m.name} v${m.version}`);
   const stopListening = await listenAliasChanges(config.databaseUrl, stores.schema, (n) => {
+    if (n.alias === CHALLENGER) {
+      host.loadChallenger(n.model, n.to).then(
+        (c) => say(c ? `challenger ${n.model} v${c.model.version} (${c.route.strategy}, share ${c.route.share})` : `no challenger for ${n.model}`),
+        (err: unknown) => say(`could not load challenger ${n.model} v${n.to}: ${(err as Error).message}`),
+      );
+      return;
+    }
     if (n.alias !== host.alias) return;
     host.load(n.model, n.to).then(
       (m) => say(m ? `loaded ${m.name} v${m.version}` : `unloaded ${n.model}`),

@@ -1,10 +1,12 @@
 // The models the server hosts: every registered model whose serving alias is set, loaded from the artifact
 // store (hash verified) into an onnxruntime session, warmed up, and swapped in atomically when the alias
-// moves — requests in flight finish on the version they started with.
+// moves — requests in flight finish on the version they started with. A rollout's challenger (alias
+// `challenger`) is hosted next to the champion.
 import { createHash } from 'node:crypto';
 import type { Derivation } from '../core/features/spec';
 import { createOnnxScorer, type OnnxScorer } from '../core/onnx/score';
 import type { OnnxSignature } from '../core/onnx/signature';
+import { parseRoute, type RolloutRoute } from '../core/rollout/routing';
 import type { Stores } from '../core/store';
 
 export interface ServedModel {
@@ -35,8 +37,17 @@ interface StoredSignature extends OnnxSignature {
   protected?: string[];
 }
 
+/** The alias of a rollout's challenger; its latest alias move's details hold the route (strategy, share). */
+export const CHALLENGER = 'challenger';
+
+export interface Challenger {
+  model: ServedModel;
+  route: RolloutRoute;
+}
+
 export class ModelHost {
   private readonly models = new Map<string, ServedModel>();
+  private readonly challengers = new Map<string, Challenger>();
 
   constructor(
     private readonly stores: Stores,
@@ -51,23 +62,51 @@ export class ModelHost {
     return [...this.models.values()];
   }
 
-  /** Loads every model that has the alias. */
+  /** Loads every model that has the alias, and the challengers of rollouts in progress. */
   async loadAll(): Promise<void> {
     for (const m of await this.stores.registry.listModels()) {
       if (m.aliases[this.alias] !== undefined) await this.load(m.name, m.aliases[this.alias]!);
+      if (m.aliases[CHALLENGER] !== undefined) await this.loadChallenger(m.name, m.aliases[CHALLENGER]!);
     }
   }
 
   /** Loads (or reloads) `name` at `version`; unloads it when version is null. */
   async load(name: string, version: number | null): Promise<ServedModel | undefined> {
+    const current = this.models.get(name);
     if (version === null) {
-      const old = this.models.get(name);
       this.models.delete(name);
-      if (old) setTimeout(() => void old.scorer.release(), 5_000);
+      retire(current);
       return undefined;
     }
-    const current = this.models.get(name);
     if (current?.version === version) return current;
+    const served = await this.open(name, version);
+    this.models.set(name, served);
+    retire(current);
+    return served;
+  }
+
+  challenger(name: string): Challenger | undefined {
+    return this.challengers.get(name);
+  }
+
+  /** Loads the challenger `version` of `name` with the route of its latest alias move; unloads it when null. */
+  async loadChallenger(name: string, version: number | null): Promise<Challenger | undefined> {
+    const current = this.challengers.get(name);
+    if (version === null) {
+      this.challengers.delete(name);
+      retire(current?.model);
+      return undefined;
+    }
+    const move = (await this.stores.registry.aliasHistory(name, CHALLENGER)).at(-1);
+    const route = parseRoute(move?.details);
+    const model = current?.model.version === version ? current.model : await this.open(name, version);
+    const next = { model, route };
+    this.challengers.set(name, next);
+    if (current && current.model !== model) retire(current.model);
+    return next;
+  }
+
+  private async open(name: string, version: number): Promise<ServedModel> {
     const mv = await this.stores.registry.getVersion(name, version);
     if (!mv) throw new Error(`model ${name} has no version ${version}`);
     const bytes = await this.stores.artifacts.getBuffer(this.stores.artifacts.keyOf(mv.uri), mv.sha256);
@@ -97,14 +136,18 @@ export class ModelHost {
     const warm: Record<string, Float32Array | string[]> = {};
     for (const input of signature.inputs) warm[input.name] = input.type === 'float32' ? Float32Array.of(0) : [''];
     await scorer.score(warm);
-    this.models.set(name, served);
-    // The previous session may still serve requests in flight: release it a little later.
-    if (current) setTimeout(() => void current.scorer.release(), 5_000);
     return served;
   }
 
   async close(): Promise<void> {
     for (const m of this.models.values()) await m.scorer.release();
+    for (const c of this.challengers.values()) await c.model.scorer.release();
     this.models.clear();
+    this.challengers.clear();
   }
+}
+
+/** A replaced session may still serve requests in flight: release it a little later. */
+function retire(model: ServedModel | undefined): void {
+  if (model) setTimeout(() => void model.scorer.release(), 5_000);
 }

@@ -1,7 +1,8 @@
 // The model server (KServe V1): one HTTP server for every model with an alias.
 //   POST /v1/models/{name}:predict   {"instances":[{…raw columns…}]} → {"predictions":[…], "model_version"}
 //   POST /v1/models/{name}:feedback  {"labels":[{"id","label"}]}
-//   GET  /v1/models/{name}           readiness and the loaded version
+//   GET  /v1/models/{name}           readiness, the loaded version and the challenger of a rollout
+// With a rollout in progress, X-Mlops-Key picks the arm (sticky); the answer names it in X-Mlops-Arm.
 //   GET  /metrics                    Prometheus text
 // Raw instances go through the same derivation code as training, then the model's ONNX graph.
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import type pg from 'pg';
 import { coerce, deriveRow } from '../core/features/derive';
 import type { OnnxFeeds } from '../core/onnx/feeds';
 import { OUTPUT } from '../core/onnx/signature';
+import { armFor } from '../core/rollout/routing';
 import type { ModelHost, ServedModel } from './model-host';
 import { hashValue, PredictionLog } from './prediction-log';
 
@@ -127,6 +129,16 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
   const log = opts.log ?? new PredictionLog(pool);
   const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map() };
   const inc = (m: Map<string, number>, key: string): void => void m.set(key, (m.get(key) ?? 0) + 1);
+  const logPredictions = (model: ServedModel, rows: Record<string, unknown>[], features: Record<string, unknown>[], predictions: Record<string, unknown>[], shadow = false): void => {
+    rows.forEach((row, i) => {
+      const logged: Record<string, unknown> = { ...features[i] };
+      for (const k of model.keys) if ((typeof row[k] === 'string' && (row[k] as string).length <= 256) || typeof row[k] === 'number') logged[k] = row[k];
+      // Protected attributes sent with a request: hashed, or left out, as the model's spec says.
+      for (const p of model.protectedFields) if (p in row && model.logProtected === 'hash') logged[p] = hashValue(row[p], opts.salt);
+      // A shadow prediction gets an id of its own; output.shadowOf ties it to the row's answered prediction.
+      log.add({ id: shadow ? randomUUID() : (predictions[i]!.id as string), model: model.name, version: model.version, features: logged, output: predictions[i]! });
+    });
+  };
 
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -151,27 +163,44 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       const model = host.get(m[1]!);
       if (!model) throw new HttpError(404, `model ${m[1]} is not served (no version has the alias ${host.alias})`);
       const key = `${model.name}|${model.version}`;
-      if (req.method === 'GET' && !m[2]) return send(200, { name: model.name, ready: true, version: model.version, loadedAt: model.loadedAt.toISOString() });
+      if (req.method === 'GET' && !m[2]) {
+        const c = host.challenger(model.name);
+        return send(200, {
+          name: model.name, ready: true, version: model.version, loadedAt: model.loadedAt.toISOString(),
+          ...(c ? { challenger: { version: c.model.version, strategy: c.route.strategy, share: c.route.share, loadedAt: c.model.loadedAt.toISOString() } } : {}),
+        });
+      }
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`);
-      inc(counters.requests, key);
       if (m[2] === ':predict') {
         const body = parseJson(await readBody(req));
-        const rows = checkInstances(model, body.instances);
-        const { features, predictions } = await predict(model, rows);
-        send(200, { predictions, model_version: String(model.version) });
+        // A rollout in progress: the caller's key picks the arm (sticky), shadow mirrors to the challenger.
+        const challenger = host.challenger(model.name);
+        const keyHeader = req.headers['x-mlops-key'] ?? req.headers['x-request-id'];
+        const routingKey = typeof keyHeader === 'string' && keyHeader.length > 0 && keyHeader.length <= 256 ? keyHeader : randomUUID();
+        const arm = challenger ? armFor(model.name, routingKey, challenger.route) : 'champion';
+        const served = arm === 'challenger' ? challenger!.model : model;
+        const servedKey = `${served.name}|${served.version}`;
+        inc(counters.requests, servedKey);
+        const rows = checkInstances(served, body.instances);
+        const { features, predictions } = await predict(served, rows);
+        res.setHeader('x-mlops-arm', arm);
+        send(200, { predictions, model_version: String(served.version) });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const buckets = counters.latency.get(key) ?? new Array<number>(BUCKETS_MS.length + 1).fill(0);
+        const buckets = counters.latency.get(servedKey) ?? new Array<number>(BUCKETS_MS.length + 1).fill(0);
         buckets[BUCKETS_MS.findIndex((b) => ms <= b) === -1 ? BUCKETS_MS.length : BUCKETS_MS.findIndex((b) => ms <= b)]! += 1;
-        counters.latency.set(key, buckets);
-        rows.forEach((row, i) => {
-          const logged: Record<string, unknown> = { ...features[i] };
-          for (const k of model.keys) if ((typeof row[k] === 'string' && (row[k] as string).length <= 256) || typeof row[k] === 'number') logged[k] = row[k];
-          // Protected attributes sent with a request: hashed, or left out, as the model's spec says.
-          for (const p of model.protectedFields) if (p in row && model.logProtected === 'hash') logged[p] = hashValue(row[p], opts.salt);
-          log.add({ id: predictions[i]!.id as string, model: model.name, version: model.version, features: logged, output: predictions[i]! });
-        });
+        counters.latency.set(servedKey, buckets);
+        logPredictions(served, rows, features, predictions);
+        if (challenger?.route.strategy === 'shadow') {
+          const shadow = challenger.model;
+          // Off the response path; a request the challenger cannot take is counted, never surfaced.
+          void (async () => {
+            const mirrored = await predict(shadow, checkInstances(shadow, rows));
+            logPredictions(shadow, rows, mirrored.features, mirrored.predictions.map((p, i) => ({ ...p, shadowOf: predictions[i]!.id })), true);
+          })().catch(() => inc(counters.errors, `${shadow.name}|shadow`));
+        }
         return;
       }
+      inc(counters.requests, key);
       const body = parseJson(await readBody(req));
       const labels = body.labels;
       if (!Array.isArray(labels) || labels.length === 0 || labels.length > MAX_INSTANCES) throw new HttpError(400, '"labels" must be a list of {id, label} (at most 10000)');

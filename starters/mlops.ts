@@ -6,7 +6,7 @@ import { DataError } from '../core/data/source';
 import { RegistryError } from '../core/store/registry';
 import { down, status, up, type StackStatus } from '../infra/stack';
 import {
-  gcCommand, lineageCommand, modelsListCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
+  gcCommand, lineageCommand, modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
 import { startServing } from '../serving/main';
 import { demoCommand } from './demo';
@@ -179,8 +179,20 @@ export const COMMANDS: Command[] = [
     options: json,
     action: ({ values, positionals }) => modelsShowCommand(single(positionals, 'NAME'), Boolean(values.json)),
   },
-  { name: 'models promote', usage: 'mlops models promote NAME VERSION --reason R', summary: 'point the production alias at a version' },
-  { name: 'models rollback', usage: 'mlops models rollback NAME --reason R', summary: 'move the production alias back to the previous version' },
+  {
+    name: 'models promote',
+    usage: 'mlops models promote NAME VERSION --reason R',
+    summary: 'point the production alias at a version by hand (ends a rollout in progress); recorded in the alias history',
+    options: { reason: { type: 'string' } },
+    action: ({ values, positionals }) => modelsPromoteCommand(positionals, values.reason as string | undefined),
+  },
+  {
+    name: 'models rollback',
+    usage: 'mlops models rollback NAME --reason R [--to VERSION]',
+    summary: "roll back a rollout's challenger, or move production back to the previous (or given) version",
+    options: { reason: { type: 'string' }, to: { type: 'string' } },
+    action: ({ values, positionals }) => modelsRollbackCommand(positionals, values.reason as string | undefined, values.to as string | undefined),
+  },
   {
     name: 'runs list',
     usage: 'mlops runs list --model NAME [--json]',

@@ -223,3 +223,78 @@ export async function runsCompareCommand(name: string | undefined, asJson: boole
   for (const [k, values] of Object.entries(table)) console.log([k.padEnd(width), ...values.map((v) => cell(v).padEnd(colWidth))].join('  ').trimEnd());
   return 0;
 }
+
+const CHALLENGER = 'challenger';
+
+function requireReason(reason: string | undefined, usage: string): string {
+  if (!reason || reason.trim() === '') throw new UsageError(`an alias move by hand needs --reason (it goes into the alias history); usage: ${usage}`);
+  return reason.trim();
+}
+
+/** Moves by hand end a rollout in progress: its challenger is removed, and abTest sees the move and stops. */
+async function endRollout(registry: Stores['registry'], model: string, actor: string, reason: string): Promise<number | undefined> {
+  const challenger = await registry.getAlias(model, CHALLENGER);
+  if (challenger === undefined) return undefined;
+  await registry.setAlias({ model, alias: CHALLENGER, version: null, actor, reason, details: { by: 'hand' }, expectedFrom: challenger });
+  return challenger;
+}
+
+export async function modelsPromoteCommand(positionals: string[], reasonFlag: string | undefined): Promise<number> {
+  const usage = 'mlops models promote NAME VERSION --reason R';
+  const [name, versionText, ...extra] = positionals;
+  const model = modelName(name, usage);
+  if (!versionText || !/^[1-9]\d*$/.test(versionText) || extra.length > 0) throw new UsageError(`expected NAME and a positive VERSION; usage: ${usage}`);
+  const reason = requireReason(reasonFlag, usage);
+  const version = Number(versionText);
+  const actor = `${os.userInfo().username} (mlops models promote)`;
+  return withStores(async ({ registry }) => {
+    if (!(await registry.getVersion(model, version))) throw new UsageError(`model ${model} has no version ${version}`);
+    const from = (await registry.getAlias(model, 'production')) ?? null;
+    const ended = await endRollout(registry, model, actor, `promoted v${version} by hand: ${reason}`);
+    if (from === version) console.log(`${model}: production is already v${version}`);
+    else {
+      await registry.setAlias({ model, alias: 'production', version, actor, reason, details: { by: 'hand', ...(ended !== undefined ? { endedRollout: ended } : {}) }, expectedFrom: from });
+      console.log(`${model}: production v${from ?? '-'} → v${version}`);
+    }
+    if (ended !== undefined) console.log(`${model}: the rollout of challenger v${ended} ended`);
+    return 0;
+  });
+}
+
+export async function modelsRollbackCommand(positionals: string[], reasonFlag: string | undefined, toText: string | undefined): Promise<number> {
+  const usage = 'mlops models rollback NAME --reason R [--to VERSION]';
+  const [name, ...extra] = positionals;
+  const model = modelName(name, usage);
+  if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(' ')}; usage: ${usage}`);
+  if (toText !== undefined && !/^[1-9]\d*$/.test(toText)) throw new UsageError(`--to ${JSON.stringify(toText)} is not a positive version; usage: ${usage}`);
+  const reason = requireReason(reasonFlag, usage);
+  const actor = `${os.userInfo().username} (mlops models rollback)`;
+  return withStores(async ({ registry }) => {
+    if ((await registry.listVersions(model)).length === 0) throw new UsageError(`model ${model} is not registered`);
+    // A rollout in progress is what a rollback undoes first: the champion keeps serving.
+    if (toText === undefined) {
+      const ended = await endRollout(registry, model, actor, reason);
+      if (ended !== undefined) {
+        console.log(`${model}: challenger v${ended} rolled back; production stays v${(await registry.getAlias(model, 'production')) ?? '-'}`);
+        return 0;
+      }
+    }
+    const current = await registry.getAlias(model, 'production');
+    if (current === undefined) throw new UsageError(`model ${model} has no production version to roll back`);
+    let target = toText !== undefined ? Number(toText) : undefined;
+    if (target === undefined) {
+      const moves = (await registry.aliasHistory(model, 'production')).filter((m) => m.toVersion === current && m.fromVersion !== null);
+      target = moves.at(-1)?.fromVersion ?? undefined;
+      if (target === undefined) throw new UsageError(`model ${model}: production v${current} has no earlier version to roll back to; use --to VERSION`);
+    }
+    if (!(await registry.getVersion(model, target))) throw new UsageError(`model ${model} has no version ${target}`);
+    if (target === current) {
+      console.log(`${model}: production is already v${target}`);
+      return 0;
+    }
+    await endRollout(registry, model, actor, reason);
+    await registry.setAlias({ model, alias: 'production', version: target, actor, reason, details: { by: 'hand', rollbackFrom: current }, expectedFrom: current });
+    console.log(`${model}: production v${current} → v${target} (rolled back)`);
+    return 0;
+  });
+}

@@ -2,3 +2,4 @@
 export { continuousTrainingPipeline } from './continuous-training';
 export { manualPipeline } from './manual';
 export { driftMonitor } from './monitor';
+export { abTest } from './ab-test';

@@ -39,7 +39,7 @@ export interface RunResult {
   } | null;
   blessed: boolean;
   reasons: string[];
-  deployed: { alias: string; version: number } | null;
+  deployed: { alias: string; version: number; strategy?: string; abTest?: string } | null;
   timingsMs: Partial<Record<Stage | 'total', number>>;
 }
 
@@ -176,6 +176,31 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   result.blessed = evaluation.blessed;
   result.reasons.push(...evaluation.reasons);
   if (!evaluation.blessed) return finish('rejected');
+
+  // Canary, A/B or shadow: the challenger goes next to the champion and abTest (ab-<model>) decides.
+  const champion = evaluation.champion?.version ?? production.version;
+  const strategy = spec.deploy.strategy;
+  if (strategy !== 'replace' && spec.deploy.alias === 'production') {
+    if (champion === null) result.reasons.push(`deploy.strategy ${strategy}: no production version to test against, so v${trained.version} replaces nothing and is deployed directly`);
+    else if (trained.task === 'regression') {
+      result.reasons.push(`deploy.strategy ${strategy} tests correct predictions, which a regression model does not make: v${trained.version} is blessed, not deployed`);
+      return finish('blessed');
+    } else {
+      const ab = await stage('deploy', () =>
+        controlActivities.startAbTest({
+          model, champion, challenger: trained.version, strategy, share: spec.deploy.share, test: spec.deploy.test, requestedBy: `${info.workflowType}:${info.workflowId}`,
+        }),
+      );
+      if (!ab) return finish('blessed');
+      if (!ab.started) {
+        result.reasons.push(`a rollout is already running for ${model} (${ab.workflowId}): v${trained.version} is blessed, not deployed`);
+        return finish('blessed');
+      }
+      result.deployed = { alias: 'challenger', version: trained.version, strategy, abTest: ab.workflowId };
+      result.reasons.push(`${strategy} of v${trained.version} against v${champion}${strategy === 'shadow' ? ' (mirrored traffic)' : ` on ${spec.deploy.share * 100}% of traffic`}: ${ab.workflowId} promotes or rolls back`);
+      return finish('deployed');
+    }
+  }
 
   const deployed = await stage('deploy', () =>
     controlActivities.deployModel({

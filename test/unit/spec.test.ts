@@ -9,7 +9,11 @@ describe('PipelineSpec', () => {
       algorithms: [], l2: [0.01, 0.1, 1, 10], gbdt: { maxIter: 100, learningRate: [0.1], maxLeaves: [31], minSamplesLeaf: [20] },
       trials: 8, timeBudgetSeconds: null, validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 }, seed: 42,
     });
-    expect(s.deploy).toEqual({ alias: 'production', strategy: 'replace', share: 0.1 });
+    expect(s.deploy).toEqual({
+      alias: 'production', strategy: 'replace', share: 0.1,
+      test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, rule: 'sequential', minSamples: 100, interval: 60, maxDuration: 604_800 },
+    });
+    expect(parseSpec({ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'ab' } }).deploy.share).toBe(0.5);
     expect(s.gates).toEqual({ min: {}, maxRegression: {}, maxFairnessGap: null, maxP99LatencyMs: null });
     expect(s.governance).toMatchObject({ prohibited: [], protected: [], minGroupSize: 30, onSmallGroup: 'warn' });
     expect(parseSpec(s)).toEqual(s); // a parsed spec parses to itself
@@ -31,7 +35,14 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' }, target: 'y', name: 'Bad Name' }, /spec.name must be/],
       [{ data: { uri: 'x.csv' }, target: 'y', gates: { min: { auc: 'high' } } }, /spec.gates.min.auc must be a number/],
       [{ data: { uri: 'x.csv' }, target: 'y', features: { derive: [{ name: 'a', op: 'nope', input: 'b' }] } }, /spec.features.derive\[0\] \(a\).op "nope"/],
-      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'yolo' } }, /spec.deploy.strategy must be replace, canary or ab/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'yolo' } }, /spec.deploy.strategy must be replace, canary, ab or shadow/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'canary', share: 1 } }, /spec.deploy.share must be a share of traffic strictly between 0 and 1 for canary, got 1/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { test: { rule: 'bayes' } } }, /spec.deploy.test.rule must be sequential or fixed/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { test: { alpha: 0.9 } } }, /spec.deploy.test.alpha must be a number from 0.000001 to 0.5, got 0.9/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { test: { maxDurationDays: 3 } } }, /spec.deploy.test.maxDurationDays/],
+      [{ data: { uri: 'x.csv' }, target: 'y', data2: 1 }, /spec.data2 is not a spec field/],
+      [{ data: { uri: 'x.csv', feedback: 'yes' }, target: 'y' }, /spec.data.feedback must be true or false/],
+      [{ data: { uri: 'x.csv' }, target: 'y', monitor: { maxSkew: 2 } }, /spec.monitor.maxSkew must be a number from 0 to 1, got 2/],
     ];
     for (const [input, message] of bad) expect(() => parseSpec(input)).toThrow(message);
     expect(() => parseSpec({})).toThrow(SpecError);
