@@ -8,6 +8,7 @@ import { down, status, up, type StackStatus } from '../infra/stack';
 import {
   gcCommand, lineageCommand, modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
+import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresTrainingSetCommand } from './feature-commands';
 import { startServing } from '../serving/main';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
@@ -216,9 +217,41 @@ export const COMMANDS: Command[] = [
   },
   { name: 'pipeline versions', usage: 'mlops pipeline versions', summary: 'list pipeline code versions' },
   { name: 'pipeline rollback', usage: 'mlops pipeline rollback', summary: 'make the previous pipeline version current' },
-  { name: 'features apply', usage: 'mlops features apply FILE', summary: 'register a feature set' },
-  { name: 'features materialize', usage: 'mlops features materialize NAME', summary: 'fill the online store' },
-  { name: 'features get', usage: 'mlops features get NAME KEY', summary: 'read online features of an entity' },
+  {
+    name: 'features apply',
+    usage: 'mlops features apply FILE [--json]',
+    summary: 'register a feature-set definition (JSON): the same definition keeps its version, a changed one gets the next',
+    options: json,
+    action: ({ values, positionals }) => featuresApplyCommand(values, positionals),
+  },
+  {
+    name: 'features materialize',
+    usage: 'mlops features materialize NAME [--version N] [--json]',
+    summary: 'write source rows past the watermark to the offline store (Parquet) and the latest per entity to the online store',
+    options: { version: { type: 'string' }, ...json },
+    action: ({ values, positionals }) => featuresMaterializeCommand(values, positionals),
+  },
+  {
+    name: 'features get',
+    usage: 'mlops features get NAME ENTITY [ENTITY...] [--version N] [--json]',
+    summary: 'read the online features of entities',
+    options: { version: { type: 'string' }, ...json },
+    action: ({ values, positionals }) => featuresGetCommand(values, positionals),
+  },
+  {
+    name: 'features training-set',
+    usage: 'mlops features training-set --events URI --entity COL --timestamp COL --set NAME[@V][:F,F…] [--set …] [--prefixed] [--json]',
+    summary: 'point-in-time join of labelled events with feature values as of each event, stored as Parquet with lineage',
+    options: { events: { type: 'string' }, entity: { type: 'string' }, timestamp: { type: 'string' }, set: { type: 'string', multiple: true }, prefixed: { type: 'boolean' }, ...json },
+    action: ({ values, positionals }) => featuresTrainingSetCommand(values, positionals),
+  },
+  {
+    name: 'features list',
+    usage: 'mlops features list [--json]',
+    summary: 'feature-set versions with their watermark and materialized rows',
+    options: json,
+    action: ({ values, positionals }) => featuresListCommand(values, positionals),
+  },
   {
     name: 'gc',
     usage: 'mlops gc [--dry-run] [--grace-hours H]',
