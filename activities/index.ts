@@ -1,7 +1,9 @@
 // Every activity, bound to one set of stores. Workers register `createActivities(stores, {client})`; workflows
 // import the type only.
 import type { Client } from '@temporalio/client';
+import type { Config } from '../core/config';
 import type { Stores } from '../core/store';
+import { makeCicd } from './cicd';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
 import { makeMonitor } from './monitor';
@@ -14,8 +16,9 @@ import { makeEvaluate } from './evaluate';
 import { makeTrain } from './train';
 import { makeValidate } from './validate';
 
-export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string } = {}) {
+export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string; config?: Config } = {}) {
   return {
+    ...makeCicd({ stores, config: opts.config, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl }),

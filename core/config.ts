@@ -14,6 +14,10 @@ export interface Config {
   serveAddress: string;
   /** Port of the local Postgres cluster `mlops up` manages: the database URL's, else MLOPS_PG_PORT. */
   postgresPort: number;
+  /** Worker Deployment of the pipeline versions (level 2): build ids are git commits of `pipelineRepo`. */
+  deployment: string;
+  /** The git repository level 2 builds pipeline versions from (MLOPS_PIPELINE_REPO; default: this checkout). */
+  pipelineRepo: string | null;
 }
 
 export class ConfigError extends Error {
@@ -28,6 +32,7 @@ export const CONFIG_DEFAULTS = {
   MLOPS_S3_BUCKET: 'mlops',
   MLOPS_SERVE_ADDRESS: '127.0.0.1:8080',
   MLOPS_PG_PORT: '5433',
+  MLOPS_DEPLOYMENT: 'temporal-mlops',
 } as const;
 
 /** Variables whose values are secrets: never printed, never logged. */
@@ -120,6 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const serveAddress = get('MLOPS_SERVE_ADDRESS', CONFIG_DEFAULTS.MLOPS_SERVE_ADDRESS);
   parseHostPort(serveAddress, 'MLOPS_SERVE_ADDRESS');
+  const deployment = get('MLOPS_DEPLOYMENT', CONFIG_DEFAULTS.MLOPS_DEPLOYMENT);
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deployment)) {
+    throw new ConfigError(`MLOPS_DEPLOYMENT=${JSON.stringify(deployment)} must be 1-63 of a-z 0-9 _ - (it prefixes every build id)`);
+  }
+  const pipelineRepo = get('MLOPS_PIPELINE_REPO');
   const databaseUrl = get('MLOPS_DATABASE_URL');
   if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('MLOPS_DATABASE_URL must start with postgres:// or postgresql://');
@@ -145,6 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgresPort: databaseUrl
       ? Number(new URL(databaseUrl).port || 5432)
       : parsePort(get('MLOPS_PG_PORT', CONFIG_DEFAULTS.MLOPS_PG_PORT), 'MLOPS_PG_PORT'),
+    deployment,
+    pipelineRepo: pipelineRepo ? path.resolve(pipelineRepo) : null,
   };
 }
 

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import {
-  chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync,
+  chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
   symlinkSync, writeFileSync, lstatSync, readlinkSync,
 } from 'node:fs';
 import net from 'node:net';
@@ -16,6 +16,9 @@ import { createS3Client, ensureBucket } from '../core/store/s3';
 import { ensureMinio, ensurePostgres, ensureTemporal, findPostgresBin, run, tail, type Log } from './install';
 import { appliedMigrations, loadMigrations, migrate } from './migrate';
 import { projectRoot } from './paths';
+import { PipelineVersions } from '../core/store/pipelines';
+import { buildWorktree, pipelineRepo } from './pipeline-build';
+import { deploymentState, versionRegistered } from './versions';
 
 export const SEARCH_ATTRIBUTES = { MlopsModel: 'Keyword', MlopsLevel: 'Int', MlopsTrigger: 'Keyword' } as const;
 
@@ -394,7 +397,64 @@ export async function workerPollers(config: Config, taskQueue = config.taskQueue
   }
 }
 
-async function startWorker(config: Config): Promise<void> {
+/** The service name of a pipeline version's worker. */
+function versionService(buildId: string): string {
+  return `worker-${buildId.slice(0, 12)}`;
+}
+
+/**
+ * Starts the worker of pipeline version `buildId` from its build in `dir` (versioned: deployment
+ * MLOPS_DEPLOYMENT, build id = the commit); returns once the version has polled.
+ */
+export async function startVersionWorker(config: Config, buildId: string, dir: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { home } = config;
+  const service = versionService(buildId);
+  const running = recordedPid(home, service, 'node');
+  if (running !== undefined) return running;
+  const pid = startDetached(home, service, process.execPath, [path.join(dir, 'bin', 'mlops.js'), 'worker', '--build-id', buildId], {
+    ...env, MLOPS_HOME: home, MLOPS_BUILD_ID: buildId, MLOPS_DEPLOYMENT: config.deployment, MLOPS_TASK_QUEUE: config.taskQueue,
+  });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    await waitHealthy(service, () => versionRegistered(connection.workflowService, config, buildId), { timeoutMs: 120_000, pid, log: logFile(home, service) });
+  } finally {
+    await connection.close();
+  }
+  return pid;
+}
+
+/** Stops one pipeline version's worker (it drains its activities first). */
+export async function stopVersionWorker(config: Config, buildId: string): Promise<void> {
+  const service = versionService(buildId);
+  const pid = recordedPid(config.home, service, 'node');
+  if (pid !== undefined) await stopPid(pid, 'SIGTERM', 40_000);
+  rmSync(pidFile(config.home, service), { force: true });
+}
+
+function versionWorkerServices(home: string): string[] {
+  if (!existsSync(runDir(home))) return [];
+  return readdirSync(runDir(home)).filter((f) => /^worker-[0-9a-f]{12}\.pid$/.test(f)).map((f) => f.slice(0, -4));
+}
+
+/**
+ * Level 2 promoted a pipeline version: run the current version's worker, and the workers of versions that
+ * still have pinned runs open. Before any promotion: this checkout's worker, unversioned.
+ */
+async function startWorker(config: Config, log: Log): Promise<void> {
+  const pool = createPool(config, { max: 1 });
+  const current = await new PipelineVersions(pool).current().catch(() => null).finally(() => pool.end());
+  if (current === null) return startCheckoutWorker(config);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const state = await deploymentState(connection.workflowService, config).finally(() => connection.close());
+  const repo = pipelineRepo(config.pipelineRepo);
+  for (const buildId of [...new Set([current, ...(state?.draining ?? [])])]) {
+    const { dir, reused } = await buildWorktree(repo, config.home, buildId, (m) => log(`pipeline ${buildId.slice(0, 12)}: ${m}`));
+    if (!reused) log(`pipeline ${buildId.slice(0, 12)}: rebuilt in ${dir}`);
+    await startVersionWorker(config, buildId, dir);
+  }
+}
+
+async function startCheckoutWorker(config: Config): Promise<void> {
   const { home } = config;
   if (recordedPid(home, 'worker', 'node') !== undefined) return;
   const bin = path.join(projectRoot(), 'bin', 'mlops.js');
@@ -443,7 +503,7 @@ export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: bo
     start('postgres', () => startPostgres(config, pgBin, log)),
   ]);
   if (opts.worker !== false) {
-    await start('worker', () => startWorker(config));
+    await start('worker', () => startWorker(config, log));
     await start('serving', () => startServingProcess(config));
   }
   return status(config);
@@ -453,13 +513,16 @@ export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void
   const config = loadConfig(opts.env);
   const { home } = config;
   // The worker first: it drains its running activities while the services it needs are still up.
-  const workerPid = recordedPid(home, 'worker', 'node');
+  const workers = ['worker', ...versionWorkerServices(home)];
   const servingPid = recordedPid(home, 'serving', 'node');
   await Promise.all([
-    workerPid !== undefined ? stopPid(workerPid, 'SIGTERM', 40_000) : undefined,
+    ...workers.map((w) => {
+      const pid = recordedPid(home, w, 'node');
+      return pid !== undefined ? stopPid(pid, 'SIGTERM', 40_000) : undefined;
+    }),
     servingPid !== undefined ? stopPid(servingPid, 'SIGTERM', 10_000) : undefined,
   ]);
-  rmSync(pidFile(home, 'worker'), { force: true });
+  for (const w of workers) rmSync(pidFile(home, w), { force: true });
   rmSync(pidFile(home, 'serving'), { force: true });
   const temporalPid = recordedPid(home, 'temporal', 'temporal');
   const minioPid = recordedPid(home, 'minio', 'minio');

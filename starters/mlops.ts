@@ -8,6 +8,7 @@ import { down, status, up, type StackStatus } from '../infra/stack';
 import {
   gcCommand, lineageCommand, modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
+import { pipelineRollbackCommand, pipelineVersionsCommand, runCicdCommand } from './cicd-commands';
 import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresTrainingSetCommand } from './feature-commands';
 import { startServing } from '../serving/main';
 import { demoCommand } from './demo';
@@ -68,9 +69,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'worker',
-    usage: 'mlops worker [--task-queue Q]',
-    summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it)',
-    options: { 'task-queue': { type: 'string' } },
+    usage: 'mlops worker [--task-queue Q] [--build-id SHA]',
+    summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it); --build-id runs it as that pipeline version',
+    options: { 'task-queue': { type: 'string' }, 'build-id': { type: 'string' } },
     action: ({ values }) => workerCommand(values),
   },
   {
@@ -120,6 +121,7 @@ export const COMMANDS: Command[] = [
     usage: 'mlops run cicd --ref REF [--wait] [--json]',
     summary: 'build, test, replay and promote a version of the pipeline code (level 2)',
     options: { ref: { type: 'string' }, wait: { type: 'boolean' }, ...json },
+    action: ({ values }) => runCicdCommand(values),
   },
   {
     name: 'advance',
@@ -215,8 +217,20 @@ export const COMMANDS: Command[] = [
     options: json,
     action: ({ values, positionals }) => lineageCommand(single(positionals, 'NAME[@VERSION]'), Boolean(values.json)),
   },
-  { name: 'pipeline versions', usage: 'mlops pipeline versions', summary: 'list pipeline code versions' },
-  { name: 'pipeline rollback', usage: 'mlops pipeline rollback', summary: 'make the previous pipeline version current' },
+  {
+    name: 'pipeline versions',
+    usage: 'mlops pipeline versions [--json]',
+    summary: 'versions of the pipeline code: unit tests, replay, integration run, promotions; * marks the current one',
+    options: json,
+    action: ({ values }) => pipelineVersionsCommand(values),
+  },
+  {
+    name: 'pipeline rollback',
+    usage: 'mlops pipeline rollback --reason R [--to REF]',
+    summary: 'make the previous promoted pipeline version (or REF, if it passed CI/CD) current again',
+    options: { reason: { type: 'string' }, to: { type: 'string' } },
+    action: ({ values }) => pipelineRollbackCommand(values),
+  },
   {
     name: 'features apply',
     usage: 'mlops features apply FILE [--json]',

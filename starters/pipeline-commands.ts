@@ -211,8 +211,10 @@ export async function scheduleCommand(sub: string, values: Record<string, unknow
 
 export async function workerCommand(values: Record<string, unknown>): Promise<number> {
   const config = loadConfig();
-  const { worker, close } = await createWorker(config, { taskQueue: values['task-queue'] as string | undefined });
-  console.log(`worker polling task queue ${(values['task-queue'] as string | undefined) ?? config.taskQueue} at ${config.temporal.address} (Ctrl-C or SIGTERM drains it)`);
+  const buildId = values['build-id'] as string | undefined;
+  const { worker, close } = await createWorker(config, { taskQueue: values['task-queue'] as string | undefined, ...(buildId ? { buildId } : {}) });
+  const version = buildId ? ` as ${config.deployment} build ${buildId.slice(0, 12)}` : '';
+  console.log(`worker polling task queue ${(values['task-queue'] as string | undefined) ?? config.taskQueue} at ${config.temporal.address}${version} (Ctrl-C or SIGTERM drains it)`);
   try {
     await worker.run();
   } finally {

@@ -4,10 +4,15 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerDeploymentOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../core/config';
 import { openStores } from '../core/store';
+
+function versioning(deploymentName: string, buildId: string): WorkerDeploymentOptions {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(buildId)) throw new Error(`build id ${JSON.stringify(buildId)} must be 1-128 of A-Z a-z 0-9 . _ -`);
+  return { version: { deploymentName, buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' };
+}
 
 /** The workflows module: TypeScript source when running from source (tests), compiled JS otherwise. */
 export function workflowsPath(): string {
@@ -15,7 +20,11 @@ export function workflowsPath(): string {
   return existsSync(ts) ? ts : path.join(__dirname, '..', 'workflows', 'index.js');
 }
 
-export async function createWorker(config: Config, opts: { taskQueue?: string } = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
+/**
+ * With `buildId` the worker is one version of the pipeline code (level 2): deployment MLOPS_DEPLOYMENT,
+ * PINNED by default, so a run finishes on the version it started on. Without it: unversioned.
+ */
+export async function createWorker(config: Config, opts: { taskQueue?: string; buildId?: string } = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const taskQueue = opts.taskQueue ?? config.taskQueue;
   const stores = openStores(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -27,7 +36,8 @@ export async function createWorker(config: Config, opts: { taskQueue?: string } 
     namespace: config.temporal.namespace,
     taskQueue,
     workflowsPath: workflowsPath(),
-    activities: createActivities(stores, { client, taskQueue, serveUrl: `http://${config.serveAddress}` }),
+    activities: createActivities(stores, { client, taskQueue, serveUrl: `http://${config.serveAddress}`, config }),
+    ...(opts.buildId ? { workerDeploymentOptions: versioning(config.deployment, opts.buildId) } : {}),
     // Stages are CPU-bound (DuckDB, training): one per core; many light workflow tasks.
     maxConcurrentActivityTaskExecutions: cores,
     maxConcurrentWorkflowTaskExecutions: 40,

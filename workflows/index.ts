@@ -3,3 +3,4 @@ export { continuousTrainingPipeline } from './continuous-training';
 export { manualPipeline } from './manual';
 export { driftMonitor } from './monitor';
 export { abTest } from './ab-test';
+export { cicdPipeline } from './cicd';

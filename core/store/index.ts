@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { ArtifactStore } from './artifacts';
 import { createPool } from './db';
 import { LineageStore } from './lineage';
+import { PipelineVersions } from './pipelines';
 import { ModelRegistry } from './registry';
 import { SchemaStore } from './schemas';
 import { createS3Client } from './s3';
@@ -17,6 +18,7 @@ export interface Stores {
   lineage: LineageStore;
   registry: ModelRegistry;
   schemas: SchemaStore;
+  pipelines: PipelineVersions;
   schema: string;
   close: () => Promise<void>;
 }
@@ -33,6 +35,7 @@ export function openStores(config: Config, opts: { schema?: string; prefix?: str
     lineage: new LineageStore(pool),
     registry: new ModelRegistry(pool),
     schemas: new SchemaStore(pool),
+    pipelines: new PipelineVersions(pool),
     close: () => pool.end(),
   };
 }

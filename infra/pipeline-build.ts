@@ -1,0 +1,134 @@
+// Level 2 builds: a git ref of the pipeline repository checked out in a worktree of its own under
+// $MLOPS_HOME/pipelines/<sha>, its dependencies installed (hard links to this checkout's node_modules when
+// the lockfile is the same, else `npm ci --offline` from the local npm cache), compiled and type-checked;
+// then its unit tests. Every step is a child process with its output kept for the report.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from './paths';
+
+export class BuildError extends Error {
+  override name = 'BuildError';
+}
+
+export interface StepOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
+export function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onTick?: () => void }): Promise<StepOutput> {
+  const started = Date.now();
+  const tick = opts.onTick ? setInterval(opts.onTick, 5_000) : undefined;
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 20 * 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (tick) clearInterval(tick);
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** A git ref as a user may give it: refused when it could be read as an option or a path escape. */
+export function assertRef(ref: string): string {
+  if (typeof ref !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._/@^~-]{0,199}$/.test(ref) || ref.includes('..')) {
+    throw new BuildError(`git ref ${JSON.stringify(ref)} is not a branch, tag or commit name (letters, digits, . _ / - @ ^ ~; no "..")`);
+  }
+  return ref;
+}
+
+export function pipelineRepo(configured: string | null): string {
+  return configured ?? projectRoot();
+}
+
+/** The commit a ref names in the repository. */
+export async function resolveRef(repo: string, ref: string): Promise<string> {
+  const out = await run('git', ['rev-parse', '--verify', '--quiet', `${assertRef(ref)}^{commit}`], { cwd: repo });
+  const sha = out.stdout.trim();
+  if (out.code !== 0 || !/^[0-9a-f]{40}$/.test(sha)) throw new BuildError(`${ref} is not a commit of the repository ${repo}`);
+  return sha;
+}
+
+export function worktreeDir(home: string, sha: string): string {
+  if (!/^[0-9a-f]{40}$/.test(sha)) throw new BuildError(`${JSON.stringify(sha)} is not a commit sha`);
+  return path.join(home, 'pipelines', sha);
+}
+
+const BUILT = '.mlops-built';
+
+/** True when `dir` holds a finished build of `sha`. */
+export function isBuilt(dir: string, sha: string): boolean {
+  try {
+    return readFileSync(path.join(dir, BUILT), 'utf8').trim() === sha;
+  } catch {
+    return false;
+  }
+}
+
+function tail(text: string, lines = 30): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+/** Checks out, installs, compiles and type-checks `sha`; reuses a finished build. */
+export async function buildWorktree(repo: string, home: string, sha: string, progress: (message: string) => void): Promise<{ dir: string; reused: boolean; ms: number }> {
+  const started = Date.now();
+  const dir = worktreeDir(home, sha);
+  if (isBuilt(dir, sha)) return { dir, reused: true, ms: 0 };
+  if (existsSync(dir)) {
+    await run('git', ['worktree', 'remove', '--force', dir], { cwd: repo });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await run('git', ['worktree', 'prune'], { cwd: repo });
+  const add = await run('git', ['worktree', 'add', '--detach', dir, sha], { cwd: repo });
+  if (add.code !== 0) throw new BuildError(`git worktree add ${sha}: ${tail(add.stderr, 5)}`);
+  progress(`checked out ${sha.slice(0, 12)} in ${dir}`);
+
+  const root = projectRoot();
+  const sameLock = existsSync(path.join(root, 'node_modules')) && (await readFile(path.join(dir, 'package-lock.json'), 'utf8').catch(() => '')) === (await readFile(path.join(root, 'package-lock.json'), 'utf8').catch(() => '-'));
+  const install = sameLock
+    ? await run('cp', ['-al', path.join(root, 'node_modules'), path.join(dir, 'node_modules')], { cwd: dir, onTick: () => progress('linking node_modules') })
+    : await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, onTick: () => progress('npm ci --offline') });
+  if (install.code !== 0) throw new BuildError(`installing dependencies of ${sha.slice(0, 12)} failed: ${tail(install.stderr || install.stdout, 10)}`);
+  progress(`dependencies ${sameLock ? 'linked (same lockfile)' : 'installed from the npm cache'} in ${install.ms} ms`);
+
+  const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [what, project] of [['compile', 'tsconfig.json'], ['typecheck', 'tsconfig.test.json']] as const) {
+    const out = await run(process.execPath, [tsc, '-p', project, ...(what === 'typecheck' ? ['--noEmit'] : [])], { cwd: dir, onTick: () => progress(what) });
+    if (out.code !== 0) throw new BuildError(`${what} of ${sha.slice(0, 12)} failed:\n${tail(out.stdout || out.stderr)}`);
+    progress(`${what} passed in ${out.ms} ms`);
+  }
+  writeFileSync(path.join(dir, BUILT), `${sha}\n`);
+  return { dir, reused: false, ms: Date.now() - started };
+}
+
+export interface UnitTestReport {
+  passed: number;
+  failed: number;
+  /** Names of the failing tests (file › test). */
+  failures: string[];
+  ms: number;
+}
+
+/** Runs the candidate's unit suite (no services needed) with its own vitest. */
+export async function runUnitTests(dir: string, progress: (message: string) => void): Promise<UnitTestReport> {
+  const report = path.join(dir, '.mlops-unit.json');
+  rmSync(report, { force: true });
+  const out = await run(process.execPath, [path.join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/unit', '--reporter=json', `--outputFile=${report}`], {
+    cwd: dir, env: { ...process.env, CI: '1' }, onTick: () => progress('unit tests running'),
+  });
+  if (!existsSync(report)) throw new BuildError(`the unit tests did not run: ${tail(out.stderr || out.stdout, 10)}`);
+  const json = JSON.parse(readFileSync(report, 'utf8')) as {
+    numPassedTests: number; numFailedTests: number;
+    testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string }[] }[];
+  };
+  const failures = json.testResults.flatMap((f) => {
+    const file = path.relative(dir, f.name);
+    const failed = f.assertionResults.filter((a) => a.status === 'failed').map((a) => `${file} › ${a.fullName}`);
+    // A file that fails to load has no assertion results, only a message.
+    return failed.length > 0 ? failed : f.status === 'failed' ? [`${file}: ${(f.message ?? 'failed to load').split('\n')[0]}`] : [];
+  });
+  return { passed: json.numPassedTests, failed: Math.max(json.numFailedTests, failures.length), failures, ms: out.ms };
+}

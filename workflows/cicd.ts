@@ -1,0 +1,103 @@
+// Level 2, cicdPipeline: a version of the pipeline code (a git ref) is built in its own worktree, its unit
+// tests run, recorded and recent workflow histories are replayed against its workflow code, a CT pipeline
+// runs on sample data pinned to it and must bless a model; only then it becomes the current version (new
+// runs use it, pinned runs finish on theirs) and every production model retrains on it.
+import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { IntegrationReport, ReplayReport } from '../activities/cicd';
+import type { UnitTestReport } from '../infra/pipeline-build';
+import { MlopsLevel, MlopsTrigger } from './stages';
+
+export interface CicdInput {
+  ref: string;
+  /** Sample data for the integration run (default: seattle-weather from the candidate's dependencies). */
+  sample?: { uri?: string; target?: string };
+  /** false: test only, never promote. */
+  promote?: boolean;
+  requestedBy?: string;
+}
+
+export interface CicdResult {
+  workflowId: string;
+  runId: string;
+  ref: string;
+  buildId: string | null;
+  status: 'promoted' | 'passed' | 'rejected';
+  unit: UnitTestReport | null;
+  replay: ReplayReport | null;
+  integration: IntegrationReport | null;
+  previous: string | null;
+  retrained: string[];
+  reasons: string[];
+  timingsMs: Record<string, number>;
+}
+
+export const CICD_STAGES = ['build', 'test', 'replay', 'integration', 'promote'] as const;
+export const cicdStatusQuery = defineQuery<{ stage: string | null; buildId: string | null; done: string[] }>('status');
+
+const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 };
+const { buildPipeline, testPipeline, replayPipeline, integrationRunPipeline, promotePipeline } = proxyActivities<Activities>({
+  startToCloseTimeout: '45 minutes', heartbeatTimeout: '2 minutes', retry,
+});
+const { rejectPipeline, retrainProduction } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+
+export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
+  const info = workflowInfo();
+  upsertSearchAttributes([
+    { key: MlopsLevel, value: 2 },
+    { key: MlopsTrigger, value: 'cicd' },
+  ]);
+  const result: CicdResult = {
+    workflowId: info.workflowId, runId: info.runId, ref: input.ref, buildId: null, status: 'rejected',
+    unit: null, replay: null, integration: null, previous: null, retrained: [], reasons: [], timingsMs: {},
+  };
+  const progress = { stage: null as string | null, buildId: null as string | null, done: [] as string[] };
+  setHandler(cicdStatusQuery, () => progress);
+  const stage = async <T>(name: (typeof CICD_STAGES)[number], work: () => Promise<T>): Promise<T> => {
+    progress.stage = name;
+    const t0 = Date.now();
+    const out = await work();
+    result.timingsMs[name] = Date.now() - t0;
+    progress.done.push(name);
+    return out;
+  };
+  const reject = async (reason: string): Promise<CicdResult> => {
+    result.reasons.push(reason);
+    await rejectPipeline({ buildId: result.buildId ?? '', reasons: result.reasons });
+    progress.stage = 'done';
+    return result;
+  };
+
+  const built = await stage('build', () => buildPipeline({ ref: input.ref, cicdRun: `${info.workflowId}/${info.runId}` }));
+  result.buildId = built.buildId || null;
+  progress.buildId = result.buildId;
+  if (!built.ok) return reject(`build failed: ${built.error}`);
+  const buildId = built.buildId;
+
+  result.unit = await stage('test', () => testPipeline({ buildId }));
+  if (result.unit.failed > 0) return reject(`${result.unit.failed} unit test(s) failed: ${result.unit.failures.slice(0, 5).join('; ')}`);
+
+  result.replay = await stage('replay', () => replayPipeline({ buildId }));
+  if (result.replay.failures.length > 0) {
+    const f = result.replay.failures[0]!;
+    return reject(`not deterministic: ${result.replay.failures.length} of ${result.replay.replayed} histories fail to replay; first ${f.type} ${f.workflowId}: ${f.message}`);
+  }
+
+  result.integration = await stage('integration', () => integrationRunPipeline({ buildId, sample: input.sample ?? {} }));
+  if (!result.integration.blessed) return reject(`the integration run ${result.integration.workflowId} did not bless a model (${result.integration.status}): ${result.integration.reasons.join('; ')}`);
+  result.reasons.push(`${result.unit.passed} unit tests passed; ${result.replay.replayed} histories replayed; integration run ${result.integration.workflowId} blessed ${result.integration.model} v${result.integration.version}`);
+
+  if (input.promote === false) {
+    result.status = 'passed';
+    progress.stage = 'done';
+    return result;
+  }
+  const promoted = await stage('promote', () =>
+    promotePipeline({ buildId, actor: input.requestedBy ?? `cicdPipeline:${info.workflowId}`, reason: `${input.ref} passed CI/CD`, reasons: result.reasons }),
+  );
+  result.previous = promoted.previous;
+  result.retrained = (await retrainProduction({ buildId })).models;
+  result.status = 'promoted';
+  progress.stage = 'done';
+  return result;
+}
