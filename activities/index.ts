@@ -9,6 +9,7 @@ import { makeDeploy } from './deploy';
 import { makeMonitor } from './monitor';
 import { makeRollout } from './rollout';
 import { makeFeatures } from './features';
+import { makeFeatureSets } from './feature-sets';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
 import { makeSelect } from './select';
@@ -24,6 +25,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl }),
     deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema }),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
+    ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),
     buildFeatures: makeFeatures({ artifacts: stores.artifacts, lineage: stores.lineage }),

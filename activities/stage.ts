@@ -6,6 +6,7 @@ import type { ArtifactInput, ContextType, LineageStore } from '../core/store/lin
 import { DataError } from '../core/data/source';
 import { GovernanceError } from '../core/features/plan';
 import { FeatureSpecError } from '../core/features/spec';
+import { FeatureSetError } from '../core/featurestore/definition';
 import { TrainingDataError } from '../core/ml/training-data';
 import { SpecError } from '../core/spec';
 import { codeVersion } from '../core/version';
@@ -30,9 +31,10 @@ export async function runStage<T>(
   const wf = ctx.info.workflowExecution;
   const run = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${ctx.info.activityId}`;
   const key = `${run}/${stage}`;
+  // A stage run outside any model's pipeline (materializeFeatures) has no model context.
   const contexts: { type: ContextType; name: string }[] = [
     { type: 'pipeline_run', name: run },
-    { type: 'model', name: model },
+    ...(model ? [{ type: 'model' as const, name: model }] : []),
   ];
   // Every heartbeat carries all details so far (a checkpoint reference survives later progress messages).
   let details: Record<string, unknown> = { stage, message: 'started' };
@@ -53,7 +55,7 @@ export async function runStage<T>(
     return out.result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const type = err instanceof DataError ? 'InvalidData' : err instanceof GovernanceError || err instanceof FeatureSpecError || err instanceof SpecError || err instanceof TrainingDataError ? 'InvalidSpec' : undefined;
+    const type = err instanceof DataError ? 'InvalidData' : err instanceof GovernanceError || err instanceof FeatureSpecError || err instanceof FeatureSetError || err instanceof SpecError || err instanceof TrainingDataError ? 'InvalidSpec' : undefined;
     if (type) {
       await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
       throw ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -171,6 +171,12 @@ export function parseSpec(raw: unknown): PipelineSpec {
     if (err instanceof FeatureSpecError) throw new SpecError(`spec.${err.message}`);
     throw err;
   }
+  if (features.sets) {
+    // data.uri holds the labelled events: each joins the feature values as of its own time.
+    if (raw.time === undefined) throw new SpecError('spec.time is required with features.sets: the event-time column of data.uri (each event joins the feature values as of that time)');
+    if (features.entity === target) throw new SpecError(`spec.features.entity ${JSON.stringify(features.entity)} is the target; name the events' entity-key column`);
+    if (features.entity === raw.time) throw new SpecError(`spec.features.entity and spec.time name the same column ${JSON.stringify(raw.time)}`);
+  }
   const g = object(raw.governance, 'governance', ['prohibited', 'protected', 'license', 'allowedPurposes', 'prohibitedPurposes', 'purpose', 'minGroupSize', 'minGroupShare', 'onSmallGroup', 'logProtected']);
   if (g.logProtected !== undefined && g.logProtected !== 'hash' && g.logProtected !== 'drop') fail('governance.logProtected', 'hash or drop', g.logProtected);
   if (g.onSmallGroup !== undefined && g.onSmallGroup !== 'warn' && g.onSmallGroup !== 'fail') fail('governance.onSmallGroup', 'warn or fail', g.onSmallGroup);

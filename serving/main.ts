@@ -43,6 +43,14 @@ export async function startServing(config: Config, opts: { alias?: string; addre
       (m) => say(m ? `loaded ${m.name} v${m.version}` : `unloaded ${n.model}`),
       (err: unknown) => say(`could not load ${n.model} v${n.to}: ${(err as Error).message}`),
     );
+  }, {
+    // Postgres restarted: alias moves made while the listener was away sent it nothing, so re-read them all.
+    onReconnect: () => {
+      host.loadAll().then(
+        () => say(`alias listener reconnected; serving ${host.list().map((m) => `${m.name} v${m.version}`).join(', ') || 'nothing'}`),
+        (err: unknown) => say(`alias listener reconnected, but reloading failed: ${(err as Error).message}`),
+      );
+    },
   });
   // A salt only this deployment knows, so hashed protected attributes cannot be reversed by lookup tables.
   const salt = createHash('sha256').update(`mlops-log-salt:${config.s3.secretKey}`).digest('hex');

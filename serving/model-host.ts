@@ -24,9 +24,41 @@ export interface ServedModel {
   /** Protected attributes: never logged in clear. */
   protectedFields: string[];
   logProtected: 'hash' | 'drop';
-  /** The spec's row keys (data.keys): logged with each prediction when sent, for the skew check. */
+  /** The spec's row keys (data.keys) and the feature sets' entity key: logged with each prediction when sent. */
   keys: string[];
+  /** Feature sets the version was trained with: request fields a set provides are looked up by the entity key when absent. */
+  featureSets: ServedFeatureSet[];
   loadedAt: Date;
+}
+
+export interface ServedFeatureSet {
+  name: string;
+  /** The version the model was trained with (a newer one may define other features). */
+  version: number;
+  /** The request field holding the entity key (the spec's features.entity). */
+  entity: string;
+  /** [feature in the set, request field] for the fields the model reads. */
+  fields: [string, string][];
+}
+
+interface StoredSpec {
+  data?: { keys?: string[] };
+  features?: { sets?: { name: string; version?: number; features?: string[] }[]; entity?: string; prefixed?: boolean };
+}
+
+/** The sets a model version was trained with (its stored spec pins the versions), limited to the fields it reads. */
+export function servedFeatureSets(spec: StoredSpec | undefined, fields: Map<string, unknown>): ServedFeatureSet[] {
+  const f = spec?.features;
+  if (!f?.sets || !f.entity) return [];
+  return f.sets
+    .filter((x) => x.version !== undefined && x.features)
+    .map((x) => ({
+      name: x.name,
+      version: x.version!,
+      entity: f.entity!,
+      fields: x.features!.map((feature): [string, string] => [feature, f.prefixed ? `${x.name}__${feature}` : feature]).filter(([, field]) => fields.has(field)),
+    }))
+    .filter((x) => x.fields.length > 0);
 }
 
 interface StoredSignature extends OnnxSignature {
@@ -119,6 +151,8 @@ export class ModelHost {
     for (const d of signature.derive ?? []) {
       for (const i of 'inputs' in d ? d.inputs : [d.input]) if (!derived.has(i)) fields.set(i, rawKinds.get(i) ?? 'numeric');
     }
+    const spec = (mv.properties as { spec?: StoredSpec }).spec;
+    const featureSets = servedFeatureSets(spec, fields);
     const scorer = await createOnnxScorer(new Uint8Array(bytes));
     const served: ServedModel = {
       name, version, sha256: mv.sha256, scorer, signature,
@@ -129,7 +163,8 @@ export class ModelHost {
       fields,
       protectedFields: (mv.properties as { protected?: string[] }).protected ?? [],
       logProtected: (mv.properties as { logProtected?: 'hash' | 'drop' }).logProtected ?? 'hash',
-      keys: (mv.properties as { spec?: { data?: { keys?: string[] } } }).spec?.data?.keys ?? [],
+      keys: [...new Set([...(spec?.data?.keys ?? []), ...(featureSets.length > 0 ? [featureSets[0]!.entity] : [])])],
+      featureSets,
       loadedAt: new Date(),
     };
     // Warm up: the first run of a session allocates; do it before the model takes traffic.

@@ -12,6 +12,7 @@ import { coerce, deriveRow } from '../core/features/derive';
 import type { OnnxFeeds } from '../core/onnx/feeds';
 import { OUTPUT } from '../core/onnx/signature';
 import { armFor } from '../core/rollout/routing';
+import { withOnlineFeatures } from './feature-lookup';
 import type { ModelHost, ServedModel } from './model-host';
 import { hashValue, PredictionLog } from './prediction-log';
 
@@ -31,6 +32,7 @@ interface Counters {
   requests: Map<string, number>;
   errors: Map<string, number>;
   latency: Map<string, number[]>; // histogram bucket counts per model/version
+  lookups: Map<string, number>; // online feature lookups per model|hit or model|miss
 }
 
 const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 1000];
@@ -76,7 +78,7 @@ export function checkInstances(model: ServedModel, instances: unknown): Record<s
     }
     const row = inst as Record<string, unknown>;
     for (const [field, kind] of model.fields) {
-      if (!(field in row)) problems.push(`instances[${i}].${field} is missing`);
+      if (!(field in row)) problems.push(`instances[${i}].${field} is missing${viaSet(model, field)}`);
       else {
         const v = row[field];
         if (v === null) continue;
@@ -88,6 +90,12 @@ export function checkInstances(model: ServedModel, instances: unknown): Record<s
   });
   if (problems.length > 0) throw new HttpError(400, problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; … ${problems.length - 20} more` : ''));
   return instances as Record<string, unknown>[];
+}
+
+/** For a missing field a feature set provides: how the request could have had it looked up. */
+function viaSet(model: ServedModel, field: string): string {
+  const set = model.featureSets.find((s) => s.fields.some(([, f]) => f === field));
+  return set ? ` (or send ${set.entity} to look it up in feature set ${set.name}@${set.version})` : '';
 }
 
 /** Predictions for checked instances: derivations, then the graph. */
@@ -127,7 +135,7 @@ export async function predict(model: ServedModel, rows: Record<string, unknown>[
 
 export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: string; registry: string; log?: PredictionLog }) {
   const log = opts.log ?? new PredictionLog(pool);
-  const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map() };
+  const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map(), lookups: new Map() };
   const inc = (m: Map<string, number>, key: string): void => void m.set(key, (m.get(key) ?? 0) + 1);
   const logPredictions = (model: ServedModel, rows: Record<string, unknown>[], features: Record<string, unknown>[], predictions: Record<string, unknown>[], shadow = false): void => {
     rows.forEach((row, i) => {
@@ -181,7 +189,11 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
         const served = arm === 'challenger' ? challenger!.model : model;
         const servedKey = `${served.name}|${served.version}`;
         inc(counters.requests, servedKey);
-        const rows = checkInstances(served, body.instances);
+        // Models trained with feature sets: absent set fields come from the online store by entity key.
+        const lookup = await withOnlineFeatures(pool, served, body.instances);
+        if (lookup.counts.hits > 0) counters.lookups.set(`${served.name}|hit`, (counters.lookups.get(`${served.name}|hit`) ?? 0) + lookup.counts.hits);
+        if (lookup.counts.misses > 0) counters.lookups.set(`${served.name}|miss`, (counters.lookups.get(`${served.name}|miss`) ?? 0) + lookup.counts.misses);
+        const rows = checkInstances(served, lookup.instances);
         const { features, predictions } = await predict(served, rows);
         res.setHeader('x-mlops-arm', arm);
         send(200, { predictions, model_version: String(served.version) });
@@ -194,7 +206,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
           const shadow = challenger.model;
           // Off the response path; a request the challenger cannot take is counted, never surfaced.
           void (async () => {
-            const mirrored = await predict(shadow, checkInstances(shadow, rows));
+            const mirrored = await predict(shadow, checkInstances(shadow, (await withOnlineFeatures(pool, shadow, rows)).instances));
             logPredictions(shadow, rows, mirrored.features, mirrored.predictions.map((p, i) => ({ ...p, shadowOf: predictions[i]!.id })), true);
           })().catch(() => inc(counters.errors, `${shadow.name}|shadow`));
         }
@@ -247,6 +259,11 @@ function metricsText(host: ModelHost, c: Counters, log: PredictionLog): string {
     cumulative += buckets[BUCKETS_MS.length]!;
     lines.push(`mlops_predict_latency_ms_bucket{${label(k)},le="+Inf"} ${cumulative}`);
     lines.push(`mlops_predict_latency_ms_count{${label(k)}} ${cumulative}`);
+  }
+  lines.push('# TYPE mlops_feature_lookups_total counter');
+  for (const [k, v] of c.lookups) {
+    const [model, result] = k.split('|');
+    lines.push(`mlops_feature_lookups_total{model="${model}",result="${result}"} ${v}`);
   }
   lines.push('# TYPE mlops_prediction_log_dropped_total counter', `mlops_prediction_log_dropped_total ${log.dropped}`);
   lines.push('# TYPE mlops_prediction_log_written_total counter', `mlops_prediction_log_written_total ${log.written}`);

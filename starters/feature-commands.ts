@@ -1,11 +1,12 @@
 // `mlops features …`: apply a feature-set definition, materialize it, read the online store, build a
-// point-in-time training set, list the sets. Each action takes parseArgs' (values, positionals).
+// point-in-time training set, score with a deployed model, list the sets. Each action takes parseArgs' (values, positionals).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../core/config';
 import {
   applyFeatureSet, buildTrainingSet, FeatureSetError, getOnlineFeatures, listFeatureSets, materialize, requireFeatureSet,
 } from '../core/featurestore';
+import { batchScore } from '../core/featurestore/batch-score';
 import { openStores, type Stores } from '../core/store';
 import { UsageError } from './usage-error';
 
@@ -139,6 +140,34 @@ export async function featuresListCommand(values: Record<string, unknown>, posit
     if (values.json) console.log(JSON.stringify(sets, null, 2));
     else if (sets.length === 0) console.log('no feature sets; register one with `mlops features apply FILE`');
     else for (const s of sets) console.log(`${`${s.name}@${s.version}`.padEnd(28)} ${String(s.rows).padStart(10)} rows in ${s.parts} part(s)  watermark ${s.watermark ?? '-'}  sha256 ${s.sha256.slice(0, 12)}`);
+    return 0;
+  });
+}
+
+export async function featuresScoreCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  const usage = 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI) [--json]';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}; usage: ${usage}`);
+  const model = values.model as string | undefined;
+  if (!model) throw new UsageError(`--model is required; usage: ${usage}`);
+  const sets = ((values.set as string[] | undefined) ?? []).map(parseSetArgument);
+  const withFeatures = sets.find((x) => x.features);
+  if (withFeatures) throw new UsageError(`--set ${withFeatures.name}: scoring takes the features the model reads; leave out :FEATURE,…`);
+  const table = values.table as string | undefined;
+  if ((sets.length > 0) === (table !== undefined)) throw new UsageError(`give --set (one or more) or --table, not both; usage: ${usage}`);
+  if (values.alias !== undefined && values.version !== undefined) throw new UsageError('give --alias or --version, not both');
+  const version = versionOption(values.version);
+  return withStores(async (stores) => {
+    const r = await batchScore(
+      stores,
+      { model, alias: values.alias as string | undefined, version, ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table) } : { sets }) },
+      { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) },
+    );
+    if (values.json) console.log(JSON.stringify(r, null, 2));
+    else {
+      console.log(`${r.model} v${r.version}${r.alias ? ` (${r.alias})` : ''}: scored ${r.rows} rows in ${(r.ms / 1000).toFixed(2)} s  ${r.ref.uri}`);
+      for (const x of r.sets) console.log(`  ${x.name}@${x.version}: latest offline values (${x.parts} part${x.parts === 1 ? '' : 's'})`);
+      if (r.missingFields.length > 0) console.log(`  scored as missing (no input has them): ${r.missingFields.join(', ')}`);
+    }
     return 0;
   });
 }

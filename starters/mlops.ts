@@ -9,7 +9,7 @@ import {
   gcCommand, lineageCommand, modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
 } from './store-commands';
 import { pipelineRollbackCommand, pipelineVersionsCommand, runCicdCommand } from './cicd-commands';
-import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresTrainingSetCommand } from './feature-commands';
+import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresScoreCommand, featuresTrainingSetCommand } from './feature-commands';
 import { startServing } from '../serving/main';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
@@ -258,6 +258,13 @@ export const COMMANDS: Command[] = [
     summary: 'point-in-time join of labelled events with feature values as of each event, stored as Parquet with lineage',
     options: { events: { type: 'string' }, entity: { type: 'string' }, timestamp: { type: 'string' }, set: { type: 'string', multiple: true }, prefixed: { type: 'boolean' }, ...json },
     action: ({ values, positionals }) => featuresTrainingSetCommand(values, positionals),
+  },
+  {
+    name: 'features score',
+    usage: 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI) [--json]',
+    summary: "batch scoring: the deployed model scores every entity's latest offline features (or a table); predictions stored as Parquet with lineage",
+    options: { model: { type: 'string' }, alias: { type: 'string' }, version: { type: 'string' }, set: { type: 'string', multiple: true }, table: { type: 'string' }, ...json },
+    action: ({ values, positionals }) => featuresScoreCommand(values, positionals),
   },
   {
     name: 'features list',

@@ -4,3 +4,4 @@ export { manualPipeline } from './manual';
 export { driftMonitor } from './monitor';
 export { abTest } from './ab-test';
 export { cicdPipeline } from './cicd';
+export { materializeFeatures } from './materialize';

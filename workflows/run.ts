@@ -90,8 +90,15 @@ export interface RunHooks {
   beforeStage: (stage: Stage) => Promise<{ go: true } | { go: false; reason: string }>;
 }
 
+/** The spec with the feature-set versions (and features) a run joined: what the model version records, and serving looks up. */
+export function pinFeatureSets(spec: PipelineSpec, joined: { name: string; version: number; columns: Record<string, string> }[]): PipelineSpec {
+  return { ...spec, features: { ...spec.features, sets: joined.map((j) => ({ name: j.name, version: j.version, features: Object.keys(j.columns) })) } };
+}
+
 export async function runPipeline(requested: PipelineSpec, run: RunInfo, status: StatusView, hooks: RunHooks): Promise<RunResult> {
-  const { spec, note, reweight } = specForRun(requested, run);
+  const planned = specForRun(requested, run);
+  const { note, reweight } = planned;
+  let spec = planned.spec;
   const info = workflowInfo();
   const model = spec.name;
   const trigger = run.trigger ?? 'manual';
@@ -124,10 +131,27 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     return result;
   };
 
-  const dataset = await stage('ingest', () => dataActivities.ingestDataset({
-    uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter,
-    ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
-  }));
+  const sets = spec.features.sets;
+  const dataset = await stage('ingest', async () => {
+    if (!sets) {
+      return dataActivities.ingestDataset({
+        uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter,
+        ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
+      });
+    }
+    // features.sets: bring each set up to date (incremental), then join the events in data.uri with the
+    // feature values as of each event's time; the run trains on that table, with the versions pinned.
+    const fresh = await dataActivities.materializeFeatureSets({ model, sets: sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) })) });
+    const joined = await dataActivities.ingestTrainingSet({
+      model, events: { uri: spec.data.uri, format: spec.data.format, delimiter: spec.data.delimiter }, entity: spec.features.entity!, time: spec.time!,
+      sets: sets.map((x, i) => ({ ...x, version: fresh[i]!.version })), prefixed: spec.features.prefixed,
+      ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
+    });
+    spec = pinFeatureSets(spec, joined.sets);
+    result.spec = spec;
+    status.artifacts.trainingSet = joined.trainingSet.uri;
+    return joined.dataset;
+  });
   if (!dataset) return finish('rejected');
   result.dataset = { uri: dataset.uri, sha256: dataset.sha256, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns, ...(dataset.feedbackRows ? { feedbackRows: dataset.feedbackRows } : {}) };
   status.artifacts.dataset = dataset.uri;

@@ -68,7 +68,8 @@ export function planFeatures(input: PlanInput): FeaturePlan {
   for (const n of names) dependsOn.set(n, [n]);
   for (const d of order) dependsOn.set(d.name, [...new Set(inputsOf(d).flatMap((i) => dependsOn.get(i)!))].sort());
 
-  const reserved = new Set([input.target, ...(input.keys ?? []), ...(input.time ? [input.time] : [])]);
+  // The entity key of joined feature sets identifies rows like a key: not a feature unless included by name.
+  const reserved = new Set([input.target, ...(input.keys ?? []), ...(input.time ? [input.time] : []), ...(spec.entity ? [spec.entity] : [])]);
   const excluded = new Set(spec.exclude ?? []);
   const rawFeatures = (spec.include ?? names).filter((n) => {
     if (spec.include) return true;

@@ -19,6 +19,18 @@ export type Derivation =
 
 export type Encoding = 'standardize' | 'onehot' | 'ordinal';
 
+/** A feature set joined point-in-time to the events (the spec's data.uri); see core/featurestore. */
+export interface FeatureSetRef {
+  name: string;
+  /** Default: the latest version when the run starts (the run pins the version it joined). */
+  version?: number;
+  /** Default: every feature of the set version. */
+  features?: string[];
+}
+
+/** Feature-set names: 1-63 of a-z 0-9 _ - starting with a letter or digit (the feature store's rule). */
+export const FEATURE_SET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 export interface FeatureSpec {
   /** Raw columns to use; default: every column except target, keys, time, prohibited and protected. */
   include?: string[];
@@ -27,6 +39,12 @@ export interface FeatureSpec {
   /** Encoding per model input; default: standardize numerics, one-hot categoricals (top `topK` + other). */
   encodings?: Record<string, Encoding>;
   topK?: number;
+  /** Feature sets joined point-in-time to the events in data.uri (needs `entity` and the spec's `time`). */
+  sets?: FeatureSetRef[];
+  /** The events' entity-key column, matched (as text) against each set's entity key; required with `sets`. */
+  entity?: string;
+  /** Name joined feature columns `<set>__<feature>` instead of `<feature>` (default false, echoed with `sets`). */
+  prefixed?: boolean;
 }
 
 export class FeatureSpecError extends Error {
@@ -51,7 +69,7 @@ function stringList(v: unknown, where: string, min = 0): string[] {
 export function parseFeatureSpec(raw: unknown): FeatureSpec {
   if (raw === undefined) return {};
   if (!isRecord(raw)) throw new FeatureSpecError('features must be an object');
-  const known = ['include', 'exclude', 'derive', 'encodings', 'topK', 'sets'];
+  const known = ['include', 'exclude', 'derive', 'encodings', 'topK', 'sets', 'entity', 'prefixed'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) throw new FeatureSpecError(`features.${k} is not a feature spec field (fields: ${known.join(', ')})`);
   const out: FeatureSpec = {};
   if (raw.include !== undefined) out.include = stringList(raw.include, 'features.include');
@@ -66,6 +84,18 @@ export function parseFeatureSpec(raw: unknown): FeatureSpec {
       if (v !== 'standardize' && v !== 'onehot' && v !== 'ordinal') throw new FeatureSpecError(`features.encodings.${k} must be standardize, onehot or ordinal, got ${JSON.stringify(v)}`);
     }
     out.encodings = raw.encodings as Record<string, Encoding>;
+  }
+  if (raw.sets !== undefined) {
+    out.sets = parseSetRefs(raw.sets);
+    if (raw.entity === undefined) throw new FeatureSpecError('features.entity is required with features.sets: the column of data.uri that holds the entity key (e.g. "customer_id")');
+    if (raw.prefixed !== undefined && typeof raw.prefixed !== 'boolean') throw new FeatureSpecError(`features.prefixed must be true or false, got ${JSON.stringify(raw.prefixed)}`);
+    out.prefixed = (raw.prefixed as boolean | undefined) ?? false;
+  } else {
+    for (const k of ['entity', 'prefixed']) if (raw[k] !== undefined) throw new FeatureSpecError(`features.${k} is only used with features.sets (the feature sets to join)`);
+  }
+  if (raw.entity !== undefined) {
+    if (typeof raw.entity !== 'string' || raw.entity.trim() === '') throw new FeatureSpecError(`features.entity must name a column of data.uri, got ${JSON.stringify(raw.entity)}`);
+    out.entity = raw.entity;
   }
   if (raw.derive !== undefined) {
     if (!Array.isArray(raw.derive)) throw new FeatureSpecError('features.derive must be a list');
@@ -118,6 +148,37 @@ export function parseFeatureSpec(raw: unknown): FeatureSpec {
     });
   }
   return out;
+}
+
+function parseSetRefs(raw: unknown): FeatureSetRef[] {
+  const example = '{ "name": "customer_stats", "version": 2, "features": ["avg_spend"] }';
+  if (!Array.isArray(raw) || raw.length === 0) throw new FeatureSpecError(`features.sets must be a non-empty list of feature sets like ${example}`);
+  const seen = new Set<string>();
+  return raw.map((r, i): FeatureSetRef => {
+    const where = `features.sets[${i}]`;
+    if (!isRecord(r)) throw new FeatureSpecError(`${where} must be an object like ${example}`);
+    for (const k of Object.keys(r)) if (!['name', 'version', 'features'].includes(k)) throw new FeatureSpecError(`${where}.${k} is not a field of a feature-set reference (fields: name, version, features)`);
+    if (typeof r.name !== 'string' || !FEATURE_SET_NAME.test(r.name)) {
+      throw new FeatureSpecError(`${where}.name must be a feature set's name (1-63 of a-z 0-9 _ - starting with a letter or digit), got ${JSON.stringify(r.name)}`);
+    }
+    if (seen.has(r.name)) throw new FeatureSpecError(`${where}: feature set ${JSON.stringify(r.name)} is listed twice`);
+    seen.add(r.name);
+    const out: FeatureSetRef = { name: r.name };
+    if (r.version !== undefined) {
+      if (!Number.isInteger(r.version) || (r.version as number) < 1) throw new FeatureSpecError(`${where}.version must be a positive integer (omit it for the latest version), got ${JSON.stringify(r.version)}`);
+      out.version = r.version as number;
+    }
+    if (r.features !== undefined) {
+      const f = r.features;
+      if (!Array.isArray(f) || f.length === 0 || f.some((x) => typeof x !== 'string' || x === '')) {
+        throw new FeatureSpecError(`${where}.features must be a non-empty list of feature names (omit it for all of the set's features), got ${JSON.stringify(f)}`);
+      }
+      const twice = f.find((x, k) => f.indexOf(x) !== k);
+      if (twice !== undefined) throw new FeatureSpecError(`${where}.features lists ${JSON.stringify(twice)} twice`);
+      out.features = f as string[];
+    }
+    return out;
+  });
 }
 
 /** The columns a derivation reads. */

@@ -13,7 +13,7 @@ import type { ColumnType } from '../data/ingest';
 import type { DataFormat } from '../data/source';
 import { derivationOrder } from '../features/derive';
 import { rawKind } from '../features/plan';
-import { derivedKind, FeatureSpecError, inputsOf, parseFeatureSpec, type Derivation } from '../features/spec';
+import { derivedKind, FEATURE_SET_NAME, FeatureSpecError, inputsOf, parseFeatureSpec, type Derivation } from '../features/spec';
 
 export interface FeatureSetDefinition {
   name: string;
@@ -33,7 +33,7 @@ export class FeatureSetError extends Error {
   override name = 'FeatureSetError';
 }
 
-export const FEATURE_SET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export { FEATURE_SET_NAME };
 
 const FIELDS = ['name', 'entity', 'timestamp', 'source', 'columns', 'features', 'description'];
 

@@ -11,6 +11,14 @@
 //                                            → { ref: ArtifactRef, rows, columns: [{ name, type }], sets, eventsSha256 }
 //   await fstore.online({ name, version }, ['42', …])
 //                                            → Map(entity → { values: { feature: number | string | null }, eventTime })
+//   await batchScore(stores, { model, alias?, version?, sets?: [{ name, version? }] | table?: uri })   (./batch-score;
+//                                            not re-exported here: it runs the model server's predict)
+//                                            → { model, version, ref: scores/<model>/<version>/<sha256>.parquet, rows, … }
+//
+// In the platform: a pipeline spec with `features: { sets, entity }` (and `time`) materializes each set and
+// trains on the point-in-time join of its events (activities/feature-sets.ts); the version records the set
+// versions in its spec, and the model server fills absent set fields from the online store by entity key
+// (serving/feature-lookup.ts); the materializeFeatures workflow materializes on a schedule.
 //
 // Contracts:
 // - A set version's features are its kept `columns` then its derived features, named as in the definition.
@@ -21,7 +29,9 @@
 // - Online lookups are the hot path: pin the version the model was trained with (`getOnlineFeatures`
 //   takes a pool or a client and runs one prepared query).
 // - Lineage: FeatureSet artifact (definition) → materialize execution → FeatureSetPart artifacts →
-//   training-set execution → TrainingSet artifact (whose properties record the events URI and sha256).
+//   training-set execution → TrainingSet artifact (whose properties record the events URI and sha256; events
+//   given as an artifact, like the pipeline's canonical copy, are an input too). Batch scoring: Model +
+//   FeatureSetParts (+ a table in the artifact store) → batch-score execution → Predictions artifact.
 import type { Stores } from '../store';
 import type { Progress } from '../data/ingest';
 import { materialize, type FeatureStoreDeps } from './materialize';

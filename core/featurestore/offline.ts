@@ -31,6 +31,12 @@ export interface TrainingSetRequest {
   /** Name feature columns `<set>__<feature>` instead of `<feature>`. */
   prefixed?: boolean;
   format?: DataFormat;
+  /**
+   * The events as a lineage artifact (e.g. the canonical Dataset ingest made of them): linked as an input of
+   * the training set. Its sha256 must be that of the bytes read. Without it, the URI and sha256 are only
+   * recorded in the training set's properties (a path's content may change; an artifact's may not).
+   */
+  eventsArtifact?: ArtifactInput;
 }
 
 export interface TrainingSetResult {
@@ -46,40 +52,57 @@ export interface TrainingSetResult {
 /** Helper columns of the join, and DuckDB's row id (which keeps the events' order). */
 const RESERVED = ['__entity', '__ts', 'rowid'];
 
+export interface MaterializedSet {
+  fs: FeatureSetVersion;
+  parts: { part_uri: string; sha256: string }[];
+  /** The features asked for (default: every stored feature, in order). */
+  features: string[];
+  /** Every stored feature with its kind. */
+  stored: FeatureColumn[];
+}
+
+/** A set version's offline parts and features; an error when it was never materialized or lacks a feature asked for. */
+export async function materializedSet(pool: FeatureStoreDeps['pool'], want: { name: string; version?: number; features?: string[] }): Promise<MaterializedSet> {
+  const fs = await requireFeatureSet(pool, want.name, want.version);
+  const parts = (await pool.query<{ part_uri: string; sha256: string }>(
+    'SELECT part_uri, sha256 FROM feature_materializations WHERE set_name = $1 AND version = $2 ORDER BY id',
+    [fs.name, fs.version],
+  )).rows;
+  const state = await pool.query<{ features: FeatureColumn[] }>('SELECT features FROM feature_watermarks WHERE set_name = $1 AND version = $2', [fs.name, fs.version]);
+  if (parts.length === 0 || !state.rows[0]) {
+    throw new FeatureSetError(`feature set ${fs.name}@${fs.version} has no materialized rows; run \`mlops features materialize ${fs.name} --version ${fs.version}\` first`);
+  }
+  const available = state.rows[0].features.map((f) => f.name);
+  const unknown = (want.features ?? []).filter((f) => !available.includes(f));
+  if (unknown.length > 0) throw new FeatureSetError(`feature set ${fs.name}@${fs.version} has no feature ${unknown.map((u) => JSON.stringify(u)).join(', ')} (features: ${available.join(', ')})`);
+  if (want.features && want.features.length === 0) throw new FeatureSetError(`feature set ${fs.name}: features is an empty list; omit it for all features`);
+  return { fs, parts, features: want.features ?? available, stored: state.rows[0].features };
+}
+
+/** Downloads parts (hash verified) as `<prefix>-part<j>.parquet`; returns the files. */
+export async function fetchParts(artifacts: FeatureStoreDeps['artifacts'], parts: MaterializedSet['parts'], prefix: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const [j, p] of parts.entries()) {
+    const file = `${prefix}-part${j}.parquet`;
+    await artifacts.getFile(artifacts.keyOf(p.part_uri), file, p.sha256);
+    files.push(file);
+  }
+  return files;
+}
+
 export async function buildTrainingSet(deps: FeatureStoreDeps, request: TrainingSetRequest, opts: { onProgress?: Progress } = {}): Promise<TrainingSetResult> {
   const progress = opts.onProgress ?? (() => undefined);
   if (request.sets.length === 0) throw new FeatureSetError('a training set needs at least one feature set');
-  const sets: { fs: FeatureSetVersion; parts: { part_uri: string; sha256: string }[]; columns: Record<string, string> }[] = [];
+  const sets: (MaterializedSet & { columns: Record<string, string> })[] = [];
   for (const want of request.sets) {
-    const fs = await requireFeatureSet(deps.pool, want.name, want.version);
-    const parts = (await deps.pool.query<{ part_uri: string; sha256: string }>(
-      'SELECT part_uri, sha256 FROM feature_materializations WHERE set_name = $1 AND version = $2 ORDER BY id',
-      [fs.name, fs.version],
-    )).rows;
-    const state = await deps.pool.query<{ features: FeatureColumn[] }>('SELECT features FROM feature_watermarks WHERE set_name = $1 AND version = $2', [fs.name, fs.version]);
-    if (parts.length === 0 || !state.rows[0]) {
-      throw new FeatureSetError(`feature set ${fs.name}@${fs.version} has no materialized rows; run \`mlops features materialize ${fs.name} --version ${fs.version}\` first`);
-    }
-    const available = state.rows[0].features.map((f) => f.name);
-    const unknown = (want.features ?? []).filter((f) => !available.includes(f));
-    if (unknown.length > 0) throw new FeatureSetError(`feature set ${fs.name}@${fs.version} has no feature ${unknown.map((u) => JSON.stringify(u)).join(', ')} (features: ${available.join(', ')})`);
-    if (want.features && want.features.length === 0) throw new FeatureSetError(`feature set ${fs.name}: features is an empty list; omit it for all features`);
-    const features = want.features ?? available;
-    const columns = Object.fromEntries(features.map((f) => [f, request.prefixed ? `${fs.name}__${f}` : f]));
-    sets.push({ fs, parts, columns });
+    const m = await materializedSet(deps.pool, want);
+    sets.push({ ...m, columns: Object.fromEntries(m.features.map((f) => [f, request.prefixed ? `${m.fs.name}__${f}` : f])) });
   }
 
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-training-set-'));
   try {
     const files: string[][] = [];
-    for (const [k, s] of sets.entries()) {
-      files.push([]);
-      for (const [j, p] of s.parts.entries()) {
-        const file = path.join(work, `set${k}-part${j}.parquet`);
-        await deps.artifacts.getFile(deps.artifacts.keyOf(p.part_uri), file, p.sha256);
-        files[k]!.push(file);
-      }
-    }
+    for (const [k, s] of sets.entries()) files.push(await fetchParts(deps.artifacts, s.parts, path.join(work, `set${k}`)));
     progress(`fetched ${files.flat().length} part(s) of ${sets.map((s) => `${s.fs.name}@${s.fs.version}`).join(', ')}`);
 
     const out = path.join(work, 'training-set.parquet');
@@ -125,15 +148,18 @@ export async function buildTrainingSet(deps: FeatureStoreDeps, request: Training
       };
     });
     if (rows === 0) throw new DataError(`events ${request.events}: no rows`);
+    if (request.eventsArtifact && request.eventsArtifact.sha256 !== eventsSha256) {
+      throw new DataError(`events ${request.events}: read bytes with sha256 ${eventsSha256}, not ${request.eventsArtifact.sha256} as its artifact says`);
+    }
     progress(`joined ${rows} events point-in-time`);
 
     const sha256 = await hashFile(out);
     const ref = await deps.artifacts.putFile(`trainingsets/${sha256}.parquet`, out, 'application/vnd.apache.parquet');
     const summary = sets.map((s) => ({ name: s.fs.name, version: s.fs.version, parts: s.parts.length, columns: s.columns }));
-    const inputs: ArtifactInput[] = sets.flatMap((s) => [
+    const inputs: ArtifactInput[] = [...(request.eventsArtifact ? [request.eventsArtifact] : []), ...sets.flatMap((s) => [
       { uri: s.fs.uri, sha256: s.fs.sha256, type: 'FeatureSet', properties: { name: s.fs.name } },
       ...s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' })),
-    ]);
+    ])];
     const params = { events: request.events, eventsSha256, entity: request.entity, timestamp: request.timestamp, sets: summary };
     await deps.lineage.recordStage({
       key: `featurestore/training-set/${sha256}`,

@@ -16,12 +16,14 @@ export async function loggedFeatures(pool: pg.Pool, model: string, windowSeconds
 export interface LabelledRow {
   features: Record<string, unknown>;
   label: string;
+  /** When the prediction was made (the event time of a feedback row when the spec joins feature sets). */
+  at: Date;
 }
 
 /** Logged predictions of `model` that got a feedback label, newest first. */
 export async function labelledRows(pool: pg.Pool, model: string, limit = MAX_LOGGED_ROWS): Promise<LabelledRow[]> {
   const res = await pool.query<LabelledRow>(
-    `SELECT p.features, f.label FROM predictions p JOIN feedback f ON f.prediction_id = p.id WHERE p.model = $1 ORDER BY p.at DESC, p.id LIMIT $2`,
+    `SELECT p.features, f.label, p.at FROM predictions p JOIN feedback f ON f.prediction_id = p.id WHERE p.model = $1 ORDER BY p.at DESC, p.id LIMIT $2`,
     [model, limit],
   );
   return res.rows;

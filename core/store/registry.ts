@@ -199,23 +199,51 @@ export class ModelRegistry {
 /**
  * Listens for alias moves on a dedicated connection. Returns a function that stops listening.
  * Notifications from other schemas (other test files, other deployments) are filtered out.
+ * A lost connection (Postgres restarted) is re-established every `retryMs` until it succeeds; moves made
+ * meanwhile sent no notification to this listener, so `onReconnect` tells the caller to re-read the aliases.
  */
 export async function listenAliasChanges(
   connectionString: string,
   schema: string,
   onChange: (n: AliasNotification) => void,
+  opts: { onReconnect?: () => void; retryMs?: number } = {},
 ): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString });
-  client.on('error', () => undefined);
-  await client.connect();
-  client.on('notification', (msg) => {
-    if (msg.channel !== 'mlops_alias' || !msg.payload) return;
-    const n = JSON.parse(msg.payload) as AliasNotification;
-    if (n.schema === schema) onChange(n);
-  });
-  await client.query('LISTEN mlops_alias');
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString });
+    c.on('error', () => undefined);
+    c.on('notification', (msg) => {
+      if (msg.channel !== 'mlops_alias' || !msg.payload) return;
+      const n = JSON.parse(msg.payload) as AliasNotification;
+      if (n.schema === schema) onChange(n);
+    });
+    try {
+      await c.connect();
+      await c.query('LISTEN mlops_alias');
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    c.once('end', () => {
+      if (!stopped) reconnect();
+    });
+    client = c;
+  };
+  const reconnect = (): void => {
+    timer = setTimeout(() => {
+      connect().then(
+        () => (stopped ? void client?.end().catch(() => undefined) : opts.onReconnect?.()),
+        () => !stopped && reconnect(),
+      );
+    }, opts.retryMs ?? 1_000);
+  };
+  await connect();
   return async () => {
-    await client.end().catch(() => undefined);
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => undefined);
   };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { loadConfig } from '../../core/config';
+import { loadConfig, type Config } from '../../core/config';
 import type { Stores } from '../../core/store';
 
 let runtimeInstalled = false;
@@ -15,7 +15,7 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
-export async function startTestWorker(stores: Stores, label: string, opts: { serveUrl?: string } = {}): Promise<TestWorker> {
+export async function startTestWorker(stores: Stores, label: string, opts: { serveUrl?: string; config?: Config } = {}): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
