@@ -40,6 +40,11 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
       const workflowId = `ab-${input.model}`;
       try {
         await deps.client.workflow.start('abTest', { workflowId, taskQueue: deps.taskQueue, args: [input] });
+        // Model delivery is staged: blessed → staging → canary/A-B (challenger) → production, each move recorded.
+        await registry.setAlias({
+          model: input.model, alias: 'staging', version: input.challenger, actor: input.requestedBy,
+          reason: `blessed; staged for its ${input.strategy} against v${input.champion}`, details: { strategy: input.strategy, share: input.share, abTest: workflowId },
+        });
         return { workflowId, started: true };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };

@@ -180,6 +180,7 @@ describe('abTest', () => {
     expect(first.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/no production version to test against/)]));
     const second = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: 'ct-canary', taskQueue: w.taskQueue, args: [{ ...spec, data: { uri: traffic } }] })) as RunResult;
     expect(second).toMatchObject({ status: 'deployed', deployed: { alias: 'challenger', version: 2, strategy: 'canary', abTest: 'ab-canary' } });
+    expect((await s.registry.aliasHistory('canary', 'staging')).map((m) => [m.toVersion, m.reason])).toEqual([[2, 'blessed; staged for its canary against v1']]);
     const ab = w.client.workflow.getHandle('ab-canary');
     await waitFor('the canary served', async () => ((await (await fetch(`${server.url}/v1/models/canary`)).json()) as { challenger?: { version: number; share: number } }).challenger?.share === 0.2 || undefined);
     expect(await ab.query('status')).toMatchObject({ champion: 1, challenger: 2, strategy: 'canary', share: 0.2 });
