@@ -1,27 +1,13 @@
 // CLI commands of level 2: run cicd, pipeline versions, pipeline rollback.
 import os from 'node:os';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig, requireCredentials, type Config } from '../core/config';
 import { openStores } from '../core/store';
 import { BuildError, buildWorktree, pipelineRepo, resolveRef } from '../infra/pipeline-build';
 import { startVersionWorker } from '../infra/stack';
 import { deploymentState, setCurrentVersion } from '../infra/versions';
 import type { CicdResult } from '../workflows/cicd';
+import { withClient } from './pipeline-commands';
 import { UsageError } from './usage-error';
-
-async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 });
-  } catch {
-    throw new Error(`cannot reach Temporal at ${config.temporal.address}: run \`mlops up\` first`);
-  }
-  try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
-  } finally {
-    await connection.close();
-  }
-}
 
 async function commitOf(config: Config, ref: string): Promise<string> {
   try {
@@ -46,7 +32,7 @@ export async function runCicdCommand(values: Record<string, unknown>): Promise<n
   if (!ref) throw new UsageError('missing --ref; usage: mlops run cicd --ref REF [--wait] [--json]');
   const config = loadConfig();
   const sha = await commitOf(config, ref);
-  return withClient(config, async (client) => {
+  return withClient(async (client) => {
     const workflowId = `cicd-${sha.slice(0, 12)}`;
     const handle = await client.workflow.start('cicdPipeline', { workflowId, taskQueue: config.taskQueue, args: [{ ref: sha, requestedBy: `${os.userInfo().username} (mlops run cicd ${ref})` }] }).catch((err: Error) => {
       if (err.name === 'WorkflowExecutionAlreadyStartedError') throw new UsageError(`a CI/CD run of ${sha.slice(0, 12)} is already running: ${workflowId}`);
@@ -61,7 +47,7 @@ export async function runCicdCommand(values: Record<string, unknown>): Promise<n
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else printCicd(result);
     return 0;
-  });
+  }, config);
 }
 
 export async function pipelineVersionsCommand(values: Record<string, unknown>): Promise<number> {
@@ -70,7 +56,7 @@ export async function pipelineVersionsCommand(values: Record<string, unknown>): 
   const stores = openStores(config);
   try {
     const versions = await stores.pipelines.list();
-    const state = await withClient(config, (client) => deploymentState(client.workflowService, config)).catch(() => null);
+    const state = await withClient((client) => deploymentState(client.workflowService, config), config).catch(() => null);
     if (values.json) {
       console.log(JSON.stringify({ deployment: config.deployment, temporal: state, versions }, null, 2));
       return 0;
@@ -121,7 +107,7 @@ export async function pipelineRollbackCommand(values: Record<string, unknown>): 
     const { dir } = await buildWorktree(pipelineRepo(config.pipelineRepo), config.home, target, (m) => console.error(`pipeline ${target.slice(0, 12)}: ${m}`));
     await startVersionWorker(config, target, dir);
     const actor = `${os.userInfo().username} (mlops pipeline rollback)`;
-    await withClient(config, (client) => setCurrentVersion(client, config, target, actor));
+    await withClient((client) => setCurrentVersion(client, config, target, actor), config);
     await stores.pipelines.promote(target, actor, reason.trim());
     console.log(`pipeline ${current.slice(0, 12)} → ${target.slice(0, 12)} (rolled back): new runs start on ${target.slice(0, 12)}`);
     return 0;

@@ -11,8 +11,8 @@ import { NON_RETRYABLE, STAGES, type Stage } from '../workflows/stages';
 import { createWorker } from '../workers/main';
 import { UsageError } from './usage-error';
 
-async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+/** A Temporal client for one command, with a clear message when the server is not up. */
+export async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>, config: Config = loadConfig()): Promise<T> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 });

@@ -19,6 +19,7 @@ import type { AbTestResult } from '../../workflows/ab-test';
 import type { RunResult } from '../../workflows/run';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
+import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -67,15 +68,6 @@ async function sendTraffic(model: string): Promise<void> {
   }
 }
 
-const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 function rollout(model: string, champion: number, challenger: number, over: Partial<RolloutInput> = {}): RolloutInput {
   const test = { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.05, rule: 'sequential' as const, minSamples: 100, interval: 1, maxDuration: 300 };

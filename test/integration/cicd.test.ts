@@ -19,6 +19,7 @@ import type { RunResult } from '../../workflows/run';
 import { STAGES } from '../../workflows/stages';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
+import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -167,15 +168,6 @@ describe('cicdPipeline', () => {
   }, 1_200_000);
 });
 
-const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 async function waitForRun(workflowId: string, match: (r: RunResult) => boolean): Promise<RunResult> {
   return waitFor(`a run of ${workflowId}`, async () => {

@@ -14,6 +14,7 @@ import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
 import { monitorStatusQuery } from '../../workflows/monitor';
 import type { RunResult } from '../../workflows/run';
 import { isolatedStores } from '../support/isolated-stores';
+import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -46,15 +47,6 @@ async function sendShifted(version: number, rows: number): Promise<void> {
   }
 }
 
-const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 beforeAll(async () => {
   s = await isolatedStores('monitor');
