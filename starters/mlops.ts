@@ -132,7 +132,7 @@ export const COMMANDS: Command[] = [
   },
   ...(
     [
-      ['create', 'mlops schedule create ct --spec FILE (--every 1h | --cron EXPR) [--trigger schedule|data] [--id ID]', 'run continuous training on a schedule (overlaps skipped, coalesced per model)'],
+      ['create', 'mlops schedule create ct --spec FILE (--every 1h | --cron EXPR) [--trigger schedule|data] [--id ID] | features --set NAME[@V] … (--every 15m | --cron EXPR)', 'run continuous training (overlaps skipped, coalesced per model) or feature materialization on a schedule'],
       ['list', 'mlops schedule list [--json]', 'list schedules'],
       ['delete', 'mlops schedule delete ID', 'delete a schedule'],
       ['trigger', 'mlops schedule trigger ID', 'run a schedule now'],
@@ -143,7 +143,7 @@ export const COMMANDS: Command[] = [
     name: `schedule ${sub}`,
     usage,
     summary,
-    options: { ...runOptions(), every: { type: 'string' }, cron: { type: 'string' }, trigger: { type: 'string' }, id: { type: 'string' }, reason: { type: 'string' } },
+    options: { ...runOptions(), every: { type: 'string' }, cron: { type: 'string' }, trigger: { type: 'string' }, id: { type: 'string' }, reason: { type: 'string' }, set: { type: 'string', multiple: true } },
     action: ({ values, positionals }) => scheduleCommand(sub, values, positionals),
   })),
   {

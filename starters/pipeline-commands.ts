@@ -158,16 +158,40 @@ function scheduleId(values: Record<string, unknown>, positionals: string[], name
   return id;
 }
 
+/** Incremental materialization of feature sets on a schedule (workflow materializeFeatures). */
+async function scheduleMaterialize(client: Client, config: Config, values: Record<string, unknown>, every: string | undefined, cron: string | undefined): Promise<number> {
+  const given = (values.set as string[] | undefined) ?? [];
+  if (given.length === 0) throw new UsageError('mlops schedule create features needs at least one --set NAME[@VERSION]');
+  const sets = given.map((text) => {
+    const m = /^([a-z0-9][a-z0-9_-]{0,62})(?:@([1-9]\d*))?$/.exec(text);
+    if (!m) throw new UsageError(`--set ${JSON.stringify(text)} must be NAME or NAME@VERSION (a feature-set name: a-z 0-9 _ -)`);
+    return { name: m[1]!, ...(m[2] ? { version: Number(m[2]) } : {}) };
+  });
+  const id = scheduleId(values.id ? values : { id: `features-${sets.map((x) => x.name).join('-')}`.slice(0, 190) }, []);
+  const spec: ScheduleSpec = every ? { intervals: [{ every: every as `${number}${'s' | 'm' | 'h' | 'd'}` }] } : { cronExpressions: [cron!] };
+  await client.schedule.create({
+    scheduleId: id,
+    spec,
+    action: { type: 'startWorkflow', workflowType: 'materializeFeatures', taskQueue: config.taskQueue, workflowId: id, args: [{ sets }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+  });
+  console.log(`created schedule ${id}: materializeFeatures for ${given.join(', ')} ${every ? `every ${every}` : `on cron "${cron}"`}`);
+  return 0;
+}
+
 export async function scheduleCommand(sub: string, values: Record<string, unknown>, positionals: string[]): Promise<number> {
   return withClient(async (client, config) => {
     if (sub === 'create') {
       const kind = positionals[0];
-      if (kind !== 'ct') throw new UsageError('usage: mlops schedule create ct --spec FILE (--every 1h | --cron "0 * * * *") [--trigger schedule|data] [--id ID]');
-      const input = pipelineInput(values);
+      if (kind !== 'ct' && kind !== 'features') {
+        throw new UsageError('usage: mlops schedule create ct --spec FILE (--every 1h | --cron "0 * * * *") [--trigger schedule|data] [--id ID]\n   or: mlops schedule create features --set NAME[@V] [--set …] (--every 15m | --cron EXPR) [--id ID]');
+      }
       const every = values.every as string | undefined;
       const cron = values.cron as string | undefined;
       if (!every === !cron) throw new UsageError('give exactly one of --every DURATION (e.g. 1h, 15m) or --cron EXPRESSION');
       if (every && !/^\d+(s|m|h|d)$/.test(every)) throw new UsageError(`--every ${JSON.stringify(every)} must be a number with s, m, h or d (e.g. 30m)`);
+      if (kind === 'features') return scheduleMaterialize(client, config, values, every, cron);
+      const input = pipelineInput(values);
       const trigger = (values.trigger as string | undefined) ?? 'schedule';
       if (trigger !== 'schedule' && trigger !== 'data') throw new UsageError('--trigger must be schedule or data');
       const id = scheduleId(values, [], input.name as string);

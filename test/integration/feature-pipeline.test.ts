@@ -16,7 +16,9 @@ import { seededRandom } from '../../core/random';
 import { startServing, type RunningServer } from '../../serving/main';
 import { featuresScoreCommand } from '../../starters/feature-commands';
 import type { RunResult } from '../../workflows/run';
+import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
+import { waitFor } from '../support/wait';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -234,6 +236,26 @@ describe('materializeFeatures', () => {
     const bad = await expectFailure(w.client.workflow.execute('materializeFeatures', { workflowId: `materialize-${randomInt(1e9)}`, taskQueue: w.taskQueue, args: [{}] }));
     expect(bad).toMatchObject({ type: 'InvalidSpec', message: expect.stringMatching(/^materializeFeatureSets takes \{ "sets": \[/) });
   }, 60_000);
+
+  it('runs on a schedule made with mlops schedule create features', async () => {
+    const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix, MLOPS_TASK_QUEUE: w.taskQueue };
+    const id = `features-test-${randomInt(1e9)}`;
+    expect(await mlopsAsync(['schedule', 'create', 'features', '--every', '1h', '--id', id], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs at least one --set/) });
+    expect(await mlopsAsync(['schedule', 'create', 'features', '--set', 'Bad Name', '--every', '1h', '--id', id], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--set "Bad Name" must be NAME or NAME@VERSION/) });
+    const created = await mlopsAsync(['schedule', 'create', 'features', '--set', 'customer_stats@1', '--every', '1h', '--id', id], env);
+    expect(created).toMatchObject({ code: 0, stdout: `created schedule ${id}: materializeFeatures for customer_stats@1 every 1h\n` });
+    try {
+      appendFileSync(statsCsv, `c2,${iso(T0 + 41 * DAY)},2.5,4,free\n`);
+      expect((await mlopsAsync(['schedule', 'trigger', id], env)).code).toBe(0);
+      const stored = await waitFor('the scheduled materialization', async () => {
+        const v = (await getOnlineFeatures(s.pool, { name: 'customer_stats', version: 1 }, ['c2'])).get('c2')?.values;
+        return v && (v as { avg_spend?: number }).avg_spend === 2.5 ? v : undefined;
+      }, 60_000);
+      expect(stored).toMatchObject({ avg_spend: 2.5, visits: 4 });
+    } finally {
+      await mlopsAsync(['schedule', 'delete', id], env);
+    }
+  }, 90_000);
 });
 
 describe('retraining with feedback', () => {
