@@ -1,6 +1,7 @@
 // One drift check of a deployed model: the logged features of its recent predictions against its training
 // reference, with the same statistics as `mlops drift`. The report is stored as artifacts and a row.
 import type { Stores } from '../store';
+import { normalSf } from '../stats/special';
 import { detectDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
 import { columnHistograms, renderDriftHtml } from '../stats/report-html';
 import { storeDriftReport } from '../stats/report-store';
@@ -20,7 +21,7 @@ export interface DriftCheck {
   driftedShare: number;
   reportUri: string | null;
   /** Live performance from feedback labels against the evaluation metric (null: too few labels). */
-  concept: { metric: 'accuracy' | 'rmse'; live: number; evaluated: number; labels: number; drift: boolean } | null;
+  concept: { metric: 'accuracy' | 'rmse'; live: number; evaluated: number; labels: number; drift: boolean; pValue?: number } | null;
   /** Training/serving skew on logged rows that carry data.keys (null: no keys in the spec or the log). */
   skew: SkewReport | null;
 }
@@ -53,8 +54,13 @@ async function livePerformance(input: DriftCheckInput, stores: Stores, version: 
     return { metric: 'rmse', live, evaluated: metrics.rmse, labels: res.rows.length, drift: live > metrics.rmse * (1 + drop) };
   }
   if (typeof metrics.accuracy !== 'number') return null;
-  const live = res.rows.filter((r) => r.predicted === r.label).length / res.rows.length;
-  return { metric: 'accuracy', live, evaluated: metrics.accuracy, labels: res.rows.length, drift: live < metrics.accuracy - drop };
+  const n = res.rows.length;
+  const live = res.rows.filter((r) => r.predicted === r.label).length / n;
+  // A few hundred labels move accuracy by a few points by chance: the drop must be beyond maxPerformanceDrop
+  // AND significant (one-sided z-test of live accuracy against evaluated − drop, 5%).
+  const z = (metrics.accuracy - drop - live) / Math.sqrt(Math.max(live * (1 - live), 1 / n) / n);
+  const pValue = normalSf(z);
+  return { metric: 'accuracy', live, evaluated: metrics.accuracy, labels: n, drift: live < metrics.accuracy - drop && pValue < 0.05, pValue };
 }
 
 async function skewOf(

@@ -23,26 +23,29 @@ let server: RunningServer;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-monitor-'));
 const data = path.join(dir, 'churn.csv');
 const model = `mon-${randomBytes(3).toString('hex')}`;
+const calm = `${model}-calm`;
 
-const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
-  const res = await fetch(`${server.url}/v1/models/${model}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = async (route: string, body: unknown, name = model): Promise<Record<string, unknown>> => {
+  const res = await fetch(`${server.url}/v1/models/${name}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 };
 
-/** Shifted production traffic through the model server, then the true outcomes as feedback labels. */
-async function sendShifted(version: number, rows: number): Promise<void> {
-  const file = path.join(dir, `traffic-${version}.csv`);
-  await writeSynthCsv(file, { rows, seed: 70 + version, drift: 2 });
+/** Production traffic through the model server (shifted unless drift 0), then the outcomes as feedback labels (inverted: concept drift). */
+async function sendShifted(version: number, rows: number, opts: { name?: string; drift?: number; seed?: number; invertLabels?: boolean } = {}): Promise<void> {
+  const name = opts.name ?? model;
+  const file = path.join(dir, `traffic-${name}-${version}-${opts.seed ?? 0}.csv`);
+  await writeSynthCsv(file, { rows, seed: opts.seed ?? 70 + version, drift: opts.drift ?? 2 });
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
   const cols = header!.split(',');
   const records = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, ['plan', 'region', 'signup_date', 'customer_id'].includes(cols[i]!) ? v : v === '' ? null : Number(v)])));
   for (let i = 0; i < records.length; i += 100) {
     const batch = records.slice(i, i + 100);
-    const out = await post(':predict', { instances: batch.map(({ churned: _y, ...r }) => r) });
+    const out = await post(':predict', { instances: batch.map(({ churned: _y, ...r }) => r) }, name);
     expect(out.model_version).toBe(String(version));
     const ids = (out.predictions as { id: string }[]).map((p) => p.id);
-    const fed = await post(':feedback', { labels: ids.map((id, k) => ({ id, label: String(batch[k]!.churned) })) });
+    const label = (y: unknown): string => String(opts.invertLabels ? 1 - Number(y) : y);
+    const fed = await post(':feedback', { labels: ids.map((id, k) => ({ id, label: label(batch[k]!.churned) })) }, name);
     expect(fed.accepted).toBe(batch.length);
   }
 }
@@ -56,7 +59,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await w.client.workflow.getHandle(`drift-${model}`).terminate('test done').catch(() => undefined);
+  for (const m of [model, calm]) await w.client.workflow.getHandle(`drift-${m}`).terminate('test done').catch(() => undefined);
   await w?.stop();
   await server?.close();
   await s.drop();
@@ -107,5 +110,36 @@ describe('drift monitor', () => {
     const checks = (await monitor.query(monitorStatusQuery)).checks;
     await waitFor('three more checks', async () => ((await monitor.query(monitorStatusQuery)).checks >= checks + 3 ? true : undefined));
     expect((await monitor.query(monitorStatusQuery)).retrains).toBe(1);
+  }, 240_000);
+
+  it('does nothing on traffic like the training data, and retrains when feedback shows the concept moved', async () => {
+    const run = { trigger: 'manual' as const, requestId: randomUUID() };
+    // Data of its own: the first test rewrote `data` with shifted rows.
+    const calmData = path.join(dir, 'calm.csv');
+    await writeSynthCsv(calmData, { rows: 3000, seed: 63 });
+    const spec = { name: calm, data: { uri: calmData }, target: 'churned', features: { exclude: ['customer_id'] }, monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, minLabels: 100 } };
+    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', { workflowId: ctWorkflowId(calm), taskQueue: w.taskQueue, args: [{ ...spec, run }], signal: retrainSignal, signalArgs: [run] });
+    expect(((await w.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult).deployed).toEqual({ alias: 'production', version: 1 });
+    const monitor = w.client.workflow.getHandle(`drift-${calm}`);
+
+    await sendShifted(1, 300, { name: calm, drift: 0, seed: 91 });
+    await waitFor('a check of the calm traffic', async () => ((await monitor.query(monitorStatusQuery)).last?.rows === 300 ? true : undefined));
+    const checks = (await monitor.query(monitorStatusQuery)).checks;
+    await waitFor('three more checks', async () => ((await monitor.query(monitorStatusQuery)).checks >= checks + 3 ? true : undefined));
+    expect(await monitor.query(monitorStatusQuery)).toMatchObject({ retrains: 0, last: { datasetDrift: false } });
+
+    // The same kind of inputs, but the outcomes now go the other way: only the labels can tell.
+    await sendShifted(1, 300, { name: calm, drift: 0, seed: 92, invertLabels: true });
+    await waitFor('a retraining asked for by concept drift', async () => ((await monitor.query(monitorStatusQuery)).retrains === 1 ? true : undefined));
+    expect((await monitor.query(monitorStatusQuery)).last?.datasetDrift).toBe(false);
+    const drifted = await waitFor('the drift-triggered run', async () => {
+      for await (const e of w.client.workflow.list({ query: `WorkflowId = '${ctWorkflowId(calm)}'` })) {
+        if (e.runId === started.signaledRunId || e.status.name !== 'COMPLETED') continue;
+        const r = (await w.client.workflow.getHandle(ctWorkflowId(calm), e.runId).result()) as RunResult;
+        if (r.trigger === 'drift') return r;
+      }
+      return undefined;
+    });
+    expect(drifted.dataset?.feedbackRows).toBe(600);
   }, 240_000);
 });
