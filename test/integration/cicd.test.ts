@@ -103,7 +103,11 @@ describe('cicdPipeline', () => {
     const reordered = branch('bad-replay', base, () => {
       replaceIn('workflows/run.ts', "  const dataset = await stage('ingest',", "  await controlActivities.productionInfo({ model, alias: spec.deploy.alias });\n  const dataset = await stage('ingest',");
       for (const f of ['ct-coalesced', 'ct-deployed', 'ct-forwarded', 'ct-skipped', 'manual-deployed']) rmSync(path.join(repo, 'test', 'histories', `${f}.json`));
-      replaceIn('test/unit/replay.test.ts', "['continuousTrainingPipeline', 'driftMonitor', 'manualPipeline']", "['driftMonitor']");
+      replaceIn(
+        'test/unit/replay.test.ts',
+        "['abTest', 'cicdPipeline', 'continuousTrainingPipeline', 'driftMonitor', 'manualPipeline', 'materializeFeatures']",
+        "['abTest', 'cicdPipeline', 'driftMonitor', 'materializeFeatures']",
+      );
     });
     const goodB = branch('good-b', goodA, () => writeFileSync(path.join(repo, 'CHANGES.md'), 'A: a documentation change\nB: another one\n'));
     builds.push(goodA, failing, reordered, goodB);

@@ -11,7 +11,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 describe('workflow replay', () => {
   it('has recorded histories of every pipeline workflow type', () => {
     const types = new Set(files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
-    expect([...types].sort()).toEqual(['continuousTrainingPipeline', 'driftMonitor', 'manualPipeline']);
+    expect([...types].sort()).toEqual(['abTest', 'cicdPipeline', 'continuousTrainingPipeline', 'driftMonitor', 'manualPipeline', 'materializeFeatures']);
   });
 
   for (const file of files) {
