@@ -440,25 +440,26 @@ function versionWorkerServices(home: string): string[] {
  * Level 2 promoted a pipeline version: run the current version's worker, and the workers of versions that
  * still have pinned runs open. Before any promotion: this checkout's worker, unversioned.
  */
-async function startWorker(config: Config, log: Log): Promise<void> {
+async function startWorker(config: Config, log: Log, env: NodeJS.ProcessEnv): Promise<void> {
   const pool = createPool(config, { max: 1 });
   const current = await new PipelineVersions(pool).current().catch(() => null).finally(() => pool.end());
-  if (current === null) return startCheckoutWorker(config);
+  if (current === null) return startCheckoutWorker(config, env);
   const connection = await Connection.connect({ address: config.temporal.address });
   const state = await deploymentState(connection.workflowService, config).finally(() => connection.close());
   const repo = pipelineRepo(config.pipelineRepo);
   for (const buildId of [...new Set([current, ...(state?.draining ?? [])])]) {
     const { dir, reused } = await buildWorktree(repo, config.home, buildId, (m) => log(`pipeline ${buildId.slice(0, 12)}: ${m}`));
     if (!reused) log(`pipeline ${buildId.slice(0, 12)}: rebuilt in ${dir}`);
-    await startVersionWorker(config, buildId, dir);
+    await startVersionWorker(config, buildId, dir, env);
   }
 }
 
-async function startCheckoutWorker(config: Config): Promise<void> {
+async function startCheckoutWorker(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   const { home } = config;
   if (recordedPid(home, 'worker', 'node') !== undefined) return;
   const bin = path.join(projectRoot(), 'bin', 'mlops.js');
-  const pid = startDetached(home, 'worker', process.execPath, [bin, 'worker'], { ...process.env, MLOPS_HOME: home });
+  // The stack's own env (addresses, ports), not this process's: `up({ env })` may describe another stack.
+  const pid = startDetached(home, 'worker', process.execPath, [bin, 'worker'], { ...env, MLOPS_HOME: home });
   // Bundling the workflow code takes a few seconds before the first poll.
   await waitHealthy('worker', async () => (await workerPollers(config)) > 0, { timeoutMs: 90_000, pid, log: logFile(home, 'worker') });
 }
@@ -474,13 +475,13 @@ async function servingInfo(config: Config): Promise<{ registry: string; models: 
   }
 }
 
-async function startServingProcess(config: Config): Promise<void> {
+async function startServingProcess(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   const { home } = config;
   if (recordedPid(home, 'serving', 'node') !== undefined || (await servingInfo(config))) return;
   const [host, portText] = splitHostPort(config.serveAddress);
   if (await portOpen(host, Number(portText))) throw new Error(`model server: port ${portText} is in use by another process`);
   const bin = path.join(projectRoot(), 'bin', 'mlops.js');
-  const pid = startDetached(home, 'serving', process.execPath, [bin, 'serve'], { ...process.env, MLOPS_HOME: home });
+  const pid = startDetached(home, 'serving', process.execPath, [bin, 'serve'], { ...env, MLOPS_HOME: home });
   await waitHealthy('model server', async () => (await servingInfo(config)) !== undefined, { timeoutMs: 60_000, pid, log: logFile(home, 'serving') });
 }
 
@@ -503,8 +504,9 @@ export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: bo
     start('postgres', () => startPostgres(config, pgBin, log)),
   ]);
   if (opts.worker !== false) {
-    await start('worker', () => startWorker(config, log));
-    await start('serving', () => startServingProcess(config));
+    const env = opts.env ?? process.env;
+    await start('worker', () => startWorker(config, log, env));
+    await start('serving', () => startServingProcess(config, env));
   }
   return status(config);
 }

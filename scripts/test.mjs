@@ -12,6 +12,9 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SUITES = [
   { name: 'unit', dir: 'test/unit', needsStack: false },
   { name: 'integration', dir: 'test/integration', needsStack: true },
+  // Each fault file brings up a stack of its own (free ports, a temporary MLOPS_HOME; `mlops up` first only
+  // to install the binaries it reuses) and breaks it on purpose; one file at a time.
+  { name: 'faults', dir: 'test/faults', needsStack: true, args: ['--no-file-parallelism'] },
 ];
 
 function step(title, cmd, args, opts = {}) {
@@ -49,7 +52,7 @@ const times = [];
 for (const suite of suites) {
   const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlops-test-')), 'report.json');
   const started = Date.now();
-  const success = step(`suite ${suite.name}`, 'npx', ['vitest', 'run', suite.dir, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const success = step(`suite ${suite.name}`, 'npx', ['vitest', 'run', suite.dir, ...(suite.args ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
   times.push(`${suite.name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
   ok &&= success;
   if (existsSync(report)) {

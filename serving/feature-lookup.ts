@@ -35,7 +35,7 @@ export async function withOnlineFeatures(db: Pick<pg.Pool, 'query'>, model: Serv
     model.featureSets.map(async (set) => {
       const wanted = new Map<number, string>();
       out.forEach((inst, i) => {
-        if (!isRecord(inst) || set.fields.every(([, field]) => field in inst)) return;
+        if (!isRecord(inst) || set.fields.every(([, field]) => Object.hasOwn(inst, field))) return;
         const key = entityKey(inst[set.entity]);
         if (key !== undefined) wanted.set(i, key);
       });
@@ -47,7 +47,7 @@ export async function withOnlineFeatures(db: Pick<pg.Pool, 'query'>, model: Serv
         else counts.misses++;
         // Synchronous from here: two sets filling one instance never interleave.
         const row: Record<string, unknown> = { ...(out[i] as Record<string, unknown>) };
-        for (const [feature, field] of set.fields) if (!(field in row)) row[field] = stored?.[feature] ?? null;
+        for (const [feature, field] of set.fields) if (!Object.hasOwn(row, field)) row[field] = stored?.[feature] ?? null;
         out[i] = row;
       }
     }),

@@ -30,6 +30,21 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   const host = new ModelHost(stores, opts.alias ?? 'production');
   await host.loadAll();
   for (const m of host.list()) say(`serving ${m.name} v${m.version}`);
+  // A load that fails (object store or database briefly away) is retried until it succeeds or a later move
+  // supersedes it; meanwhile the previous version keeps serving, and the deploy keeps waiting for the new one.
+  let closed = false;
+  const wanted = new Map<string, number | null>();
+  const load = (model: string, to: number | null, attempt = 0): void => {
+    wanted.set(model, to);
+    host.load(model, to).then(
+      (m) => say(m ? `loaded ${m.name} v${m.version}` : `unloaded ${model}`),
+      (err: unknown) => {
+        const retryMs = Math.min(5_000, 500 * 2 ** attempt);
+        say(`could not load ${model} v${to}: ${(err as Error).message}; retrying in ${retryMs / 1000} s`);
+        setTimeout(() => !closed && wanted.get(model) === to && load(model, to, attempt + 1), retryMs).unref();
+      },
+    );
+  };
   const stopListening = await listenAliasChanges(config.databaseUrl, stores.schema, (n) => {
     if (n.alias === CHALLENGER) {
       host.loadChallenger(n.model, n.to).then(
@@ -39,10 +54,7 @@ export async function startServing(config: Config, opts: { alias?: string; addre
       return;
     }
     if (n.alias !== host.alias) return;
-    host.load(n.model, n.to).then(
-      (m) => say(m ? `loaded ${m.name} v${m.version}` : `unloaded ${n.model}`),
-      (err: unknown) => say(`could not load ${n.model} v${n.to}: ${(err as Error).message}`),
-    );
+    load(n.model, n.to);
   }, {
     // Postgres restarted: alias moves made while the listener was away sent it nothing, so re-read them all.
     onReconnect: () => {
@@ -77,6 +89,7 @@ export async function startServing(config: Config, opts: { alias?: string; addre
     host,
     server,
     close: async () => {
+      closed = true;
       clearInterval(timer);
       await new Promise<void>((r) => server.close(() => r()));
       await stopListening();

@@ -80,8 +80,10 @@ export class PredictionLog {
     const batch = this.queue.splice(0, this.opts.batch ?? 500);
     try {
       await this.pool.query(
+        // A caller may send its own prediction id twice (a retried request): log it once, not drop the batch.
         `INSERT INTO predictions (id, model, version, features, output)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])`,
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])
+         ON CONFLICT DO NOTHING`,
         [batch.map((e) => e.id), batch.map((e) => e.model), batch.map((e) => e.version), batch.map((e) => JSON.stringify(e.features)), batch.map((e) => JSON.stringify(e.output))],
       );
       this.written += batch.length;

@@ -18,6 +18,8 @@ import { hashValue, PredictionLog } from './prediction-log';
 
 export const MAX_BODY_BYTES = 1 << 20;
 export const MAX_INSTANCES = 10_000;
+/** A prediction id: the log's key (a uuid column) and what feedback sends back. */
+const PREDICTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 class HttpError extends Error {
   constructor(
@@ -78,7 +80,7 @@ export function checkInstances(model: ServedModel, instances: unknown): Record<s
     }
     const row = inst as Record<string, unknown>;
     for (const [field, kind] of model.fields) {
-      if (!(field in row)) problems.push(`instances[${i}].${field} is missing${viaSet(model, field)}`);
+      if (!Object.hasOwn(row, field)) problems.push(`instances[${i}].${field} is missing${viaSet(model, field)}`);
       else {
         const v = row[field];
         if (v === null) continue;
@@ -112,7 +114,14 @@ export async function predict(model: ServedModel, rows: Record<string, unknown>[
     else feeds[input.name] = features.map((f) => { const v = f[input.name]; return v === null || v === undefined ? '' : String(v); });
   }
   const out = await model.scorer.score(feeds);
-  const ids = rows.map((r) => (typeof r.id === 'string' && r.id.length <= 64 ? r.id : randomUUID()));
+  // A caller's own id is kept when it is a UUID not used twice in the request; any other (a data column
+  // named id, say) would make the log refuse its whole batch.
+  const seen = new Set<string>();
+  const ids = rows.map((r) => {
+    const id = typeof r.id === 'string' && PREDICTION_ID.test(r.id) && !seen.has(r.id) ? r.id : randomUUID();
+    seen.add(id);
+    return id;
+  });
   if (model.task === 'regression') {
     const values = out[OUTPUT.value] as Float32Array;
     return { features, predictions: ids.map((id, i) => ({ id, value: values[i] })) };
@@ -156,6 +165,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       res.end(text);
     };
     void (async () => {
+      if (!URL.canParse(req.url ?? '/', 'http://localhost')) throw new HttpError(400, `the request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a path`);
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -216,7 +226,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       const body = parseJson(await readBody(req));
       const labels = body.labels;
       if (!Array.isArray(labels) || labels.length === 0 || labels.length > MAX_INSTANCES) throw new HttpError(400, '"labels" must be a list of {id, label} (at most 10000)');
-      const bad = labels.findIndex((l) => typeof l !== 'object' || l === null || typeof (l as { id?: unknown }).id !== 'string' || !/^[0-9a-f-]{36}$/.test((l as { id: string }).id) || (l as { label?: unknown }).label === undefined);
+      const bad = labels.findIndex((l) => typeof l !== 'object' || l === null || typeof (l as { id?: unknown }).id !== 'string' || !PREDICTION_ID.test((l as { id: string }).id) || (l as { label?: unknown }).label === undefined);
       if (bad >= 0) throw new HttpError(400, `labels[${bad}] must be {"id": "<prediction id>", "label": …}`);
       await log.flush();
       const res2 = await pool.query(

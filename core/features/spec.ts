@@ -139,7 +139,7 @@ export function parseFeatureSpec(raw: unknown): FeatureSpec {
           return { name: d.name, op, inputs: stringList(d.inputs, `${w}.inputs`, 2) };
         case 'holiday': {
           const calendar = d.calendar ?? 'us-federal';
-          if (typeof calendar !== 'string' || !CALENDARS[calendar]) throw new FeatureSpecError(`${w}.calendar must be one of ${Object.keys(CALENDARS).join(', ')}`);
+          if (typeof calendar !== 'string' || !Object.hasOwn(CALENDARS, calendar)) throw new FeatureSpecError(`${w}.calendar must be one of ${Object.keys(CALENDARS).join(', ')}`);
           return { name: d.name, op, input: one(), calendar };
         }
         default:

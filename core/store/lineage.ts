@@ -226,9 +226,16 @@ export class LineageStore {
     return executions.map((e) => ({ ...e, run: runs.get(e.id)! })).sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || b.id - a.id);
   }
 
-  /** Artifact and execution URIs referenced by any lineage row (for garbage collection). */
+  /**
+   * URIs some row still needs (for garbage collection): every lineage artifact, plus objects rows point to
+   * outside lineage — a model version's training reference (the drift monitor reads it) and drift reports.
+   */
   async referencedUris(): Promise<Set<string>> {
-    const res = await this.pool.query<{ uri: string }>('SELECT uri FROM artifacts');
+    const res = await this.pool.query<{ uri: string }>(
+      `SELECT uri FROM artifacts
+       UNION SELECT properties->>'referenceUri' FROM model_versions WHERE properties ? 'referenceUri'
+       UNION SELECT report_uri FROM drift_reports`,
+    );
     return new Set(res.rows.map((r) => r.uri));
   }
 
