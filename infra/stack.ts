@@ -77,7 +77,8 @@ function pidFile(home: string, service: string): string {
   return path.join(runDir(home), `${service}.pid`);
 }
 
-function alive(pid: number): boolean {
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

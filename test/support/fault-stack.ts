@@ -12,7 +12,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../core/config';
 import { openStores, type Stores } from '../../core/store';
 import { findPostgresBin } from '../../infra/install';
-import { down, up } from '../../infra/stack';
+import { alive, down, up } from '../../infra/stack';
 import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
 import type { RunResult, StatusView } from '../../workflows/run';
 import { STAGES } from '../../workflows/stages';
@@ -77,15 +77,6 @@ async function freePorts(offsets: number[][]): Promise<number[]> {
     }
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
