@@ -4,7 +4,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { armOutcomes } from '../core/rollout/outcomes';
-import type { RolloutStrategy } from '../core/rollout/routing';
+import { CHALLENGER, type RolloutStrategy } from '../core/rollout/routing';
 import type { RolloutTestSpec } from '../core/spec';
 import { decideAbTest, type AbVerdict } from '../core/stats/ab';
 import type { Stores } from '../core/store';
@@ -27,8 +27,6 @@ export interface RolloutCheck {
   current: boolean;
   verdict: AbVerdict | null;
 }
-
-const CHALLENGER = 'challenger';
 
 export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: string; serveUrl?: string }) {
   const { registry, pool } = deps.stores;

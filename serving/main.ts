@@ -5,7 +5,8 @@ import type http from 'node:http';
 import { parseHostPort, requireCredentials, type Config } from '../core/config';
 import { openStores } from '../core/store';
 import { listenAliasChanges } from '../core/store/registry';
-import { CHALLENGER, ModelHost } from './model-host';
+import { CHALLENGER } from '../core/rollout/routing';
+import { ModelHost } from './model-host';
 import { dropOldPartitions, ensurePartitions } from './prediction-log';
 import { createServer } from './server';
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Derivation } from '../core/features/spec';
 import { createOnnxScorer, type OnnxScorer } from '../core/onnx/score';
 import type { OnnxSignature } from '../core/onnx/signature';
-import { parseRoute, type RolloutRoute } from '../core/rollout/routing';
+import { CHALLENGER, parseRoute, type RolloutRoute } from '../core/rollout/routing';
 import type { Stores } from '../core/store';
 
 export interface ServedModel {
@@ -68,9 +68,6 @@ interface StoredSignature extends OnnxSignature {
   raw?: { name: string; kind: 'numeric' | 'date' | 'categorical' }[];
   protected?: string[];
 }
-
-/** The alias of a rollout's challenger; its latest alias move's details hold the route (strategy, share). */
-export const CHALLENGER = 'challenger';
 
 export interface Challenger {
   model: ServedModel;

@@ -5,6 +5,7 @@ import type { DatasetSchema } from '../core/data/schema';
 import { openStores, type Stores } from '../core/store';
 import { collectGarbage, DEFAULT_GRACE_MS } from '../core/store/gc';
 import { assertModelName, RegistryError } from '../core/store/registry';
+import { CHALLENGER } from '../core/rollout/routing';
 import { UsageError } from './usage-error';
 
 async function withStores<T>(fn: (s: Stores) => Promise<T>): Promise<T> {
@@ -223,8 +224,6 @@ export async function runsCompareCommand(name: string | undefined, asJson: boole
   for (const [k, values] of Object.entries(table)) console.log([k.padEnd(width), ...values.map((v) => cell(v).padEnd(colWidth))].join('  ').trimEnd());
   return 0;
 }
-
-const CHALLENGER = 'challenger';
 
 function requireReason(reason: string | undefined, usage: string): string {
   if (!reason || reason.trim() === '') throw new UsageError(`an alias move by hand needs --reason (it goes into the alias history); usage: ${usage}`);

@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 
 export type RolloutStrategy = 'canary' | 'ab' | 'shadow';
 
+/** The alias of a rollout's challenger; its latest alias move's details hold the route (strategy, share). */
+export const CHALLENGER = 'challenger';
+
 export interface RolloutRoute {
   strategy: RolloutStrategy;
   share: number;
