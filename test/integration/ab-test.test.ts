@@ -18,6 +18,7 @@ import { startServing, type RunningServer } from '../../serving/main';
 import type { AbTestResult } from '../../workflows/ab-test';
 import type { RunResult } from '../../workflows/run';
 import { mlopsAsync } from '../support/cli';
+import { readSynthRows } from '../support/synth-traffic';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -41,11 +42,7 @@ async function train(model: string, kind: 'good' | 'broken', l2 = 1): Promise<nu
   return m.version;
 }
 
-function trafficRows(): Record<string, unknown>[] {
-  const [header, ...lines] = readFileSync(traffic, 'utf8').trim().split('\n');
-  const cols = header!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, ['plan', 'region', 'signup_date', 'customer_id'].includes(cols[i]!) ? v : v === '' ? null : Number(v)])));
-}
+const trafficRows = (): Record<string, unknown>[] => readSynthRows(traffic);
 
 async function predict(model: string, key: string, instances: Record<string, unknown>[]): Promise<{ arm: string; version: string; ids: string[] }> {
   const res = await fetch(`${server.url}/v1/models/${model}:predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mlops-key': key }, body: JSON.stringify({ instances }) });

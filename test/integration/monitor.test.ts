@@ -3,7 +3,7 @@
 // labelled traffic, reweighted towards it; the new version is served and the monitor follows it; the
 // cool-down holds while the drift continues.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { startServing, type RunningServer } from '../../serving/main';
 import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
 import { monitorStatusQuery } from '../../workflows/monitor';
 import type { RunResult } from '../../workflows/run';
+import { readSynthRows } from '../support/synth-traffic';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -36,9 +37,7 @@ async function sendShifted(version: number, rows: number, opts: { name?: string;
   const name = opts.name ?? model;
   const file = path.join(dir, `traffic-${name}-${version}-${opts.seed ?? 0}.csv`);
   await writeSynthCsv(file, { rows, seed: opts.seed ?? 70 + version, drift: opts.drift ?? 2 });
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
-  const cols = header!.split(',');
-  const records = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, ['plan', 'region', 'signup_date', 'customer_id'].includes(cols[i]!) ? v : v === '' ? null : Number(v)])));
+  const records = readSynthRows(file);
   for (let i = 0; i < records.length; i += 100) {
     const batch = records.slice(i, i + 100);
     const out = await post(':predict', { instances: batch.map(({ churned: _y, ...r }) => r) }, name);

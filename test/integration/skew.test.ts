@@ -1,7 +1,7 @@
 // Training/serving skew on real services: requests sent through the model server with their row key are
 // compared with the same rows read offline from data.uri; a client that sends other units is caught.
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { trainStage } from '../../core/ml/train';
 import { checkModelDrift } from '../../core/monitor/check';
 import { parseSpec } from '../../core/spec';
 import { startServing, type RunningServer } from '../../serving/main';
+import { readSynthRows } from '../support/synth-traffic';
 import { isolatedStores } from '../support/isolated-stores';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -20,11 +21,7 @@ let server: RunningServer;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-skew-'));
 const data = path.join(dir, 'churn.csv');
 
-function rows(): Record<string, unknown>[] {
-  const [header, ...lines] = readFileSync(data, 'utf8').trim().split('\n');
-  const cols = header!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], ['plan', 'region', 'signup_date', 'customer_id'].includes(cols[i]!) ? v : v === '' ? null : Number(v)])));
-}
+const rows = (): Record<string, unknown>[] => readSynthRows(data);
 
 async function send(instances: Record<string, unknown>[]): Promise<void> {
   const res = await fetch(`${server.url}/v1/models/churn:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
