@@ -68,6 +68,12 @@ function parseJson(body: Buffer): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** The caller's sticky key (X-Mlops-Key, else X-Request-Id), or a random one: only a rollout needs it. */
+function routingKey(req: http.IncomingMessage): string {
+  const key = req.headers['x-mlops-key'] ?? req.headers['x-request-id'];
+  return typeof key === 'string' && key.length > 0 && key.length <= 256 ? key : randomUUID();
+}
+
 /** Checks instances against the model's fields; throws 400 naming every bad field. */
 export function checkInstances(model: ServedModel, instances: unknown): Record<string, unknown>[] {
   if (!Array.isArray(instances) || instances.length === 0) throw new HttpError(400, '"instances" must be a non-empty list of objects');
@@ -193,9 +199,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
         const body = parseJson(await readBody(req));
         // A rollout in progress: the caller's key picks the arm (sticky), shadow mirrors to the challenger.
         const challenger = host.challenger(model.name);
-        const keyHeader = req.headers['x-mlops-key'] ?? req.headers['x-request-id'];
-        const routingKey = typeof keyHeader === 'string' && keyHeader.length > 0 && keyHeader.length <= 256 ? keyHeader : randomUUID();
-        const arm = challenger ? armFor(model.name, routingKey, challenger.route) : 'champion';
+        const arm = challenger ? armFor(model.name, routingKey(req), challenger.route) : 'champion';
         const served = arm === 'challenger' ? challenger!.model : model;
         const servedKey = `${served.name}|${served.version}`;
         inc(counters.requests, servedKey);
