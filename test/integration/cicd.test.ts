@@ -53,8 +53,11 @@ function replaceIn(file: string, from: string, to: string): void {
   writeFileSync(p, text.replace(from, to));
 }
 
-async function cicd(ref: string): Promise<CicdResult> {
-  return (await w.client.workflow.execute('cicdPipeline', { workflowId: `cicd-${id}-${ref}`, taskQueue: w.taskQueue, args: [{ ref, sample: { uri: weather, target: 'weather' } }] })) as CicdResult;
+async function cicd(ref: string, expected: CicdResult['status']): Promise<CicdResult> {
+  const result = (await w.client.workflow.execute('cicdPipeline', { workflowId: `cicd-${id}-${ref}`, taskQueue: w.taskQueue, args: [{ ref, sample: { uri: weather, target: 'weather' } }] })) as CicdResult;
+  // On an unexpected outcome, say why before the field-by-field checks.
+  expect(result.status, `${ref}: ${result.reasons.join(' | ')}`).toBe(expected);
+  return result;
 }
 
 const ctSpec = (name: string) => ({ name: `${name}-${id}`, data: { uri: weather }, target: 'weather', training: { algorithms: ['logistic'] }, monitor: { enabled: false } });
@@ -116,7 +119,7 @@ describe('cicdPipeline', () => {
     const prod = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: `ct-prod-${id}`, taskQueue: w.taskQueue, args: [ctSpec('prod')] })) as RunResult;
     expect(prod.deployed?.alias).toBe('production');
 
-    const a = await cicd('good-a');
+    const a = await cicd('good-a', 'promoted');
     expect(a).toMatchObject({ status: 'promoted', buildId: goodA, previous: null, retrained: [`prod-${id}`] });
     expect(a.unit!.failed).toBe(0);
     expect(a.unit!.passed).toBeGreaterThan(200);
@@ -131,16 +134,16 @@ describe('cicdPipeline', () => {
     const pinned = await w.client.workflow.start('manualPipeline', { workflowId: `manual-pinned-${id}`, taskQueue: w.taskQueue, args: [ctSpec('pinned')] });
     await waitFor('the manual run on A', async () => ((await executionBuildId(client, config, pinned.workflowId)) === goodA ? true : undefined));
 
-    const unit = await cicd('bad-unit');
+    const unit = await cicd('bad-unit', 'rejected');
     expect(unit).toMatchObject({ status: 'rejected', buildId: failing, replay: null, integration: null });
     expect(unit.reasons[0]).toMatch(/1 unit test\(s\) failed: test\/unit\/zz-broken.test.ts › adds up/);
 
-    const replay = await cicd('bad-replay');
+    const replay = await cicd('bad-replay', 'rejected');
     expect(replay).toMatchObject({ status: 'rejected', buildId: reordered, integration: null });
     expect(replay.unit!.failed).toBe(0);
     expect(replay.reasons[0]).toMatch(/not deterministic: \d+ of \d+ histories fail to replay; first (continuousTrainingPipeline|manualPipeline) \S+: .*(Nondeterminism|nondeterminism|does not match)/);
 
-    const b = await cicd('good-b');
+    const b = await cicd('good-b', 'promoted');
     expect(b).toMatchObject({ status: 'promoted', buildId: goodB, previous: goodA });
 
     // The pinned run finishes on A; a new run starts on B.

@@ -66,6 +66,12 @@ function setAt(v: Json, path: (string | number)[], value: Json | undefined): Jso
 
 const ALL_PATHS = paths(VALID);
 
+/**
+ * A parse this slow means the parser crawls (backtracking, deep recursion): far above the microseconds a spec
+ * takes, so a loaded machine (this suite also runs inside level-2 builds, beside other work) never trips it.
+ */
+const SLOW_MS = 2_000;
+
 /** Parses, timing the call: a pathological input must not make the parser crawl. */
 function outcome(raw: unknown): { spec?: PipelineSpec; error?: unknown; ms: number } {
   const t0 = performance.now();
@@ -109,7 +115,7 @@ describe('parseSpec under hostile input', () => {
       fc.property(json, (raw) => {
         const r = outcome(raw);
         if (r.error !== undefined) expectClearRefusal(r.error, raw);
-        expect(r.ms).toBeLessThan(200);
+        expect(r.ms).toBeLessThan(SLOW_MS);
       }),
       { numRuns: 500 },
     );
@@ -122,7 +128,7 @@ describe('parseSpec under hostile input', () => {
         const o = outcome(r);
         if (o.error !== undefined) expectClearRefusal(o.error, r);
         else expectFixedPoint(o.spec!);
-        expect(o.ms).toBeLessThan(200);
+        expect(o.ms).toBeLessThan(SLOW_MS);
       }),
       { numRuns: 1000 },
     );
@@ -154,7 +160,7 @@ describe('parseSpec under hostile input', () => {
         } else {
           expectFixedPoint(o.spec!);
         }
-        expect(o.ms).toBeLessThan(200);
+        expect(o.ms).toBeLessThan(SLOW_MS);
       }),
       { numRuns: 1500 },
     );
