@@ -104,11 +104,16 @@ function fail(field: string, expected: string, got: unknown): never {
   throw new SpecError(`spec.${field} must be ${expected}, got ${JSON.stringify(got)}`);
 }
 
+/** How a message names a key: `spec.a.b`, or `spec.a[""]` for a key that is not a plain name. */
+function keyPath(parent: string, key: string): string {
+  return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
 function object(v: unknown, field: string, fields: string[]): Record<string, unknown> {
   if (v === undefined) return {};
   if (!isRecord(v)) fail(field, 'an object', v);
   for (const k of Object.keys(v)) {
-    if (!fields.includes(k)) throw new SpecError(`spec.${field}.${k} is not a field of ${field} (fields: ${fields.join(', ')})`);
+    if (!fields.includes(k)) throw new SpecError(`${keyPath(`spec.${field}`, k)} is not a field of ${field} (fields: ${fields.join(', ')})`);
   }
   return v;
 }
@@ -136,7 +141,7 @@ function strings(v: unknown, field: string): string[] | undefined {
 function numberMap(v: unknown, field: string): Record<string, number> {
   if (v === undefined) return {};
   if (!isRecord(v)) fail(field, 'an object of metric → number', v);
-  for (const [k, x] of Object.entries(v)) if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${field}.${k}`, 'a number', x);
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'number' || !Number.isFinite(x)) fail(keyPath(field, k), 'a number', x);
   return v as Record<string, number>;
 }
 
@@ -150,7 +155,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
   if (!isRecord(raw)) throw new SpecError('the spec must be a JSON object with at least data.uri and target');
   for (const k of Object.keys(raw)) {
     if (k === 'run') continue;
-    if (!TOP_FIELDS.includes(k)) throw new SpecError(`spec.${k} is not a spec field (fields: ${TOP_FIELDS.join(', ')})`);
+    if (!TOP_FIELDS.includes(k)) throw new SpecError(`${keyPath('spec', k)} is not a spec field (fields: ${TOP_FIELDS.join(', ')})`);
   }
   const data = object(raw.data, 'data', ['uri', 'format', 'delimiter', 'keys', 'feedback']);
   const uri = str(data.uri, 'data.uri');

@@ -41,6 +41,8 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' }, target: 'y', deploy: { test: { alpha: 0.9 } } }, /spec.deploy.test.alpha must be a number from 0.000001 to 0.5, got 0.9/],
       [{ data: { uri: 'x.csv' }, target: 'y', deploy: { test: { maxDurationDays: 3 } } }, /spec.deploy.test.maxDurationDays/],
       [{ data: { uri: 'x.csv' }, target: 'y', data2: 1 }, /spec.data2 is not a spec field/],
+      [{ data: { uri: 'x.csv' }, target: 'y', '': 1 }, /spec\[""\] is not a spec field/],
+      [{ data: { uri: 'x.csv', 'a b': 1 }, target: 'y' }, /spec\.data\["a b"\] is not a field of data/],
       [{ data: { uri: 'x.csv', feedback: 'yes' }, target: 'y' }, /spec.data.feedback must be true or false/],
       [{ data: { uri: 'x.csv' }, target: 'y', monitor: { maxSkew: 2 } }, /spec.monitor.maxSkew must be a number from 0 to 1, got 2/],
     ];
