@@ -82,6 +82,8 @@ export async function ingest(
       const rows = Number(count.getRowObjectsJS()[0]!.n);
       if (rows === 0) throw new DataError(`${opts.uri}: no data rows`);
       if (columns.length === 0) throw new DataError(`${opts.uri}: no columns`);
+      // Rows travel as JavaScript objects (serving, drift, feature lookups), where this name is the prototype.
+      if (columns.some((c) => c.name === '__proto__')) throw new DataError(`${opts.uri}: a column may not be named "__proto__"; rename it`);
       progress(`converted ${rows} rows × ${columns.length} columns to Parquet`);
       const sha256 = await hashFile(parquet);
       const ref = await deps.artifacts.putFile(`datasets/${sha256}.parquet`, parquet, 'application/vnd.apache.parquet');

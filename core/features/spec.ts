@@ -103,7 +103,7 @@ export function parseFeatureSpec(raw: unknown): FeatureSpec {
     out.derive = raw.derive.map((d, i) => {
       const where = `features.derive[${i}]`;
       if (!isRecord(d)) throw new FeatureSpecError(`${where} must be an object with name and op`);
-      if (typeof d.name !== 'string' || !NAME.test(d.name)) throw new FeatureSpecError(`${where}.name must be a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _)`);
+      if (typeof d.name !== 'string' || !NAME.test(d.name) || d.name === '__proto__') throw new FeatureSpecError(`${where}.name must be a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _; not __proto__)`);
       if (names.has(d.name)) throw new FeatureSpecError(`${where}: feature ${JSON.stringify(d.name)} is defined twice`);
       names.add(d.name);
       const w = `${where} (${d.name})`;

@@ -57,6 +57,7 @@ async function cicd(ref: string, expected: CicdResult['status']): Promise<CicdRe
   const result = (await w.client.workflow.execute('cicdPipeline', { workflowId: `cicd-${id}-${ref}`, taskQueue: w.taskQueue, args: [{ ref, sample: { uri: weather, target: 'weather' } }] })) as CicdResult;
   // On an unexpected outcome, say why before the field-by-field checks.
   expect(result.status, `${ref}: ${result.reasons.join(' | ')}`).toBe(expected);
+  if (result.unit) expect(result.unit.failures, `${ref}: unit tests that failed`).toEqual(ref === 'bad-unit' ? ['test/unit/zz-broken.test.ts › adds up'] : []);
   return result;
 }
 

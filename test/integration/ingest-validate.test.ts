@@ -103,6 +103,7 @@ describe('ingest', () => {
     ['ragged.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8\n', /line 3 has 2 fields but the header has 3/],
     ['latin1.csv', Buffer.from('name,city\nJos\xe9,M\xfcnchen\n', 'latin1'), /not UTF-8 text \(invalid byte 0xe9 at byte 13\)/],
     ['dup.csv', 'a,a,b\n1,2,3\n', /names column "a" twice/],
+    ['proto.csv', 'a,__proto__\n1,2\n', /may not be named "__proto__"/],
     ['garbage.csv', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), /NUL byte|not UTF-8/],
     ['unclosed.csv', 'a,b\n"open,1\n2,3\n', /quoted field opened on line 2 is never closed/],
     ['garbage.parquet', 'PAR1 this is not parquet at all', /not a valid Parquet file|garbage\.parquet/],

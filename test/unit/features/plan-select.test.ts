@@ -34,6 +34,7 @@ describe('feature plan and governance on the graph', () => {
   it('refuses protected columns as features, target leaks, and unknown columns', () => {
     expect(() => planFeatures({ columns: wages, target: 'wage', protected: ['gender'], features: { include: ['gender', 'age'] } })).toThrow(/protected columns are kept for fairness slices only/);
     expect(() => planFeatures({ columns: wages, target: 'wage', features: parseFeatureSpec({ derive: [{ name: 'lw', op: 'log1p', input: 'wage' }] }) })).toThrow(/derived from the target "wage": that leaks the label/);
+    expect(() => parseFeatureSpec({ derive: [{ name: '__proto__', op: 'log1p', input: 'age' }] })).toThrow(/features.derive\[0\].name must be a feature name .*not __proto__/);
     expect(() => planFeatures({ columns: wages, target: 'wage', protected: ['sex'] })).toThrow(/governance.protected names column "sex", which the dataset does not have/);
   });
 

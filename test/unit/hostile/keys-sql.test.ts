@@ -175,9 +175,10 @@ describe('DuckDB quoting', () => {
       fc.asyncProperty(text.filter((s) => s.length > 0 && !s.includes('\0')), async (s) => {
         const reader = await db.conn.runAndReadAll(`SELECT 1 AS ${ident(s)}, 42 AS __canary_7f3e`);
         expect(reader.columnNames()).toEqual([s, '__canary_7f3e']);
-        expect(reader.getRowObjects()).toEqual([{ [s]: 1, __canary_7f3e: 42 }]);
+        // Rows as arrays: a row object cannot hold a column named "__proto__" (ingest refuses that name).
+        expect(reader.getRows()).toEqual([[1, 42]]);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: [['__proto__'], ['"'], ['" , 1 AS "x']] },
     );
   });
 });
