@@ -271,7 +271,12 @@ async function startMinio(config: Config, binary: string): Promise<void> {
     const pid = startDetached(home, 'minio', binary, args, env);
     await waitHealthy('MinIO', () => minioHealthy(config), { timeoutMs: 60_000, pid, log: logFile(home, 'minio') });
   }
-  await ensureBucket(createS3Client(config), config.s3.bucket);
+  await ensureBucket(createS3Client(config), config.s3.bucket).catch((err: { code?: string; message?: string }) => {
+    if (!/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/.test(err.code ?? '') && !/credentials/i.test(err.message ?? '')) throw err;
+    throw new Error(
+      `the MinIO at ${config.s3.endpoint} refuses this home's credentials (${localEnvPath(home)}): another stack (another checkout's \`mlops up\`) is using port ${port}; run \`mlops down\` there, or set MLOPS_S3_ENDPOINT to another port`,
+    );
+  });
 }
 
 // ---------------------------------------------------------------- Postgres

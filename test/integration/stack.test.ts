@@ -114,4 +114,19 @@ describe('local stack', () => {
     await pool2.end();
     expect(rows.rows).toEqual([{ v: 'kept' }]);
   }, 120_000);
+
+  it("refuses to share another home's stack on the same ports, naming the conflict, and leaves that stack running", async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'mlops-stack-other-'));
+    const otherEnv = { ...env, MLOPS_HOME: other };
+    try {
+      await expect(up({ env: otherEnv, log, worker: false })).rejects.toThrow(/MinIO at http:\/\/127\.0\.0\.1:19000 refuses this home's credentials .*another stack .*mlops down/);
+    } finally {
+      await down({ env: otherEnv });
+      const link = path.join(other, 'postgres');
+      if (existsSync(link) && lstatSync(link).isSymbolicLink()) rmSync(readlinkSync(link), { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
+    }
+    const s = await status(loadConfig(env));
+    expect([s.temporal.ok, s.minio.ok, s.postgres.ok]).toEqual([true, true, true]);
+  }, 120_000);
 });
