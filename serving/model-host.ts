@@ -4,6 +4,7 @@
 // `challenger`) is hosted next to the champion.
 import { createHash } from 'node:crypto';
 import type { Derivation } from '../core/features/spec';
+import { coalescing } from '../core/onnx/coalesce';
 import { createOnnxScorer, type OnnxScorer } from '../core/onnx/score';
 import type { OnnxSignature } from '../core/onnx/signature';
 import { CHALLENGER, parseRoute, type RolloutRoute } from '../core/rollout/routing';
@@ -150,7 +151,8 @@ export class ModelHost {
     }
     const spec = (mv.properties as { spec?: StoredSpec }).spec;
     const featureSets = servedFeatureSets(spec, fields);
-    const scorer = await createOnnxScorer(new Uint8Array(bytes));
+    // Concurrent single-row requests share one ONNX call (core/onnx/coalesce).
+    const scorer = coalescing(await createOnnxScorer(new Uint8Array(bytes)));
     const served: ServedModel = {
       name, version, sha256: mv.sha256, scorer, signature,
       task: signature.task ?? (signature.classes ? (signature.classes.length === 2 ? 'binary' : 'multiclass') : 'regression'),
