@@ -145,7 +145,7 @@ export async function featuresListCommand(values: Record<string, unknown>, posit
 }
 
 export async function featuresScoreCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  const usage = 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI) [--json]';
+  const usage = 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN]) [--json]';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}; usage: ${usage}`);
   const model = values.model as string | undefined;
   if (!model) throw new UsageError(`--model is required; usage: ${usage}`);
@@ -155,17 +155,19 @@ export async function featuresScoreCommand(values: Record<string, unknown>, posi
   const table = values.table as string | undefined;
   if ((sets.length > 0) === (table !== undefined)) throw new UsageError(`give --set (one or more) or --table, not both; usage: ${usage}`);
   if (values.alias !== undefined && values.version !== undefined) throw new UsageError('give --alias or --version, not both');
+  const asOf = values['as-of'] as string | undefined;
+  if (asOf !== undefined && table === undefined) throw new UsageError(`--as-of names a time column of the --table; usage: ${usage}`);
   const version = versionOption(values.version);
   return withStores(async (stores) => {
     const r = await batchScore(
       stores,
-      { model, alias: values.alias as string | undefined, version, ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table) } : { sets }) },
+      { model, alias: values.alias as string | undefined, version, ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table), asOf } : { sets }) },
       { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) },
     );
     if (values.json) console.log(JSON.stringify(r, null, 2));
     else {
       console.log(`${r.model} v${r.version}${r.alias ? ` (${r.alias})` : ''}: scored ${r.rows} rows in ${(r.ms / 1000).toFixed(2)} s  ${r.ref.uri}`);
-      for (const x of r.sets) console.log(`  ${x.name}@${x.version}: latest offline values (${x.parts} part${x.parts === 1 ? '' : 's'})`);
+      for (const x of r.sets) console.log(`  ${x.name}@${x.version}: ${r.asOf ? `offline values as of each row's ${r.asOf}` : 'latest offline values'} (${x.parts} part${x.parts === 1 ? '' : 's'})`);
       if (r.missingFields.length > 0) console.log(`  scored as missing (no input has them): ${r.missingFields.join(', ')}`);
     }
     return 0;

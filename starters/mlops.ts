@@ -261,9 +261,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'features score',
-    usage: 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI) [--json]',
-    summary: "batch scoring: the deployed model scores every entity's latest offline features (or a table); predictions stored as Parquet with lineage",
-    options: { model: { type: 'string' }, alias: { type: 'string' }, version: { type: 'string' }, set: { type: 'string', multiple: true }, table: { type: 'string' }, ...json },
+    usage: 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN]) [--json]',
+    summary: "batch scoring: the deployed model scores every entity's latest offline features (or a table, optionally as of a time column); predictions stored as Parquet with lineage",
+    options: { model: { type: 'string' }, alias: { type: 'string' }, version: { type: 'string' }, set: { type: 'string', multiple: true }, table: { type: 'string' }, 'as-of': { type: 'string' }, ...json },
     action: ({ values, positionals }) => featuresScoreCommand(values, positionals),
   },
   {

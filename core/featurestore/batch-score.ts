@@ -36,6 +36,11 @@ export interface BatchScoreRequest {
   sets?: { name: string; version?: number }[];
   /** … or the rows of a table (path, file:// or s3://). */
   table?: string;
+  /**
+   * A DATE/TIMESTAMP column of the table: each row is scored with the set values in force at that time (a
+   * point-in-time join, as training sets are built) instead of the latest ones. For backfills.
+   */
+  asOf?: string;
   format?: DataFormat;
   /** Rows per predict call (default 4096). */
   chunkRows?: number;
@@ -50,6 +55,8 @@ export interface BatchScoreResult {
   columns: ColumnType[];
   sets: { name: string; version: number; parts: number }[];
   table: { uri: string; sha256: string } | null;
+  /** The table column whose time the set values were taken as of (null: the latest values). */
+  asOf: string | null;
   /** Model fields no input provided: scored as missing. */
   missingFields: string[];
   ms: number;
@@ -69,6 +76,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
   const progress = opts.onProgress ?? (() => undefined);
   const wantSets = request.sets ?? [];
   if ((wantSets.length > 0) === (request.table !== undefined)) throw new FeatureSetError('batch scoring takes feature sets to score or a table, not both and not neither');
+  if (request.asOf !== undefined && request.table === undefined) throw new FeatureSetError('an as-of column scores the rows of a table: give a table with it');
   const alias = request.version === undefined ? (request.alias ?? 'production') : null;
   const version = request.version ?? (await stores.registry.getAlias(request.model, alias!));
   if (version === undefined) throw new RegistryError(`model ${request.model} has no version with the alias ${alias}`);
@@ -97,13 +105,20 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
 
     const scoreWith = async (conn: DuckDBConnection, source: { table: string; columns: ColumnType[]; sha256: string } | null) => {
       const tableTypes = new Map((source?.columns ?? []).map((c) => [c.name, c.type]));
+      const asOf = request.asOf;
+      if (asOf !== undefined) {
+        const type = tableTypes.get(asOf);
+        if (type === undefined) throw new FeatureSetError(`table ${request.table} has no column ${JSON.stringify(asOf)} to take the as-of time from (columns: ${[...tableTypes.keys()].join(', ')})`);
+        if (rawKind(type) !== 'date') throw new FeatureSetError(`table ${request.table}: as-of column ${JSON.stringify(asOf)} is ${type}, not a DATE or TIMESTAMP`);
+      }
       const entity = model.featureSets[0]?.entity ?? sets[0]?.fs.definition.entity;
       const fieldSources = new Map<string, FieldSource>();
       for (const field of model.fields.keys()) {
         const type = tableTypes.get(field);
         if (type !== undefined) fieldSources.set(field, { from: 'table', column: field, type });
       }
-      // Latest offline row per entity of each set, with the fields no table column provides.
+      // Per set, the fields no table column provides: every entity's latest offline row, or with an as-of
+      // column all rows, joined below to the latest at or before each table row's time (ASOF).
       const setTables: string[] = [];
       for (const [k, s] of sets.entries()) {
         const def = s.fs.definition;
@@ -112,9 +127,9 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
         if (source && take.length === 0) continue;
         for (const [, field] of take) fieldSources.set(field, { from: 'set', table: `l${k}`, column: field });
         await conn.run(
-          `CREATE TEMP TABLE l${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __entity${take.map(([f, field]) => `, ${ident(f)} AS ${ident(field)}`).join('')}
+          `CREATE TEMP TABLE l${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __entity, ${ident(def.timestamp)}::TIMESTAMP AS __ts${take.map(([f, field]) => `, ${ident(f)} AS ${ident(field)}`).join('')}
              FROM read_parquet([${s.files.map(literal).join(', ')}])
-           QUALIFY row_number() OVER (PARTITION BY ${ident(def.entity)} ORDER BY ${ident(def.timestamp)} DESC) = 1`,
+           ${asOf === undefined ? `QUALIFY row_number() OVER (PARTITION BY ${ident(def.entity)} ORDER BY ${ident(def.timestamp)} DESC) = 1` : ''}`,
         );
         setTables.push(`l${k}`);
       }
@@ -136,7 +151,11 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
         }
         keyName = hasEntity ? entity! : 'row';
         const key = hasEntity ? `t.${ident(entity!)}::VARCHAR` : '(t.rowid)::BIGINT';
-        from = `SELECT ${key} AS __key, ${selects.join(', ')} FROM t ${setTables.map((l) => `LEFT JOIN ${l} ON ${l}.__entity = t.${ident(entity!)}::VARCHAR`).join(' ')} ORDER BY t.rowid`;
+        const join = (l: string): string =>
+          asOf === undefined
+            ? `LEFT JOIN ${l} ON ${l}.__entity = t.${ident(entity!)}::VARCHAR`
+            : `ASOF LEFT JOIN ${l} ON ${l}.__entity = t.${ident(entity!)}::VARCHAR AND t.${ident(asOf)}::TIMESTAMP >= ${l}.__ts`;
+        from = `SELECT ${key} AS __key, ${selects.join(', ')} FROM t ${setTables.map(join).join(' ')} ORDER BY t.rowid`;
       } else {
         keyName = entity!;
         const entities = setTables.map((l) => `SELECT __entity FROM ${l}`).join(' UNION ');
@@ -172,7 +191,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       stage: 'batch-score',
       codeVersion: codeVersion(),
       contexts: [{ type: 'model', name: model.name }],
-      params: { model: model.name, version: model.version, alias, rows: out.rows, sets: setSummary, table: tableRef, missingFields: out.missingFields },
+      params: { model: model.name, version: model.version, alias, rows: out.rows, sets: setSummary, table: tableRef, asOf: request.asOf ?? null, missingFields: out.missingFields },
       inputs: [
         { uri: mv.uri, sha256: mv.sha256, type: 'Model' },
         ...sets.flatMap((s) => s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' }))),
@@ -181,7 +200,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Predictions', properties: { model: model.name, version: model.version, rows: out.rows } }],
     });
     return {
-      model: model.name, version: model.version, alias, ref, rows: out.rows, columns: out.columns, sets: setSummary, table: tableRef, missingFields: out.missingFields, ms: Date.now() - started,
+      model: model.name, version: model.version, alias, ref, rows: out.rows, columns: out.columns, sets: setSummary, table: tableRef, asOf: request.asOf ?? null, missingFields: out.missingFields, ms: Date.now() - started,
     };
   } finally {
     await host.close();

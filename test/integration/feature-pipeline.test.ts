@@ -218,6 +218,29 @@ describe('batch scoring', () => {
     expect(rows.map((x) => [x.customer_id, x.label, x.probability_1])).toEqual(served.body.predictions.map((p, i) => [['c1', 'c2', 'c-unknown'][i], p.label, p.probabilities['1']]));
     await expect(featuresScoreCommand({ model, table, set: ['customer_stats'] }, [])).rejects.toThrow('give --set (one or more) or --table, not both');
   }, 60_000);
+
+  it('with an as-of column, scores each row with the set values in force at its time (a backfill)', async () => {
+    // Before any value, between the first two, and after the last, for a few customers.
+    const times = [T0 - DAY, T0 + 5 * DAY, T0 + 15 * DAY, T0 + 25 * DAY];
+    const table = path.join(dir, 'backfill.csv');
+    const wanted = ['c1', 'c2', 'c77'].flatMap((c) => times.map((at) => ({ customer_id: c, at })));
+    writeFileSync(table, `customer_id,channel,scored_at\n${wanted.map((r) => `${r.customer_id},web,${iso(r.at)}`).join('\n')}\n`);
+    const r = await batchScore(s, { model, table, asOf: 'scored_at' });
+    expect(r).toMatchObject({ rows: wanted.length, asOf: 'scored_at', missingFields: [] });
+    const rows = await readParquet(r.ref.uri);
+    // What the server answers for the same rows given, in full, the values of that time.
+    const served = await predict(wanted.map(({ customer_id, at }) => {
+      const v = asOf(customer_id, at);
+      return { channel: 'web', avg_spend: v?.avg_spend ?? null, visits: v?.visits ?? null, plan: v?.plan ?? null, log_spend: v ? Math.log1p(v.avg_spend) : null };
+    }));
+    expect(rows.map((x) => [x.customer_id, x.label, x.probability_1])).toEqual(served.body.predictions.map((p, i) => [wanted[i]!.customer_id, p.label, p.probabilities['1']]));
+    // The values differ over time, so the answers do too: the latest values alone would give one answer per customer.
+    expect(new Set(rows.filter((x) => x.customer_id === 'c1').map((x) => x.probability_1)).size).toBeGreaterThan(1);
+
+    await expect(batchScore(s, { model, table, asOf: 'channel' })).rejects.toThrow(/as-of column "channel" is VARCHAR, not a DATE or TIMESTAMP/);
+    await expect(batchScore(s, { model, table, asOf: 'when' })).rejects.toThrow(/has no column "when" to take the as-of time from/);
+    await expect(featuresScoreCommand({ model, set: ['customer_stats'], 'as-of': 'scored_at' }, [])).rejects.toThrow(/--as-of names a time column of the --table/);
+  }, 60_000);
 });
 
 describe('materializeFeatures', () => {
