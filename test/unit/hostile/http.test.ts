@@ -30,7 +30,8 @@ const db = {
     const params = (typeof q === 'string' ? values : q.values) ?? [];
     if (text.includes('INSERT INTO predictions')) {
       // One statement, one now(): the key (id, at) repeats when an id does.
-      const ids = (params[0] as string[]).map(pgUuid);
+      // The rows arrive as one JSON array (jsonb_to_recordset); each id is cast to uuid.
+      const ids = (JSON.parse(params[0] as string) as { id: string }[]).map((r) => pgUuid(r.id));
       const conflict = ids.find((id, i) => ids.indexOf(id) !== i);
       if (conflict && !/ON CONFLICT/i.test(text)) throw Object.assign(new Error('duplicate key value violates unique constraint "predictions_pkey"'), { code: '23505' });
       for (const id of ids) db.logged.add(id);
