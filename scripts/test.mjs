@@ -2,13 +2,11 @@
 // `npm test`: everything a fresh machine needs, then the suites. Installs npm dependencies when they
 // are missing or stale, builds, brings the local stack up (installing it the first time), then runs
 // each vitest suite and prints its time. `npm test -- unit` runs one suite.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root, setup, step } from './setup.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const SUITES = [
   { name: 'unit', dir: 'test/unit', needsStack: false },
   { name: 'integration', dir: 'test/integration', needsStack: true },
@@ -16,21 +14,6 @@ const SUITES = [
   // to install the binaries it reuses) and breaks it on purpose; one file at a time.
   { name: 'faults', dir: 'test/faults', needsStack: true, args: ['--no-file-parallelism'] },
 ];
-
-function step(title, cmd, args, opts = {}) {
-  const started = Date.now();
-  console.log(`\n=== ${title}`);
-  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
-  const secs = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`=== ${title}: ${res.status === 0 ? 'ok' : `failed (exit ${res.status ?? res.signal})`} in ${secs} s`);
-  return res.status === 0;
-}
-
-function stale() {
-  const marker = path.join(root, 'node_modules', '.package-lock.json');
-  if (!existsSync(marker)) return true;
-  return statSync(path.join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
-}
 
 const wanted = process.argv.slice(2);
 const suites = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
@@ -40,8 +23,7 @@ if (suites.length === 0) {
 }
 
 const total = Date.now();
-if (stale() && !step('install npm dependencies (npm ci)', 'npm', ['ci'])) process.exit(1);
-if (!step('build (tsc)', 'npm', ['run', '--silent', 'build'])) process.exit(1);
+if (!setup()) process.exit(1);
 if (!step('typecheck tests', 'npm', ['run', '--silent', 'typecheck'])) process.exit(1);
 if (suites.some((s) => s.needsStack) && !step('local stack (mlops up)', 'node', ['bin/mlops.js', 'up'])) process.exit(1);
 
