@@ -24,12 +24,13 @@ function stale() {
   return statSync(path.join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
 }
 
-/** npm ci when needed, then the build; false when a step failed. */
+/** npm ci when needed, else the build; false when a step failed. */
 export function setup() {
   // onnxruntime-node's postinstall would download GPU binaries (and fail offline): .npmrc says skip, and so
   // does the environment, which keeps working once npm stops passing unknown .npmrc keys to install scripts.
   const npmEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
-  if (stale() && !step('install npm dependencies (npm ci)', 'npm', ['ci'], { env: npmEnv })) return false;
+  // npm ci builds too (the prepare script).
+  if (stale()) return step('install npm dependencies and build (npm ci)', 'npm', ['ci'], { env: npmEnv });
   return step('build (tsc)', 'npm', ['run', '--silent', 'build']);
 }
 
