@@ -88,6 +88,17 @@ describe('artifact keys', () => {
   });
 });
 
+/** Whether `validate` accepts `value`; a refusal must be a `refusal` error (any other error fails the test). */
+function accepts(validate: (value: string) => unknown, refusal: abstract new (...args: never[]) => Error, value: string): boolean {
+  try {
+    validate(value);
+    return true;
+  } catch (err) {
+    expect(err).toBeInstanceOf(refusal);
+    return false;
+  }
+}
+
 describe('names that become keys and rows', () => {
   const modelCheck = checkConstraint('002_registry.sql', 'name');
   const aliasCheck = checkConstraint('002_registry.sql', 'alias');
@@ -95,13 +106,7 @@ describe('names that become keys and rows', () => {
   it('model names: accepted exactly when the registry table would accept them, and usable in a key', () => {
     fc.assert(
       fc.property(fc.oneof(hostile, fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,70}$/)), (name) => {
-        let accepted = true;
-        try {
-          assertModelName(name);
-        } catch (err) {
-          accepted = false;
-          expect(err).toBeInstanceOf(RegistryError);
-        }
+        const accepted = accepts(assertModelName, RegistryError, name);
         expect(accepted).toBe(modelCheck.test(name));
         if (accepted) expect(assertKey(`models/${name}/1/model.onnx`)).toBeTruthy();
       }),
@@ -112,14 +117,7 @@ describe('names that become keys and rows', () => {
   it('aliases: accepted exactly when the alias table would accept them', () => {
     fc.assert(
       fc.property(fc.oneof(hostile, fc.stringMatching(/^[a-z][a-z0-9_-]{0,70}$/)), (alias) => {
-        let accepted = true;
-        try {
-          assertAlias(alias);
-        } catch (err) {
-          accepted = false;
-          expect(err).toBeInstanceOf(RegistryError);
-        }
-        expect(accepted).toBe(aliasCheck.test(alias));
+        expect(accepts(assertAlias, RegistryError, alias)).toBe(aliasCheck.test(alias));
       }),
       { numRuns: 2000 },
     );
