@@ -54,7 +54,7 @@ export async function dropOldPartitions(pool: pg.Pool, days: number, now = new D
 }
 
 export class PredictionLog {
-  /** Entries as JSON objects with the columns of `predictions`. */
+  /** Entries as JSON texts: a LogEntry's fields are the columns of `predictions`. */
   private queue: string[] = [];
   private flushing = false;
   private timer: NodeJS.Timeout;
@@ -74,7 +74,7 @@ export class PredictionLog {
       this.dropped++;
       return;
     }
-    this.queue.push(JSON.stringify({ id: entry.id, model: entry.model, version: entry.version, features: entry.features, output: entry.output }));
+    this.queue.push(JSON.stringify(entry));
     if (this.queue.length >= (this.opts.batch ?? 500)) void this.flush();
   }
 
