@@ -11,6 +11,13 @@ import { TrainingDataError } from '../core/ml/training-data';
 import { SpecError } from '../core/spec';
 import { codeVersion } from '../core/version';
 
+/**
+ * A DuckDB binder, parser or catalog error is a bug in the SQL the product built, not an outage: retrying it
+ * cannot help. It gets two more attempts (in case the cause was a worker of older code), then fails for good.
+ */
+const INTERNAL_SQL_ERROR = /^(Binder|Parser|Catalog) Error:/;
+const INTERNAL_ERROR_ATTEMPTS = 3;
+
 /** Failure types a workflow (and `mlops run`) treats as invalid input rather than an outage. */
 export const INVALID_INPUT_TYPES = ['InvalidSpec', 'InvalidData', 'ValidationFailed'] as const;
 
@@ -59,6 +66,11 @@ export async function runStage<T>(
     if (type) {
       await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
       throw ApplicationFailure.create({ type, message, nonRetryable: true });
+    }
+    if (INTERNAL_SQL_ERROR.test(message)) {
+      const last = ctx.info.attempt >= INTERNAL_ERROR_ATTEMPTS;
+      if (last) await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
+      throw ApplicationFailure.create({ type: 'InternalError', message: `internal error in ${stage}: ${message.split('\n')[0]}`, nonRetryable: last });
     }
     throw err;
   } finally {

@@ -1,4 +1,4 @@
-// A seeded mixed table at any scale, written by DuckDB straight to Parquet (10M rows in seconds, flat memory):
+// A seeded mixed table at any scale, written by DuckDB straight to Parquet (flat memory; about a minute per 10M rows):
 // 10 numeric columns n0…n9 (standard normal), 10 categorical columns c0…c9 (10 + 4j categories, skewed), 1% of
 // every feature missing, and a binary label `y` drawn from a logit with nonlinear numeric terms and one random
 // effect per category. The benchmarks for training and the pipeline at scale share it.

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError, WorkflowUpdateFailedError, type ScheduleSpec } from '@temporalio/client';
+import { ActivityFailure, Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError, WorkflowUpdateFailedError, type ScheduleSpec } from '@temporalio/client';
 import { loadConfig, type Config } from '../core/config';
 import { parseSpec, SpecError } from '../core/spec';
 import { advanceUpdate, ctWorkflowId, retrainSignal } from '../workflows/messages';
@@ -70,6 +70,17 @@ function uiLink(config: Config, workflowId: string, runId?: string): string {
 }
 
 /** Failure types that mean the input was wrong (exit 2) rather than an outage (exit 1). */
+/** The innermost cause's message ("Activity task failed" says nothing), with the activity that raised it. */
+function rootCause(err: Error): string {
+  let activity: string | undefined;
+  let cause: Error = err;
+  while (cause.cause instanceof Error) {
+    if (cause instanceof ActivityFailure && cause.activityType) activity = cause.activityType;
+    cause = cause.cause;
+  }
+  return `${cause.message}${activity ? ` (in activity ${activity})` : ''}`;
+}
+
 function invalidInput(err: unknown): { type: string; message: string } | undefined {
   let cause: unknown = err;
   while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
@@ -123,7 +134,7 @@ export async function runCommand(level: 'ct' | 'manual', values: Record<string, 
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
         const bad = invalidInput(err);
-        console.error(`mlops: run ${workflowId} failed${bad ? ` (${bad.type})` : ''}: ${bad?.message ?? err.cause?.message ?? err.message}`);
+        console.error(`mlops: run ${workflowId} failed${bad ? ` (${bad.type})` : ''}: ${bad?.message ?? rootCause(err)}`);
         return bad ? 2 : 1;
       }
       throw err;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Client } from 'minio';
 import { hashFile, type ArtifactStore } from '../store/artifacts';
+import { reservedColumnName, reservedColumnReason } from './column-names';
 import { literal, withDuckDB } from './duckdb';
 import { DataError, detectDelimiter, fetchSource, scanSource, type CsvDialect, type DataFormat, type LocalSource } from './source';
 
@@ -82,8 +83,8 @@ export async function ingest(
       const rows = Number(count.getRowObjectsJS()[0]!.n);
       if (rows === 0) throw new DataError(`${opts.uri}: no data rows`);
       if (columns.length === 0) throw new DataError(`${opts.uri}: no columns`);
-      // Rows travel as JavaScript objects (serving, drift, feature lookups), where this name is the prototype.
-      if (columns.some((c) => c.name === '__proto__')) throw new DataError(`${opts.uri}: a column may not be named "__proto__"; rename it`);
+      const reserved = reservedColumnName(columns.map((c) => c.name));
+      if (reserved !== undefined) throw new DataError(`${opts.uri}: ${reservedColumnReason(reserved)}`);
       progress(`converted ${rows} rows × ${columns.length} columns to Parquet`);
       const sha256 = await hashFile(parquet);
       const ref = await deps.artifacts.putFile(`datasets/${sha256}.parquet`, parquet, 'application/vnd.apache.parquet');

@@ -55,6 +55,22 @@ function num(v: unknown): number | null {
 
 /** Statistics of `table` (any DuckDB relation: a table name or a `read_parquet(...)` call). */
 export async function computeStatistics(conn: DuckDBConnection, table: string, columns: ColumnType[]): Promise<DatasetStatistics> {
+  let agg: Record<string, unknown>;
+  try {
+    agg = await aggregates(conn, table, columns, false);
+  } catch (err) {
+    // Squared deviations of values near ±1e308 overflow DuckDB's variance, which then refuses the whole query.
+    if (!/Out of Range Error/.test((err as Error).message)) throw err;
+    agg = await aggregates(conn, table, columns, true);
+  }
+  return describeColumns(conn, table, columns, agg);
+}
+
+/**
+ * One pass over the table for every column's counts and moments. `scaled` computes each standard deviation on the
+ * values times 2^-600 (then scales it back), which cannot overflow; values below ~1e-140 then lose precision.
+ */
+async function aggregates(conn: DuckDBConnection, table: string, columns: ColumnType[], scaled: boolean): Promise<Record<string, unknown>> {
   const parts: string[] = ['count(*)::BIGINT AS "rows"'];
   columns.forEach((c, i) => {
     const col = ident(c.name);
@@ -66,7 +82,7 @@ export async function computeStatistics(conn: DuckDBConnection, table: string, c
       if (isFloat(c.type)) parts.push(`count(*) FILTER (WHERE isnan(${col}))::BIGINT AS c${i}_nan`, `count(*) FILTER (WHERE isinf(${col}))::BIGINT AS c${i}_inf`);
       parts.push(
         `avg(${x}) FILTER (WHERE ${finite}) AS c${i}_mean`,
-        `stddev_samp(${x}) FILTER (WHERE ${finite}) AS c${i}_std`,
+        `${scaled ? `stddev_samp(${x} * pow(2, -600)) FILTER (WHERE ${finite}) * pow(2, 600)` : `stddev_samp(${x}) FILTER (WHERE ${finite})`} AS c${i}_std`,
         `min(${x}) FILTER (WHERE ${finite}) AS c${i}_min`,
         `max(${x}) FILTER (WHERE ${finite}) AS c${i}_max`,
         `quantile_cont(${x}, [${QUANTILES.join(', ')}]) FILTER (WHERE ${finite}) AS c${i}_q`,
@@ -75,7 +91,10 @@ export async function computeStatistics(conn: DuckDBConnection, table: string, c
       parts.push(`min(${col})::VARCHAR AS c${i}_min`, `max(${col})::VARCHAR AS c${i}_max`);
     }
   });
-  const agg = (await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`)).getRowObjectsJS()[0]!;
+  return (await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`)).getRowObjectsJS()[0]!;
+}
+
+async function describeColumns(conn: DuckDBConnection, table: string, columns: ColumnType[], agg: Record<string, unknown>): Promise<DatasetStatistics> {
   const rows = Number(agg.rows);
   const out: ColumnStatistics[] = [];
   for (const [i, c] of columns.entries()) {
@@ -112,11 +131,12 @@ export async function computeStatistics(conn: DuckDBConnection, table: string, c
 
 async function histogram(conn: DuckDBConnection, table: string, c: ColumnType, min: number, max: number): Promise<{ edges: number[]; counts: number[] }> {
   const bins = min === max ? 1 : HISTOGRAM_BINS;
-  const width = (max - min) / bins || 1;
+  // Divided before subtracting: max − min overflows to Infinity when the values span most of the double range.
+  const width = max / bins - min / bins || 1;
   const col = `${ident(c.name)}::DOUBLE`;
   const res = await conn.runAndReadAll(
-    `SELECT least(greatest(floor((${col} - ${min}) / ${width}), 0), ${bins - 1})::INTEGER AS b, count(*)::BIGINT AS n
-       FROM ${table} WHERE ${isFloat(c.type) ? `isfinite(${ident(c.name)})` : `${ident(c.name)} IS NOT NULL`} GROUP BY b`,
+    `SELECT least(greatest(floor((${col} / ${bins} - ${min / bins}) / ${width}), 0), ${bins - 1})::INTEGER AS b, count(*)::BIGINT AS n
+       FROM ${table} WHERE ${isFloat(c.type) ? `isfinite(${ident(c.name)})` : `${ident(c.name)} IS NOT NULL`} GROUP BY 1`,
   );
   const counts = new Array<number>(bins).fill(0);
   for (const r of res.getRowObjectsJS()) counts[Number(r.b)] = Number(r.n);
@@ -127,7 +147,7 @@ async function histogram(conn: DuckDBConnection, table: string, c: ColumnType, m
 async function topK(conn: DuckDBConnection, table: string, name: string): Promise<{ value: string; count: number }[]> {
   const col = ident(name);
   const res = await conn.runAndReadAll(
-    `SELECT ${col}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${table} WHERE ${col} IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${TOP_K}`,
+    `SELECT ${col}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${table} WHERE ${col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_K}`,
   );
   return res.getRowObjectsJS().map((r) => ({ value: String(r.v), count: Number(r.n) }));
 }
@@ -135,7 +155,7 @@ async function topK(conn: DuckDBConnection, table: string, name: string): Promis
 /** All distinct values of a column when there are at most `limit` of them, else undefined. */
 export async function domainOf(conn: DuckDBConnection, table: string, name: string, limit: number): Promise<string[] | undefined> {
   const col = ident(name);
-  const res = await conn.runAndReadAll(`SELECT DISTINCT ${col}::VARCHAR AS v FROM ${table} WHERE ${col} IS NOT NULL ORDER BY v LIMIT ${limit + 1}`);
+  const res = await conn.runAndReadAll(`SELECT DISTINCT ${col}::VARCHAR AS v FROM ${table} WHERE ${col} IS NOT NULL ORDER BY 1 LIMIT ${limit + 1}`);
   const values = res.getRowObjectsJS().map((r) => String(r.v));
   return values.length > limit ? undefined : values;
 }

@@ -63,7 +63,7 @@ export async function governanceReport(conn: DuckDBConnection, table: string, g:
   for (const attribute of g.protected ?? []) {
     const col = ident(attribute);
     const res = await conn.runAndReadAll(
-      `SELECT ${col}::VARCHAR AS v, count(*)::BIGINT AS n, (count(*) / sum(count(*)) OVER ())::DOUBLE AS share FROM ${table} GROUP BY v ORDER BY n DESC, v`,
+      `SELECT ${col}::VARCHAR AS v, count(*)::BIGINT AS n, (count(*) / sum(count(*)) OVER ())::DOUBLE AS share FROM ${table} GROUP BY 1 ORDER BY 2 DESC, 1`,
     );
     const groups = res.getRowObjectsJS().map((r) => {
       const count = Number(r.n);

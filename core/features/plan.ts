@@ -5,6 +5,7 @@ import { columnKind } from '../data/statistics';
 import type { ColumnType } from '../data/ingest';
 import { derivationOrder } from './derive';
 import { derivedKind, inputsOf, type Derivation, type FeatureSpec } from './spec';
+import { OUTPUT } from '../onnx/signature';
 
 export type RawKind = 'numeric' | 'date' | 'categorical';
 
@@ -98,6 +99,13 @@ export function planFeatures(input: PlanInput): FeaturePlan {
       }
     }
     if (f.dependsOn.includes(input.target)) throw new GovernanceError(`feature ${JSON.stringify(f.name)} is derived from the target ${JSON.stringify(input.target)}: that leaks the label`);
+  }
+  // The model's ONNX graph takes each feature as an input named after it, beside its outputs.
+  const outputs: string[] = Object.values(OUTPUT);
+  for (const f of features) {
+    if (outputs.includes(f.name) || f.name.startsWith('/')) {
+      throw new GovernanceError(`feature ${JSON.stringify(f.name)} cannot be a model input: ${f.name.startsWith('/') ? 'names starting with "/" are reserved in the model graph' : `the model's outputs are named ${outputs.join(', ')}`}; rename the column or list it in features.exclude`);
+    }
   }
   if (features.length === 0) throw new GovernanceError(`no features left to train on (columns: ${list}); check features.include/exclude and governance`);
 

@@ -2,6 +2,7 @@
 // derived features), plus the encoding each model input gets. Parsed once, with errors that name the
 // feature and the field.
 import { CALENDARS } from './holidays';
+import { INTERNAL_PREFIX, reservedColumnName } from '../data/column-names';
 
 export const DATE_PARTS = ['day_of_week', 'month', 'hour', 'weekend', 'day_of_year', 'year'] as const;
 
@@ -103,7 +104,7 @@ export function parseFeatureSpec(raw: unknown): FeatureSpec {
     out.derive = raw.derive.map((d, i) => {
       const where = `features.derive[${i}]`;
       if (!isRecord(d)) throw new FeatureSpecError(`${where} must be an object with name and op`);
-      if (typeof d.name !== 'string' || !NAME.test(d.name) || d.name === '__proto__') throw new FeatureSpecError(`${where}.name must be a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _; not __proto__)`);
+      if (typeof d.name !== 'string' || !NAME.test(d.name) || reservedColumnName([d.name]) !== undefined) throw new FeatureSpecError(`${where}.name must be a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _; not __proto__ nor starting with ${INTERNAL_PREFIX})`);
       if (names.has(d.name)) throw new FeatureSpecError(`${where}: feature ${JSON.stringify(d.name)} is defined twice`);
       names.add(d.name);
       const w = `${where} (${d.name})`;

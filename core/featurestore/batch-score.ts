@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { reservedColumnName, reservedColumnReason } from '../data/column-names';
 import { ident, literal, withDuckDB } from '../data/duckdb';
 import type { ColumnType, Progress } from '../data/ingest';
 import type { DataFormat } from '../data/source';
@@ -105,6 +106,8 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
 
     const scoreWith = async (conn: DuckDBConnection, source: { table: string; columns: ColumnType[]; sha256: string } | null) => {
       const tableTypes = new Map((source?.columns ?? []).map((c) => [c.name, c.type]));
+      const reserved = reservedColumnName(tableTypes.keys());
+      if (reserved !== undefined) throw new FeatureSetError(`table ${request.table}: ${reservedColumnReason(reserved)}`);
       const asOf = request.asOf;
       if (asOf !== undefined) {
         const type = tableTypes.get(asOf);
@@ -127,7 +130,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
         if (source && take.length === 0) continue;
         for (const [, field] of take) fieldSources.set(field, { from: 'set', table: `l${k}`, column: field });
         await conn.run(
-          `CREATE TEMP TABLE l${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __entity, ${ident(def.timestamp)}::TIMESTAMP AS __ts${take.map(([f, field]) => `, ${ident(f)} AS ${ident(field)}`).join('')}
+          `CREATE TEMP TABLE l${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __mlops_entity, ${ident(def.timestamp)}::TIMESTAMP AS __mlops_ts${take.map(([f, field]) => `, ${ident(f)} AS ${ident(field)}`).join('')}
              FROM read_parquet([${s.files.map(literal).join(', ')}])
            ${asOf === undefined ? `QUALIFY row_number() OVER (PARTITION BY ${ident(def.entity)} ORDER BY ${ident(def.timestamp)} DESC) = 1` : ''}`,
         );
@@ -144,22 +147,22 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       let keyName: string;
       let from: string;
       if (source) {
-        await conn.run(`CREATE TEMP TABLE t AS SELECT * FROM ${source.table}`);
+        await conn.run(`CREATE TEMP TABLE t AS SELECT *, row_number() OVER () - 1 AS __mlops_row FROM ${source.table}`);
         const hasEntity = entity !== undefined && tableTypes.has(entity);
         if (!hasEntity && setTables.length > 0) {
           throw new FeatureSetError(`table ${request.table} has no column ${JSON.stringify(entity)}, the entity key to join the feature sets' values by`);
         }
         keyName = hasEntity ? entity! : 'row';
-        const key = hasEntity ? `t.${ident(entity!)}::VARCHAR` : '(t.rowid)::BIGINT';
+        const key = hasEntity ? `t.${ident(entity!)}::VARCHAR` : 't.__mlops_row::BIGINT';
         const join = (l: string): string =>
           asOf === undefined
-            ? `LEFT JOIN ${l} ON ${l}.__entity = t.${ident(entity!)}::VARCHAR`
-            : `ASOF LEFT JOIN ${l} ON ${l}.__entity = t.${ident(entity!)}::VARCHAR AND t.${ident(asOf)}::TIMESTAMP >= ${l}.__ts`;
-        from = `SELECT ${key} AS __key, ${selects.join(', ')} FROM t ${setTables.map(join).join(' ')} ORDER BY t.rowid`;
+            ? `LEFT JOIN ${l} ON ${l}.__mlops_entity = t.${ident(entity!)}::VARCHAR`
+            : `ASOF LEFT JOIN ${l} ON ${l}.__mlops_entity = t.${ident(entity!)}::VARCHAR AND t.${ident(asOf)}::TIMESTAMP >= ${l}.__mlops_ts`;
+        from = `SELECT ${key} AS __mlops_key, ${selects.join(', ')} FROM t ${setTables.map(join).join(' ')} ORDER BY t.__mlops_row`;
       } else {
         keyName = entity!;
-        const entities = setTables.map((l) => `SELECT __entity FROM ${l}`).join(' UNION ');
-        from = `SELECT e.__entity AS __key, ${selects.join(', ')} FROM (${entities}) e ${setTables.map((l) => `LEFT JOIN ${l} ON ${l}.__entity = e.__entity`).join(' ')} ORDER BY e.__entity`;
+        const entities = setTables.map((l) => `SELECT __mlops_entity FROM ${l}`).join(' UNION ');
+        from = `SELECT e.__mlops_entity AS __mlops_key, ${selects.join(', ')} FROM (${entities}) e ${setTables.map((l) => `LEFT JOIN ${l} ON ${l}.__mlops_entity = e.__mlops_entity`).join(' ')} ORDER BY e.__mlops_entity`;
       }
       if (missingFields.length > 0) progress(`no input provides ${missingFields.join(', ')}: scored as missing`);
 

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ColumnRequest } from '../data/columns';
 import type { ColumnType } from '../data/ingest';
+import { reservedColumnName, reservedColumnReason } from '../data/column-names';
 import type { DataFormat } from '../data/source';
 import { derivationOrder } from '../features/derive';
 import { rawKind } from '../features/plan';
@@ -177,8 +178,8 @@ export function resolveFeatureSet(def: FeatureSetDefinition, columns: ColumnType
     return { name, kind };
   });
   const derivations = def.features?.derive ?? [];
-  const rowid = [...def.columns, ...derivations.flatMap(inputsOf)].find((c) => c.toLowerCase() === 'rowid');
-  if (rowid) throw new FeatureSetError(`${where}: column ${JSON.stringify(rowid)} has the name of DuckDB's row id, which the feature store uses; rename it in the source`);
+  const reserved = reservedColumnName([def.entity, def.timestamp, ...def.columns, ...derivations.flatMap(inputsOf), ...derivations.map((d) => d.name)]);
+  if (reserved !== undefined) throw new FeatureSetError(`${where}: ${reservedColumnReason(reserved)}`);
   let derive: Derivation[];
   try {
     derive = derivationOrder(derivations, new Set(types.keys()));

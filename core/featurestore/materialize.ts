@@ -108,10 +108,10 @@ export async function withSourceTable<T>(
   }
 }
 
-/** Writes typed-array columns, keyed by row id `__i`, to a new table, one DuckDB chunk at a time. */
+/** Writes typed-array columns, keyed by row id `__mlops_row`, to a new table, one DuckDB chunk at a time. */
 async function appendColumns(conn: DuckDBConnection, table: string, ids: Float64Array, columns: DataColumn[]): Promise<void> {
   const types = [INTEGER, ...columns.map((c) => (c.kind === 'numeric' ? DOUBLE : VARCHAR))];
-  await conn.run(`CREATE TEMP TABLE ${table} (__i INTEGER, ${columns.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ')})`);
+  await conn.run(`CREATE TEMP TABLE ${table} (__mlops_row INTEGER, ${columns.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ')})`);
   const appender = await conn.createAppender(table);
   try {
     for (let start = 0; start < ids.length; start += 2048) {
@@ -139,30 +139,30 @@ async function stageNewRows(
   needed: string[],
   watermarkUs: bigint | null,
 ): Promise<{ rows: number; skipped: MaterializeResult['skipped'] }> {
-  // The source in its own order (rowid), which decides between two rows of one entity and time.
+  // The source in its own order (__mlops_row), which decides between two rows of one entity and time.
   await duck(def.source.uri, () =>
     conn.run(
-      `CREATE TEMP TABLE fs_src AS SELECT ${ident(def.entity)}::VARCHAR AS __entity, ${ident(def.timestamp)}::TIMESTAMP AS __ts
-              ${needed.map((n) => `, ${ident(n)}`).join('')} FROM ${table}`,
+      `CREATE TEMP TABLE fs_src AS SELECT ${ident(def.entity)}::VARCHAR AS __mlops_entity, ${ident(def.timestamp)}::TIMESTAMP AS __mlops_ts
+              ${needed.map((n) => `, ${ident(n)}`).join('')}, row_number() OVER () AS __mlops_row FROM ${table}`,
     ),
   );
   await conn.run(
-    `CREATE TEMP TABLE fs_new AS SELECT rowid AS __row, * FROM fs_src
-      WHERE __entity IS NOT NULL AND __ts IS NOT NULL AND ($1::BIGINT IS NULL OR epoch_us(__ts) > $1::BIGINT)`,
+    `CREATE TEMP TABLE fs_new AS SELECT * FROM fs_src
+      WHERE __mlops_entity IS NOT NULL AND __mlops_ts IS NOT NULL AND ($1::BIGINT IS NULL OR epoch_us(__mlops_ts) > $1::BIGINT)`,
     [watermarkUs],
   );
   const counts = (await conn.runAndReadAll(
-    `SELECT (SELECT count(*) FROM fs_src WHERE __entity IS NULL OR __ts IS NULL)::BIGINT AS missing,
-            (SELECT count(*) FROM fs_src WHERE __entity IS NOT NULL AND epoch_us(__ts) <= $1::BIGINT)::BIGINT AS behind,
+    `SELECT (SELECT count(*) FROM fs_src WHERE __mlops_entity IS NULL OR __mlops_ts IS NULL)::BIGINT AS missing,
+            (SELECT count(*) FROM fs_src WHERE __mlops_entity IS NOT NULL AND epoch_us(__mlops_ts) <= $1::BIGINT)::BIGINT AS behind,
             (SELECT count(*) FROM fs_new)::BIGINT AS candidates,
-            (SELECT count(*) FROM (SELECT DISTINCT __entity, __ts FROM fs_new))::BIGINT AS fresh`,
+            (SELECT count(*) FROM (SELECT DISTINCT __mlops_entity, __mlops_ts FROM fs_new))::BIGINT AS fresh`,
     [watermarkUs],
   )).getRowObjectsJS()[0]!;
   const rows = Number(counts.fresh);
   const duplicates = Number(counts.candidates) - rows;
   // Duplicates are rare: only then pay for a window to keep the later row.
   if (duplicates > 0) {
-    await conn.run(`DELETE FROM fs_new WHERE __row IN (SELECT __row FROM fs_new QUALIFY row_number() OVER (PARTITION BY __entity, __ts ORDER BY __row DESC) > 1)`);
+    await conn.run(`DELETE FROM fs_new WHERE __mlops_row IN (SELECT __mlops_row FROM fs_new QUALIFY row_number() OVER (PARTITION BY __mlops_entity, __mlops_ts ORDER BY __mlops_row DESC) > 1)`);
   }
   return { rows, skipped: { missingKey: Number(counts.missing), behindWatermark: Number(counts.behind), duplicates } };
 }
@@ -172,14 +172,14 @@ async function buildFeatureRows(conn: DuckDBConnection, def: FeatureSetDefinitio
   const derivedNames = new Set((def.features?.derive ?? []).map((d) => d.name));
   if (derivedNames.size > 0) {
     // Each row's id travels with its inputs, so the derived values join back whatever order the scan had.
-    const batch = await readColumns(conn, 'fs_new', [...resolved.deriveInputs, { name: '__row', kind: 'numeric' }]);
+    const batch = await readColumns(conn, 'fs_new', [...resolved.deriveInputs, { name: '__mlops_row', kind: 'numeric' }]);
     const ids = batch.columns.pop()!.values as Float64Array;
     await appendColumns(conn, 'fs_derived', ids, deriveColumns(resolved.derive, batch.columns, batch.rows));
   }
   const features = resolved.features.map((f) => (derivedNames.has(f.name) ? `d.${ident(f.name)}` : `${storedSql(`n.${ident(f.name)}`, f.kind)} AS ${ident(f.name)}`));
   await conn.run(
-    `CREATE TEMP TABLE fs_out AS SELECT n.__entity AS ${ident(def.entity)}, n.__ts AS ${ident(def.timestamp)}, ${features.join(', ')}
-       FROM fs_new n ${derivedNames.size > 0 ? 'JOIN fs_derived d ON d.__i = n.__row' : ''} ORDER BY n.__entity, n.__ts`,
+    `CREATE TEMP TABLE fs_out AS SELECT n.__mlops_entity AS ${ident(def.entity)}, n.__mlops_ts AS ${ident(def.timestamp)}, ${features.join(', ')}
+       FROM fs_new n ${derivedNames.size > 0 ? 'JOIN fs_derived d ON d.__mlops_row = n.__mlops_row' : ''} ORDER BY n.__mlops_entity, n.__mlops_ts`,
   );
 }
 

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { reservedColumnName, reservedColumnReason } from '../data/column-names';
 import { ident, literal } from '../data/duckdb';
 import type { ColumnType, Progress } from '../data/ingest';
 import { DataError, type DataFormat } from '../data/source';
@@ -49,8 +50,6 @@ export interface TrainingSetResult {
   eventsSha256: string;
 }
 
-/** Helper columns of the join, and DuckDB's row id (which keeps the events' order). */
-const RESERVED = ['__entity', '__ts', 'rowid'];
 
 export interface MaterializedSet {
   fs: FeatureSetVersion;
@@ -114,9 +113,8 @@ export async function buildTrainingSet(deps: FeatureStoreDeps, request: Training
       }
       if (rawKind(types.get(request.timestamp)!) !== 'date') throw new FeatureSetError(`events ${request.events}: timestamp column ${JSON.stringify(request.timestamp)} is ${types.get(request.timestamp)}, not a DATE or TIMESTAMP`);
       const taken = new Map(source.columns.map((c) => [c.name, 'an events column']));
-      for (const c of source.columns) {
-        if (RESERVED.includes(c.name.toLowerCase())) throw new FeatureSetError(`events ${request.events}: column ${JSON.stringify(c.name)} is reserved by the feature store; rename it`);
-      }
+      const reserved = reservedColumnName(source.columns.map((c) => c.name));
+      if (reserved !== undefined) throw new FeatureSetError(`events ${request.events}: ${reservedColumnReason(reserved)}`);
       for (const s of sets) {
         for (const column of Object.values(s.columns)) {
           const clash = taken.get(column);
@@ -125,20 +123,20 @@ export async function buildTrainingSet(deps: FeatureStoreDeps, request: Training
         }
       }
 
-      // The table keeps the events' order (rowid), which the training set keeps too.
-      await conn.run(`CREATE TEMP TABLE ev AS SELECT *, ${ident(request.entity)}::VARCHAR AS __entity, ${ident(request.timestamp)}::TIMESTAMP AS __ts FROM ${table}`);
+      // The table keeps the events' order (__mlops_row), which the training set keeps too.
+      await conn.run(`CREATE TEMP TABLE ev AS SELECT *, ${ident(request.entity)}::VARCHAR AS __mlops_entity, ${ident(request.timestamp)}::TIMESTAMP AS __mlops_ts, row_number() OVER () AS __mlops_row FROM ${table}`);
       const joins: string[] = [];
       for (const [k, s] of sets.entries()) {
         const def = s.fs.definition;
         const select = Object.entries(s.columns).map(([f, c]) => `${ident(f)} AS ${ident(c)}`).join(', ');
         await conn.run(
-          `CREATE TEMP TABLE f${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __entity, ${ident(def.timestamp)}::TIMESTAMP AS __ts, ${select}
+          `CREATE TEMP TABLE f${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __mlops_entity, ${ident(def.timestamp)}::TIMESTAMP AS __mlops_ts, ${select}
              FROM read_parquet([${files[k]!.map(literal).join(', ')}])`,
         );
-        joins.push(`ASOF LEFT JOIN f${k} ON e.__entity = f${k}.__entity AND e.__ts >= f${k}.__ts`);
+        joins.push(`ASOF LEFT JOIN f${k} ON e.__mlops_entity = f${k}.__mlops_entity AND e.__mlops_ts >= f${k}.__mlops_ts`);
       }
-      const selects = ['e.* EXCLUDE (__entity, __ts)', ...sets.map((_, k) => `f${k}.* EXCLUDE (__entity, __ts)`)];
-      await conn.run(`COPY (SELECT ${selects.join(', ')} FROM ev e ${joins.join(' ')} ORDER BY e.rowid) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      const selects = ['e.* EXCLUDE (__mlops_entity, __mlops_ts, __mlops_row)', ...sets.map((_, k) => `f${k}.* EXCLUDE (__mlops_entity, __mlops_ts)`)];
+      await conn.run(`COPY (SELECT ${selects.join(', ')} FROM ev e ${joins.join(' ')} ORDER BY e.__mlops_row) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
       const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(out)})`);
       const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${literal(out)})`);
       return {

@@ -78,10 +78,10 @@ export async function checkSkew(input: SkewInput, deps: { s3?: Client }): Promis
     return await withDuckDB(async (conn) => {
       // One offline row per key (the first in the data), for the keys seen online.
       await conn.run(
-        `CREATE TEMP TABLE matched AS SELECT * FROM (SELECT ${keyExpr} AS __key, *, row_number() OVER (PARTITION BY ${keyExpr}) AS __n FROM ${table})
-          WHERE __n = 1 AND __key IN (SELECT k FROM read_json(${literal(keysFile)}, format = 'newline_delimited', columns = {k: 'VARCHAR'})) ORDER BY __key`,
+        `CREATE TEMP TABLE matched AS SELECT * FROM (SELECT ${keyExpr} AS __mlops_key, *, row_number() OVER (PARTITION BY ${keyExpr}) AS __mlops_n FROM ${table})
+          WHERE __mlops_n = 1 AND __mlops_key IN (SELECT k FROM read_json(${literal(keysFile)}, format = 'newline_delimited', columns = {k: 'VARCHAR'})) ORDER BY __mlops_key`,
       );
-      const requests: ColumnRequest[] = [{ name: '__key', kind: 'categorical' }, ...raw.map((r) => ({ name: r.name, kind: r.kind }))];
+      const requests: ColumnRequest[] = [{ name: '__mlops_key', kind: 'categorical' }, ...raw.map((r) => ({ name: r.name, kind: r.kind }))];
       const batch = await readColumns(conn, 'matched', requests);
       const keys = batch.columns[0]!.values as (string | null)[];
       const rawColumns = batch.columns.slice(1);

@@ -220,8 +220,13 @@ describe('point-in-time training sets', () => {
     await materialize(s, { name: 'prices2' });
     await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices' }, { name: 'prices2' }] })).rejects.toThrow('column "price" of feature set prices2 collides with a feature of prices');
     await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices', features: ['cost'] }] })).rejects.toThrow('feature set prices@1 has no feature "cost" (features: price, asof)');
-    writeCsv('rowid-events.csv', ['rowid', 'item', 'at'], [{ rowid: 1, item: 'i0', at: day(1) }]);
-    await expect(buildTrainingSet(s, { ...request, events: path.join(dir, 'rowid-events.csv'), sets: [{ name: 'prices' }] })).rejects.toThrow('column "rowid" is reserved by the feature store; rename it');
+    // DuckDB's own names (rowid) are ordinary columns; only the pipeline's helper prefix is refused.
+    writeCsv('rowid-events.csv', ['rowid', 'item', 'at'], [{ rowid: 7, item: 'i0', at: day(1) }, { rowid: 3, item: 'i1', at: day(2) }]);
+    const withRowid = await buildTrainingSet(s, { ...request, events: path.join(dir, 'rowid-events.csv'), sets: [{ name: 'prices' }] });
+    expect(withRowid.columns.map((c) => c.name)).toEqual(['rowid', 'item', 'at', 'price', 'asof']);
+    expect((await readParquet(withRowid.ref.uri, 'SELECT rowid::INT AS r FROM t')).map((r) => r.r)).toEqual([7, 3]);
+    writeCsv('helper-events.csv', ['__MLOPS_row', 'item', 'at'], [{ __MLOPS_row: 1, item: 'i0', at: day(1) }]);
+    await expect(buildTrainingSet(s, { ...request, events: path.join(dir, 'helper-events.csv'), sets: [{ name: 'prices' }] })).rejects.toThrow('column "__MLOPS_row" starts with "__mlops_", which is reserved for the pipeline\'s own columns; rename it');
     await expect(buildTrainingSet(s, { ...request, timestamp: 'when', sets: [{ name: 'prices' }] })).rejects.toThrow(/have no timestamp column "when" \(columns: event_id, item, at, label\)/);
     const both = await buildTrainingSet(s, { ...request, sets: [{ name: 'prices', features: ['price'] }, { name: 'prices2' }], prefixed: true });
     expect(both.columns.map((c) => c.name)).toEqual(['event_id', 'item', 'at', 'label', 'prices__price', 'prices2__price']);

@@ -114,6 +114,7 @@ describe('resolveFeatureSet', () => {
     expect(() => resolveFeatureSet(def, stringTime)).toThrow('timestamp column "event_time" is VARCHAR, not a DATE or TIMESTAMP');
     expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['signup'] }), columns)).toThrow('column "signup" is a DATE; derive features from it');
     expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['tags'] }), columns)).toThrow('column "tags" has type VARCHAR[], which is neither numeric nor categorical');
-    expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['RowId'] }), [...columns, { name: 'RowId', type: 'BIGINT' }])).toThrow('column "RowId" has the name of DuckDB\'s row id');
+    expect(resolveFeatureSet(parseFeatureSet({ ...good, columns: ['RowId'] }), [...columns, { name: 'RowId', type: 'BIGINT' }]).kept.map((f) => f.name)).toContain('RowId');
+    expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['__Mlops_row'] }), [...columns, { name: '__Mlops_row', type: 'BIGINT' }])).toThrow('"__Mlops_row" starts with "__", which the feature store reserves');
   });
 });
