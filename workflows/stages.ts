@@ -13,10 +13,10 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 
 const quick: ActivityOptions = { startToCloseTimeout: '1 minute', retry };
 // Data stages scan whole datasets: long, so they heartbeat and a lost worker is noticed within a minute.
-const data: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: '1 minute', retry };
+export const DATA_ACTIVITY_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: '1 minute', retry };
 const training: ActivityOptions = { startToCloseTimeout: '6 hours', heartbeatTimeout: '1 minute', retry };
 
-export const dataActivities = proxyActivities<Activities>(data);
+export const dataActivities = proxyActivities<Activities>(DATA_ACTIVITY_OPTIONS);
 export const trainingActivities = proxyActivities<Activities>(training);
 export const controlActivities = proxyActivities<Activities>(quick);
 

@@ -15,7 +15,11 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
-export async function startTestWorker(stores: Stores, label: string, opts: { serveUrl?: string; config?: Config } = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  stores: Stores,
+  label: string,
+  opts: { serveUrl?: string; config?: Config; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>> } = {},
+): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -28,7 +32,7 @@ export async function startTestWorker(stores: Stores, label: string, opts: { ser
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
-    activities: createActivities(stores, { client, taskQueue, ...opts }),
+    activities: { ...createActivities(stores, { client, taskQueue, ...(opts.serveUrl ? { serveUrl: opts.serveUrl } : {}), ...(opts.config ? { config: opts.config } : {}) }), ...opts.extraActivities },
   });
   const running = worker.run();
   return {
