@@ -17,13 +17,13 @@ import { makeEvaluate } from './evaluate';
 import { makeTrain } from './train';
 import { makeValidate } from './validate';
 
-export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string; config?: Config } = {}) {
+export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string; config?: Config; serveWaitMs?: number } = {}) {
   return {
     ...makeCicd({ stores, config: opts.config, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
-    ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl }),
-    deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema }),
+    ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl, serveWaitMs: opts.serveWaitMs }),
+    deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema, serveWaitMs: opts.serveWaitMs }),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),

@@ -28,7 +28,7 @@ export interface RolloutCheck {
   verdict: AbVerdict | null;
 }
 
-export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: string; serveUrl?: string }) {
+export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: string; serveUrl?: string; serveWaitMs?: number }) {
   const { registry, pool } = deps.stores;
   const heartbeat = (): void => Context.current().heartbeat();
   return {
@@ -57,7 +57,7 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
         reason: `${input.strategy} of v${input.challenger} against v${input.champion} (share ${input.share})`,
         details: { strategy: input.strategy, share: input.share, champion: input.champion, test: input.test, requestedBy: input.requestedBy },
       });
-      await waitUntilServed(deps.serveUrl, deps.stores.schema, input.model, input.challenger, heartbeat, 'challenger');
+      await waitUntilServed(deps.serveUrl, deps.stores.schema, input.model, input.challenger, heartbeat, 'challenger', deps.serveWaitMs);
       const move = (await registry.aliasHistory(input.model, CHALLENGER)).at(-1);
       return { startedAt: (move?.at ?? new Date()).toISOString() };
     },
@@ -85,7 +85,7 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
           if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: 'AliasConflict', message: err.message, nonRetryable: true });
           throw err;
         }
-        await waitUntilServed(deps.serveUrl, deps.stores.schema, input.model, input.challenger, heartbeat);
+        await waitUntilServed(deps.serveUrl, deps.stores.schema, input.model, input.challenger, heartbeat, 'production', deps.serveWaitMs);
       }
       await registry.setAlias({ model: input.model, alias: CHALLENGER, version: null, actor, reason: input.verdict.reason, details, expectedFrom: input.challenger });
       return { production: input.verdict.decision === 'promote' ? input.challenger : input.champion };

@@ -10,13 +10,7 @@ import { FeatureSetError } from '../core/featurestore/definition';
 import { TrainingDataError } from '../core/ml/training-data';
 import { SpecError } from '../core/spec';
 import { codeVersion } from '../core/version';
-
-/**
- * A DuckDB binder, parser or catalog error is a bug in the SQL the product built, not an outage: retrying it
- * cannot help. It gets two more attempts (in case the cause was a worker of older code), then fails for good.
- */
-const INTERNAL_SQL_ERROR = /^(Binder|Parser|Catalog) Error:/;
-const INTERNAL_ERROR_ATTEMPTS = 3;
+import { INTERNAL_ERROR_ATTEMPTS, INTERNAL_ERROR_TYPE, internalMessage, isBug } from './failures';
 
 /** Failure types a workflow (and `mlops run`) treats as invalid input rather than an outage. */
 export const INVALID_INPUT_TYPES = ['InvalidSpec', 'InvalidData', 'ValidationFailed'] as const;
@@ -67,10 +61,11 @@ export async function runStage<T>(
       await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
       throw ApplicationFailure.create({ type, message, nonRetryable: true });
     }
-    if (INTERNAL_SQL_ERROR.test(message)) {
+    if (isBug(err)) {
       const last = ctx.info.attempt >= INTERNAL_ERROR_ATTEMPTS;
       if (last) await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
-      throw ApplicationFailure.create({ type: 'InternalError', message: `internal error in ${stage}: ${message.split('\n')[0]}`, nonRetryable: last });
+      ctx.log.error(`${stage}: ${(err as Error).stack ?? message}`);
+      throw ApplicationFailure.create({ type: INTERNAL_ERROR_TYPE, message: internalMessage(stage, err as Error), nonRetryable: last });
     }
     throw err;
   } finally {

@@ -155,7 +155,7 @@ export async function advanceCommand(id: string | undefined, values: Record<stri
       console.log(`${out.approved ? 'advanced' : 'rejected'} ${out.stage} of ${id}`);
       return 0;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`cannot advance ${id}: ${err.cause?.message ?? err.message}`);
+      if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`cannot advance ${id}: ${rootCause(err)}`);
       if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new UsageError(`no running workflow ${id}`);
       throw err;
     }

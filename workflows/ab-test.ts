@@ -5,7 +5,7 @@
 import { continueAsNew, defineQuery, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RolloutInput } from '../activities/rollout';
 import type { AbDecision, AbVerdict } from '../core/stats/ab';
-import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
+import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger, servingActivities } from './stages';
 
 export interface AbTestInput extends RolloutInput {
   /** Carried across continue-as-new. */
@@ -53,7 +53,7 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   const rollout: RolloutInput = {
     model: input.model, champion: input.champion, challenger: input.challenger, strategy: input.strategy, share: input.share, test: input.test, requestedBy: input.requestedBy,
   };
-  const startedAt = input.startedAt ?? (await controlActivities.startRollout({ ...rollout, workflowId })).startedAt;
+  const startedAt = input.startedAt ?? (await servingActivities.startRollout({ ...rollout, workflowId })).startedAt;
   status.startedAt = startedAt;
   const deadline = new Date(startedAt).getTime() + input.test.maxDuration * 1000;
   let alwaysValidPValue = input.alwaysValidPValue;
@@ -69,7 +69,7 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
     status.last = check.verdict;
     alwaysValidPValue = check.verdict.numbers.alwaysValidPValue;
     if (check.verdict.decision !== 'continue') {
-      const done = await controlActivities.finishRollout({ ...rollout, workflowId, verdict: check.verdict });
+      const done = await servingActivities.finishRollout({ ...rollout, workflowId, verdict: check.verdict });
       return { ...base(input), decision: check.verdict.decision, reason: check.verdict.reason, production: done.production, verdict: check.verdict };
     }
   }

@@ -3,7 +3,7 @@
 import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type { TrainedModel } from '../core/ml/train';
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
-import { controlActivities, dataActivities, trainingActivities, type Stage } from './stages';
+import { controlActivities, dataActivities, servingActivities, trainingActivities, type Stage } from './stages';
 
 export type Trigger = 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
 
@@ -44,8 +44,24 @@ export interface RunResult {
 }
 
 export interface StageState {
-  state: 'pending' | 'waiting' | 'running' | 'done' | 'skipped';
+  state: 'pending' | 'waiting' | 'running' | 'done' | 'skipped' | 'failed';
   ms?: number;
+  /** A failed stage: the failure type and the innermost message of its cause chain. */
+  error?: { type: string; message: string };
+}
+
+/** The failure type and innermost message of an error's cause chain (not the wrapper's "Activity task failed"). */
+export function rootFailure(err: unknown): { type: string; message: string } {
+  let type = 'Error';
+  let e: unknown = err;
+  for (let depth = 0; e && typeof e === 'object' && depth < 10; depth++) {
+    const t = (e as { type?: unknown }).type;
+    if (typeof t === 'string' && t !== '') type = t;
+    const next = (e as { cause?: unknown }).cause;
+    if (!next) break;
+    e = next;
+  }
+  return { type, message: e instanceof Error ? e.message : String(e) };
 }
 
 export interface StatusView {
@@ -117,7 +133,16 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     status.stage = name;
     status.stages[name] = { state: 'running' };
     const t0 = Date.now();
-    const out = await work();
+    let out: T;
+    try {
+      out = await work();
+    } catch (err) {
+      // The status query then tells a person what broke, whatever shows the run (CLI, UI, demo).
+      status.stages[name] = { state: 'failed', ms: Date.now() - t0, error: rootFailure(err) };
+      status.stage = 'done';
+      for (const [k, v] of Object.entries(status.stages)) if (v.state === 'pending') status.stages[k] = { state: 'skipped' };
+      throw err;
+    }
     const ms = Date.now() - t0;
     status.stages[name] = { state: 'done', ms };
     result.timingsMs[name] = ms;
@@ -227,7 +252,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   }
 
   const deployed = await stage('deploy', () =>
-    controlActivities.deployModel({
+    servingActivities.deployModel({
       model, version: trained.version, alias: spec.deploy.alias, expectedFrom: evaluation.champion?.version ?? production.version,
       actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
       details: { metrics: trained.metrics, champion: evaluation.champion, runId: info.runId },

@@ -16,7 +16,12 @@ const quick: ActivityOptions = { startToCloseTimeout: '1 minute', retry };
 export const DATA_ACTIVITY_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: '1 minute', retry };
 const training: ActivityOptions = { startToCloseTimeout: '6 hours', heartbeatTimeout: '1 minute', retry };
 
+// Deploys and rollouts wait up to a minute for the model server (activities/deploy.ts SERVE_WAIT_MS): the timeout
+// leaves that wait room to fail with its own message, and heartbeats notice a lost worker sooner.
+export const SERVING_ACTIVITY_OPTIONS: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout: '30 seconds', retry };
+
 export const dataActivities = proxyActivities<Activities>(DATA_ACTIVITY_OPTIONS);
+export const servingActivities = proxyActivities<Activities>(SERVING_ACTIVITY_OPTIONS);
 export const trainingActivities = proxyActivities<Activities>(training);
 export const controlActivities = proxyActivities<Activities>(quick);
 

@@ -18,7 +18,7 @@ export interface TestWorker {
 export async function startTestWorker(
   stores: Stores,
   label: string,
-  opts: { serveUrl?: string; config?: Config; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>> } = {},
+  opts: { serveUrl?: string; config?: Config; serveWaitMs?: number; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>> } = {},
 ): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -32,7 +32,7 @@ export async function startTestWorker(
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
-    activities: { ...createActivities(stores, { client, taskQueue, ...(opts.serveUrl ? { serveUrl: opts.serveUrl } : {}), ...(opts.config ? { config: opts.config } : {}) }), ...opts.extraActivities },
+    activities: { ...createActivities(stores, { client, taskQueue, ...(opts.serveUrl ? { serveUrl: opts.serveUrl } : {}), ...(opts.config ? { config: opts.config } : {}), ...(opts.serveWaitMs ? { serveWaitMs: opts.serveWaitMs } : {}) }), ...opts.extraActivities },
   });
   const running = worker.run();
   return {
