@@ -13,7 +13,8 @@ import { featuresApplyCommand, featuresGetCommand, featuresListCommand, features
 import { startServing } from '../serving/main';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
-import { advanceCommand, runCommand, scheduleCommand, workerCommand } from './pipeline-commands';
+import { advanceCommand, runCommand, scheduleCommand } from './pipeline-commands';
+import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
 import { UsageError } from './usage-error';
 
@@ -69,9 +70,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'worker',
-    usage: 'mlops worker [--task-queue Q] [--build-id SHA]',
-    summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it); --build-id runs it as that pipeline version',
-    options: { 'task-queue': { type: 'string' }, 'build-id': { type: 'string' } },
+    usage: 'mlops worker [--concurrency N] [--task-queue Q] [--build-id SHA]',
+    summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it); it joins the current pipeline version; --build-id runs it as that version',
+    options: { concurrency: { type: 'string' }, 'task-queue': { type: 'string' }, 'build-id': { type: 'string' } },
     action: ({ values }) => workerCommand(values),
   },
   {

@@ -8,7 +8,6 @@ import { parseSpec, SpecError } from '../core/spec';
 import { advanceUpdate, ctWorkflowId, retrainSignal } from '../workflows/messages';
 import type { PipelineInput, RunResult } from '../workflows/run';
 import { NON_RETRYABLE, STAGES, type Stage } from '../workflows/stages';
-import { createWorker } from '../workers/main';
 import { UsageError } from './usage-error';
 
 /** A Temporal client for one command, with a clear message when the server is not up. */
@@ -244,17 +243,3 @@ export async function scheduleCommand(sub: string, values: Record<string, unknow
   });
 }
 
-export async function workerCommand(values: Record<string, unknown>): Promise<number> {
-  const config = loadConfig();
-  const buildId = values['build-id'] as string | undefined;
-  const { worker, close } = await createWorker(config, { taskQueue: values['task-queue'] as string | undefined, ...(buildId ? { buildId } : {}) });
-  const version = buildId ? ` as ${config.deployment} build ${buildId.slice(0, 12)}` : '';
-  console.log(`worker polling task queue ${(values['task-queue'] as string | undefined) ?? config.taskQueue} at ${config.temporal.address}${version} (Ctrl-C or SIGTERM drains it)`);
-  try {
-    await worker.run();
-  } finally {
-    await close();
-  }
-  console.log('worker stopped');
-  return 0;
-}

@@ -24,7 +24,7 @@ export function workflowsPath(): string {
  * With `buildId` the worker is one version of the pipeline code (level 2): deployment MLOPS_DEPLOYMENT,
  * PINNED by default, so a run finishes on the version it started on. Without it: unversioned.
  */
-export async function createWorker(config: Config, opts: { taskQueue?: string; buildId?: string } = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
+export async function createWorker(config: Config, opts: { taskQueue?: string; buildId?: string; concurrency?: number } = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const taskQueue = opts.taskQueue ?? config.taskQueue;
   const stores = openStores(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -38,8 +38,8 @@ export async function createWorker(config: Config, opts: { taskQueue?: string; b
     workflowsPath: workflowsPath(),
     activities: createActivities(stores, { client, taskQueue, serveUrl: `http://${config.serveAddress}`, config }),
     ...(opts.buildId ? { workerDeploymentOptions: versioning(config.deployment, opts.buildId) } : {}),
-    // Stages are CPU-bound (DuckDB, training): one per core; many light workflow tasks.
-    maxConcurrentActivityTaskExecutions: cores,
+    // Stages are CPU-bound (DuckDB, training): one per core unless asked; many light workflow tasks.
+    maxConcurrentActivityTaskExecutions: opts.concurrency ?? cores,
     maxConcurrentWorkflowTaskExecutions: 40,
     shutdownGraceTime: '30 seconds',
   });

@@ -56,7 +56,8 @@ export async function fetchSource(uri: string, opts: { s3?: Client; format?: Dat
   }
   try {
     const st = await stat(file).catch(() => undefined);
-    if (!st) throw new DataError(`${uri}: no such file`);
+    // Workers share only the services: a path is read where the ingest activity runs, once, into the bucket.
+    if (!st) throw new DataError(`${uri}: no such file on ${process.pid}@${os.hostname()} (the worker reads a path where it runs); use an s3:// URI or run the worker where the file is`);
     if (!st.isFile()) throw new DataError(`${uri}: not a regular file`);
     if (st.size === 0) throw new DataError(`${uri}: the file is empty`);
     const format = opts.format ?? (await detectFormat(file, uri));
