@@ -47,8 +47,9 @@ export async function runStage<T>(
     details = { ...details, ...extra };
     ctx.heartbeat(details);
   };
-  // A long DuckDB call reports nothing for a while: keep the heartbeat going.
-  const timer = setInterval(() => ctx.heartbeat(details), 5_000);
+  // A long DuckDB call or a training thread reports nothing for a while: keep the heartbeat going (the SDK
+  // throttles what reaches the server; a beat here also shows the event loop is free).
+  const timer = setInterval(() => ctx.heartbeat(details), 1_000);
   try {
     const out = await work(progress, note);
     await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, params: out.params, inputs: out.inputs, outputs: out.outputs });
