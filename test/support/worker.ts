@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import { loadConfig, type Config } from '../../core/config';
 import type { Stores } from '../../core/store';
 
@@ -15,7 +15,11 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
-export async function startTestWorker(stores: Stores, label: string, opts: { serveUrl?: string; config?: Config } = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  stores: Stores,
+  label: string,
+  opts: { serveUrl?: string; config?: Config; wrap?: (activities: Activities) => Activities } = {},
+): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -28,7 +32,8 @@ export async function startTestWorker(stores: Stores, label: string, opts: { ser
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
-    activities: createActivities(stores, { client, taskQueue, ...opts }),
+    activities: (opts.wrap ?? ((a) => a))(createActivities(stores, { client, taskQueue, serveUrl: opts.serveUrl, config: opts.config })),
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
   const running = worker.run();
   return {
