@@ -48,6 +48,9 @@ function guardStaleConnections(pool: pg.Pool, log: StaleLog): void {
       const client = await checkout();
       const since = idleSince.get(client);
       if (since === undefined || Date.now() - since < CHECK_IDLE_AFTER_MS) return client;
+      // A checked-out client's socket error is also emitted as an event: nobody else listens while we check.
+      const swallow = (): void => undefined;
+      client.on('error', swallow);
       try {
         await client.query('SELECT 1');
         return client;
@@ -55,6 +58,8 @@ function guardStaleConnections(pool: pg.Pool, log: StaleLog): void {
         client.release(err instanceof Error ? err : true); // true/an error: the pool destroys this connection
         if (retry > STALE_RETRIES || !isStaleConnectionError(err)) throw err;
         log(`postgres: an idle connection had gone stale (${describeError(err)}); taking another (${retry}/${STALE_RETRIES})`);
+      } finally {
+        client.off('error', swallow);
       }
     }
   };

@@ -2,7 +2,7 @@
 // in a thread of its own), its progress shows in the pending activity's heartbeat details, and the result
 // records how the final model was obtained (training.refit) and how long each part took.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -12,6 +12,10 @@ import { mixedTableFile } from '../../bench/mixed-table';
 import { writeSynthCsv } from '../../core/data/synth';
 import type { TrainStatus } from '../../core/ml/train';
 import { parseSpec } from '../../core/spec';
+import { ctWorkflowId } from '../../workflows/messages';
+import type { continuousTrainingPipeline } from '../../workflows/continuous-training';
+import type { RunResult } from '../../workflows/run';
+import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import type { trainStages } from '../support/workflows/train-stages';
@@ -55,12 +59,18 @@ const start = (raw: Record<string, unknown>) =>
   w.client.workflow.start<typeof trainStages>('trainStages', { taskQueue: w.taskQueue, workflowId: `trainrt-${randomBytes(4).toString('hex')}`, args: [parseSpec(raw)] });
 
 describe('train stage run time', () => {
-  it('heartbeats at least every 2 s through a long GBDT fit, with its progress in the pending activity details', async () => {
+  it('heartbeats at least every 2 s through a long GBDT fit; its progress shows in the pending activity and in `mlops run --wait`', async () => {
     const data = await mixedTableFile(250_000, 7);
-    const handle = await start({
-      name: 'mixed-hb', data: { uri: data }, target: 'y',
+    const specFile = path.join(dir, 'mixed.json');
+    writeFileSync(specFile, JSON.stringify({
+      data: { uri: data }, target: 'y',
       training: { algorithms: ['gbdt'], trials: 2, gbdt: { maxIter: 30, learningRate: [0.1, 0.2] }, seed: 5 },
-    });
+      // Rejected at the gate: the run ends before deploy (no model server here).
+      gates: { min: { roc_auc: 0.9999 } },
+    }));
+    const name = `mixed-hb-${randomBytes(3).toString('hex')}`;
+    const cli = mlopsAsync(['run', 'ct', '--spec', specFile, '--name', name, '--wait'], { MLOPS_TASK_QUEUE: w.taskQueue }, 280_000);
+    const handle = w.client.workflow.getHandle<typeof continuousTrainingPipeline>(ctWorkflowId(name));
     // What the server (and the Temporal UI) shows of the running train activity.
     const seen: TrainStatus[] = [];
     let done = false;
@@ -75,8 +85,15 @@ describe('train stage run time', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const out = await handle.result().finally(() => (done = true));
+    const printed = await cli.finally(() => (done = true));
     await watching;
+    expect(printed.code, printed.stderr).toBe(0);
+    const r = (await handle.result()) as RunResult;
+    // Live progress, one plain line per change (stderr is not a terminal here), then the result.
+    expect(printed.stderr).toMatch(/^ingest: done in \d+\.\d s$/m);
+    expect(printed.stderr).toMatch(/^train: search · trial [12]\/2 · iteration \d+\/30/m);
+    expect(printed.stderr).toMatch(/^train: done in \d+\.\d s$/m);
+    expect(printed.stdout).toMatch(/status: rejected/);
 
     const run = activityTimes.at(-1)!;
     const times = [run.start, ...beats.filter((b) => b.at >= run.start && b.at <= run.end).map((b) => b.at), run.end];
@@ -88,12 +105,12 @@ describe('train stage run time', () => {
     expect(seen.some((x) => x.phase === 'search' && x.trial === 1 && x.trials === 2 && (x.iteration ?? 0) >= 10 && x.maxIter === 30)).toBe(true);
     expect(seen.some((x) => x.phase === 'search' && x.trial === 2 && x.best?.metric === 'roc_auc' && x.best.score > 0.6)).toBe(true);
 
-    const m = out.trained;
-    expect(m.refit).toEqual({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: m.rows.train, iterations: m.params.bestIteration });
-    expect(Object.keys(m.timingsMs).sort()).toEqual(['export', 'importance', 'latency', 'prepare', 'refit', 'register', 'score', 'search', 'verify']);
-    expect(m.timingsMs.search).toBeGreaterThan(m.timingsMs.refit);
-    expect(m.permutationRows).toBe(10_000);
-    expect(m.rows.test).toBeGreaterThan(10_000);
+    // The run result: how the final model was obtained, and the train stage's parts.
+    expect(r.model?.refit).toEqual({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: expect.any(Number), iterations: r.model?.params.bestIteration });
+    const detail = r.timingsMs.trainDetail!;
+    expect(Object.keys(detail).sort()).toEqual(['export', 'importance', 'latency', 'prepare', 'refit', 'register', 'score', 'search', 'verify']);
+    expect(detail.search).toBeGreaterThan(detail.refit);
+    expect(Object.values(detail).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(r.timingsMs.train!);
   }, 300_000);
 
   it('refits on train + validation at the early-stopped iteration count when training.refit is "full"', async () => {
