@@ -15,6 +15,9 @@ export function createS3Client(config: Config, opts: { log?: StaleLog } = {}): C
     secretKey: config.s3.secretKey,
     pathStyle: true,
     region: 'us-east-1',
+    // The client hashes each part of a multipart upload in one synchronous call: 8 MiB parts keep that to
+    // tens of milliseconds (the 64 MiB default held the event loop for over half a second).
+    partSize: 8 * 1024 * 1024,
   });
   retryStaleRequests(client, opts.log ?? stderrLog);
   return client;
