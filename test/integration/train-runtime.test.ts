@@ -60,7 +60,7 @@ const start = (raw: Record<string, unknown>) =>
 
 describe('train stage run time', () => {
   it('heartbeats at least every 2 s through a long GBDT fit; its progress shows in the pending activity and in `mlops run --wait`', async () => {
-    const data = await mixedTableFile(50_000, 7);
+    const data = await mixedTableFile(100_000, 7);
     const specFile = path.join(dir, 'mixed.json');
     writeFileSync(specFile, JSON.stringify({
       data: { uri: data }, target: 'y',
