@@ -30,7 +30,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),
     buildFeatures: makeFeatures({ artifacts: stores.artifacts, lineage: stores.lineage }),
     selectFeatures: makeSelect({ artifacts: stores.artifacts, lineage: stores.lineage }),
-    trainModel: makeTrain({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry, pool: stores.pool }),
+    trainModel: makeTrain(stores),
     evaluateModel: makeEvaluate({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry }),
   };
 }

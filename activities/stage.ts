@@ -1,6 +1,7 @@
 // What every stage activity shares: heartbeats while the work runs, one lineage execution per stage run
 // (keyed by workflow id, run id and stage, so a retried attempt finds its own row), and the mapping of
 // invalid input to non-retryable failures.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ArtifactInput, ContextType, LineageStore } from '../core/store/lineage';
 import { DataError } from '../core/data/source';
@@ -48,8 +49,12 @@ export async function runStage<T>(
     details = { ...details, ...extra };
     ctx.heartbeat(details);
   };
-  // A long DuckDB call reports nothing for a while: keep the heartbeat going.
-  const timer = setInterval(() => ctx.heartbeat(details), 5_000);
+  // A long DuckDB call or a training thread reports nothing for a while: keep the heartbeat going (the SDK
+  // throttles what reaches the server; a beat here also shows the event loop is free).
+  const timer = setInterval(() => ctx.heartbeat(details), 1_000);
+  // The longest stall of this worker's event loop while the stage ran (every stage should stay well under 100 ms).
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
   try {
     const out = await work(progress, note);
     await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, params: out.params, inputs: out.inputs, outputs: out.outputs });
@@ -70,5 +75,7 @@ export async function runStage<T>(
     throw err;
   } finally {
     clearInterval(timer);
+    stalls.disable();
+    ctx.log.info(`${stage}: longest event-loop stall ${Math.round(stalls.max / 1e6)} ms`);
   }
 }

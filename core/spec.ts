@@ -8,6 +8,13 @@ import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features
 export type Task = 'binary' | 'multiclass' | 'regression';
 export type Algorithm = 'logistic' | 'ridge' | 'gbdt';
 export const ALGORITHMS: Algorithm[] = ['logistic', 'ridge', 'gbdt'];
+/**
+ * The final model: reuse = the search's fit on the training split (holdout only); full = the best candidate
+ * fitted again on train + validation (a GBDT at the iteration count early stopping chose); auto = reuse after
+ * a holdout search, full after k-fold.
+ */
+export type RefitChoice = 'auto' | 'reuse' | 'full';
+export const REFIT_CHOICES: RefitChoice[] = ['auto', 'reuse', 'full'];
 
 export interface TrainingSpec {
   algorithms: Algorithm[];
@@ -20,6 +27,7 @@ export interface TrainingSpec {
   /** Stop the search after this many seconds (the result records a search cut short); null = no limit. */
   timeBudgetSeconds: number | null;
   validation: { strategy: 'holdout' | 'kfold'; folds: number; validationFraction: number; testFraction: number };
+  refit: RefitChoice;
   seed: number;
 }
 
@@ -212,12 +220,16 @@ export function parseSpec(raw: unknown): PipelineSpec {
     maxUnexpectedFraction: num(v.maxUnexpectedFraction, 'validation.maxUnexpectedFraction', 0.01, 0, 1),
     maxOutOfRangeFraction: num(v.maxOutOfRangeFraction, 'validation.maxOutOfRangeFraction', 0.01, 0, 1),
   };
-  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'validation', 'seed']);
+  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'validation', 'refit', 'seed']);
   const algorithms = (strings(t.algorithms, 'training.algorithms') ?? []) as Algorithm[];
   for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail('training.algorithms', `a list of ${ALGORITHMS.join(', ')}`, t.algorithms);
   const l2 = t.l2 === undefined ? [0.01, 0.1, 1, 10] : Array.isArray(t.l2) && t.l2.length > 0 && t.l2.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)) ? (t.l2 as number[]) : fail('training.l2', 'a non-empty list of non-negative numbers', t.l2);
   const tv = object(t.validation, 'training.validation', ['strategy', 'folds', 'validationFraction', 'testFraction']);
   if (tv.strategy !== undefined && tv.strategy !== 'holdout' && tv.strategy !== 'kfold') fail('training.validation.strategy', 'holdout or kfold', tv.strategy);
+  if (t.refit !== undefined && !REFIT_CHOICES.includes(t.refit as RefitChoice)) fail('training.refit', 'auto, reuse or full', t.refit);
+  if (t.refit === 'reuse' && tv.strategy === 'kfold') {
+    throw new SpecError('training.refit is "reuse" but training.validation.strategy is "kfold": a k-fold search fits no model on all the training rows to reuse; use "full" or "auto"');
+  }
   const gb = object(t.gbdt, 'training.gbdt', ['maxIter', 'learningRate', 'maxLeaves', 'minSamplesLeaf']);
   const grid = (v: unknown, field: string, fallback: number[], min: number, max: number, integer: boolean): number[] => {
     if (v === undefined) return fallback;
@@ -241,6 +253,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
       validationFraction: num(tv.validationFraction, 'training.validation.validationFraction', 0.2, 0.05, 0.5),
       testFraction: num(tv.testFraction, 'training.validation.testFraction', 0.2, 0.05, 0.5),
     },
+    refit: (t.refit as RefitChoice | undefined) ?? 'auto',
     seed: num(t.seed, 'training.seed', 42, 0, 2 ** 32 - 1, true),
   };
   let costs: PipelineSpec['costs'] = null;

@@ -8,6 +8,7 @@ import { parseSpec, SpecError } from '../core/spec';
 import { advanceUpdate, ctWorkflowId, retrainSignal } from '../workflows/messages';
 import type { PipelineInput, RunResult } from '../workflows/run';
 import { NON_RETRYABLE, STAGES, type Stage } from '../workflows/stages';
+import { followProgress } from './run-progress';
 import { UsageError } from './usage-error';
 
 /** A Temporal client for one command, with a clear message when the server is not up. */
@@ -91,7 +92,7 @@ function printResult(r: RunResult): void {
   console.log(`status: ${r.status}${r.deployed ? ` (${r.spec.name}@${r.deployed.alias} → v${r.deployed.version})` : ''}`);
   if (r.dataset) console.log(`dataset: ${r.dataset.rows} rows, sha256 ${r.dataset.sha256.slice(0, 12)} (${r.dataset.uri})`);
   if (r.features) console.log(`features: ${r.features.selected.join(', ')}${r.features.dropped.length ? `; dropped ${r.features.dropped.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}`);
-  if (r.model) console.log(`model: ${r.model.name} v${r.model.version} ${r.model.algorithm} ${JSON.stringify(r.model.metrics)}`);
+  if (r.model) console.log(`model: ${r.model.name} v${r.model.version} ${r.model.algorithm} ${JSON.stringify(r.model.metrics)}${r.model.refit ? ` (refit: ${r.model.refit.mode})` : ''}`);
   for (const reason of r.reasons) console.log(`  - ${reason}`);
   console.log(`timings (ms): ${JSON.stringify(r.timingsMs)}`);
 }
@@ -124,9 +125,11 @@ export async function runCommand(level: 'ct' | 'manual', values: Record<string, 
       if (values.json) console.log(JSON.stringify({ workflowId, runId }));
       return 0;
     }
+    // Live progress per stage on stderr (stdout keeps the result; --json prints nothing else).
+    const progress = values.json ? undefined : followProgress(client.workflow.getHandle(workflowId), process.stderr);
     try {
       // Follows continue-as-new: with coalescing, the run that covers this request may be a follow-up.
-      const result = (await client.workflow.getHandle(workflowId, runId).result()) as RunResult;
+      const result = (await client.workflow.getHandle(workflowId, runId).result().finally(() => progress?.stop())) as RunResult;
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printResult(result);
       return 0;

@@ -41,6 +41,8 @@ export async function createWorker(config: Config, opts: { taskQueue?: string; b
     // Stages are CPU-bound (DuckDB, training): one per core unless asked; many light workflow tasks.
     maxConcurrentActivityTaskExecutions: opts.concurrency ?? cores,
     maxConcurrentWorkflowTaskExecutions: 40,
+    // Heartbeat details (train progress) reach the server, the UI and `mlops run --wait` within 2 s.
+    maxHeartbeatThrottleInterval: '2 seconds',
     shutdownGraceTime: '30 seconds',
   });
   return {

@@ -36,11 +36,14 @@ export interface RunResult {
     name: string; version: number; uri: string; sha256: string; algorithm: string; params: Record<string, unknown>;
     metrics: TrainedModel['metrics']; slices: TrainedModel['slices']; importance: TrainedModel['importance'];
     permutationImportance: TrainedModel['permutationImportance'];
+    /** How the final model was obtained (training.refit). Absent in runs recorded before it existed. */
+    refit?: TrainedModel['refit'];
   } | null;
   blessed: boolean;
   reasons: string[];
   deployed: { alias: string; version: number; strategy?: string; abTest?: string } | null;
-  timingsMs: Partial<Record<Stage | 'total', number>>;
+  /** Per stage (and the total); trainDetail: the train stage's parts (search, refit, export, verify, importance, …). */
+  timingsMs: Partial<Record<Stage | 'total', number>> & { trainDetail?: TrainedModel['timingsMs'] };
 }
 
 export interface StageState {
@@ -217,7 +220,9 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,
     params: trained.params, metrics: trained.metrics, slices: trained.slices, importance: trained.importance,
     permutationImportance: trained.permutationImportance,
+    ...(trained.refit ? { refit: trained.refit } : {}),
   };
+  if (trained.timingsMs) result.timingsMs.trainDetail = trained.timingsMs;
   status.artifacts.model = trained.uri;
 
   const evaluation = await stage('evaluate', () => dataActivities.evaluateModel({ model, dataset, candidate: trained, spec }));

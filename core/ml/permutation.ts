@@ -35,3 +35,28 @@ export function permutationImportance(
   }
   return out;
 }
+
+/**
+ * A seeded sample of at most `max` of `rows`, in ascending order: permutation importance re-scores the model
+ * once per feature, so its cost is bounded by the sample, not the test split.
+ */
+export function sampleRows(rows: Int32Array, max: number, seed: number): Int32Array {
+  if (rows.length <= max) return rows;
+  const pool = Int32Array.from(rows);
+  const random = seededRandom(seed ^ 0x9e37);
+  // A partial Fisher–Yates shuffle: the first `max` positions are a uniform sample without replacement.
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.subarray(0, max).sort();
+}
+
+/** The columns restricted to `rows` (in that order): row k of the result is row rows[k] of the input. */
+export function subsetColumns(features: DataColumn[], rows: Int32Array): DataColumn[] {
+  return features.map((f) =>
+    f.kind === 'numeric'
+      ? { name: f.name, kind: 'numeric', values: Float64Array.from(rows, (i) => f.values[i]!) }
+      : { name: f.name, kind: 'categorical', values: Array.from(rows, (i) => f.values[i] ?? null) },
+  );
+}

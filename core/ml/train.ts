@@ -14,7 +14,7 @@ import { exportGbdtOnnx } from '../onnx/trees';
 import type { OnnxSignature } from '../onnx/signature';
 import { verifyOnnx } from '../onnx/verify';
 import { seededRandom } from '../random';
-import type { Algorithm, PipelineSpec, Task } from '../spec';
+import type { Algorithm, PipelineSpec, RefitChoice, Task } from '../spec';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
 import { codeVersion } from '../version';
@@ -22,7 +22,7 @@ import { fitLogistic, predictProba, type LogisticModel } from './logistic';
 import { fitGbdt, gbdtGainImportance, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
 import { absoluteByFeature } from './importance';
-import { permutationImportance } from './permutation';
+import { permutationImportance, sampleRows, subsetColumns } from './permutation';
 import { fitRidge, predictValue, type RidgeModel } from './ridge';
 import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
 import { stratifiedKFold } from './splits';
@@ -48,7 +48,38 @@ export type Candidate =
   | { algorithm: 'logistic' | 'ridge'; l2: number }
   | { algorithm: 'gbdt'; learningRate: number; maxLeaves: number; minSamplesLeaf: number };
 
-export type Trial = Candidate & { score: number };
+/** A finished search trial; `iterations`: the boosting iterations early stopping kept (holdout GBDT). */
+export type Trial = Candidate & { score: number; iterations?: number };
+
+/** Where the train stage is, for heartbeat details (the Temporal UI shows them) and `mlops run --wait`. */
+export interface TrainStatus {
+  phase: 'search' | 'refit' | 'evaluate' | 'export' | 'verify' | 'importance' | 'register';
+  trial?: number;
+  trials?: number;
+  /** Boosting iterations done so far in the current fit, of at most maxIter. */
+  iteration?: number;
+  maxIter?: number;
+  /** The best validation score so far. */
+  best?: { metric: string; score: number };
+}
+
+/** How the final model was obtained (spec training.refit). */
+export interface RefitRecord {
+  requested: RefitChoice;
+  /** reuse: the search's model (fitted on the training split); full: refitted on train + validation. */
+  mode: 'reuse' | 'full';
+  /** True when the search's fitted model itself was kept (no second fit at all). */
+  reusedSearchModel: boolean;
+  rows: number;
+  /** Boosting iterations of the final GBDT fit. */
+  iterations?: number;
+}
+
+/** Wall time of the train stage's parts, in ms (the run result's timingsMs.trainDetail). */
+export type TrainTimings = Record<'prepare' | 'search' | 'refit' | 'score' | 'export' | 'verify' | 'latency' | 'importance' | 'register', number>;
+
+/** Permutation importance re-scores a seeded sample of at most this many test rows. */
+export const PERMUTATION_MAX_ROWS = 10_000;
 
 /** What a retried train attempt resumes from: finished trials, and the final GBDT fit's last snapshot. */
 export interface TrainCheckpoint {
@@ -75,8 +106,12 @@ export interface TrainedModel {
   fairness: Scorecard['fairness'];
   confusion?: number[][];
   importance: Record<string, number>;
-  /** Drop of the primary metric on the test split when each feature is shuffled. */
+  /** Drop of the primary metric on (a seeded sample of) the test split when each feature is shuffled. */
   permutationImportance: Record<string, number>;
+  /** Test rows permutation importance was computed on (at most PERMUTATION_MAX_ROWS). */
+  permutationRows: number;
+  refit: RefitRecord;
+  timingsMs: TrainTimings;
   threshold: number;
   costs: (ThresholdChoice & { chosenOn: string }) | null;
   trials: Trial[];
@@ -199,6 +234,8 @@ export async function trainStage(
     artifacts: ArtifactStore;
     registry: ModelRegistry;
     onProgress?: Progress;
+    /** Structured progress (trial, iteration, best score so far) for heartbeat details. */
+    onStatus?: (status: TrainStatus) => void;
     latencyCalls?: number;
     checkpoint?: CheckpointHooks;
     /** Logged features of the model's recent predictions (needed for `input.reweight`). */
@@ -206,7 +243,15 @@ export async function trainStage(
   },
 ): Promise<TrainedModel> {
   const progress = deps.onProgress ?? (() => undefined);
+  const status = deps.onStatus ?? (() => undefined);
   const started = Date.now();
+  const timings = {} as TrainTimings;
+  let lap = started;
+  const timed = (part: keyof TrainTimings): void => {
+    const now = Date.now();
+    timings[part] = now - lap;
+    lap = now;
+  };
   const data = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => prepareTrainingData(conn, table, input.plan, input.selected, input.spec));
   const { split, task } = data;
   progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
@@ -222,11 +267,20 @@ export async function trainStage(
   const budget = input.spec.training.timeBudgetSeconds;
   let searchCutShort = false;
   const describe = (c: Candidate): string => (c.algorithm === 'gbdt' ? `gbdt lr=${c.learningRate} leaves=${c.maxLeaves} minLeaf=${c.minSamplesLeaf}` : `${c.algorithm} l2=${c.l2}`);
+  timed('prepare');
+  // The leading trial so far (same rule as the final choice below) and, when this attempt fitted it on the
+  // training split, its model: training.refit "reuse" keeps that model instead of fitting it again.
+  let leader: { trial: Trial; fitted?: Fitted; enc?: EncodingPlan } | undefined;
+  const lead = (trial: Trial, fitted?: Fitted, enc?: EncodingPlan): void => {
+    if (!leader || !Number.isFinite(leader.trial.score) || (Number.isFinite(trial.score) && better(metric, trial.score, leader.trial.score))) leader = { trial, ...(fitted && enc ? { fitted, enc } : {}) };
+  };
+  const bestSoFar = (): TrainStatus['best'] => (leader && Number.isFinite(leader.trial.score) ? { metric, score: leader.trial.score } : undefined);
 
   for (const [t, candidate] of space.entries()) {
     const done = resumed.trials[t];
-    if (done && JSON.stringify({ ...done, score: 0 }) === JSON.stringify({ ...candidate, score: 0 })) {
+    if (done && JSON.stringify({ ...done, score: 0, iterations: undefined }) === JSON.stringify({ ...candidate, score: 0 })) {
       trials.push(done); // finished by an earlier attempt of this activity
+      lead(done);
       continue;
     }
     if (budget !== null && trials.length > 0 && (Date.now() - started) / 1000 > budget) {
@@ -235,7 +289,10 @@ export async function trainStage(
       break;
     }
     const choices = choicesFor(input.plan, input.selected, input.spec, candidate.algorithm);
+    const trialStatus = { phase: 'search' as const, trial: t + 1, trials: space.length };
+    status({ ...trialStatus, best: bestSoFar() });
     let s: number;
+    let kept: { fitted: Fitted; enc: EncodingPlan } | undefined;
     if (kfold) {
       const folds = task === 'regression'
         ? stratifiedKFold(new Int32Array(pool.length), input.spec.training.validation.folds, input.spec.training.seed)
@@ -252,28 +309,58 @@ export async function trainStage(
     } else {
       const enc = fitEncodingPlan(data.features, choices, split.train);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation }, weights);
+      const onIteration = async (c: GbdtCheckpoint): Promise<void> => status({ ...trialStatus, iteration: c.iteration, maxIter: input.spec.training.gbdt.maxIter, best: bestSoFar() });
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation, onIteration }, weights);
       s = score(task, data, split.validation, fitted.predict(validation.matrix));
+      kept = { fitted, enc };
     }
-    trials.push({ ...candidate, score: s });
+    const iterations = kept?.fitted.model.kind === 'gbdt' ? kept.fitted.model.bestIteration : undefined;
+    const trial: Trial = { ...candidate, score: s, ...(iterations !== undefined ? { iterations } : {}) };
+    trials.push(trial);
+    lead(trial, kept?.fitted, kept?.enc);
     await deps.checkpoint?.save({ trials: [...trials] });
     progress(`trial ${t + 1}/${space.length}: ${describe(candidate)} ${metric}=${s.toFixed(5)}`);
   }
   let best = trials[0]!;
   for (const t of trials) if (!Number.isFinite(best.score) || (Number.isFinite(t.score) && better(metric, t.score, best.score))) best = t;
 
-  // The final model learns from the rows the search used for fitting (k-fold: train + validation). A GBDT
-  // fit snapshots itself every 10 iterations, so a retried attempt continues where this one stopped.
-  const choices = choicesFor(input.plan, input.selected, input.spec, best.algorithm);
-  const enc = fitEncodingPlan(data.features, choices, pool);
-  const finalValidation = kfold ? undefined : { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-  const { score: _bestScore, ...bestCandidate } = best;
+  timed('search');
+
+  // training.refit — reuse: the search's model (training split, early-stopped on validation), kept from the
+  // search when this attempt fitted it, else fitted again the same way; full: the best candidate fitted on
+  // train + validation (a GBDT at the iteration count early stopping chose). A GBDT fit snapshots itself
+  // every 10 iterations, so a retried attempt continues where this one stopped.
+  const requested = input.spec.training.refit;
+  const mode = requested === 'auto' ? (kfold ? 'full' : 'reuse') : requested;
+  if (mode === 'reuse' && kfold) throw new TrainingDataError('training.refit "reuse" needs training.validation.strategy "holdout": a k-fold search fits no model to reuse');
+  const finalRows = mode === 'full' ? pool.length === split.train.length + split.validation.length ? pool : Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+  const { score: _bestScore, iterations: bestIterations, ...bestCandidate } = best;
   void _bestScore;
-  const fitted = await fit(bestCandidate as Candidate, input.spec, data, encode(enc, data.features, pool), pool, {
-    ...(finalValidation ? { validation: finalValidation } : {}),
-    ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
-    ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
-  }, weights);
+  const finalSpec = mode === 'full' && bestIterations !== undefined ? { ...input.spec, training: { ...input.spec.training, gbdt: { ...input.spec.training.gbdt, maxIter: Math.max(1, bestIterations) } } } : input.spec;
+  const reused = mode === 'reuse' && leader?.trial === best ? leader : undefined;
+  const enc = reused?.enc ?? fitEncodingPlan(data.features, choicesFor(input.plan, input.selected, input.spec, best.algorithm), finalRows);
+  let fitted: Fitted;
+  if (reused?.fitted) {
+    fitted = reused.fitted;
+  } else {
+    status({ phase: 'refit' });
+    const finalValidation = mode === 'reuse' ? { matrix: encode(enc, data.features, split.validation), rows: split.validation } : undefined;
+    fitted = await fit(bestCandidate as Candidate, finalSpec, data, encode(enc, data.features, finalRows), finalRows, {
+      ...(finalValidation ? { validation: finalValidation } : {}),
+      onIteration: async (c: GbdtCheckpoint) => {
+        status({ phase: 'refit', iteration: c.iteration, maxIter: finalSpec.training.gbdt.maxIter });
+        await deps.checkpoint?.save({ trials, final: c });
+      },
+      ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
+    }, weights);
+  }
+  const refit: RefitRecord = {
+    requested, mode, reusedSearchModel: reused?.fitted !== undefined, rows: finalRows.length,
+    ...(fitted.model.kind === 'gbdt' ? { iterations: fitted.model.bestIteration } : {}),
+  };
+  progress(refit.reusedSearchModel ? 'final model: the search\'s fit (training.refit reuse)' : `final model: fitted on ${finalRows.length} rows (training.refit ${mode})`);
+  timed('refit');
+  status({ phase: 'evaluate' });
   const allMatrix = encode(enc, data.features);
   const predictions = fitted.predict(allMatrix);
 
@@ -286,7 +373,7 @@ export async function trainStage(
       const proba = Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!);
       const choice = chooseThreshold(labels, proba, input.spec.costs);
       threshold = choice.threshold;
-      costs = { ...choice, chosenOn: kfold ? 'training rows (k-fold)' : 'validation split' };
+      costs = { ...choice, chosenOn: kfold ? 'training rows (k-fold)' : mode === 'full' ? 'validation split (also fitted by the refit)' : 'validation split' };
     }
   }
   const card = scorecard(task, data.classes.length, data.labels, data.targets, predictions, split.test, data.slices, {
@@ -305,27 +392,37 @@ export async function trainStage(
     card.metrics.expected_cost = split.test.length > 0 ? total / split.test.length : null;
   }
   progress(`best ${describe(best)}; test ${metric}=${card.metrics[metric]}`);
+  timed('score');
+  status({ phase: 'export' });
 
   // One graph: encoders + model. It must reproduce the TypeScript model on the test rows. The version is
   // left out of the graph (0), so the same data + spec + seed give the same bytes whatever number it gets.
   const { bytes, signature } = fitted.model.kind === 'gbdt'
     ? exportGbdtOnnx(enc, fitted.model, { name: input.model, version: 0 })
     : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
+  timed('export');
+  status({ phase: 'verify' });
   const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
   const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
   progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
+  timed('verify');
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
   const trainingMs = Date.now() - started;
+  timed('latency');
+  status({ phase: 'importance' });
 
   const model = fitted.model as LogisticModel | RidgeModel | GbdtModel;
   const params: Record<string, unknown> = model.kind === 'gbdt' ? { ...model.params, bestIteration: model.bestIteration } : { ...model.params };
+  const permutationRows = sampleRows(split.test, PERMUTATION_MAX_ROWS, input.spec.training.seed);
   const permutation = permutationImportance(
-    data.features,
-    split.test,
-    (columns) => score(task, data, split.test, fitted.predict(encode(enc, columns, split.test))),
+    subsetColumns(data.features, permutationRows),
+    Int32Array.from(permutationRows, (_, k) => k),
+    (columns) => score(task, data, permutationRows, fitted.predict(encode(enc, columns))),
     LOWER_IS_BETTER.has(metric),
     input.spec.training.seed,
   );
+  timed('importance');
+  status({ phase: 'register' });
   const sha256 = sha(bytes);
   const importance = importanceOf(model, enc);
   // The training reference the drift monitor compares production traffic with.
@@ -338,7 +435,7 @@ export async function trainStage(
     metrics: card.metrics,
     properties: {
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
       seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}),
     },
@@ -348,6 +445,7 @@ export async function trainStage(
   }
   await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
   progress(`registered ${input.model} v${registered.version} (${bytes.length} bytes)`);
+  timed('register');
   return {
     name: input.model,
     version: registered.version,
@@ -363,6 +461,9 @@ export async function trainStage(
     ...(card.confusion ? { confusion: card.confusion } : {}),
     importance,
     permutationImportance: permutation,
+    permutationRows: permutationRows.length,
+    refit,
+    timingsMs: timings,
     threshold,
     costs,
     trials,

@@ -6,13 +6,15 @@ import { createOnnxScorer } from './score';
 
 /** Calls before timing starts: the first runs allocate and warm caches. */
 const WARM_UP_CALLS = 100;
+/** Batch throughput is measured on at most this many rows: enough for a steady rate, bounded at any table size. */
+export const MAX_BATCH_ROWS = 65_536;
 
 export interface OnnxLatency {
   /** Single-row requests, milliseconds per `score` call (feeds prepared beforehand). */
   p50Ms: number;
   p99Ms: number;
   singleRowCalls: number;
-  /** All rows of `columns` scored in batches of `batchSize`. */
+  /** The first min(rows, MAX_BATCH_ROWS) rows of `columns` scored in batches of `batchSize`. */
   batchRowsPerSec: number;
   batchRows: number;
   batchSize: number;
@@ -20,7 +22,7 @@ export interface OnnxLatency {
 
 /** Times `n` single-row calls (cycling through the rows of `columns`) after a short warm-up, then batch scoring. */
 export async function measureLatency(bytes: Uint8Array, columns: FeatureColumn[], n: number, batchSize = 1024): Promise<OnnxLatency> {
-  const total = columns[0]?.values.length ?? 0;
+  const total = Math.min(columns[0]?.values.length ?? 0, MAX_BATCH_ROWS);
   if (total === 0) throw new Error('measureLatency: the feature columns have no rows');
   if (!Number.isInteger(n) || n < 1) throw new Error(`measureLatency: n must be a positive integer, got ${n}`);
   const scorer = await createOnnxScorer(bytes);

@@ -20,6 +20,8 @@ export interface Stores {
   schemas: SchemaStore;
   pipelines: PipelineVersions;
   schema: string;
+  /** The configuration the stores were opened with (a worker thread reopens them from it). */
+  config: Config;
   close: () => Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export function openStores(config: Config, opts: { schema?: string; prefix?: str
     pool,
     s3,
     schema,
+    config: { ...config, s3: { ...config.s3, prefix: opts.prefix ?? config.s3.prefix } },
     artifacts: new ArtifactStore(s3, config.s3.bucket, opts.prefix ?? config.s3.prefix),
     lineage: new LineageStore(pool),
     registry: new ModelRegistry(pool),

@@ -1,12 +1,13 @@
 // The one S3 client factory. S3-generic: any S3-compatible endpoint works, MinIO is the local default.
 import { Client } from 'minio';
 import { requireCredentials, type Config } from '../config';
+import { describeError, isStaleConnectionError, s3RequestRetryable, STALE_RETRIES, stderrLog, type StaleLog } from './stale-connections';
 
-export function createS3Client(config: Config): Client {
+export function createS3Client(config: Config, opts: { log?: StaleLog } = {}): Client {
   requireCredentials(config);
   const url = new URL(config.s3.endpoint);
   const useSSL = url.protocol === 'https:';
-  return new Client({
+  const client = new Client({
     endPoint: url.hostname,
     port: url.port ? Number(url.port) : useSSL ? 443 : 80,
     useSSL,
@@ -14,7 +15,31 @@ export function createS3Client(config: Config): Client {
     secretKey: config.s3.secretKey,
     pathStyle: true,
     region: 'us-east-1',
+    // The client hashes each part of a multipart upload in one synchronous call: 8 MiB parts keep that to
+    // tens of milliseconds (the 64 MiB default held the event loop for over half a second).
+    partSize: 8 * 1024 * 1024,
   });
+  retryStaleRequests(client, opts.log ?? stderrLog);
+  return client;
+}
+
+/**
+ * Every request of the minio client goes through makeRequestStreamAsync; an idempotent one with a replayable
+ * body that fails on a stale keep-alive socket is sent again (signed anew) on another connection.
+ */
+function retryStaleRequests(client: Client, log: StaleLog): void {
+  const send = client.makeRequestStreamAsync.bind(client);
+  client.makeRequestStreamAsync = async (options, body, sha256sum, statusCodes, region) => {
+    for (let retry = 1; ; retry++) {
+      try {
+        return await send(options, body, sha256sum, statusCodes, region);
+      } catch (err) {
+        if (retry > STALE_RETRIES || !isStaleConnectionError(err) || !s3RequestRetryable(options.method, body)) throw err;
+        const what = [options.bucketName, options.objectName].filter(Boolean).join('/');
+        log(`s3 ${options.method ?? 'GET'} ${what}: ${describeError(err)} on a stale connection; retrying (${retry}/${STALE_RETRIES})`);
+      }
+    }
+  };
 }
 
 /** Creates the bucket when it is missing; true when it was created. */

@@ -55,11 +55,12 @@ describe('gradient-boosted trees in the train stage', () => {
   }, 180_000);
 
   it('resumes an interrupted fit from its last checkpoint to the byte-identical model', async () => {
-    const spec = { ...gbdtSpec, name: 'churn-resume', training: { algorithms: ['gbdt'], gbdt: { maxIter: 40, learningRate: [0.2], maxLeaves: [15] }, seed: 9 } };
+    // refit "full": the final fit (train + validation) is the one that checkpoints every 10 iterations.
+    const spec = { ...gbdtSpec, name: 'churn-resume', training: { algorithms: ['gbdt'], gbdt: { maxIter: 40, learningRate: [0.2], maxLeaves: [15] }, refit: 'full', seed: 9 } };
     const p = await prepared(spec);
     const whole = await trainStage({ model: 'churn-resume', runKey: 'uninterrupted', ...p }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 50 });
 
-    // First attempt: crashes right after its second checkpoint of the final fit.
+    // First attempt: crashes right after its first checkpoint of the final fit (at the early-stopped iteration count).
     let saved: TrainCheckpoint | undefined;
     let finalSaves = 0;
     const crash = await trainStage({ model: 'churn-resume', runKey: 'interrupted', ...p }, {
@@ -68,7 +69,7 @@ describe('gradient-boosted trees in the train stage', () => {
         load: async () => undefined,
         save: async (c) => {
           saved = JSON.parse(JSON.stringify(c)) as TrainCheckpoint;
-          if (c.final && ++finalSaves === 2) throw new Error('worker lost');
+          if (c.final && ++finalSaves === 1) throw new Error('worker lost');
         },
       },
     }).then(() => undefined, (e: unknown) => e);
@@ -82,6 +83,36 @@ describe('gradient-boosted trees in the train stage', () => {
     });
     expect(retried.sha256).toBe(whole.sha256);
     expect(retried.trials).toEqual(whole.trials);
+    // The crash came mid-fit: the final fit runs past the checkpoint it resumed from.
+    expect(retried.refit).toMatchObject({ mode: 'full', rows: whole.rows.train + whole.rows.validation });
+    expect(retried.refit.iterations).toBeGreaterThan(saved!.final!.iteration);
+  }, 180_000);
+
+  it('refits the best trial of an earlier attempt to the byte-identical model the search kept (refit reuse)', async () => {
+    const spec = { ...gbdtSpec, name: 'churn-reuse', training: { algorithms: ['gbdt'], gbdt: { maxIter: 30, learningRate: [0.1, 0.3], maxLeaves: [15] }, seed: 4 } };
+    const p = await prepared(spec);
+    const whole = await trainStage({ model: 'churn-reuse', runKey: 'uninterrupted', ...p }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 });
+    expect(whole.refit).toMatchObject({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: whole.rows.train });
+
+    // First attempt: lost right after its last trial was checkpointed, so the retry has no fitted model to keep.
+    let saved: TrainCheckpoint | undefined;
+    const crash = await trainStage({ model: 'churn-reuse', runKey: 'interrupted', ...p }, {
+      artifacts: s.artifacts, registry: s.registry, latencyCalls: 20,
+      checkpoint: {
+        load: async () => undefined,
+        save: async (c) => {
+          saved = JSON.parse(JSON.stringify(c)) as TrainCheckpoint;
+          if (c.trials.length === 2) throw new Error('worker lost');
+        },
+      },
+    }).then(() => undefined, (e: unknown) => e);
+    expect((crash as Error).message).toBe('worker lost');
+    const retried = await trainStage({ model: 'churn-reuse', runKey: 'interrupted', ...p }, {
+      artifacts: s.artifacts, registry: s.registry, latencyCalls: 20,
+      checkpoint: { load: async () => saved, save: async () => undefined },
+    });
+    expect(retried.refit).toMatchObject({ mode: 'reuse', reusedSearchModel: false, rows: whole.rows.train });
+    expect(retried.sha256).toBe(whole.sha256);
   }, 180_000);
 
   it('records a search cut short by the time budget', async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import { loadConfig, type Config } from '../../core/config';
 import type { Stores } from '../../core/store';
 
@@ -18,7 +18,13 @@ export interface TestWorker {
 export async function startTestWorker(
   stores: Stores,
   label: string,
-  opts: { serveUrl?: string; config?: Config; serveWaitMs?: number; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>> } = {},
+  opts: {
+    serveUrl?: string;
+    config?: Config;
+    serveWaitMs?: number;
+    wrap?: (activities: Activities) => Activities;
+    extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  } = {},
 ): Promise<TestWorker> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -32,7 +38,11 @@ export async function startTestWorker(
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
-    activities: { ...createActivities(stores, { client, taskQueue, ...(opts.serveUrl ? { serveUrl: opts.serveUrl } : {}), ...(opts.config ? { config: opts.config } : {}), ...(opts.serveWaitMs ? { serveWaitMs: opts.serveWaitMs } : {}) }), ...opts.extraActivities },
+    activities: {
+      ...(opts.wrap ?? ((a) => a))(createActivities(stores, { client, taskQueue, serveUrl: opts.serveUrl, config: opts.config, serveWaitMs: opts.serveWaitMs })),
+      ...opts.extraActivities,
+    },
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
   const running = worker.run();
   return {

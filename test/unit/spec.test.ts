@@ -7,7 +7,7 @@ describe('PipelineSpec', () => {
     expect(s.name).toBe('churn-churned');
     expect(s.training).toEqual({
       algorithms: [], l2: [0.01, 0.1, 1, 10], gbdt: { maxIter: 100, learningRate: [0.1], maxLeaves: [31], minSamplesLeaf: [20] },
-      trials: 8, timeBudgetSeconds: null, validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 }, seed: 42,
+      trials: 8, timeBudgetSeconds: null, validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 }, refit: 'auto', seed: 42,
     });
     expect(s.deploy).toEqual({
       alias: 'production', strategy: 'replace', share: 0.1,
@@ -31,6 +31,8 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' }, target: 'y', trainig: {} }, /spec.trainig is not a spec field/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0 } }, /spec.training.trials must be an integer from 1 to 1000, got 0/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms must be a list of logistic, ridge, gbdt/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'always' } }, /spec.training.refit must be auto, reuse or full, got "always"/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'reuse', validation: { strategy: 'kfold' } } }, /training.refit is "reuse" but training.validation.strategy is "kfold": .* use "full" or "auto"/],
       [{ data: { uri: 'x.csv' }, target: 'y', task: 'ranking' }, /spec.task must be binary, multiclass or regression/],
       [{ data: { uri: 'x.csv' }, target: 'y', name: 'Bad Name' }, /spec.name must be/],
       [{ data: { uri: 'x.csv' }, target: 'y', gates: { min: { auc: 'high' } } }, /spec.gates.min.auc must be a number/],

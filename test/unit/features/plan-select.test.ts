@@ -55,8 +55,8 @@ describe('feature selection', () => {
   const almostOne = Array.from({ length: rows }, (_, i) => (i === 0 ? 'b' : 'a'));
   const cat = Array.from({ length: rows }, (_, i) => ['a', 'b', 'c'][i % 3]!);
 
-  it('drops by missing fraction, zero variance, near-constant category and correlation, with reasons', () => {
-    const r = selectFeatures(
+  it('drops by missing fraction, zero variance, near-constant category and correlation, with reasons', async () => {
+    const r = await selectFeatures(
       [
         { name: 'x', kind: 'numeric', values: x },
         { name: 'twin', kind: 'numeric', values: twin },
@@ -76,8 +76,8 @@ describe('feature selection', () => {
     });
   });
 
-  it('keeps the top-k by importance when asked', () => {
-    const r = selectFeatures([{ name: 'x', kind: 'numeric', values: x }, { name: 'cat', kind: 'categorical', values: cat }], rows, { topK: 1 }, new Map([['x', 0.1], ['cat', 0.9]]));
+  it('keeps the top-k by importance when asked', async () => {
+    const r = await selectFeatures([{ name: 'x', kind: 'numeric', values: x }, { name: 'cat', kind: 'categorical', values: cat }], rows, { topK: 1 }, new Map([['x', 0.1], ['cat', 0.9]]));
     expect(r.selected).toEqual(['cat']);
     expect(r.dropped).toEqual([{ name: 'x', reason: 'importance rank 2 of 2 (keeping the top 1)' }]);
   });
