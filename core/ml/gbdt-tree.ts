@@ -5,9 +5,9 @@
 import type { BinnedMatrix } from './gbdt-binning';
 import type { GbdtTree } from './gbdt-forest';
 import { subtractHistogram, type HistogramLayout } from './gbdt-histogram';
-import { findBestSplit, type NodeSums, type Split } from './gbdt-split';
+import { findBestSplit, leftBins, type NodeSums, type Split } from './gbdt-split';
 import type { HistogramBuffers, HistogramBuilder } from './gbdt-threads';
-import type { GbdtParams } from './model';
+import { CAT_WORDS, type GbdtParams } from './model';
 
 /** The largest float32: the threshold of a split that sends every value left and only missing values right. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
@@ -47,18 +47,27 @@ export function createTreeGrower(
   layout: HistogramLayout,
   buffers: HistogramBuffers,
   builder: HistogramBuilder,
+  categories: Int32Array,
 ): TreeGrower {
   const n = binned.rows;
   const { idx: rows, og, oh, hists } = buffers;
   if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
   const spill = new Int32Array(n);
   const pool: number[] = hists.map((_, i) => i);
-  const rule = { l2: params.l2, minSamplesLeaf: params.minSamplesLeaf, minHessianLeaf: params.minHessianLeaf };
+  const rule = {
+    l2: params.l2,
+    minSamplesLeaf: params.minSamplesLeaf,
+    minHessianLeaf: params.minHessianLeaf,
+    minCategoryRows: params.minCategoryRows,
+    categorySmoothing: params.categorySmoothing,
+    maxCategoriesPerSplit: params.maxCategoriesPerSplit,
+  };
+  const categorical = Uint8Array.from(categories, (c) => (c > 0 ? 1 : 0));
 
   const splittable = (leaf: Leaf): boolean =>
     leaf.to - leaf.from >= 2 * params.minSamplesLeaf && (params.maxDepth === null || leaf.depth < params.maxDepth);
   const evaluate = (leaf: Leaf): void => {
-    leaf.split = leaf.hist >= 0 && splittable(leaf) ? findBestSplit(hists[leaf.hist]!, layout, binned.valueBins, leaf.sums, rule) : undefined;
+    leaf.split = leaf.hist >= 0 && splittable(leaf) ? findBestSplit(hists[leaf.hist]!, layout, binned.valueBins, categorical, leaf.sums, rule) : undefined;
     if (leaf.split === undefined) release(leaf);
   };
   const release = (leaf: Leaf): void => {
@@ -137,20 +146,18 @@ function leafValue(sums: NodeSums, params: GbdtParams): number {
 
 /**
  * Stable partition of rows[from, to) by the split; returns where the right child starts. Branch-free: each row
- * is written to both sides and only the side it belongs to advances (left writes land at or before the read).
+ * is written to both sides and only the side it belongs to advances (left writes land at or before the read);
+ * a table of the bins going left serves numeric and categorical splits alike.
  */
 function partition(binned: BinnedMatrix, rows: Int32Array, spill: Int32Array, from: number, to: number, split: Split): number {
   const col = split.feature * binned.rows;
   const bins = binned.bins;
-  const missing = binned.valueBins[split.feature]!;
-  const bin = split.bin;
-  const missingLeft = Number(split.missingLeft);
+  const goesLeft = leftBins(split, binned.valueBins[split.feature]!);
   let w = from;
   let s = 0;
   for (let i = from; i < to; i++) {
     const r = rows[i]!;
-    const b = bins[col + r]!;
-    const left = b === missing ? missingLeft : Number(b <= bin);
+    const left = goesLeft[bins[col + r]!]!;
     rows[w] = r;
     spill[s] = r;
     w += left;
@@ -179,6 +186,8 @@ class NodeList {
   private value: number[] = [];
   private gain: number[] = [];
   private count: number[] = [];
+  private categorical: number[] = [];
+  private catBits: number[] = [];
 
   add(count: number): number {
     this.feature.push(-1);
@@ -189,6 +198,8 @@ class NodeList {
     this.value.push(0);
     this.gain.push(0);
     this.count.push(count);
+    this.categorical.push(0);
+    for (let w = 0; w < CAT_WORDS; w++) this.catBits.push(0);
     return this.feature.length - 1;
   }
 
@@ -199,6 +210,11 @@ class NodeList {
     this.left[node] = left;
     this.right[node] = right;
     this.gain[node] = split.gain;
+    if (split.set !== undefined) {
+      this.threshold[node] = 0;
+      this.categorical[node] = 1;
+      for (let w = 0; w < CAT_WORDS; w++) this.catBits[node * CAT_WORDS + w] = split.set[w]!;
+    }
   }
 
   setLeaf(node: number, value: number): void {
@@ -215,6 +231,8 @@ class NodeList {
       value: Float64Array.from(this.value),
       gain: Float64Array.from(this.gain),
       count: Int32Array.from(this.count),
+      categorical: Uint8Array.from(this.categorical),
+      catBits: Uint32Array.from(this.catBits),
     };
   }
 }

@@ -19,7 +19,7 @@ import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
 import { codeVersion } from '../version';
 import { fitLogistic, predictProba, type LogisticModel } from './logistic';
-import { fitGbdt, gbdtGainImportance, predictGbdt, type GbdtCheckpoint } from './gbdt';
+import { fitGbdt, gbdtGainImportance, planCategories, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
 import { absoluteByFeature } from './importance';
 import { permutationImportance } from './permutation';
@@ -111,7 +111,7 @@ async function fit(
   data: TrainingData,
   m: Matrix,
   rows: Int32Array,
-  gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint } = {},
+  gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint; plan?: EncodingPlan } = {},
   weights?: Float64Array,
 ): Promise<Fitted> {
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
@@ -128,7 +128,7 @@ async function fit(
       m,
       target,
       { maxIter: spec.training.gbdt.maxIter, learningRate: c.learningRate, maxLeaves: c.maxLeaves, minSamplesLeaf: c.minSamplesLeaf, seed: spec.training.seed },
-      { ...(validation ? { validation } : {}), ...(sampleWeights ? { sampleWeights } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
+      { ...(gbdt.plan ? { categories: planCategories(gbdt.plan) } : {}), ...(validation ? { validation } : {}), ...(sampleWeights ? { sampleWeights } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
     );
     return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
   }
@@ -176,8 +176,9 @@ function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec, a
   for (const name of selected) {
     const asked = spec.features.encodings?.[name];
     const kind = kinds.get(name);
-    // Trees take numbers as they are (missing values routed by the trees); linear models need them scaled.
-    const encoding = asked ?? (kind === 'categorical' ? 'onehot' : algorithm === 'gbdt' ? 'passthrough' : 'standardize');
+    // Trees take numbers as they are (missing values routed by the trees) and categories as codes they split
+    // by sets; linear models need numbers scaled and categories one-hot.
+    const encoding = asked ?? (algorithm === 'gbdt' ? (kind === 'categorical' ? 'category' : 'passthrough') : kind === 'categorical' ? 'onehot' : 'standardize');
     if (encoding === 'standardize' && kind === 'categorical') throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
     out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 } : { encoding: encoding as EncodingChoice['encoding'] };
   }
@@ -245,14 +246,14 @@ export async function trainStage(
         const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
         const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
         const enc = fitEncodingPlan(data.features, choices, trainRows);
-        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, {}, weights);
+        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, { plan: enc }, weights);
         sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
       s = sum / folds.length;
     } else {
       const enc = fitEncodingPlan(data.features, choices, split.train);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation }, weights);
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation, plan: enc }, weights);
       s = score(task, data, split.validation, fitted.predict(validation.matrix));
     }
     trials.push({ ...candidate, score: s });
@@ -270,6 +271,7 @@ export async function trainStage(
   const { score: _bestScore, ...bestCandidate } = best;
   void _bestScore;
   const fitted = await fit(bestCandidate as Candidate, input.spec, data, encode(enc, data.features, pool), pool, {
+    plan: enc,
     ...(finalValidation ? { validation: finalValidation } : {}),
     ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
     ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),

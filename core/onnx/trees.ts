@@ -11,6 +11,7 @@
 //               is negative, a tree adding 0 that keeps onnxruntime's label rule right; see below)
 //   multiclass  leaves on their tree's class, base_values = log priors, post_transform SOFTMAX
 //   regression  TreeEnsembleRegressor, one target, aggregate SUM, base_values [mean] → value [N, 1]
+// A model with native categorical splits goes out as ai.onnx.ml opset 5 TreeEnsemble instead (trees-member.ts).
 import type { EncodingPlan, GbdtModel } from '../ml/model';
 import { addNode, attr, DataType, emptyGraph, ML_DOMAIN, type Attribute, type GraphParts } from './graph-builder';
 import {
@@ -25,6 +26,7 @@ import {
   type OnnxExport,
 } from './encoder-graph';
 import { classifierOutputs, OUTPUT, type OnnxOutputSpec } from './signature';
+import { addMemberEnsemble, hasCategoricalSplits, MEMBER_ML_OPSET } from './trees-member';
 
 export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: ExportMeta): OnnxExport {
   checkExport(plan, model, meta);
@@ -35,7 +37,8 @@ export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: Expor
   // float32 inputs and thresholds compare exactly as before, and the sums of float32 leaves match predictGbdt's
   // float64 sums instead of drifting by float32 ulps of the largest partial sum.
   const features64 = addNode(g, 'Cast', [features], ['/features_f64'], [attr.int('to', DataType.DOUBLE)]);
-  const outputs = addEnsemble(g, model, features64);
+  const member = hasCategoricalSplits(model);
+  const outputs = member ? addMemberEnsemble(g, model, features64) : addEnsemble(g, model, features64);
   const trees = model.trees.treeClass.length;
   return finishExport(
     g,
@@ -44,6 +47,7 @@ export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: Expor
     model.task === 'regression' ? undefined : model.classes,
     meta,
     `gradient-boosted trees (${model.task}, ${trees} trees) with their feature encoders`,
+    member ? MEMBER_ML_OPSET : undefined,
   );
 }
 
