@@ -53,6 +53,8 @@ export function createTreeGrower(
   const { idx: rows, og, oh, hists } = buffers;
   if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
   const spill = new Int32Array(n);
+  const spillG = new Float64Array(n);
+  const spillH = new Float64Array(n);
   const pool: number[] = hists.map((_, i) => i);
   const rule = {
     l2: params.l2,
@@ -108,7 +110,7 @@ export function createTreeGrower(
         if (best < 0) break;
         const parent = leaves[best]!;
         const split = parent.split!;
-        const mid = partition(binned, rows, spill, parent.from, parent.to, split);
+        const mid = partition(binned, { rows, og, oh, spill, spillG, spillH }, parent.from, parent.to, split);
         const left: Leaf = { node: nodes.add(split.left.count), from: parent.from, to: mid, depth: parent.depth + 1, sums: split.left, hist: -1, split: undefined };
         const right: Leaf = { node: nodes.add(split.right.count), from: mid, to: parent.to, depth: parent.depth + 1, sums: split.right, hist: -1, split: undefined };
         nodes.setSplit(parent.node, split, split.bin < edges[split.feature]!.length ? edges[split.feature]![split.bin]! : FLOAT32_MAX, left.node, right.node);
@@ -116,7 +118,6 @@ export function createTreeGrower(
 
         if (leaves.length < params.maxLeaves && (splittable(left) || splittable(right))) {
           const [small, large] = left.to - left.from <= right.to - right.from ? [left, right] : [right, left];
-          gather(rows, small.from, small.to, grad, hess, og, oh);
           small.hist = histogramOf(small, false);
           if (splittable(large)) {
             large.hist = parent.hist;
@@ -144,12 +145,23 @@ function leafValue(sums: NodeSums, params: GbdtParams): number {
   return v === 0 || !Number.isFinite(v) ? 0 : v;
 }
 
+interface PartitionBuffers {
+  rows: Int32Array;
+  og: Float64Array;
+  oh: Float64Array;
+  spill: Int32Array;
+  spillG: Float64Array;
+  spillH: Float64Array;
+}
+
 /**
- * Stable partition of rows[from, to) by the split; returns where the right child starts. Branch-free: each row
+ * Stable partition of rows[from, to) by the split, moving each row's gradient and hessian (og, oh) along, so
+ * every node's gradients stay in its row order; returns where the right child starts. Branch-free: each row
  * is written to both sides and only the side it belongs to advances (left writes land at or before the read);
  * a table of the bins going left serves numeric and categorical splits alike.
  */
-function partition(binned: BinnedMatrix, rows: Int32Array, spill: Int32Array, from: number, to: number, split: Split): number {
+function partition(binned: BinnedMatrix, b: PartitionBuffers, from: number, to: number, split: Split): number {
+  const { rows, og, oh, spill, spillG, spillH } = b;
   const col = split.feature * binned.rows;
   const bins = binned.bins;
   const goesLeft = leftBins(split, binned.valueBins[split.feature]!);
@@ -157,23 +169,22 @@ function partition(binned: BinnedMatrix, rows: Int32Array, spill: Int32Array, fr
   let s = 0;
   for (let i = from; i < to; i++) {
     const r = rows[i]!;
+    const g = og[i]!;
+    const h = oh[i]!;
     const left = goesLeft[bins[col + r]!]!;
     rows[w] = r;
+    og[w] = g;
+    oh[w] = h;
     spill[s] = r;
+    spillG[s] = g;
+    spillH[s] = h;
     w += left;
     s += 1 - left;
   }
   rows.set(spill.subarray(0, s), w);
+  og.set(spillG.subarray(0, s), w);
+  oh.set(spillH.subarray(0, s), w);
   return w;
-}
-
-/** og/oh[i] = grad/hess[rows[i]] for i in [from, to): the node's gradients in its row order. */
-function gather(rows: Int32Array, from: number, to: number, grad: Float64Array, hess: Float64Array, og: Float64Array, oh: Float64Array): void {
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!;
-    og[i] = grad[r]!;
-    oh[i] = hess[r]!;
-  }
 }
 
 /** Nodes of the tree being grown, numbered in creation order (root 0). */
