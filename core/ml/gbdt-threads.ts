@@ -14,8 +14,8 @@ import type { NodeSums } from './gbdt-split';
 /** Node rows (index, gradient, hessian by position) and the histograms, in shared memory. */
 export interface HistogramBuffers {
   idx: Int32Array;
-  og: Float64Array;
-  oh: Float64Array;
+  og: Float32Array;
+  oh: Float32Array;
   hists: Float64Array[];
 }
 
@@ -34,10 +34,11 @@ export function defaultThreads(): number {
 
 export function sharedHistogramBuffers(rows: number, layout: HistogramLayout, histograms: number): HistogramBuffers {
   const f64 = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
+  const f32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * n));
   return {
     idx: new Int32Array(new SharedArrayBuffer(4 * rows)),
-    og: f64(rows),
-    oh: f64(rows),
+    og: f32(rows),
+    oh: f32(rows),
     hists: Array.from({ length: histograms }, () => f64(3 * layout.total)),
   };
 }
@@ -69,8 +70,8 @@ interface WorkerData {
   dense: Int32Array;
   sparse: Int32Array;
   idx: Int32Array;
-  og: Float64Array;
-  oh: Float64Array;
+  og: Float32Array;
+  oh: Float32Array;
   hists: Float64Array[];
 }
 

@@ -53,8 +53,8 @@ export function createTreeGrower(
   const { idx: rows, og, oh, hists } = buffers;
   if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
   const spill = new Int32Array(n);
-  const spillG = new Float64Array(n);
-  const spillH = new Float64Array(n);
+  const spillG = new Float32Array(n);
+  const spillH = new Float32Array(n);
   const pool: number[] = hists.map((_, i) => i);
   const rule = {
     l2: params.l2,
@@ -87,15 +87,16 @@ export function createTreeGrower(
     rows,
     grow(grad, hess) {
       const nodes = new NodeList();
+      og.set(grad);
+      oh.set(hess);
+      // The root's sums from the float32 values the histograms add up (their skipped bins are sums minus bins).
       let g = 0;
       let h = 0;
       for (let r = 0; r < n; r++) {
         rows[r] = r;
-        g += grad[r]!;
-        h += hess[r]!;
+        g += og[r]!;
+        h += oh[r]!;
       }
-      og.set(grad);
-      oh.set(hess);
       const root: Leaf = { node: nodes.add(n), from: 0, to: n, depth: 0, sums: { g, h, count: n }, hist: -1, split: undefined };
       if (splittable(root)) root.hist = histogramOf(root, true);
       evaluate(root);
@@ -147,11 +148,11 @@ function leafValue(sums: NodeSums, params: GbdtParams): number {
 
 interface PartitionBuffers {
   rows: Int32Array;
-  og: Float64Array;
-  oh: Float64Array;
+  og: Float32Array;
+  oh: Float32Array;
   spill: Int32Array;
-  spillG: Float64Array;
-  spillH: Float64Array;
+  spillG: Float32Array;
+  spillH: Float32Array;
 }
 
 /**

@@ -26,7 +26,8 @@ export interface CategoricalData {
   testIdx: Int32Array;
 }
 
-export function categoricalData(n: number, train: number, seed = 5): CategoricalData {
+/** With `odd` (default), test rows also get unseen and missing categories. */
+export function categoricalData(n: number, train: number, seed = 5, odd = true): CategoricalData {
   const random = seededRandom(seed);
   const normal = normalFrom(random);
   const shop: (string | null)[] = [];
@@ -42,12 +43,12 @@ export function categoricalData(n: number, train: number, seed = 5): Categorical
     shop.push(s);
     tier.push(t);
     amount[i] = x;
-    if (i >= train) {
-      const odd = i % 7;
-      if (odd === 0) shop[i] = 'brand-new-shop';
-      if (odd === 1) shop[i] = null;
-      if (odd === 2) tier[i] = '';
-      if (odd === 3) tier[i] = 'unheard-of';
+    if (odd && i >= train) {
+      const k = i % 7;
+      if (k === 0) shop[i] = 'brand-new-shop';
+      if (k === 1) shop[i] = null;
+      if (k === 2) tier[i] = '';
+      if (k === 3) tier[i] = 'unheard-of';
     }
   }
   return {

@@ -5,7 +5,8 @@ import { rocAuc } from '../../../core/ml/metrics';
 import { CAT_WORDS, type GbdtModel, type GbdtParams } from '../../../core/ml/model';
 import { categoricalData, GOOD_SHOPS, SHOPS } from './categorical-fixtures';
 
-const data = categoricalData(12_000, 9_000);
+// Test rows without unseen categories: those go right at every split, whichever side that is.
+const data = categoricalData(12_000, 9_000, 5, false);
 const NATIVE: Record<string, EncodingChoice> = { shop: { encoding: 'category' }, amount: { encoding: 'passthrough' }, tier: { encoding: 'category' } };
 const ONEHOT: Record<string, EncodingChoice> = { shop: { encoding: 'onehot', topK: 20 }, amount: { encoding: 'passthrough' }, tier: { encoding: 'onehot', topK: 20 } };
 const PARAMS: Partial<GbdtParams> = { maxIter: 10, maxLeaves: 4, learningRate: 0.3 };
