@@ -1,6 +1,6 @@
 // Grows one regression tree on gradients and hessians, best-first (leaf-wise): the leaf whose best split gains
 // most is split next, until `maxLeaves` leaves or no leaf can split. A node's rows are a range of one index
-// array, partitioned stably in place on each split; only the smaller child's histogram is built from its rows,
+// array, partitioned stably in place on each split (gbdt-partition.ts); only the smaller child's histogram is built from its rows,
 // the larger one's is its parent's minus the smaller's.
 import type { BinnedMatrix } from './gbdt-binning';
 import type { GbdtTree } from './gbdt-forest';
@@ -52,9 +52,6 @@ export function createTreeGrower(
   const n = binned.rows;
   const { idx: rows, og, oh, hists } = buffers;
   if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
-  const spill = new Int32Array(n);
-  const spillG = new Float32Array(n);
-  const spillH = new Float32Array(n);
   const pool: number[] = hists.map((_, i) => i);
   const rule = {
     l2: params.l2,
@@ -111,7 +108,7 @@ export function createTreeGrower(
         if (best < 0) break;
         const parent = leaves[best]!;
         const split = parent.split!;
-        const mid = partition(binned, { rows, og, oh, spill, spillG, spillH }, parent.from, parent.to, split);
+        const mid = builder.partition(parent.from, parent.to, split.feature, leftBins(split, binned.valueBins[split.feature]!));
         const left: Leaf = { node: nodes.add(split.left.count), from: parent.from, to: mid, depth: parent.depth + 1, sums: split.left, hist: -1, split: undefined };
         const right: Leaf = { node: nodes.add(split.right.count), from: mid, to: parent.to, depth: parent.depth + 1, sums: split.right, hist: -1, split: undefined };
         nodes.setSplit(parent.node, split, split.bin < edges[split.feature]!.length ? edges[split.feature]![split.bin]! : FLOAT32_MAX, left.node, right.node);
@@ -144,48 +141,6 @@ function leafValue(sums: NodeSums, params: GbdtParams): number {
   const d = sums.h + params.l2;
   const v = d > 0 ? Math.fround((-sums.g / d) * params.learningRate) : 0;
   return v === 0 || !Number.isFinite(v) ? 0 : v;
-}
-
-interface PartitionBuffers {
-  rows: Int32Array;
-  og: Float32Array;
-  oh: Float32Array;
-  spill: Int32Array;
-  spillG: Float32Array;
-  spillH: Float32Array;
-}
-
-/**
- * Stable partition of rows[from, to) by the split, moving each row's gradient and hessian (og, oh) along, so
- * every node's gradients stay in its row order; returns where the right child starts. Branch-free: each row
- * is written to both sides and only the side it belongs to advances (left writes land at or before the read);
- * a table of the bins going left serves numeric and categorical splits alike.
- */
-function partition(binned: BinnedMatrix, b: PartitionBuffers, from: number, to: number, split: Split): number {
-  const { rows, og, oh, spill, spillG, spillH } = b;
-  const col = split.feature * binned.rows;
-  const bins = binned.bins;
-  const goesLeft = leftBins(split, binned.valueBins[split.feature]!);
-  let w = from;
-  let s = 0;
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!;
-    const g = og[i]!;
-    const h = oh[i]!;
-    const left = goesLeft[bins[col + r]!]!;
-    rows[w] = r;
-    og[w] = g;
-    oh[w] = h;
-    spill[s] = r;
-    spillG[s] = g;
-    spillH[s] = h;
-    w += left;
-    s += 1 - left;
-  }
-  rows.set(spill.subarray(0, s), w);
-  og.set(spillG.subarray(0, s), w);
-  oh.set(spillH.subarray(0, s), w);
-  return w;
 }
 
 /** Nodes of the tree being grown, numbered in creation order (root 0). */
