@@ -103,6 +103,11 @@ describe('ONNX export of GBDTs with native categorical splits', () => {
     expect(Number.isNaN(members[members.length - 1]!)).toBe(true);
   });
 
+  it('refuses set splits on a column the plan does not encode as category codes', () => {
+    const asNumbers = { ...plan, columns: plan.columns.map((c) => (c.kind === 'category' ? { kind: 'passthrough' as const, input: c.input } : c)) };
+    expect(() => exportGbdtOnnx(asNumbers, binary, { name: 'shops', version: 1 })).toThrow(/splits column 0 by a set of categories, but the plan does not encode it as category codes/);
+  });
+
   it('gives byte-identical models when retrained on the same data, spec and seed', async () => {
     const again = await fitBinary();
     expect(sha256(exportGbdtOnnx(plan, again, { name: 'shops', version: 1 }).bytes)).toBe(sha256(exportGbdtOnnx(plan, binary, { name: 'shops', version: 1 }).bytes));
