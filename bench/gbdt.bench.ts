@@ -72,12 +72,12 @@ const YARDSTICK = path.join(projectRoot(), 'bench', 'yardstick', 'sklearn_hgb.py
 const SAMPLE = 500_000;
 const SEED = 42;
 
-function sklearnPython(): string {
+export function sklearnPython(): string {
   return process.env.MLOPS_SKLEARN_PYTHON ?? 'python3';
 }
 
 /** scikit-learn's version as seen by the yardstick python, or a clear error saying how to get one. */
-function sklearnVersion(): string {
+export function sklearnVersion(): string {
   const python = sklearnPython();
   try {
     return execFileSync(python, ['-c', 'import sklearn, pandas, pyarrow; print(sklearn.__version__)'], { stdio: ['ignore', 'pipe', 'ignore'] })

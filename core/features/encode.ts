@@ -10,15 +10,21 @@
 // Missing values: NaN/±Infinity (and finite float64 values beyond float32 range) for numeric columns;
 // null and the empty string for categorical ones (the graph receives missing categories as "").
 // Passthrough (for tree models) keeps numeric values as f32(x) and missing ones as NaN, for the trees to route.
+// Category (for tree models) gives a categorical value its code: its index among the kept training categories,
+// the "other" code for rare and unseen values, NaN when missing; the trees split on sets of codes.
 import type { ColumnEncoding, EncodingPlan, Matrix } from '../ml/model';
 
 export type FeatureColumn =
   | { name: string; kind: 'numeric'; values: Float64Array /* NaN = missing */ }
   | { name: string; kind: 'categorical'; values: (string | null)[] };
 
-export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal' | 'passthrough'; topK?: number };
+export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal' | 'passthrough' | 'category'; topK?: number };
 
 export const DEFAULT_TOP_K = 20;
+/** Category encoding: values with fewer training rows share the "other" code. */
+export const CATEGORY_MIN_ROWS = 10;
+/** Category encoding: the most codes kept, so that with "other" and missing a column fits 256 byte bins. */
+export const MAX_CATEGORY_CODES = 254;
 
 /** The smallest normal float32: a scale below it would overflow the graph's float32 division. */
 const MIN_FLOAT32_SCALE = 1.1754943508222875e-38;
@@ -173,6 +179,15 @@ function fitColumn(column: FeatureColumn, choice: EncodingChoice, rows: Int32Arr
     present++;
   }
   if (present === 0) throw noValuesError(name, rows.length);
+  if (encoding === 'category') {
+    const kept = [...counts.entries()]
+      .filter(([, n]) => n >= CATEGORY_MIN_ROWS)
+      .sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]))
+      .slice(0, MAX_CATEGORY_CODES)
+      .map(([value]) => value)
+      .sort(compareStrings);
+    return { kind: 'category', input: name, categories: kept };
+  }
   if (encoding === 'onehot') {
     const k = topK ?? DEFAULT_TOP_K;
     if (!Number.isInteger(k) || k < 1) throw new Error(`column "${name}": topK must be a positive integer, got ${k}`);
@@ -229,13 +244,17 @@ function standardize32(x: number, mean: number, scale: number): number {
 }
 
 function writeCategory(
-  enc: Extract<ColumnEncoding, { kind: 'onehot' | 'ordinal' }>,
+  enc: Extract<ColumnEncoding, { kind: 'onehot' | 'ordinal' | 'category' }>,
   index: Map<string, number>,
   value: string | null,
   out: Float64Array,
   at: number,
 ): void {
   const i = value === null ? undefined : index.get(value);
+  if (enc.kind === 'category') {
+    out[at] = value === null ? NaN : (i ?? enc.categories.length);
+    return;
+  }
   if (enc.kind === 'ordinal') {
     out[at] = standardize32(i === undefined ? Math.fround(enc.impute) : i, enc.mean, enc.scale);
     return;

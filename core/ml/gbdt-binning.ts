@@ -5,6 +5,9 @@
 // with x ≤ edges[b], or edges.length when x is above every edge. So "bin ≤ b" ⇔ "f32(v) ≤ edges[b]": a split
 // between bins b and b + 1 is the threshold edges[b] under the rule f32(x) ≤ threshold goes left, which is
 // what the exported ONNX trees (BRANCH_LEQ on float32 inputs) compute.
+//
+// Categorical columns (categories[f] = c > 0) hold codes 0 … c − 1 or NaN: code v is bin v, NaN the missing
+// bin c; they have no edges.
 import { seededRandom } from '../random';
 import { countAtMost } from '../stats/sort';
 import type { Matrix } from './model';
@@ -33,7 +36,7 @@ export const SKIP_SHARE = 0.75;
  * midpoint between a value and the next larger one in the sample; a column has at most `maxBins` value bins,
  * and one without two distinct values has no edges.
  */
-export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, seed: number): Float64Array[] {
+export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, seed: number, categories?: Int32Array): Float64Array[] {
   const { cols, values } = matrix;
   const sample = sampleRows(matrix.rows, subsample, seed);
   const m = sample.length;
@@ -52,23 +55,30 @@ export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, 
         if (x - x === 0) gathered[j * m + counts[j]!++] = x;
       }
     }
-    for (let j = 0; j < g; j++) edges.push(edgesOf(gathered.subarray(j * m, j * m + counts[j]!).sort(), maxBins));
+    for (let j = 0; j < g; j++) {
+      const categorical = (categories?.[f0 + j] ?? 0) > 0;
+      edges.push(categorical ? new Float64Array(0) : edgesOf(gathered.subarray(j * m, j * m + counts[j]!).sort(), maxBins));
+    }
   }
   return edges;
 }
 
-/** Bins every row of `matrix` with `edges` (one list per column). */
-export function binMatrix(matrix: Matrix, edges: readonly Float64Array[]): BinnedMatrix {
+/** Bins every row of `matrix` with `edges` (one list per column); categorical columns by their codes. */
+export function binMatrix(matrix: Matrix, edges: readonly Float64Array[], categories?: Int32Array): BinnedMatrix {
   const { rows, cols, values } = matrix;
   if (edges.length !== cols) throw new Error(`gbdt binning: ${edges.length} edge lists for ${cols} matrix columns`);
   // Shared memory: histogram worker threads (gbdt-threads.ts) read the bins in place.
   const bins = new Uint8Array(new SharedArrayBuffer(rows * cols));
-  const valueBins = Int32Array.from(edges, (e) => e.length + 1);
+  const valueBins = Int32Array.from(edges, (e, f) => ((categories?.[f] ?? 0) > 0 ? categories![f]! : e.length + 1));
   for (let f = 0; f < cols; f++) {
+    const out = bins.subarray(f * rows, (f + 1) * rows);
+    if ((categories?.[f] ?? 0) > 0) {
+      binCodes(values, f, cols, valueBins[f]!, out);
+      continue;
+    }
     const e = edges[f]!;
     const k = e.length;
     if (k > 254) throw new Error(`gbdt binning: column ${f} has ${k} edges; at most 254 fit in a byte with the missing bin`);
-    const out = bins.subarray(f * rows, (f + 1) * rows);
     for (let r = 0, at = f; r < rows; r++, at += cols) {
       const x = Math.fround(values[at]!);
       if (x - x !== 0) {
@@ -100,6 +110,22 @@ export function binMatrix(matrix: Matrix, edges: readonly Float64Array[]): Binne
     if (counts[top]! >= SKIP_SHARE * rows) skipBin[f] = top;
   }
   return { rows, cols, bins, valueBins, skipBin };
+}
+
+/** Category codes of column f into `out`: code v → bin v, NaN → the missing bin c; anything else is refused. */
+function binCodes(values: Float64Array, f: number, cols: number, c: number, out: Uint8Array): void {
+  if (c > 255) throw new Error(`gbdt binning: categorical column ${f} has ${c} codes; at most 255 fit in a byte with the missing bin`);
+  for (let r = 0, at = f; r < out.length; r++, at += cols) {
+    const x = values[at]!;
+    if (x !== x) {
+      out[r] = c;
+      continue;
+    }
+    if (!(x >= 0 && x < c && Math.floor(x) === x)) {
+      throw new Error(`gbdt: categorical column ${f} (codes 0 … ${c - 1}) holds ${x} in row ${r}; encode categories as codes, NaN for missing`);
+    }
+    out[r] = x;
+  }
 }
 
 /** Edges for one column's sorted finite values. */

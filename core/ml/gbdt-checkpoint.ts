@@ -7,7 +7,7 @@ import { forestFromJson, forestOf, forestToJson, treeOf, type GbdtForestJson, ty
 import type { GbdtTask } from './gbdt-loss';
 import type { GbdtParams } from './model';
 
-export const GBDT_CHECKPOINT_FORMAT = 'mlops.gbdt-checkpoint.v1';
+export const GBDT_CHECKPOINT_FORMAT = 'mlops.gbdt-checkpoint.v2';
 
 export interface GbdtCheckpoint {
   format: typeof GBDT_CHECKPOINT_FORMAT;

@@ -1,6 +1,6 @@
 // GBDT trees as flat node arrays (GbdtForest in model.ts): routing a row to its leaf, adding trees' leaf values
 // to raw scores, and the plain-array (JSON) form used by checkpoints.
-import type { GbdtForest, Matrix } from './model';
+import { CAT_WORDS, type GbdtForest, type Matrix } from './model';
 
 /** One tree: nodes numbered from its root (0); the same arrays as a forest holding a single tree. */
 export type GbdtTree = Omit<GbdtForest, 'treeStart' | 'treeClass'>;
@@ -10,14 +10,22 @@ export type GbdtForestJson = { [K in keyof GbdtForest]: number[] };
 
 /** The leaf (global node index) that matrix row at `at` (its offset in the row-major values) reaches from `root`. */
 export function leafOf(tree: GbdtTree, root: number, values: Float64Array, at: number): number {
-  const { feature, threshold, missingLeft, left, right } = tree;
+  const { feature, threshold, missingLeft, left, right, categorical, catBits } = tree;
   let node = root;
   for (;;) {
     const f = feature[node]!;
     if (f < 0) return node;
-    const x = Math.fround(values[at + f]!);
-    // x − x is 0 exactly for finite x: NaN and ±Infinity are missing.
-    const goLeft = x - x === 0 ? x <= threshold[node]! : missingLeft[node] === 1;
+    const v = values[at + f]!;
+    let goLeft: boolean;
+    if (categorical[node] === 1) {
+      // A code in the set goes left, NaN by missingLeft, anything else (other codes, ±Infinity) right.
+      if (v !== v) goLeft = missingLeft[node] === 1;
+      else goLeft = v >= 0 && v < 256 && Math.floor(v) === v && ((catBits[node * CAT_WORDS + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
+    } else {
+      const x = Math.fround(v);
+      // x − x is 0 exactly for finite x: NaN and ±Infinity are missing.
+      goLeft = x - x === 0 ? x <= threshold[node]! : missingLeft[node] === 1;
+    }
     node = root + (goLeft ? left[node]! : right[node]!);
   }
 }
@@ -46,6 +54,8 @@ export function forestOf(trees: readonly GbdtTree[], treeClass: readonly number[
     value: new Float64Array(nodes),
     gain: new Float64Array(nodes),
     count: new Int32Array(nodes),
+    categorical: new Uint8Array(nodes),
+    catBits: new Uint32Array(nodes * CAT_WORDS),
   };
   let at = 0;
   trees.forEach((t, i) => {
@@ -58,6 +68,8 @@ export function forestOf(trees: readonly GbdtTree[], treeClass: readonly number[
     forest.value.set(t.value, at);
     forest.gain.set(t.gain, at);
     forest.count.set(t.count, at);
+    forest.categorical.set(t.categorical, at);
+    forest.catBits.set(t.catBits, at * CAT_WORDS);
     at += t.feature.length;
   });
   forest.treeStart[trees.length] = at;
@@ -77,6 +89,8 @@ export function treeOf(forest: GbdtForest, t: number): GbdtTree {
     value: forest.value.subarray(from, to),
     gain: forest.gain.subarray(from, to),
     count: forest.count.subarray(from, to),
+    categorical: forest.categorical.subarray(from, to),
+    catBits: forest.catBits.subarray(from * CAT_WORDS, to * CAT_WORDS),
   };
 }
 
@@ -92,6 +106,8 @@ export function forestToJson(forest: GbdtForest): GbdtForestJson {
     value: Array.from(forest.value),
     gain: Array.from(forest.gain),
     count: Array.from(forest.count),
+    categorical: Array.from(forest.categorical),
+    catBits: Array.from(forest.catBits),
   };
 }
 
@@ -100,7 +116,7 @@ export function forestFromJson(json: GbdtForestJson, width: number, columns: num
   const fail = (rule: string): never => {
     throw new Error(`gbdt forest: ${rule}`);
   };
-  const keys: (keyof GbdtForestJson)[] = ['treeStart', 'treeClass', 'feature', 'threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count'];
+  const keys: (keyof GbdtForestJson)[] = ['treeStart', 'treeClass', 'feature', 'threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count', 'categorical', 'catBits'];
   for (const key of keys) {
     const xs: unknown = json[key];
     if (!Array.isArray(xs) || !xs.every((x) => typeof x === 'number' && Number.isFinite(x))) fail(`${key} must be an array of finite numbers`);
@@ -116,15 +132,18 @@ export function forestFromJson(json: GbdtForestJson, width: number, columns: num
     value: Float64Array.from(json.value),
     gain: Float64Array.from(json.gain),
     count: Int32Array.from(json.count),
+    categorical: Uint8Array.from(json.categorical),
+    catBits: Uint32Array.from(json.catBits),
   };
   const trees = forest.treeClass.length;
   const nodes = forest.feature.length;
   if (forest.treeStart.length !== trees + 1 || forest.treeStart[0] !== 0 || forest.treeStart[trees] !== nodes) {
     fail(`treeStart must have ${trees + 1} entries from 0 to the node count ${nodes}`);
   }
-  for (const key of ['threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count'] as const) {
+  for (const key of ['threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count', 'categorical'] as const) {
     if (forest[key].length !== nodes) fail(`${key} has ${forest[key].length} entries for ${nodes} nodes`);
   }
+  if (forest.catBits.length !== nodes * CAT_WORDS) fail(`catBits has ${forest.catBits.length} entries for ${nodes} nodes (${CAT_WORDS} per node)`);
   for (let t = 0; t < trees; t++) {
     const from = forest.treeStart[t]!;
     const size = forest.treeStart[t + 1]! - from;

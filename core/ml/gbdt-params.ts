@@ -14,6 +14,9 @@ export const GBDT_DEFAULTS: Readonly<GbdtParams> = {
   binSubsample: 200_000,
   earlyStoppingRounds: 10,
   seed: 0,
+  minCategoryRows: 10,
+  categorySmoothing: 10,
+  maxCategoriesPerSplit: 32,
 };
 
 /** The most value bins a column can have: bin indices are bytes and one more bin holds the missing values. */
@@ -41,6 +44,9 @@ export function resolveGbdtParams(params: Partial<GbdtParams>): GbdtParams {
   integer(p, 'binSubsample', 2);
   integer(p, 'earlyStoppingRounds', 1);
   integer(p, 'seed', 0, 0xffffffff);
+  integer(p, 'minCategoryRows', 1);
+  nonNegativeFinite(p, 'categorySmoothing');
+  integer(p, 'maxCategoriesPerSplit', 1);
   return p;
 }
 

@@ -4,12 +4,21 @@
 // gain = G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ); both children need ≥ minSamplesLeaf rows and
 // ≥ minHessianLeaf hessian; the largest strictly positive gain wins, the first found on ties (columns, then
 // bins, in order: the result is deterministic).
+//
+// Categorical columns (LightGBM / scikit-learn HGB): the categories of the node with at least minCategoryRows
+// rows (the missing values count as one more category) are ordered by G / (H + categorySmoothing), and that
+// order is scanned like a numeric column, from both ends, up to maxCategoriesPerSplit categories on the left.
+// The rarer categories, and codes without rows, go right.
+import { scanCategorical } from './gbdt-categorical';
 import type { HistogramLayout } from './gbdt-histogram';
 
 export interface SplitRule {
   l2: number;
   minSamplesLeaf: number;
   minHessianLeaf: number;
+  minCategoryRows: number;
+  categorySmoothing: number;
+  maxCategoriesPerSplit: number;
 }
 
 export interface NodeSums {
@@ -26,10 +35,19 @@ export interface Split {
   missingLeft: boolean;
   left: NodeSums;
   right: NodeSums;
+  /** Categorical splits: the codes going left (CAT_WORDS words, bit c = code c); `bin` is then unused. */
+  set?: Uint32Array;
 }
 
 /** The best split of a node with totals `sums`, or undefined when no candidate has a positive gain. */
-export function findBestSplit(hist: Float64Array, layout: HistogramLayout, valueBins: Int32Array, sums: NodeSums, rule: SplitRule): Split | undefined {
+export function findBestSplit(
+  hist: Float64Array,
+  layout: HistogramLayout,
+  valueBins: Int32Array,
+  categorical: Uint8Array,
+  sums: NodeSums,
+  rule: SplitRule,
+): Split | undefined {
   const { l2, minSamplesLeaf, minHessianLeaf } = rule;
   const G = sums.g;
   const H = sums.h;
@@ -42,9 +60,23 @@ export function findBestSplit(hist: Float64Array, layout: HistogramLayout, value
   let bestG = 0;
   let bestH = 0;
   let bestC = 0;
+  let bestSet: Uint32Array | undefined;
   for (let f = 0; f < valueBins.length; f++) {
     const nb = valueBins[f]!;
     const base = 3 * layout.start[f]!;
+    if (categorical[f] === 1) {
+      const found = scanCategorical(hist, base, nb, G, H, C, bestGain, rule);
+      if (found !== undefined) {
+        bestGain = found.gain;
+        bestFeature = f;
+        bestMissingLeft = found.missingLeft;
+        bestG = found.g;
+        bestH = found.h;
+        bestC = found.count;
+        bestSet = found.set;
+      }
+      continue;
+    }
     const m = base + 3 * nb;
     const gm = hist[m]!;
     const hm = hist[m + 1]!;
@@ -70,6 +102,7 @@ export function findBestSplit(hist: Float64Array, layout: HistogramLayout, value
           bestG = gl;
           bestH = hl;
           bestC = cl;
+          bestSet = undefined;
         }
       }
       if (cm === 0 || b === nb - 1) continue;
@@ -87,6 +120,7 @@ export function findBestSplit(hist: Float64Array, layout: HistogramLayout, value
           bestG = glm;
           bestH = hlm;
           bestC = clm;
+          bestSet = undefined;
         }
       }
     }
@@ -103,5 +137,15 @@ export function findBestSplit(hist: Float64Array, layout: HistogramLayout, value
     missingLeft,
     left: { g: bestG, h: bestH, count: bestC },
     right: { g: G - bestG, h: H - bestH, count: C - bestC },
+    ...(bestSet !== undefined ? { set: bestSet } : {}),
   };
+}
+
+/** 1 per bin (value bins, then the missing bin) whose rows a split sends left. */
+export function leftBins(split: Split, valueBins: number): Uint8Array {
+  const out = new Uint8Array(256);
+  const set = split.set;
+  for (let b = 0; b < valueBins; b++) out[b] = set === undefined ? Number(b <= split.bin) : (set[b >>> 5]! >>> (b & 31)) & 1;
+  out[valueBins] = Number(split.missingLeft);
+  return out;
 }

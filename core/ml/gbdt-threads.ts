@@ -9,19 +9,28 @@ import os from 'node:os';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { BinnedMatrix } from './gbdt-binning';
 import { accumulateColumns, columnLists, type HistogramLayout } from './gbdt-histogram';
+import { joinChunks, partitionChunk } from './gbdt-partition';
 import type { NodeSums } from './gbdt-split';
 
-/** Node rows (index, gradient, hessian by position) and the histograms, in shared memory. */
+/** Node rows (index, gradient, hessian by position), their partition spill space and the histograms, shared. */
 export interface HistogramBuffers {
   idx: Int32Array;
-  og: Float64Array;
-  oh: Float64Array;
+  og: Float32Array;
+  oh: Float32Array;
+  spill: Int32Array;
+  spillG: Float32Array;
+  spillH: Float32Array;
   hists: Float64Array[];
 }
 
 export interface HistogramBuilder {
   /** Fills hists[h] from the rows idx[from, to) (identity: the node is every row, in order) summing to `sums`. */
   build(h: number, from: number, to: number, identity: boolean, sums: NodeSums): void;
+  /**
+   * Partitions the node at idx[from, to) by goesLeft[bin] of column `feature` (gbdt-partition.ts), over the
+   * threads when the node is large; returns where the right child starts.
+   */
+  partition(from: number, to: number, feature: number, goesLeft: Uint8Array): number;
   /** Threads building (1 = the calling thread only). */
   threads: number;
   close(): Promise<void>;
@@ -34,16 +43,22 @@ export function defaultThreads(): number {
 
 export function sharedHistogramBuffers(rows: number, layout: HistogramLayout, histograms: number): HistogramBuffers {
   const f64 = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
+  const f32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * n));
   return {
     idx: new Int32Array(new SharedArrayBuffer(4 * rows)),
-    og: f64(rows),
-    oh: f64(rows),
+    og: f32(rows),
+    oh: f32(rows),
+    spill: new Int32Array(new SharedArrayBuffer(4 * rows)),
+    spillG: f32(rows),
+    spillH: f32(rows),
     hists: Array.from({ length: histograms }, () => f64(3 * layout.total)),
   };
 }
 
 /** Nodes with fewer (rows × columns) bin updates than this are built on the calling thread alone. */
 const PARALLEL_MIN_UPDATES = 1 << 17;
+/** Nodes with fewer rows than this are partitioned on the calling thread alone. */
+const PARALLEL_MIN_PARTITION = 1 << 16;
 const READY_TIMEOUT_MS = 10_000;
 /** A histogram taking longer than this means a worker died: fail rather than wait forever. */
 const BUILD_TIMEOUT_MS = 10 * 60_000;
@@ -57,11 +72,17 @@ const TO = 4;
 const IDENTITY = 5;
 const STOP = 6;
 const FAILED = 7;
+const JOB = 8; // 0 histogram, 1 partition
+const FEATURE = 9;
+const LEFTS = 10; // partition result
+const CONTROL_WORDS = 12;
 
 interface WorkerData {
   ctl: Int32Array;
   /** The node's [g, h, count], written with each job. */
   sums: Float64Array;
+  /** The bins going left, written with each partition job. */
+  goesLeft: Uint8Array;
   bins: Uint8Array;
   rows: number;
   start: Int32Array;
@@ -69,10 +90,15 @@ interface WorkerData {
   dense: Int32Array;
   sparse: Int32Array;
   idx: Int32Array;
-  og: Float64Array;
-  oh: Float64Array;
+  og: Float32Array;
+  oh: Float32Array;
+  spill: Int32Array;
+  spillG: Float32Array;
+  spillH: Float32Array;
   hists: Float64Array[];
 }
+
+type Started = { worker: Worker; ctl: Int32Array; sums: Float64Array; goesLeft: Uint8Array };
 
 /**
  * A builder over `threads` threads (the calling one included). `binned.bins` must live in shared memory
@@ -85,17 +111,18 @@ export async function startHistogramBuilder(
   threads: number,
 ): Promise<HistogramBuilder> {
   const { rows, cols, bins, skipBin: skip } = binned;
-  const { idx, og, oh, hists } = buffers;
+  const { idx, og, oh, spill, spillG, spillH, hists } = buffers;
   const { start } = layout;
   const wanted = Math.max(1, Math.min(threads, cols));
   const bounds = costBounds(skip, wanted);
-  const workers: { worker: Worker; ctl: Int32Array; sums: Float64Array }[] = [];
+  const workers: Started[] = [];
   if (wanted > 1 && bins.buffer instanceof SharedArrayBuffer) {
     const started = await Promise.all(
       bounds.slice(1, -1).map((f0, t) =>
         startWorker({
-          ctl: new Int32Array(new SharedArrayBuffer(32)),
+          ctl: new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS)),
           sums: new Float64Array(new SharedArrayBuffer(24)),
+          goesLeft: new Uint8Array(new SharedArrayBuffer(256)),
           bins,
           rows,
           start,
@@ -104,6 +131,9 @@ export async function startHistogramBuilder(
           idx,
           og,
           oh,
+          spill,
+          spillG,
+          spillH,
           hists,
         }),
       ),
@@ -129,6 +159,7 @@ export async function startHistogramBuilder(
       const seqs = workers.map((w) => {
         const ctl = w.ctl;
         w.sums.set(sums);
+        ctl[JOB] = 0;
         ctl[HIST] = h;
         ctl[FROM] = from;
         ctl[TO] = to;
@@ -138,15 +169,29 @@ export async function startHistogramBuilder(
         return seq;
       });
       accumulateColumns(hist, bins, rows, start, skip, mine.dense, mine.sparse, idx, from, to, og, oh, identity, sums);
-      workers.forEach(({ ctl }, w) => {
-        const seq = seqs[w]!;
-        for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
-          if (Atomics.wait(ctl, DONE, done, BUILD_TIMEOUT_MS) === 'timed-out') {
-            throw new Error(`gbdt: histogram worker thread ${w + 1} did not answer within ${BUILD_TIMEOUT_MS / 1000} s`);
-          }
-        }
-        if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`gbdt: histogram worker thread ${w + 1} failed building a histogram`);
+      workers.forEach((w, i) => awaitJob(w, seqs[i]!, i));
+    },
+    partition(from, to, feature, goesLeft) {
+      const col = feature * rows;
+      const chunks = workers.length === 0 || to - from < PARALLEL_MIN_PARTITION ? 1 : workers.length + 1;
+      const cuts = Array.from({ length: chunks + 1 }, (_, c) => from + Math.floor(((to - from) * c) / chunks));
+      const seqs = workers.slice(0, chunks - 1).map((w, i) => {
+        const ctl = w.ctl;
+        w.goesLeft.set(goesLeft);
+        ctl[JOB] = 1;
+        ctl[FEATURE] = feature;
+        ctl[FROM] = cuts[i + 1]!;
+        ctl[TO] = cuts[i + 2]!;
+        const seq = Atomics.add(ctl, SEQ, 1) + 1;
+        Atomics.notify(ctl, SEQ);
+        return seq;
       });
+      const lefts = [partitionChunk(bins, col, goesLeft, idx, og, oh, spill, spillG, spillH, cuts[0]!, cuts[1]!)];
+      seqs.forEach((seq, i) => {
+        awaitJob(workers[i]!, seq, i);
+        lefts.push(workers[i]!.ctl[LEFTS]!);
+      });
+      return joinChunks(buffers, cuts, lefts);
     },
     async close() {
       for (const { ctl } of workers) {
@@ -157,6 +202,16 @@ export async function startHistogramBuilder(
       await Promise.all(workers.map(({ worker }) => worker.terminate()));
     },
   };
+}
+
+/** Waits for worker `w` to finish job `seq`; throws when it failed or stopped answering. */
+function awaitJob({ ctl }: Started, seq: number, w: number): void {
+  for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
+    if (Atomics.wait(ctl, DONE, done, BUILD_TIMEOUT_MS) === 'timed-out') {
+      throw new Error(`gbdt: worker thread ${w + 1} did not answer within ${BUILD_TIMEOUT_MS / 1000} s`);
+    }
+  }
+  if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`gbdt: worker thread ${w + 1} failed building a histogram or partitioning a node`);
 }
 
 /** Column ranges for `threads` threads of about equal work (a sparse column costs about 0.4 of a dense one). */
@@ -176,11 +231,12 @@ function costBounds(skip: Int32Array, threads: number): number[] {
 }
 
 /** A worker that has said it is ready, or undefined when it could not start. */
-async function startWorker(data: WorkerData): Promise<{ worker: Worker; ctl: Int32Array; sums: Float64Array } | undefined> {
+async function startWorker(data: WorkerData): Promise<Started | undefined> {
   const source = [
     "const { workerData, parentPort } = require('node:worker_threads');",
     `const accumulateColumns = ${accumulateColumns.toString()};`,
-    `(${workerLoop.toString()})(workerData, parentPort, accumulateColumns);`,
+    `const partitionChunk = ${partitionChunk.toString()};`,
+    `(${workerLoop.toString()})(workerData, parentPort, accumulateColumns, partitionChunk);`,
   ].join('\n');
   let worker: Worker;
   try {
@@ -203,12 +259,15 @@ async function startWorker(data: WorkerData): Promise<{ worker: Worker; ctl: Int
     await worker.terminate();
     return undefined;
   }
-  return { worker, ctl: data.ctl, sums: data.sums };
+  return { worker, ctl: data.ctl, sums: data.sums, goesLeft: data.goesLeft };
 }
 
-/** The worker side: wait for a job number, build its columns, report it done. Self-contained (runs from source). */
-function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof accumulateColumns): void {
-  const { ctl, sums, bins, rows, start, skip, dense, sparse, idx, og, oh, hists } = data;
+/**
+ * The worker side: wait for a job number, build its columns of a histogram or partition its chunk of a node,
+ * report it done. Self-contained (runs from source; control words by number).
+ */
+function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof accumulateColumns, split: typeof partitionChunk): void {
+  const { ctl, sums, goesLeft, bins, rows, start, skip, dense, sparse, idx, og, oh, spill, spillG, spillH, hists } = data;
   port?.postMessage('ready');
   let seen = 0;
   for (;;) {
@@ -218,7 +277,8 @@ function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof a
     seen = seq;
     if (Atomics.load(ctl, 6) === 1) return;
     try {
-      kernel(hists[ctl[2]!]!, bins, rows, start, skip, dense, sparse, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1, sums);
+      if (ctl[8] === 1) ctl[10] = split(bins, ctl[9]! * rows, goesLeft, idx, og, oh, spill, spillG, spillH, ctl[3]!, ctl[4]!);
+      else kernel(hists[ctl[2]!]!, bins, rows, start, skip, dense, sparse, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1, sums);
     } catch {
       Atomics.store(ctl, 7, 1);
     }

@@ -1,13 +1,13 @@
 // Grows one regression tree on gradients and hessians, best-first (leaf-wise): the leaf whose best split gains
 // most is split next, until `maxLeaves` leaves or no leaf can split. A node's rows are a range of one index
-// array, partitioned stably in place on each split; only the smaller child's histogram is built from its rows,
+// array, partitioned stably in place on each split (gbdt-partition.ts); only the smaller child's histogram is built from its rows,
 // the larger one's is its parent's minus the smaller's.
 import type { BinnedMatrix } from './gbdt-binning';
 import type { GbdtTree } from './gbdt-forest';
 import { subtractHistogram, type HistogramLayout } from './gbdt-histogram';
-import { findBestSplit, type NodeSums, type Split } from './gbdt-split';
+import { findBestSplit, leftBins, type NodeSums, type Split } from './gbdt-split';
 import type { HistogramBuffers, HistogramBuilder } from './gbdt-threads';
-import type { GbdtParams } from './model';
+import { CAT_WORDS, type GbdtParams } from './model';
 
 /** The largest float32: the threshold of a split that sends every value left and only missing values right. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
@@ -47,18 +47,26 @@ export function createTreeGrower(
   layout: HistogramLayout,
   buffers: HistogramBuffers,
   builder: HistogramBuilder,
+  categories: Int32Array,
 ): TreeGrower {
   const n = binned.rows;
   const { idx: rows, og, oh, hists } = buffers;
   if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
-  const spill = new Int32Array(n);
   const pool: number[] = hists.map((_, i) => i);
-  const rule = { l2: params.l2, minSamplesLeaf: params.minSamplesLeaf, minHessianLeaf: params.minHessianLeaf };
+  const rule = {
+    l2: params.l2,
+    minSamplesLeaf: params.minSamplesLeaf,
+    minHessianLeaf: params.minHessianLeaf,
+    minCategoryRows: params.minCategoryRows,
+    categorySmoothing: params.categorySmoothing,
+    maxCategoriesPerSplit: params.maxCategoriesPerSplit,
+  };
+  const categorical = Uint8Array.from(categories, (c) => (c > 0 ? 1 : 0));
 
   const splittable = (leaf: Leaf): boolean =>
     leaf.to - leaf.from >= 2 * params.minSamplesLeaf && (params.maxDepth === null || leaf.depth < params.maxDepth);
   const evaluate = (leaf: Leaf): void => {
-    leaf.split = leaf.hist >= 0 && splittable(leaf) ? findBestSplit(hists[leaf.hist]!, layout, binned.valueBins, leaf.sums, rule) : undefined;
+    leaf.split = leaf.hist >= 0 && splittable(leaf) ? findBestSplit(hists[leaf.hist]!, layout, binned.valueBins, categorical, leaf.sums, rule) : undefined;
     if (leaf.split === undefined) release(leaf);
   };
   const release = (leaf: Leaf): void => {
@@ -76,15 +84,16 @@ export function createTreeGrower(
     rows,
     grow(grad, hess) {
       const nodes = new NodeList();
+      og.set(grad);
+      oh.set(hess);
+      // The root's sums from the float32 values the histograms add up (their skipped bins are sums minus bins).
       let g = 0;
       let h = 0;
       for (let r = 0; r < n; r++) {
         rows[r] = r;
-        g += grad[r]!;
-        h += hess[r]!;
+        g += og[r]!;
+        h += oh[r]!;
       }
-      og.set(grad);
-      oh.set(hess);
       const root: Leaf = { node: nodes.add(n), from: 0, to: n, depth: 0, sums: { g, h, count: n }, hist: -1, split: undefined };
       if (splittable(root)) root.hist = histogramOf(root, true);
       evaluate(root);
@@ -99,7 +108,7 @@ export function createTreeGrower(
         if (best < 0) break;
         const parent = leaves[best]!;
         const split = parent.split!;
-        const mid = partition(binned, rows, spill, parent.from, parent.to, split);
+        const mid = builder.partition(parent.from, parent.to, split.feature, leftBins(split, binned.valueBins[split.feature]!));
         const left: Leaf = { node: nodes.add(split.left.count), from: parent.from, to: mid, depth: parent.depth + 1, sums: split.left, hist: -1, split: undefined };
         const right: Leaf = { node: nodes.add(split.right.count), from: mid, to: parent.to, depth: parent.depth + 1, sums: split.right, hist: -1, split: undefined };
         nodes.setSplit(parent.node, split, split.bin < edges[split.feature]!.length ? edges[split.feature]![split.bin]! : FLOAT32_MAX, left.node, right.node);
@@ -107,7 +116,6 @@ export function createTreeGrower(
 
         if (leaves.length < params.maxLeaves && (splittable(left) || splittable(right))) {
           const [small, large] = left.to - left.from <= right.to - right.from ? [left, right] : [right, left];
-          gather(rows, small.from, small.to, grad, hess, og, oh);
           small.hist = histogramOf(small, false);
           if (splittable(large)) {
             large.hist = parent.hist;
@@ -135,40 +143,6 @@ function leafValue(sums: NodeSums, params: GbdtParams): number {
   return v === 0 || !Number.isFinite(v) ? 0 : v;
 }
 
-/**
- * Stable partition of rows[from, to) by the split; returns where the right child starts. Branch-free: each row
- * is written to both sides and only the side it belongs to advances (left writes land at or before the read).
- */
-function partition(binned: BinnedMatrix, rows: Int32Array, spill: Int32Array, from: number, to: number, split: Split): number {
-  const col = split.feature * binned.rows;
-  const bins = binned.bins;
-  const missing = binned.valueBins[split.feature]!;
-  const bin = split.bin;
-  const missingLeft = Number(split.missingLeft);
-  let w = from;
-  let s = 0;
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!;
-    const b = bins[col + r]!;
-    const left = b === missing ? missingLeft : Number(b <= bin);
-    rows[w] = r;
-    spill[s] = r;
-    w += left;
-    s += 1 - left;
-  }
-  rows.set(spill.subarray(0, s), w);
-  return w;
-}
-
-/** og/oh[i] = grad/hess[rows[i]] for i in [from, to): the node's gradients in its row order. */
-function gather(rows: Int32Array, from: number, to: number, grad: Float64Array, hess: Float64Array, og: Float64Array, oh: Float64Array): void {
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!;
-    og[i] = grad[r]!;
-    oh[i] = hess[r]!;
-  }
-}
-
 /** Nodes of the tree being grown, numbered in creation order (root 0). */
 class NodeList {
   private feature: number[] = [];
@@ -179,6 +153,8 @@ class NodeList {
   private value: number[] = [];
   private gain: number[] = [];
   private count: number[] = [];
+  private categorical: number[] = [];
+  private catBits: number[] = [];
 
   add(count: number): number {
     this.feature.push(-1);
@@ -189,6 +165,8 @@ class NodeList {
     this.value.push(0);
     this.gain.push(0);
     this.count.push(count);
+    this.categorical.push(0);
+    for (let w = 0; w < CAT_WORDS; w++) this.catBits.push(0);
     return this.feature.length - 1;
   }
 
@@ -199,6 +177,11 @@ class NodeList {
     this.left[node] = left;
     this.right[node] = right;
     this.gain[node] = split.gain;
+    if (split.set !== undefined) {
+      this.threshold[node] = 0;
+      this.categorical[node] = 1;
+      for (let w = 0; w < CAT_WORDS; w++) this.catBits[node * CAT_WORDS + w] = split.set[w]!;
+    }
   }
 
   setLeaf(node: number, value: number): void {
@@ -215,6 +198,8 @@ class NodeList {
       value: Float64Array.from(this.value),
       gain: Float64Array.from(this.gain),
       count: Int32Array.from(this.count),
+      categorical: Uint8Array.from(this.categorical),
+      catBits: Uint32Array.from(this.catBits),
     };
   }
 }

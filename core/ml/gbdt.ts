@@ -6,6 +6,8 @@
 // Split rule, everywhere (training, predictGbdt, the exported ONNX trees): x = f32(value); when x is finite the
 // row goes left iff x ≤ threshold (a float32); when x is NaN or ±Infinity (missing) it goes where the node's
 // missingLeft says — learned from the training rows with missing values, else the side with more rows.
+// Categorical columns (opts.categories) hold codes and split natively by sets of codes: a code in the node's
+// set goes left, NaN (missing) by missingLeft, every other value — an unseen code included — right.
 //
 // fitGbdt is async to start its histogram worker threads and to await onIteration (e.g. a Temporal heartbeat);
 // between those awaits the boosting runs synchronously and holds the event loop. Everything is deterministic,
@@ -19,7 +21,8 @@ import { checkWeights } from './input-checks';
 import { histogramLayout } from './gbdt-histogram';
 import { defaultThreads, sharedHistogramBuffers, startHistogramBuilder } from './gbdt-threads';
 import { createTreeGrower, type TreeGrower } from './gbdt-tree';
-import type { GbdtModel, GbdtParams, Matrix } from './model';
+import { encodingWidth } from '../features/encode';
+import type { EncodingPlan, GbdtModel, GbdtParams, Matrix } from './model';
 
 export type { GbdtCheckpoint } from './gbdt-checkpoint';
 
@@ -39,6 +42,11 @@ export interface GbdtFitOptions {
   threads?: number;
   /** One weight ≥ 0 per training row: gradients and hessians are scaled by it (base scores stay unweighted). */
   sampleWeights?: Float64Array;
+  /**
+   * Per matrix column: 0 for numeric, c in [1, 255] for a categorical column whose values are the codes
+   * 0 … c − 1 or NaN (missing). Default: every column numeric.
+   */
+  categories?: ArrayLike<number>;
 }
 
 const WHAT = 'gbdt';
@@ -54,16 +62,18 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
   const threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`${WHAT}: threads is ${threads}; it must be an integer ≥ 1`);
   const columns = scoreColumns(targets);
+  const categories = categoryCounts(opts.categories, matrix.cols);
 
-  const edges = opts.resume === undefined ? fitBinEdges(matrix, p.maxBins, p.binSubsample, p.seed) : checkpointEdges(opts.resume, matrix.cols, p.maxBins);
-  const binned = binMatrix(matrix, edges);
+  const edges =
+    opts.resume === undefined ? fitBinEdges(matrix, p.maxBins, p.binSubsample, p.seed, categories) : checkpointEdges(opts.resume, matrix.cols, p.maxBins);
+  const binned = binMatrix(matrix, edges, categories);
   const base = baseScores(targets);
   const tracked = opts.onIteration !== undefined || opts.resume !== undefined;
   const data = {
     rows: matrix.rows,
     cols: matrix.cols,
     validationRows: validation?.matrix.rows ?? 0,
-    hash: tracked ? dataHash([binned, targetBytes(targets), ...(validation ? [validation.matrix.values, targetBytes(validation.targets)] : [])]) : '',
+    hash: tracked ? dataHash([binned, categories, targetBytes(targets), ...(validation ? [validation.matrix.values, targetBytes(validation.targets)] : [])]) : '',
   };
   const fresh: TrainingSetup = {
     task: targets.task,
@@ -89,7 +99,7 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
   const buffers = sharedHistogramBuffers(matrix.rows, layout, p.maxLeaves);
   const builder = await startHistogramBuilder(binned, layout, buffers, threads);
   try {
-    await boost(state, { matrix, targets, validation, raw, validRaw, columns, every, opts, grower: createTreeGrower(binned, edges, p, layout, buffers, builder) });
+    await boost(state, { matrix, targets, validation, raw, validRaw, columns, every, opts, grower: createTreeGrower(binned, edges, p, layout, buffers, builder, categories) });
   } finally {
     await builder.close();
   }
@@ -104,6 +114,7 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
     baseScores: base,
     trees: forestOf(state.trees.slice(0, kept), state.treeClass.slice(0, kept)),
     params: p,
+    categories,
     bestIteration,
     iterations: state.iteration,
   };
@@ -215,7 +226,31 @@ export function gbdtGainImportance(model: GbdtModel): Float64Array {
   return out;
 }
 
+/** fitGbdt's `categories` for a matrix encoded with `plan`: the code count of each category column, else 0. */
+export function planCategories(plan: EncodingPlan): Int32Array {
+  const out = new Int32Array(plan.width);
+  let at = 0;
+  for (const enc of plan.columns) {
+    // Codes 0 … k − 1 for the kept categories and k for "other".
+    if (enc.kind === 'category') out[at] = enc.categories.length + 1;
+    at += encodingWidth(enc);
+  }
+  return out;
+}
+
 // ---- input checks --------------------------------------------------------------------------------------
+
+function categoryCounts(categories: ArrayLike<number> | undefined, cols: number): Int32Array {
+  if (categories === undefined) return new Int32Array(cols);
+  if (categories.length !== cols) throw new Error(`${WHAT}: categories has ${categories.length} entries for ${cols} matrix columns; give one per column (0 = numeric)`);
+  const out = new Int32Array(cols);
+  for (let f = 0; f < cols; f++) {
+    const c = categories[f]!;
+    if (!Number.isInteger(c) || c < 0 || c > 255) throw new Error(`${WHAT}: categories[${f}] is ${c}; it must be 0 (numeric) or a code count in [1, 255]`);
+    out[f] = c;
+  }
+  return out;
+}
 
 function checkShape(matrix: Matrix, what: string, allowEmpty = false): void {
   const { rows, cols, values } = matrix;

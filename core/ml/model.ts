@@ -16,7 +16,13 @@ export type ColumnEncoding =
    * Numeric as is, for tree models: the value rounded to float32; NaN, ±Infinity and values beyond float32
    * range become NaN (missing), which the trees route by their learned missing-value direction. Width 1.
    */
-  | { kind: 'passthrough'; input: string };
+  | { kind: 'passthrough'; input: string }
+  /**
+   * Categorical as a native category code, for tree models: the index of the value in `categories` (the
+   * training values with enough rows, sorted); any other value (rare in training, or unseen) is the "other"
+   * code categories.length; missing values are NaN. Trees split such a column by sets of codes. Width 1.
+   */
+  | { kind: 'category'; input: string; categories: string[] };
 
 export interface EncodingPlan {
   columns: ColumnEncoding[];
@@ -78,13 +84,21 @@ export interface GbdtParams {
   earlyStoppingRounds: number;
   /** Seed of the bin-edge subsample, the only random choice in training. */
   seed: number;
+  /** Categorical columns: a category (or the missing values) with fewer rows in a node stays out of its split's set. */
+  minCategoryRows: number;
+  /** Categorical columns: categories are ordered by G / (H + categorySmoothing) before the scan for a split. */
+  categorySmoothing: number;
+  /** Categorical columns: the most categories one split sends left. */
+  maxCategoriesPerSplit: number;
 }
 
 /**
  * The trees of a GBDT as flat arrays, one entry per node. Tree t holds nodes [treeStart[t], treeStart[t + 1]);
  * within a tree nodes are numbered from 0 (the root) and children point at those local numbers.
- * Split rule: a row goes left when f32(x[feature]) ≤ threshold, or, when f32(x) is not finite (missing),
- * when missingLeft is 1.
+ * Split rule, numeric nodes: a row goes left when f32(x[feature]) ≤ threshold, or, when f32(x) is not finite
+ * (missing), when missingLeft is 1. Categorical nodes (categorical = 1): a row goes left when x is NaN (missing)
+ * and missingLeft is 1, or when x is a code whose bit is set in the node's catBits; any other value (a code not
+ * in the set, an unseen "other" code, ±Infinity, a non-integer) goes right.
  */
 export interface GbdtForest {
   /** Length trees + 1. */
@@ -105,7 +119,14 @@ export interface GbdtForest {
   gain: Float64Array;
   /** Per node: training rows that reached it. */
   count: Int32Array;
+  /** Per node: 1 for a split on a set of category codes, else 0. */
+  categorical: Uint8Array;
+  /** Per node: 8 words (CAT_WORDS), bit c of the set = code c goes left; all 0 for numeric splits and leaves. */
+  catBits: Uint32Array;
 }
+
+/** Words of one categorical split's code set: codes 0 … 255. */
+export const CAT_WORDS = 8;
 
 export interface GbdtModel {
   kind: 'gbdt';
@@ -121,6 +142,8 @@ export interface GbdtModel {
   /** Trees of the kept iterations; multiclass iterations hold one tree per class, in class order. */
   trees: GbdtForest;
   params: GbdtParams;
+  /** Per matrix column: 0 for numeric, c > 0 for a categorical column of codes 0 … c − 1. */
+  categories: Int32Array;
   /** Iterations kept (the best validation iteration with early stopping, else all run). */
   bestIteration: number;
   /** Iterations run before stopping. */

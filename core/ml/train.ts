@@ -19,7 +19,7 @@ import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
 import { codeVersion } from '../version';
 import { fitLogistic, predictProba, type LogisticModel } from './logistic';
-import { fitGbdt, gbdtGainImportance, predictGbdt, type GbdtCheckpoint } from './gbdt';
+import { fitGbdt, gbdtGainImportance, planCategories, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
 import { absoluteByFeature } from './importance';
 import { permutationImportance, sampleRows, subsetColumns } from './permutation';
@@ -146,7 +146,7 @@ async function fit(
   data: TrainingData,
   m: Matrix,
   rows: Int32Array,
-  gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint } = {},
+  gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint; plan?: EncodingPlan } = {},
   weights?: Float64Array,
 ): Promise<Fitted> {
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
@@ -163,7 +163,7 @@ async function fit(
       m,
       target,
       { maxIter: spec.training.gbdt.maxIter, learningRate: c.learningRate, maxLeaves: c.maxLeaves, minSamplesLeaf: c.minSamplesLeaf, seed: spec.training.seed },
-      { ...(validation ? { validation } : {}), ...(sampleWeights ? { sampleWeights } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
+      { ...(gbdt.plan ? { categories: planCategories(gbdt.plan) } : {}), ...(validation ? { validation } : {}), ...(sampleWeights ? { sampleWeights } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
     );
     return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
   }
@@ -211,8 +211,9 @@ function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec, a
   for (const name of selected) {
     const asked = spec.features.encodings?.[name];
     const kind = kinds.get(name);
-    // Trees take numbers as they are (missing values routed by the trees); linear models need them scaled.
-    const encoding = asked ?? (kind === 'categorical' ? 'onehot' : algorithm === 'gbdt' ? 'passthrough' : 'standardize');
+    // Trees take numbers as they are (missing values routed by the trees) and categories as codes they split
+    // by sets; linear models need numbers scaled and categories one-hot.
+    const encoding = asked ?? (algorithm === 'gbdt' ? (kind === 'categorical' ? 'category' : 'passthrough') : kind === 'categorical' ? 'onehot' : 'standardize');
     if (encoding === 'standardize' && kind === 'categorical') throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
     out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 } : { encoding: encoding as EncodingChoice['encoding'] };
   }
@@ -302,7 +303,7 @@ export async function trainStage(
         const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
         const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
         const enc = fitEncodingPlan(data.features, choices, trainRows);
-        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, {}, weights);
+        const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, { plan: enc }, weights);
         sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
       s = sum / folds.length;
@@ -310,7 +311,7 @@ export async function trainStage(
       const enc = fitEncodingPlan(data.features, choices, split.train);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
       const onIteration = async (c: GbdtCheckpoint): Promise<void> => status({ ...trialStatus, iteration: c.iteration, maxIter: input.spec.training.gbdt.maxIter, best: bestSoFar() });
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation, onIteration }, weights);
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation, onIteration, plan: enc }, weights);
       s = score(task, data, split.validation, fitted.predict(validation.matrix));
       kept = { fitted, enc };
     }
@@ -346,6 +347,7 @@ export async function trainStage(
     status({ phase: 'refit' });
     const finalValidation = mode === 'reuse' ? { matrix: encode(enc, data.features, split.validation), rows: split.validation } : undefined;
     fitted = await fit(bestCandidate as Candidate, finalSpec, data, encode(enc, data.features, finalRows), finalRows, {
+      plan: enc,
       ...(finalValidation ? { validation: finalValidation } : {}),
       onIteration: async (c: GbdtCheckpoint) => {
         status({ phase: 'refit', iteration: c.iteration, maxIter: finalSpec.training.gbdt.maxIter });

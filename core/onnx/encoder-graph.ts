@@ -6,6 +6,8 @@
 //   passthrough  x[N,1] float → Where(IsInf(x), NaN, x)   (NaN stays NaN: missing, routed by the trees)
 //   ordinal      x[N,1] string → LabelEncoder(keys=categories, values=0..k−1, default −1)
 //                → Where(Equal(idx, −1), impute, idx) → Sub(mean) → Div(scale)
+//   category     x[N,1] string → LabelEncoder(keys = categories + [""], values = 0..k−1 + [NaN], default k):
+//                the code, "other" (k) for values not kept, NaN for missing ("")
 //   onehot       x[N,1] string → OneHotEncoder(cats, zeros=1) [N,1,k] → Reshape [N,k]
 //                (+ other = 1 − ReduceSum(onehot, axis 1): unknown values and "" land there)
 // Concat(axis 1, plan order) → /features [N,width].
@@ -75,12 +77,13 @@ export function finishExport(
   classes: string[] | undefined,
   meta: ExportMeta,
   docString: string,
+  mlOpset = ML_OPSET,
 ): OnnxExport {
   const signature: OnnxSignature = {
     inputs,
     outputs,
     ...(classes !== undefined ? { classes: [...classes] } : {}),
-    opsets: { 'ai.onnx': ONNX_OPSET, 'ai.onnx.ml': ML_OPSET },
+    opsets: { 'ai.onnx': ONNX_OPSET, 'ai.onnx.ml': mlOpset },
     irVersion: IR_VERSION,
   };
   const bytes = encodeModel(
@@ -93,6 +96,7 @@ export function finishExport(
       producer: meta.producer ?? 'temporal-mlops',
       docString,
       metadata: [['mlops.signature', JSON.stringify(signature)]],
+      mlOpset,
     },
   );
   return { bytes, signature };
@@ -121,6 +125,19 @@ function encodeColumn(g: GraphParts, enc: ColumnEncoding, p: string): string[] {
     const unknown = addNode(g, 'Equal', [idx, addFloatConstant(g, `${p}/unknown_index`, [], [-1])], [`${p}/unknown`]);
     const imputed = addNode(g, 'Where', [unknown, addFloatConstant(g, `${p}/impute`, [], [enc.impute]), idx], [`${p}/imputed`]);
     return [scale(g, imputed, enc.mean, enc.scale, p)];
+  }
+  if (enc.kind === 'category') {
+    const codes = [...enc.categories.map((_, i) => i), NaN];
+    return [
+      addNode(
+        g,
+        'LabelEncoder',
+        [enc.input],
+        [`${p}/code`],
+        [attr.strings('keys_strings', [...enc.categories, '']), attr.floats('values_floats', codes), attr.float('default_float', enc.categories.length)],
+        ML_DOMAIN,
+      ),
+    ];
   }
   const k = enc.categories.length;
   const hot3 = addNode(g, 'OneHotEncoder', [enc.input], [`${p}/onehot3d`], [attr.strings('cats_strings', enc.categories), attr.int('zeros', 1)], ML_DOMAIN);
@@ -153,6 +170,8 @@ export function checkEncoderExport(plan: EncodingPlan, modelWidth: number, meta:
     if (enc.input === '' || enc.input.startsWith('/') || reserved.has(enc.input)) {
       fail(`${col}: input names must be non-empty, must not start with "/" and must not be one of ${[...reserved].join(', ')}`);
     }
+    if (enc.kind === 'category' && enc.categories.includes('')) fail(`${col}: "" is the graph's missing value and cannot be a category`);
+    if (enc.kind === 'category' && enc.categories.length > 254) fail(`${col} has ${enc.categories.length} categories; at most 254 codes fit with "other"`);
     if (enc.kind === 'onehot' || enc.kind === 'ordinal') {
       if (enc.categories.length === 0) fail(`${col} has no categories`);
       if (enc.categories.includes('')) fail(`${col}: "" is the graph's missing value and cannot be a category`);

@@ -40,6 +40,18 @@ export const attr = {
   ints: (name: string, ints: number[]): Attribute => ({ name, type: AttributeType.INTS, ints }),
   floats: (name: string, floats: ArrayLike<number>): Attribute => ({ name, type: AttributeType.FLOATS, floats: Array.from(floats) }),
   strings: (name: string, strings: string[]): Attribute => ({ name, type: AttributeType.STRINGS, strings: strings.map(utf8) }),
+  /** A 1-D double tensor attribute (TreeEnsemble's splits, weights and sets). */
+  doubles: (name: string, values: ArrayLike<number>): Attribute => ({
+    name,
+    type: AttributeType.TENSOR,
+    t: { dataType: DataType.DOUBLE, dims: [values.length], doubleData: Array.from(values) },
+  }),
+  /** A 1-D uint8 tensor attribute (TreeEnsemble's node modes). */
+  bytes: (name: string, values: ArrayLike<number>): Attribute => ({
+    name,
+    type: AttributeType.TENSOR,
+    t: { dataType: DataType.UINT8, dims: [values.length], rawData: Uint8Array.from(values) },
+  }),
 };
 
 /** Appends a node named after its first output. Returns that output's name. */
@@ -59,6 +71,16 @@ export function addNode(
 
 export function addFloatConstant(g: GraphParts, name: string, dims: number[], values: ArrayLike<number>): string {
   g.initializers.push({ name, dataType: DataType.FLOAT, dims, floatData: Array.from(values) });
+  return name;
+}
+
+export function addDoubleConstant(g: GraphParts, name: string, dims: number[], values: ArrayLike<number>): string {
+  g.initializers.push({ name, dataType: DataType.DOUBLE, dims, doubleData: Array.from(values) });
+  return name;
+}
+
+export function addStringConstant(g: GraphParts, name: string, values: string[]): string {
+  g.initializers.push({ name, dataType: DataType.STRING, dims: [values.length], stringData: values.map(utf8) });
   return name;
 }
 
@@ -86,6 +108,8 @@ export interface ModelMeta {
   producer: string;
   docString?: string;
   metadata: [string, string][];
+  /** ai.onnx.ml opset; default ML_OPSET. */
+  mlOpset?: number;
 }
 
 export function encodeModel(
@@ -98,7 +122,7 @@ export function encodeModel(
     irVersion: IR_VERSION,
     opsetImport: [
       { domain: '', version: ONNX_OPSET },
-      { domain: ML_DOMAIN, version: ML_OPSET },
+      { domain: ML_DOMAIN, version: meta.mlOpset ?? ML_OPSET },
     ],
     producerName: meta.producer,
     modelVersion: meta.modelVersion,

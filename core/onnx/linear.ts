@@ -74,6 +74,7 @@ function checkExport(plan: EncodingPlan, model: LinearModel, meta: { name: strin
     if (enc.kind === 'passthrough') {
       fail(`column "${enc.input}" is encoded passthrough, which keeps missing values as NaN; a linear model needs them imputed: encode it with standardize`);
     }
+    if (enc.kind === 'category') fail(`column "${enc.input}" is encoded as category codes, which only trees split on: encode it with onehot or ordinal`);
   }
   if (model.kind === 'ridge') {
     if (model.coefficients.length !== model.width) fail(`${model.coefficients.length} coefficients for width ${model.width}`);

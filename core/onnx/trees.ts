@@ -11,7 +11,9 @@
 //               is negative, a tree adding 0 that keeps onnxruntime's label rule right; see below)
 //   multiclass  leaves on their tree's class, base_values = log priors, post_transform SOFTMAX
 //   regression  TreeEnsembleRegressor, one target, aggregate SUM, base_values [mean] → value [N, 1]
-import type { EncodingPlan, GbdtModel } from '../ml/model';
+// A model with native categorical splits goes out as ai.onnx.ml opset 5 TreeEnsemble instead (trees-member.ts).
+import { encodingWidth } from '../features/encode';
+import { CAT_WORDS, type EncodingPlan, type GbdtModel } from '../ml/model';
 import { addNode, attr, DataType, emptyGraph, ML_DOMAIN, type Attribute, type GraphParts } from './graph-builder';
 import {
   addEncoders,
@@ -25,6 +27,7 @@ import {
   type OnnxExport,
 } from './encoder-graph';
 import { classifierOutputs, OUTPUT, type OnnxOutputSpec } from './signature';
+import { addMemberEnsemble, hasCategoricalSplits, MEMBER_ML_OPSET } from './trees-member';
 
 export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: ExportMeta): OnnxExport {
   checkExport(plan, model, meta);
@@ -35,7 +38,8 @@ export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: Expor
   // float32 inputs and thresholds compare exactly as before, and the sums of float32 leaves match predictGbdt's
   // float64 sums instead of drifting by float32 ulps of the largest partial sum.
   const features64 = addNode(g, 'Cast', [features], ['/features_f64'], [attr.int('to', DataType.DOUBLE)]);
-  const outputs = addEnsemble(g, model, features64);
+  const member = hasCategoricalSplits(model);
+  const outputs = member ? addMemberEnsemble(g, model, features64) : addEnsemble(g, model, features64);
   const trees = model.trees.treeClass.length;
   return finishExport(
     g,
@@ -44,6 +48,7 @@ export function exportGbdtOnnx(plan: EncodingPlan, model: GbdtModel, meta: Expor
     model.task === 'regression' ? undefined : model.classes,
     meta,
     `gradient-boosted trees (${model.task}, ${trees} trees) with their feature encoders`,
+    member ? MEMBER_ML_OPSET : undefined,
   );
 }
 
@@ -181,6 +186,14 @@ function checkExport(plan: EncodingPlan, model: GbdtModel, meta: { name: string;
   if (model.baseScores.length !== columns) fail(`a ${model.task} model needs ${columns} base score(s), got ${model.baseScores.length}`);
   checkFloat32('baseScores', model.baseScores, fail);
   if (f.treeStart.length !== trees + 1 || f.treeStart[0] !== 0 || f.treeStart[trees] !== f.feature.length) fail('treeStart does not index the node arrays');
+  if (f.categorical.length !== f.feature.length || f.catBits.length !== CAT_WORDS * f.feature.length) fail('categorical / catBits do not match the node count');
+  // Set splits test category codes: only columns the plan encodes as codes have them.
+  const codes = new Uint8Array(plan.width);
+  let at = 0;
+  for (const enc of plan.columns) {
+    if (enc.kind === 'category') codes[at] = 1;
+    at += encodingWidth(enc);
+  }
   for (let t = 0; t < trees; t++) {
     const from = f.treeStart[t]!;
     const size = f.treeStart[t + 1]! - from;
@@ -192,6 +205,7 @@ function checkExport(plan: EncodingPlan, model: GbdtModel, meta: { name: string;
       const feature = f.feature[i]!;
       if (feature < 0) continue;
       if (feature >= model.width) fail(`tree ${t} node ${n} splits on column ${feature} of ${model.width}`);
+      if (f.categorical[i] === 1 && codes[feature] !== 1) fail(`tree ${t} node ${n} splits column ${feature} by a set of categories, but the plan does not encode it as category codes`);
       if (!(f.left[i]! > n && f.left[i]! < size && f.right[i]! > n && f.right[i]! < size)) fail(`tree ${t} node ${n} has children outside the tree`);
       if (Math.fround(f.threshold[i]!) !== f.threshold[i]) fail(`tree ${t} node ${n}: threshold ${f.threshold[i]} is not a float32 value`);
     }

@@ -104,8 +104,9 @@ describe('histogram threads', () => {
     expect(Array.from(binned.skipBin)).toEqual([-1, -1, -1, -1, -1, 0, 0, 0, 0, 0, binned.valueBins[10]]);
     const layout = histogramLayout(binned);
     const order = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % rows); // a permutation (7919 is prime)
-    const g = Float64Array.from({ length: rows }, () => random() - 0.5);
-    const h = Float64Array.from({ length: rows }, () => random());
+    // float32 values: what the builder's buffers hold
+    const g = Float64Array.from({ length: rows }, () => Math.fround(random() - 0.5));
+    const h = Float64Array.from({ length: rows }, () => Math.fround(random()));
     const build = async (threads: number): Promise<{ threads: number; hists: Float64Array[] }> => {
       const buffers = sharedHistogramBuffers(rows, layout, 2);
       buffers.idx.set(order);

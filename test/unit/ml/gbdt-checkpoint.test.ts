@@ -56,7 +56,7 @@ describe('GBDT checkpoints', () => {
     const { model, checkpoints } = await fitRecording(multiclass, params, 2);
     expect(checkpoints).toHaveLength(Math.floor(model.iterations / 2));
     const c = JSON.parse(checkpoints[1]!) as GbdtCheckpoint;
-    expect(c).toMatchObject({ format: 'mlops.gbdt-checkpoint.v1', task: 'multiclass', classes: ['high', 'low', 'mid'], iteration: 4 });
+    expect(c).toMatchObject({ format: 'mlops.gbdt-checkpoint.v2', task: 'multiclass', classes: ['high', 'low', 'mid'], iteration: 4 });
     expect(c.data).toMatchObject({ rows: 3000, cols: 3, validationRows: 1000 });
     expect(c.data.hash).toMatch(/^[0-9a-f]{8}$/);
     expect(c.trees.treeClass).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);

@@ -205,8 +205,11 @@ describe('ONNX export of encoders + GBDT', () => {
         value: Float64Array.of(0, 0.25, 0.5),
         gain: Float64Array.of(1, 0, 0),
         count: Int32Array.of(4, 3, 1),
+        categorical: new Uint8Array(3),
+        catBits: new Uint32Array(3 * 8),
       },
       params: { ...GBDT_DEFAULTS },
+      categories: new Int32Array(1),
       bestIteration: 1,
       iterations: 1,
     };
