@@ -14,12 +14,28 @@ const QUADRATIC_REGION = 1e-12;
 
 /** Minimizes the binary objective from θ₀ = (0, prior log-odds). Same stopping rule on the gradient as L-BFGS. */
 export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): SolverResult {
-  const n1 = p.cols + 1;
-  let theta = new Float64Array(n1);
+  const theta = new Float64Array(p.cols + 1);
   theta[p.cols] = priorLogOdds(p);
+  return newtonMinimize((x, g, h) => binaryObjective(p, x, g, h), theta, maxIter, tol);
+}
+
+/** Writes ∇f(θ) into `grad` and, when given, the lower triangle of the Hessian into `hessian`; returns f(θ). */
+export type SecondOrderObjective = (theta: Float64Array, grad: Float64Array, hessian?: Float64Array) => number;
+
+/** Writes the lower triangle of the Hessian at θ into `hessian`. */
+export type HessianAt = (theta: Float64Array, hessian: Float64Array) => void;
+
+/**
+ * Newton's method with a backtracking line search from `theta0` (not modified). With `hessianAt`, the Hessian
+ * is computed on its own and only where a step is taken (never at rejected trial points or at the optimum);
+ * otherwise every objective call fills it.
+ */
+export function newtonMinimize(objective: SecondOrderObjective, theta0: Float64Array, maxIter: number, tol: number, hessianAt?: HessianAt): SolverResult {
+  const n1 = theta0.length;
+  let theta = Float64Array.from(theta0);
   let grad = new Float64Array(n1);
   let hessian = new Float64Array(n1 * n1);
-  let f = binaryObjective(p, theta, grad, hessian);
+  let f = hessianAt ? objective(theta, grad) : objective(theta, grad, hessian);
   let trial = new Float64Array(n1);
   let trialGrad = new Float64Array(n1);
   let trialHessian = new Float64Array(n1 * n1);
@@ -32,6 +48,7 @@ export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): 
       break;
     }
     if (iterations >= maxIter) break;
+    if (hessianAt) hessianAt(theta, hessian);
     if (!choleskyFactor(hessian, n1)) {
       throw new Error(
         `logistic regression: the Hessian is not positive definite at iteration ${iterations}; ` +
@@ -49,7 +66,7 @@ export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): 
     let fTrial = NaN;
     for (let h = 0; h < MAX_HALVINGS; h++) {
       for (let i = 0; i < n1; i++) trial[i] = theta[i]! - t * step[i]!;
-      fTrial = binaryObjective(p, trial, trialGrad, trialHessian);
+      fTrial = hessianAt ? objective(trial, trialGrad) : objective(trial, trialGrad, trialHessian);
       if (noiseLevel || fTrial <= f + ARMIJO * t * slope) {
         accepted = true;
         break;
@@ -74,7 +91,7 @@ export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): 
 }
 
 /** log(Σ sᵢyᵢ / Σ sᵢ(1 − yᵢ)): the intercept-only optimum, a start one Newton step closer to the answer. */
-function priorLogOdds(p: LogisticProblem): number {
+export function priorLogOdds(p: Pick<LogisticProblem, 'rows' | 'labels' | 'weights' | 'weightSum'>): number {
   let pos = 0;
   for (let r = 0; r < p.rows; r++) if (p.labels[r] === 1) pos += p.weights === undefined ? 1 : p.weights[r]!;
   const neg = p.weightSum - pos;
