@@ -18,12 +18,15 @@ import type { Algorithm, PipelineSpec, Task } from '../spec';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
 import { codeVersion } from '../version';
-import { fitLogistic, predictProba, type LogisticModel } from './logistic';
+import type { LogisticModel } from './logistic';
 import { fitGbdt, gbdtGainImportance, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
 import { absoluteByFeature } from './importance';
 import { permutationImportance } from './permutation';
-import { fitRidge, predictValue, type RidgeModel } from './ridge';
+import type { RidgeModel } from './ridge';
+import { encodeLinear } from '../features/encode-linear';
+import type { LinearDesign } from './linear-design';
+import { fitLinearPath, isLinear, linearSearch, predictRows, searchSubsample } from './linear-train';
 import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
 import { stratifiedKFold } from './splits';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
@@ -86,36 +89,29 @@ export interface TrainedModel {
   latency: OnnxLatency;
   sizeBytes: number;
   trainingMs: number;
-  rows: { train: number; validation: number; test: number; droppedMissingTarget: number };
+  /** `search`: the rows the search's trials fit on (fewer than train with training.searchRows). */
+  rows: { train: number; validation: number; test: number; droppedMissingTarget: number; search: number };
   signature: OnnxSignature;
   codeVersion: string;
   /** Present when the rows were reweighted towards recent traffic (monitor.onDrift "reweight"). */
   reweight?: ReweightSummary;
 }
 
-type Fitted = { model: LinearModel | GbdtModel; predict: (m: Matrix) => Predictions };
-
-/**
- * The ONNX graph stores coefficients as float32. Rounding them the same way in the TypeScript model leaves
- * only float32 accumulation between the two, so the export check can hold them to 1e-5.
- */
-function roundCoefficients<M extends LinearModel>(model: M): M {
-  const coefficients = model.coefficients.map((c) => Math.fround(c));
-  if (model.kind === 'logistic') return { ...model, coefficients, intercepts: model.intercepts.map((c) => Math.fround(c)) };
-  return { ...model, coefficients, intercept: Math.fround(model.intercept) };
-}
+/** Linear models also predict on the sparse design (linear-train.ts), which is what they are scored on. */
+type Fitted = { model: LinearModel | GbdtModel; predict: (m: Matrix) => Predictions; predictDesign?: (d: LinearDesign) => Predictions };
 
 async function fit(
   c: Candidate,
   spec: PipelineSpec,
   data: TrainingData,
-  m: Matrix,
+  m: Matrix | LinearDesign,
   rows: Int32Array,
   gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint } = {},
   weights?: Float64Array,
 ): Promise<Fitted> {
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
   if (c.algorithm === 'gbdt') {
+    if (!('values' in m)) throw new Error('a GBDT fits on the encoded matrix, not the linear design');
     const classification = data.task !== 'regression';
     const target = classification ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes } : { targets: Float64Array.from(rows, (i) => data.targets[i]!) };
     const validation = gbdt.validation && gbdt.validation.rows.length > 0
@@ -132,14 +128,8 @@ async function fit(
     );
     return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
   }
-  if (c.algorithm === 'logistic') {
-    const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2: c.l2, maxIter: 200, tol: 1e-8, ...(sampleWeights ? { sampleWeights } : {}) }));
-    return { model, predict: (x) => ({ proba: predictProba(model, x) }) };
-  }
-  const targets = Float64Array.from(rows, (i) => data.targets[i]!);
-  const model = roundCoefficients(fitRidge(m, targets, { l2: c.l2, ...(sampleWeights ? { sampleWeights } : {}) }));
-  return { model, predict: (x) => ({ values: predictValue(model, x) }) };
+  if (!('hot' in m)) throw new Error(`${c.algorithm} fits on the linear design, not the dense matrix`);
+  return fitLinearPath(c.algorithm, [c.l2], data, m, rows, weights)[0]!;
 }
 
 function score(task: Task, data: TrainingData, rows: Int32Array, p: Predictions): number {
@@ -217,6 +207,10 @@ export async function trainStage(
   const metric = PRIMARY_METRIC[task];
   const kfold = input.spec.training.validation.strategy === 'kfold';
   const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+  // The search may fit on a seeded stratified subsample (training.searchRows); the final fit uses all of pool.
+  const searchPool = searchSubsample(pool, input.spec.training.searchRows, data, input.spec.training.seed);
+  if (searchPool !== pool) progress(`search fits on a stratified subsample of ${searchPool.length} of ${pool.length} rows`);
+  const linearTrial = linearSearch((a) => space.flatMap((c) => (c.algorithm === a ? [c.l2] : [])), data, weights);
   const resumed = (await deps.checkpoint?.load()) ?? { trials: [] };
   const trials: Trial[] = [];
   const budget = input.spec.training.timeBudgetSeconds;
@@ -238,21 +232,27 @@ export async function trainStage(
     let s: number;
     if (kfold) {
       const folds = task === 'regression'
-        ? stratifiedKFold(new Int32Array(pool.length), input.spec.training.validation.folds, input.spec.training.seed)
-        : stratifiedKFold(Int32Array.from(pool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
+        ? stratifiedKFold(new Int32Array(searchPool.length), input.spec.training.validation.folds, input.spec.training.seed)
+        : stratifiedKFold(Int32Array.from(searchPool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
       let sum = 0;
-      for (const f of folds) {
-        const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
-        const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
+      for (const [fold, f] of folds.entries()) {
+        const trainRows = Int32Array.from(f.train, (k) => searchPool[k]!);
+        const valRows = Int32Array.from(f.validation, (k) => searchPool[k]!);
+        if (candidate.algorithm !== 'gbdt') {
+          sum += score(task, data, valRows, linearTrial(candidate.algorithm, candidate.l2, fold, choices, trainRows, valRows));
+          continue;
+        }
         const enc = fitEncodingPlan(data.features, choices, trainRows);
         const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, {}, weights);
         sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
       s = sum / folds.length;
+    } else if (candidate.algorithm !== 'gbdt') {
+      s = score(task, data, split.validation, linearTrial(candidate.algorithm, candidate.l2, 0, choices, searchPool, split.validation));
     } else {
-      const enc = fitEncodingPlan(data.features, choices, split.train);
+      const enc = fitEncodingPlan(data.features, choices, searchPool);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation }, weights);
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, searchPool), searchPool, { validation }, weights);
       s = score(task, data, split.validation, fitted.predict(validation.matrix));
     }
     trials.push({ ...candidate, score: s });
@@ -266,16 +266,15 @@ export async function trainStage(
   // fit snapshots itself every 10 iterations, so a retried attempt continues where this one stopped.
   const choices = choicesFor(input.plan, input.selected, input.spec, best.algorithm);
   const enc = fitEncodingPlan(data.features, choices, pool);
-  const finalValidation = kfold ? undefined : { matrix: encode(enc, data.features, split.validation), rows: split.validation };
+  const finalValidation = kfold || isLinear(best.algorithm) ? undefined : { matrix: encode(enc, data.features, split.validation), rows: split.validation };
   const { score: _bestScore, ...bestCandidate } = best;
   void _bestScore;
-  const fitted = await fit(bestCandidate as Candidate, input.spec, data, encode(enc, data.features, pool), pool, {
+  const fitted = await fit(bestCandidate as Candidate, input.spec, data, isLinear(best.algorithm) ? encodeLinear(enc, data.features, pool) : encode(enc, data.features, pool), pool, {
     ...(finalValidation ? { validation: finalValidation } : {}),
     ...(deps.checkpoint ? { onIteration: (c: GbdtCheckpoint) => deps.checkpoint!.save({ trials, final: c }) } : {}),
     ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
   }, weights);
-  const allMatrix = encode(enc, data.features);
-  const predictions = fitted.predict(allMatrix);
+  const predictions = predictRows(fitted, enc, data.features);
 
   let threshold = 0.5;
   let costs: TrainedModel['costs'] = null;
@@ -322,7 +321,7 @@ export async function trainStage(
   const permutation = permutationImportance(
     data.features,
     split.test,
-    (columns) => score(task, data, split.test, fitted.predict(encode(enc, columns, split.test))),
+    (columns) => score(task, data, split.test, predictRows(fitted, enc, columns, split.test)),
     LOWER_IS_BETTER.has(metric),
     input.spec.training.seed,
   );
@@ -371,7 +370,7 @@ export async function trainStage(
     latency,
     sizeBytes: bytes.length,
     trainingMs,
-    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows },
+    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows, search: searchPool.length },
     signature,
     codeVersion: codeVersion(),
     ...(reweighted ? { reweight: reweighted.summary } : {}),

@@ -66,6 +66,26 @@ describe('train and evaluate', () => {
     expect(m.uri).toBe(s.artifacts.uri('models/churn/1/model.onnx'));
   }, 120_000);
 
+  it('searches on a stratified subsample (training.searchRows) and picks the l2 the full search picks', async () => {
+    // A clear case: l2 = 1e5 all but erases the coefficients; 0.1 fits. The final model learns from every train row.
+    const grid = { ...churnSpec, name: 'churn-sub', gates: { min: {}, maxRegression: {} }, training: { l2: [1e5, 0.1], seed: 7 } };
+    const full = (await train(grid)).trained;
+    const sub = (await train({ ...grid, training: { ...grid.training, searchRows: 600 } })).trained;
+    expect(full.rows.search).toBe(full.rows.train);
+    expect(sub.rows.search).toBeGreaterThanOrEqual(599);
+    expect(sub.rows.search).toBeLessThanOrEqual(601);
+    expect(sub.rows.train).toBe(full.rows.train);
+    const best = (m: typeof full): number | null => {
+      const top = [...m.trials].sort((x, y) => y.score - x.score)[0]!;
+      return top.algorithm === 'gbdt' ? null : top.l2;
+    };
+    expect(best(full)).toBe(0.1);
+    expect(best(sub)).toBe(0.1);
+    expect(sub.params.l2).toBe(0.1);
+    // Different search rows, same final fit: the same model bytes.
+    expect(sub.sha256).toBe(full.sha256);
+  }, 120_000);
+
   it('retrains to byte-identical ONNX and compares with production on the same test rows', async () => {
     const v1 = (await s.registry.getVersion('churn', 1))!;
     await s.registry.setAlias({ model: 'churn', alias: 'production', version: 1, actor: 'test', reason: 'first model' });
