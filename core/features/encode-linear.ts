@@ -2,7 +2,7 @@
 // index of their hot column, everything else as float32 columns. Each plan column goes through encode() a
 // chunk of rows at a time, so the values are exactly encode()'s (and the ONNX graph's) without a dense
 // rows × width copy ever existing.
-import { CHUNK_ROWS, type LinearDesign } from '../ml/linear-design';
+import { CHUNK_ROWS, sharedFloat32, sharedInt32, type LinearDesign } from '../ml/linear-design';
 import type { EncodingPlan } from '../ml/model';
 import { encode, encodingWidth, type FeatureColumn } from './encode';
 
@@ -22,8 +22,8 @@ export function encodeLinear(plan: EncodingPlan, columns: FeatureColumn[], rowsI
   if (offset !== plan.width) throw new Error(`encoding plan says width ${plan.width} but its columns add up to ${offset}`);
   const nd = denseCols.length;
   const nb = blockStarts.length;
-  const dense = new Float32Array(rows.length * nd);
-  const hot = new Int32Array(rows.length * nb);
+  const dense = sharedFloat32(rows.length * nd);
+  const hot = sharedInt32(rows.length * nb);
   let d = 0;
   let b = 0;
   offset = 0;
@@ -56,5 +56,5 @@ export function encodeLinear(plan: EncodingPlan, columns: FeatureColumn[], rowsI
     else d++;
     offset += width;
   }
-  return { rows: rows.length, width: plan.width, denseCols: Int32Array.from(denseCols), dense, blocks: nb, hot };
+  return { rows: rows.length, width: plan.width, denseCols: Int32Array.from(denseCols), dense, blocks: nb, blockStarts: Int32Array.from(blockStarts), hot };
 }

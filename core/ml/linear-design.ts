@@ -13,8 +13,9 @@ export interface LinearDesign {
   denseCols: Int32Array;
   /** rows × denseCols.length, row-major. */
   dense: Float32Array;
-  /** One-hot blocks. */
+  /** One-hot blocks, and the model column each starts at (increasing). */
   blocks: number;
+  blockStarts: Int32Array;
   /** rows × blocks, row-major: the model column that is 1 in the block, or −1 when none is. */
   hot: Int32Array;
 }
@@ -22,12 +23,16 @@ export interface LinearDesign {
 /** Rows processed as one unit: the sums of a pass are combined chunk by chunk, in chunk order. */
 export const CHUNK_ROWS = 1 << 15;
 
+/** Design arrays live in shared memory, so worker threads (linear-threads.ts) read them without a copy. */
+export const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * n));
+export const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * n));
+
 /** The rows `idx` of `design` (in that order), e.g. a seeded subsample for the search. */
 export function designRows(design: LinearDesign, idx: Int32Array): LinearDesign {
   const nd = design.denseCols.length;
   const nb = design.blocks;
-  const dense = new Float32Array(idx.length * nd);
-  const hot = new Int32Array(idx.length * nb);
+  const dense = sharedFloat32(idx.length * nd);
+  const hot = sharedInt32(idx.length * nb);
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i]!;
     if (!(r >= 0 && r < design.rows)) throw new Error(`designRows: row ${r} at position ${i} is outside the ${design.rows} rows of the design`);
@@ -39,7 +44,8 @@ export function designRows(design: LinearDesign, idx: Int32Array): LinearDesign 
 
 /** Throws unless the design's arrays match its shape and every dense value is finite (linear models need that). */
 export function checkDesign(design: LinearDesign, what: string, allowEmpty = false): void {
-  const { rows, width, denseCols, dense, blocks, hot } = design;
+  const { rows, width, denseCols, dense, blocks, hot, blockStarts } = design;
+  if (blockStarts.length !== blocks) throw new Error(`${what}: ${blockStarts.length} block starts for ${blocks} one-hot blocks`);
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(width) || width < 0) throw new Error(`${what}: rows (${rows}) and width (${width}) must be non-negative integers`);
   if (rows === 0 && !allowEmpty) throw new Error(`${what}: the design is empty (0 rows); there is nothing to fit`);
   if (dense.length !== rows * denseCols.length) throw new Error(`${what}: ${dense.length} dense values for ${rows} rows × ${denseCols.length} dense columns`);

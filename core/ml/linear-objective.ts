@@ -14,31 +14,47 @@ export interface DesignProblem {
   l2: number;
 }
 
-/** Computes the partial sums of chunks [first, last) into out[(c − first) × length …]; a thread pool may do it. */
-export type ChunkPass = (kind: 'binary' | 'multinomial', theta: Float64Array, classes: number) => Float64Array;
+export type PassKind = 'binary' | 'multinomial' | 'hessian';
 
-/** Partial-sum length of one chunk: [loss, gradient]. */
-export function partialLength(width: number, kind: 'binary' | 'multinomial', classes: number): number {
+/**
+ * One pass over the rows: the partial sums of every chunk, chunk after chunk (chunks × partialLength values).
+ * localPass computes them on the calling thread; linear-threads.ts shares the chunks out over threads.
+ */
+export type ChunkPass = (kind: PassKind, theta: Float64Array, classes: number) => Float64Array;
+
+/** Rows whose Hessian terms are summed apart (a (D+1)² partial each, so fewer, larger chunks than the gradient's). */
+export const HESSIAN_CHUNK_ROWS = 1 << 19;
+
+/** Partial-sum length of one chunk: [loss, gradient], or the (D+1)² Hessian block. */
+export function partialLength(width: number, kind: PassKind, classes: number): number {
+  if (kind === 'hessian') return (width + 1) * (width + 1);
   return 1 + (kind === 'binary' ? 1 : classes) * (width + 1);
 }
 
-export function chunkCount(rows: number): number {
-  return Math.ceil(rows / CHUNK_ROWS);
+export function chunkRows(kind: PassKind): number {
+  return kind === 'hessian' ? HESSIAN_CHUNK_ROWS : CHUNK_ROWS;
 }
 
-/** The single-thread pass: every chunk on the calling thread; returns the partials, chunk after chunk. */
+/** Computes chunks [first, last) of a pass into `out` (chunk c at c × len). */
+export function runChunks(p: DesignProblem, kind: PassKind, theta: Float64Array, classes: number, first: number, last: number, out: Float64Array): void {
+  const len = partialLength(p.design.width, kind, classes);
+  const size = chunkRows(kind);
+  for (let c = first; c < last; c++) {
+    const from = c * size;
+    const to = Math.min(p.design.rows, from + size);
+    const part = out.subarray(c * len, (c + 1) * len);
+    if (kind === 'binary') binaryChunk(p, theta, from, to, part);
+    else if (kind === 'multinomial') multinomialChunk(p, theta, from, to, classes, part);
+    else hessianChunk(p, theta, from, to, part);
+  }
+}
+
+/** The single-thread pass: every chunk on the calling thread. */
 export function localPass(p: DesignProblem): ChunkPass {
   return (kind, theta, classes) => {
-    const len = partialLength(p.design.width, kind, classes);
-    const chunks = chunkCount(p.design.rows);
-    const out = new Float64Array(chunks * len);
-    for (let c = 0; c < chunks; c++) {
-      const from = c * CHUNK_ROWS;
-      const to = Math.min(p.design.rows, from + CHUNK_ROWS);
-      const part = out.subarray(c * len, (c + 1) * len);
-      if (kind === 'binary') binaryChunk(p, theta, from, to, part);
-      else multinomialChunk(p, theta, from, to, classes, part);
-    }
+    const chunks = Math.ceil(p.design.rows / chunkRows(kind));
+    const out = new Float64Array(chunks * partialLength(p.design.width, kind, classes));
+    runChunks(p, kind, theta, classes, 0, chunks, out);
     return out;
   };
 }
@@ -145,9 +161,6 @@ export function multinomialChunk(p: DesignProblem, theta: Float64Array, from: nu
   for (let c = 0; c < k; c++) for (let j = 0; j < nd; j++) out[1 + c * width + denseCols[j]!] = out[1 + c * width + denseCols[j]!]! + gd[c * nd + j]!;
 }
 
-/** Rows whose Hessian terms are summed apart and then added in order (bounded memory for the partials). */
-const HESSIAN_CHUNK_ROWS = 1 << 18;
-
 /** Binary objective f(θ); writes ∇f into `grad`. */
 export function binaryDesignObjective(p: DesignProblem, pass: ChunkPass, theta: Float64Array, grad: Float64Array): number {
   const total = combine(pass('binary', theta, 2), partialLength(p.design.width, 'binary', 2));
@@ -161,15 +174,10 @@ export function binaryDesignObjective(p: DesignProblem, pass: ChunkPass, theta: 
  * raising its diagonal breaks the exact null direction one-hot blocks share with the intercept, which then
  * converges only linearly at small l2.)
  */
-export function binaryDesignHessian(p: DesignProblem, theta: Float64Array, hessian: Float64Array): void {
+export function binaryDesignHessian(p: DesignProblem, pass: ChunkPass, theta: Float64Array, hessian: Float64Array): void {
   const { design } = p;
   const n1 = design.width + 1;
-  hessian.fill(0);
-  const part = new Float64Array(n1 * n1);
-  for (let from = 0; from < design.rows; from += HESSIAN_CHUNK_ROWS) {
-    hessianChunk(p, theta, from, Math.min(design.rows, from + HESSIAN_CHUNK_ROWS), part);
-    for (let i = 0; i < part.length; i++) hessian[i] = hessian[i]! + part[i]!;
-  }
+  hessian.set(combine(pass('hessian', theta, 2), n1 * n1));
   const inv = 1 / p.weightSum;
   const lambda = p.l2 * inv;
   for (let i = 0; i < hessian.length; i++) hessian[i] = hessian[i]! * inv;
@@ -183,13 +191,22 @@ export function multinomialDesignObjective(p: DesignProblem, pass: ChunkPass, th
   return finish(p, theta, grad, total[0]!, k);
 }
 
-/** The curvature of rows [from, to) into the lower triangle of `out` (zeroed first). */
+/**
+ * The curvature of rows [from, to) into the lower triangle of `out` (zeroed first). A row's nonzeros are listed
+ * slot by slot (slotOrder), so their columns increase and each product lands at row ia, column ib ≤ ia.
+ * Self-contained (worker threads run it from its source): no imports.
+ */
 export function hessianChunk(p: DesignProblem, theta: Float64Array, from: number, to: number, out: Float64Array): void {
   const { design, weights } = p;
-  const { width, denseCols, dense, blocks, hot } = design;
+  const { width, denseCols, dense, blocks, hot, blockStarts } = design;
   const nd = denseCols.length;
   const n1 = width + 1;
   out.fill(0);
+  const slots: [number, number][] = [];
+  for (let j = 0; j < nd; j++) slots.push([denseCols[j]!, j]);
+  for (let q = 0; q < blocks; q++) slots.push([blockStarts[q]!, -(q + 1)]);
+  slots.sort((a, b) => a[0] - b[0]);
+  const order = Int32Array.from(slots, (s) => s[1]);
   const idx = new Int32Array(nd + blocks + 1);
   const val = new Float64Array(nd + blocks + 1);
   for (let r = from; r < to; r++) {
@@ -197,18 +214,21 @@ export function hessianChunk(p: DesignProblem, theta: Float64Array, from: number
     if (s === 0) continue;
     let nz = 0;
     let z = theta[width]!;
-    for (let j = 0; j < nd; j++) {
-      const v = dense[r * nd + j]!;
-      z += theta[denseCols[j]!]! * v;
-      idx[nz] = denseCols[j]!;
-      val[nz++] = v;
-    }
-    for (let q = 0; q < blocks; q++) {
-      const c = hot[r * blocks + q]!;
-      if (c < 0) continue;
-      z += theta[c]!;
-      idx[nz] = c;
-      val[nz++] = 1;
+    for (let t = 0; t < order.length; t++) {
+      const slot = order[t]!;
+      if (slot >= 0) {
+        const v = dense[r * nd + slot]!;
+        const c = denseCols[slot]!;
+        z += theta[c]! * v;
+        idx[nz] = c;
+        val[nz++] = v;
+      } else {
+        const c = hot[r * blocks - slot - 1]!;
+        if (c < 0) continue;
+        z += theta[c]!;
+        idx[nz] = c;
+        val[nz++] = 1;
+      }
     }
     idx[nz] = width;
     val[nz++] = 1;
@@ -216,13 +236,9 @@ export function hessianChunk(p: DesignProblem, theta: Float64Array, from: number
     const prob = z >= 0 ? 1 / (1 + e) : e / (1 + e);
     const cur = s * prob * (1 - prob);
     for (let a = 0; a < nz; a++) {
-      const ia = idx[a]!;
+      const base = idx[a]! * n1;
       const va = cur * val[a]!;
-      for (let b = 0; b <= a; b++) {
-        const ib = idx[b]!;
-        const at = ia >= ib ? ia * n1 + ib : ib * n1 + ia;
-        out[at] = out[at]! + va * val[b]!;
-      }
+      for (let b = 0; b <= a; b++) out[base + idx[b]!] = out[base + idx[b]!]! + va * val[b]!;
     }
   }
 }

@@ -54,7 +54,7 @@ export function fitLogisticDesign(design: LinearDesign, labels: Int32Array, clas
   const noise = 4 * Number.EPSILON * Math.sqrt(design.rows);
   let result: SolverResult;
   if (k === 2 && (solver === 'newton' || (solver === 'auto' && d <= DESIGN_NEWTON_MAX_WIDTH))) {
-    result = newtonMinimize((theta, grad) => binaryDesignObjective(p, pass, theta, grad), theta0, maxIter, tol, (theta, hessian) => binaryDesignHessian(p, theta, hessian));
+    result = newtonMinimize((theta, grad) => binaryDesignObjective(p, pass, theta, grad), theta0, maxIter, tol, (theta, hessian) => binaryDesignHessian(p, pass, theta, hessian));
   } else if (k === 2) {
     result = minimizeLbfgs((theta, grad) => binaryDesignObjective(p, pass, theta, grad), theta0, { maxIter, tol, noise });
   } else {

@@ -11,6 +11,8 @@ const ARMIJO = 1e-4;
 const MAX_HALVINGS = 30;
 /** Newton decrement (−∇f·step) below which the full step is taken without a line search. */
 const QUADRATIC_REGION = 1e-12;
+/** A kept Hessian factorization must shrink the largest gradient entry at least this much per step. */
+const REUSE_RATIO = 0.1;
 
 /** Minimizes the binary objective from θ₀ = (0, prior log-odds). Same stopping rule on the gradient as L-BFGS. */
 export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): SolverResult {
@@ -27,8 +29,10 @@ export type HessianAt = (theta: Float64Array, hessian: Float64Array) => void;
 
 /**
  * Newton's method with a backtracking line search from `theta0` (not modified). With `hessianAt`, the Hessian
- * is computed on its own and only where a step is taken (never at rejected trial points or at the optimum);
- * otherwise every objective call fills it.
+ * is computed on its own, only where a step is taken, and its factorization is kept while it still works: a
+ * full step that shrinks max |∇f| at least REUSE_RATIO-fold keeps it for the next step (modified Newton; near
+ * the optimum the Hessian hardly changes, and a Hessian pass costs many gradient passes). Without it, every
+ * objective call fills the Hessian and every step uses the fresh one.
  */
 export function newtonMinimize(objective: SecondOrderObjective, theta0: Float64Array, maxIter: number, tol: number, hessianAt?: HessianAt): SolverResult {
   const n1 = theta0.length;
@@ -41,6 +45,7 @@ export function newtonMinimize(objective: SecondOrderObjective, theta0: Float64A
   let trialHessian = new Float64Array(n1 * n1);
   let iterations = 0;
   let converged = false;
+  let factored = false;
 
   for (;;) {
     if (maxAbs(grad) <= tol) {
@@ -48,8 +53,8 @@ export function newtonMinimize(objective: SecondOrderObjective, theta0: Float64A
       break;
     }
     if (iterations >= maxIter) break;
-    if (hessianAt) hessianAt(theta, hessian);
-    if (!choleskyFactor(hessian, n1)) {
+    if (hessianAt && !factored) hessianAt(theta, hessian);
+    if (!factored && !choleskyFactor(hessian, n1)) {
       throw new Error(
         `logistic regression: the Hessian is not positive definite at iteration ${iterations}; ` +
           'the matrix probably has non-finite or huge values, or l2 is too small for collinear columns',
@@ -78,9 +83,10 @@ export function newtonMinimize(objective: SecondOrderObjective, theta0: Float64A
     // A step at the precision of θ itself cannot improve it: the gradient is at its rounding floor.
     let moved = false;
     for (let i = 0; i < n1 && !moved; i++) moved = Math.abs(t * step[i]!) > 4 * Number.EPSILON * Math.max(1, Math.abs(theta[i]!));
+    if (hessianAt) factored = t === 1 && maxAbs(trialGrad) <= REUSE_RATIO * maxAbs(grad);
+    else [hessian, trialHessian] = [trialHessian, hessian];
     [theta, trial] = [trial, theta];
     [grad, trialGrad] = [trialGrad, grad];
-    [hessian, trialHessian] = [trialHessian, hessian];
     f = fTrial;
     if (!moved) {
       converged = maxAbs(grad) <= tol;
