@@ -5,7 +5,8 @@
 // fitLogisticPath solves an l2 grid from the strongest penalty down, each fit starting from the previous optimum.
 import { maxAbs, minimizeLbfgs, type SolverResult } from './lbfgs';
 import { CHUNK_ROWS, checkDesign, linearScores, type LinearDesign } from './linear-design';
-import { binaryDesignHessian, binaryDesignObjective, localPass, multinomialDesignObjective, type ChunkPass, type DesignProblem } from './linear-objective';
+import { binaryDesignHessian, binaryDesignObjective, multinomialDesignObjective, type ChunkPass, type DesignProblem } from './linear-objective';
+import { linearThreads, startLinearPool } from './linear-threads';
 import { checkClasses, checkClassesPresent, type LogisticModel, type LogisticOptions } from './logistic';
 import { sigmoid } from './logistic-loss';
 import { newtonMinimize, priorLogOdds } from './logistic-newton';
@@ -15,7 +16,9 @@ import { checkL2, checkLabels, checkWeights } from './input-checks';
 export const DESIGN_NEWTON_MAX_WIDTH = 1024;
 
 export interface DesignFitOptions extends LogisticOptions {
-  /** Shares each pass's chunks out over threads (linear-threads.ts); the calling thread alone when omitted. */
+  /** Threads for the passes over the rows (linear-threads.ts); default linearThreads(). Results do not depend on it. */
+  threads?: number;
+  /** A pass to use instead (fitLogisticPath shares one pool over its fits). */
   pass?: ChunkPass;
 }
 
@@ -40,15 +43,28 @@ export function fitLogisticDesign(design: LinearDesign, labels: Int32Array, clas
   checkClassesPresent(labels, options.sampleWeights, classes, what);
 
   const k = classes.length;
-  const d = design.width;
   const p: DesignProblem = { design, labels, weights: options.sampleWeights, weightSum, l2 };
-  const pass = options.pass ?? localPass(p);
+  const pool = options.pass ? undefined : startLinearPool(p, k, options.threads ?? linearThreads());
+  try {
+    return solve(p, k, classes, options.pass ?? pool!.pass, options, start);
+  } finally {
+    pool?.close();
+  }
+}
+
+function solve(p: DesignProblem, k: number, classes: readonly string[], pass: ChunkPass, options: DesignFitOptions, start: Float64Array | undefined): DesignFit {
+  const what = 'logistic regression';
+  const { design, labels } = p;
+  const d = design.width;
+  const l2 = p.l2;
+  const maxIter = options.maxIter ?? 200;
+  const tol = options.tol ?? 1e-8;
   const solver = options.solver ?? 'auto';
   if (solver === 'newton' && k > 2) throw new Error(`${what}: solver 'newton' handles binary problems only; use 'lbfgs' or 'auto' for ${k} classes`);
   const size = k === 2 ? d + 1 : k * (d + 1);
   if (start !== undefined && start.length !== size) throw new Error(`${what}: the warm start has ${start.length} parameters, expected ${size}`);
   const theta0 = start ?? new Float64Array(size);
-  if (start === undefined && k === 2) theta0[d] = priorLogOdds({ rows: design.rows, labels, weights: options.sampleWeights, weightSum });
+  if (start === undefined && k === 2) theta0[d] = priorLogOdds({ rows: design.rows, labels, weights: p.weights, weightSum: p.weightSum });
 
   // Rounding noise of a mean over `rows` terms grows like √rows · ε.
   const noise = 4 * Number.EPSILON * Math.sqrt(design.rows);
@@ -90,11 +106,20 @@ export function fitLogisticDesign(design: LinearDesign, labels: Int32Array, clas
 export function fitLogisticPath(design: LinearDesign, labels: Int32Array, classes: readonly string[], l2s: readonly number[], options: DesignFitOptions = {}): DesignFit[] {
   const order = l2s.map((l2, i) => ({ l2, i })).sort((a, b) => b.l2 - a.l2 || a.i - b.i);
   const out: DesignFit[] = new Array<DesignFit>(l2s.length);
-  let start: Float64Array | undefined;
-  for (const { l2, i } of order) {
-    const fit = fitLogisticDesign(design, labels, classes, { ...options, l2 }, start);
-    out[i] = fit;
-    start = fit.theta;
+  const weightSum = checkWeights(options.sampleWeights, design.rows, 'logistic regression');
+  checkDesign(design, 'logistic regression');
+  checkLabels(labels, design.rows, classes.length, 'logistic regression');
+  // One pool for the whole path: the problem differs only in l2, which the pass does not read.
+  const pool = options.pass ? undefined : startLinearPool({ design, labels, weights: options.sampleWeights, weightSum, l2: 1 }, classes.length, options.threads ?? linearThreads());
+  try {
+    let start: Float64Array | undefined;
+    for (const { l2, i } of order) {
+      const fit = fitLogisticDesign(design, labels, classes, { ...options, l2, pass: options.pass ?? pool!.pass }, start);
+      out[i] = fit;
+      start = fit.theta;
+    }
+  } finally {
+    pool?.close();
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encode, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../../../core/features/encode';
 import { encodeLinear } from '../../../core/features/encode-linear';
 import { designRows } from '../../../core/ml/linear-design';
+import { startLinearPool } from '../../../core/ml/linear-threads';
 import { fitLogistic, predictProba } from '../../../core/ml/logistic';
 import { fitLogisticDesign, fitLogisticPath, predictProbaDesign } from '../../../core/ml/logistic-design';
 import { fitRidge, predictValue } from '../../../core/ml/ridge';
@@ -176,6 +177,28 @@ describe('many rows', () => {
     // 1e-7: the block-plus-intercept direction has a curvature of only l2 / rows = 3e-8.
     expect(maxDiff(sparse.coefficients, dense.coefficients)).toBeLessThan(1e-7);
     expect(sparse.coefficients[4]! - sparse.coefficients[1]!).toBeGreaterThan(1); // rare − a: 2 − 0.5 in the logit
+  });
+
+  it('gives bit-identical fits on 1, 2 and 3 threads', () => {
+    const n = 140_000;
+    const random = seededRandom(12);
+    const x = Float64Array.from({ length: n }, () => random() * 4 - 2);
+    const cat = Array.from({ length: n }, () => ['a', 'b', 'c', 'd'][Math.floor(random() * 4)]!);
+    const binary = Int32Array.from({ length: n }, (_, i) => (random() < 1 / (1 + Math.exp(-(x[i]! + (cat[i] === 'a' ? 1 : 0)))) ? 1 : 0));
+    const three = Int32Array.from(binary, (y, i) => (x[i]! > 1 ? 2 : y));
+    const columns: FeatureColumn[] = [{ name: 'x', kind: 'numeric', values: x }, { name: 'cat', kind: 'categorical', values: cat }];
+    const design = encodeLinear(fitEncodingPlan(columns, choices(columns)), columns);
+    for (const [labels, classes] of [[binary, ['0', '1']], [three, ['0', '1', '2']]] as const) {
+      // Few iterations: the same bits need not wait for convergence.
+      const fits = [1, 2, 3].map((threads) => fitLogisticPath(design, labels, classes, [0.1, 10], { threads, maxIter: 8 }));
+      for (const f of fits.slice(1)) {
+        expect(Array.from(f[0]!.theta)).toEqual(Array.from(fits[0]![0]!.theta));
+        expect(Array.from(f[1]!.theta)).toEqual(Array.from(fits[0]![1]!.theta));
+      }
+    }
+    const pool = startLinearPool({ design, labels: binary, weights: undefined, weightSum: n, l2: 1 }, 2, 2);
+    expect(pool.threads).toBe(2);
+    pool.close();
   });
 
   it('designRows picks rows in the order given', () => {
