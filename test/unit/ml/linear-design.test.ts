@@ -58,6 +58,25 @@ describe('encodeLinear', () => {
     expect(Array.from(rebuilt)).toEqual(Array.from(dense.values));
   });
 
+  it('treats null, "" and unseen categories as encode() does, with and without an "other" column', () => {
+    const columns: FeatureColumn[] = [
+      { name: 'c', kind: 'categorical', values: ['a', 'b', null, '', 'z', 'a', 'b'] },
+      { name: 'x', kind: 'numeric', values: Float64Array.of(1, NaN, 3, Infinity, 5, 6, 7) },
+    ];
+    const fitted = fitEncodingPlan(columns, { c: { encoding: 'onehot', topK: 20 }, x: { encoding: 'standardize' } }, Int32Array.of(0, 1, 5, 6));
+    const noOther = { ...fitted, columns: fitted.columns.map((c) => (c.kind === 'onehot' ? { ...c, other: false } : c)), width: fitted.width - 1 };
+    for (const plan of [fitted, noOther]) {
+      const design = encodeLinear(plan, columns);
+      const dense = encode(plan, columns).values;
+      for (let r = 0; r < 7; r++) {
+        const row = Array.from(dense.subarray(r * plan.width, (r + 1) * plan.width));
+        const hot = row.slice(0, plan.width - 1).findIndex((v) => v === 1);
+        expect(design.hot[r]).toBe(hot);
+        expect(design.dense[r]).toBe(row[plan.width - 1]);
+      }
+    }
+  });
+
   it('names a column the plan needs but the data lacks', () => {
     const { columns } = wages();
     const plan = fitEncodingPlan(columns, choices(columns));
