@@ -2,7 +2,7 @@
 // solved as one regularization path per (algorithm, fold), and the seeded stratified subsample the search may
 // fit on (training.searchRows). train.ts calls these; trees keep their own matrix and fit.
 import { encode, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../features/encode';
-import { encodeLinear } from '../features/encode-linear';
+import { encodeLinear, reencodeLinear } from '../features/encode-linear';
 import { seededRandom } from '../random';
 import type { Algorithm } from '../spec';
 import type { LinearDesign } from './linear-design';
@@ -60,14 +60,27 @@ export function fitLinearPath(
   return fitRidgePath(design, targets, l2s, sampleWeights).map((m) => fitted(roundCoefficients(m)));
 }
 
-/** Predictions of a fitted model on `rows` (all when omitted): linear ones on the sparse design, trees on the matrix. */
+// The last design encoded per row set (permutation importance scores the same test rows once per feature).
+const lastDesign = new WeakMap<Int32Array, { plan: EncodingPlan; columns: FeatureColumn[]; design: LinearDesign }>();
+
+/**
+ * Predictions of a fitted model on `rows` (all when omitted): linear ones on the sparse design, trees on the
+ * matrix. For the same `rows` and plan as the call before, only the columns given as other objects are
+ * re-encoded (a permuted feature); the rest is copied.
+ */
 export function predictRows(
   fit: { predict: (m: Matrix) => Predictions; predictDesign?: (d: LinearDesign) => Predictions },
   plan: EncodingPlan,
   columns: FeatureColumn[],
   rows?: Int32Array,
 ): Predictions {
-  return fit.predictDesign ? fit.predictDesign(encodeLinear(plan, columns, rows)) : fit.predict(encode(plan, columns, rows));
+  if (!fit.predictDesign) return fit.predict(encode(plan, columns, rows));
+  if (rows === undefined) return fit.predictDesign(encodeLinear(plan, columns));
+  const last = lastDesign.get(rows);
+  if (last?.plan === plan) return fit.predictDesign(reencodeLinear(last.design, last.columns, plan, columns, rows));
+  const design = encodeLinear(plan, columns, rows);
+  lastDesign.set(rows, { plan, columns, design });
+  return fit.predictDesign(design);
 }
 
 /**

@@ -86,6 +86,16 @@ describe('train and evaluate', () => {
     expect(sub.sha256).toBe(full.sha256);
   }, 120_000);
 
+  it('searches l2 by k-fold on a path per fold, then fits on train + validation rows', async () => {
+    const spec = { ...churnSpec, name: 'churn-kfold', gates: { min: {}, maxRegression: {} }, training: { l2: [1e5, 0.1, 1], seed: 7, validation: { strategy: 'kfold', folds: 3 } } };
+    const m = (await train(spec)).trained;
+    expect(m.trials.map((t) => (t.algorithm === 'gbdt' ? null : t.l2))).toEqual([1e5, 0.1, 1]);
+    for (const t of m.trials) expect(t.score).toBeGreaterThan(0.5);
+    expect(m.trials[0]!.score).toBeLessThan(m.trials[1]!.score);
+    expect(m.rows.search).toBe(m.rows.train + m.rows.validation);
+    expect(m.metrics.roc_auc).toBeGreaterThan(0.75);
+  }, 120_000);
+
   it('retrains to byte-identical ONNX and compares with production on the same test rows', async () => {
     const v1 = (await s.registry.getVersion('churn', 1))!;
     await s.registry.setAlias({ model: 'churn', alias: 'production', version: 1, actor: 'test', reason: 'first model' });

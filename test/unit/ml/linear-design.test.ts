@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encode, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../../../core/features/encode';
-import { encodeLinear } from '../../../core/features/encode-linear';
+import { encodeLinear, reencodeLinear } from '../../../core/features/encode-linear';
 import { designRows } from '../../../core/ml/linear-design';
 import { startLinearPool } from '../../../core/ml/linear-threads';
 import { fitLogistic, predictProba } from '../../../core/ml/logistic';
@@ -74,6 +74,22 @@ describe('encodeLinear', () => {
         expect(design.hot[r]).toBe(hot);
         expect(design.dense[r]).toBe(row[plan.width - 1]);
       }
+    }
+  });
+
+  it('re-encodes only the columns given as new objects, to the same design as a full encoding', () => {
+    const { columns } = wages();
+    const plan = fitEncodingPlan(columns, choices(columns, 3));
+    const rows = Int32Array.from({ length: 300 }, (_, i) => (i * 11) % 534);
+    const base = encodeLinear(plan, columns, rows);
+    for (const name of ['age', 'occupation']) {
+      const shuffled = columns.map((c): FeatureColumn => {
+        if (c.name !== name) return c;
+        return c.kind === 'numeric' ? { ...c, values: c.values.slice().reverse() } : { ...c, values: c.values.slice().reverse() };
+      });
+      const again = reencodeLinear(base, columns, plan, shuffled, rows);
+      expect(again).toEqual(encodeLinear(plan, shuffled, rows));
+      expect(again).not.toEqual(base);
     }
   });
 
