@@ -192,53 +192,61 @@ export function multinomialDesignObjective(p: DesignProblem, pass: ChunkPass, th
 }
 
 /**
- * The curvature of rows [from, to) into the lower triangle of `out` (zeroed first). A row's nonzeros are listed
- * slot by slot (slotOrder), so their columns increase and each product lands at row ia, column ib ≤ ia.
+ * The curvature of rows [from, to) into the lower triangle of `out` (zeroed first). Each product goes to one
+ * fixed cell of the pair (dense × dense and one-hot × one-hot already below the diagonal, since columns increase
+ * within each kind; one-hot × dense in the one-hot column's row), and cells that land above the diagonal are
+ * folded below it at the end. One-hot terms are the curvature itself: no multiplications, no value loads.
  * Self-contained (worker threads run it from its source): no imports.
  */
 export function hessianChunk(p: DesignProblem, theta: Float64Array, from: number, to: number, out: Float64Array): void {
   const { design, weights } = p;
-  const { width, denseCols, dense, blocks, hot, blockStarts } = design;
+  const { width, denseCols, dense, blocks, hot } = design;
   const nd = denseCols.length;
   const n1 = width + 1;
+  const bias = width * n1;
   out.fill(0);
-  const slots: [number, number][] = [];
-  for (let j = 0; j < nd; j++) slots.push([denseCols[j]!, j]);
-  for (let q = 0; q < blocks; q++) slots.push([blockStarts[q]!, -(q + 1)]);
-  slots.sort((a, b) => a[0] - b[0]);
-  const order = Int32Array.from(slots, (s) => s[1]);
-  const idx = new Int32Array(nd + blocks + 1);
-  const val = new Float64Array(nd + blocks + 1);
+  const wd = new Float64Array(nd);
+  for (let j = 0; j < nd; j++) wd[j] = theta[denseCols[j]!]!;
+  const cx = new Float64Array(nd);
+  const hs = new Int32Array(blocks);
   for (let r = from; r < to; r++) {
     const s = weights === undefined ? 1 : weights[r]!;
     if (s === 0) continue;
-    let nz = 0;
+    const o = r * nd;
     let z = theta[width]!;
-    for (let t = 0; t < order.length; t++) {
-      const slot = order[t]!;
-      if (slot >= 0) {
-        const v = dense[r * nd + slot]!;
-        const c = denseCols[slot]!;
-        z += theta[c]! * v;
-        idx[nz] = c;
-        val[nz++] = v;
-      } else {
-        const c = hot[r * blocks - slot - 1]!;
-        if (c < 0) continue;
-        z += theta[c]!;
-        idx[nz] = c;
-        val[nz++] = 1;
-      }
+    for (let j = 0; j < nd; j++) z += wd[j]! * dense[o + j]!;
+    let nh = 0;
+    for (let q = 0; q < blocks; q++) {
+      const c = hot[r * blocks + q]!;
+      if (c < 0) continue;
+      z += theta[c]!;
+      hs[nh++] = c;
     }
-    idx[nz] = width;
-    val[nz++] = 1;
     const e = Math.exp(-Math.abs(z));
     const prob = z >= 0 ? 1 / (1 + e) : e / (1 + e);
     const cur = s * prob * (1 - prob);
-    for (let a = 0; a < nz; a++) {
-      const base = idx[a]! * n1;
-      const va = cur * val[a]!;
-      for (let b = 0; b <= a; b++) out[base + idx[b]!] = out[base + idx[b]!]! + va * val[b]!;
+    out[bias + width] = out[bias + width]! + cur;
+    for (let a = 0; a < nd; a++) {
+      const x = dense[o + a]!;
+      const v = cur * x;
+      cx[a] = v;
+      const row = denseCols[a]! * n1;
+      out[bias + denseCols[a]!] = out[bias + denseCols[a]!]! + v;
+      for (let b = 0; b <= a; b++) out[row + denseCols[b]!] = out[row + denseCols[b]!]! + v * dense[o + b]!;
+    }
+    for (let a = 0; a < nh; a++) {
+      const row = hs[a]! * n1;
+      out[bias + hs[a]!] = out[bias + hs[a]!]! + cur;
+      for (let b = 0; b <= a; b++) out[row + hs[b]!] = out[row + hs[b]!]! + cur;
+      for (let j = 0; j < nd; j++) out[row + denseCols[j]!] = out[row + denseCols[j]!]! + cx[j]!;
+    }
+  }
+  for (let i = 0; i < n1; i++) {
+    for (let j = i + 1; j < n1; j++) {
+      const v = out[i * n1 + j]!;
+      if (v === 0) continue;
+      out[j * n1 + i] = out[j * n1 + i]! + v;
+      out[i * n1 + j] = 0;
     }
   }
 }

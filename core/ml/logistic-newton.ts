@@ -12,7 +12,7 @@ const MAX_HALVINGS = 30;
 /** Newton decrement (−∇f·step) below which the full step is taken without a line search. */
 const QUADRATIC_REGION = 1e-12;
 /** A kept Hessian factorization must shrink the largest gradient entry at least this much per step. */
-const REUSE_RATIO = 0.1;
+const REUSE_RATIO = 0.25;
 
 /** Minimizes the binary objective from θ₀ = (0, prior log-odds). Same stopping rule on the gradient as L-BFGS. */
 export function newtonBinary(p: LogisticProblem, maxIter: number, tol: number): SolverResult {
@@ -30,7 +30,7 @@ export type HessianAt = (theta: Float64Array, hessian: Float64Array) => void;
 /**
  * Newton's method with a backtracking line search from `theta0` (not modified). With `hessianAt`, the Hessian
  * is computed on its own, only where a step is taken, and its factorization is kept while it still works: a
- * full step that shrinks max |∇f| at least REUSE_RATIO-fold keeps it for the next step (modified Newton; near
+ * full step that shrinks max |∇f| to at most REUSE_RATIO of what it was keeps it for the next step (modified Newton; near
  * the optimum the Hessian hardly changes, and a Hessian pass costs many gradient passes). Without it, every
  * objective call fills the Hessian and every step uses the fresh one.
  */
