@@ -26,6 +26,11 @@ export interface TrainingSpec {
   trials: number;
   /** Stop the search after this many seconds (the result records a search cut short); null = no limit. */
   timeBudgetSeconds: number | null;
+  /**
+   * Fit the search's trials on a seeded, class-stratified subsample of this many training rows (the final fit
+   * still uses them all); null = all rows.
+   */
+  searchRows: number | null;
   validation: { strategy: 'holdout' | 'kfold'; folds: number; validationFraction: number; testFraction: number };
   refit: RefitChoice;
   seed: number;
@@ -220,7 +225,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     maxUnexpectedFraction: num(v.maxUnexpectedFraction, 'validation.maxUnexpectedFraction', 0.01, 0, 1),
     maxOutOfRangeFraction: num(v.maxOutOfRangeFraction, 'validation.maxOutOfRangeFraction', 0.01, 0, 1),
   };
-  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'validation', 'refit', 'seed']);
+  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'searchRows', 'validation', 'refit', 'seed']);
   const algorithms = (strings(t.algorithms, 'training.algorithms') ?? []) as Algorithm[];
   for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail('training.algorithms', `a list of ${ALGORITHMS.join(', ')}`, t.algorithms);
   const l2 = t.l2 === undefined ? [0.01, 0.1, 1, 10] : Array.isArray(t.l2) && t.l2.length > 0 && t.l2.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)) ? (t.l2 as number[]) : fail('training.l2', 'a non-empty list of non-negative numbers', t.l2);
@@ -247,6 +252,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     },
     trials: num(t.trials, 'training.trials', 8, 1, 1000, true),
     timeBudgetSeconds: t.timeBudgetSeconds === undefined || t.timeBudgetSeconds === null ? null : num(t.timeBudgetSeconds, 'training.timeBudgetSeconds', 0, 1, 1e7),
+    searchRows: t.searchRows === undefined || t.searchRows === null ? null : num(t.searchRows, 'training.searchRows', 0, 100, 1e9, true),
     validation: {
       strategy: (tv.strategy as 'holdout' | 'kfold' | undefined) ?? 'holdout',
       folds: num(tv.folds, 'training.validation.folds', 5, 2, 20, true),

@@ -182,7 +182,7 @@ function checkPredictInput(model: LogisticModel, matrix: Matrix): void {
   checkWidth(matrix, model.width, 'logistic prediction');
 }
 
-function checkClasses(classes: readonly string[], what: string): void {
+export function checkClasses(classes: readonly string[], what: string): void {
   if (classes.length < 2) {
     throw new Error(`${what}: needs at least two classes, got ${classes.length} (${classes.map((c) => `'${c}'`).join(', ')})`);
   }
@@ -194,7 +194,7 @@ function checkClasses(classes: readonly string[], what: string): void {
 }
 
 /** Every class needs rows with weight: otherwise its unpenalized intercept runs to −∞ and the fit never converges. */
-function checkClassesPresent(labels: Int32Array, weights: Float64Array | undefined, classes: readonly string[], what: string): void {
+export function checkClassesPresent(labels: Int32Array, weights: Float64Array | undefined, classes: readonly string[], what: string): void {
   const mass = new Float64Array(classes.length);
   for (let r = 0; r < labels.length; r++) {
     const y = labels[r]!;

@@ -18,12 +18,15 @@ import type { Algorithm, PipelineSpec, RefitChoice, Task } from '../spec';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
 import { codeVersion } from '../version';
-import { fitLogistic, predictProba, type LogisticModel } from './logistic';
+import type { LogisticModel } from './logistic';
 import { fitGbdt, gbdtGainImportance, planCategories, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { EncodingPlan, GbdtModel, LinearModel, Matrix } from './model';
 import { absoluteByFeature } from './importance';
 import { permutationImportance, sampleRows, subsetColumns } from './permutation';
-import { fitRidge, predictValue, type RidgeModel } from './ridge';
+import type { RidgeModel } from './ridge';
+import { encodeLinear } from '../features/encode-linear';
+import type { LinearDesign } from './linear-design';
+import { fitLinearPath, isLinear, linearSearch, predictRows, searchSubsample } from './linear-train';
 import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
 import { stratifiedKFold } from './splits';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
@@ -121,36 +124,29 @@ export interface TrainedModel {
   latency: OnnxLatency;
   sizeBytes: number;
   trainingMs: number;
-  rows: { train: number; validation: number; test: number; droppedMissingTarget: number };
+  /** `search`: the rows the search's trials fit on (fewer than train with training.searchRows). */
+  rows: { train: number; validation: number; test: number; droppedMissingTarget: number; search: number };
   signature: OnnxSignature;
   codeVersion: string;
   /** Present when the rows were reweighted towards recent traffic (monitor.onDrift "reweight"). */
   reweight?: ReweightSummary;
 }
 
-type Fitted = { model: LinearModel | GbdtModel; predict: (m: Matrix) => Predictions };
-
-/**
- * The ONNX graph stores coefficients as float32. Rounding them the same way in the TypeScript model leaves
- * only float32 accumulation between the two, so the export check can hold them to 1e-5.
- */
-function roundCoefficients<M extends LinearModel>(model: M): M {
-  const coefficients = model.coefficients.map((c) => Math.fround(c));
-  if (model.kind === 'logistic') return { ...model, coefficients, intercepts: model.intercepts.map((c) => Math.fround(c)) };
-  return { ...model, coefficients, intercept: Math.fround(model.intercept) };
-}
+/** Linear models also predict on the sparse design (linear-train.ts), which is what they are scored on. */
+type Fitted = { model: LinearModel | GbdtModel; predict: (m: Matrix) => Predictions; predictDesign?: (d: LinearDesign) => Predictions };
 
 async function fit(
   c: Candidate,
   spec: PipelineSpec,
   data: TrainingData,
-  m: Matrix,
+  m: Matrix | LinearDesign,
   rows: Int32Array,
   gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint; plan?: EncodingPlan } = {},
   weights?: Float64Array,
 ): Promise<Fitted> {
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
   if (c.algorithm === 'gbdt') {
+    if (!('values' in m)) throw new Error('a GBDT fits on the encoded matrix, not the linear design');
     const classification = data.task !== 'regression';
     const target = classification ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes } : { targets: Float64Array.from(rows, (i) => data.targets[i]!) };
     const validation = gbdt.validation && gbdt.validation.rows.length > 0
@@ -167,14 +163,8 @@ async function fit(
     );
     return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
   }
-  if (c.algorithm === 'logistic') {
-    const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-    const model = roundCoefficients(fitLogistic(m, labels, data.classes, { l2: c.l2, maxIter: 200, tol: 1e-8, ...(sampleWeights ? { sampleWeights } : {}) }));
-    return { model, predict: (x) => ({ proba: predictProba(model, x) }) };
-  }
-  const targets = Float64Array.from(rows, (i) => data.targets[i]!);
-  const model = roundCoefficients(fitRidge(m, targets, { l2: c.l2, ...(sampleWeights ? { sampleWeights } : {}) }));
-  return { model, predict: (x) => ({ values: predictValue(model, x) }) };
+  if (!('hot' in m)) throw new Error(`${c.algorithm} fits on the linear design, not the dense matrix`);
+  return fitLinearPath(c.algorithm, [c.l2], data, m, rows, weights)[0]!;
 }
 
 function score(task: Task, data: TrainingData, rows: Int32Array, p: Predictions): number {
@@ -263,6 +253,10 @@ export async function trainStage(
   const metric = PRIMARY_METRIC[task];
   const kfold = input.spec.training.validation.strategy === 'kfold';
   const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+  // The search may fit on a seeded stratified subsample (training.searchRows); the final fit uses all of pool.
+  const searchPool = searchSubsample(pool, input.spec.training.searchRows, data, input.spec.training.seed);
+  if (searchPool !== pool) progress(`search fits on a stratified subsample of ${searchPool.length} of ${pool.length} rows`);
+  const linearTrial = linearSearch((a) => space.flatMap((c) => (c.algorithm === a ? [c.l2] : [])), data, weights);
   const resumed = (await deps.checkpoint?.load()) ?? { trials: [] };
   const trials: Trial[] = [];
   const budget = input.spec.training.timeBudgetSeconds;
@@ -296,22 +290,30 @@ export async function trainStage(
     let kept: { fitted: Fitted; enc: EncodingPlan } | undefined;
     if (kfold) {
       const folds = task === 'regression'
-        ? stratifiedKFold(new Int32Array(pool.length), input.spec.training.validation.folds, input.spec.training.seed)
-        : stratifiedKFold(Int32Array.from(pool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
+        ? stratifiedKFold(new Int32Array(searchPool.length), input.spec.training.validation.folds, input.spec.training.seed)
+        : stratifiedKFold(Int32Array.from(searchPool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
       let sum = 0;
-      for (const f of folds) {
-        const trainRows = Int32Array.from(f.train, (k) => pool[k]!);
-        const valRows = Int32Array.from(f.validation, (k) => pool[k]!);
+      for (const [fold, f] of folds.entries()) {
+        const trainRows = Int32Array.from(f.train, (k) => searchPool[k]!);
+        const valRows = Int32Array.from(f.validation, (k) => searchPool[k]!);
+        if (candidate.algorithm !== 'gbdt') {
+          sum += score(task, data, valRows, linearTrial(candidate.algorithm, candidate.l2, fold, choices, trainRows, valRows).predictions);
+          continue;
+        }
         const enc = fitEncodingPlan(data.features, choices, trainRows);
         const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, { plan: enc }, weights);
         sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
       s = sum / folds.length;
+    } else if (candidate.algorithm !== 'gbdt') {
+      const trial = linearTrial(candidate.algorithm, candidate.l2, 0, choices, searchPool, split.validation);
+      s = score(task, data, split.validation, trial.predictions);
+      kept = { fitted: trial.fitted, enc: trial.plan };
     } else {
-      const enc = fitEncodingPlan(data.features, choices, split.train);
+      const enc = fitEncodingPlan(data.features, choices, searchPool);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
       const onIteration = async (c: GbdtCheckpoint): Promise<void> => status({ ...trialStatus, iteration: c.iteration, maxIter: input.spec.training.gbdt.maxIter, best: bestSoFar() });
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, split.train), split.train, { validation, onIteration, plan: enc }, weights);
+      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, searchPool), searchPool, { validation, onIteration, plan: enc }, weights);
       s = score(task, data, split.validation, fitted.predict(validation.matrix));
       kept = { fitted, enc };
     }
@@ -338,15 +340,23 @@ export async function trainStage(
   const { score: _bestScore, iterations: bestIterations, ...bestCandidate } = best;
   void _bestScore;
   const finalSpec = mode === 'full' && bestIterations !== undefined ? { ...input.spec, training: { ...input.spec.training, gbdt: { ...input.spec.training.gbdt, maxIter: Math.max(1, bestIterations) } } } : input.spec;
-  const reused = mode === 'reuse' && leader?.trial === best ? leader : undefined;
+  // A search on a subsample (training.searchRows) fitted fewer rows than the final model gets: never kept.
+  // A linear trial comes from its search's l2 path, solved again the same way when a retried attempt resumed the
+  // trials (deterministic), so the search's linear model is always there to reuse.
+  const linearKept = mode === 'reuse' && best.algorithm !== 'gbdt'
+    ? linearTrial(best.algorithm, best.l2, 0, choicesFor(input.plan, input.selected, input.spec, best.algorithm), searchPool, split.validation)
+    : undefined;
+  const reused = mode !== 'reuse' || searchPool !== pool ? undefined : linearKept ? { fitted: linearKept.fitted, enc: linearKept.plan } : leader?.trial === best ? leader : undefined;
   const enc = reused?.enc ?? fitEncodingPlan(data.features, choicesFor(input.plan, input.selected, input.spec, best.algorithm), finalRows);
   let fitted: Fitted;
   if (reused?.fitted) {
     fitted = reused.fitted;
   } else {
     status({ phase: 'refit' });
-    const finalValidation = mode === 'reuse' ? { matrix: encode(enc, data.features, split.validation), rows: split.validation } : undefined;
-    fitted = await fit(bestCandidate as Candidate, finalSpec, data, encode(enc, data.features, finalRows), finalRows, {
+    // Linear models fit on the sparse design and need no validation rows (no early stopping).
+    const linear = isLinear(best.algorithm);
+    const finalValidation = mode === 'reuse' && !linear ? { matrix: encode(enc, data.features, split.validation), rows: split.validation } : undefined;
+    fitted = await fit(bestCandidate as Candidate, finalSpec, data, linear ? encodeLinear(enc, data.features, finalRows) : encode(enc, data.features, finalRows), finalRows, {
       plan: enc,
       ...(finalValidation ? { validation: finalValidation } : {}),
       onIteration: async (c: GbdtCheckpoint) => {
@@ -363,8 +373,7 @@ export async function trainStage(
   progress(refit.reusedSearchModel ? 'final model: the search\'s fit (training.refit reuse)' : `final model: fitted on ${finalRows.length} rows (training.refit ${mode})`);
   timed('refit');
   status({ phase: 'evaluate' });
-  const allMatrix = encode(enc, data.features);
-  const predictions = fitted.predict(allMatrix);
+  const predictions = predictRows(fitted, enc, data.features);
 
   let threshold = 0.5;
   let costs: TrainedModel['costs'] = null;
@@ -416,10 +425,12 @@ export async function trainStage(
   const model = fitted.model as LogisticModel | RidgeModel | GbdtModel;
   const params: Record<string, unknown> = model.kind === 'gbdt' ? { ...model.params, bestIteration: model.bestIteration } : { ...model.params };
   const permutationRows = sampleRows(split.test, PERMUTATION_MAX_ROWS, input.spec.training.seed);
+  // The sampled rows, renumbered: one array for every re-score, so the linear design re-encodes only the permuted column.
+  const sampled = Int32Array.from(permutationRows, (_, k) => k);
   const permutation = permutationImportance(
     subsetColumns(data.features, permutationRows),
-    Int32Array.from(permutationRows, (_, k) => k),
-    (columns) => score(task, data, permutationRows, fitted.predict(encode(enc, columns))),
+    sampled,
+    (columns) => score(task, data, permutationRows, predictRows(fitted, enc, columns, sampled)),
     LOWER_IS_BETTER.has(metric),
     input.spec.training.seed,
   );
@@ -474,7 +485,7 @@ export async function trainStage(
     latency,
     sizeBytes: bytes.length,
     trainingMs,
-    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows },
+    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows, search: searchPool.length },
     signature,
     codeVersion: codeVersion(),
     ...(reweighted ? { reweight: reweighted.summary } : {}),

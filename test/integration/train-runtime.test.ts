@@ -60,11 +60,11 @@ const start = (raw: Record<string, unknown>) =>
 
 describe('train stage run time', () => {
   it('heartbeats at least every 2 s through a long GBDT fit; its progress shows in the pending activity and in `mlops run --wait`', async () => {
-    const data = await mixedTableFile(100_000, 7);
+    const data = await mixedTableFile(300_000, 7);
     const specFile = path.join(dir, 'mixed.json');
     writeFileSync(specFile, JSON.stringify({
       data: { uri: data }, target: 'y',
-      training: { algorithms: ['gbdt'], trials: 2, gbdt: { maxIter: 20, learningRate: [0.1, 0.2] }, seed: 5 },
+      training: { algorithms: ['gbdt'], trials: 2, gbdt: { maxIter: 40, learningRate: [0.1, 0.2] }, seed: 5 },
       // Rejected at the gate: the run ends before deploy (no model server here).
       gates: { min: { roc_auc: 0.9999 } },
     }));
@@ -91,7 +91,7 @@ describe('train stage run time', () => {
     const r = (await handle.result()) as RunResult;
     // Live progress, one plain line per change (stderr is not a terminal here), then the result.
     expect(printed.stderr).toMatch(/^ingest: done in \d+\.\d s$/m);
-    expect(printed.stderr).toMatch(/^train: search · trial [12]\/2 · iteration \d+\/20/m);
+    expect(printed.stderr).toMatch(/^train: search · trial [12]\/2 · iteration \d+\/40/m);
     expect(printed.stderr).toMatch(/^train: done in \d+\.\d s$/m);
     expect(printed.stdout).toMatch(/status: rejected/);
 
@@ -102,7 +102,7 @@ describe('train stage run time', () => {
     expect(run.end - run.start).toBeGreaterThan(3_000);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(2_000);
 
-    expect(seen.some((x) => x.phase === 'search' && x.trial === 1 && x.trials === 2 && (x.iteration ?? 0) >= 10 && x.maxIter === 20)).toBe(true);
+    expect(seen.some((x) => x.phase === 'search' && x.trial === 1 && x.trials === 2 && (x.iteration ?? 0) >= 10 && x.maxIter === 40)).toBe(true);
     expect(seen.some((x) => x.phase === 'search' && x.trial === 2 && x.best?.metric === 'roc_auc' && x.best.score > 0.6)).toBe(true);
 
     // The run result: how the final model was obtained, and the train stage's parts.

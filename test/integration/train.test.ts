@@ -66,6 +66,40 @@ describe('train and evaluate', () => {
     expect(m.uri).toBe(s.artifacts.uri('models/churn/1/model.onnx'));
   }, 120_000);
 
+  it('searches on a stratified subsample (training.searchRows) and picks the l2 the full search picks', async () => {
+    // A clear case: l2 = 1e5 all but erases the coefficients; 0.1 fits. The final model learns from every train row.
+    const grid = { ...churnSpec, name: 'churn-sub', gates: { min: {}, maxRegression: {} }, training: { l2: [1e5, 0.1], seed: 7 } };
+    const full = (await train(grid)).trained;
+    const sub = (await train({ ...grid, training: { ...grid.training, searchRows: 600 } })).trained;
+    expect(full.rows.search).toBe(full.rows.train);
+    expect(sub.rows.search).toBeGreaterThanOrEqual(599);
+    expect(sub.rows.search).toBeLessThanOrEqual(601);
+    expect(sub.rows.train).toBe(full.rows.train);
+    const best = (m: typeof full): number | null => {
+      const top = [...m.trials].sort((x, y) => y.score - x.score)[0]!;
+      return top.algorithm === 'gbdt' ? null : top.l2;
+    };
+    expect(best(full)).toBe(0.1);
+    expect(best(sub)).toBe(0.1);
+    expect(sub.params.l2).toBe(0.1);
+    // Different search rows, the same final rows and l2: the same optimum. (The full search keeps its own model,
+    // solved on its l2 path from a warm start; the subsampled one refits from a cold start: equal to ~1e-6.)
+    expect(full.refit).toMatchObject({ mode: 'reuse', reusedSearchModel: true, rows: full.rows.train });
+    expect(sub.refit).toMatchObject({ mode: 'reuse', reusedSearchModel: false, rows: full.rows.train });
+    expect(sub.metrics.roc_auc).toBeCloseTo(full.metrics.roc_auc!, 5);
+    expect(sub.metrics.log_loss).toBeCloseTo(full.metrics.log_loss!, 5);
+  }, 120_000);
+
+  it('searches l2 by k-fold on a path per fold, then fits on train + validation rows', async () => {
+    const spec = { ...churnSpec, name: 'churn-kfold', gates: { min: {}, maxRegression: {} }, training: { l2: [1e5, 0.1, 1], seed: 7, validation: { strategy: 'kfold', folds: 3 } } };
+    const m = (await train(spec)).trained;
+    expect(m.trials.map((t) => (t.algorithm === 'gbdt' ? null : t.l2))).toEqual([1e5, 0.1, 1]);
+    for (const t of m.trials) expect(t.score).toBeGreaterThan(0.5);
+    expect(m.trials[0]!.score).toBeLessThan(m.trials[1]!.score);
+    expect(m.rows.search).toBe(m.rows.train + m.rows.validation);
+    expect(m.metrics.roc_auc).toBeGreaterThan(0.75);
+  }, 120_000);
+
   it('retrains to byte-identical ONNX and compares with production on the same test rows', async () => {
     const v1 = (await s.registry.getVersion('churn', 1))!;
     await s.registry.setAlias({ model: 'churn', alias: 'production', version: 1, actor: 'test', reason: 'first model' });

@@ -7,7 +7,7 @@ describe('PipelineSpec', () => {
     expect(s.name).toBe('churn-churned');
     expect(s.training).toEqual({
       algorithms: [], l2: [0.01, 0.1, 1, 10], gbdt: { maxIter: 100, learningRate: [0.1], maxLeaves: [31], minSamplesLeaf: [20] },
-      trials: 8, timeBudgetSeconds: null, validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 }, refit: 'auto', seed: 42,
+      trials: 8, timeBudgetSeconds: null, searchRows: null, validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 }, refit: 'auto', seed: 42,
     });
     expect(s.deploy).toEqual({
       alias: 'production', strategy: 'replace', share: 0.1,
@@ -30,6 +30,8 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' } }, /spec.target is required/],
       [{ data: { uri: 'x.csv' }, target: 'y', trainig: {} }, /spec.trainig is not a spec field/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0 } }, /spec.training.trials must be an integer from 1 to 1000, got 0/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 5 } }, /spec.training.searchRows must be an integer from 100 to 1000000000, got 5/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 1e5 + 0.5 } }, /spec.training.searchRows must be an integer/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms must be a list of logistic, ridge, gbdt/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'always' } }, /spec.training.refit must be auto, reuse or full, got "always"/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'reuse', validation: { strategy: 'kfold' } } }, /training.refit is "reuse" but training.validation.strategy is "kfold": .* use "full" or "auto"/],

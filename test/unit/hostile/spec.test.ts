@@ -34,7 +34,7 @@ const VALID: Json = {
   validation: { minRows: 10, maxMissingFraction: 0.5, maxUnexpectedFraction: 0.01, maxOutOfRangeFraction: 0.01 },
   training: {
     algorithms: ['logistic', 'gbdt'], l2: [0.1, 1], gbdt: { maxIter: 50, learningRate: [0.1], maxLeaves: [15], minSamplesLeaf: [20] },
-    trials: 4, timeBudgetSeconds: 60, validation: { strategy: 'kfold', folds: 3, validationFraction: 0.2, testFraction: 0.2 }, seed: 7,
+    trials: 4, timeBudgetSeconds: 60, searchRows: 50_000, validation: { strategy: 'kfold', folds: 3, validationFraction: 0.2, testFraction: 0.2 }, seed: 7,
   },
   slices: ['region'],
   costs: { fp: 1, fn: 5, tp: 0, tn: 0 },
