@@ -373,15 +373,18 @@ export async function trainStage(
   progress(refit.reusedSearchModel ? 'final model: the search\'s fit (training.refit reuse)' : `final model: fitted on ${finalRows.length} rows (training.refit ${mode})`);
   timed('refit');
   status({ phase: 'evaluate' });
-  const predictions = predictRows(fitted, enc, data.features);
+  // Only the rows something reads are scored: the test split, and the threshold's rows when costs are given.
+  const thresholdRows = task === 'binary' && input.spec.costs ? (kfold ? pool : split.validation) : new Int32Array(0);
+  const predictions = predictOn(fitted, enc, data, thresholdRows.length > 0 ? Int32Array.from(new Set([...thresholdRows, ...split.test])).sort() : split.test);
 
   let threshold = 0.5;
   let costs: TrainedModel['costs'] = null;
   if (task === 'binary' && input.spec.costs) {
-    const rows = kfold ? pool : split.validation;
+    const rows = thresholdRows;
     if (rows.length > 0) {
       const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-      const proba = Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!);
+      const positive = positiveColumn(predictions.proba!, 2);
+      const proba = Float64Array.from(rows, (i) => positive[i]!);
       const choice = chooseThreshold(labels, proba, input.spec.costs);
       threshold = choice.threshold;
       costs = { ...choice, chosenOn: kfold ? 'training rows (k-fold)' : mode === 'full' ? 'validation split (also fitted by the refit)' : 'validation split' };
@@ -497,6 +500,18 @@ async function shiftWeights(input: TrainInput, data: TrainingData, loggedRows: (
   const current = await loggedRows(input.model, input.reweight!.windowSeconds);
   if (current.length === 0) throw new TrainingDataError(`monitor.onDrift reweight: model ${input.model} logged no predictions in the last ${input.reweight!.windowSeconds} s to reweight towards`);
   return domainWeights(data.features, data.rows, current);
+}
+
+/** The model's predictions on `rows`, laid out by row index like predictions on every row (other rows NaN). */
+function predictOn(fitted: Fitted, enc: EncodingPlan, data: TrainingData, rows: Int32Array): Predictions {
+  const p = predictRows(fitted, enc, data.features, rows);
+  const total = data.rows;
+  const scatter = (src: Float64Array, width: number): Float64Array => {
+    const out = new Float64Array(total * width).fill(NaN);
+    for (let k = 0; k < rows.length; k++) for (let c = 0; c < width; c++) out[rows[k]! * width + c] = src[k * width + c]!;
+    return out;
+  };
+  return p.proba ? { proba: scatter(p.proba, data.classes.length) } : { values: scatter(p.values!, 1) };
 }
 
 function rowsOf(proba: Float64Array, rows: Int32Array, classes: number): Float64Array {
