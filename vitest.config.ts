@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'services', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/workflows/**'] } },
       // The workflows suite: a time-skipping test server per file, the workflows bundled once per run.
-      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: ['test/workflows/global-setup.ts'], testTimeout: 30_000 } },
+      { extends: true, test: { name: 'workflows', include: ['test/workflows/**/*.test.ts'], globalSetup: ['test/workflows/global-setup.ts'] } },
     ],
   },
 });

@@ -109,8 +109,8 @@ export async function ensureTestServer(log = (line) => console.log(line)) {
   const java = /exec '([^']+)'/.exec(existsSync(launcher) ? readFileSync(launcher, 'utf8') : '')?.[1];
   if (java && existsSync(java)) return launcher;
   const jvm = whichJava();
-  if (!jvm) return void log('the workflows suite needs Java 17 or newer (set JAVA_HOME or put java on PATH): none found');
-  if (!(jvm.feature >= 17)) return void log(`the workflows suite needs Java 17 or newer; ${jvm.java} is Java ${jvm.feature}`);
+  if (!jvm) return void log('the workflows suite needs Java 11 or newer (set JAVA_HOME or put java on PATH): none found');
+  if (!(jvm.feature >= 11)) return void log(`the workflows suite needs Java 11 or newer; ${jvm.java} is Java ${jvm.feature}`);
   mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = mkdtempSync(path.join(path.dirname(dir), '.test-server-'));
   try {
@@ -123,7 +123,8 @@ export async function ensureTestServer(log = (line) => console.log(line)) {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     const archive = path.join(dir, 'classes.jsa');
-    const archived = await writeClassArchive(jvm.java, classpath, archive);
+    // Dynamic class archives exist from Java 13 on.
+    const archived = jvm.feature >= 13 && (await writeClassArchive(jvm.java, classpath, archive));
     if (!archived) log('note: the JVM wrote no class archive; the test server starts more slowly');
     writeFileSync(launcher, launcherText({ java: realpathSync(jvm.java), classpath, archive: archived ? archive : undefined }));
     chmodSync(launcher, 0o755);

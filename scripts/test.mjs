@@ -10,7 +10,8 @@ import { root, setup, step } from './setup.mjs';
 const SUITES = [
   { name: 'unit', dir: 'test/unit', needsStack: false },
   // Orchestration on Temporal's time-skipping test server with mock activities: no stack, days in milliseconds.
-  { name: 'workflows', dir: 'test/workflows', needsStack: false, needsTestServer: true },
+  // Its files mostly wait on their own test server, so more of them than cores run at once.
+  { name: 'workflows', dir: 'test/workflows', needsStack: false, needsTestServer: true, args: ['--maxWorkers=3'] },
   { name: 'integration', dir: 'test/integration', needsStack: true },
   // Each fault file brings up a stack of its own (free ports, a temporary MLOPS_HOME; `mlops up` first only
   // to install the binaries it reuses) and breaks it on purpose; one file at a time.

@@ -47,7 +47,8 @@ describe('manualPipeline', () => {
     expect(r).toMatchObject({ status: 'rejected', reasons: ['ingest was not advanced within 7 days; the run ended'], deployed: null, dataset: null });
     const skipped = (await t.env.currentTimeMs()) - started;
     expect(skipped).toBeGreaterThanOrEqual(7 * 24 * 3600 * 1000);
-    expect(Date.now() - wall).toBeLessThan(10_000);
+    // Seven days of server time in well under a minute of ours (a loaded machine included).
+    expect(Date.now() - wall).toBeLessThan(60_000);
     expect(calls.names()).toEqual([]);
   });
 

@@ -37,15 +37,15 @@ function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
 describe('driftMonitor', () => {
   it('asks for a retraining on drift at most once per cool-down', async () => {
     const calls = t.answer(driftAnswers('cooling', () => true));
-    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-cooling', args: [monitor('cooling')] });
-    await t.env.sleep(2 * 60 * MINUTE + 30_000);
+    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-cooling', args: [monitor('cooling', { coolDown: 600 })] });
+    await t.env.sleep(25 * MINUTE + 30_000);
     const status = await handle.query(monitorStatusQuery);
     await handle.terminate('test done');
-    expect(status).toMatchObject({ checks: 120, retrains: 2, last: { datasetDrift: true, driftedColumns: ['age'] } });
+    expect(status).toMatchObject({ checks: 25, retrains: 3, last: { datasetDrift: true, driftedColumns: ['age'] } });
     const asked = calls.of('requestTraining');
     const checks = calls.of('checkDrift');
-    // Drift on every check, but only the first check and the first one a cool-down (60 checks) later asked.
-    expect(asked.map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 60]);
+    // Drift on every check, but only the first check and one a cool-down (10 checks) later each time asked.
+    expect(asked.map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 10, 20]);
     expect(asked[0]!.input).toMatchObject({
       workflowId: 'ct-cooling',
       request: { trigger: 'drift', reason: 'drift in age', driftedColumns: ['age'], reportUri: 's3://reports/1.json' },
@@ -56,17 +56,17 @@ describe('driftMonitor', () => {
 
   it('carries the last retraining and the retrain count across continue-as-new, so the cool-down holds', async () => {
     // A run makes 200 checks. Drift on the first check, then from the first check of the next run on; the
-    // cool-down (250 checks) only lets the 251st ask again.
+    // cool-down (205 checks) only lets the 206th ask again.
     const calls = t.answer(driftAnswers('carried', (n) => n === 1 || n > 200));
-    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-carried', args: [monitor('carried', { coolDown: 250 * 60 })] });
-    await t.env.sleep(260 * MINUTE + 30_000);
+    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-carried', args: [monitor('carried', { coolDown: 205 * 60 })] });
+    await t.env.sleep(210 * MINUTE + 30_000);
     const latest = t.env.client.workflow.getHandle('drift-carried');
     const status = await latest.query(monitorStatusQuery);
     await latest.terminate('test done');
     expect((await t.env.client.workflow.getHandle('drift-carried', handle.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
-    expect(status).toMatchObject({ checks: 60, retrains: 2 });
+    expect(status).toMatchObject({ checks: 10, retrains: 2 });
     const checks = calls.of('checkDrift');
-    expect(checks).toHaveLength(260);
-    expect(calls.of('requestTraining').map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 250]);
+    expect(checks).toHaveLength(210);
+    expect(calls.of('requestTraining').map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 205]);
   });
 });
