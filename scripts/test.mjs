@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: everything a fresh machine needs, then the suites. Installs npm dependencies when they
 // are missing or stale, builds, brings the local stack up (installing it the first time), then runs
-// each vitest suite and prints its time. `npm test -- unit` runs one suite.
+// each vitest suite and prints its time. `npm test -- unit` runs one suite (`-- workflows` needs no stack).
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,9 @@ import { root, setup, step } from './setup.mjs';
 
 const SUITES = [
   { name: 'unit', dir: 'test/unit', needsStack: false },
+  // Orchestration on Temporal's time-skipping test server with mock activities: no stack, days in milliseconds.
+  // Its files mostly wait on their own test server, so more of them than cores run at once.
+  { name: 'workflows', dir: 'test/workflows', needsStack: false, needsTestServer: true, args: ['--maxWorkers=3'] },
   { name: 'integration', dir: 'test/integration', needsStack: true },
   // Each fault file brings up a stack of its own (free ports, a temporary MLOPS_HOME; `mlops up` first only
   // to install the binaries it reuses) and breaks it on purpose; one file at a time.
@@ -25,6 +28,7 @@ if (suites.length === 0) {
 const total = Date.now();
 if (!setup()) process.exit(1);
 if (!step('typecheck tests', 'npm', ['run', '--silent', 'typecheck'])) process.exit(1);
+if (suites.some((s) => s.needsTestServer) && !step('time-skipping test server', 'node', ['scripts/setup.mjs', '--test-server'])) process.exit(1);
 if (suites.some((s) => s.needsStack) && !step('local stack (mlops up)', 'node', ['bin/mlops.js', 'up'])) process.exit(1);
 
 let passed = 0;

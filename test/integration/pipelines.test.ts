@@ -1,4 +1,5 @@
 // The level-0 and level-1 pipeline workflows on a real worker and the real dev server, MinIO and Postgres.
+// Orchestration alone (approval timeouts, rejections, coalescing) is tested in test/workflows.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -19,14 +20,12 @@ let w: TestWorker;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-pipelines-'));
 const weather = path.join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
 const churn = path.join(dir, 'churn.csv');
-const bigChurn = path.join(dir, 'churn-big.csv');
 const suffix = randomBytes(3).toString('hex');
 
 beforeAll(async () => {
   s = await isolatedStores('pipelines');
   w = await startTestWorker(s, 'pipelines');
   await writeSynthCsv(churn, { rows: 3000, seed: 11 });
-  await writeSynthCsv(bigChurn, { rows: 150_000, seed: 12 });
 }, 120_000);
 
 afterAll(async () => {
@@ -68,27 +67,6 @@ describe('continuousTrainingPipeline', () => {
     expect(skipped.status).toBe('skipped');
     expect((await s.registry.listVersions(model)).length).toBe(1);
   }, 120_000);
-
-  it('coalesces retrain signals that arrive during a run into exactly one follow-up run', async () => {
-    const model = `churn-${suffix}`;
-    const first = await ct(model, { data: { uri: bigChurn }, target: 'churned', features: { exclude: ['customer_id'] } }, 'drift');
-    const handle = w.client.workflow.getHandle(first.workflowId, first.signaledRunId);
-    const deadline = Date.now() + 60_000;
-    while ((await handle.query(statusQuery)).stage === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    for (const reason of ['drift in age', 'drift in plan', 'new data']) {
-      await handle.signal(retrainSignal, { requestId: randomUUID(), trigger: 'drift', reason, driftedColumns: [reason.split(' ').pop()!] });
-    }
-    const status = await handle.query(statusQuery);
-    expect(status.pendingRequests).toBe(3);
-    // The first run continues as new into the follow-up; its handle follows to the follow-up's result.
-    const follow = (await handle.result()) as RunResult;
-    const runs: string[] = [];
-    for await (const e of w.client.workflow.list({ query: `WorkflowId = '${ctWorkflowId(model)}'` })) runs.push(e.runId);
-    expect(runs).toHaveLength(2);
-    expect(follow.trigger).toBe('drift');
-    expect(['skipped', 'deployed', 'rejected']).toContain(follow.status);
-    expect((await s.registry.listVersions(model)).length).toBeLessThanOrEqual(2);
-  }, 180_000);
 
   it('forwards a run started under another id (the Temporal CLI and UI send one JSON payload) to the model\'s CT workflow', async () => {
     const model = `cli-${suffix}`;
@@ -170,16 +148,4 @@ describe('manualPipeline', () => {
     const r = (await handle.result()) as RunResult;
     expect(r).toMatchObject({ status: 'deployed', deployed: { version: 1 } });
   }, 120_000);
-
-  it('ends a run a person rejects, or that nobody advances before the timeout, without deploying', async () => {
-    const model = `manual2-${suffix}`;
-    const rejected = await w.client.workflow.start('manualPipeline', { taskQueue: w.taskQueue, workflowId: `manual2-${suffix}`, args: [{ name: model, data: { uri: churn }, target: 'churned' }] });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await updateRefusal(rejected.executeUpdate(advanceUpdate, { args: [{ approve: false }] }))).toBe('rejecting a stage needs a reason');
-    await rejected.executeUpdate(advanceUpdate, { args: [{ approve: false, reason: 'wrong data source' }] });
-    expect((await rejected.result()) as RunResult).toMatchObject({ status: 'rejected', reasons: ['ingest rejected: wrong data source'], deployed: null });
-    const abandoned = await w.client.workflow.execute('manualPipeline', { taskQueue: w.taskQueue, workflowId: `manual3-${suffix}`, args: [{ name: model, data: { uri: churn }, target: 'churned', run: { approvalTimeout: '2 seconds' } }] });
-    expect(abandoned).toMatchObject({ status: 'rejected', reasons: ['ingest was not advanced within 2 seconds; the run ended'] });
-    expect(await s.registry.getAlias(model, 'production').catch(() => undefined)).toBeUndefined();
-  }, 60_000);
 });

@@ -1,0 +1,111 @@
+// Level 1 (continuousTrainingPipeline) on the time-skipping test server: retrain requests that arrive during
+// a run are coalesced into exactly one follow-up run (continue-as-new) that carries all of them; a run
+// started under another id is forwarded to the model's CT workflow; a run on production's data is skipped.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainingRequest } from '../../activities/control';
+import type { ForwardedResult } from '../../workflows/continuous-training';
+import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
+import type { RunResult } from '../../workflows/run';
+import { startTestbed, type Testbed } from './env';
+import { recordedPipeline, recordedSpec } from './fixtures';
+
+let t: Testbed;
+beforeAll(async () => {
+  t = await startTestbed();
+});
+afterAll(async () => {
+  await t?.teardown();
+});
+
+const spec = recordedSpec();
+
+/** How every trigger reaches a model's CT workflow: signal-with-start, the request being the run's own. */
+function trigger(model: string, request: TrainingRequest, input: Record<string, unknown> = spec) {
+  const { spec: _spec, ...run } = request;
+  void _spec;
+  return t.env.client.workflow.signalWithStart('continuousTrainingPipeline', {
+    workflowId: ctWorkflowId(model), taskQueue: t.taskQueue, args: [{ ...input, name: model, run }], signal: retrainSignal, signalArgs: [request],
+  });
+}
+
+async function until(what: string, ok: () => Promise<boolean> | boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('continuousTrainingPipeline', () => {
+  it('coalesces N retrain signals that arrive during a run into exactly one follow-up run carrying every reason', async () => {
+    let release!: () => void;
+    const ingestHeld = new Promise<void>((r) => (release = r));
+    const answers = recordedPipeline();
+    const calls = t.answer({
+      ...answers,
+      // The first run's ingest waits for the test, so the signals surely arrive during that run.
+      ingestDataset: async (input) => {
+        if (calls.of('ingestDataset').length === 1) await ingestHeld;
+        return answers.ingestDataset!(input);
+      },
+    });
+    const model = 'coalesced';
+    const first = await trigger(model, { requestId: randomUUID(), trigger: 'drift' }, { ...spec, monitor: { onDrift: 'drop-drifted' } });
+    const handle = t.env.client.workflow.getHandle(first.workflowId, first.signaledRunId);
+    await until('the first run to ingest', () => calls.of('ingestDataset').length === 1);
+    const requests: TrainingRequest[] = [
+      { requestId: randomUUID(), trigger: 'drift', reason: 'drift in precipitation', driftedColumns: ['precipitation'] },
+      { requestId: randomUUID(), trigger: 'data', reason: 'new data' },
+      { requestId: randomUUID(), trigger: 'drift', reason: 'drift in wind', driftedColumns: ['wind', 'precipitation'], spec: { ...spec, name: model, monitor: { onDrift: 'drop-drifted' }, training: { l2: [3] } } },
+    ];
+    for (const r of requests) await trigger(model, r);
+    expect((await handle.query(statusQuery)).pendingRequests).toBe(3);
+    release();
+
+    // The first run's handle follows the continue-as-new chain to the follow-up's result.
+    const follow = (await handle.result()) as RunResult;
+    expect(follow.runId).not.toBe(first.signaledRunId);
+    expect((await handle.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    const latest = await t.env.client.workflow.getHandle(ctWorkflowId(model)).describe();
+    expect(latest).toMatchObject({ runId: follow.runId, status: { name: 'COMPLETED' } });
+    // Two runs, no more: each ingested and deployed once.
+    expect(calls.of('ingestDataset')).toHaveLength(2);
+    expect(calls.of('deployModel').map((c) => c.input.reason)).toEqual(['drift', 'drift: drift in precipitation; new data; drift in wind']);
+    expect(follow).toMatchObject({ status: 'deployed', trigger: 'drift' });
+    // The latest request's spec, with every drifted column left out (monitor.onDrift drop-drifted).
+    const trained = calls.of('trainModel').at(-1)!.input.spec;
+    expect(trained.training.l2).toEqual([3]);
+    expect(trained.features.exclude).toEqual(['precipitation', 'wind']);
+    expect(follow.reasons).toContain('monitor.onDrift drop-drifted: trained without precipitation, wind');
+  });
+
+  it('a run with no request during it ends without a follow-up', async () => {
+    const calls = t.answer(recordedPipeline());
+    const started = await trigger('single', { requestId: randomUUID(), trigger: 'manual' });
+    const r = (await t.env.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
+    expect(r).toMatchObject({ status: 'deployed', runId: started.signaledRunId, trigger: 'manual' });
+    expect(calls.of('ingestDataset')).toHaveLength(1);
+  });
+
+  it('forwards a run started under another id to the model\'s CT workflow', async () => {
+    const calls = t.answer({ requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'the-ct-run' }) });
+    const r = (await t.env.client.workflow.execute('continuousTrainingPipeline', {
+      taskQueue: t.taskQueue, workflowId: 'schedule-forwarded-2026-01-01', args: [{ ...spec, name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } }],
+    })) as ForwardedResult;
+    expect(r).toEqual({ status: 'forwarded', workflowId: 'ct-forwarded', runId: 'the-ct-run', reasons: ['coalesced into ct-forwarded'] });
+    const [call] = calls.of('requestTraining');
+    expect(call!.input).toMatchObject({ workflowId: 'ct-forwarded', request: { trigger: 'schedule', reason: 'nightly' }, startInput: { name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } } });
+    expect(call!.input.startInput.run).toMatchObject({ requestId: call!.input.request.requestId });
+    expect(calls.names()).toEqual(['requestTraining']);
+  });
+
+  it('skips a run on the same data, spec and code as production, before validating anything', async () => {
+    const calls = t.answer({ ...recordedPipeline(), productionInfo: () => ({ version: 4, datasetSha256: 'd', specSha256: 's', codeVersion: 'c' }), sameAsProduction: () => true });
+    const started = await trigger('unchanged', { requestId: randomUUID(), trigger: 'schedule' });
+    const r = (await t.env.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
+    expect(r.status).toBe('skipped');
+    expect(r.reasons).toEqual([expect.stringMatching(/^production unchanged v4 was trained on the same data \(\w{12}\), spec and code$/)]);
+    expect(calls.names()).toEqual(['ingestDataset', 'productionInfo', 'sameAsProduction']);
+  });
+});

@@ -1,0 +1,72 @@
+// driftMonitor on the time-skipping test server: hours of checks in milliseconds. Drift asks the model's CT
+// workflow for a retraining at most once per cool-down, and the cool-down holds across continue-as-new.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MonitorInput } from '../../activities/monitor';
+import { monitorStatusQuery } from '../../workflows/monitor';
+import { startTestbed, type ActivityResult, type Answers, type Testbed } from './env';
+
+let t: Testbed;
+beforeAll(async () => {
+  t = await startTestbed();
+});
+afterAll(async () => {
+  await t?.teardown();
+});
+
+const MINUTE = 60_000;
+
+const monitor = (model: string, over: Partial<MonitorInput> = {}): MonitorInput => ({
+  model, interval: 60, window: 3600, coolDown: 3600, minRows: 100, correction: 'none', ...over,
+});
+
+/** A drift check of `model` whose n-th call (1-based) finds dataset drift in `age` when `drifts(n)`. */
+function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
+  let n = 0;
+  return {
+    checkDrift: (): ActivityResult<'checkDrift'> => {
+      const drift = drifts(++n);
+      return {
+        model, version: 1, rows: 500, enough: true, datasetDrift: drift, driftedColumns: drift ? ['age'] : [], driftedShare: drift ? 0.1 : 0,
+        reportUri: `s3://reports/${n}.json`, concept: null, skew: null, spec: { name: model, target: 'churned' },
+      };
+    },
+    requestTraining: (input) => ({ workflowId: input.workflowId, runId: `retrain-${n}` }),
+  };
+}
+
+describe('driftMonitor', () => {
+  it('asks for a retraining on drift at most once per cool-down', async () => {
+    const calls = t.answer(driftAnswers('cooling', () => true));
+    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-cooling', args: [monitor('cooling', { coolDown: 600 })] });
+    await t.env.sleep(25 * MINUTE + 30_000);
+    const status = await handle.query(monitorStatusQuery);
+    await handle.terminate('test done');
+    expect(status).toMatchObject({ checks: 25, retrains: 3, last: { datasetDrift: true, driftedColumns: ['age'] } });
+    const asked = calls.of('requestTraining');
+    const checks = calls.of('checkDrift');
+    // Drift on every check, but only the first check and one a cool-down (10 checks) later each time asked.
+    expect(asked.map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 10, 20]);
+    expect(asked[0]!.input).toMatchObject({
+      workflowId: 'ct-cooling',
+      request: { trigger: 'drift', reason: 'drift in age', driftedColumns: ['age'], reportUri: 's3://reports/1.json' },
+      startInput: { name: 'cooling', target: 'churned', run: { trigger: 'drift', reason: 'drift in age' } },
+    });
+    expect(asked[0]!.input.request.requestId).not.toBe(asked[1]!.input.request.requestId);
+  });
+
+  it('carries the last retraining and the retrain count across continue-as-new, so the cool-down holds', async () => {
+    // A run makes 200 checks. Drift on the first check, then from the first check of the next run on; the
+    // cool-down (205 checks) only lets the 206th ask again.
+    const calls = t.answer(driftAnswers('carried', (n) => n === 1 || n > 200));
+    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-carried', args: [monitor('carried', { coolDown: 205 * 60 })] });
+    await t.env.sleep(210 * MINUTE + 30_000);
+    const latest = t.env.client.workflow.getHandle('drift-carried');
+    const status = await latest.query(monitorStatusQuery);
+    await latest.terminate('test done');
+    expect((await t.env.client.workflow.getHandle('drift-carried', handle.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(status).toMatchObject({ checks: 10, retrains: 2 });
+    const checks = calls.of('checkDrift');
+    expect(checks).toHaveLength(210);
+    expect(calls.of('requestTraining').map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 205]);
+  });
+});
