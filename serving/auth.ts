@@ -25,12 +25,19 @@ export interface Denial {
   message: string;
 }
 
-/** The decision for one request, given the live tokens (hash → scope) and whether tokens are in use at all. */
-export function decide(need: Need | null, authorization: string | undefined, tokens: { any: boolean; byHash: Map<string, TokenScope> }): Denial | null {
+export interface TokenSet {
+  /** Whether any token was ever created: until then the server is open. */
+  any: boolean;
+  /** A presented token's scope; undefined when unknown or revoked. */
+  scopeOf: (token: string) => TokenScope | undefined;
+}
+
+/** The decision for one request, given the live tokens. */
+export function decide(need: Need | null, authorization: string | undefined, tokens: TokenSet): Denial | null {
   if (need === null || !tokens.any) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!m) return { status: 401, message: 'this model server requires a token: send Authorization: Bearer <token> (mlops tokens create NAME)' };
-  const scope = tokens.byHash.get(tokenSha256(m[1]!));
+  const scope = tokens.scopeOf(m[1]!);
   if (!scope) return { status: 401, message: 'the bearer token is not valid (unknown or revoked)' };
   if (need !== 'any' && scope !== 'admin' && scope !== need) return { status: 403, message: `the token's scope ${scope} does not allow ${need} (needs ${need} or admin)` };
   return null;
@@ -39,8 +46,26 @@ export function decide(need: Need | null, authorization: string | undefined, tok
 export type Authorizer = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean;
 
 /** Loads the tokens once, then keeps them fresh; the returned function answers a denied request and returns true. */
+/**
+ * The token set over hashes from Postgres. Hashing every request would cost more than the rest of the check,
+ * so the answer per presented token is remembered until the next refresh (bounded, so junk tokens cannot grow it).
+ */
+export function tokenSet(live: { any: boolean; byHash: Map<string, TokenScope> }): TokenSet {
+  const seen = new Map<string, TokenScope | undefined>();
+  return {
+    any: live.any,
+    scopeOf: (token) => {
+      if (seen.has(token)) return seen.get(token);
+      const scope = live.byHash.get(tokenSha256(token));
+      if (seen.size >= 10_000) seen.clear();
+      seen.set(token, scope);
+      return scope;
+    },
+  };
+}
+
 export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; log?: (line: string) => void } = {}): Promise<Authorizer> {
-  let tokens = await activeTokens(pool);
+  let tokens = tokenSet(await activeTokens(pool));
   let loadedAt = Date.now();
   let refreshing = false;
   const ttl = opts.ttlMs ?? TOKEN_TTL_MS;
@@ -48,7 +73,7 @@ export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; lo
     refreshing = true;
     activeTokens(pool).then(
       (t) => {
-        tokens = t;
+        tokens = tokenSet(t);
         loadedAt = Date.now();
       },
       // Postgres away: the last known tokens keep deciding (never none, which would open the server).

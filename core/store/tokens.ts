@@ -52,6 +52,10 @@ export async function revokeToken(pool: pg.Pool, name: string): Promise<void> {
 
 /** Every live token's hash → scope, and whether any token was ever created (once one exists, auth is on). */
 export async function activeTokens(pool: pg.Pool): Promise<{ any: boolean; byHash: Map<string, TokenScope> }> {
-  const res = await pool.query<{ sha256: string; scope: TokenScope; revoked: boolean }>('SELECT sha256, scope, revoked_at IS NOT NULL AS revoked FROM serving_tokens');
+  const res = await pool.query<{ sha256: string; scope: TokenScope; revoked: boolean }>('SELECT sha256, scope, revoked_at IS NOT NULL AS revoked FROM serving_tokens').catch((err: { code?: string }) => {
+    // A database not migrated yet (undefined_table) has no tokens: the server starts open, as before tokens existed.
+    if (err.code === '42P01') return { rows: [] };
+    throw err;
+  });
   return { any: res.rows.length > 0, byHash: new Map(res.rows.filter((r) => !r.revoked).map((r) => [r.sha256, r.scope])) };
 }

@@ -4,7 +4,7 @@ import { alertBody, signBody, temporalUiLink, verifySignature } from '../../core
 import { displayUrl, parseDefaultWebhooks, targetsFor } from '../../core/alerts/webhooks';
 import { parseSpec, SpecError } from '../../core/spec';
 import { tokenSha256, type TokenScope } from '../../core/store/tokens';
-import { decide, requiredScope } from '../../serving/auth';
+import { decide, requiredScope, tokenSet } from '../../serving/auth';
 
 const base = { data: { uri: 'x.csv' }, target: 'y' };
 
@@ -78,7 +78,7 @@ describe('MLOPS_ALERT_WEBHOOKS', () => {
 });
 
 describe('model server tokens', () => {
-  const tokens = (entries: [string, TokenScope][]) => ({ any: true, byHash: new Map(entries.map(([t, s]) => [tokenSha256(t), s])) });
+  const tokens = (entries: [string, TokenScope][]) => tokenSet({ any: true, byHash: new Map(entries.map(([t, s]) => [tokenSha256(t), s])) });
   const t = tokens([['p', 'predict'], ['f', 'feedback'], ['a', 'admin']]);
 
   it('guards predict, feedback, V2 infer and /metrics; health and readiness stay open', () => {
@@ -90,7 +90,7 @@ describe('model server tokens', () => {
   });
 
   it('answers 401 without a valid token, 403 for a wrong scope, nothing once allowed; no tokens: open', () => {
-    expect(decide('predict', undefined, { any: false, byHash: new Map() })).toBeNull();
+    expect(decide('predict', undefined, tokenSet({ any: false, byHash: new Map() }))).toBeNull();
     expect(decide('predict', undefined, t)?.status).toBe(401);
     expect(decide('predict', 'Basic p', t)?.status).toBe(401);
     expect(decide('predict', 'Bearer nope', t)?.status).toBe(401);
@@ -100,5 +100,8 @@ describe('model server tokens', () => {
     expect(decide('feedback', 'Bearer a', t)).toBeNull();
     expect(decide('any', 'Bearer f', t)).toBeNull();
     expect(decide(null, undefined, t)).toBeNull();
+    // Answers are remembered per token: asking again gives the same.
+    expect(decide('predict', 'Bearer nope', t)?.status).toBe(401);
+    expect(decide('predict', 'Bearer p', t)).toBeNull();
   });
 });
