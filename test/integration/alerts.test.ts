@@ -5,7 +5,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendAlert } from '../../activities/alerts';
 import { verifySignature } from '../../core/alerts/deliver';
+import type { Alert } from '../../core/alerts/webhooks';
 import { loadConfig } from '../../core/config';
 import { listDeliveries } from '../../core/store/alerts';
 import { createToken, revokeToken } from '../../core/store/tokens';
@@ -136,6 +138,39 @@ describe('alerts', () => {
     const gaveUp = await listDeliveries(s.pool, { model: 'sample-model' });
     expect(gaveUp[0]).toMatchObject({ ok: false, final: true, url: deadUrl, error: 'ECONNREFUSED' });
   }, 60_000);
+});
+
+describe('alert delivery attempts', () => {
+  it('retries a webhook that fails with 5xx, never re-sends to one that took the alert, and gives up after the last attempt', async () => {
+    let calls = 0;
+    const failing = http.createServer((req, res) => {
+      calls++;
+      req.resume();
+      req.on('end', () => res.writeHead(503).end());
+    });
+    await new Promise<void>((r) => failing.listen(0, '127.0.0.1', () => r()));
+    const failingUrl = `http://127.0.0.1:${(failing.address() as { port: number }).port}/down`;
+    try {
+      const config = loadConfig();
+      const alert: Alert = {
+        id: `retry-${suffix}`, event: 'drift.detected', model: `retried-${suffix}`, version: 3, workflowId: 'drift-x', runId: 'r', message: 'm', numbers: {}, at: new Date().toISOString(),
+        webhooks: [{ url: hookUrl, secretEnv: 'MLOPS_TEST_ALERT_SECRET' }, { url: failingUrl }],
+      };
+      const before = received.length;
+      const first = await sendAlert(s.pool, s.registry, alert, { attempt: 1, final: false, config, defaults: [] });
+      expect(first).toMatchObject({ targets: 2, delivered: 1, retry: true, failed: [{ url: failingUrl, error: 'HTTP 503' }] });
+      const last = await sendAlert(s.pool, s.registry, alert, { attempt: 5, final: true, config, defaults: [] });
+      expect(last).toMatchObject({ targets: 2, delivered: 1, retry: false });
+      expect(received.length).toBe(before + 1);
+      expect(calls).toBe(2);
+      const rows = (await listDeliveries(s.pool, { model: alert.model })).reverse();
+      expect(rows.map((r) => [r.url, r.attempt, r.ok, r.statusCode, r.final])).toEqual([
+        [hookUrl, 1, true, 204, true], [failingUrl, 1, false, 503, false], [failingUrl, 5, false, 503, true],
+      ]);
+    } finally {
+      await new Promise((r) => failing.close(r));
+    }
+  }, 30_000);
 });
 
 describe('tokens on the model server', () => {
