@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { alertBody, postAlert, temporalUiLink } from '../core/alerts/deliver';
 import { ALERT_ATTEMPTS, displayUrl, parseDefaultWebhooks, parseWebhooks, targetsFor, type Alert, type Webhook } from '../core/alerts/webhooks';
 import { loadConfig, localEnvPath, parseEnvFile, type Config } from '../core/config';
-import { logDelivery, settledUrls } from '../core/store/alerts';
+import { logDelivery, settledTargets, webhookTarget } from '../core/store/alerts';
 import type { ModelRegistry } from '../core/store/registry';
 import { readFileSync } from 'node:fs';
 
@@ -56,14 +56,14 @@ export async function sendAlert(pool: pg.Pool, registry: ModelRegistry, raised: 
   const alert = { ...raised, version: raised.version ?? (await registry.getAlias(raised.model, 'production').catch(() => undefined)) ?? null };
   const own = alert.webhooks ?? (await productionWebhooks(registry, alert.model));
   const targets = targetsFor(alert.event, own, o.defaults ?? configuredWebhooks(o.config));
-  const settled = await settledUrls(pool, alert.id);
+  const settled = await settledTargets(pool, alert.id);
   const ui = temporalUiLink(temporalUiBase(o.config), o.config.temporal.namespace, alert.workflowId, alert.runId);
   const body = alertBody(alert, ui);
-  const pending = targets.filter((t) => !settled.has(displayUrl(t.url)));
+  const pending = targets.filter((t) => !settled.has(webhookTarget(t.url)));
   const results = await Promise.all(pending.map(async (t) => ({ t, r: await postAlert(t, body, alert) })));
   for (const { t, r } of results) {
     await logDelivery(pool, {
-      alertId: alert.id, event: alert.event, model: alert.model, version: alert.version, workflowId: alert.workflowId, url: displayUrl(t.url),
+      alertId: alert.id, event: alert.event, model: alert.model, version: alert.version, workflowId: alert.workflowId, url: displayUrl(t.url), target: webhookTarget(t.url),
       attempt: o.attempt, ok: r.ok, statusCode: r.statusCode, error: r.error, final: r.ok || !r.retryable || o.final, ms: r.ms,
     });
   }

@@ -7,6 +7,8 @@ CREATE TABLE alert_deliveries (
   version      integer,
   workflow_id  text NOT NULL,
   url          text NOT NULL,
+  -- SHA-256 of the full URL: which webhook took the alert (url above is shown without its query string)
+  target       text NOT NULL,
   attempt      integer NOT NULL,
   ok           boolean NOT NULL,
   status_code  integer,
@@ -17,7 +19,7 @@ CREATE TABLE alert_deliveries (
   at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX alert_deliveries_model ON alert_deliveries (model, at DESC);
-CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id);
+CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id, target);
 
 -- Bearer tokens of the model server: only the SHA-256 of a token is stored; revoked tokens stay listed.
 CREATE TABLE serving_tokens (
