@@ -113,11 +113,24 @@ describe('alerts', () => {
     expect(failed.json.message).toContain(failure.message);
   }, 60_000);
 
+  it('mlops models rollback posts model.rolled_back to the webhooks of the production spec', async () => {
+    const v1 = await s.registry.getVersion(model, 1);
+    const v2 = await s.registry.registerVersion({ model, artifact: { uri: v1!.uri, sha256: v1!.sha256, type: 'Model' }, runKey: `by-hand-${suffix}`, properties: v1!.properties });
+    await s.registry.setAlias({ model, alias: 'production', version: v2.version, actor: 'test', reason: 'a second version', expectedFrom: 1 });
+    const r = await mlopsAsync(['models', 'rollback', model, '--reason', 'latency regression'], env());
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`production v2 → v1 (rolled back)`);
+    const rolled = await alertFor(model, 'model.rolled_back');
+    expect(verifySignature(rolled.body, secret, rolled.signature)).toBe(true);
+    expect(rolled.json).toMatchObject({ model, version: 1, numbers: { from: 2, to: 1, reason: 'latency regression' } });
+    expect(rolled.json.workflowId).toMatch(/^alert-/);
+  }, 60_000);
+
   it('mlops alerts log shows every delivery attempt, and alerts test sends a signed sample', async () => {
     const log = await mlopsAsync(['alerts', 'log', '--model', model, '--json'], env());
     expect(log.stderr).toBe('');
     const rows = JSON.parse(log.stdout) as { event: string; ok: boolean; statusCode: number; attempt: number; url: string }[];
-    expect(rows.map((x) => x.event).sort()).toEqual(['drift.persists', 'model.deployed']);
+    expect(rows.map((x) => x.event).sort()).toEqual(['drift.persists', 'model.deployed', 'model.rolled_back']);
     for (const x of rows) expect(x).toMatchObject({ ok: true, statusCode: 204, attempt: 1, url: hookUrl });
     const text = await mlopsAsync(['alerts', 'log'], env());
     expect(text.stdout).toMatch(/run\.failed .*delivered \(HTTP 204\)/);
