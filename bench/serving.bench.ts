@@ -16,6 +16,8 @@ import type { Benchmark } from './harness';
 
 const MODEL = 'bench-weather';
 const PORT = 18480;
+/** The port of this process's server (the tokens benchmark takes its own, so a concurrent serving benchmark cannot answer it). */
+let port = PORT;
 const instance = { date: '2014-07-04', precipitation: 0, temp_max: 25, temp_min: 12, wind: 2 };
 
 /** Trains and deploys the benchmark model once (idempotent), then starts a server on PORT. */
@@ -34,10 +36,10 @@ async function serve(): Promise<ChildProcess> {
   } finally {
     await stores.close();
   }
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${PORT}`], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${port}`], { stdio: 'ignore' });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${PORT}/v1/models/${MODEL}`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}`).then((r) => r.ok, () => false);
     if (ok) return child;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -51,7 +53,7 @@ function request(body: string, token?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) };
-    const req = http.request({ host: '127.0.0.1', port: PORT, path: `/v1/models/${MODEL}:predict`, method: 'POST', agent, headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: `/v1/models/${MODEL}:predict`, method: 'POST', agent, headers }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
     });
@@ -102,16 +104,21 @@ export const servingTokens: Benchmark = {
   better: 'higher',
   runs: Number(process.env.BENCH_RUNS ?? 3),
   run: async () => {
-    // Tokens switch auth on for every server of a schema: this benchmark uses one of its own.
+    // Tokens switch auth on for every server of a schema: this benchmark uses one of its own, and a port of its own.
+    port = PORT + 2;
     process.env.MLOPS_DB_SCHEMA = 'bench_tokens';
     process.env.MLOPS_S3_PREFIX = 'bench-tokens';
     const stores = openStores(loadConfig());
     await migrate(stores.pool, stores.schema);
     await stores.pool.query('DELETE FROM serving_tokens');
     await stores.close();
-    const status = async (): Promise<number> => (await fetch(`http://127.0.0.1:${PORT}/v1/models/${MODEL}:predict`, { method: 'POST', body: '{}' })).status;
+    const status = (): Promise<number> => fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}:predict`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 0);
     const until = async (code: number): Promise<void> => {
-      while ((await status()) !== code) await new Promise((r) => setTimeout(r, 200));
+      const deadline = Date.now() + 30_000;
+      while ((await status()) !== code) {
+        if (Date.now() > deadline) throw new Error(`the server on port ${port} did not answer ${code} within 30 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     };
     return withServer(async () => {
       // open, with a token, open again: the token figure against the mean of the two around it (the load drifts).
