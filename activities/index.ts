@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../core/config';
 import type { Stores } from '../core/store';
+import { makeAlerts } from './alerts';
 import { makeCicd } from './cicd';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
@@ -19,6 +20,7 @@ import { makeValidate } from './validate';
 
 export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string; config?: Config; serveWaitMs?: number } = {}) {
   return {
+    ...makeAlerts({ pool: stores.pool, registry: stores.registry, config: opts.config }),
     ...makeCicd({ stores, config: opts.config, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeControl({ registry: stores.registry, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),

@@ -3,6 +3,7 @@
 // the spec exactly as it ran. Errors name the field and what is expected.
 import type { GovernanceSpec } from './features/govern';
 import type { SelectionSpec } from './features/select';
+import { parseWebhooks, WebhookError, type Webhook } from './alerts/webhooks';
 import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features/spec';
 
 export type Task = 'binary' | 'multiclass' | 'regression';
@@ -84,6 +85,8 @@ export interface PipelineSpec {
     /** Training/serving skew (needs data.keys): share of checked rows with any mismatching feature above which it is reported. */
     maxSkew: number;
   };
+  /** Webhooks told about runs, deploys, drift and rollouts (besides MLOPS_ALERT_WEBHOOKS); absent when not given. */
+  alerts?: { webhooks: Webhook[] };
 }
 
 export type DeployStrategy = 'replace' | 'canary' | 'ab' | 'shadow';
@@ -107,7 +110,7 @@ export class SpecError extends Error {
   override name = 'SpecError';
 }
 
-const TOP_FIELDS = ['name', 'data', 'target', 'task', 'time', 'features', 'governance', 'selection', 'validation', 'training', 'slices', 'costs', 'gates', 'deploy', 'monitor'];
+const TOP_FIELDS = ['name', 'data', 'target', 'task', 'time', 'features', 'governance', 'selection', 'validation', 'training', 'slices', 'costs', 'gates', 'deploy', 'monitor', 'alerts'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -342,5 +345,16 @@ export function parseSpec(raw: unknown): PipelineSpec {
         maxSkew: num(m.maxSkew, 'monitor.maxSkew', 0.01, 0, 1),
       };
     })(),
+    ...(raw.alerts !== undefined ? { alerts: parseAlerts(raw.alerts) } : {}),
   };
+}
+
+function parseAlerts(raw: unknown): { webhooks: Webhook[] } {
+  const a = object(raw, 'alerts', ['webhooks']);
+  try {
+    return { webhooks: parseWebhooks(a.webhooks ?? [], 'spec.alerts.webhooks') };
+  } catch (err) {
+    if (err instanceof WebhookError) throw new SpecError(err.message);
+    throw err;
+  }
 }

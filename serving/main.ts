@@ -6,6 +6,7 @@ import { parseHostPort, requireCredentials, type Config } from '../core/config';
 import { openStores } from '../core/store';
 import { listenAliasChanges } from '../core/store/registry';
 import { CHALLENGER } from '../core/rollout/routing';
+import { createAuthorizer } from './auth';
 import { ModelHost } from './model-host';
 import { dropOldPartitions, ensurePartitions } from './prediction-log';
 import { createServer } from './server';
@@ -67,7 +68,8 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   });
   // A salt only this deployment knows, so hashed protected attributes cannot be reversed by lookup tables.
   const salt = createHash('sha256').update(`mlops-log-salt:${config.s3.secretKey}`).digest('hex');
-  const { server, log } = createServer(host, stores.pool, { salt, registry: stores.schema });
+  const auth = await createAuthorizer(stores.pool, { log: say });
+  const { server, log } = createServer(host, stores.pool, { salt, registry: stores.schema, auth });
   // Day partitions ahead of time, old days dropped: now and every hour.
   const days = retentionDays();
   const housekeeping = async (): Promise<void> => {

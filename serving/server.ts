@@ -12,6 +12,7 @@ import { coerce, deriveRow } from '../core/features/derive';
 import type { OnnxFeeds } from '../core/onnx/feeds';
 import { OUTPUT } from '../core/onnx/signature';
 import { armFor } from '../core/rollout/routing';
+import type { Authorizer } from './auth';
 import { withOnlineFeatures } from './feature-lookup';
 import type { ModelHost, ServedModel } from './model-host';
 import { hashValue, PredictionLog } from './prediction-log';
@@ -148,7 +149,7 @@ export async function predict(model: ServedModel, rows: Record<string, unknown>[
   return { features, predictions };
 }
 
-export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: string; registry: string; log?: PredictionLog }) {
+export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: string; registry: string; log?: PredictionLog; auth?: Authorizer }) {
   const log = opts.log ?? new PredictionLog(pool);
   const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map(), lookups: new Map() };
   const inc = (m: Map<string, number>, key: string): void => void m.set(key, (m.get(key) ?? 0) + 1);
@@ -173,6 +174,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
     void (async () => {
       if (!URL.canParse(req.url ?? '/', 'http://localhost')) throw new HttpError(400, `the request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a path`);
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (opts.auth?.(req, res, url.pathname)) return;
       if (req.method === 'GET' && url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(metricsText(host, counters, log));

@@ -11,6 +11,7 @@ import {
 import { pipelineRollbackCommand, pipelineVersionsCommand, runCicdCommand } from './cicd-commands';
 import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresScoreCommand, featuresTrainingSetCommand } from './feature-commands';
 import { startServing } from '../serving/main';
+import { alertsLogCommand, alertsTestCommand, tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './alert-commands';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand } from './pipeline-commands';
@@ -196,6 +197,40 @@ export const COMMANDS: Command[] = [
     summary: "roll back a rollout's challenger, or move production back to the previous (or given) version",
     options: { reason: { type: 'string' }, to: { type: 'string' } },
     action: ({ values, positionals }) => modelsRollbackCommand(positionals, values.reason as string | undefined, values.to as string | undefined),
+  },
+  {
+    name: 'alerts log',
+    usage: 'mlops alerts log [--model M] [--limit N] [--json]',
+    summary: 'every alert delivery attempt (event, webhook, HTTP status or error, attempt), newest first',
+    options: { model: { type: 'string' }, limit: { type: 'string' }, ...json },
+    action: ({ values }) => alertsLogCommand(values),
+  },
+  {
+    name: 'alerts test',
+    usage: 'mlops alerts test URL [--secret-env NAME] [--model M]',
+    summary: 'send a sample alert to URL now (signed with the secret in $NAME) and log the attempt',
+    options: { 'secret-env': { type: 'string' }, model: { type: 'string' } },
+    action: ({ values, positionals }) => alertsTestCommand(values, positionals),
+  },
+  {
+    name: 'tokens create',
+    usage: 'mlops tokens create NAME [--scope predict|feedback|admin]',
+    summary: 'create a bearer token for the model server and print it once (stored hashed); from then on predict, feedback and /metrics need one',
+    options: { scope: { type: 'string' } },
+    action: ({ values, positionals }) => tokensCreateCommand(values, positionals),
+  },
+  {
+    name: 'tokens list',
+    usage: 'mlops tokens list [--json]',
+    summary: 'the model server tokens: name, scope, created, revoked (never the token)',
+    options: json,
+    action: ({ values }) => tokensListCommand(values),
+  },
+  {
+    name: 'tokens revoke',
+    usage: 'mlops tokens revoke NAME',
+    summary: 'revoke a model server token (refused within a few seconds)',
+    action: ({ positionals }) => tokensRevokeCommand(positionals),
   },
   {
     name: 'runs list',

@@ -6,6 +6,7 @@ import { openStores, type Stores } from '../core/store';
 import { collectGarbage, DEFAULT_GRACE_MS } from '../core/store/gc';
 import { assertModelName, RegistryError } from '../core/store/registry';
 import { CHALLENGER } from '../core/rollout/routing';
+import { raiseRollbackAlert } from './alert-commands';
 import { UsageError } from './usage-error';
 
 async function withStores<T>(fn: (s: Stores) => Promise<T>): Promise<T> {
@@ -274,7 +275,9 @@ export async function modelsRollbackCommand(positionals: string[], reasonFlag: s
     if (toText === undefined) {
       const ended = await endRollout(registry, model, actor, reason);
       if (ended !== undefined) {
-        console.log(`${model}: challenger v${ended} rolled back; production stays v${(await registry.getAlias(model, 'production')) ?? '-'}`);
+        const production = (await registry.getAlias(model, 'production')) ?? null;
+        console.log(`${model}: challenger v${ended} rolled back; production stays v${production ?? '-'}`);
+        await raiseRollbackAlert({ model, from: production, to: production, challenger: ended, reason, actor });
         return 0;
       }
     }
@@ -294,6 +297,7 @@ export async function modelsRollbackCommand(positionals: string[], reasonFlag: s
     await endRollout(registry, model, actor, reason);
     await registry.setAlias({ model, alias: 'production', version: target, actor, reason, details: { by: 'hand', rollbackFrom: current }, expectedFrom: current });
     console.log(`${model}: production v${current} → v${target} (rolled back)`);
+    await raiseRollbackAlert({ model, from: current, to: target, reason, actor });
     return 0;
   });
 }

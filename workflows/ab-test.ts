@@ -5,6 +5,7 @@
 import { continueAsNew, defineQuery, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RolloutInput } from '../activities/rollout';
 import type { AbDecision, AbVerdict } from '../core/stats/ab';
+import { raiseAlert } from './alerts';
 import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger, servingActivities } from './stages';
 
 export interface AbTestInput extends RolloutInput {
@@ -70,6 +71,11 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
     alwaysValidPValue = check.verdict.numbers.alwaysValidPValue;
     if (check.verdict.decision !== 'continue') {
       const done = await servingActivities.finishRollout({ ...rollout, workflowId, verdict: check.verdict });
+      await raiseAlert({
+        event: 'abtest.decided', model: input.model, version: input.challenger,
+        message: `${input.model}: ${input.strategy} of v${input.challenger} against v${input.champion} decided ${check.verdict.decision}: ${check.verdict.reason}; production is v${done.production}`,
+        numbers: { decision: check.verdict.decision, champion: input.champion, challenger: input.challenger, production: done.production, strategy: input.strategy, ...check.verdict.numbers },
+      });
       return { ...base(input), decision: check.verdict.decision, reason: check.verdict.reason, production: done.production, verdict: check.verdict };
     }
   }

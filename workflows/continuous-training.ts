@@ -4,6 +4,7 @@
 // one run per model trains and deploys at a time and no request is lost.
 import { continueAsNew, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { TrainingRequest } from '../activities/control';
+import { raiseAlert, raiseRunFailed } from './alerts';
 import { ctWorkflowId, retrainSignal, statusQuery } from './messages';
 import { initialStatus, runPipeline, specOf, type PipelineInput, type RunResult, type Trigger } from './run';
 import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
@@ -46,7 +47,21 @@ export async function continuousTrainingPipeline(input: PipelineInput): Promise<
   });
   setHandler(statusQuery, () => status);
 
-  const result = await runPipeline(spec, run, status, { beforeStage: async () => ({ go: true }) });
+  let result: RunResult;
+  try {
+    result = await runPipeline(spec, run, status, { beforeStage: async () => ({ go: true }) });
+  } catch (err) {
+    await raiseRunFailed(spec.name, status, err, spec.alerts?.webhooks ?? []);
+    throw err;
+  }
+  // Drift again, but the data is what production learnt from: retraining cannot help until new data or labels arrive.
+  if (result.status === 'skipped' && trigger === 'drift') {
+    await raiseAlert({
+      event: 'drift.persists', model: spec.name, version: result.deployed?.version ?? null, webhooks: spec.alerts?.webhooks ?? [],
+      message: `${spec.name}: drift persists (${run.reason ?? 'drift'}), but the training data is unchanged, so retraining was skipped; new data or feedback labels are needed`,
+      numbers: { driftedColumns: run.driftedColumns ?? [], reportUri: run.reportUri ?? null, datasetSha256: result.dataset?.sha256 ?? null, rows: result.dataset?.rows ?? null, reasons: result.reasons },
+    });
+  }
 
   if (pending.length > 0) {
     // One follow-up run for everything that arrived meanwhile: the latest spec, every reason and drifted column.

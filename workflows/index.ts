@@ -5,3 +5,4 @@ export { driftMonitor } from './monitor';
 export { abTest } from './ab-test';
 export { cicdPipeline } from './cicd';
 export { materializeFeatures } from './materialize';
+export { alertDelivery } from './alerts';

@@ -2,6 +2,7 @@
 // update from the Temporal UI. Between stages the `status` query lists what the last stage produced. A run
 // nobody advances ends cleanly (rejected) after the approval timeout.
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { raiseRunFailed } from './alerts';
 import { advanceUpdate, statusQuery, type AdvanceInput } from './messages';
 import { initialStatus, runPipeline, specOf, type PipelineInput, type RunResult } from './run';
 import { MlopsLevel, MlopsModel, MlopsTrigger, type Stage } from './stages';
@@ -34,16 +35,21 @@ export async function manualPipeline(input: PipelineInput): Promise<RunResult> {
     },
   );
   const timeout = run.approvalTimeout ?? '7 days';
-  return runPipeline(spec, run, status, {
-    beforeStage: async (stage) => {
-      status.waitingFor = stage;
-      status.stages[stage] = { state: 'waiting' };
-      decision = undefined;
-      const answered = await condition(() => decision !== undefined, timeout);
-      status.waitingFor = null;
-      if (!answered) return { go: false, reason: `${stage} was not advanced within ${timeout}; the run ended` };
-      if (!decision!.approve) return { go: false, reason: `${stage} rejected: ${decision!.reason}` };
-      return { go: true };
-    },
-  });
+  try {
+    return await runPipeline(spec, run, status, {
+      beforeStage: async (stage) => {
+        status.waitingFor = stage;
+        status.stages[stage] = { state: 'waiting' };
+        decision = undefined;
+        const answered = await condition(() => decision !== undefined, timeout);
+        status.waitingFor = null;
+        if (!answered) return { go: false, reason: `${stage} was not advanced within ${timeout}; the run ended` };
+        if (!decision!.approve) return { go: false, reason: `${stage} rejected: ${decision!.reason}` };
+        return { go: true };
+      },
+    });
+  } catch (err) {
+    await raiseRunFailed(spec.name, status, err, spec.alerts?.webhooks ?? []);
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@
 // Every deploy refreshes it; it continues as new so it can run for months.
 import { continueAsNew, defineQuery, log, defineSignal, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { MonitorInput } from '../activities/monitor';
+import { raiseAlert } from './alerts';
 import { ctWorkflowId } from './messages';
 import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
 
@@ -37,6 +38,8 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
     settings = { ...next, lastRetrainAt, retrains: status.retrains };
   });
   setHandler(monitorStatusQuery, () => status);
+  // Alerts go out when drift, concept drift or skew appears, not on every check that still sees it.
+  const seen = { drift: false, concept: false, skew: false };
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
     const r = await controlActivities.checkDrift({
@@ -51,6 +54,28 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
     // Skew is a serving or data bug: retraining would learn it, so it is reported, not acted on.
     if (r.skew?.skew) log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
     const concept = r.concept?.drift === true;
+    const base = { model: settings.model, version: r.version };
+    if (r.datasetDrift && !seen.drift) {
+      await raiseAlert({
+        ...base, event: 'drift.detected', message: `${settings.model}: data drift in ${r.driftedColumns.join(', ')} (${r.driftedColumns.length} columns, ${(r.driftedShare * 100).toFixed(0)}% of features)`,
+        numbers: { rows: r.rows, driftedColumns: r.driftedColumns, driftedShare: r.driftedShare, reportUri: r.reportUri, windowSeconds: settings.window, correction: settings.correction },
+      });
+    }
+    if (concept && !seen.concept) {
+      await raiseAlert({
+        ...base, event: 'concept_drift.detected', message: `${settings.model}: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation (${r.concept!.labels} labels)`,
+        numbers: { ...r.concept!, maxPerformanceDrop: settings.maxPerformanceDrop ?? null },
+      });
+    }
+    if (r.skew?.skew && !seen.skew) {
+      await raiseAlert({
+        ...base, event: 'skew.detected', message: `${settings.model}: training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`,
+        numbers: { checked: r.skew.checked, share: r.skew.share, columns: r.skew.columns },
+      });
+    }
+    seen.drift = r.datasetDrift;
+    seen.concept = concept;
+    seen.skew = r.skew?.skew === true;
     if ((r.datasetDrift || concept) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
       lastRetrainAt = Date.now();
       status.retrains++;

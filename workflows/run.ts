@@ -3,6 +3,7 @@
 import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type { TrainedModel } from '../core/ml/train';
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
+import { raiseAlert } from './alerts';
 import { controlActivities, dataActivities, servingActivities, trainingActivities, type Stage } from './stages';
 
 export type Trigger = 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
@@ -269,6 +270,11 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   if (patched('start-drift-monitor') && spec.monitor.enabled && spec.deploy.alias === 'production') {
     await controlActivities.ensureMonitor({ model, ...spec.monitor });
   }
+  await raiseAlert({
+    event: 'model.deployed', model, version: deployed.version, webhooks: spec.alerts?.webhooks ?? [],
+    message: `${model} v${deployed.version} is now ${deployed.alias} (was ${champion === null ? 'none' : `v${champion}`}; ${trigger}${run.reason ? `: ${run.reason}` : ''})`,
+    numbers: { alias: deployed.alias, previous: champion, trigger, algorithm: trained.algorithm, metrics: trained.metrics, champion: evaluation.champion ?? null },
+  });
   return finish('deployed');
 }
 

@@ -48,7 +48,7 @@ describe('continuousTrainingPipeline', () => {
     const r = (await w.client.workflow.getHandle(handle.workflowId, handle.signaledRunId).result()) as RunResult;
     expect(r).toMatchObject({ status: 'deployed', blessed: true, deployed: { alias: 'production', version: 1 }, trigger: 'manual' });
     expect(r.features?.selected).toContain('month');
-    expect(Object.keys(r.timingsMs)).toEqual(['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy', 'total']);
+    expect(Object.keys(r.timingsMs)).toEqual(['ingest', 'validate', 'govern', 'features', 'select', 'train', 'trainDetail', 'evaluate', 'deploy', 'total']);
     expect(await s.registry.getAlias(model, 'production')).toBe(1);
     const stages = await s.pool.query(
       `SELECT x.stage FROM executions x JOIN associations a ON a.execution_id = x.id JOIN contexts c ON c.id = a.context_id
