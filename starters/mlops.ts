@@ -15,6 +15,7 @@ import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand, workerCommand } from './pipeline-commands';
 import { synthCommand } from './synth-command';
+import { trainerPythonCommand } from './trainer-command';
 import { UsageError } from './usage-error';
 
 export { UsageError };
@@ -73,6 +74,13 @@ export const COMMANDS: Command[] = [
     summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it); --build-id runs it as that pipeline version',
     options: { 'task-queue': { type: 'string' }, 'build-id': { type: 'string' } },
     action: ({ values }) => workerCommand(values),
+  },
+  {
+    name: 'trainer python',
+    usage: 'mlops trainer python [--task-queue Q]',
+    summary: 'run the reference scikit-learn trainer (training.external) in the foreground; its venv is built under $MLOPS_HOME once',
+    options: { 'task-queue': { type: 'string' } },
+    action: ({ values }) => trainerPythonCommand(values),
   },
   {
     name: 'serve',

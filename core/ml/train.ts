@@ -68,7 +68,8 @@ export interface TrainedModel {
   sha256: string;
   task: Task;
   classes: string[];
-  algorithm: Algorithm;
+  /** A built-in algorithm, or `external:<framework>` for a model from the user's own trainer. */
+  algorithm: Algorithm | `external:${string}`;
   params: Record<string, unknown>;
   metrics: Metrics;
   slices: Scorecard['slices'];
