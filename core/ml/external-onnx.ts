@@ -48,6 +48,8 @@ export async function checkExternalOnnx(
       return { name: f.name, type, shape: [-1, 1] };
     });
     const outs = new Map(session.outputMetadata.map((m) => [m.name, m]));
+    const map = session.outputMetadata.find((m) => !m.isTensor);
+    if (map) throw new ExternalModelError(`ONNX output "${map.name}" is not a tensor (a ZipMap?): the contract is plain tensors, label [N] and probabilities [N,C] float; export without ZipMap (skl2onnx: options={"zipmap": False})`);
     const outputs: OnnxSignature['outputs'] = [];
     let rename: string | undefined;
     if (task === 'regression') {
