@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import os
+import signal
 from datetime import timedelta
 
 from temporalio import activity
@@ -37,8 +38,13 @@ async def train(request: dict) -> dict:
 async def run(task_queue: str, activities=None) -> None:
     client = await Client.connect(os.environ.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"), namespace=os.environ.get("TEMPORAL_NAMESPACE", "default"))
     worker = Worker(client, task_queue=task_queue, activities=activities or [train], identity=f"{identity()} python-trainer")
+    # SIGINT/SIGTERM drain the worker (running trainings finish or are cancelled) instead of a traceback.
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     print(f"trainer polling task queue {task_queue}", flush=True)
-    await worker.run()
+    async with worker:
+        await stop.wait()
 
 
 def main(argv=None) -> None:
