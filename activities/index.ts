@@ -1,7 +1,7 @@
 // Every activity, bound to one set of stores. Workers register `createActivities(stores, {client})`; workflows
 // import the type only.
 import type { Client } from '@temporalio/client';
-import type { Config } from '../core/config';
+import { loadConfig, type Config } from '../core/config';
 import type { Stores } from '../core/store';
 import { makeAlerts } from './alerts';
 import { makeCicd } from './cicd';
@@ -15,6 +15,7 @@ import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
 import { makeSelect } from './select';
 import { makeEvaluate } from './evaluate';
+import { makeExternalTrain } from './external-train';
 import { makeTrain } from './train';
 import { makeValidate } from './validate';
 
@@ -33,6 +34,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     buildFeatures: makeFeatures({ artifacts: stores.artifacts, lineage: stores.lineage }),
     selectFeatures: makeSelect({ artifacts: stores.artifacts, lineage: stores.lineage }),
     trainModel: makeTrain(stores),
+    ...makeExternalTrain({ stores, s3Endpoint: (opts.config ?? loadConfig()).s3.endpoint }),
     evaluateModel: makeEvaluate({ artifacts: stores.artifacts, lineage: stores.lineage, registry: stores.registry }),
   };
 }

@@ -35,6 +35,19 @@ export interface TrainingSpec {
   validation: { strategy: 'holdout' | 'kfold'; folds: number; validationFraction: number; testFraction: number };
   refit: RefitChoice;
   seed: number;
+  /** Train in the user's own code: ONE activity `train` on this task queue (docs/trainers.md). */
+  external?: ExternalTrainerSpec;
+}
+
+/** training.external: where the user's trainer polls, what it is given, and how long it may take. */
+export interface ExternalTrainerSpec {
+  taskQueue: string;
+  params: Record<string, unknown>;
+  /** Durations as Temporal takes them ("2h", "5m", "30s"). */
+  timeout: string;
+  heartbeat: string;
+  /** How long the train task may wait for a trainer to pick it up before the run fails. */
+  scheduleTimeout: string;
 }
 
 export interface GateSpec {
@@ -162,6 +175,27 @@ function numberMap(v: unknown, field: string): Record<string, number> {
 }
 
 /** A model name usable as a registry name, search attribute and workflow id part. */
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
+
+function externalTrainer(v: unknown): ExternalTrainerSpec {
+  const e = object(v, 'training.external', ['taskQueue', 'params', 'timeout', 'heartbeat', 'scheduleTimeout']);
+  const taskQueue = str(e.taskQueue, 'training.external.taskQueue');
+  if (!taskQueue) fail('training.external.taskQueue', 'the task queue the trainer polls', e.taskQueue);
+  if (e.params !== undefined && !isRecord(e.params)) fail('training.external.params', 'an object', e.params);
+  const duration = (x: unknown, field: string, fallback: string): string => {
+    if (x === undefined) return fallback;
+    if (typeof x !== 'string' || !DURATION.test(x.trim())) fail(`training.external.${field}`, 'a duration like "30s", "5m" or "2h"', x);
+    return x.trim();
+  };
+  return {
+    taskQueue,
+    params: (e.params as Record<string, unknown> | undefined) ?? {},
+    timeout: duration(e.timeout, 'timeout', '2h'),
+    heartbeat: duration(e.heartbeat, 'heartbeat', '5m'),
+    scheduleTimeout: duration(e.scheduleTimeout, 'scheduleTimeout', '10m'),
+  };
+}
+
 export function defaultName(uri: string, target: string): string {
   const base = uri.replace(/[?#].*$/, '').split('/').pop()!.replace(/\.[^.]*$/, '');
   return `${base}-${target}`.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'model';
@@ -228,7 +262,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     maxUnexpectedFraction: num(v.maxUnexpectedFraction, 'validation.maxUnexpectedFraction', 0.01, 0, 1),
     maxOutOfRangeFraction: num(v.maxOutOfRangeFraction, 'validation.maxOutOfRangeFraction', 0.01, 0, 1),
   };
-  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'searchRows', 'validation', 'refit', 'seed']);
+  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'searchRows', 'validation', 'refit', 'seed', 'external']);
   const algorithms = (strings(t.algorithms, 'training.algorithms') ?? []) as Algorithm[];
   for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail('training.algorithms', `a list of ${ALGORITHMS.join(', ')}`, t.algorithms);
   const l2 = t.l2 === undefined ? [0.01, 0.1, 1, 10] : Array.isArray(t.l2) && t.l2.length > 0 && t.l2.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)) ? (t.l2 as number[]) : fail('training.l2', 'a non-empty list of non-negative numbers', t.l2);
@@ -264,6 +298,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     },
     refit: (t.refit as RefitChoice | undefined) ?? 'auto',
     seed: num(t.seed, 'training.seed', 42, 0, 2 ** 32 - 1, true),
+    ...(t.external !== undefined ? { external: externalTrainer(t.external) } : {}),
   };
   let costs: PipelineSpec['costs'] = null;
   if (raw.costs !== undefined && raw.costs !== null) {

@@ -16,6 +16,7 @@ import { createS3Client, ensureBucket } from '../core/store/s3';
 import { ensureMinio, ensurePostgres, ensureTemporal, findPostgresBin, run, tail, type Log } from './install';
 import { appliedMigrations, loadMigrations, migrate } from './migrate';
 import { projectRoot } from './paths';
+import { ensureTrainerVenv, PYTHON_TRAINER_QUEUE, trainerEnv, wantsPythonTrainer } from './python-trainer';
 import { PipelineVersions } from '../core/store/pipelines';
 import { buildWorktree, pipelineRepo } from './pipeline-build';
 import { deploymentState, versionRegistered } from './versions';
@@ -513,8 +514,16 @@ export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: bo
     const env = opts.env ?? process.env;
     await start('worker', () => startWorker(config, log, env));
     await start('serving', () => startServingProcess(config, env));
+    if (wantsPythonTrainer(env)) await start('trainer', () => startTrainerProcess(config, log, env));
   }
   return status(config);
+}
+
+/** MLOPS_TRAINERS=python: the reference trainer, detached like the worker (its venv built on first use). */
+async function startTrainerProcess(config: Config, log: Log, env: NodeJS.ProcessEnv): Promise<void> {
+  if (recordedPid(config.home, 'trainer-python', 'python') !== undefined) return;
+  const python = await ensureTrainerVenv(config.home, log, env);
+  startDetached(config.home, 'trainer-python', python, ['-m', 'mlops_trainer', '--task-queue', env.MLOPS_TRAINER_TASK_QUEUE ?? PYTHON_TRAINER_QUEUE], trainerEnv(config, env));
 }
 
 export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void> {
@@ -523,7 +532,9 @@ export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void
   // The worker first: it drains its running activities while the services it needs are still up.
   const workers = ['worker', ...versionWorkerServices(home)];
   const servingPid = recordedPid(home, 'serving', 'node');
+  const trainerPid = recordedPid(home, 'trainer-python', 'python');
   await Promise.all([
+    trainerPid !== undefined ? stopPid(trainerPid, 'SIGTERM', 10_000) : undefined,
     ...workers.map((w) => {
       const pid = recordedPid(home, w, 'node');
       return pid !== undefined ? stopPid(pid, 'SIGTERM', 40_000) : undefined;
@@ -532,6 +543,7 @@ export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void
   ]);
   for (const w of workers) rmSync(pidFile(home, w), { force: true });
   rmSync(pidFile(home, 'serving'), { force: true });
+  rmSync(pidFile(home, 'trainer-python'), { force: true });
   const temporalPid = recordedPid(home, 'temporal', 'temporal');
   const minioPid = recordedPid(home, 'minio', 'minio');
   await Promise.all([

@@ -17,6 +17,7 @@ import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand } from './pipeline-commands';
 import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
+import { trainerPythonCommand } from './trainer-command';
 import { UsageError } from './usage-error';
 
 export { UsageError };
@@ -75,6 +76,13 @@ export const COMMANDS: Command[] = [
     summary: 'run a worker in the foreground (SIGTERM or Ctrl-C drains it); it joins the current pipeline version; --build-id runs it as that version',
     options: { concurrency: { type: 'string' }, 'task-queue': { type: 'string' }, 'build-id': { type: 'string' } },
     action: ({ values }) => workerCommand(values),
+  },
+  {
+    name: 'trainer python',
+    usage: 'mlops trainer python [--task-queue Q]',
+    summary: 'run the reference scikit-learn trainer (training.external) in the foreground; its venv is built under $MLOPS_HOME once',
+    options: { 'task-queue': { type: 'string' } },
+    action: ({ values }) => trainerPythonCommand(values),
   },
   {
     name: 'serve',

@@ -4,6 +4,7 @@ import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow'
 import type { TrainedModel } from '../core/ml/train';
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
 import { raiseAlert } from './alerts';
+import { trainExternally } from './external-train';
 import { controlActivities, dataActivities, servingActivities, trainingActivities, type Stage } from './stages';
 
 export type Trigger = 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
@@ -215,7 +216,9 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   result.features = { selected: selection.selected, dropped: selection.dropped };
   status.artifacts.selection = selection.selectionUri;
 
-  const trained = await stage('train', () => trainingActivities.trainModel({ model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec, ...(reweight ? { reweight } : {}) }));
+  const trainInput = { model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec };
+  const external = spec.training.external;
+  const trained = await stage('train', () => (external ? trainExternally(trainInput, external) : trainingActivities.trainModel({ ...trainInput, ...(reweight ? { reweight } : {}) })));
   if (!trained) return finish('rejected');
   result.model = {
     name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,

@@ -102,7 +102,8 @@ export interface TrainedModel {
   sha256: string;
   task: Task;
   classes: string[];
-  algorithm: Algorithm;
+  /** A built-in algorithm, or `external:<framework>` for a model from the user's own trainer. */
+  algorithm: Algorithm | `external:${string}`;
   params: Record<string, unknown>;
   metrics: Metrics;
   slices: Scorecard['slices'];
@@ -112,9 +113,10 @@ export interface TrainedModel {
   /** Drop of the primary metric on (a seeded sample of) the test split when each feature is shuffled. */
   permutationImportance: Record<string, number>;
   /** Test rows permutation importance was computed on (at most PERMUTATION_MAX_ROWS). */
-  permutationRows: number;
-  refit: RefitRecord;
-  timingsMs: TrainTimings;
+  permutationRows?: number;
+  /** Built-in trainers only (an external trainer's fit is its own). */
+  refit?: RefitRecord;
+  timingsMs?: TrainTimings;
   threshold: number;
   costs: (ThresholdChoice & { chosenOn: string }) | null;
   trials: Trial[];

@@ -1,0 +1,224 @@
+// The train stage for a model trained outside TypeScript (training.external), in two halves around the
+// trainer's own activity: `prepareExternal` writes the train and validation splits (never the test split) as
+// content-addressed Parquet and builds the trainer's input; `registerExternal` checks the ONNX it wrote against
+// the contract, scores it on the held-out test split, and registers it as the built-in trainers' models are.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DataColumn } from '../data/columns';
+import { withDatasetTable } from '../data/dataset-table';
+import { ident, literal, withDuckDB } from '../data/duckdb';
+import type { Progress } from '../data/ingest';
+import { canonicalJson } from '../data/validate';
+import { referenceSample, storeReference } from '../monitor/reference';
+import { feedsFromColumns } from '../onnx/feeds';
+import { measureLatency } from '../onnx/latency';
+import { createOnnxScorer, type OnnxScorer } from '../onnx/score';
+import { OUTPUT } from '../onnx/signature';
+import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
+import type { ModelRegistry } from '../store/registry';
+import { codeVersion } from '../version';
+import { externalAlgorithm, type ExternalTrainInput, type ExternalTrainResult } from './external';
+import { checkExternalOnnx } from './external-onnx';
+import { permutationImportance } from './permutation';
+import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Predictions } from './scorecard';
+import { chooseThreshold } from './threshold';
+import type { TrainedModel, TrainInput } from './train';
+import { prepareTrainingData, type TrainingData } from './training-data';
+
+export type ExternalStageInput = Omit<TrainInput, 'runKey' | 'reweight'>;
+
+export interface ExternalPlan {
+  /** The `train` activity's input, exactly as the trainer receives it. */
+  input: ExternalTrainInput;
+  splits: { train: ArtifactRef; validation: ArtifactRef };
+}
+
+/** Rows of the selected feature columns plus the target, in row order, as Parquet (one thread: stable bytes). */
+async function writeSplit(conn: DuckDBConnection, data: TrainingData, target: string, rows: Int32Array, file: string): Promise<void> {
+  const table = '__mlops_split';
+  const cols = data.features;
+  const targetType = data.task === 'regression' ? 'DOUBLE' : 'VARCHAR';
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (${[...cols.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`), `${ident(target)} ${targetType}`].join(', ')})`);
+  const appender = await conn.createAppender(table);
+  try {
+    for (const i of rows) {
+      for (const c of cols) appendValue(appender, c, i);
+      if (data.task === 'regression') appender.appendDouble(data.targets[i]!);
+      else appender.appendVarchar(data.classes[data.labels[i]!]!);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  await conn.run(`COPY ${table} TO ${literal(file)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+}
+
+function appendValue(appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>, c: DataColumn, i: number): void {
+  if (c.kind === 'numeric') {
+    const v = c.values[i]!;
+    if (Number.isFinite(v)) appender.appendDouble(v);
+    else appender.appendNull();
+  } else {
+    const v = c.values[i];
+    if (v === null || v === undefined) appender.appendNull();
+    else appender.appendVarchar(v);
+  }
+}
+
+export async function prepareExternal(
+  input: ExternalStageInput & { runKey: string },
+  deps: { artifacts: ArtifactStore; s3: { endpoint: string }; onProgress?: Progress },
+): Promise<ExternalPlan> {
+  const external = input.spec.training.external;
+  if (!external) throw new Error('prepareExternal needs spec.training.external');
+  const data = await loadData(input, deps.artifacts);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-external-'));
+  try {
+    const files = { train: path.join(work, 'train.parquet'), validation: path.join(work, 'validation.parquet') };
+    await withDuckDB(async (conn) => {
+      await writeSplit(conn, data, input.spec.target, data.split.train, files.train);
+      await writeSplit(conn, data, input.spec.target, data.split.validation, files.validation);
+    }, { threads: 1 });
+    const train = await deps.artifacts.putContent('splits', '.parquet', createReadStream(files.train));
+    const validation = await deps.artifacts.putContent('splits', '.parquet', createReadStream(files.validation));
+    deps.onProgress?.(`wrote ${data.split.train.length} train and ${data.split.validation.length} validation rows for the trainer on ${external.taskQueue}`);
+    // One output location per run, so a retried trainer overwrites its own attempt and nothing else.
+    const runHash = createHash('sha256').update(input.runKey).digest('hex').slice(0, 16);
+    return {
+      input: {
+        model: input.model, task: data.task, target: input.spec.target,
+        features: data.features.map((f) => ({ name: f.name, type: f.kind })),
+        train: { uri: train.uri }, validation: { uri: validation.uri },
+        ...(data.task === 'regression' ? {} : { classes: data.classes }),
+        params: external.params, seed: input.spec.training.seed,
+        output: { uri: deps.artifacts.uri(`external/${input.model}/${runHash}/model.onnx`) },
+        s3: { endpoint: deps.s3.endpoint, bucket: deps.artifacts.bucket },
+      },
+      splits: { train, validation },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function loadData(input: ExternalStageInput, artifacts: ArtifactStore): Promise<TrainingData> {
+  return withDatasetTable(artifacts, input.dataset, (conn, table) => prepareTrainingData(conn, table, input.plan, input.selected, input.spec));
+}
+
+/** Scores `rows` with the session; the predictions array covers every row of the data (others left 0). */
+async function predictRows(scorer: OnnxScorer, data: TrainingData, columns: DataColumn[], rows: Int32Array, into?: Predictions): Promise<Predictions> {
+  const out = await scorer.score(feedsFromColumns(scorer.inputs, columns, rows));
+  if (data.task === 'regression') {
+    const values = into?.values ?? new Float64Array(data.rows);
+    const got = out[OUTPUT.value] as Float32Array;
+    rows.forEach((r, k) => (values[r] = got[k]!));
+    return { values };
+  }
+  const c = data.classes.length;
+  const proba = into?.proba ?? new Float64Array(data.rows * c);
+  const got = out[OUTPUT.probabilities] as Float32Array;
+  rows.forEach((r, k) => {
+    for (let j = 0; j < c; j++) proba[r * c + j] = got[k * c + j]!;
+  });
+  return { proba };
+}
+
+function primaryScore(data: TrainingData, rows: Int32Array, p: Predictions): number {
+  const labels = data.task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
+  const targets = data.task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
+  const compact: Predictions = data.task === 'regression'
+    ? { values: Float64Array.from(rows, (i) => p.values![i]!) }
+    : { proba: Float64Array.from({ length: rows.length * data.classes.length }, (_, k) => p.proba![rows[Math.floor(k / data.classes.length)]! * data.classes.length + (k % data.classes.length)]!) };
+  return metricsOf(data.task, data.classes.length, labels, targets, compact, 0.5)[PRIMARY_METRIC[data.task]] ?? NaN;
+}
+
+export interface ExternalRegistration {
+  plan: ExternalPlan;
+  result: ExternalTrainResult;
+  /** The trainer's ONNX bytes as it wrote them. */
+  onnx: Uint8Array;
+  trainer: { taskQueue: string };
+}
+
+export async function registerExternal(
+  input: ExternalStageInput & { runKey: string },
+  reg: ExternalRegistration,
+  deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress; latencyCalls?: number },
+): Promise<TrainedModel> {
+  const progress = deps.onProgress ?? (() => undefined);
+  const started = Date.now();
+  const data = await loadData(input, deps.artifacts);
+  const { bytes, signature } = await checkExternalOnnx(reg.onnx, data.features, data.task, data.classes);
+  progress(`the trainer's ONNX meets the contract (${signature.inputs.length} inputs, outputs ${signature.outputs.map((o) => o.name).join(', ')})`);
+  const { split, task } = data;
+  const metric = PRIMARY_METRIC[task];
+  const scorer = await createOnnxScorer(bytes);
+  let permutation: Record<string, number>;
+  let predictions: Predictions;
+  try {
+    predictions = await predictRows(scorer, data, data.features, split.test);
+    // Permutation importance scores synchronously: a first pass collects the permuted columns (seeded, so
+    // the second pass asks for the same ones in the same order), they are scored, a second pass reads the scores.
+    const asked: DataColumn[][] = [];
+    permutationImportance(data.features, split.test, (columns) => (asked.push(columns), 0), LOWER_IS_BETTER.has(metric), input.spec.training.seed);
+    const scores: number[] = [];
+    for (const columns of asked) scores.push(primaryScore(data, split.test, await predictRows(scorer, data, columns, split.test)));
+    let k = 0;
+    permutation = permutationImportance(data.features, split.test, () => scores[k++]!, LOWER_IS_BETTER.has(metric), input.spec.training.seed);
+    if (task === 'binary' && input.spec.costs && split.validation.length > 0) await predictRows(scorer, data, data.features, split.validation, predictions);
+  } finally {
+    await scorer.release();
+  }
+  let threshold = 0.5;
+  let costs: TrainedModel['costs'] = null;
+  if (task === 'binary' && input.spec.costs && split.validation.length > 0) {
+    const rows = split.validation;
+    const choice = chooseThreshold(Int32Array.from(rows, (i) => data.labels[i]!), Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!), input.spec.costs);
+    threshold = choice.threshold;
+    costs = { ...choice, chosenOn: 'validation split' };
+  }
+  const card = scorecard(task, data.classes.length, data.labels, data.targets, predictions, split.test, data.slices, {
+    threshold, minGroupSize: input.spec.governance.minGroupSize ?? 30, protectedAttributes: input.spec.governance.protected ?? [],
+  });
+  progress(`test ${metric}=${card.metrics[metric]} (computed by the pipeline on ${split.test.length} held-out rows)`);
+  const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const trainerSha256 = createHash('sha256').update(reg.onnx).digest('hex');
+  const algorithm = externalAlgorithm(reg.result.framework);
+  const trainer = { taskQueue: reg.trainer.taskQueue, framework: reg.result.framework, ...(reg.result.codeVersion ? { codeVersion: reg.result.codeVersion } : {}), ...(reg.result.identity ? { identity: reg.result.identity } : {}), onnxUri: reg.result.uri, onnxSha256: trainerSha256 };
+  const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const registered = await deps.registry.registerVersion({
+    model: input.model,
+    runKey: input.runKey,
+    artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
+    signature: { ...signature, task, classes: data.classes, threshold, derive: input.plan.derive, raw: input.plan.raw.filter((r) => r.name !== input.plan.target) } as unknown as Record<string, unknown>,
+    metrics: card.metrics,
+    properties: {
+      algorithm, params: reg.result.params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
+      importance: permutation, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec,
+      protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+      selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: createHash('sha256').update(canonicalJson(input.spec)).digest('hex'),
+      seed: input.spec.training.seed, codeVersion: codeVersion(), trainer, splits: reg.plan.splits,
+    },
+  });
+  if (registered.sha256 !== sha256) {
+    throw new Error(`model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but the trainer's model now has ${sha256}: a retried trainer must write the same model`);
+  }
+  await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
+  progress(`registered ${input.model} v${registered.version} (${algorithm}, ${bytes.length} bytes)`);
+  return {
+    name: input.model, version: registered.version, uri: registered.uri, sha256: registered.sha256, task, classes: data.classes,
+    algorithm, params: reg.result.params, metrics: card.metrics, slices: card.slices, fairness: card.fairness,
+    ...(card.confusion ? { confusion: card.confusion } : {}),
+    // No model-specific importance exists for a foreign model: permutation importance stands in for it.
+    importance: permutation, permutationImportance: permutation, threshold, costs, trials: [], searchCutShort: false, primaryMetric: metric,
+    latency, sizeBytes: bytes.length, trainingMs: Date.now() - started,
+    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows, search: split.train.length },
+    signature, codeVersion: codeVersion(),
+  };
+}
