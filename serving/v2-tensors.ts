@@ -1,0 +1,145 @@
+// Open Inference Protocol tensors ↔ the rows and predictions of the shared predict path. One input tensor per
+// raw column (BYTES for strings and dates, a number type for numbers; shape [n] or [n, 1]); outputs `label`
+// and `probabilities` (class order in the tensor's parameters) for classifiers, `value` for regressors.
+// Both the REST and the gRPC front end decode into InputTensor and encode from OutputTensor.
+import { DATE_PARTS } from '../core/features/spec';
+import type { ServedModel } from './model-host';
+import { HttpError, MAX_INSTANCES } from './predict';
+
+export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES', 'BF16'] as const;
+export type Datatype = (typeof DATATYPES)[number];
+const KNOWN = new Set<string>(DATATYPES);
+const INTEGERS = new Set<string>(['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64']);
+/** What a numeric column takes (FP16/BF16 only travel as raw bytes, which nothing here decodes). */
+const NUMBERS = new Set<string>([...INTEGERS, 'FP32', 'FP64', 'BOOL']);
+
+/** A decoded input tensor: its values flat, in row-major order. */
+export interface InputTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: ArrayLike<unknown>;
+}
+
+export interface OutputTensor {
+  name: string;
+  datatype: 'BYTES' | 'FP32';
+  shape: number[];
+  parameters?: Record<string, string>;
+  data: string[] | Float32Array;
+}
+
+/** Protocol parameters: string, number or boolean values. */
+export type Parameters = Record<string, string | number | boolean>;
+
+/** Raw columns a date derivation reads: they travel as BYTES (ISO dates). */
+export function dateFields(model: ServedModel): Set<string> {
+  const dates = new Set<string>();
+  for (const d of model.derive) if ('input' in d && ((DATE_PARTS as readonly string[]).includes(d.op) || d.op === 'holiday')) dates.add(d.input);
+  return dates;
+}
+
+/** The model's inputs as tensor metadata: one per raw column, any number of rows. */
+export function inputMetadata(model: ServedModel): { name: string; datatype: Datatype; shape: number[] }[] {
+  const dates = dateFields(model);
+  return [...model.fields].map(([name, kind]) => ({ name, datatype: kind === 'categorical' || dates.has(name) ? 'BYTES' : 'FP64', shape: [-1] }));
+}
+
+export function outputMetadata(model: ServedModel): { name: string; datatype: Datatype; shape: number[] }[] {
+  if (model.task === 'regression') return [{ name: 'value', datatype: 'FP32', shape: [-1] }];
+  return [{ name: 'label', datatype: 'BYTES', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, model.classes.length] }];
+}
+
+const bad = (message: string): HttpError => new HttpError(400, message);
+const show = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 40);
+
+/** Rows of one tensor: checks the datatype is known and the shape is [n] or [n, 1] holding the data. */
+function rowsOf(t: InputTensor): number {
+  if (!KNOWN.has(t.datatype)) throw bad(`input ${t.name}: unknown datatype ${show(t.datatype)} (one of ${DATATYPES.join(', ')})`);
+  const s = t.shape;
+  if (!Array.isArray(s) || (s.length !== 1 && s.length !== 2) || !s.every((d) => Number.isInteger(d) && d >= 0) || (s.length === 2 && s[1] !== 1)) {
+    throw bad(`input ${t.name}: shape ${show(s)} must be [n] or [n, 1] (one value per row)`);
+  }
+  if (t.data.length !== s[0]) throw bad(`input ${t.name}: shape [${s.join(', ')}] holds ${s[0]} values, data has ${t.data.length}`);
+  return s[0]!;
+}
+
+/** Checks every value against the tensor's datatype (null stands for a missing value). */
+function checkValues(t: InputTensor): void {
+  const want = t.datatype === 'BYTES' ? 'string' : t.datatype === 'BOOL' ? 'boolean' : 'number';
+  for (let i = 0; i < t.data.length; i++) {
+    const v = t.data[i];
+    if (v === null) continue;
+    if (typeof v !== want || (INTEGERS.has(t.datatype) && !Number.isInteger(v))) throw bad(`input ${t.name}: data[${i}] is ${show(v)}, not a ${t.datatype} value`);
+  }
+}
+
+/** Decoded tensors → one raw row per index, checked against the model's columns; names every bad input. */
+export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Record<string, unknown>[] {
+  if (inputs.length === 0) throw bad('"inputs" must be a non-empty list of tensors, one per raw column');
+  const dates = dateFields(model);
+  const seen = new Map<string, number>();
+  for (const t of inputs) {
+    if (seen.has(t.name)) throw bad(`input ${t.name} is given twice`);
+    const n = rowsOf(t);
+    const first = seen.values().next();
+    if (!first.done && first.value !== n) throw bad(`input ${t.name} has ${n} rows, input ${inputs[0]!.name} has ${first.value}`);
+    seen.set(t.name, n);
+    const kind = model.fields.get(t.name);
+    if (kind === 'categorical' && t.datatype !== 'BYTES') throw bad(`input ${t.name}: a string column takes BYTES, got ${t.datatype}`);
+    if (kind === 'numeric' && !NUMBERS.has(t.datatype) && !(dates.has(t.name) && t.datatype === 'BYTES')) {
+      throw bad(`input ${t.name}: a numeric column takes FP64, FP32, INT64 or BOOL${dates.has(t.name) ? ' (or BYTES for an ISO date)' : ''}, got ${t.datatype}`);
+    }
+    checkValues(t);
+  }
+  // Fields a feature set provides may be absent: the entity key looks them up (checked after the lookup).
+  const fromSets = new Set(model.featureSets.flatMap((s) => s.fields.map(([, f]) => f)));
+  const missing = [...model.fields.keys()].filter((f) => !seen.has(f) && !fromSets.has(f));
+  if (missing.length > 0) throw bad(`input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`);
+  const n = seen.values().next().value!;
+  if (n === 0) throw bad('the input tensors hold no rows');
+  if (n > MAX_INSTANCES) throw new HttpError(413, `at most ${MAX_INSTANCES} rows per request`);
+  const rows: Record<string, unknown>[] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = {};
+  for (const t of inputs) for (let i = 0; i < n; i++) rows[i]![t.name] = t.data[i];
+  return rows;
+}
+
+/** The predictions as output tensors (all of them, or the requested ones, in that order). */
+export function outputTensors(model: ServedModel, predictions: Record<string, unknown>[], requested?: string[]): OutputTensor[] {
+  const n = predictions.length;
+  const all: OutputTensor[] = [];
+  if (model.task === 'regression') {
+    all.push({ name: 'value', datatype: 'FP32', shape: [n], data: Float32Array.from(predictions, (p) => p.value as number) });
+  } else {
+    const k = model.classes.length;
+    const proba = new Float32Array(n * k);
+    predictions.forEach((p, i) => {
+      const byClass = p.probabilities as Record<string, number>;
+      for (let c = 0; c < k; c++) proba[i * k + c] = byClass[model.classes[c]!]!;
+    });
+    all.push({ name: 'label', datatype: 'BYTES', shape: [n], data: predictions.map((p) => p.label as string) });
+    all.push({ name: 'probabilities', datatype: 'FP32', shape: [n, k], parameters: { classes: JSON.stringify(model.classes) }, data: proba });
+  }
+  if (!requested || requested.length === 0) return all;
+  return requested.map((name) => {
+    const t = all.find((o) => o.name === name);
+    if (!t) throw bad(`output ${show(name)} is not an output of model ${model.name} (${all.map((o) => o.name).join(', ')})`);
+    return t;
+  });
+}
+
+/** Response parameters: the request's echoed, then the prediction ids (for feedback) and the answering arm. */
+export function responseParameters(requestParameters: Parameters | undefined, predictions: Record<string, unknown>[], arm: string): Parameters {
+  return { ...requestParameters, prediction_ids: predictions.map((p) => p.id as string).join(','), arm };
+}
+
+/** Request parameters as the protocol allows them: an object of strings, numbers and booleans. */
+export function checkParameters(v: unknown, where: string): Parameters | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${where} must be an object`);
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw bad(`${where}.${k} must be a string, number or boolean`);
+  }
+  return v as Parameters;
+}
