@@ -143,3 +143,41 @@ export function checkParameters(v: unknown, where: string): Parameters | undefin
   }
   return v as Parameters;
 }
+
+/** Bytes per element of the fixed-size datatypes, as raw contents lay them out (little-endian). */
+const WIDTH: Record<string, number> = { BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, BF16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8 };
+
+/** Raw tensor contents (gRPC raw_input_contents) → values; the length must fit the shape and datatype. */
+export function decodeRaw(name: string, datatype: string, shape: number[], raw: Uint8Array): unknown[] {
+  if (!KNOWN.has(datatype)) throw bad(`input ${name}: unknown datatype ${show(datatype)} (one of ${DATATYPES.join(', ')})`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count) || count < 0 || count > MAX_INSTANCES) throw bad(`input ${name}: shape ${show(shape)} must be [n] or [n, 1] with n ≤ ${MAX_INSTANCES}`);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (datatype === 'BYTES') {
+    // Each element: a 4-byte little-endian length, then that many bytes.
+    const out: string[] = [];
+    let at = 0;
+    while (at < raw.byteLength) {
+      if (at + 4 > raw.byteLength) throw bad(`input ${name}: raw BYTES contents end inside an element's length prefix`);
+      const len = view.getUint32(at, true);
+      if (at + 4 + len > raw.byteLength) throw bad(`input ${name}: raw BYTES element ${out.length} claims ${len} bytes, past the end of the contents`);
+      out.push(Buffer.from(raw.buffer, raw.byteOffset + at + 4, len).toString('utf8'));
+      at += 4 + len;
+    }
+    return out;
+  }
+  const width = WIDTH[datatype]!;
+  if (raw.byteLength !== count * width) throw bad(`input ${name}: raw contents hold ${raw.byteLength} bytes, shape ${show(shape)} of ${datatype} needs ${count * width}`);
+  if (datatype === 'FP16' || datatype === 'BF16') throw bad(`input ${name}: ${datatype} is not supported (send FP32 or FP64)`);
+  const read: (at: number) => unknown = {
+    BOOL: (at: number) => view.getUint8(at) !== 0,
+    UINT8: (at: number) => view.getUint8(at), INT8: (at: number) => view.getInt8(at),
+    UINT16: (at: number) => view.getUint16(at, true), INT16: (at: number) => view.getInt16(at, true),
+    UINT32: (at: number) => view.getUint32(at, true), INT32: (at: number) => view.getInt32(at, true),
+    UINT64: (at: number) => Number(view.getBigUint64(at, true)), INT64: (at: number) => Number(view.getBigInt64(at, true)),
+    FP32: (at: number) => view.getFloat32(at, true), FP64: (at: number) => view.getFloat64(at, true),
+  }[datatype]!;
+  const out = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) out[i] = read(i * width);
+  return out;
+}

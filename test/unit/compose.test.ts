@@ -52,6 +52,7 @@ describe('docker-compose.yml', () => {
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     }
     expect(services.serving!.environment!.MLOPS_SERVE_ADDRESS).toBe('0.0.0.0:8080');
+    expect(services.serving!.environment!.MLOPS_GRPC_ADDRESS).toBe('0.0.0.0:8081');
   });
 
   it('registers the search attributes pipelines use', () => {
