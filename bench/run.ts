@@ -8,11 +8,11 @@ import { deriveOnline, features3m } from './features.bench';
 import { featurestoreMaterialize, featurestoreOnline, featurestoreTrainingSet } from './featurestore.bench';
 import { gbdtAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtFitTimeVsSklearn } from './gbdt.bench';
 import { logregAucVsSklearn, logregFit1m } from './linear.bench';
-import { servingBatch, servingP99, servingThroughput } from './serving.bench';
+import { servingBatch, servingP99, servingProtocols, servingProtocolsP99, servingThroughput } from './serving.bench';
 import { installCold, upRestart, upWarm } from './stack.bench';
 import { load50 } from './load.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, logregFit1m, logregAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, servingThroughput, servingP99, servingBatch, load50];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, logregFit1m, logregAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, load50];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

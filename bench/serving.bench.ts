@@ -1,6 +1,9 @@
 // The model server under load on loopback: the real `mlops serve` in its own process, serving the
 // production version of a model trained here; the load generator runs in the benchmark process.
+// The protocol benchmarks put V1, V2 REST and V2 gRPC side by side with a bare Node HTTP echo (the limit
+// of this machine and this load generator), all in the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http2 from 'node:http2';
 import http from 'node:http';
 import path from 'node:path';
 import { loadConfig } from '../core/config';
@@ -10,10 +13,13 @@ import { trainStage } from '../core/ml/train';
 import { parseSpec } from '../core/spec';
 import { openStores } from '../core/store';
 import { projectRoot } from '../infra/paths';
+import { inferenceServiceConstructor } from '../serving/grpc-client';
 import type { Benchmark } from './harness';
 
 const MODEL = 'bench-weather';
 const PORT = 18480;
+const GRPC_PORT = 18481;
+const ECHO_PORT = 18482;
 const instance = { date: '2014-07-04', precipitation: 0, temp_max: 25, temp_min: 12, wind: 2 };
 
 /** Trains and deploys the benchmark model once (idempotent), then starts a server on PORT. */
@@ -32,7 +38,7 @@ async function serve(): Promise<ChildProcess> {
   } finally {
     await stores.close();
   }
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${PORT}`], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${PORT}`, '--grpc-address', `127.0.0.1:${GRPC_PORT}`], { stdio: 'ignore' });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const ok = await fetch(`http://127.0.0.1:${PORT}/v1/models/${MODEL}`).then((r) => r.ok, () => false);
@@ -45,10 +51,10 @@ async function serve(): Promise<ChildProcess> {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function request(body: string): Promise<number> {
+function request(body: string, target = `/v1/models/${MODEL}:predict`, port = PORT): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const req = http.request({ host: '127.0.0.1', port: PORT, path: `/v1/models/${MODEL}:predict`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
     });
@@ -128,5 +134,138 @@ export const servingBatch: Benchmark = {
       for (let i = 0; i < 50; i++) times.push(await request(body));
       times.sort((a, b) => a - b);
       return times[25]!;
+    }),
+};
+
+// ---------------------------------------------------------------- protocols side by side
+
+const v1Body = JSON.stringify({ instances: [instance] });
+const v2Body = JSON.stringify({
+  inputs: Object.entries(instance).map(([name, v]) => ({ name, datatype: typeof v === 'string' ? 'BYTES' : 'FP64', shape: [1], data: [v] })),
+});
+const grpcRequest = {
+  model_name: MODEL,
+  inputs: Object.entries(instance).map(([name, v]) => typeof v === 'string'
+    ? { name, datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from(v)] } }
+    : { name, datatype: 'FP64', shape: [1], contents: { fp64_contents: [v] } }),
+};
+
+type Send = () => Promise<number>;
+
+/**
+ * gRPC the way the REST senders do HTTP: the request encoded once (by the official proto), then sent as a
+ * gRPC frame over one HTTP/2 connection with concurrent streams; an answer counts only with grpc-status 0.
+ * A raw client keeps the load generator's own CPU (which shares the cores) as small as the HTTP client's.
+ */
+function grpcSend(session: http2.ClientHttp2Session): Send {
+  const message = inferenceServiceConstructor().service.ModelInfer!.requestSerialize(grpcRequest);
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  const headers = { ':method': 'POST', ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', te: 'trailers' };
+  return () => new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const stream = session.request(headers);
+    let status: string | undefined;
+    stream.on('trailers', (t) => void (status = String(t['grpc-status'])));
+    stream.on('data', () => undefined);
+    stream.on('end', () => (status === '0' ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`grpc-status ${status}`))));
+    stream.on('error', reject);
+    stream.end(frame);
+  });
+}
+
+/** Closed loop: `concurrency` callers sending back to back for `seconds`; requests per second. */
+async function throughput(send: Send, seconds = 5, concurrency = 32): Promise<number> {
+  let done = 0;
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < end) {
+      await send();
+      done++;
+    }
+  }));
+  return done / seconds;
+}
+
+/** Open loop: one request a millisecond for `seconds`, whatever the answers do; the p99 latency in ms. */
+async function p99At1000(send: Send, seconds = 5): Promise<number> {
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const start = Date.now();
+  for (let i = 0; i < seconds * 1000; i++) {
+    const wait = start + i - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send().then((ms) => void latencies.push(ms)));
+  }
+  await Promise.all(pending);
+  latencies.sort((a, b) => a - b);
+  return latencies[Math.floor(latencies.length * 0.99)]!;
+}
+
+/** A bare Node HTTP server that answers each body with itself: what the machine allows a Node server. */
+async function startEcho(): Promise<ChildProcess> {
+  const code = `require('node:http').createServer((q, s) => { const c = []; q.on('data', (d) => c.push(d)); q.on('end', () => { const b = Buffer.concat(c); s.writeHead(200, { 'content-type': 'application/json', 'content-length': b.length }); s.end(b); }); }).listen(${ECHO_PORT}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (await request('{}', '/', ECHO_PORT).then(() => true, () => false)) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error('the echo server did not start');
+}
+
+/** The four senders, warmed up, with the model server and the echo running; stops both afterwards. */
+async function withProtocols<T>(fn: (senders: Record<'echo' | 'v1' | 'v2' | 'grpc', Send>) => Promise<T>): Promise<T> {
+  const child = await serve();
+  const echo = await startEcho();
+  const session = http2.connect(`http://127.0.0.1:${GRPC_PORT}`);
+  try {
+    const senders = {
+      echo: () => request(v1Body, '/', ECHO_PORT),
+      v1: () => request(v1Body),
+      v2: () => request(v2Body, `/v2/models/${MODEL}/infer`),
+      grpc: grpcSend(session),
+    };
+    for (const send of Object.values(senders)) for (let i = 0; i < 500; i++) await send(); // warm-up
+    return await fn(senders);
+  } finally {
+    session.close();
+    echo.kill('SIGTERM');
+    child.kill('SIGTERM');
+  }
+}
+
+export const servingProtocols: Benchmark = {
+  name: 'serving-protocols',
+  what: 'Single-row predict throughput of V1 REST, V2 REST and V2 gRPC with the prediction log on, beside a bare Node HTTP echo, in the same run: 32 concurrent keep-alive callers for 5 s each on loopback (server and load generator share the 2 cores). The figure is V2 REST over the echo.',
+  unit: '× echo',
+  target: 0.5,
+  better: 'higher',
+  runs: Number(process.env.BENCH_RUNS ?? 3),
+  run: () =>
+    withProtocols(async (send) => {
+      const echo = await throughput(send.echo);
+      const v1 = await throughput(send.v1);
+      const v2 = await throughput(send.v2);
+      const grpcRate = await throughput(send.grpc);
+      return {
+        figure: v2 / echo,
+        details: { 'echo req/s': echo, 'V1 REST req/s': v1, 'V2 REST req/s': v2, 'V2 gRPC req/s': grpcRate, 'V1 / echo': v1 / echo, 'V2 REST / V1': v2 / v1, 'V2 gRPC / V1': grpcRate / v1 },
+      };
+    }),
+};
+
+export const servingProtocolsP99: Benchmark = {
+  name: 'serving-protocols-p99-at-1000rps',
+  what: 'p99 latency of single-row predicts sent at a steady 1,000 req/s for 5 s per protocol (V1 REST, V2 REST, V2 gRPC) with the prediction log on, and of the bare echo, in the same run. The figure is the worst protocol.',
+  unit: 'ms',
+  target: 5,
+  better: 'lower',
+  runs: Number(process.env.BENCH_RUNS ?? 3),
+  run: () =>
+    withProtocols(async (send) => {
+      const details = { 'echo p99 ms': await p99At1000(send.echo), 'V1 REST p99 ms': await p99At1000(send.v1), 'V2 REST p99 ms': await p99At1000(send.v2), 'V2 gRPC p99 ms': await p99At1000(send.grpc) };
+      return { figure: Math.max(details['V1 REST p99 ms'], details['V2 REST p99 ms'], details['V2 gRPC p99 ms']), details };
     }),
 };

@@ -39,3 +39,11 @@ export function routingKey(req: http.IncomingMessage): string {
   const key = req.headers['x-mlops-key'] ?? req.headers['x-request-id'];
   return typeof key === 'string' && key.length > 0 && key.length <= 256 ? key : randomUUID();
 }
+
+/** The request target as a URL; a plain path (the usual case) skips the full URL parser. */
+export function requestUrl(req: http.IncomingMessage): URL | { pathname: string } {
+  const target = req.url ?? '/';
+  if (/^\/[A-Za-z0-9/:._-]*$/.test(target) && !target.includes('/.') && !target.includes('//')) return { pathname: target };
+  if (!URL.canParse(target, 'http://localhost')) throw new HttpError(400, `the request target ${JSON.stringify(target.slice(0, 100))} is not a path`);
+  return new URL(target, 'http://localhost');
+}

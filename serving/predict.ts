@@ -52,9 +52,20 @@ function viaSet(model: ServedModel, field: string): string {
   return set ? ` (or send ${set.entity} to look it up in feature set ${set.name}@${set.version})` : '';
 }
 
+/** A value derived from a loaded model once, not per request (a model's fields never change once loaded). */
+export function perModel<T>(fn: (model: ServedModel) => T): (model: ServedModel) => T {
+  const cache = new WeakMap<ServedModel, T>();
+  return (model) => {
+    if (!cache.has(model)) cache.set(model, fn(model));
+    return cache.get(model)!;
+  };
+}
+
+const kindsOf = perModel((model) => Object.fromEntries(model.fields) as Record<string, 'numeric' | 'categorical'>);
+
 /** Predictions for checked instances: derivations, then the graph. */
 export async function predict(model: ServedModel, rows: Record<string, unknown>[]): Promise<{ features: Record<string, unknown>[]; predictions: Record<string, unknown>[] }> {
-  const kinds = Object.fromEntries(model.fields) as Record<string, 'numeric' | 'categorical'>;
+  const kinds = kindsOf(model);
   const features = rows.map((row) => {
     const values: Record<string, unknown> = {};
     for (const [field, kind] of model.fields) values[field] = coerce(row[field], kind);

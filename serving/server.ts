@@ -8,7 +8,7 @@
 // Raw instances go through the same derivation code as training, then the model's ONNX graph.
 import http from 'node:http';
 import type pg from 'pg';
-import { parseJson, readBody, routingKey } from './http-io';
+import { parseJson, readBody, requestUrl, routingKey } from './http-io';
 import { createInference, metricsText, type Inference } from './inference';
 import type { ModelHost } from './model-host';
 import { HttpError, MAX_INSTANCES, PREDICTION_ID } from './predict';
@@ -31,8 +31,7 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       res.end(text);
     };
     void (async () => {
-      if (!URL.canParse(req.url ?? '/', 'http://localhost')) throw new HttpError(400, `the request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a path`);
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req);
       if (req.method === 'GET' && url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(metricsText(host, counters, log));

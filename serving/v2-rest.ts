@@ -64,7 +64,7 @@ function requestedOutputs(v: unknown): string[] | undefined {
 }
 
 /** Handles a /v2 request; errors are thrown as HttpError for the server's one error answer. */
-export async function handleV2(inference: Inference, req: http.IncomingMessage, res: http.ServerResponse, url: URL, send: (status: number, body: unknown) => void, started: bigint): Promise<void> {
+export async function handleV2(inference: Inference, req: http.IncomingMessage, res: http.ServerResponse, url: { pathname: string }, send: (status: number, body: unknown) => void, started: bigint): Promise<void> {
   const path = url.pathname.replace(/\/$/, '');
   const method = req.method ?? 'GET';
   const only = (allowed: string): void => {

@@ -4,7 +4,7 @@
 // Both the REST and the gRPC front end decode into InputTensor and encode from OutputTensor.
 import { DATE_PARTS } from '../core/features/spec';
 import type { ServedModel } from './model-host';
-import { HttpError, MAX_INSTANCES } from './predict';
+import { HttpError, MAX_INSTANCES, perModel } from './predict';
 
 export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES', 'BF16'] as const;
 export type Datatype = (typeof DATATYPES)[number];
@@ -33,11 +33,14 @@ export interface OutputTensor {
 export type Parameters = Record<string, string | number | boolean>;
 
 /** Raw columns a date derivation reads: they travel as BYTES (ISO dates). */
-export function dateFields(model: ServedModel): Set<string> {
+export const dateFields = perModel((model: ServedModel): Set<string> => {
   const dates = new Set<string>();
   for (const d of model.derive) if ('input' in d && ((DATE_PARTS as readonly string[]).includes(d.op) || d.op === 'holiday')) dates.add(d.input);
   return dates;
-}
+});
+
+/** Fields a feature set provides: they may be absent, the entity key looks them up. */
+const setFields = perModel((model: ServedModel) => new Set(model.featureSets.flatMap((s) => s.fields.map(([, f]) => f))));
 
 /** The model's inputs as tensor metadata: one per raw column, any number of rows. */
 export function inputMetadata(model: ServedModel): { name: string; datatype: Datatype; shape: number[] }[] {
@@ -93,7 +96,7 @@ export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Reco
     checkValues(t);
   }
   // Fields a feature set provides may be absent: the entity key looks them up (checked after the lookup).
-  const fromSets = new Set(model.featureSets.flatMap((s) => s.fields.map(([, f]) => f)));
+  const fromSets = setFields(model);
   const missing = [...model.fields.keys()].filter((f) => !seen.has(f) && !fromSets.has(f));
   if (missing.length > 0) throw bad(`input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`);
   const n = seen.values().next().value!;

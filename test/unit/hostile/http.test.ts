@@ -122,7 +122,9 @@ function request(method: string, path: string, body?: Buffer | string, headers: 
       });
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 5 s`)));
-    req.on('error', reject);
+    // An idle keep-alive socket the server closed just as it was reused (its keep-alive timeout): the
+    // request never reached the server, so send it again (Node's documented pattern).
+    req.on('error', (err: NodeJS.ErrnoException) => (req.reusedSocket && err.code === 'ECONNRESET' ? request(method, path, body, headers).then(resolve, reject) : reject(err)));
     req.end(body);
   });
 }
