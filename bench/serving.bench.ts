@@ -22,8 +22,9 @@ const GRPC_PORT = 18481;
 const ECHO_PORT = 18482;
 const instance = { date: '2014-07-04', precipitation: 0, temp_max: 25, temp_min: 12, wind: 2 };
 
-/** Trains and deploys the benchmark model once (idempotent), then starts a server on PORT. */
-async function serve(): Promise<ChildProcess> {
+/** Trains and deploys the benchmark model once (idempotent), then starts a server on `port` (and `grpcPort`). */
+export async function serve(opts: { port?: number; grpcPort?: number; nodeArgs?: string[] } = {}): Promise<ChildProcess> {
+  const port = opts.port ?? PORT;
   const config = loadConfig();
   const stores = openStores(config);
   try {
@@ -38,10 +39,11 @@ async function serve(): Promise<ChildProcess> {
   } finally {
     await stores.close();
   }
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${PORT}`, '--grpc-address', `127.0.0.1:${GRPC_PORT}`], { stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
+  const args = [...(opts.nodeArgs ?? []), path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${port}`, '--grpc-address', `127.0.0.1:${opts.grpcPort ?? GRPC_PORT}`];
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${PORT}/v1/models/${MODEL}`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}`).then((r) => r.ok, () => false);
     if (ok) return child;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -150,7 +152,17 @@ const grpcRequest = {
     : { name, datatype: 'FP64', shape: [1], contents: { fp64_contents: [v] } }),
 };
 
-type Send = () => Promise<number>;
+export type Send = () => Promise<number>;
+export type Protocol = 'v1' | 'v2' | 'grpc';
+
+/** Senders of one single-row predict per protocol to a server on `port` / `grpcPort`; close() ends the gRPC connection. */
+export function protocolSenders(port = PORT, grpcPort = GRPC_PORT): { send: Record<Protocol, Send>; close: () => void } {
+  const session = http2.connect(`http://127.0.0.1:${grpcPort}`);
+  return {
+    send: { v1: () => request(v1Body, `/v1/models/${MODEL}:predict`, port), v2: () => request(v2Body, `/v2/models/${MODEL}/infer`, port), grpc: grpcSend(session) },
+    close: () => session.close(),
+  };
+}
 
 /**
  * gRPC the way the REST senders do HTTP: the request encoded once (by the official proto), then sent as a
@@ -219,18 +231,13 @@ async function startEcho(): Promise<ChildProcess> {
 async function withProtocols<T>(fn: (senders: Record<'echo' | 'v1' | 'v2' | 'grpc', Send>) => Promise<T>): Promise<T> {
   const child = await serve();
   const echo = await startEcho();
-  const session = http2.connect(`http://127.0.0.1:${GRPC_PORT}`);
+  const protocols = protocolSenders();
   try {
-    const senders = {
-      echo: () => request(v1Body, '/', ECHO_PORT),
-      v1: () => request(v1Body),
-      v2: () => request(v2Body, `/v2/models/${MODEL}/infer`),
-      grpc: grpcSend(session),
-    };
+    const senders = { echo: () => request(v1Body, '/', ECHO_PORT), ...protocols.send };
     for (const send of Object.values(senders)) for (let i = 0; i < 500; i++) await send(); // warm-up
     return await fn(senders);
   } finally {
-    session.close();
+    protocols.close();
     echo.kill('SIGTERM');
     child.kill('SIGTERM');
   }

@@ -160,7 +160,8 @@ export interface RunningGrpc {
 
 /** Serves the protocol on `host:port` (port 0: any free port); resolves with the bound address. */
 export async function startGrpc(inference: Inference, host: string, port: number): Promise<RunningGrpc> {
-  const server = new grpc.Server();
+  // Channelz keeps per-call statistics nobody reads here: off, it is a cheap share of every call.
+  const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
   server.addService(inferenceServiceConstructor().service, inferenceService(inference));
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new Error(`gRPC: cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p)));
