@@ -4,6 +4,7 @@
 // of this machine and this load generator), all in the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http2 from 'node:http2';
+import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { loadConfig } from '../core/config';
@@ -157,7 +158,8 @@ export type Protocol = 'v1' | 'v2' | 'grpc';
 
 /** Senders of one single-row predict per protocol to a server on `port` / `grpcPort`; close() ends the gRPC connection. */
 export function protocolSenders(port = PORT, grpcPort = GRPC_PORT): { send: Record<Protocol, Send>; close: () => void } {
-  const session = http2.connect(`http://127.0.0.1:${grpcPort}`);
+  // No Nagle delay on the client's small frames (what gRPC clients set, and what the HTTP agent does).
+  const session = http2.connect(`http://127.0.0.1:${grpcPort}`, { createConnection: () => net.connect({ host: '127.0.0.1', port: grpcPort, noDelay: true }) });
   return {
     send: { v1: () => request(v1Body, `/v1/models/${MODEL}:predict`, port), v2: () => request(v2Body, `/v2/models/${MODEL}/infer`, port), grpc: grpcSend(session) },
     close: () => session.close(),
