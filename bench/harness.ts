@@ -15,8 +15,8 @@ export interface Benchmark {
   target: number;
   better: 'lower' | 'higher';
   runs: number;
-  /** One run; returns the figure. Runs in a child process of its own. */
-  run: () => Promise<number>;
+  /** One run; returns the figure (and, for a benchmark of several things side by side, their figures). Runs in a child process of its own. */
+  run: () => Promise<number | { figure: number; details: Record<string, number> }>;
   /** Extra versions to report (e.g. of the binaries measured). */
   versions?: () => Record<string, string>;
 }
@@ -24,6 +24,8 @@ export interface Benchmark {
 export interface RunResult {
   figure: number;
   peakRssMb: number;
+  /** Figures measured in the same run beside the main one (e.g. the yardstick), by name. */
+  details?: Record<string, number>;
 }
 
 export function median(xs: number[]): number {
@@ -71,9 +73,10 @@ export function measure(bench: Benchmark, childEntry: string, log: (line: string
 
 /** The child side: one run, then a JSON line with the figure and this process's peak RSS. */
 export async function runChild(bench: Benchmark): Promise<void> {
-  const figure = await bench.run();
+  const out = await bench.run();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`\n${JSON.stringify({ figure, peakRssMb })}\n`);
+  const result: RunResult = typeof out === 'number' ? { figure: out, peakRssMb } : { ...out, peakRssMb };
+  process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }
 
 export function section(bench: Benchmark, results: RunResult[], when = new Date()): string {
@@ -92,10 +95,22 @@ export function section(bench: Benchmark, results: RunResult[], when = new Date(
     '| figure (median) | runs | all runs | peak RSS | target | ratio to target |',
     '| --- | --- | --- | --- | --- | --- |',
     `| ${fmt(figure)} ${bench.unit} | ${figures.length} | ${figures.map(fmt).join(', ')} | ${fmt(Math.max(...results.map((r) => r.peakRssMb)))} MB | ${bench.better === 'lower' ? '≤' : '≥'} ${bench.target} ${bench.unit} | ${ratio}${met ? '(met)' : '(missed)'} |`,
+    ...detailsTable(results),
     '',
     `Measured ${when.toISOString().slice(0, 10)} on ${Object.entries(env).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
     `<!-- /bench:${bench.name} -->`,
   ].join('\n');
+}
+
+/** The side-by-side figures of each run, with their medians. */
+function detailsTable(results: RunResult[]): string[] {
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.details ?? {})))];
+  if (names.length === 0) return [];
+  const rows = names.map((n) => {
+    const xs = results.map((r) => r.details?.[n]).filter((x): x is number => x !== undefined);
+    return `| ${n} | ${fmt(median(xs))} | ${xs.map(fmt).join(', ')} |`;
+  });
+  return ['', '| measured in the same run | median | all runs |', '| --- | --- | --- |', ...rows];
 }
 
 function fmt(x: number): string {

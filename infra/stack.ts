@@ -15,6 +15,7 @@ import { createPool } from '../core/store/db';
 import { createS3Client, ensureBucket } from '../core/store/s3';
 import { ensureMinio, ensurePostgres, ensureTemporal, findPostgresBin, run, tail, type Log } from './install';
 import { appliedMigrations, loadMigrations, migrate } from './migrate';
+import { grpcLive } from '../serving/grpc-client';
 import { projectRoot } from './paths';
 import { ensureTrainerVenv, PYTHON_TRAINER_QUEUE, trainerEnv, wantsPythonTrainer } from './python-trainer';
 import { PipelineVersions } from '../core/store/pipelines';
@@ -35,6 +36,7 @@ export interface StackStatus {
   postgres: ServiceStatus;
   worker: ServiceStatus;
   serving: ServiceStatus;
+  grpc: ServiceStatus;
 }
 
 /** Services `up` starts and `down` stops; the rest of the status report is informational. */
@@ -487,6 +489,8 @@ async function startServingProcess(config: Config, env: NodeJS.ProcessEnv): Prom
   if (recordedPid(home, 'serving', 'node') !== undefined || (await servingInfo(config))) return;
   const [host, portText] = splitHostPort(config.serveAddress);
   if (await portOpen(host, Number(portText))) throw new Error(`model server: port ${portText} is in use by another process`);
+  const [grpcHost, grpcPort] = splitHostPort(config.grpcAddress);
+  if (await portOpen(grpcHost, Number(grpcPort))) throw new Error(`model server: the gRPC port ${grpcPort} (MLOPS_GRPC_ADDRESS) is in use by another process`);
   const bin = path.join(projectRoot(), 'bin', 'mlops.js');
   const pid = startDetached(home, 'serving', process.execPath, [bin, 'serve'], { ...env, MLOPS_HOME: home });
   await waitHealthy('model server', async () => (await servingInfo(config)) !== undefined, { timeoutMs: 60_000, pid, log: logFile(home, 'serving') });
@@ -603,6 +607,10 @@ export async function status(config: Config = loadConfig()): Promise<StackStatus
     serving: await (async () => {
       const info = await servingInfo(config);
       return { ok: info !== undefined, url: `http://${config.serveAddress}`, models: info?.models.length ?? 0, ...(info ? {} : { detail: 'no model server answers: run `mlops up` or `mlops serve`' }) };
+    })(),
+    grpc: await (async () => {
+      const ok = await grpcLive(config.grpcAddress);
+      return { ok, address: config.grpcAddress, ...(ok ? {} : { detail: 'no gRPC inference service answers: run `mlops up` or `mlops serve`' }) };
     })(),
   };
 }

@@ -43,7 +43,10 @@ export function decide(need: Need | null, authorization: string | undefined, tok
   return null;
 }
 
-export type Authorizer = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean;
+export type Authorizer = ((req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => boolean) & {
+  /** The same decision for a gRPC inference call (scope predict), from its `authorization` metadata. */
+  infer: (authorization: string | undefined) => Denial | null;
+};
 
 /** Loads the tokens once, then keeps them fresh; the returned function answers a denied request and returns true. */
 /**
@@ -85,9 +88,12 @@ export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; lo
       refreshing = false;
     });
   };
-  return (req, res, pathname) => {
+  const current = (): TokenSet => {
     if (!refreshing && Date.now() - loadedAt > ttl) refresh();
-    const denial = decide(requiredScope(req.method, pathname), req.headers.authorization, tokens);
+    return tokens;
+  };
+  const check = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean => {
+    const denial = decide(requiredScope(req.method, pathname), req.headers.authorization, current());
     if (!denial) return false;
     const text = JSON.stringify({ error: denial.message });
     res.writeHead(denial.status, {
@@ -97,4 +103,5 @@ export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; lo
     res.end(text);
     return true;
   };
+  return Object.assign(check, { infer: (authorization: string | undefined) => decide('predict', authorization, current()) });
 }

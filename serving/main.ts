@@ -1,5 +1,6 @@
 // Starts the model server: loads every model with the serving alias, listens for alias moves (Postgres
-// NOTIFY) to hot-reload, and serves KServe V1 on MLOPS_SERVE_ADDRESS (loopback by default).
+// NOTIFY) to hot-reload, and serves KServe V1 and V2 on MLOPS_SERVE_ADDRESS and the V2 gRPC service on
+// MLOPS_GRPC_ADDRESS (loopback by default).
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { parseHostPort, requireCredentials, type Config } from '../core/config';
@@ -7,12 +8,15 @@ import { openStores } from '../core/store';
 import { listenAliasChanges } from '../core/store/registry';
 import { CHALLENGER } from '../core/rollout/routing';
 import { createAuthorizer } from './auth';
+import { startGrpc } from './grpc';
 import { ModelHost } from './model-host';
 import { dropOldPartitions, ensurePartitions } from './prediction-log';
 import { createServer } from './server';
 
 export interface RunningServer {
   url: string;
+  /** host:port of the gRPC endpoint (Open Inference Protocol). */
+  grpc: string;
   host: ModelHost;
   server: http.Server;
   close: () => Promise<void>;
@@ -25,7 +29,12 @@ export function retentionDays(env: NodeJS.ProcessEnv = process.env): number {
   return Number(v);
 }
 
-export async function startServing(config: Config, opts: { alias?: string; address?: string; log?: (line: string) => void } = {}): Promise<RunningServer> {
+/**
+ * Starts the model server: REST (V1 and V2) on `address` (default MLOPS_SERVE_ADDRESS), gRPC on `grpcAddress`.
+ * Without a grpcAddress, gRPC takes MLOPS_GRPC_ADDRESS, or, when an explicit REST address was given (a server
+ * beside the stack's: tests, benchmarks), a free port on the same host, so two servers never fight over it.
+ */
+export async function startServing(config: Config, opts: { alias?: string; address?: string; grpcAddress?: string; log?: (line: string) => void } = {}): Promise<RunningServer> {
   requireCredentials(config);
   const say = opts.log ?? (() => undefined);
   const stores = openStores(config);
@@ -69,7 +78,7 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   // A salt only this deployment knows, so hashed protected attributes cannot be reversed by lookup tables.
   const salt = createHash('sha256').update(`mlops-log-salt:${config.s3.secretKey}`).digest('hex');
   const auth = await createAuthorizer(stores.pool, { log: say });
-  const { server, log } = createServer(host, stores.pool, { salt, registry: stores.schema, auth });
+  const { server, log, inference } = createServer(host, stores.pool, { salt, registry: stores.schema, auth });
   // Day partitions ahead of time, old days dropped: now and every hour.
   const days = retentionDays();
   const housekeeping = async (): Promise<void> => {
@@ -87,17 +96,25 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   });
   const address = server.address();
   const url = `http://${bindHost}:${typeof address === 'object' && address ? address.port : port}`;
+  const g = opts.grpcAddress === undefined && opts.address ? { host: bindHost, port: 0 } : parseHostPort(opts.grpcAddress ?? config.grpcAddress, 'MLOPS_GRPC_ADDRESS');
+  const grpc = await startGrpc(inference, g.host, g.port, auth).catch(async (err: unknown) => {
+    await new Promise<void>((r) => server.close(() => r()));
+    throw err;
+  });
   return {
     url,
+    grpc: grpc.address,
     host,
     server,
     close: async () => {
       closed = true;
       clearInterval(timer);
+      await grpc.close();
       await new Promise<void>((r) => server.close(() => r()));
       await stopListening();
       await log.close();
       await host.close();
+      await inference.versions.close();
       await stores.close();
     },
   };

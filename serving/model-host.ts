@@ -136,7 +136,8 @@ export class ModelHost {
     return next;
   }
 
-  private async open(name: string, version: number): Promise<ServedModel> {
+  /** Loads `version` of `name` from the registry (hash verified, warmed up), without serving it under an alias. */
+  async open(name: string, version: number): Promise<ServedModel> {
     const mv = await this.stores.registry.getVersion(name, version);
     if (!mv) throw new Error(`model ${name} has no version ${version}`);
     const bytes = await this.stores.artifacts.getBuffer(this.stores.artifacts.keyOf(mv.uri), mv.sha256);

@@ -86,12 +86,14 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'serve',
-    usage: 'mlops serve [--address HOST:PORT] [--alias A]',
-    summary: 'run the model server in the foreground (KServe V1; every model with the alias; hot reload)',
-    options: { address: { type: 'string' }, alias: { type: 'string' } },
+    usage: 'mlops serve [--address HOST:PORT] [--grpc-address HOST:PORT] [--alias A]',
+    summary: 'run the model server in the foreground (KServe V1 and V2 REST, V2 gRPC; every model with the alias; hot reload)',
+    options: { address: { type: 'string' }, 'grpc-address': { type: 'string' }, alias: { type: 'string' } },
     action: async ({ values }) => {
-      const running = await startServing(loadConfig(), { address: values.address as string | undefined, alias: values.alias as string | undefined, log: (l) => console.log(l) });
-      console.log(`model server on ${running.url} (Ctrl-C or SIGTERM stops it)`);
+      const config = loadConfig();
+      const grpcAddress = (values['grpc-address'] as string | undefined) ?? config.grpcAddress;
+      const running = await startServing(config, { address: values.address as string | undefined, grpcAddress, alias: values.alias as string | undefined, log: (l) => console.log(l) });
+      console.log(`model server on ${running.url}, gRPC on ${running.grpc} (Ctrl-C or SIGTERM stops it)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -11,6 +11,8 @@ import type { Alert } from '../../core/alerts/webhooks';
 import { loadConfig } from '../../core/config';
 import { listDeliveries } from '../../core/store/alerts';
 import { createToken, revokeToken } from '../../core/store/tokens';
+import * as grpc from '@grpc/grpc-js';
+import { inferenceServiceConstructor } from '../../serving/grpc-client';
 import { startServing, type RunningServer } from '../../serving/main';
 import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
 import type { RunResult } from '../../workflows/run';
@@ -220,6 +222,19 @@ describe('tokens on the model server', () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${labeller}` } })).status).toBe(200);
     expect((await fetch(`${server.url}/v1/models/${model}`)).status).toBe(200);
+    // gRPC inference takes the same tokens from its `authorization` metadata (checked before the tensors).
+    const Inference = inferenceServiceConstructor();
+    const rpc = new Inference(server.grpc, grpc.credentials.createInsecure());
+    const infer = (token?: string): Promise<grpc.ServiceError> => new Promise((resolve) => {
+      const md = new grpc.Metadata();
+      if (token) md.set('authorization', `Bearer ${token}`);
+      (rpc as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError) => void) => void>).ModelInfer!({ model_name: model, inputs: [] }, md, resolve);
+    });
+    expect((await infer()).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect((await infer(labeller)).code).toBe(grpc.status.PERMISSION_DENIED);
+    const allowed = await infer(scorer);
+    expect(allowed.code).toBe(grpc.status.INVALID_ARGUMENT); // past the token check, refused for its (empty) inputs
+    rpc.close();
 
     const list = await mlopsAsync(['tokens', 'list', '--json'], env());
     expect(JSON.parse(list.stdout).map((t: { name: string; scope: string }) => `${t.name}:${t.scope}`)).toEqual(['scorer:predict', 'labeller:feedback', 'ops:admin']);

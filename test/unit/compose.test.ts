@@ -35,7 +35,7 @@ describe('docker-compose.yml', () => {
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
     for (const p of published) expect(p).toMatch(/^127\.0\.0\.1:/);
     const hostPorts = published.map((p) => Number(p.split(':')[1])).sort((a, b) => a - b);
-    expect(hostPorts).toEqual([5433, 7233, 8080, 8233, 9000, 9001]);
+    expect(hostPorts).toEqual([5433, 7233, 8080, 8081, 8233, 9000, 9001]);
     expect(Number(CONFIG_DEFAULTS.TEMPORAL_ADDRESS.split(':')[1])).toBe(7233);
     expect(Number(new URL(CONFIG_DEFAULTS.MLOPS_S3_ENDPOINT).port)).toBe(9000);
     expect(Number(CONFIG_DEFAULTS.MLOPS_SERVE_ADDRESS.split(':')[1])).toBe(8080);
@@ -52,6 +52,7 @@ describe('docker-compose.yml', () => {
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     }
     expect(services.serving!.environment!.MLOPS_SERVE_ADDRESS).toBe('0.0.0.0:8080');
+    expect(services.serving!.environment!.MLOPS_GRPC_ADDRESS).toBe('0.0.0.0:8081');
   });
 
   it('registers the search attributes pipelines use', () => {

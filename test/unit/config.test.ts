@@ -11,6 +11,7 @@ describe('config', () => {
     expect(c.s3.endpoint).toBe('http://127.0.0.1:9000');
     expect(c.s3.bucket).toBe('mlops');
     expect(c.serveAddress).toBe('127.0.0.1:8080');
+    expect(c.grpcAddress).toBe('127.0.0.1:8081');
     expect(c.postgresPort).toBe(5433);
   });
 
@@ -23,6 +24,7 @@ describe('config', () => {
     expect(() => loadConfig({ ...base, MLOPS_S3_ENDPOINT: 'ftp://x' })).toThrow(/http/);
     expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_ADDRESS/);
     expect(() => loadConfig({ ...base, MLOPS_SERVE_ADDRESS: 'x:99999' })).toThrow(/MLOPS_SERVE_ADDRESS/);
+    expect(() => loadConfig({ ...base, MLOPS_GRPC_ADDRESS: '8081' })).toThrow(/MLOPS_GRPC_ADDRESS/);
     expect(() => loadConfig({ ...base, MLOPS_S3_BUCKET: 'Bad_Bucket' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, MLOPS_DATABASE_URL: 'mysql://x' })).toThrow(/postgres/);
   });

@@ -122,7 +122,9 @@ function request(method: string, path: string, body?: Buffer | string, headers: 
       });
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 5 s`)));
-    req.on('error', reject);
+    // An idle keep-alive socket the server closed just as it was reused (its keep-alive timeout): the
+    // request never reached the server, so send it again (Node's documented pattern).
+    req.on('error', (err: NodeJS.ErrnoException) => (req.reusedSocket && err.code === 'ECONNRESET' ? request(method, path, body, headers).then(resolve, reject) : reject(err)));
     req.end(body);
   });
 }
@@ -210,6 +212,7 @@ describe('the model server under hostile requests', () => {
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS');
     const path = fc.oneof(
       fc.constantFrom('/v1/models/churn:predict', '/v1/models/churn:feedback', '/v1/models/churn', '/v1/models', '/metrics', '/v1/models/nope:predict', '/v1/models/CHURN:predict', '/v1/models/churn:explain', '/'),
+      fc.constantFrom('/v2', '/v2/health/live', '/v2/health/ready', '/v2/models/churn', '/v2/models/churn/ready', '/v2/models/churn/infer', '/v2/models/churn/versions/3/infer', '/v2/models/nope/infer', '/v2/models/churn/versions/0/infer'),
       fc.webPath(),
       fc.string({ maxLength: 30 }).map((s) => `/v1/models/${encodeURIComponent(s)}:predict`),
     );
@@ -218,6 +221,13 @@ describe('the model server under hostile requests', () => {
       fc.record({ instances: fc.jsonValue({ maxDepth: 2 }), labels: fc.jsonValue({ maxDepth: 2 }) }).map((v) => JSON.stringify(v)),
       fc.record({ labels: fc.array(fc.record({ id: callerId, label: fc.jsonValue({ maxDepth: 1 }) }), { maxLength: 4 }) }).map((v) => JSON.stringify(v)),
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+      // V2 tensors: any name, datatype, shape and data, with parameters and requested outputs.
+      fc.record({
+        id: fc.jsonValue({ maxDepth: 0 }),
+        parameters: fc.jsonValue({ maxDepth: 1 }),
+        inputs: fc.array(fc.record({ name: fc.constantFrom('age', 'plan', 'signup_date', 'spend', 'region', 'x'), datatype: fc.constantFrom('FP64', 'FP32', 'INT64', 'BOOL', 'BYTES', 'FP16', 'x'), shape: fc.array(fc.integer({ min: -1, max: 3 }), { maxLength: 3 }), data: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }) }), { maxLength: 6 }),
+        outputs: fc.array(fc.record({ name: fc.constantFrom('label', 'probabilities', 'value', 'x') }), { maxLength: 2 }),
+      }, { requiredKeys: ['inputs'] }).map((v) => JSON.stringify(v)),
       fc.constantFrom('', '{', 'null', '[]', '{"instances":[]}', '{"instances":{}}', '{"labels":[]}', '\uFEFF{"instances":[{}]}'),
     );
     const headers = fc.dictionary(fc.constantFrom('x-mlops-key', 'x-request-id', 'content-type', 'accept'), fc.string({ maxLength: 300 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), { maxKeys: 3 });
