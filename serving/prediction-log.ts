@@ -56,7 +56,7 @@ export async function dropOldPartitions(pool: pg.Pool, days: number, now = new D
 export class PredictionLog {
   /** Entries as JSON texts: a LogEntry's fields are the columns of `predictions`. */
   private queue: string[] = [];
-  private flushing = false;
+  private inflight: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout;
   dropped = 0;
   written = 0;
@@ -75,32 +75,41 @@ export class PredictionLog {
       return;
     }
     this.queue.push(JSON.stringify(entry));
-    if (this.queue.length >= (this.opts.batch ?? 500)) void this.flush();
+    // One write per filled batch (the timer takes the rest); a write in flight takes what queued meanwhile.
+    if (this.queue.length === (this.opts.batch ?? 500)) void this.flush();
   }
 
-  async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
-    const batch = this.queue.splice(0, this.opts.batch ?? 500);
-    try {
-      await this.pool.query(
-        // A caller may send its own prediction id twice (a retried request): log it once, not drop the batch.
-        `INSERT INTO predictions (id, model, version, features, output)
-         SELECT id, model, version, features, output FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, model text, version int, features jsonb, output jsonb)
-         ON CONFLICT DO NOTHING`,
-        [`[${batch.join(',')}]`],
-      );
-      this.written += batch.length;
-    } catch {
-      this.dropped += batch.length;
-    } finally {
-      this.flushing = false;
+  /**
+   * Writes everything queued so far. Calls are chained: a caller (the feedback handler, say) returns only once
+   * the batches already in flight and every entry queued before its call are in the table.
+   */
+  flush(): Promise<void> {
+    const run = this.inflight.then(() => this.writeQueued());
+    this.inflight = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.opts.batch ?? 500);
+      try {
+        await this.pool.query(
+          // A caller may send its own prediction id twice (a retried request): log it once, not drop the batch.
+          `INSERT INTO predictions (id, model, version, features, output)
+           SELECT id, model, version, features, output FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, model text, version int, features jsonb, output jsonb)
+           ON CONFLICT DO NOTHING`,
+          [`[${batch.join(',')}]`],
+        );
+        this.written += batch.length;
+      } catch {
+        this.dropped += batch.length;
+      }
     }
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    while (this.queue.length > 0 && !this.flushing) await this.flush();
+    await this.flush();
   }
 }
 

@@ -106,7 +106,7 @@ describe('cicdPipeline', () => {
     // only the recent production histories can catch it.
     const reordered = branch('bad-replay', base, () => {
       replaceIn('workflows/run.ts', "  const dataset = await stage('ingest',", "  await controlActivities.productionInfo({ model, alias: spec.deploy.alias });\n  const dataset = await stage('ingest',");
-      for (const f of ['ct-coalesced', 'ct-deployed', 'ct-forwarded', 'ct-skipped', 'manual-deployed']) rmSync(path.join(repo, 'test', 'histories', `${f}.json`));
+      for (const f of ['ct-coalesced', 'ct-deployed', 'ct-deployed-alerted', 'ct-drift-persists', 'ct-failed-alerted', 'ct-forwarded', 'ct-skipped', 'manual-deployed']) rmSync(path.join(repo, 'test', 'histories', `${f}.json`));
       replaceIn(
         'test/unit/replay.test.ts',
         "['abTest', 'cicdPipeline', 'continuousTrainingPipeline', 'driftMonitor', 'manualPipeline', 'materializeFeatures']",
