@@ -2,7 +2,7 @@
 // What `mlops` needs on a fresh clone before its first command: npm dependencies when they are missing or
 // stale, then the TypeScript build. `npm test` and `npm run demo` run it first; it is quick when nothing changed.
 // `--test-server` installs the time-skipping test server the workflows suite runs on instead, and prints its
-// launcher's path.
+// launcher's path; `--browser` installs the headless Chromium the browser tests drive, and prints its path.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -134,7 +134,28 @@ export async function ensureTestServer(log = (line) => console.log(line)) {
   }
 }
 
+// Browser tests drive Debian's Chromium through playwright-core: no browser is downloaded at run time.
+export const CHROMIUM = process.env.MLOPS_CHROMIUM || '/usr/bin/chromium';
+
+/** Installs Debian's chromium when it is missing (as root, like PostgreSQL); its path, or undefined. */
+export function ensureBrowser(log = (line) => console.log(line)) {
+  if (existsSync(CHROMIUM)) return CHROMIUM;
+  if (process.getuid?.() !== 0) return void log(`the browser tests need Chromium at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or set MLOPS_CHROMIUM)`);
+  log('installing Chromium from Debian packages (apt-get; first time only)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+  // The package index may be stale on a fresh machine: refresh it only when the first try fails.
+  const installed = apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']) || (apt(['update', '-q']) && apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']));
+  if (!installed || !existsSync(CHROMIUM)) return void log(`apt-get could not install chromium (${CHROMIUM} is missing)`);
+  return CHROMIUM;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--browser')) {
+    const chromium = ensureBrowser((line) => console.error(line));
+    if (chromium) console.log(chromium);
+    process.exit(chromium ? 0 : 1);
+  }
   if (process.argv.includes('--test-server')) {
     const launcher = await ensureTestServer((line) => console.error(line));
     if (launcher) console.log(launcher);

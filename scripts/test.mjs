@@ -12,7 +12,7 @@ const SUITES = [
   // Orchestration on Temporal's time-skipping test server with mock activities: no stack, days in milliseconds.
   // Its files mostly wait on their own test server, so more of them than cores run at once.
   { name: 'workflows', dir: 'test/workflows', needsStack: false, needsTestServer: true, args: ['--maxWorkers=3'] },
-  { name: 'integration', dir: 'test/integration', needsStack: true },
+  { name: 'integration', dir: 'test/integration', needsStack: true, needsBrowser: true },
   // Each fault file brings up a stack of its own (free ports, a temporary MLOPS_HOME; `mlops up` first only
   // to install the binaries it reuses) and breaks it on purpose; one file at a time.
   { name: 'faults', dir: 'test/faults', needsStack: true, args: ['--no-file-parallelism'] },
@@ -29,6 +29,7 @@ const total = Date.now();
 if (!setup()) process.exit(1);
 if (!step('typecheck tests', 'npm', ['run', '--silent', 'typecheck'])) process.exit(1);
 if (suites.some((s) => s.needsTestServer) && !step('time-skipping test server', 'node', ['scripts/setup.mjs', '--test-server'])) process.exit(1);
+if (suites.some((s) => s.needsBrowser) && !step('headless Chromium', 'node', ['scripts/setup.mjs', '--browser'])) process.exit(1);
 if (suites.some((s) => s.needsStack) && !step('local stack (mlops up)', 'node', ['bin/mlops.js', 'up'])) process.exit(1);
 
 let passed = 0;
