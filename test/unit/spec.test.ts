@@ -32,7 +32,7 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0 } }, /spec.training.trials must be an integer from 1 to 1000, got 0/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 5 } }, /spec.training.searchRows must be an integer from 100 to 1000000000, got 5/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 1e5 + 0.5 } }, /spec.training.searchRows must be an integer/],
-      [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms must be a list of logistic, ridge, gbdt/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms\[0\] must be logistic, ridge or gbdt, got "xgboost"/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'always' } }, /spec.training.refit must be auto, reuse or full, got "always"/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'reuse', validation: { strategy: 'kfold' } } }, /training.refit is "reuse" but training.validation.strategy is "kfold": .* use "full" or "auto"/],
       [{ data: { uri: 'x.csv' }, target: 'y', task: 'ranking' }, /spec.task must be binary, multiclass or regression/],
