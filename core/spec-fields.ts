@@ -29,7 +29,8 @@ export function flag() {
 
 /** A string with something in it besides white space. */
 export function text(expected = 'a non-empty string') {
-  return z.string({ error: expected }).refine((s) => s.trim() !== '', { error: expected });
+  const schema = z.string({ error: expected }).refine((s) => s.trim() !== '', { error: expected });
+  return expected === 'a non-empty string' ? schema : schema.describe(expected);
 }
 
 /** A list of non-empty names (columns, purposes, …). */

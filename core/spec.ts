@@ -230,6 +230,21 @@ export type RolloutTestSpec = PipelineSpec['deploy']['test'];
 /** Keys a pipeline input may carry besides the spec: the run block (trigger) and an editor's `$schema`. */
 const NOT_SPEC = new Set(['run', '$schema']);
 
+/** A pipeline input as a file or the Start Workflow form holds it: the spec, `$schema` and the run block. */
+export const pipelineInputSchema = section({
+  $schema: z.string().optional().describe('the JSON Schema editors check this file against (ignored by mlops)'),
+  ...specShape,
+  run: z.looseObject({
+    trigger: oneOf(['manual', 'schedule', 'drift', 'data', 'cicd']).default('manual'),
+    reason: z.string().optional(),
+    driftedColumns: z.array(z.string()).optional(),
+    reportUri: z.string().optional(),
+  }).optional().describe('why this run started; set by schedules, the drift monitor and CI/CD'),
+}, { noun: 'a spec field' }).meta({
+  title: 'temporal-mlops pipeline spec',
+  description: 'What a pipeline run trains, checks and deploys. Only data.uri and target are required; every default is echoed in the run result.',
+});
+
 export function defaultName(uri: string, target: string): string {
   const base = uri.replace(/[?#].*$/, '').split('/').pop()!.replace(/\.[^.]*$/, '');
   return `${base}-${target}`.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'model';

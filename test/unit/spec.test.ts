@@ -19,8 +19,28 @@ describe('PipelineSpec', () => {
     expect(parseSpec(s)).toEqual(s); // a parsed spec parses to itself
   });
 
-  it('ignores the run block, which carries the trigger', () => {
+  it('ignores the run block, which carries the trigger, and an editor\'s $schema', () => {
     expect(parseSpec({ data: { uri: 'x.csv' }, target: 'y', run: { trigger: 'schedule' } }).name).toBe('x-y');
+    const spec = parseSpec({ $schema: './schema/pipeline-spec.schema.json', data: { uri: 'x.csv' }, target: 'y' });
+    expect(spec).not.toHaveProperty('$schema');
+  });
+
+  it('reports every wrong field at once, one per line', () => {
+    const err = (() => {
+      try {
+        parseSpec({ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0, seed: -1 }, monitor: { onDrift: 'panic' }, bogus: 1 });
+      } catch (e) {
+        return e as SpecError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.messages).toEqual([
+      'spec.training.trials must be an integer from 1 to 1000, got 0',
+      'spec.training.seed must be an integer from 0 to 4294967295, got -1',
+      'spec.monitor.onDrift must be retrain, drop-drifted or reweight, got "panic"',
+      'spec.bogus is not a spec field (fields: name, data, target, task, time, features, governance, selection, validation, training, slices, costs, gates, deploy, monitor, alerts)',
+    ]);
+    expect(err.message).toBe(err.messages.join('\n'));
   });
 
   it('rejects bad specs naming the field', () => {
