@@ -3,9 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from '../../core/config';
+import { SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 import { logFile, portOpen, splitHostPort, startDetached, waitHealthy } from '../processes';
-
-export const SEARCH_ATTRIBUTES = { MlopsModel: 'Keyword', MlopsLevel: 'Int', MlopsTrigger: 'Keyword' } as const;
 
 export async function temporalHealthy(config: Config): Promise<boolean> {
   let connection: Connection | undefined;
