@@ -44,7 +44,7 @@ function audit(file: string, text = readFileSync(path.join(ROOT, file), 'utf8'))
   // Temporal's handle.query(statusQuery) is a workflow query, not SQL: its definitions come from these modules.
   const workflowQueries = new Set<string>();
   for (const st of source.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /workflows\/messages$|^@temporalio\//.test(st.moduleSpecifier.text)) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /workflows\/(messages|contracts)$|^@temporalio\//.test(st.moduleSpecifier.text)) {
       const named = st.importClause?.namedBindings;
       if (named && ts.isNamedImports(named)) for (const e of named.elements) workflowQueries.add(e.name.text);
     }
