@@ -2,8 +2,8 @@
 //   binary      logistic loss on the score of classes[1]: p = σ(s), g = p − y, h = p(1 − p); base = prior log-odds
 //   multiclass  softmax cross-entropy, one score per class: g_k = p_k − [y = k], h_k = p_k(1 − p_k); base = log prior
 //   regression  squared error ½(s − y)²: g = s − y, h = 1; base = mean target
-// Validation loss (early stopping): mean log loss, mean multiclass log loss, mean squared error. The gradients
-// themselves are computed by gbdt-rows.ts, over ranges of rows shared out to threads.
+// Validation loss (early stopping): mean log loss, mean multiclass log loss, mean squared error. Gradients and
+// validation losses are computed by gbdt-rows.ts, over ranges of rows shared out to threads.
 import type { GbdtModel } from './model';
 
 export type GbdtTask = GbdtModel['task'];
@@ -31,31 +31,6 @@ export function baseScores(t: LossTargets): Float64Array {
   const n = t.labels.length;
   if (t.task === 'binary') return Float64Array.of(clean32(Math.log(counts[1]! / counts[0]!)));
   return Float64Array.from(counts, (c) => clean32(Math.log(c / n)));
-}
-
-/** Mean loss of raw scores against the targets (lower is better). */
-export function meanLoss(t: LossTargets, raw: Float64Array): number {
-  let total = 0;
-  if (t.task === 'regression') {
-    const y = t.targets;
-    for (let r = 0; r < y.length; r++) total += (raw[r]! - y[r]!) ** 2;
-    return total / y.length;
-  }
-  const y = t.labels;
-  const n = y.length;
-  if (t.task === 'binary') {
-    // log(1 + e^−s) for y = 1, log(1 + e^s) for y = 0, stable for large |s|
-    for (let r = 0; r < n; r++) total += softplus(y[r] === 1 ? -raw[r]! : raw[r]!);
-    return total / n;
-  }
-  for (let r = 0; r < n; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < t.classes; c++) max = Math.max(max, raw[c * n + r]!);
-    let sum = 0;
-    for (let c = 0; c < t.classes; c++) sum += Math.exp(raw[c * n + r]! - max);
-    total += max + Math.log(sum) - raw[y[r]! * n + r]!;
-  }
-  return total / n;
 }
 
 /**
@@ -88,10 +63,6 @@ export function transformScores(task: GbdtTask, raw: Float64Array, columns: numb
     }
     for (let c = 0; c < columns; c++) out[at + c] = out[at + c]! / sum;
   }
-}
-
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
 /** f32(x), with −0 as 0. */

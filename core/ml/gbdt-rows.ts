@@ -1,6 +1,7 @@
 // The per-row passes of a boosting iteration, over one range of rows so that gbdt-threads.ts can share them out:
 // gradients and hessians from the raw scores, the root node's float32 gradients and their sums, the grown
-// tree's leaf values added to the raw scores, and the tree's values added to the validation rows' scores. Each row is computed on its own and each sum runs over fixed
+// tree's leaf values added to the raw scores, the tree's values added to the validation rows' scores, and the
+// validation loss. Each row is computed on its own and each sum runs over fixed
 // blocks of rows, so any way of cutting the rows into ranges gives the same bits.
 //
 // Self-contained on purpose (no outer names): gbdt-threads.ts runs these functions' source in worker threads.
@@ -143,6 +144,44 @@ export function scoreBinnedRows(
   }
 }
 
+/**
+ * The validation loss of rows [from, to) (from a multiple of `block`), summed over each block of `block` rows
+ * into blockSums[b]: squared error, logistic loss or softmax cross-entropy as in gbdt-loss.ts.
+ */
+export function lossRows(
+  task: number,
+  classes: number,
+  labels: Int32Array,
+  targets: Float64Array,
+  raw: Float64Array,
+  n: number,
+  blockSums: Float64Array,
+  block: number,
+  from: number,
+  to: number,
+): void {
+  for (let b0 = from; b0 < to; b0 += block) {
+    const b1 = Math.min(to, b0 + block);
+    let total = 0;
+    for (let r = b0; r < b1; r++) {
+      if (task === 0) {
+        total += (raw[r]! - targets[r]!) ** 2;
+      } else if (task === 1) {
+        // log(1 + e^−s) for y = 1, log(1 + e^s) for y = 0, stable for large |s|
+        const x = labels[r] === 1 ? -raw[r]! : raw[r]!;
+        total += x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+      } else {
+        let max = -Infinity;
+        for (let c = 0; c < classes; c++) max = Math.max(max, raw[c * n + r]!);
+        let sum = 0;
+        for (let c = 0; c < classes; c++) sum += Math.exp(raw[c * n + r]! - max);
+        total += max + Math.log(sum) - raw[labels[r]! * n + r]!;
+      }
+    }
+    blockSums[Math.floor(b0 / block)] = total;
+  }
+}
+
 /** What the row passes read and write, in shared memory so that worker threads work on it in place. */
 export interface RowBuffers {
   /** TASK_CODE of the loss. */
@@ -167,18 +206,25 @@ export interface RowBuffers {
   validBins: Uint8Array;
   /** Validation raw scores, laid out as `raw`; starts at the base scores. */
   validRaw: Float64Array;
+  validLabels: Int32Array;
+  validTargets: Float64Array;
+  /** Per ROOT_BLOCK validation rows: their summed loss. */
+  validLoss: Float64Array;
   /** The tree just grown, as scoreBinnedRows reads it: [column, left, right] per node, values, left-bin tables. */
   nodes: Int32Array;
   nodeValue: Float64Array;
   nodeBins: Uint8Array;
 }
 
+type Targets = { task: 'binary' | 'multiclass'; labels: Int32Array; classes: number } | { task: 'regression'; targets: Float64Array };
+
+/** Row buffers for training targets `t`, and a validation set binned with the training edges. */
 export function sharedRowBuffers(
-  t: { task: 'binary' | 'multiclass'; labels: Int32Array; classes: number } | { task: 'regression'; targets: Float64Array },
+  t: Targets,
   base: Float64Array,
   weights: Float64Array | undefined,
   maxLeaves: number,
-  validBins?: { rows: number; bins: Uint8Array },
+  valid?: { rows: number; bins: Uint8Array; targets: Targets },
 ): RowBuffers {
   const f64 = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
   const shared = <T extends Float64Array | Int32Array>(a: T): T => {
@@ -206,9 +252,12 @@ export function sharedRowBuffers(
     hess: f64(columns * n),
     leaves: f64(3 * maxLeaves),
     blockSums: f64(2 * Math.ceil(n / ROOT_BLOCK)),
-    validRows: validBins?.rows ?? 0,
-    validBins: validBins?.bins ?? new Uint8Array(0),
-    validRaw: scores(validBins?.rows ?? 0),
+    validRows: valid?.rows ?? 0,
+    validBins: valid?.bins ?? new Uint8Array(0),
+    validRaw: scores(valid?.rows ?? 0),
+    validLabels: valid?.targets.task !== 'regression' && valid !== undefined ? shared(valid.targets.labels) : new Int32Array(0),
+    validTargets: valid?.targets.task === 'regression' ? shared(valid.targets.targets) : new Float64Array(0),
+    validLoss: f64(Math.ceil((valid?.rows ?? 0) / ROOT_BLOCK)),
     nodes: new Int32Array(new SharedArrayBuffer(4 * 3 * maxNodes)),
     nodeValue: f64(maxNodes),
     nodeBins: new Uint8Array(new SharedArrayBuffer(256 * maxNodes)),

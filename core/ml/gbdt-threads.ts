@@ -13,7 +13,7 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import type { BinnedMatrix } from './gbdt-binning';
 import { accumulateColumns, columnLists, type HistogramLayout } from './gbdt-histogram';
 import { joinChunks, partitionChunk } from './gbdt-partition';
-import { addLeafRows, gradientRows, ROOT_BLOCK, rootRows, scoreBinnedRows, type RowBuffers } from './gbdt-rows';
+import { addLeafRows, gradientRows, lossRows, ROOT_BLOCK, rootRows, scoreBinnedRows, type RowBuffers } from './gbdt-rows';
 import type { NodeSums } from './gbdt-split';
 
 /** Node rows (index, gradient, hessian by position), their partition spill space and the histograms, shared. */
@@ -43,6 +43,8 @@ export interface HistogramBuilder {
   addLeaves(k: number, count: number): void;
   /** Adds the tree in the row buffers' node tables to score column k of the validation scores. */
   scoreValidation(k: number): void;
+  /** The mean loss of the validation scores. */
+  validationLoss(): number;
   /** Threads building (1 = the calling thread only). */
   threads: number;
   close(): Promise<void>;
@@ -71,6 +73,11 @@ export function sharedHistogramBuffers(rows: number, layout: HistogramLayout, hi
 const PARALLEL_MIN_UPDATES = 1 << 17;
 /** Nodes (and row passes) with fewer rows than this are partitioned on the calling thread alone. */
 const PARALLEL_MIN_PARTITION = 1 << 16;
+/**
+ * Polls of a control word before sleeping on it: jobs follow each other within tens of microseconds while a
+ * tree grows, and a sleeping thread takes longer than that to wake (OpenMP runtimes spin-then-sleep alike).
+ */
+const SPIN_POLLS = 1 << 14;
 const READY_TIMEOUT_MS = 10_000;
 /** A histogram taking longer than this means a worker died: fail rather than wait forever. */
 const BUILD_TIMEOUT_MS = 10 * 60_000;
@@ -84,7 +91,7 @@ const TO = 4;
 const IDENTITY = 5;
 const STOP = 6;
 const FAILED = 7;
-const JOB = 8; // 0 histogram, 1 partition, 2 gradients, 3 root, 4 leaf values, 5 validation scores
+const JOB = 8; // 0 histogram, 1 partition, 2 gradients, 3 root, 4 leaf values, 5 validation scores, 6 validation loss
 const FEATURE = 9;
 const LEFTS = 10; // partition result
 const COLUMN = 11; // score column of a row pass
@@ -94,6 +101,7 @@ const JOB_GRADIENTS = 2;
 const JOB_ROOT = 3;
 const JOB_LEAVES = 4;
 const JOB_VALIDATION = 5;
+const JOB_LOSS = 6;
 
 interface WorkerData {
   ctl: Int32Array;
@@ -263,6 +271,14 @@ export async function startHistogramBuilder(
       const m = d.validRows;
       rowPass(JOB_VALIDATION, m, k, 0, (from, to) => scoreBinnedRows(d.validBins, m, d.nodes, d.nodeBins, d.nodeValue, d.validRaw, k * m, from, to));
     },
+    validationLoss() {
+      const d = rowBuffers();
+      const m = d.validRows;
+      rowPass(JOB_LOSS, m, 0, 0, (from, to) => lossRows(d.task, d.classes, d.validLabels, d.validTargets, d.validRaw, m, d.validLoss, ROOT_BLOCK, from, to));
+      let total = 0;
+      for (let b = 0; b < d.validLoss.length; b++) total += d.validLoss[b]!;
+      return total / m;
+    },
     async close() {
       for (const { ctl } of workers) {
         Atomics.store(ctl, STOP, 1);
@@ -276,6 +292,7 @@ export async function startHistogramBuilder(
 
 /** Waits for worker `w` to finish job `seq`; throws when it failed or stopped answering. */
 function awaitJob({ ctl }: Started, seq: number, w: number): void {
+  for (let i = 0; i < SPIN_POLLS && Atomics.load(ctl, DONE) !== seq; i++);
   for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
     if (Atomics.wait(ctl, DONE, done, BUILD_TIMEOUT_MS) === 'timed-out') {
       throw new Error(`gbdt: worker thread ${w + 1} did not answer within ${BUILD_TIMEOUT_MS / 1000} s`);
@@ -310,7 +327,9 @@ async function startWorker(data: WorkerData): Promise<Started | undefined> {
     `const rootRows = ${rootRows.toString()};`,
     `const addLeafRows = ${addLeafRows.toString()};`,
     `const scoreBinnedRows = ${scoreBinnedRows.toString()};`,
-    `(${workerLoop.toString()})(workerData, parentPort, accumulateColumns, partitionChunk, { gradientRows, rootRows, addLeafRows, scoreBinnedRows, block: ${ROOT_BLOCK} });`,
+    `const lossRows = ${lossRows.toString()};`,
+    `const rowKernels = { gradientRows, rootRows, addLeafRows, scoreBinnedRows, lossRows, block: ${ROOT_BLOCK} };`,
+    `(${workerLoop.toString()})(workerData, parentPort, accumulateColumns, partitionChunk, rowKernels, ${SPIN_POLLS});`,
   ].join('\n');
   let worker: Worker;
   try {
@@ -341,6 +360,7 @@ interface RowKernels {
   rootRows: typeof rootRows;
   addLeafRows: typeof addLeafRows;
   scoreBinnedRows: typeof scoreBinnedRows;
+  lossRows: typeof lossRows;
   block: number;
 }
 
@@ -348,11 +368,19 @@ interface RowKernels {
  * The worker side: wait for a job number, build its columns of a histogram, partition its chunk of a node or
  * run a row pass over its rows, report it done. Self-contained (runs from source; control words by number).
  */
-function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof accumulateColumns, split: typeof partitionChunk, rk: RowKernels): void {
+function workerLoop(
+  data: WorkerData,
+  port: MessagePort | null,
+  kernel: typeof accumulateColumns,
+  split: typeof partitionChunk,
+  rk: RowKernels,
+  spin: number,
+): void {
   const { ctl, sums, goesLeft, bins, rows, start, skip, dense, sparse, idx, og, oh, spill, spillG, spillH, hists, rowData: d } = data;
   port?.postMessage('ready');
   let seen = 0;
   for (;;) {
+    for (let i = 0; i < spin && Atomics.load(ctl, 0) === seen; i++);
     Atomics.wait(ctl, 0, seen);
     const seq = Atomics.load(ctl, 0);
     if (seq === seen) continue;
@@ -365,6 +393,7 @@ function workerLoop(data: WorkerData, port: MessagePort | null, kernel: typeof a
       else if (job === 3) rk.rootRows(d!.grad, d!.hess, ctl[11]! * d!.n, idx, og, oh, d!.blockSums, rk.block, ctl[3]!, ctl[4]!);
       else if (job === 4) rk.addLeafRows(d!.raw, ctl[11]! * d!.n, idx, d!.leaves, ctl[12]!, ctl[3]!, ctl[4]!);
       else if (job === 5) rk.scoreBinnedRows(d!.validBins, d!.validRows, d!.nodes, d!.nodeBins, d!.nodeValue, d!.validRaw, ctl[11]! * d!.validRows, ctl[3]!, ctl[4]!);
+      else if (job === 6) rk.lossRows(d!.task, d!.classes, d!.validLabels, d!.validTargets, d!.validRaw, d!.validRows, d!.validLoss, rk.block, ctl[3]!, ctl[4]!);
       else kernel(hists[ctl[2]!]!, bins, rows, start, skip, dense, sparse, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1, sums);
     } catch {
       Atomics.store(ctl, 7, 1);

@@ -15,7 +15,7 @@
 import { binMatrix, fitBinEdges } from './gbdt-binning';
 import { checkpointEdges, checkpointOf, dataHash, restoreCheckpoint, type GbdtCheckpoint, type TrainingSetup, type TrainingState } from './gbdt-checkpoint';
 import { addTreeScores, forestOf, leafOf, type GbdtTree } from './gbdt-forest';
-import { baseScores, meanLoss, scoreColumns, transformScores, type LossTargets } from './gbdt-loss';
+import { baseScores, scoreColumns, transformScores, type LossTargets } from './gbdt-loss';
 import { resolveGbdtParams } from './gbdt-params';
 import { checkWeights } from './input-checks';
 import { histogramLayout } from './gbdt-histogram';
@@ -88,7 +88,7 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
     opts.resume === undefined ? { ...fresh, iteration: 0, trees: [], treeClass: [], bestLoss: Infinity, bestIteration: 0 } : restoreCheckpoint(opts.resume, fresh, columns);
 
   // Raw scores, score column k of row r at raw[k · rows + r], with the gradients in shared memory (gbdt-rows.ts).
-  const validBins = validation === undefined ? undefined : binMatrix(validation.matrix, edges, categories);
+  const validBins = validation === undefined ? undefined : { ...binMatrix(validation.matrix, edges, categories), targets: validation.targets };
   const rowData = sharedRowBuffers(targets, base, opts.sampleWeights, p.maxLeaves, validBins);
   const raw = rowData.raw;
   const validRaw = validation === undefined ? undefined : rowData.validRaw;
@@ -103,7 +103,7 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
   const builder = await startHistogramBuilder(binned, layout, buffers, threads, rowData);
   try {
     const grower = createTreeGrower(binned, edges, p, layout, buffers, builder, categories);
-    await boost(state, { validation, validRaw, columns, every, opts, grower, builder, rowData });
+    await boost(state, { validation: validation !== undefined, columns, every, opts, grower, builder, rowData });
   } finally {
     await builder.close();
   }
@@ -125,8 +125,8 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
 }
 
 interface BoostRun {
-  validation: { matrix: Matrix; targets: LossTargets } | undefined;
-  validRaw: Float64Array | undefined;
+  /** Early stopping on the validation rows of the row buffers. */
+  validation: boolean;
   columns: number;
   every: number;
   opts: GbdtFitOptions;
@@ -139,22 +139,22 @@ interface BoostRun {
 
 /** The boosting loop: from state.iteration to maxIter or early stopping, updating state in place. */
 async function boost(state: TrainingState, run: BoostRun): Promise<void> {
-  const { validation, validRaw, columns, every, opts, grower, builder } = run;
+  const { validation, columns, every, opts, grower, builder } = run;
   const p = state.params;
   while (state.iteration < p.maxIter) {
-    if (validation !== undefined && state.iteration - state.bestIteration >= p.earlyStoppingRounds) break;
+    if (validation && state.iteration - state.bestIteration >= p.earlyStoppingRounds) break;
     builder.gradients();
     for (let k = 0; k < columns; k++) {
       const { tree, leaves, nodeBins } = grower.grow(k);
       leaves.forEach((leaf, l) => run.rowData.leaves.set([leaf.from, leaf.to, tree.value[leaf.node]!], 3 * l));
       builder.addLeaves(k, leaves.length);
-      if (validation !== undefined) scoreValidation(builder, run.rowData, tree, nodeBins, k);
+      if (validation) scoreValidation(builder, run.rowData, tree, nodeBins, k);
       state.trees.push(tree);
       state.treeClass.push(k);
     }
     state.iteration++;
-    if (validation !== undefined && validRaw !== undefined) {
-      const loss = meanLoss(validation.targets, validRaw);
+    if (validation) {
+      const loss = builder.validationLoss();
       if (loss < state.bestLoss) {
         state.bestLoss = loss;
         state.bestIteration = state.iteration;
