@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataColumn } from '../data/columns';
 import { ident } from '../data/duckdb';
+import { strideSamplePredicate } from '../data/stride-sample';
 import { modelImportance } from '../ml/importance';
 import type { FeaturePlan } from './plan';
 import { categoricalStat, chooseFeatures, numericStat, SELECTION_DEFAULTS, strideSample, type FeatureStat, type SelectionResult, type SelectionSpec } from './select';
@@ -13,15 +14,6 @@ import { inputsOf } from './spec';
 import { computeFeatures } from './stages';
 
 const SAMPLE_TABLE = 'mlops_select_sample';
-
-/**
- * The rows strideSample(rows, n) picks, as a SQL predicate on the 0-based row number `r`: r is picked when
- * floor(ceil(r·n/rows)·rows/n) = r (the first k with floor(k·rows/n) ≥ r lands on it).
- */
-export function strideSamplePredicate(rowNumber: string, rows: number, n: number): string {
-  if (n >= rows) return 'true';
-  return `((((${rowNumber} * ${n} + ${rows - 1}) // ${rows}) * ${rows}) // ${n}) = ${rowNumber}`;
-}
 
 /** Count of finite values and population variance of each raw numeric feature; count of values of each raw categorical one. */
 async function rawStats(conn: DuckDBConnection, table: string, plan: FeaturePlan, rows: number): Promise<Map<string, FeatureStat>> {

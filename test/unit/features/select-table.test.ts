@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal, openDuckDB, type DuckDB } from '../../../core/data/duckdb';
 import { planFeatures } from '../../../core/features/plan';
 import { selectFeatures, strideSample } from '../../../core/features/select';
-import { selectFromTable, strideSamplePredicate } from '../../../core/features/select-table';
+import { strideSamplePredicate } from '../../../core/data/stride-sample';
+import { selectFromTable } from '../../../core/features/select-table';
 import { parseFeatureSpec } from '../../../core/features/spec';
 import { computeFeatures } from '../../../core/features/stages';
 
