@@ -1,11 +1,12 @@
 // A dataset artifact as a DuckDB relation: the canonical Parquet is fetched (hash verified) into a scratch
 // folder for the duration of `fn`, then removed. Every stage that reads a dataset goes through here.
+// With `rowNumbers`, the relation also has the column `file_row_number` (0-based), for seeded samples in SQL.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../store/artifacts';
-import { withDuckDB } from './duckdb';
+import { literal, withDuckDB } from './duckdb';
 import type { DatasetRef } from './ingest';
 import { parquetTable } from './statistics';
 
@@ -13,12 +14,14 @@ export async function withDatasetTable<T>(
   artifacts: ArtifactStore,
   dataset: Pick<DatasetRef, 'uri' | 'sha256'>,
   fn: (conn: DuckDBConnection, table: string) => Promise<T>,
+  opts: { rowNumbers?: boolean } = {},
 ): Promise<T> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-dataset-'));
   try {
     const file = path.join(work, 'dataset.parquet');
     await artifacts.getFile(artifacts.keyOf(dataset.uri), file, dataset.sha256);
-    return await withDuckDB((conn) => fn(conn, parquetTable(file)));
+    const table = opts.rowNumbers ? `read_parquet(${literal(file)}, file_row_number = true)` : parquetTable(file);
+    return await withDuckDB((conn) => fn(conn, table));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
