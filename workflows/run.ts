@@ -5,6 +5,7 @@ import type { TrainedModel } from '../core/ml/train';
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
 import { raiseAlert } from './alerts';
 import { trainExternally } from './external-train';
+import { ingestStage } from './partitioned-ingest';
 import { controlActivities, dataActivities, servingActivities, trainingActivities, type Stage } from './stages';
 
 export type Trigger = 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
@@ -164,7 +165,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const sets = spec.features.sets;
   const dataset = await stage('ingest', async () => {
     if (!sets) {
-      return dataActivities.ingestDataset({
+      return ingestStage({
         uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter,
         ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
       });
