@@ -1,21 +1,21 @@
 // Fan-out of a partitioned input (temporalio samples-typescript batch-sliding-window): the ingestPartitions
 // child workflow keeps at most `window` partition activities in flight, and continues as new, carrying the
 // results so far, before its history grows large. The parent merges the results into one dataset version.
-import { continueAsNew, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
 import type { IngestInput, PartitionedIngest } from '../activities/ingest';
 import type { DatasetRef } from '../core/data/ingest';
 import type { PartitionResult } from '../core/data/partitioned-dataset';
 import type { PartitionSource } from '../core/data/partitions';
-import { DATA_ACTIVITY_OPTIONS, dataActivities } from './stages';
+import type { Priority } from '@temporalio/common';
+import { activitiesFor } from './stages';
 
 /** Partition activities in flight at once: enough to keep many workers busy, far below the 2,000 pending limit. */
 export const PARTITION_WINDOW = 32;
 /** Continue as new past this many history events (the server's limit is 51,200). */
 export const PARTITION_HISTORY_LIMIT = 10_000;
 
-// A partition is small and quick next to a stage: a lost worker is noticed within 30 s.
-const partitionActivities = proxyActivities<Activities>({ ...DATA_ACTIVITY_OPTIONS, heartbeatTimeout: '30 seconds' });
+// Partitions inherit the child workflow's priority and fairness key (set by ingestStage).
+const { ingestPartition } = activitiesFor('ingestPartition');
 
 export interface IngestPartitionsInput {
   model: string;
@@ -40,8 +40,7 @@ export async function ingestPartitions(input: IngestPartitionsInput): Promise<Pa
   while (next < todo.length || inFlight.size > 0) {
     while (inFlight.size < window && next < todo.length && !full()) {
       const partition = todo[next++]!;
-      const running: Promise<void> = partitionActivities
-        .ingestPartition({ model: input.model, partition, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}), ...(input.schema ? { schema: input.schema } : {}) })
+      const running: Promise<void> = ingestPartition({ model: input.model, partition, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}), ...(input.schema ? { schema: input.schema } : {}) })
         .then((r) => void done.push(r))
         .finally(() => inFlight.delete(running));
       inFlight.add(running);
@@ -54,15 +53,18 @@ export async function ingestPartitions(input: IngestPartitionsInput): Promise<Pa
 }
 
 /** The ingest stage: one activity for a single file, the fan-out and a merge for a partitioned input. */
-export async function ingestStage(input: IngestInput & { model: string }): Promise<DatasetRef> {
-  const out = await dataActivities.ingestDataset({ ...input, fanOut: true });
+export async function ingestStage(input: IngestInput & { model: string; priority?: Priority }): Promise<DatasetRef> {
+  const { priority, ...ingest } = input;
+  const { ingestDataset, mergePartitions } = priority ? activitiesFor.withPriority(priority, 'ingestDataset', 'mergePartitions') : activitiesFor('ingestDataset', 'mergePartitions');
+  const out = await ingestDataset({ ...ingest, fanOut: true });
   if (!isPartitioned(out)) return out;
   const info = workflowInfo();
   const partitions = await executeChild(ingestPartitions, {
     workflowId: `${info.workflowId}/partitions/${info.runId}`,
+    ...(priority ? { priority } : {}),
     args: [{ model: input.model, partitions: out.plan.partitions, schema: out.schema, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}) }],
   });
-  return dataActivities.mergePartitions({ model: input.model, sourceUri: out.plan.sourceUri, partitions });
+  return mergePartitions({ model: input.model, sourceUri: out.plan.sourceUri, partitions });
 }
 
 function isPartitioned(x: DatasetRef | PartitionedIngest): x is PartitionedIngest {

@@ -12,9 +12,7 @@ import { loadConfig } from '../../core/config';
 import { literal, withDuckDB } from '../../core/data/duckdb';
 import type { PartitionResult } from '../../core/data/partitioned-dataset';
 import { computeStatistics, type DatasetStatistics } from '../../core/data/statistics';
-import { advanceUpdate, statusQuery } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
-import type { Stage } from '../../workflows/stages';
+import { advanceUpdate, statusQuery, type RunResult, type Stage } from '../../workflows/contracts';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectAgreement } from '../support/statistics-agreement';
 

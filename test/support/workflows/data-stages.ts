@@ -23,3 +23,12 @@ export async function partitionedIngestAndValidate(input: { uri: string; model: 
   const validation = await validateData({ model: input.model, dataset, rules: input.rules, failOnError: false });
   return { dataset, validation };
 }
+
+/** Schedules every task at once, each with its own priority: a backlog whose dispatch order the test observes. */
+export async function prioritizedTasks(input: { tasks: { label: string; priority: { priorityKey?: number; fairnessKey?: string } }[] }): Promise<void> {
+  await Promise.all(
+    input.tasks.map((t) =>
+      proxyActivities<{ recordTask: (label: string) => Promise<void> }>({ startToCloseTimeout: '1 minute', priority: t.priority }).recordTask(t.label),
+    ),
+  );
+}
