@@ -29,11 +29,13 @@ export async function runStage<T>(
   stage: string,
   model: string,
   work: (progress: (message: string) => void, note: (details: Record<string, unknown>) => void) => Promise<StageOutcome<T>>,
+  opts: { part?: string } = {},
 ): Promise<T> {
   const ctx = Context.current();
   const wf = ctx.info.workflowExecution;
   const run = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${ctx.info.activityId}`;
-  const key = `${run}/${stage}`;
+  // One stage may run as many activities (a partition each): `part` keeps their lineage rows apart.
+  const key = `${run}/${stage}${opts.part !== undefined ? `/${opts.part}` : ''}`;
   // A stage run outside any model's pipeline (materializeFeatures) has no model context.
   const contexts: { type: ContextType; name: string }[] = [
     { type: 'pipeline_run', name: run },

@@ -149,10 +149,11 @@ async function describeColumns(conn: DuckDBConnection, table: string, columns: C
 async function histogram(conn: DuckDBConnection, table: string, c: ColumnType, min: number, max: number): Promise<{ edges: number[]; counts: number[] }> {
   const bins = min === max ? 1 : HISTOGRAM_BINS;
   // Divided before subtracting: max − min overflows to Infinity when the values span most of the double range.
+  // ((x − min) / bins) / width is a fraction of the whole range: times bins, it is the bin.
   const width = max / bins - min / bins || 1;
   const col = `${ident(c.name)}::DOUBLE`;
   const res = await conn.runAndReadAll(
-    `SELECT least(greatest(floor((${col} / ${bins} - ${min / bins}) / ${width}), 0), ${bins - 1})::INTEGER AS b, count(*)::BIGINT AS n
+    `SELECT least(greatest(floor((${col} / ${bins} - ${min / bins}) / ${width} * ${bins}), 0), ${bins - 1})::INTEGER AS b, count(*)::BIGINT AS n
        FROM ${table} WHERE ${isFloat(c.type) ? `isfinite(${ident(c.name)})` : `${ident(c.name)} IS NOT NULL`} GROUP BY 1`,
   );
   const counts = new Array<number>(bins).fill(0);
