@@ -32,7 +32,7 @@ export const modelPage: PageHandler = async (ctx, [name]) => {
       v.algorithm ?? '—',
       ...metrics.map((k) => fmtNumber(v.metrics[k])),
       fmtTime(v.createdAt),
-      html`<a href="${workflowUrl(ctx.temporalUi, run.workflowId, run.runId)}">${run.workflowId}</a>`,
+      html`<a class="temporal" href="${workflowUrl(ctx.temporalUi, run.workflowId, run.runId)}">${run.workflowId}</a>`,
     ];
   });
   const moves = history.slice().reverse();
