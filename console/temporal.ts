@@ -76,3 +76,34 @@ export async function abTestView(client: Client, model: string): Promise<AbTestV
   }
   return { workflowId: desc.workflowId, runId: desc.runId, status: desc.status.name, input, checks };
 }
+
+export interface ActivityTiming {
+  activity: string;
+  ms: number;
+  status: 'completed' | 'failed' | 'timed out' | 'canceled';
+}
+
+/**
+ * Each activity of one workflow run, scheduled → closed, from its history: the stage timings as Temporal saw
+ * them (lineage records a stage when it ends, so its own start time is not the stage's).
+ */
+export async function activityTimings(client: Client, workflowId: string, runId: string): Promise<ActivityTiming[]> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const scheduled = new Map<string, { name: string; at: number }>();
+  const out: ActivityTiming[] = [];
+  for (const e of history.events ?? []) {
+    if (!e.eventTime) continue;
+    const at = tsToDate(e.eventTime).getTime();
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s && e.eventId) scheduled.set(String(e.eventId), { name: s.activityType?.name ?? '?', at });
+    const closed: [{ scheduledEventId?: unknown } | null | undefined, ActivityTiming['status']][] = [
+      [e.activityTaskCompletedEventAttributes, 'completed'], [e.activityTaskFailedEventAttributes, 'failed'],
+      [e.activityTaskTimedOutEventAttributes, 'timed out'], [e.activityTaskCanceledEventAttributes, 'canceled'],
+    ];
+    for (const [attrs, status] of closed) {
+      const from = attrs ? scheduled.get(String(attrs.scheduledEventId)) : undefined;
+      if (from) out.push({ activity: from.name, ms: at - from.at, status });
+    }
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { barChart, calibrationChart, confusionChart, prChart, residualsChart, ro
 import type { ConsoleContext, PageHandler } from '../context';
 import { chart, fmtNumber, fmtTime, html, seg, table, type Markup } from '../html';
 import { stageTimings } from '../queries';
-import { splitRunKey, workflowUrl } from '../temporal';
+import { activityTimings, splitRunKey, workflowUrl, type ActivityTiming } from '../temporal';
 import { isModelName } from './model';
 
 /** A version and its evaluation report (absent for versions registered before reports were stored). */
@@ -46,6 +46,12 @@ export function evaluationCharts(report: EvaluationReport | null, label: string)
   return charts;
 }
 
+/** The run's activity timings, or none when Temporal is unreachable or no longer holds the run. */
+async function runActivities(ctx: ConsoleContext, workflowId: string, runId: string | undefined): Promise<ActivityTiming[]> {
+  if (!ctx.temporal || !runId) return [];
+  return activityTimings(ctx.temporal, workflowId, runId).catch(() => []);
+}
+
 export const versionPage: PageHandler = async (ctx, [name, v]) => {
   const loaded = await loadVersion(ctx, name!, v!);
   if (!loaded) return null;
@@ -61,8 +67,8 @@ export const versionPage: PageHandler = async (ctx, [name, v]) => {
   if (permutation.length) charts['importance-permutation'] = barChart(permutation, 'drop of the primary metric when shuffled');
   const metric = report ? sliceMetric(report) : null;
   if (report && metric) charts.slices = barChart(report.slices.map((s) => ({ label: `${s.attribute}=${s.group ?? '(missing)'}`, value: s.metrics[metric] as number, group: s.attribute })), metric);
-  const timed = stages.filter((s) => s.ms !== null);
-  if (timed.length) charts.stages = barChart(timed.map((s) => ({ label: s.stage, value: s.ms! / 1000 })), 'seconds');
+  const activities = await runActivities(ctx, run.workflowId, run.runId);
+  if (activities.length) charts.stages = barChart(activities.map((a, i) => ({ label: `${i + 1}. ${a.activity}`, value: a.ms / 1000 })), 'seconds');
   const columns = (dataset?.properties.columns ?? []) as { name: string; type: string }[];
   const body = html`
 <p class="links"><a class="temporal" href="${workflowUrl(ctx.temporalUi, run.workflowId, run.runId)}">run ${run.workflowId}</a>
@@ -86,14 +92,17 @@ ${table({ id: 'schema', head: ['column', 'type'], rows: columns.map((c) => [c.na
     : html`<p class="empty">No dataset recorded.</p>`}
 <h2>Code and stages</h2>
 <p>code version <code>${String(p.codeVersion ?? stages[0]?.codeVersion ?? '—')}</code> · seed ${String(p.seed ?? '—')}</p>
-${table({ id: 'stages', head: ['stage', 'status', 'started', 'seconds'], rows: stages.map((s) => [s.stage, s.status, fmtTime(s.startedAt), s.ms === null ? '—' : fmtNumber(s.ms / 1000, 3)]) })}
-${timed.length ? chart('stages', 'Stage timings') : ''}`;
+${table({ id: 'stages', head: ['stage', 'status', 'recorded'], rows: stages.map((s) => [s.stage, s.status, fmtTime(s.endedAt ?? s.startedAt)]) })}
+${activities.length
+    ? html`${chart('stages', 'Stage timings (activities of the run, scheduled to closed)')}
+${table({ id: 'activities', head: ['activity', 'status', 'seconds'], rows: activities.map((a) => [a.activity, a.status, fmtNumber(a.ms / 1000, 3)]) })}`
+    : html`<p class="empty">Stage timings come from the run's history in Temporal, which is not reachable.</p>`}`;
   return {
     title: `${mv.model} v${mv.version}`,
     crumbs: [{ href: '/models', text: 'Models' }, { href: `/models/${seg(mv.model)}`, text: mv.model }],
     body,
     charts,
-    data: { version: { ...mv, properties: { ...p, spec: undefined } }, evaluation: report, dataset: dataset ?? null, stages },
+    data: { version: { ...mv, properties: { ...p, spec: undefined } }, evaluation: report, dataset: dataset ?? null, stages, activities },
   };
 };
 
