@@ -158,7 +158,7 @@ export async function writeBundle(input: { mv: ModelVersion; modelBytes: Buffer;
   }
   await prepareOut(out);
   const listed: BundleFile[] = [];
-  for (const [rel, data] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [rel, data] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     await mkdir(path.dirname(path.join(out, rel)), { recursive: true });
     await writeFile(path.join(out, rel), data);
     listed.push({ path: rel, sha256: sha256(data), bytes: data.length });

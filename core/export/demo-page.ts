@@ -7,6 +7,7 @@ export const DEMO_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Model demo</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 44rem; padding: 0 1rem; }
   label { display: block; margin: .5rem 0 .1rem; font-weight: 600; overflow-wrap: anywhere; }
