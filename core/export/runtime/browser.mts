@@ -1,6 +1,7 @@
 // The browser bundle's score.mjs (bundled by esbuild with the scoring kernel). onnxruntime-web's WASM backend
 // is loaded from the bundle's own ort/ folder: nothing comes from a CDN. `load()` then `score(rows)`.
 import * as ort from 'onnxruntime-web';
+import { benchScorer, type ScoringBench } from './bench.js';
 import { scoringKernel, sha256Hex, type Prediction, type ScoringKernel } from './bundle-model.js';
 
 export interface BrowserScorer {
@@ -50,4 +51,10 @@ let loaded: Promise<BrowserScorer> | undefined;
 export async function score(rows: Record<string, unknown>[]): Promise<Prediction[]> {
   loaded ??= load();
   return (await loaded).score(rows);
+}
+
+/** What this bundle costs in this browser: model load time, single-row latency and throughput. */
+export async function bench(rows: Record<string, unknown>[]): Promise<ScoringBench & { loadMs: number }> {
+  const scorer = await load();
+  return { loadMs: Math.round(scorer.loadMs * 1000) / 1000, ...(await benchScorer(scorer.score, rows)) };
 }

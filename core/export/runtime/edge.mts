@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { benchScorer } from './bench.js';
 import { scoringKernel, sha256Hex, type Prediction, type ScoringKernel } from './bundle-model.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -127,8 +128,21 @@ function parseFlags(argv: string[]): LogOptions | undefined {
   return { url, token: process.env.MLOPS_EDGE_TOKEN, spool: at('--spool') ?? process.env.MLOPS_EDGE_SPOOL };
 }
 
+/**
+ * `--bench rows.json`: what this bundle costs on this machine, as one JSON line: model load time, single-row
+ * latency, throughput and the process's peak resident memory.
+ */
+async function bench(file: string): Promise<void> {
+  const scorer = await load();
+  const rows = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+  const measured = await benchScorer(scorer.score, rows);
+  process.stdout.write(`${JSON.stringify({ loadMs: Math.round(scorer.loadMs * 1000) / 1000, ...measured, peakRssBytes: process.resourceUsage().maxRSS * 1024, runtime: `onnxruntime-node ${ort.env.versions.node ?? ''}`.trim() })}\n`);
+}
+
 /** The scoring loop: one JSON row per stdin line → one JSON prediction (or {"error"}) per stdout line. */
 export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const benchAt = argv.indexOf('--bench');
+  if (benchAt >= 0) return bench(argv[benchAt + 1] ?? 'rows.json');
   const scorer = await load();
   const run = scorerRun.get(scorer.kernel)!;
   const logOpts = parseFlags(argv);
