@@ -12,10 +12,9 @@ import { openStores } from '../core/store';
 import { migrate } from '../infra/migrate';
 import { projectRoot } from '../infra/paths';
 import { workerPollers } from '../infra/stack';
-import { ctWorkflowId, retrainSignal } from '../workflows/messages';
-import type { RunResult } from '../workflows/run';
 import type { Benchmark } from './harness';
 import { MIXED_TARGET, mixedTableFile } from './mixed-table';
+import { ctWorkflowId, retrainSignal, workflows, type RunResult } from '../workflows/contracts';
 
 /** Peak resident set of a process, MB (Linux). */
 function peakRssMb(pid: number): number {
@@ -58,7 +57,7 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
         const model = `scale-${id}`;
         const run = { trigger: 'manual' as const, requestId: randomUUID() };
         const started = Date.now();
-        const h = await client.workflow.signalWithStart('continuousTrainingPipeline', {
+        const h = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
           workflowId: ctWorkflowId(model), taskQueue, signal: retrainSignal, signalArgs: [run],
           args: [{ name: model, data: { uri: data }, target: MIXED_TARGET, training, monitor: { enabled: false }, run }],
         });

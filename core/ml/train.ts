@@ -398,7 +398,7 @@ export async function trainStage(
     protectedAttributes: input.spec.governance.protected ?? [],
   });
   if (task === 'binary' && input.spec.costs) {
-    const c = { tp: 0, tn: 0, ...input.spec.costs };
+    const c = input.spec.costs;
     let total = 0;
     for (const i of split.test) {
       const y = data.labels[i]!;

@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Activities } from '../../activities';
-import { MlopsLevel, MlopsModel, MlopsTrigger } from '../../workflows/stages';
+import { MlopsLevel, MlopsModel, MlopsTrigger } from '../../workflows/contracts';
 
 export type ActivityName = keyof Activities;
 export type ActivityResult<K extends ActivityName> = Awaited<ReturnType<Activities[K]>>;

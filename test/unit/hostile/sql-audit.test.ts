@@ -19,7 +19,7 @@ const VETTED: Record<string, string> = {
   'serving/prediction-log.ts: from.toISOString()': 'an ISO timestamp from a Date',
   'serving/prediction-log.ts: to.toISOString()': 'an ISO timestamp from a Date',
   'serving/prediction-log.ts: name': "a catalog name matched by '^predictions_[0-9]{8}$'",
-  "infra/stack.ts: database.replace(/\"/g, '\"\"')": 'the configured database name, quoted as an identifier',
+  "infra/services/postgres.ts: database.replace(/\"/g, '\"\"')": 'the configured database name, quoted as an identifier',
   'infra/migrate.ts: m.sql': "a migration file's text, shipped in migrations/",
 };
 
