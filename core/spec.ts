@@ -6,7 +6,7 @@
 // spec exactly as it ran. Refusals name every wrong field and what is expected. No I/O: workflows parse too.
 import { z } from 'zod';
 import { parseWebhooks, WebhookError, type Webhook } from './alerts/webhooks';
-import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features/spec';
+import { derivationLabel, featureSpecSchema } from './features/spec';
 import { flag, int, names, nonEmpty, num, oneOf, parseWith, refuse, section, text, withKey } from './spec-fields';
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
@@ -49,8 +49,7 @@ function delegated<T>(parse: (raw: unknown) => T, describe: string) {
     try {
       return parse(raw);
     } catch (err) {
-      if (err instanceof FeatureSpecError) refuse(ctx, [], `spec.${err.message}`, true);
-      else if (err instanceof WebhookError) refuse(ctx, [], err.message, true);
+      if (err instanceof WebhookError) refuse(ctx, [], err.message, true);
       else throw err;
       return z.NEVER;
     }
@@ -195,7 +194,7 @@ const specShape = {
   target: text('the column to predict'),
   task: oneOf(TASKS).optional().describe('inferred from the target column when absent'),
   time: text().optional().describe('the event-time column'),
-  features: delegated((raw): FeatureSpec => parseFeatureSpec(raw), 'derivations, enrichments, crosses, encodings and feature sets'),
+  features: featureSpecSchema.prefault({}).describe('derivations, enrichments, crosses, encodings and feature sets'),
   governance: governance.prefault({}),
   selection: selection.prefault({}),
   validation: validation.prefault({}),
@@ -254,7 +253,7 @@ export function defaultName(uri: string, target: string): string {
 export function parseSpec(raw: unknown): PipelineSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SpecError('the spec must be a JSON object with at least data.uri and target');
   const fields = Object.fromEntries(Object.entries(raw).filter(([k]) => !NOT_SPEC.has(k)));
-  const result = parseWith(pipelineSpecSchema, fields, { root: 'spec', labelled: new Set(['derive']) });
+  const result = parseWith(pipelineSpecSchema, fields, { root: 'spec', label: derivationLabel });
   if (!result.ok) throw new SpecError(result.messages);
   return result.value;
 }
