@@ -55,9 +55,9 @@ export function nonEmpty<T extends z.ZodType>(item: T, expected: string) {
  * An object that refuses unknown keys, naming them and listing the fields it has. `noun` is how the message
  * calls a field of it ("a spec field", "a field of a webhook"); default "a field of <its path>".
  */
-export function section<S extends z.ZodRawShape>(shape: S, opts: { expected?: string; noun?: string } = {}) {
+export function section<S extends z.ZodRawShape>(shape: S, opts: { expected?: string; noun?: string; hint?: string } = {}) {
   const fields = Object.keys(shape).join(', ');
-  const unknown = `is not ${opts.noun ?? 'a field of {section}'} (fields: ${fields})`;
+  const unknown = `is not ${opts.noun ?? 'a field of {section}'} (fields: ${fields})${opts.hint ? `; ${opts.hint}` : ''}`;
   return z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? unknown : (opts.expected ?? 'an object')) });
 }
 
@@ -81,7 +81,8 @@ export function withKey<T extends Record<string, unknown>>(shape: z.ZodRawShape,
 
 /** How a message names a key: `spec.a.b`, or `spec.a[""]` for a key that is not a plain name. */
 export function keyPath(parent: string, key: string): string {
-  return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  return parent === '' ? key : `${parent}.${key}`;
 }
 
 /** Names a list entry in messages (`spec.features.derive[0] (month).op`), so it is found without counting. */
@@ -99,7 +100,7 @@ function pathText(root: string, path: readonly PropertyKey[], raw: unknown, labe
       const name = parentKey === undefined ? undefined : label(parentKey, next);
       if (name !== undefined) out += ` (${name})`;
     } else {
-      out = out === '' ? String(seg) : keyPath(out, String(seg));
+      out = keyPath(out, String(seg));
     }
     parentKey = typeof seg === 'string' ? seg : undefined;
     at = next;
@@ -136,16 +137,16 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], opts: FormatOp
   for (const issue of issues) {
     const where = pathText(opts.root, issue.path, opts.raw, label);
     const value = valueOf(issue);
-    const after = (text: string): string => `${where}${text.startsWith(':') ? '' : ' '}${text}`;
+    const after = (text: string): string => (where === '' ? text : `${where}${text.startsWith(':') ? '' : ' '}${text}`);
     if (issue.code === 'unrecognized_keys') {
       const section = opts.root === '' ? where : where.slice(opts.root.length).replace(/^\./, '');
       for (const key of issue.keys) messages.push(`${keyPath(where, key)} ${issue.message.replace('{section}', section)}`);
     } else if (issue.code === 'custom' && (issue.params?.whole || issue.params?.follows)) {
       messages.push(issue.params.whole ? issue.message : after(issue.message));
+    } else if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined) {
+      messages.push(issue.message.startsWith('~') ? `${where} is required` : `${where} is required: ${issue.message}`);
     } else if (issue.message.startsWith('~')) {
       messages.push(after(issue.message.slice(1).replace('{value}', shown(value))));
-    } else if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined) {
-      messages.push(`${where} is required: ${issue.message}`);
     } else {
       messages.push(`${where} must be ${issue.message}, got ${shown(value)}`);
     }

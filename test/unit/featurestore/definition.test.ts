@@ -22,6 +22,8 @@ describe('parseFeatureSet', () => {
     expect(def.features!.derive[1]).toEqual({ name: 'holiday', op: 'holiday', input: 'event_time', calendar: 'us-federal' });
     expect(featureNames(def)).toEqual(['spend', 'plan', 'log_spend', 'holiday']);
     expect(parseFeatureSet({ ...good, columns: undefined, features: good.features }).columns).toEqual([]);
+    // An editor's $schema is ignored, so it changes neither the definition nor its hash.
+    expect(definitionSha256(parseFeatureSet({ $schema: '../schema/feature-set.schema.json', ...good }))).toBe(definitionSha256(parseFeatureSet(good)));
   });
 
   it('gives equal definitions equal canonical bytes whatever the key order', () => {
