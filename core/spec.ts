@@ -5,7 +5,7 @@
 // `data.uri` and `target` are required; `parseSpec` fills in every default, so the run result can echo the
 // spec exactly as it ran. Refusals name every wrong field and what is expected. No I/O: workflows parse too.
 import { z } from 'zod';
-import { parseWebhooks, WebhookError, type Webhook } from './alerts/webhooks';
+import { webhooksSchema } from './alerts/webhooks';
 import { derivationLabel, featureSpecSchema } from './features/spec';
 import { flag, int, names, nonEmpty, num, oneOf, parseWith, refuse, section, text, withKey } from './spec-fields';
 
@@ -41,19 +41,6 @@ const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
 function duration(fallback: string) {
   const error = 'a duration like "30s", "5m" or "2h"';
   return z.string({ error }).trim().regex(DURATION, { error }).default(fallback).describe('a duration as Temporal takes it ("30s", "5m", "2h")');
-}
-
-/** The sub-parsers with messages of their own (features, webhooks), as schema members. */
-function delegated<T>(parse: (raw: unknown) => T, describe: string) {
-  return z.unknown().optional().transform((raw, ctx): T => {
-    try {
-      return parse(raw);
-    } catch (err) {
-      if (err instanceof WebhookError) refuse(ctx, [], err.message, true);
-      else throw err;
-      return z.NEVER;
-    }
-  }).describe(describe);
 }
 
 const data = section({
@@ -182,7 +169,7 @@ const monitor = section({
 }).describe('the drift monitor started by every deploy');
 
 const alerts = section({
-  webhooks: delegated((raw): Webhook[] => parseWebhooks(raw ?? [], 'spec.alerts.webhooks'), 'webhooks told about runs, deploys, drift and rollouts: [{url, events?, secretEnv?}]'),
+  webhooks: webhooksSchema.default([]).describe('told about runs, deploys, drift and rollouts (besides MLOPS_ALERT_WEBHOOKS)'),
 }).describe('absent when not given');
 
 /** Every field of the spec, in the order the spec echoes them. */
