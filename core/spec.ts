@@ -1,5 +1,5 @@
-// To add a spec field: add one line to its section below — builder, default, `.describe()` — and run
-// `npm run schemas`; the TypeScript type, validation, defaults, echo and JSON Schema all follow from it.
+// To add a field: one line in its section below — a core/spec-fields.ts builder, `.default(v)` (echoed) or `.optional()`,
+// and `.describe()` — then `npm run schemas`; the type, checks, defaults, echo and JSON Schema all follow from it.
 //
 // The PipelineSpec: what a user (or the Temporal UI's Start Workflow form) asks a pipeline to do. Only
 // `data.uri` and `target` are required; `parseSpec` fills in every default, so the run result can echo the
