@@ -22,6 +22,9 @@ export const REFIT_CHOICES = ['auto', 'reuse', 'full'] as const;
 export type RefitChoice = (typeof REFIT_CHOICES)[number];
 export const DEPLOY_STRATEGIES = ['replace', 'canary', 'ab', 'shadow'] as const;
 export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+/** Deployment targets: the model server, and exported bundles (core/export) for edge devices and browsers. */
+export const DEPLOY_TARGETS = ['server', 'edge', 'browser'] as const;
+export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
 
 export class SpecError extends Error {
   override name = 'SpecError';
@@ -44,11 +47,12 @@ function duration(fallback: string) {
 }
 
 const data = section({
-  uri: text('the path, file:// or s3:// URI of the training data'),
+  uri: text('the path, file:// or s3:// URI of the training data; a directory, a glob or an s3:// prefix ending in / is a partitioned input'),
   format: oneOf(['csv', 'json', 'parquet']).optional().describe('default: from the file name'),
   delimiter: z.string({ error: 'one character' }).length(1, { error: 'one character' }).optional(),
   keys: names().optional().describe('columns that identify a row (training/serving skew checks)'),
   feedback: flag().optional().describe("add the model's logged predictions that got feedback labels to the training data (default true)"),
+  partitionRows: int(1_000, 1e9).default(2_000_000).describe('a single file with more rows is split into partitions of about this many rows, ingested and summarized in parallel'),
 });
 
 const governance = section({
@@ -128,6 +132,9 @@ const gates = section({
     .default({}).describe('largest allowed drop against the production model, per metric: absolute and/or relative (0.02 = 2%)'),
   maxFairnessGap: num(0, 1).nullable().default(null).describe('largest demographic parity or TPR difference over protected groups'),
   maxP99LatencyMs: num(0, 1e6).nullable().default(null),
+  maxBundleBytes: z.union([int(1, 1e12), section({ edge: int(1, 1e12).optional(), browser: int(1, 1e12).optional() })], { error: 'a byte count, or {edge?, browser?} byte counts' })
+    .nullable().default(null).describe('largest bundle a deploy target may receive (deploy.targets edge and browser), for all or per target'),
+  maxEdgeP99Ms: num(0, 1e6).nullable().default(null).describe('largest single-row p99 latency of the edge bundle, measured at deploy'),
 });
 
 const rolloutTest = section({
@@ -146,6 +153,8 @@ const deployShape = {
     .describe('replace: take the alias; canary/ab: serve `share` of the traffic as challenger while abTest decides; shadow: see a copy, answer nobody'),
   share: num(0, 1).optional().describe('default 0.5 for ab, else 0.1'),
   test: rolloutTest.prefault({}),
+  targets: nonEmpty(oneOf(DEPLOY_TARGETS), `a list of ${DEPLOY_TARGETS.join(', ')}`).default(['server'])
+    .describe('where the deploy stage puts a blessed model: the model server, and exported bundles for edge devices and browsers with their costs measured'),
 };
 const deploy = section(deployShape)
   .transform((d) => withKey(deployShape, d, 'share', d.share ?? (d.strategy === 'ab' ? 0.5 : 0.1)) as typeof d & { share: number })
@@ -153,6 +162,8 @@ const deploy = section(deployShape)
     if ((d.strategy === 'canary' || d.strategy === 'ab') && (d.share <= 0 || d.share >= 1)) {
       refuse(ctx, ['share'], `must be a share of traffic strictly between 0 and 1 for ${d.strategy}, got ${d.share}`);
     }
+    if (!d.targets.includes('server')) refuse(ctx, ['targets'], `must include "server": the model server is always deployed (edge and browser bundles come in addition), got ${JSON.stringify(d.targets)}`);
+    if (new Set(d.targets).size !== d.targets.length) refuse(ctx, ['targets'], `names a target twice: ${JSON.stringify(d.targets)}`);
   });
 
 const monitor = section({
