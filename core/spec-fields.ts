@@ -4,6 +4,14 @@
 // path and the value. No I/O: the workflow sandbox parses specs too.
 import { z } from 'zod';
 
+/**
+ * An error text that is not an "expected" phrase but says the whole refusal after the path; `{value}` stands
+ * for the value found: `phrase('{value} is not an event (events: …)')`.
+ */
+export function phrase(template: string): string {
+  return `~${template}`;
+}
+
 /** "a, b or c" */
 export function listing(values: readonly string[]): string {
   return values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
@@ -47,9 +55,9 @@ export function nonEmpty<T extends z.ZodType>(item: T, expected: string) {
  * An object that refuses unknown keys, naming them and listing the fields it has. `noun` is how the message
  * calls a field of it ("a spec field", "a field of a webhook"); default "a field of <its path>".
  */
-export function section<S extends z.ZodRawShape>(shape: S, opts: { expected?: string; noun?: string } = {}) {
+export function section<S extends z.ZodRawShape>(shape: S, opts: { expected?: string; noun?: string; hint?: string } = {}) {
   const fields = Object.keys(shape).join(', ');
-  const unknown = `is not ${opts.noun ?? 'a field of {section}'} (fields: ${fields})`;
+  const unknown = `is not ${opts.noun ?? 'a field of {section}'} (fields: ${fields})${opts.hint ? `; ${opts.hint}` : ''}`;
   return z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? unknown : (opts.expected ?? 'an object')) });
 }
 
@@ -73,14 +81,15 @@ export function withKey<T extends Record<string, unknown>>(shape: z.ZodRawShape,
 
 /** How a message names a key: `spec.a.b`, or `spec.a[""]` for a key that is not a plain name. */
 export function keyPath(parent: string, key: string): string {
-  return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  return parent === '' ? key : `${parent}.${key}`;
 }
 
-/**
- * The path of an issue as messages show it, from `root`. Elements of the lists in `labelled` carry their
- * `name` (`spec.features.derive[0] (month).op`), so a long list's entry is found without counting.
- */
-function pathText(root: string, path: readonly PropertyKey[], raw: unknown, labelled: ReadonlySet<string>): string {
+/** Names a list entry in messages (`spec.features.derive[0] (month).op`), so it is found without counting. */
+export type EntryLabel = (listKey: string, entry: unknown) => string | undefined;
+
+/** The path of an issue as messages show it, from `root`, list entries labelled by `label`. */
+function pathText(root: string, path: readonly PropertyKey[], raw: unknown, label: EntryLabel): string {
   let out = root;
   let at: unknown = raw;
   let parentKey: string | undefined;
@@ -88,10 +97,10 @@ function pathText(root: string, path: readonly PropertyKey[], raw: unknown, labe
     const next = at !== null && typeof at === 'object' && Object.hasOwn(at, seg) ? (at as Record<PropertyKey, unknown>)[seg as string] : undefined;
     if (typeof seg === 'number') {
       out += `[${seg}]`;
-      const name = (next as { name?: unknown } | undefined)?.name;
-      if (parentKey !== undefined && labelled.has(parentKey) && typeof name === 'string' && name !== '') out += ` (${name})`;
+      const name = parentKey === undefined ? undefined : label(parentKey, next);
+      if (name !== undefined) out += ` (${name})`;
     } else {
-      out = out === '' ? String(seg) : keyPath(out, String(seg));
+      out = keyPath(out, String(seg));
     }
     parentKey = typeof seg === 'string' ? seg : undefined;
     at = next;
@@ -107,27 +116,39 @@ function shown(value: unknown): string {
 export interface FormatOptions {
   /** The name the paths start from (`spec`), or '' for none. */
   root: string;
-  /** The raw input, read for the names of labelled list entries. */
+  /** The raw input, read for the labels of list entries. */
   raw: unknown;
-  labelled?: ReadonlySet<string>;
+  label?: EntryLabel;
+}
+
+/** The value an issue is about: for a union told apart by a key, that key's value. */
+function valueOf(issue: z.core.$ZodIssue): unknown {
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_union' && issue.discriminator !== undefined) {
+    return input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
+  }
+  return input;
 }
 
 /** One message per issue: the path, and what was expected and found. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], opts: FormatOptions): string[] {
-  const labelled = opts.labelled ?? new Set<string>();
+  const label = opts.label ?? (() => undefined);
   const messages: string[] = [];
   for (const issue of issues) {
-    const where = pathText(opts.root, issue.path, opts.raw, labelled);
-    const input = (issue as { input?: unknown }).input;
+    const where = pathText(opts.root, issue.path, opts.raw, label);
+    const value = valueOf(issue);
+    const after = (text: string): string => (where === '' ? text : `${where}${text.startsWith(':') ? '' : ' '}${text}`);
     if (issue.code === 'unrecognized_keys') {
       const section = opts.root === '' ? where : where.slice(opts.root.length).replace(/^\./, '');
       for (const key of issue.keys) messages.push(`${keyPath(where, key)} ${issue.message.replace('{section}', section)}`);
     } else if (issue.code === 'custom' && (issue.params?.whole || issue.params?.follows)) {
-      messages.push(issue.params.whole ? issue.message : `${where} ${issue.message}`);
-    } else if (issue.code === 'invalid_type' && input === undefined) {
-      messages.push(`${where} is required: ${issue.message}`);
+      messages.push(issue.params.whole ? issue.message : after(issue.message));
+    } else if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined) {
+      messages.push(issue.message.startsWith('~') ? `${where} is required` : `${where} is required: ${issue.message}`);
+    } else if (issue.message.startsWith('~')) {
+      messages.push(after(issue.message.slice(1).replace('{value}', shown(value))));
     } else {
-      messages.push(`${where} must be ${issue.message}, got ${shown(input)}`);
+      messages.push(`${where} must be ${issue.message}, got ${shown(value)}`);
     }
   }
   return [...new Set(messages)];

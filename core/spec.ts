@@ -1,12 +1,12 @@
-// To add a spec field: add one line to its section below — builder, default, `.describe()` — and run
-// `npm run schemas`; the TypeScript type, validation, defaults, echo and JSON Schema all follow from it.
+// To add a field: one line in its section below — a core/spec-fields.ts builder, `.default(v)` (echoed) or `.optional()`,
+// and `.describe()` — then `npm run schemas`; the type, checks, defaults, echo and JSON Schema all follow from it.
 //
 // The PipelineSpec: what a user (or the Temporal UI's Start Workflow form) asks a pipeline to do. Only
 // `data.uri` and `target` are required; `parseSpec` fills in every default, so the run result can echo the
 // spec exactly as it ran. Refusals name every wrong field and what is expected. No I/O: workflows parse too.
 import { z } from 'zod';
-import { parseWebhooks, WebhookError, type Webhook } from './alerts/webhooks';
-import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features/spec';
+import { webhooksSchema } from './alerts/webhooks';
+import { derivationLabel, featureSpecSchema } from './features/spec';
 import { flag, int, names, nonEmpty, num, oneOf, parseWith, refuse, section, text, withKey } from './spec-fields';
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
@@ -44,20 +44,6 @@ const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
 function duration(fallback: string) {
   const error = 'a duration like "30s", "5m" or "2h"';
   return z.string({ error }).trim().regex(DURATION, { error }).default(fallback).describe('a duration as Temporal takes it ("30s", "5m", "2h")');
-}
-
-/** The sub-parsers with messages of their own (features, webhooks), as schema members. */
-function delegated<T>(parse: (raw: unknown) => T, describe: string) {
-  return z.unknown().optional().transform((raw, ctx): T => {
-    try {
-      return parse(raw);
-    } catch (err) {
-      if (err instanceof FeatureSpecError) refuse(ctx, [], `spec.${err.message}`, true);
-      else if (err instanceof WebhookError) refuse(ctx, [], err.message, true);
-      else throw err;
-      return z.NEVER;
-    }
-  }).describe(describe);
 }
 
 const data = section({
@@ -194,7 +180,7 @@ const monitor = section({
 }).describe('the drift monitor started by every deploy');
 
 const alerts = section({
-  webhooks: delegated((raw): Webhook[] => parseWebhooks(raw ?? [], 'spec.alerts.webhooks'), 'webhooks told about runs, deploys, drift and rollouts: [{url, events?, secretEnv?}]'),
+  webhooks: webhooksSchema.default([]).describe('told about runs, deploys, drift and rollouts (besides MLOPS_ALERT_WEBHOOKS)'),
 }).describe('absent when not given');
 
 /** Every field of the spec, in the order the spec echoes them. */
@@ -206,7 +192,7 @@ const specShape = {
   target: text('the column to predict'),
   task: oneOf(TASKS).optional().describe('inferred from the target column when absent'),
   time: text().optional().describe('the event-time column'),
-  features: delegated((raw): FeatureSpec => parseFeatureSpec(raw), 'derivations, enrichments, crosses, encodings and feature sets'),
+  features: featureSpecSchema.prefault({}).describe('derivations, enrichments, crosses, encodings and feature sets'),
   governance: governance.prefault({}),
   selection: selection.prefault({}),
   validation: validation.prefault({}),
@@ -265,7 +251,7 @@ export function defaultName(uri: string, target: string): string {
 export function parseSpec(raw: unknown): PipelineSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SpecError('the spec must be a JSON object with at least data.uri and target');
   const fields = Object.fromEntries(Object.entries(raw).filter(([k]) => !NOT_SPEC.has(k)));
-  const result = parseWith(pipelineSpecSchema, fields, { root: 'spec', labelled: new Set(['derive']) });
+  const result = parseWith(pipelineSpecSchema, fields, { root: 'spec', label: derivationLabel });
   if (!result.ok) throw new SpecError(result.messages);
   return result.value;
 }

@@ -1,18 +1,12 @@
 // Alert webhooks: the events, the spec's `alerts.webhooks` entries and their validation. No I/O here, so the
 // spec parser (which also runs inside workflows) can use it; signing and delivery live in deliver.ts.
+import { z } from 'zod';
+import { nonEmpty, parseWith, phrase, refuse, section } from '../spec-fields';
 
 export const ALERT_EVENTS = [
   'run.failed', 'model.deployed', 'model.rolled_back', 'drift.detected', 'concept_drift.detected', 'drift.persists', 'abtest.decided', 'skew.detected',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
-
-export interface Webhook {
-  url: string;
-  /** Only these events (default: every event). */
-  events?: AlertEvent[];
-  /** The environment variable (on the worker) holding the HMAC secret; the secret itself never enters a spec. */
-  secretEnv?: string;
-}
 
 /** One alert as the workflows raise it; the delivery activity adds the Temporal UI link and signs it. */
 export interface Alert {
@@ -39,40 +33,41 @@ export class WebhookError extends Error {
 }
 
 const SECRET_ENV = /^[A-Z_][A-Z0-9_]{0,127}$/;
+const SHAPE = '{"url", "events"?, "secretEnv"?}';
+
+/** An http(s) URL without credentials (chat webhooks carry tokens in the query, which logs never show). */
+const url = z.string({ error: 'the http:// or https:// address to POST alerts to' }).min(1, { error: 'the http:// or https:// address to POST alerts to' })
+  .superRefine((v, ctx) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      refuse(ctx, [], `${JSON.stringify(v)} is not a URL`);
+      return;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') refuse(ctx, [], `must be an http:// or https:// URL, got ${parsed.protocol}`);
+    if (parsed.username || parsed.password) refuse(ctx, [], 'must not carry credentials (user:password@); sign with secretEnv instead');
+  });
+
+const webhook = section({
+  url,
+  events: nonEmpty(z.enum(ALERT_EVENTS, { error: phrase(`{value} is not an event (events: ${ALERT_EVENTS.join(', ')})`) }), `a non-empty list of events (${ALERT_EVENTS.join(', ')})`)
+    .transform((events) => [...new Set(events)]).optional().describe('only these events (default: every event)'),
+  secretEnv: z.string({ error: phrase('must name an environment variable (A-Z 0-9 _), got {value}: put the secret in that variable on the worker, never in the spec') })
+    .regex(SECRET_ENV, { error: phrase('must name an environment variable (A-Z 0-9 _), got {value}: put the secret in that variable on the worker, never in the spec') })
+    .optional().describe('the environment variable (on the worker) holding the HMAC secret; the secret itself never enters a spec'),
+}, { noun: 'a field of a webhook', expected: `an object ${SHAPE}` });
+
+/** A list of webhooks: the spec's `alerts.webhooks`, MLOPS_ALERT_WEBHOOKS, `mlops alerts test`. */
+export const webhooksSchema = z.array(webhook, { error: `a list of ${SHAPE}` });
+
+export type Webhook = z.output<typeof webhook>;
 
 /** Validates a list of webhooks; `where` names it in messages (`spec.alerts.webhooks`, `MLOPS_ALERT_WEBHOOKS`). */
 export function parseWebhooks(raw: unknown, where: string): Webhook[] {
-  if (!Array.isArray(raw)) throw new WebhookError(`${where} must be a list of {"url", "events"?, "secretEnv"?}, got ${JSON.stringify(raw)}`);
-  return raw.map((w, i) => {
-    const at = `${where}[${i}]`;
-    if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new WebhookError(`${at} must be an object {"url", "events"?, "secretEnv"?}, got ${JSON.stringify(w)}`);
-    const o = w as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!['url', 'events', 'secretEnv'].includes(k)) throw new WebhookError(`${at}.${k} is not a field of a webhook (fields: url, events, secretEnv)`);
-    const url = checkUrl(o.url, `${at}.url`);
-    let events: AlertEvent[] | undefined;
-    if (o.events !== undefined) {
-      if (!Array.isArray(o.events) || o.events.length === 0) throw new WebhookError(`${at}.events must be a non-empty list of events (${ALERT_EVENTS.join(', ')}), got ${JSON.stringify(o.events)}`);
-      for (const e of o.events) if (!ALERT_EVENTS.includes(e as AlertEvent)) throw new WebhookError(`${at}.events: ${JSON.stringify(e)} is not an event (events: ${ALERT_EVENTS.join(', ')})`);
-      events = [...new Set(o.events as AlertEvent[])];
-    }
-    if (o.secretEnv !== undefined && (typeof o.secretEnv !== 'string' || !SECRET_ENV.test(o.secretEnv))) {
-      throw new WebhookError(`${at}.secretEnv must name an environment variable (A-Z 0-9 _), got ${JSON.stringify(o.secretEnv)}: put the secret in that variable on the worker, never in the spec`);
-    }
-    return { url, ...(events ? { events } : {}), ...(o.secretEnv !== undefined ? { secretEnv: o.secretEnv as string } : {}) };
-  });
-}
-
-function checkUrl(v: unknown, at: string): string {
-  if (typeof v !== 'string' || v === '') throw new WebhookError(`${at} is required: the http:// or https:// address to POST alerts to`);
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw new WebhookError(`${at} ${JSON.stringify(v)} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WebhookError(`${at} must be an http:// or https:// URL, got ${url.protocol}`);
-  if (url.username || url.password) throw new WebhookError(`${at} must not carry credentials (user:password@); sign with secretEnv instead`);
-  return v;
+  const result = parseWith(webhooksSchema, raw, { root: where });
+  if (!result.ok) throw new WebhookError(result.messages.join('\n'));
+  return result.value;
 }
 
 /**

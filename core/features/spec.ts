@@ -1,185 +1,143 @@
 // The declarative feature spec: derivations, enrichments and crosses over raw columns (and over earlier
-// derived features), plus the encoding each model input gets. Parsed once, with errors that name the
-// feature and the field.
+// derived features), plus the encoding each model input gets. One zod schema gives the types, the checks
+// (errors name the feature and the field) and the published JSON Schema.
+import { z } from 'zod';
 import { CALENDARS } from './holidays';
 import { INTERNAL_PREFIX, reservedColumnName } from '../data/column-names';
+import { flag, int, nonEmpty, oneOf, parseWith, phrase, refuse, section, withKey } from '../spec-fields';
 
 export const DATE_PARTS = ['day_of_week', 'month', 'hour', 'weekend', 'day_of_year', 'year'] as const;
-
-export type Derivation =
-  | { name: string; op: (typeof DATE_PARTS)[number]; input: string }
-  /** Natural log of (1 + x) for x > −1, else missing: safe on zeros and counts. */
-  | { name: string; op: 'log1p'; input: string }
-  | { name: string; op: 'ratio' | 'product'; inputs: [string, string] }
-  | { name: string; op: 'bucketize'; input: string; boundaries: number[] }
-  | { name: string; op: 'weighted_sum'; inputs: string[]; weights: number[] }
-  /** Categorical cross of categorical (or bucketized) inputs: values joined with "×". */
-  | { name: string; op: 'cross'; inputs: string[] }
-  /** Enrichment: 1 on a public holiday of `calendar` (default us-federal), else 0. */
-  | { name: string; op: 'holiday'; input: string; calendar?: string };
-
-export type Encoding = 'standardize' | 'onehot' | 'ordinal';
-
-/** A feature set joined point-in-time to the events (the spec's data.uri); see core/featurestore. */
-export interface FeatureSetRef {
-  name: string;
-  /** Default: the latest version when the run starts (the run pins the version it joined). */
-  version?: number;
-  /** Default: every feature of the set version. */
-  features?: string[];
-}
 
 /** Feature-set names: 1-63 of a-z 0-9 _ - starting with a letter or digit (the feature store's rule). */
 export const FEATURE_SET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-export interface FeatureSpec {
-  /** Raw columns to use; default: every column except target, keys, time, prohibited and protected. */
-  include?: string[];
-  exclude?: string[];
-  derive?: Derivation[];
-  /** Encoding per model input; default: standardize numerics, one-hot categoricals (top `topK` + other). */
-  encodings?: Record<string, Encoding>;
-  topK?: number;
-  /** Feature sets joined point-in-time to the events in data.uri (needs `entity` and the spec's `time`). */
-  sets?: FeatureSetRef[];
-  /** The events' entity-key column, matched (as text) against each set's entity key; required with `sets`. */
-  entity?: string;
-  /** Name joined feature columns `<set>__<feature>` instead of `<feature>` (default false, echoed with `sets`). */
-  prefixed?: boolean;
-}
-
 export class FeatureSpecError extends Error {
   override name = 'FeatureSpecError';
+  readonly messages: string[];
+  constructor(messages: string | string[]) {
+    const list = typeof messages === 'string' ? [messages] : messages;
+    super(list.join('\n'));
+    this.messages = list;
+  }
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_ .()-]{0,127}$/;
 const OPS = [...DATE_PARTS, 'log1p', 'ratio', 'product', 'bucketize', 'weighted_sum', 'cross', 'holiday'] as const;
+const CALENDAR_NAMES = Object.keys(CALENDARS) as [string, ...string[]];
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isFeatureName(name: string): boolean {
+  return NAME.test(name) && reservedColumnName([name]) === undefined;
 }
 
-function stringList(v: unknown, where: string, min = 0): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string') || v.length < min) {
-    throw new FeatureSpecError(`${where} must be a list of at least ${min} column names`);
-  }
-  return v as string[];
+/** Derived features are named by their `name` in messages (once it is a valid name). */
+export function derivationLabel(listKey: string, entry: unknown): string | undefined {
+  const name = (entry as { name?: unknown } | null | undefined)?.name;
+  return listKey === 'derive' && typeof name === 'string' && isFeatureName(name) ? name : undefined;
 }
+
+const featureName = (() => {
+  const error = `a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _; not __proto__ nor starting with ${INTERNAL_PREFIX})`;
+  return z.string({ error }).refine(isFeatureName, { error });
+})();
+const column = z.string({ error: 'a column name' });
+const columns = (min: number) => z.array(column, { error: `a list of at least ${min} column names` }).min(min, { error: `a list of at least ${min} column names` });
+
+/** One derivation per `op`; each refuses fields it does not take. */
+const derivation = z.discriminatedUnion('op', [
+  section({ name: featureName, op: z.enum(DATE_PARTS), input: column }),
+  section({ name: featureName, op: z.literal('log1p'), input: column }).describe('natural log of (1 + x) for x > −1, else missing'),
+  section({ name: featureName, op: z.enum(['ratio', 'product']), inputs: z.tuple([column, column], { error: 'a list of exactly 2 column names' }) }),
+  section({
+    name: featureName, op: z.literal('bucketize'), input: column,
+    boundaries: nonEmpty(z.number({ error: 'a finite number' }), 'a non-empty, strictly increasing list of finite numbers')
+      .refine((b) => b.every((x, k) => k === 0 || x > b[k - 1]!), { error: 'a non-empty, strictly increasing list of finite numbers' }),
+  }),
+  section({ name: featureName, op: z.literal('weighted_sum'), inputs: columns(1), weights: z.array(z.number({ error: 'a finite number' }), { error: 'a list of finite numbers' }) })
+    .superRefine((d, ctx) => {
+      if (d.weights.length !== d.inputs.length) refuse(ctx, ['weights'], `must be ${d.inputs.length} finite numbers, one per input`);
+    }),
+  section({ name: featureName, op: z.literal('cross'), inputs: columns(2) }).describe('categorical cross of categorical (or bucketized) inputs: values joined with "×"'),
+  section({ name: featureName, op: z.literal('holiday'), input: column, calendar: z.enum(CALENDAR_NAMES, { error: `one of ${CALENDAR_NAMES.join(', ')}` }).default('us-federal') })
+    .describe('1 on a public holiday of `calendar`, else 0'),
+], {
+  error: (issue) => {
+    if ((issue.code as string) === 'invalid_type') return 'an object with name and op';
+    return (issue.input as { op?: unknown } | undefined)?.op === undefined ? `one of ${OPS.join(', ')}` : phrase(`{value} is not one of ${OPS.join(', ')}`);
+  },
+});
+
+/** A derivation as parsed, or as an older stored spec holds it (`calendar` may be absent there). */
+export type Derivation = z.input<typeof derivation>;
+export type Encoding = 'standardize' | 'onehot' | 'ordinal';
+
+/** Derivations, each name once. */
+export const derivationList = z.array(derivation, { error: 'a list' }).superRefine((list, ctx) => {
+  const seen = new Set<string>();
+  list.forEach((d, i) => {
+    if (seen.has(d.name)) refuse(ctx, [i], `: feature ${JSON.stringify(d.name)} is defined twice`);
+    seen.add(d.name);
+  });
+});
+
+const SET_EXAMPLE = '{ "name": "customer_stats", "version": 2, "features": ["avg_spend"] }';
+
+/** A feature set joined point-in-time to the events (the spec's data.uri); see core/featurestore. */
+const setRef = section({
+  name: z.string({ error: "a feature set's name (1-63 of a-z 0-9 _ - starting with a letter or digit)" })
+    .regex(FEATURE_SET_NAME, { error: "a feature set's name (1-63 of a-z 0-9 _ - starting with a letter or digit)" }),
+  version: z.int({ error: 'a positive integer (omit it for the latest version)' }).gte(1, { error: 'a positive integer (omit it for the latest version)' }).optional().describe('default: the latest version when the run starts (the run pins the version it joined)'),
+  features: nonEmpty(z.string().min(1), "a non-empty list of feature names (omit it for all of the set's features)")
+    .superRefine((f, ctx) => {
+      const twice = f.find((x, k) => f.indexOf(x) !== k);
+      if (twice !== undefined) refuse(ctx, [], `lists ${JSON.stringify(twice)} twice`);
+    }).optional().describe('default: every feature of the set version'),
+}, { noun: 'a field of a feature-set reference', expected: `an object like ${SET_EXAMPLE}` });
+
+export type FeatureSetRef = z.output<typeof setRef>;
+
+const setRefs = nonEmpty(setRef, `a non-empty list of feature sets like ${SET_EXAMPLE}`).superRefine((refs, ctx) => {
+  const seen = new Set<string>();
+  refs.forEach((r, i) => {
+    if (seen.has(r.name)) refuse(ctx, [i], `: feature set ${JSON.stringify(r.name)} is listed twice`);
+    seen.add(r.name);
+  });
+});
+
+const featureShape = {
+  include: z.array(z.string({ error: 'a column name' }), { error: 'a list of column names' }).optional()
+    .describe('raw columns to use; default: every column except target, keys, time, prohibited and protected'),
+  exclude: z.array(z.string({ error: 'a column name' }), { error: 'a list of column names' }).optional(),
+  topK: int(1, 1000).optional().describe('categories one-hot encoded per column (the rest share "other")'),
+  encodings: z.record(z.string(), oneOf(['standardize', 'onehot', 'ordinal']), { error: 'an object mapping feature names to standardize|onehot|ordinal' }).optional()
+    .describe('encoding per model input; default: standardize numerics, one-hot categoricals'),
+  sets: setRefs.optional().describe('feature sets joined point-in-time to the events in data.uri (needs entity and the spec\'s time)'),
+  prefixed: flag().optional().describe('name joined columns <set>__<feature> (default false, echoed with sets)'),
+  entity: z.string({ error: phrase('must name a column of data.uri, got {value}') })
+    .refine((s) => s.trim() !== '', { error: phrase('must name a column of data.uri, got {value}') }).optional()
+    .describe("the events' entity-key column, matched (as text) against each set's entity key; required with sets"),
+  derive: derivationList.optional().describe('derived features, computed the same way in training and serving'),
+};
+
+/** The spec's `features` section. */
+export const featureSpecSchema = section(featureShape, { noun: 'a feature spec field' })
+  .superRefine((f, ctx) => {
+    if (f.sets) {
+      if (f.entity === undefined) refuse(ctx, ['entity'], 'is required with features.sets: the column of data.uri that holds the entity key (e.g. "customer_id")');
+    } else {
+      for (const k of ['entity', 'prefixed'] as const) if (f[k] !== undefined) refuse(ctx, [k], 'is only used with features.sets (the feature sets to join)');
+    }
+  })
+  // `prefixed` is echoed only with sets, so specs without sets (and their hashes) stay as they were.
+  .transform((f) => (f.sets ? withKey(featureShape, f, 'prefixed', f.prefixed ?? false) : f));
+
+export type FeatureSpec = Omit<z.output<typeof featureSpecSchema>, 'derive'> & { derive?: Derivation[] };
 
 /** Validates the shape of `features`; references are checked later against the dataset's columns. */
 export function parseFeatureSpec(raw: unknown): FeatureSpec {
   if (raw === undefined) return {};
-  if (!isRecord(raw)) throw new FeatureSpecError('features must be an object');
-  const known = ['include', 'exclude', 'derive', 'encodings', 'topK', 'sets', 'entity', 'prefixed'];
-  for (const k of Object.keys(raw)) if (!known.includes(k)) throw new FeatureSpecError(`features.${k} is not a feature spec field (fields: ${known.join(', ')})`);
-  const out: FeatureSpec = {};
-  if (raw.include !== undefined) out.include = stringList(raw.include, 'features.include');
-  if (raw.exclude !== undefined) out.exclude = stringList(raw.exclude, 'features.exclude');
-  if (raw.topK !== undefined) {
-    if (!Number.isInteger(raw.topK) || (raw.topK as number) < 1 || (raw.topK as number) > 1000) throw new FeatureSpecError('features.topK must be an integer from 1 to 1000');
-    out.topK = raw.topK as number;
-  }
-  if (raw.encodings !== undefined) {
-    if (!isRecord(raw.encodings)) throw new FeatureSpecError('features.encodings must map feature names to standardize|onehot|ordinal');
-    for (const [k, v] of Object.entries(raw.encodings)) {
-      if (v !== 'standardize' && v !== 'onehot' && v !== 'ordinal') throw new FeatureSpecError(`features.encodings.${k} must be standardize, onehot or ordinal, got ${JSON.stringify(v)}`);
-    }
-    out.encodings = raw.encodings as Record<string, Encoding>;
-  }
-  if (raw.sets !== undefined) {
-    out.sets = parseSetRefs(raw.sets);
-    if (raw.entity === undefined) throw new FeatureSpecError('features.entity is required with features.sets: the column of data.uri that holds the entity key (e.g. "customer_id")');
-    if (raw.prefixed !== undefined && typeof raw.prefixed !== 'boolean') throw new FeatureSpecError(`features.prefixed must be true or false, got ${JSON.stringify(raw.prefixed)}`);
-    out.prefixed = (raw.prefixed as boolean | undefined) ?? false;
-  } else {
-    for (const k of ['entity', 'prefixed']) if (raw[k] !== undefined) throw new FeatureSpecError(`features.${k} is only used with features.sets (the feature sets to join)`);
-  }
-  if (raw.entity !== undefined) {
-    if (typeof raw.entity !== 'string' || raw.entity.trim() === '') throw new FeatureSpecError(`features.entity must name a column of data.uri, got ${JSON.stringify(raw.entity)}`);
-    out.entity = raw.entity;
-  }
-  if (raw.derive !== undefined) {
-    if (!Array.isArray(raw.derive)) throw new FeatureSpecError('features.derive must be a list');
-    const names = new Set<string>();
-    out.derive = raw.derive.map((d, i) => {
-      const where = `features.derive[${i}]`;
-      if (!isRecord(d)) throw new FeatureSpecError(`${where} must be an object with name and op`);
-      if (typeof d.name !== 'string' || !NAME.test(d.name) || reservedColumnName([d.name]) !== undefined) throw new FeatureSpecError(`${where}.name must be a feature name (letters, digits, _ . - ( ) and spaces; starting with a letter or _; not __proto__ nor starting with ${INTERNAL_PREFIX})`);
-      if (names.has(d.name)) throw new FeatureSpecError(`${where}: feature ${JSON.stringify(d.name)} is defined twice`);
-      names.add(d.name);
-      const w = `${where} (${d.name})`;
-      const op = d.op as string;
-      if (!(OPS as readonly string[]).includes(op)) throw new FeatureSpecError(`${w}.op ${JSON.stringify(d.op)} is not one of ${OPS.join(', ')}`);
-      const one = (): string => {
-        if (typeof d.input !== 'string') throw new FeatureSpecError(`${w}.input must name one column`);
-        return d.input;
-      };
-      switch (op) {
-        case 'ratio':
-        case 'product': {
-          const inputs = stringList(d.inputs, `${w}.inputs`, 2);
-          if (inputs.length !== 2) throw new FeatureSpecError(`${w}.inputs must name exactly 2 columns`);
-          return { name: d.name, op, inputs: [inputs[0]!, inputs[1]!] };
-        }
-        case 'bucketize': {
-          const b = d.boundaries;
-          if (!Array.isArray(b) || b.length === 0 || b.some((x) => typeof x !== 'number' || !Number.isFinite(x)) || b.some((x, k) => k > 0 && x <= (b[k - 1] as number))) {
-            throw new FeatureSpecError(`${w}.boundaries must be a non-empty, strictly increasing list of finite numbers`);
-          }
-          return { name: d.name, op, input: one(), boundaries: b as number[] };
-        }
-        case 'weighted_sum': {
-          const inputs = stringList(d.inputs, `${w}.inputs`, 1);
-          const weights = d.weights;
-          if (!Array.isArray(weights) || weights.length !== inputs.length || weights.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-            throw new FeatureSpecError(`${w}.weights must be ${inputs.length} finite numbers, one per input`);
-          }
-          return { name: d.name, op, inputs, weights: weights as number[] };
-        }
-        case 'cross':
-          return { name: d.name, op, inputs: stringList(d.inputs, `${w}.inputs`, 2) };
-        case 'holiday': {
-          const calendar = d.calendar ?? 'us-federal';
-          if (typeof calendar !== 'string' || !Object.hasOwn(CALENDARS, calendar)) throw new FeatureSpecError(`${w}.calendar must be one of ${Object.keys(CALENDARS).join(', ')}`);
-          return { name: d.name, op, input: one(), calendar };
-        }
-        default:
-          return { name: d.name, op: op as (typeof DATE_PARTS)[number] | 'log1p', input: one() };
-      }
-    });
-  }
-  return out;
-}
-
-function parseSetRefs(raw: unknown): FeatureSetRef[] {
-  const example = '{ "name": "customer_stats", "version": 2, "features": ["avg_spend"] }';
-  if (!Array.isArray(raw) || raw.length === 0) throw new FeatureSpecError(`features.sets must be a non-empty list of feature sets like ${example}`);
-  const seen = new Set<string>();
-  return raw.map((r, i): FeatureSetRef => {
-    const where = `features.sets[${i}]`;
-    if (!isRecord(r)) throw new FeatureSpecError(`${where} must be an object like ${example}`);
-    for (const k of Object.keys(r)) if (!['name', 'version', 'features'].includes(k)) throw new FeatureSpecError(`${where}.${k} is not a field of a feature-set reference (fields: name, version, features)`);
-    if (typeof r.name !== 'string' || !FEATURE_SET_NAME.test(r.name)) {
-      throw new FeatureSpecError(`${where}.name must be a feature set's name (1-63 of a-z 0-9 _ - starting with a letter or digit), got ${JSON.stringify(r.name)}`);
-    }
-    if (seen.has(r.name)) throw new FeatureSpecError(`${where}: feature set ${JSON.stringify(r.name)} is listed twice`);
-    seen.add(r.name);
-    const out: FeatureSetRef = { name: r.name };
-    if (r.version !== undefined) {
-      if (!Number.isInteger(r.version) || (r.version as number) < 1) throw new FeatureSpecError(`${where}.version must be a positive integer (omit it for the latest version), got ${JSON.stringify(r.version)}`);
-      out.version = r.version as number;
-    }
-    if (r.features !== undefined) {
-      const f = r.features;
-      if (!Array.isArray(f) || f.length === 0 || f.some((x) => typeof x !== 'string' || x === '')) {
-        throw new FeatureSpecError(`${where}.features must be a non-empty list of feature names (omit it for all of the set's features), got ${JSON.stringify(f)}`);
-      }
-      const twice = f.find((x, k) => f.indexOf(x) !== k);
-      if (twice !== undefined) throw new FeatureSpecError(`${where}.features lists ${JSON.stringify(twice)} twice`);
-      out.features = f as string[];
-    }
-    return out;
-  });
+  const result = parseWith(featureSpecSchema, raw, { root: 'features', label: derivationLabel });
+  if (!result.ok) throw new FeatureSpecError(result.messages);
+  return result.value;
 }
 
 /** The columns a derivation reads. */

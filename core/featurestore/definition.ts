@@ -11,24 +11,11 @@ import { createHash } from 'node:crypto';
 import type { ColumnRequest } from '../data/columns';
 import type { ColumnType } from '../data/ingest';
 import { reservedColumnName, reservedColumnReason } from '../data/column-names';
-import type { DataFormat } from '../data/source';
 import { derivationOrder } from '../features/derive';
 import { rawKind } from '../features/plan';
-import { derivedKind, FEATURE_SET_NAME, FeatureSpecError, inputsOf, parseFeatureSpec, type Derivation } from '../features/spec';
-
-export interface FeatureSetDefinition {
-  name: string;
-  /** The entity key column (values become text: 42 and "42" are the same entity). */
-  entity: string;
-  /** The event-time column (DATE or TIMESTAMP): when each row's values became true. */
-  timestamp: string;
-  source: { uri: string; format?: DataFormat };
-  /** Raw source columns kept as features (numeric or categorical). */
-  columns: string[];
-  /** Derived features, computed from any source columns (the event time included). */
-  features?: { derive: Derivation[] };
-  description?: string;
-}
+import { z } from 'zod';
+import { derivationLabel, derivationList, derivedKind, FEATURE_SET_NAME, inputsOf, type Derivation } from '../features/spec';
+import { oneOf, parseWith, phrase, refuse, section, text } from '../spec-fields';
 
 export class FeatureSetError extends Error {
   override name = 'FeatureSetError';
@@ -36,88 +23,79 @@ export class FeatureSetError extends Error {
 
 export { FEATURE_SET_NAME };
 
-const FIELDS = ['name', 'entity', 'timestamp', 'source', 'columns', 'features', 'description'];
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const SET_NAME_RULE = 'must be 1-63 of a-z 0-9 _ - starting with a letter or digit';
+
 export function assertFeatureSetName(name: unknown, where = 'feature set name'): string {
-  if (typeof name !== 'string' || !FEATURE_SET_NAME.test(name)) {
-    throw new FeatureSetError(`${where} ${JSON.stringify(name)} must be 1-63 of a-z 0-9 _ - starting with a letter or digit`);
-  }
+  if (typeof name !== 'string' || !FEATURE_SET_NAME.test(name)) throw new FeatureSetError(`${where} ${JSON.stringify(name)} ${SET_NAME_RULE}`);
   return name;
 }
 
 /** Column names: anything printable, except the `__` prefix the store uses for its own helper columns. */
-function columnName(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.trim() === '' || v.length > 128 || /[\x00-\x1f\x7f]/.test(v)) {
-    throw new FeatureSetError(`${where} must be a column name (1-128 printable characters), got ${JSON.stringify(v)}`);
-  }
-  if (v.startsWith('__')) throw new FeatureSetError(`${where} ${JSON.stringify(v)} starts with "__", which the feature store reserves`);
-  return v;
+const columnName = (() => {
+  const error = 'a column name (1-128 printable characters)';
+  return z.string({ error })
+    .refine((v) => v.trim() !== '' && v.length <= 128 && !/[\x00-\x1f\x7f]/.test(v), { error })
+    .refine((v) => !v.startsWith('__'), { error: phrase('{value} starts with "__", which the feature store reserves') });
+})();
+
+const setFields = {
+  name: z.string({ error: phrase(`{value} ${SET_NAME_RULE}`) }).regex(FEATURE_SET_NAME, { error: phrase(`{value} ${SET_NAME_RULE}`) }),
+  /** The entity key column (values become text: 42 and "42" are the same entity). */
+  entity: columnName.describe('the entity key column (values become text: 42 and "42" are the same entity)'),
+  timestamp: columnName.describe('the event-time column (DATE or TIMESTAMP): when each row\'s values became true'),
+  source: section({
+    uri: text('a path, file:// or s3:// URI'),
+    format: oneOf(['csv', 'json', 'parquet']).optional().describe('default: from the file name'),
+  }, { noun: 'a source field', expected: 'an object like { "uri": "s3://bucket/key.parquet" }' }),
+  columns: z.array(columnName, { error: 'a list of source column names' }).default([]).describe('raw source columns kept as features (numeric or categorical)'),
+  features: section({ derive: derivationList.default([]) }, {
+    noun: 'a feature-set field', hint: 'encodings and selection belong in the pipeline spec', expected: 'an object like { "derive": [...] }',
+  }).optional().describe("derived features, computed from any source columns (the event time included), in the pipeline spec's derive syntax"),
+  description: z.string({ error: 'a string' }).optional(),
+};
+
+/** Checks across fields: columns named once, none of them the entity or timestamp, and at least one feature. */
+function checkColumns(def: z.output<ReturnType<typeof section<typeof setFields>>>, ctx: z.RefinementCtx): void {
+  if (def.entity === def.timestamp) refuse(ctx, ['entity'], `and timestamp name the same column ${JSON.stringify(def.entity)}`);
+  const reserved = new Map([[def.entity, 'the entity column'], [def.timestamp, 'the timestamp column']]);
+  def.columns.forEach((c, i) => {
+    if (reserved.has(c)) refuse(ctx, ['columns', i], `${JSON.stringify(c)} is ${reserved.get(c)}; it is kept with every row anyway`);
+    else if (def.columns.indexOf(c) !== i) refuse(ctx, ['columns', i], `${JSON.stringify(c)} is listed twice`);
+  });
+  const derive = def.features?.derive ?? [];
+  derive.forEach((d, i) => {
+    if (d.name.startsWith('__')) refuse(ctx, [], `features.derive[${i}].name ${JSON.stringify(d.name)} starts with "__", which the feature store reserves`, true);
+    else if (reserved.has(d.name)) refuse(ctx, ['features', 'derive', i], `has the name of ${reserved.get(d.name)}`);
+    else if (def.columns.includes(d.name)) refuse(ctx, ['features', 'derive', i], 'has the name of a kept column; rename the derived feature');
+  });
+  if (def.columns.length === 0 && derive.length === 0) refuse(ctx, [], 'defines no features: list source columns in columns, or derive features in features.derive');
 }
+
+/** A feature-set definition as `mlops features apply FILE` reads it. */
+export const featureSetSchema = section(setFields, { noun: 'a feature-set field' })
+  .superRefine(checkColumns)
+  // No derivations means no `features` key, so equal definitions keep equal bytes (and versions).
+  .transform((def) => {
+    if (def.features?.derive.length) return def;
+    const { features: _none, ...rest } = def;
+    return rest as typeof def;
+  })
+  .meta({ title: 'temporal-mlops feature-set definition', description: 'A named, versioned set of features about one kind of entity, read from one source with an event-time column.' });
+
+export type FeatureSetDefinition = z.output<typeof featureSetSchema>;
 
 /** Validates a feature-set definition; every error names the field. Column references are checked against the source when it is materialized. */
 export function parseFeatureSet(raw: unknown): FeatureSetDefinition {
   if (!isRecord(raw)) throw new FeatureSetError('a feature set must be a JSON object with name, entity, timestamp, source and columns');
+  const { $schema: _editorsOnly, ...fields } = raw;
+  const result = parseWith(featureSetSchema, fields, { root: '', label: derivationLabel });
+  if (result.ok) return result.value;
   const label = typeof raw.name === 'string' && FEATURE_SET_NAME.test(raw.name) ? `feature set ${JSON.stringify(raw.name)}: ` : '';
-  const fail = (message: string): never => {
-    throw new FeatureSetError(`${label}${message}`);
-  };
-  for (const k of Object.keys(raw)) if (!FIELDS.includes(k)) fail(`${k} is not a feature-set field (fields: ${FIELDS.join(', ')})`);
-  for (const k of ['name', 'entity', 'timestamp', 'source'] as const) if (raw[k] === undefined) fail(`${k} is required`);
-  try {
-    const name = assertFeatureSetName(raw.name, 'name');
-    const entity = columnName(raw.entity, 'entity');
-    const timestamp = columnName(raw.timestamp, 'timestamp');
-    if (entity === timestamp) fail(`entity and timestamp name the same column ${JSON.stringify(entity)}`);
-
-    if (!isRecord(raw.source)) fail('source must be an object like { "uri": "s3://bucket/key.parquet" }');
-    const source = raw.source as Record<string, unknown>;
-    for (const k of Object.keys(source)) if (k !== 'uri' && k !== 'format') fail(`source.${k} is not a source field (fields: uri, format)`);
-    if (typeof source.uri !== 'string' || source.uri.trim() === '') fail('source.uri must be a path, file:// or s3:// URI');
-    if (source.format !== undefined && !['csv', 'json', 'parquet'].includes(source.format as string)) fail(`source.format must be csv, json or parquet, got ${JSON.stringify(source.format)}`);
-
-    const reserved = new Map([[entity, 'the entity column'], [timestamp, 'the timestamp column']]);
-    const columns: string[] = [];
-    if (raw.columns !== undefined && !Array.isArray(raw.columns)) fail('columns must be a list of source column names');
-    ((raw.columns as unknown[] | undefined) ?? []).forEach((c, i) => {
-      const col = columnName(c, `columns[${i}]`);
-      if (reserved.has(col)) fail(`columns[${i}] ${JSON.stringify(col)} is ${reserved.get(col)}; it is kept with every row anyway`);
-      if (columns.includes(col)) fail(`columns[${i}] ${JSON.stringify(col)} is listed twice`);
-      columns.push(col);
-    });
-
-    let derive: Derivation[] = [];
-    if (raw.features !== undefined) {
-      if (!isRecord(raw.features)) fail('features must be an object like { "derive": [...] }');
-      const features = raw.features as Record<string, unknown>;
-      for (const k of Object.keys(features)) if (k !== 'derive') fail(`features.${k} is not a feature-set field (fields: derive); encodings and selection belong in the pipeline spec`);
-      try {
-        derive = parseFeatureSpec({ derive: features.derive ?? [] }).derive ?? [];
-      } catch (err) {
-        if (err instanceof FeatureSpecError) fail(err.message);
-        throw err;
-      }
-      derive.forEach((d, i) => {
-        columnName(d.name, `features.derive[${i}].name`);
-        if (reserved.has(d.name)) fail(`features.derive[${i}] (${d.name}) has the name of ${reserved.get(d.name)}`);
-        if (columns.includes(d.name)) fail(`features.derive[${i}] (${d.name}) has the name of a kept column; rename the derived feature`);
-      });
-    }
-    if (columns.length === 0 && derive.length === 0) fail('defines no features: list source columns in columns, or derive features in features.derive');
-    if (raw.description !== undefined && typeof raw.description !== 'string') fail('description must be a string');
-
-    const out: FeatureSetDefinition = { name, entity, timestamp, source: { uri: source.uri as string }, columns };
-    if (source.format !== undefined) out.source.format = source.format as DataFormat;
-    if (derive.length > 0) out.features = { derive };
-    if (raw.description !== undefined) out.description = raw.description as string;
-    return out;
-  } catch (err) {
-    if (err instanceof FeatureSetError && label && !err.message.startsWith(label)) throw new FeatureSetError(`${label}${err.message}`);
-    throw err;
-  }
+  throw new FeatureSetError(result.messages.map((m) => `${label}${m}`).join('\n'));
 }
 
 /** Names of the features a set produces, in order: kept columns, then derived features. */

@@ -21,4 +21,11 @@ describe('published JSON Schemas', () => {
     expect(schema.properties.training.properties.trials).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000, default: 8 });
     expect(schema.properties.deploy.properties.strategy.enum).toEqual(['replace', 'canary', 'ab', 'shadow']);
   });
+  it('the feature-set schema requires the identifying fields and describes derivations by op', () => {
+    const schema = JSON.parse(renderJsonSchema('feature-set.schema.json'));
+    expect(schema.required).toEqual(['name', 'entity', 'timestamp', 'source']);
+    expect(schema.additionalProperties).toBe(false);
+    const ops = schema.properties.features.properties.derive.items.oneOf.flatMap((o: { properties: { op: { enum?: string[]; const?: string } } }) => o.properties.op.enum ?? [o.properties.op.const]);
+    expect(ops).toEqual(['day_of_week', 'month', 'hour', 'weekend', 'day_of_year', 'year', 'log1p', 'ratio', 'product', 'bucketize', 'weighted_sum', 'cross', 'holiday']);
+  });
 });

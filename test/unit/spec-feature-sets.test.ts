@@ -24,7 +24,7 @@ describe('spec features.sets', () => {
       [{ sets: 'customer_stats', entity: 'c' }, /spec\.features\.sets must be a non-empty list/],
       [{ sets: ['customer_stats'], entity: 'c' }, /spec\.features\.sets\[0\] must be an object like/],
       [{ sets: [{ name: 'Customer Stats' }], entity: 'c' }, /spec\.features\.sets\[0\]\.name must be a feature set's name \(1-63 of a-z 0-9 _ - starting with a letter or digit\), got "Customer Stats"/],
-      [{ sets: [{}], entity: 'c' }, /spec\.features\.sets\[0\]\.name must be a feature set's name .*got undefined/],
+      [{ sets: [{}], entity: 'c' }, /spec\.features\.sets\[0\]\.name is required: a feature set's name \(1-63/],
       [{ sets: [{ name: 'a', version: 0 }], entity: 'c' }, /spec\.features\.sets\[0\]\.version must be a positive integer \(omit it for the latest version\), got 0/],
       [{ sets: [{ name: 'a', version: '2' }], entity: 'c' }, /spec\.features\.sets\[0\]\.version must be a positive integer .*got "2"/],
       [{ sets: [{ name: 'a', features: [] }], entity: 'c' }, /spec\.features\.sets\[0\]\.features must be a non-empty list of feature names \(omit it for all of the set's features\)/],

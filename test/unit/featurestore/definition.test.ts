@@ -22,6 +22,8 @@ describe('parseFeatureSet', () => {
     expect(def.features!.derive[1]).toEqual({ name: 'holiday', op: 'holiday', input: 'event_time', calendar: 'us-federal' });
     expect(featureNames(def)).toEqual(['spend', 'plan', 'log_spend', 'holiday']);
     expect(parseFeatureSet({ ...good, columns: undefined, features: good.features }).columns).toEqual([]);
+    // An editor's $schema is ignored, so it changes neither the definition nor its hash.
+    expect(definitionSha256(parseFeatureSet({ $schema: '../schema/feature-set.schema.json', ...good }))).toBe(definitionSha256(parseFeatureSet(good)));
   });
 
   it('gives equal definitions equal canonical bytes whatever the key order', () => {
@@ -71,7 +73,7 @@ describe('parseFeatureSet', () => {
     refuses({ ...good, features: { derive: [], encodings: {} } }, 'features.encodings is not a feature-set field (fields: derive); encodings and selection belong in the pipeline spec');
     refuses({ ...good, features: { derive: {} } }, 'features.derive must be a list');
     refuses({ ...good, features: { derive: [{ name: 'x', op: 'sqrt', input: 'spend' }] } }, 'feature set "customer_stats": features.derive[0] (x).op "sqrt" is not one of');
-    refuses({ ...good, features: { derive: [{ name: 'x', op: 'ratio', inputs: ['spend'] }] } }, 'features.derive[0] (x).inputs must be a list of at least 2 column names');
+    refuses({ ...good, features: { derive: [{ name: 'x', op: 'ratio', inputs: ['spend'] }] } }, 'features.derive[0] (x).inputs must be a list of exactly 2 column names, got ["spend"]');
     refuses({ ...good, features: { derive: [{ name: 'spend', op: 'log1p', input: 'spend' }] } }, 'features.derive[0] (spend) has the name of a kept column; rename the derived feature');
     refuses({ ...good, features: { derive: [{ name: 'customer_id', op: 'log1p', input: 'spend' }] } }, 'features.derive[0] (customer_id) has the name of the entity column');
     refuses({ ...good, features: { derive: [{ name: '__x', op: 'log1p', input: 'spend' }] } }, 'features.derive[0].name "__x" starts with "__"');
