@@ -3,25 +3,14 @@
 // the model's CT workflow to retrain (trigger `drift`, drifted columns, report), at most once per cool-down.
 // It also reports training/serving skew (rows whose served features differ from the offline ones).
 // Every deploy refreshes it; it continues as new so it can run for months.
-import { continueAsNew, defineQuery, log, defineSignal, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { MonitorInput } from '../activities/monitor';
+import { continueAsNew, log, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { raiseAlert } from './alerts';
-import { ctWorkflowId } from './messages';
-import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
+import {
+  ctWorkflowId, monitorStatusQuery, MlopsLevel, MlopsModel, MlopsTrigger, refreshMonitorSignal, type MonitorInput, type MonitorStatus,
+} from './contracts';
+import { activitiesFor } from './stages';
 
-export const refreshMonitorSignal = defineSignal<[MonitorInput]>('refresh');
-
-export interface MonitorStatus {
-  model: string;
-  checks: number;
-  retrains: number;
-  last: {
-    version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null;
-    /** Training/serving skew: rows checked, share with a mismatch, the mismatching features (null: not checked). */
-    skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
-  } | null;
-}
-export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
+const { checkDrift, requestTraining } = activitiesFor('checkDrift', 'requestTraining');
 
 const CHECKS_PER_RUN = 200;
 
@@ -42,7 +31,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   const seen = { drift: false, concept: false, skew: false };
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
-    const r = await controlActivities.checkDrift({
+    const r = await checkDrift({
       model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
       maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
     });
@@ -84,7 +73,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
         ...(concept ? [`concept drift: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation`] : []),
       ].join('; ');
       const request = { requestId: uuid4(), trigger: 'drift' as const, reason, driftedColumns: r.driftedColumns, reportUri: r.reportUri ?? undefined };
-      await controlActivities.requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });
+      await requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });
     }
   }
   await continueAsNew<typeof driftMonitor>({ ...settings, lastRetrainAt, retrains: status.retrains });

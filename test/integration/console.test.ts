@@ -14,8 +14,7 @@ import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import type { EvaluationReport } from '../../core/ml/evaluation-report';
 import { checkModelDrift } from '../../core/monitor/check';
-import { ctWorkflowId } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
+import { ctWorkflowId, driftWorkflowId, type RunResult } from '../../workflows/contracts';
 import { launchBrowser, watchPage } from '../support/browser';
 import { isolatedStores } from '../support/isolated-stores';
 import { logSynthTraffic } from '../support/synth-traffic';
@@ -71,7 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await consoleApp?.close();
-  for (const model of [churnModel, chargesModel]) await w?.client.workflow.getHandle(`drift-${model}`).terminate('test over').catch(() => undefined);
+  for (const model of [churnModel, chargesModel]) await w?.client.workflow.getHandle(driftWorkflowId(model)).terminate('test over').catch(() => undefined);
   await w?.stop();
   await s?.drop();
 });

@@ -1,17 +1,20 @@
-// The predict path every protocol shares (V1 JSON, V2 REST, V2 gRPC): request rows checked against the
-// model's raw fields, the training derivations, then the model's ONNX graph.
+// The predict path every protocol (V1 JSON, V2 REST, V2 gRPC) and batch scoring share: request rows checked
+// against the model's raw fields, the training derivations, then the model's ONNX graph.
 import { randomUUID } from 'node:crypto';
-import { coerce, deriveRow } from '../core/features/derive';
-import type { OnnxFeeds } from '../core/onnx/feeds';
-import { OUTPUT } from '../core/onnx/signature';
-import type { ServedModel } from './model-host';
+import { coerce, deriveRow } from '../features/derive';
+import type { OnnxFeeds } from '../onnx/feeds';
+import { OUTPUT } from '../onnx/signature';
+import type { ServedModel } from './served-model';
 
 export const MAX_INSTANCES = 10_000;
 /** A prediction id: the log's key (a uuid column) and what feedback sends back. */
 export const PREDICTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** An error a caller caused (or a missing model): its status and a message that names what is wrong. */
-export class HttpError extends Error {
+/**
+ * An error a caller caused (or a missing model): the HTTP status it is answered with (gRPC maps it to a code)
+ * and a message that names what is wrong.
+ */
+export class RequestError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -22,8 +25,8 @@ export class HttpError extends Error {
 
 /** Checks instances against the model's fields; throws 400 naming every bad field. */
 export function checkInstances(model: ServedModel, instances: unknown): Record<string, unknown>[] {
-  if (!Array.isArray(instances) || instances.length === 0) throw new HttpError(400, '"instances" must be a non-empty list of objects');
-  if (instances.length > MAX_INSTANCES) throw new HttpError(413, `at most ${MAX_INSTANCES} instances per request`);
+  if (!Array.isArray(instances) || instances.length === 0) throw new RequestError(400, '"instances" must be a non-empty list of objects');
+  if (instances.length > MAX_INSTANCES) throw new RequestError(413, `at most ${MAX_INSTANCES} instances per request`);
   const problems: string[] = [];
   instances.forEach((inst, i) => {
     if (typeof inst !== 'object' || inst === null || Array.isArray(inst)) {
@@ -42,7 +45,7 @@ export function checkInstances(model: ServedModel, instances: unknown): Record<s
       }
     }
   });
-  if (problems.length > 0) throw new HttpError(400, problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; … ${problems.length - 20} more` : ''));
+  if (problems.length > 0) throw new RequestError(400, problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; … ${problems.length - 20} more` : ''));
   return instances as Record<string, unknown>[];
 }
 
