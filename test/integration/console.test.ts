@@ -1,8 +1,8 @@
 // The web console in headless Chromium, after real pipeline runs on the real stack: a binary model trained
 // twice (curves, calibration, confusion, fairness slices, compare) on data with a column named like an XSS
-// payload, a regression model (residuals), and a drift check of shifted traffic. Every page must render the
-// runs' data with the expected number of chart marks, no console error and no failed request; screenshots
-// go to test-output/console (MLOPS_TEST_OUTPUT overrides the folder).
+// payload, a regression model (residuals), a multiclass model (a curve per class), and a drift check of
+// shifted traffic. Every page must render the runs' data with the expected number of chart marks, no console
+// error and no failed request; screenshots go to test-output/console (MLOPS_TEST_OUTPUT overrides the folder).
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
