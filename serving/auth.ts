@@ -16,7 +16,8 @@ export function requiredScope(method: string | undefined, pathname: string): Nee
   if (method === 'GET' && pathname === '/metrics') return 'any';
   if (method !== 'POST') return null;
   if (/^\/v1\/models\/[^/]+:predict$/.test(pathname) || /^\/v2\/models\/.+\/infer$/.test(pathname)) return 'predict';
-  if (/^\/v1\/models\/[^/]+:feedback$/.test(pathname)) return 'feedback';
+  // Predictions an edge bundle logs are monitoring data, like labels: the feedback scope.
+  if (/^\/v1\/models\/[^/]+:(feedback|log)$/.test(pathname)) return 'feedback';
   return null;
 }
 

@@ -21,6 +21,7 @@ import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
 import { trainerPythonCommand } from './trainer-command';
 import { UsageError } from './usage-error';
+import { EXPORT_USAGE, exportCommand } from './export-command';
 
 export { UsageError };
 
@@ -272,6 +273,13 @@ export const COMMANDS: Command[] = [
     summary: 'the latest training runs of a model side by side, metric by metric',
     options: { model: { type: 'string' }, ...json },
     action: ({ values }) => runsCompareCommand(values.model as string | undefined, Boolean(values.json)),
+  },
+  {
+    name: 'export',
+    usage: EXPORT_USAGE,
+    summary: 'write a self-contained bundle of a model version for the browser (onnxruntime-web) or an edge device (onnxruntime-node)',
+    options: { model: { type: 'string' }, version: { type: 'string' }, alias: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, ...json },
+    action: ({ values }) => exportCommand(values),
   },
   {
     name: 'lineage',
