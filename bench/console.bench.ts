@@ -55,7 +55,7 @@ async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluation
                                'datasetUri', 's3://bench/datasets/' || md5('datasets' || m || '-' || v) || md5(v || '-' || m || 'datasets'),
                                'datasetSha256', md5('datasets' || m || '-' || v) || md5(v || '-' || m || 'datasets')),
             'ct-m' || lpad(m::text, 3, '0') || '/run-' || v
-       FROM generate_series(1, $1) m, generate_series(1, $2) v
+       FROM generate_series(1, $1) m CROSS JOIN generate_series(1, $2) v
        JOIN artifacts a ON a.uri = 's3://bench/models/' || md5('models' || m || '-' || v) || md5(v || '-' || m || 'models')`,
     [MODELS, VERSIONS, JSON.stringify(importance), JSON.stringify(spec), ref.uri, ref.sha256],
   );
@@ -69,7 +69,7 @@ async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluation
   );
   await q(
     `INSERT INTO associations (context_id, execution_id)
-     SELECT c.id, x.id FROM model_versions v JOIN executions x ON x.key LIKE v.run_key || '/%'
+     SELECT c.id, x.id FROM executions x JOIN model_versions v ON v.run_key = left(x.key, length(x.key) - length(x.stage) - 1)
        JOIN contexts c ON (c.type = 'pipeline_run' AND c.name = v.run_key) OR (c.type = 'model' AND c.name = v.model)`,
   );
   // Lineage events: ingest → dataset; features: dataset → plan; train: dataset + plan → model; evaluate, deploy read the model.

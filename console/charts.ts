@@ -18,25 +18,25 @@ export interface Series<T> {
 }
 
 /** One line per series (a version) through x/y points. */
-function lines<T extends object>(series: Series<T>[], x: string, y: string, xTitle: string, yTitle: string): Spec {
+function lines<T extends object>(series: Series<T>[], x: string, y: string, xTitle: string, yTitle: string, seriesTitle: string): Spec {
   const values = series.flatMap((s) => s.points.map((p) => ({ ...p, series: s.name })));
   return base(values, {
     mark: { type: 'line', interpolate: 'linear' },
     encoding: {
       x: { field: x, title: xTitle, ...unit },
       y: { field: y, title: yTitle, ...unit },
-      color: { field: 'series', type: 'nominal', title: 'version' },
+      color: { field: 'series', type: 'nominal', title: seriesTitle },
       order: { field: x, type: 'quantitative' },
     },
   });
 }
 
-export function rocChart(series: Series<{ fpr: number; tpr: number }>[]): Spec {
-  return lines(series, 'fpr', 'tpr', 'false positive rate', 'true positive rate');
+export function rocChart(series: Series<{ fpr: number; tpr: number }>[], seriesTitle = 'version'): Spec {
+  return lines(series, 'fpr', 'tpr', 'false positive rate', 'true positive rate', seriesTitle);
 }
 
-export function prChart(series: Series<{ recall: number; precision: number }>[]): Spec {
-  const spec = lines(series, 'recall', 'precision', 'recall', 'precision');
+export function prChart(series: Series<{ recall: number; precision: number }>[], seriesTitle = 'version'): Spec {
+  const spec = lines(series, 'recall', 'precision', 'recall', 'precision', seriesTitle);
   (spec.encoding as Spec).order = { field: 'recall', type: 'quantitative' };
   return spec;
 }

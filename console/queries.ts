@@ -25,16 +25,15 @@ export async function listModels(pool: pg.Pool): Promise<ModelRow[]> {
               COALESCE((SELECT jsonb_object_agg(alias, version) FROM model_aliases a WHERE a.model = m.name), '{}') AS aliases
          FROM registered_models m ORDER BY m.name`,
     ),
-    // The newest stage execution of each model, with its pipeline run.
+    // The newest stage execution of each model (an index-only scan of its associations), with its pipeline run.
     pool.query(
-      `SELECT DISTINCT ON (m.name) m.name AS model, r.name AS run, x.stage, x.status, x.started_at
+      `SELECT m.name AS model, r.name AS run, x.stage, x.status, x.started_at
          FROM contexts m
-         JOIN associations am ON am.context_id = m.id
-         JOIN executions x ON x.id = am.execution_id
+         CROSS JOIN LATERAL (SELECT max(a.execution_id) AS id FROM associations a WHERE a.context_id = m.id) newest
+         JOIN executions x ON x.id = newest.id
          JOIN associations ar ON ar.execution_id = x.id
          JOIN contexts r ON r.id = ar.context_id AND r.type = 'pipeline_run'
-        WHERE m.type = 'model'
-        ORDER BY m.name, x.id DESC`,
+        WHERE m.type = 'model'`,
     ),
     pool.query(
       `SELECT DISTINCT ON (model) model, version, at, dataset_drift, drifted_share FROM drift_reports ORDER BY model, at DESC, id DESC`,

@@ -6,6 +6,7 @@ import { tsToDate } from '@temporalio/common/lib/time';
 import type { Client } from '@temporalio/client';
 import { parseHostPort, type Config } from '../core/config';
 import type { AbNumbers } from '../core/stats/ab';
+import { abWorkflowId } from '../workflows/contracts';
 
 /** http://host:uiPort/namespaces/<ns> of the Temporal UI that belongs to the configured server. */
 export function temporalUiBase(config: Config): string {
@@ -51,7 +52,7 @@ function decode<T>(payload: unknown): T | undefined {
 
 /** The latest run of `ab-<model>` and its checks, or null when the model never had an A/B test. */
 export async function abTestView(client: Client, model: string): Promise<AbTestView | null> {
-  const handle = client.workflow.getHandle(`ab-${model}`);
+  const handle = client.workflow.getHandle(abWorkflowId(model));
   let desc;
   try {
     desc = await handle.describe();
@@ -59,7 +60,7 @@ export async function abTestView(client: Client, model: string): Promise<AbTestV
     if ((err as Error).name === 'WorkflowNotFoundError') return null;
     throw err;
   }
-  const history = await client.workflow.getHandle(`ab-${model}`, desc.runId).fetchHistory();
+  const history = await client.workflow.getHandle(abWorkflowId(model), desc.runId).fetchHistory();
   const checkIds = new Set<string>();
   const checks: AbCheck[] = [];
   let input: AbTestView['input'] = null;

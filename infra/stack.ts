@@ -12,6 +12,7 @@ import { httpOk, pidFile, recordedPid, splitHostPort, stopPid } from './processe
 import { wantsPythonTrainer } from './python-trainer';
 import { minioConsoleUrl, minioHealthy, startMinio } from './services/minio';
 import { postgresHealthy, postgresUser, startPostgres, stopPostgres } from './services/postgres';
+import { consoleHealthy, startConsoleProcess } from './services/console';
 import { servingInfo, startServingProcess } from './services/serving';
 import { startTemporal, temporalHealthy } from './services/temporal';
 import { startTrainerProcess } from './services/trainer';
@@ -37,10 +38,11 @@ export interface StackStatus {
   worker: ServiceStatus;
   serving: ServiceStatus;
   grpc: ServiceStatus;
+  console: ServiceStatus;
 }
 
 /** Services `up` starts and `down` stops; the rest of the status report is informational. */
-export const MANAGED_SERVICES = ['temporal', 'minio', 'postgres', 'worker', 'serving'] as const;
+export const MANAGED_SERVICES = ['temporal', 'minio', 'postgres', 'worker', 'serving', 'console'] as const;
 
 export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: boolean } = {}): Promise<StackStatus> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -62,6 +64,7 @@ export async function up(opts: { log?: Log; env?: NodeJS.ProcessEnv; worker?: bo
     const env = opts.env ?? process.env;
     await start('worker', () => startWorker(config, log, env));
     await start('serving', () => startServingProcess(config, env));
+    await start('console', () => startConsoleProcess(config, env));
     if (wantsPythonTrainer(env)) await start('trainer', () => startTrainerProcess(config, log, env));
   }
   return status(config);
@@ -73,6 +76,7 @@ export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void
   // The worker first: it drains its running activities while the services it needs are still up.
   const workers = workerServices(home);
   const servingPid = recordedPid(home, 'serving', 'node');
+  const consolePid = recordedPid(home, 'console', 'node');
   const trainerPid = recordedPid(home, 'trainer-python', 'python');
   await Promise.all([
     trainerPid !== undefined ? stopPid(trainerPid, 'SIGTERM', 10_000) : undefined,
@@ -81,9 +85,11 @@ export async function down(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<void
       return pid !== undefined ? stopPid(pid, 'SIGTERM', 40_000) : undefined;
     }),
     servingPid !== undefined ? stopPid(servingPid, 'SIGTERM', 10_000) : undefined,
+    consolePid !== undefined ? stopPid(consolePid, 'SIGTERM', 10_000) : undefined,
   ]);
   for (const w of workers) rmSync(pidFile(home, w), { force: true });
   rmSync(pidFile(home, 'serving'), { force: true });
+  rmSync(pidFile(home, 'console'), { force: true });
   rmSync(pidFile(home, 'trainer-python'), { force: true });
   const temporalPid = recordedPid(home, 'temporal', 'temporal');
   const minioPid = recordedPid(home, 'minio', 'minio');
@@ -118,6 +124,7 @@ export async function status(config: Config = loadConfig()): Promise<StackStatus
     worker: await workerStatus(config, temporalOk),
     serving: await servingStatus(config),
     grpc: await grpcStatus(config),
+    console: await consoleStatus(config),
   };
 }
 
@@ -154,4 +161,9 @@ async function servingStatus(config: Config): Promise<ServiceStatus> {
 async function grpcStatus(config: Config): Promise<ServiceStatus> {
   const ok = await grpcLive(config.grpcAddress);
   return { ok, address: config.grpcAddress, ...(ok ? {} : { detail: 'no gRPC inference service answers: run `mlops up` or `mlops serve`' }) };
+}
+
+async function consoleStatus(config: Config): Promise<ServiceStatus> {
+  const ok = await consoleHealthy(config);
+  return { ok, url: `http://${config.consoleAddress}`, ...(ok ? {} : { detail: 'no console answers: run `mlops up` or `mlops console`' }) };
 }

@@ -20,6 +20,7 @@ export async function demoCommand(): Promise<number> {
   say('== 1/4 local stack');
   const stack = await up({ log: (l) => say(`   ${l}`) });
   say(`   Temporal UI: ${String(stack.temporal.ui)}`);
+  say(`   Console: ${String(stack.console.url)}`);
   const config = loadConfig();
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -107,6 +108,7 @@ export async function demoCommand(): Promise<number> {
       say(`   served: POST ${serveUrl}/v1/models/seattle-weather:predict ${JSON.stringify(sample)}`);
       say(`     → ${p.label} (p=${p.probabilities[p.label]!.toFixed(2)}) from v${body.model_version}`);
     }
+    say(`\nConsole: ${String(stack.console.url)}/models (versions, curves, lineage, drift of both models)`);
     say(`\nExplore: ${ui} · mlops models show seattle-weather · mlops lineage seattle-weather · mlops runs compare --model seattle-weather`);
     return 0;
   } finally {

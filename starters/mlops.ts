@@ -377,7 +377,7 @@ function runOptions(): Options {
 }
 
 function allManagedOk(s: StackStatus): boolean {
-  return s.temporal.ok && s.minio.ok && s.postgres.ok && s.worker.ok && s.serving.ok;
+  return s.temporal.ok && s.minio.ok && s.postgres.ok && s.worker.ok && s.serving.ok && s.console.ok;
 }
 
 function printStatus(s: StackStatus): void {

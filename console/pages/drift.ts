@@ -4,6 +4,7 @@ import { histogramChart, timeChart, type Spec } from '../charts';
 import type { PageHandler } from '../context';
 import { chart, fmtNumber, fmtTime, html, seg, table } from '../html';
 import { driftReport, driftReports } from '../queries';
+import { driftWorkflowId } from '../../workflows/contracts';
 import { workflowUrl } from '../temporal';
 import { isModelName } from './model';
 
@@ -18,7 +19,7 @@ export const driftPage: PageHandler = async (ctx, [name]) => {
       }
     : {};
   const body = html`
-<p class="links"><a class="temporal" href="${workflowUrl(ctx.temporalUi, `drift-${name}`)}">drift monitor drift-${name} in the Temporal UI</a></p>
+<p class="links"><a class="temporal" href="${workflowUrl(ctx.temporalUi, driftWorkflowId(name))}">drift monitor ${driftWorkflowId(name)} in the Temporal UI</a></p>
 ${reports.length ? html`<div class="grid">${chart('statistic', 'Drift statistic per column')}${chart('p-value', 'p-value per column (tests that give one)')}</div>` : ''}
 <h2>Reports</h2>
 ${table({

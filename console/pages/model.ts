@@ -4,6 +4,7 @@ import { timeChart, type Spec } from '../charts';
 import type { ConsoleContext, PageHandler } from '../context';
 import { chart, fmtNumber, fmtTime, html, seg, table, type Markup } from '../html';
 import { listVersionRows } from '../queries';
+import { ctWorkflowId, driftWorkflowId } from '../../workflows/contracts';
 import { abTestView, modelWorkflowsUrl, splitRunKey, workflowUrl, type AbTestView } from '../temporal';
 
 export const KEY_METRICS = ['roc_auc', 'average_precision', 'accuracy', 'f1', 'log_loss', 'macro_f1', 'rmse', 'mae', 'r2'];
@@ -47,8 +48,8 @@ export const modelPage: PageHandler = async (ctx, [name]) => {
   const body = html`
 <p class="links">
   <a href="${modelWorkflowsUrl(ctx.temporalUi, name)}" class="temporal">workflows in the Temporal UI</a>
-  · <a href="${workflowUrl(ctx.temporalUi, `ct-${name}`)}" class="temporal">continuous training (ct-${name})</a>
-  · <a href="${workflowUrl(ctx.temporalUi, `drift-${name}`)}" class="temporal">drift monitor (drift-${name})</a>
+  · <a href="${workflowUrl(ctx.temporalUi, ctWorkflowId(name))}" class="temporal">continuous training (${ctWorkflowId(name)})</a>
+  · <a href="${workflowUrl(ctx.temporalUi, driftWorkflowId(name))}" class="temporal">drift monitor (${driftWorkflowId(name)})</a>
   · <a href="/models/${seg(name)}/drift">drift</a>
   · <a href="/models/${seg(name)}/versions/${versions[0]!.version}/lineage">lineage of v${versions[0]!.version}</a>
 </p>

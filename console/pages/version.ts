@@ -40,6 +40,10 @@ export function evaluationCharts(report: EvaluationReport | null, label: string)
     charts.roc = rocChart([{ name: label, points: report.curve }]);
     charts.pr = prChart([{ name: label, points: report.curve.slice(1) }]);
   }
+  if (report.classCurves) {
+    charts.roc = rocChart(report.classCurves.map((c) => ({ name: c.class, points: c.points })), 'class (one vs rest)');
+    charts.pr = prChart(report.classCurves.map((c) => ({ name: c.class, points: c.points.slice(1) })), 'class (one vs rest)');
+  }
   if (report.calibration) charts.calibration = calibrationChart(report.calibration);
   if (report.confusion) charts.confusion = confusionChart(report.confusion, report.classes);
   if (report.residuals) charts.residuals = residualsChart(report.residuals);

@@ -30,6 +30,8 @@ export interface EvaluationReport {
   /** Binary: one point per distinct score, thinned to at most CURVE_POINTS. */
   curve?: CurvePoint[];
   calibration?: CalibrationBin[];
+  /** Multiclass: one-vs-rest curve of each class, thinned to at most CLASS_CURVE_POINTS. */
+  classCurves?: { class: string; points: CurvePoint[] }[];
   confusion?: number[][];
   /** Regression: actual and predicted values of an even sample of at most RESIDUAL_POINTS test rows. */
   residuals?: { actual: number; predicted: number }[];
@@ -38,6 +40,7 @@ export interface EvaluationReport {
 }
 
 export const CURVE_POINTS = 200;
+export const CLASS_CURVE_POINTS = 100;
 export const RESIDUAL_POINTS = 1_000;
 const CALIBRATION_BINS = 10;
 
@@ -102,6 +105,13 @@ export function evaluationReport(input: {
     const scores = Float64Array.from(idx, (i) => input.predictions.proba![i * 2 + 1]!);
     report.curve = binaryCurve(labels, scores);
     report.calibration = calibrationBins(labels, scores);
+  }
+  if (task === 'multiclass') {
+    const k = input.classes.length;
+    report.classCurves = input.classes.map((name, c) => ({
+      class: name,
+      points: binaryCurve(Int32Array.from(idx, (i) => (input.labels[i] === c ? 1 : 0)), Float64Array.from(idx, (i) => input.predictions.proba![i * k + c]!), CLASS_CURVE_POINTS),
+    }));
   }
   if (task === 'regression') {
     const n = Math.min(idx.length, RESIDUAL_POINTS);

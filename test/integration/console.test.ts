@@ -1,8 +1,8 @@
 // The web console in headless Chromium, after real pipeline runs on the real stack: a binary model trained
 // twice (curves, calibration, confusion, fairness slices, compare) on data with a column named like an XSS
-// payload, a regression model (residuals), and a drift check of shifted traffic. Every page must render the
-// runs' data with the expected number of chart marks, no console error and no failed request; screenshots
-// go to test-output/console (MLOPS_TEST_OUTPUT overrides the folder).
+// payload, a regression model (residuals), a multiclass model (a curve per class), and a drift check of
+// shifted traffic. Every page must render the runs' data with the expected number of chart marks, no console
+// error and no failed request; screenshots go to test-output/console (MLOPS_TEST_OUTPUT overrides the folder).
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import type { EvaluationReport } from '../../core/ml/evaluation-report';
 import { checkModelDrift } from '../../core/monitor/check';
-import { ctWorkflowId, type RunResult } from '../../workflows/contracts';
+import { ctWorkflowId, driftWorkflowId, type RunResult } from '../../workflows/contracts';
 import { launchBrowser, watchPage } from '../support/browser';
 import { isolatedStores } from '../support/isolated-stores';
 import { logSynthTraffic } from '../support/synth-traffic';
@@ -24,6 +24,8 @@ const XSS = '<img src=x onerror=alert(1)>';
 const suffix = randomBytes(3).toString('hex');
 const churnModel = `console-churn-${suffix}`;
 const chargesModel = `console-charges-${suffix}`;
+const weatherModel = `console-weather-${suffix}`;
+const weather = path.join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-console-'));
 const shots = path.join(process.env.MLOPS_TEST_OUTPUT ?? path.join(__dirname, '..', '..', 'test-output'), 'console');
 
@@ -31,7 +33,7 @@ let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
 let consoleApp: RunningConsole;
 let browser: Browser;
-let runs: { v1: RunResult & { dataset: NonNullable<RunResult['dataset']> }; v2: RunResult; charges: RunResult };
+let runs: { v1: RunResult & { dataset: NonNullable<RunResult['dataset']> }; v2: RunResult; charges: RunResult; weather: RunResult };
 
 /** A synthetic churn CSV plus a numeric column whose name is an HTML payload. */
 async function churnCsv(file: string, rows: number, seed: number, drift = 0): Promise<void> {
@@ -56,7 +58,8 @@ beforeAll(async () => {
   const v1 = await ct(churnModel, base);
   const v2 = await ct(churnModel, { ...base, training: { seed: 7, l2: [0.1] } });
   const charges = await ct(chargesModel, { data: { uri: data }, target: 'monthly_charges', features: { exclude: ['customer_id', 'churned'] } });
-  runs = { v1: v1 as typeof runs.v1, v2, charges };
+  const weatherRun = await ct(weatherModel, { data: { uri: weather }, target: 'weather', features: { derive: [{ name: 'month', op: 'month', input: 'date' }] } });
+  runs = { v1: v1 as typeof runs.v1, v2, charges, weather: weatherRun };
   // Shifted production traffic as the model server logs it, then the monitor's own check of it.
   await logSynthTraffic(s.pool, churnModel, (await s.registry.getAlias(churnModel, 'production'))!, traffic);
   const check = await checkModelDrift({ model: churnModel, windowSeconds: 3600, minRows: 50 }, s);
@@ -70,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await consoleApp?.close();
-  for (const model of [churnModel, chargesModel]) await w?.client.workflow.getHandle(`drift-${model}`).terminate('test over').catch(() => undefined);
+  for (const model of [churnModel, chargesModel, weatherModel]) await w?.client.workflow.getHandle(driftWorkflowId(model)).terminate('test over').catch(() => undefined);
   await w?.stop();
   await s?.drop();
 });
@@ -100,10 +103,10 @@ async function evaluationOf(model: string, version: number) {
 const marks = (page: Page, chart: string, mark: string) => page.locator(`[data-chart="${chart}"] .mark-${mark}.role-mark path`).count();
 
 describe('web console', () => {
-  it('lists both models with their production versions, last runs and drift', async () => {
+  it('lists every model with their production versions, last runs and drift', async () => {
     const { page, problems } = await open('/models', 'models');
     const rows = page.locator('#models tbody tr');
-    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.count()).resolves.toBe(3);
     const churn = await page.locator('#models tr', { hasText: churnModel }).innerText();
     expect(churn).toContain(`v${await s.registry.getAlias(churnModel, 'production')}`);
     expect(churn).toContain('drift');
@@ -167,6 +170,18 @@ describe('web console', () => {
     const { page, problems } = await open(`/models/${chargesModel}/versions/${runs.charges.model!.version}`, 'version-regression');
     expect(await marks(page, 'residuals', 'symbol')).toBe(Math.min(1000, report.rows));
     expect(await page.locator('[data-chart="roc"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a multiclass version with one-vs-rest curves per class and the full confusion matrix', async () => {
+    const { report } = await evaluationOf(weatherModel, runs.weather.model!.version);
+    const k = report.classes.length;
+    expect(k).toBeGreaterThanOrEqual(3);
+    const { page, problems } = await open(`/models/${weatherModel}/versions/${runs.weather.model!.version}`, 'version-multiclass');
+    expect(await marks(page, 'roc', 'line')).toBe(k);
+    expect(await marks(page, 'pr', 'line')).toBe(k);
+    expect(await marks(page, 'confusion', 'rect')).toBe(k * k);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -81,7 +81,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export async function startFaultStack(): Promise<FaultStack> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'mlops-faults-'));
-  const [temporal, minio, pgPort, serve, grpcPort] = await freePorts([[1000], [1], [], [], []]);
+  const [temporal, minio, pgPort, serve, grpcPort, consolePort] = await freePorts([[1000], [1], [], [], [], []]);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MLOPS_HOME: home,
@@ -90,6 +90,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     MLOPS_PG_PORT: String(pgPort),
     MLOPS_SERVE_ADDRESS: `127.0.0.1:${serve}`,
     MLOPS_GRPC_ADDRESS: `127.0.0.1:${grpcPort}`,
+    MLOPS_CONSOLE_ADDRESS: `127.0.0.1:${consolePort}`,
     // Everything else from the stack's own local.env (or defaults), never from the shared stack's settings.
     MLOPS_S3_ACCESS_KEY: '', MLOPS_S3_SECRET_KEY: '', MLOPS_DATABASE_URL: '', MLOPS_DB_SCHEMA: '', MLOPS_S3_PREFIX: '',
     MLOPS_S3_BUCKET: '', MLOPS_TASK_QUEUE: '', TEMPORAL_NAMESPACE: '',

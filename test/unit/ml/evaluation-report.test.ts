@@ -63,3 +63,26 @@ describe('evaluation report', () => {
     expect(report.curve).toBeUndefined();
   });
 });
+
+describe('evaluation report of a multiclass model', () => {
+  it('draws one one-vs-rest curve per class whose area is that class AUC', () => {
+    const n = 900;
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const proba = new Float64Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      const hit = 0.4 + ((i * 7919) % 50) / 100;
+      for (let c = 0; c < 3; c++) proba[i * 3 + c] = c === labels[i] ? hit : (1 - hit) / 2;
+    }
+    const idx = Int32Array.from({ length: n }, (_, i) => i);
+    const report = evaluationReport({ task: 'multiclass', classes: ['a', 'b', 'c'], threshold: 0.5, labels, targets: new Float64Array(0), predictions: { proba }, idx, card: { metrics: {}, slices: [], fairness: {} } });
+    expect(report.classCurves!.map((c) => c.class)).toEqual(['a', 'b', 'c']);
+    for (const [c, curve] of report.classCurves!.entries()) {
+      const oneVsRest = Int32Array.from(labels, (y) => (y === c ? 1 : 0));
+      const scores = Float64Array.from({ length: n }, (_, i) => proba[i * 3 + c]!);
+      let auc = 0;
+      for (let k = 1; k < curve.points.length; k++) auc += ((curve.points[k]!.fpr - curve.points[k - 1]!.fpr) * (curve.points[k]!.tpr + curve.points[k - 1]!.tpr)) / 2;
+      expect(curve.points.length).toBeLessThanOrEqual(100);
+      expect(auc).toBeCloseTo(rocAuc(oneVsRest, scores), 2);
+    }
+  });
+});
