@@ -15,6 +15,7 @@ import { alertsLogCommand, alertsTestCommand, tokensCreateCommand, tokensListCom
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand } from './pipeline-commands';
+import { specValidateCommand } from './spec-command';
 import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
 import { trainerPythonCommand } from './trainer-command';
@@ -318,6 +319,13 @@ export const COMMANDS: Command[] = [
     summary: 'feature-set versions with their watermark and materialized rows',
     options: json,
     action: ({ values, positionals }) => featuresListCommand(values, positionals),
+  },
+  {
+    name: 'spec validate',
+    usage: 'mlops spec validate FILE [--json]',
+    summary: 'check a pipeline spec file without running it: every wrong field at once (exit 2), or OK (exit 0); --json prints it with every default',
+    options: json,
+    action: async ({ values, positionals }) => specValidateCommand(values, positionals),
   },
   {
     name: 'gc',

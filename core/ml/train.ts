@@ -83,6 +83,8 @@ export type TrainTimings = Record<'prepare' | 'search' | 'refit' | 'score' | 'ex
 
 /** Permutation importance re-scores a seeded sample of at most this many test rows. */
 export const PERMUTATION_MAX_ROWS = 10_000;
+/** The ONNX check scores a seeded sample of at most this many test rows (all of them below that). */
+export const VERIFY_MAX_ROWS = 100_000;
 
 /** What a retried train attempt resumes from: finished trials, and the final GBDT fit's last snapshot. */
 export interface TrainCheckpoint {
@@ -398,7 +400,7 @@ export async function trainStage(
     protectedAttributes: input.spec.governance.protected ?? [],
   });
   if (task === 'binary' && input.spec.costs) {
-    const c = { tp: 0, tn: 0, ...input.spec.costs };
+    const c = input.spec.costs;
     let total = 0;
     for (const i of split.test) {
       const y = data.labels[i]!;
@@ -418,8 +420,9 @@ export async function trainStage(
     : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
   timed('export');
   status({ phase: 'verify' });
-  const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
-  const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
+  const verifyRows = sampleRows(split.test, VERIFY_MAX_ROWS, input.spec.training.seed);
+  const expected = task === 'regression' ? Float64Array.from(verifyRows, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, verifyRows, data.classes.length);
+  const check = await verifyOnnx(bytes, data.features, verifyRows, expected, 1e-5);
   progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
   timed('verify');
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);

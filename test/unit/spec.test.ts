@@ -19,8 +19,28 @@ describe('PipelineSpec', () => {
     expect(parseSpec(s)).toEqual(s); // a parsed spec parses to itself
   });
 
-  it('ignores the run block, which carries the trigger', () => {
+  it('ignores the run block, which carries the trigger, and an editor\'s $schema', () => {
     expect(parseSpec({ data: { uri: 'x.csv' }, target: 'y', run: { trigger: 'schedule' } }).name).toBe('x-y');
+    const spec = parseSpec({ $schema: './schema/pipeline-spec.schema.json', data: { uri: 'x.csv' }, target: 'y' });
+    expect(spec).not.toHaveProperty('$schema');
+  });
+
+  it('reports every wrong field at once, one per line', () => {
+    const err = (() => {
+      try {
+        parseSpec({ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0, seed: -1 }, monitor: { onDrift: 'panic' }, bogus: 1 });
+      } catch (e) {
+        return e as SpecError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.messages).toEqual([
+      'spec.training.trials must be an integer from 1 to 1000, got 0',
+      'spec.training.seed must be an integer from 0 to 4294967295, got -1',
+      'spec.monitor.onDrift must be retrain, drop-drifted or reweight, got "panic"',
+      'spec.bogus is not a spec field (fields: name, data, target, task, time, features, governance, selection, validation, training, slices, costs, gates, deploy, monitor, alerts)',
+    ]);
+    expect(err.message).toBe(err.messages.join('\n'));
   });
 
   it('rejects bad specs naming the field', () => {
@@ -32,7 +52,7 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0 } }, /spec.training.trials must be an integer from 1 to 1000, got 0/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 5 } }, /spec.training.searchRows must be an integer from 100 to 1000000000, got 5/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 1e5 + 0.5 } }, /spec.training.searchRows must be an integer/],
-      [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms must be a list of logistic, ridge, gbdt/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } }, /spec.training.algorithms\[0\] must be logistic, ridge or gbdt, got "xgboost"/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'always' } }, /spec.training.refit must be auto, reuse or full, got "always"/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { refit: 'reuse', validation: { strategy: 'kfold' } } }, /training.refit is "reuse" but training.validation.strategy is "kfold": .* use "full" or "auto"/],
       [{ data: { uri: 'x.csv' }, target: 'y', task: 'ranking' }, /spec.task must be binary, multiclass or regression/],
