@@ -1,9 +1,8 @@
 // The `mlops` CLI. Exit codes: 0 done, 2 invalid input (or a command not built yet), 1 any other failure.
 // Errors print one clear message, never a stack trace.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig } from '../core/config';
-import { DataError } from '../core/data/source';
-import { RegistryError } from '../core/store/registry';
+import { loadConfig } from '../core/config';
+import { invalidInputKind } from '../core/invalid-input';
 import { down, status, up, type StackStatus } from '../infra/stack';
 import {
   gcCommand, lineageCommand, modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
@@ -414,7 +413,8 @@ export function cli(argv: string[]): void {
   main(argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const invalid = err instanceof UsageError || err instanceof ConfigError || err instanceof RegistryError || err instanceof DataError;
+      // Invalid input (core/errors.ts) exits 2, whichever command met it; anything else is 1.
+      const invalid = invalidInputKind(err) !== undefined;
       console.error(`mlops: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(invalid ? 2 : 1);
     },

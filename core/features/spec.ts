@@ -1,6 +1,7 @@
 // The declarative feature spec: derivations, enrichments and crosses over raw columns (and over earlier
 // derived features), plus the encoding each model input gets. Parsed once, with errors that name the
 // feature and the field.
+import { InvalidInput } from '../errors';
 import { CALENDARS } from './holidays';
 import { INTERNAL_PREFIX, reservedColumnName } from '../data/column-names';
 
@@ -48,8 +49,11 @@ export interface FeatureSpec {
   prefixed?: boolean;
 }
 
-export class FeatureSpecError extends Error {
+export class FeatureSpecError extends InvalidInput {
   override name = 'FeatureSpecError';
+  constructor(message: string) {
+    super(message, 'spec');
+  }
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_ .()-]{0,127}$/;
