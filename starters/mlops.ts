@@ -1,4 +1,4 @@
-// The `mlops` CLI. Exit codes: 0 done, 2 invalid input (or a command not built yet), 1 any other failure.
+// The `mlops` CLI. Exit codes: 0 done, 2 invalid input, 1 any other failure.
 // Errors print one clear message, never a stack trace.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../core/config';
@@ -30,8 +30,7 @@ export interface Command {
   usage: string;
   summary: string;
   options?: Options;
-  /** Absent while the command is not built yet. */
-  action?: (args: { values: Record<string, unknown>; positionals: string[] }) => Promise<number | void>;
+  action: (args: { values: Record<string, unknown>; positionals: string[] }) => Promise<number | void>;
 }
 
 const json = { json: { type: 'boolean' } } as const;
@@ -365,7 +364,7 @@ function printStatus(s: StackStatus): void {
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}${c.action ? '' : ' [not built yet]'}`);
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return ['Usage: mlops <command> [options]   (mlops <command> --help for its options)', '', 'Commands:', ...lines].join('\n');
 }
 
@@ -392,12 +391,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`Usage: ${command.usage}\n\n${command.summary}${command.action ? '' : '\n\nThis command is not built yet.'}`);
+    console.log(`Usage: ${command.usage}\n\n${command.summary}`);
     return 0;
-  }
-  if (!command.action) {
-    console.error(`mlops ${command.name}: not built yet`);
-    return 2;
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {

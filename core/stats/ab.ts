@@ -2,7 +2,7 @@
 // test, the fixed-horizon z-test, the mixture SPRT that may be peeked at after every observation, and the
 // decision the rollout workflow asks for at each check. Pure functions; "control" is the champion
 // (the model serving now), "treatment" the challenger.
-import { normalCdf, normalQuantile } from './special';
+import { normalQuantile } from './special';
 import { twoProportionZTest } from './proportions';
 
 /** Successes (e.g. conversions, correct predictions) out of trials in one arm. */
