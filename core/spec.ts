@@ -22,6 +22,9 @@ export const REFIT_CHOICES = ['auto', 'reuse', 'full'] as const;
 export type RefitChoice = (typeof REFIT_CHOICES)[number];
 export const DEPLOY_STRATEGIES = ['replace', 'canary', 'ab', 'shadow'] as const;
 export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+/** Deployment targets: the model server, and exported bundles (core/export) for edge devices and browsers. */
+export const DEPLOY_TARGETS = ['server', 'edge', 'browser'] as const;
+export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
 
 export class SpecError extends Error {
   override name = 'SpecError';
@@ -143,6 +146,9 @@ const gates = section({
     .default({}).describe('largest allowed drop against the production model, per metric: absolute and/or relative (0.02 = 2%)'),
   maxFairnessGap: num(0, 1).nullable().default(null).describe('largest demographic parity or TPR difference over protected groups'),
   maxP99LatencyMs: num(0, 1e6).nullable().default(null),
+  maxBundleBytes: z.union([int(1, 1e12), section({ edge: int(1, 1e12).optional(), browser: int(1, 1e12).optional() })], { error: 'a byte count, or {edge?, browser?} byte counts' })
+    .nullable().default(null).describe('largest bundle a deploy target may receive (deploy.targets edge and browser), for all or per target'),
+  maxEdgeP99Ms: num(0, 1e6).nullable().default(null).describe('largest single-row p99 latency of the edge bundle, measured at deploy'),
 });
 
 const rolloutTest = section({
@@ -161,6 +167,8 @@ const deployShape = {
     .describe('replace: take the alias; canary/ab: serve `share` of the traffic as challenger while abTest decides; shadow: see a copy, answer nobody'),
   share: num(0, 1).optional().describe('default 0.5 for ab, else 0.1'),
   test: rolloutTest.prefault({}),
+  targets: nonEmpty(oneOf(DEPLOY_TARGETS), `a list of ${DEPLOY_TARGETS.join(', ')}`).default(['server'])
+    .describe('where the deploy stage puts a blessed model: the model server, and exported bundles for edge devices and browsers with their costs measured'),
 };
 const deploy = section(deployShape)
   .transform((d) => withKey(deployShape, d, 'share', d.share ?? (d.strategy === 'ab' ? 0.5 : 0.1)) as typeof d & { share: number })
@@ -168,6 +176,8 @@ const deploy = section(deployShape)
     if ((d.strategy === 'canary' || d.strategy === 'ab') && (d.share <= 0 || d.share >= 1)) {
       refuse(ctx, ['share'], `must be a share of traffic strictly between 0 and 1 for ${d.strategy}, got ${d.share}`);
     }
+    if (!d.targets.includes('server')) refuse(ctx, ['targets'], `must include "server": the model server is always deployed (edge and browser bundles come in addition), got ${JSON.stringify(d.targets)}`);
+    if (new Set(d.targets).size !== d.targets.length) refuse(ctx, ['targets'], `names a target twice: ${JSON.stringify(d.targets)}`);
   });
 
 const monitor = section({

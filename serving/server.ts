@@ -2,6 +2,7 @@
 // Protocol (KServe V2) under /v2 (serving/v2-rest.ts; gRPC in serving/grpc.ts), one predict path for all.
 //   POST /v1/models/{name}:predict   {"instances":[{…raw columns…}]} → {"predictions":[…], "model_version"}
 //   POST /v1/models/{name}:feedback  {"labels":[{"id","label"}]}
+//   POST /v1/models/{name}:log       predictions made by an edge bundle (serving/edge-log.ts)
 //   GET  /v1/models/{name}           readiness, the loaded version and the challenger of a rollout
 // With a rollout in progress, X-Mlops-Key picks the arm (sticky); the answer names it in X-Mlops-Arm.
 //   GET  /metrics                    Prometheus text
@@ -14,6 +15,7 @@ import type { ModelHost } from './model-host';
 import { RequestError, MAX_INSTANCES, PREDICTION_ID } from '../core/predict/score';
 import { PredictionLog } from './prediction-log';
 import { handleV2 } from './v2-rest';
+import { logEdgePredictions } from './edge-log';
 import type { Authorizer } from './auth';
 
 export { MAX_BODY_BYTES } from './http-io';
@@ -44,8 +46,12 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
         return send(200, { registry: opts.registry, alias: host.alias, models: host.list().map((x) => ({ name: x.name, version: x.version })) });
       }
       if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return handleV2(inference, req, res, url, send, started);
-      const m = /^\/v1\/models\/([a-z0-9][a-z0-9_.-]{0,62})(:predict|:feedback)?$/.exec(url.pathname);
+      const m = /^\/v1\/models\/([a-z0-9][a-z0-9_.-]{0,62})(:predict|:feedback|:log)?$/.exec(url.pathname);
       if (!m) throw new RequestError(404, `no route ${req.method} ${url.pathname}`);
+      if (req.method === 'POST' && m[2] === ':log') {
+        // Edge predictions: of a registered version, not necessarily one served here.
+        return send(200, await logEdgePredictions(pool, log, m[1]!, parseJson(await readBody(req))));
+      }
       const model = host.get(m[1]!);
       if (!model) throw new RequestError(404, `model ${m[1]} is not served (no version has the alias ${host.alias})`);
       const key = `${model.name}|${model.version}`;

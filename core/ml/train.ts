@@ -31,6 +31,7 @@ import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, 
 import { stratifiedKFold } from './splits';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { domainWeights, type DomainWeights, type ReweightSummary } from './reweight';
 
@@ -448,6 +449,9 @@ export async function trainStage(
   const importance = importanceOf(model, enc);
   // The training reference the drift monitor compares production traffic with.
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
+    task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
+  }));
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
@@ -456,7 +460,7 @@ export async function trainStage(
     metrics: card.metrics,
     properties: {
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
       seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}),
     },

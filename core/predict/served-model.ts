@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Derivation } from '../features/spec';
 import { coalescing } from '../onnx/coalesce';
 import { createOnnxScorer, type OnnxScorer } from '../onnx/score';
+import { requestFields, taskOf, type StoredSignature } from '../onnx/fields';
 import type { OnnxSignature } from '../onnx/signature';
 import type { Stores } from '../store';
 
@@ -60,14 +61,6 @@ export function servedFeatureSets(spec: StoredSpec | undefined, fields: Map<stri
     .filter((x) => x.fields.length > 0);
 }
 
-interface StoredSignature extends OnnxSignature {
-  task?: 'binary' | 'multiclass' | 'regression';
-  threshold?: number;
-  derive?: Derivation[];
-  raw?: { name: string; kind: 'numeric' | 'date' | 'categorical' }[];
-  protected?: string[];
-}
-
 /** Loads `version` of `name` from the registry (hash verified, warmed up). */
 export async function loadServedModel(stores: Stores, name: string, version: number): Promise<ServedModel> {
   const mv = await stores.registry.getVersion(name, version);
@@ -75,20 +68,14 @@ export async function loadServedModel(stores: Stores, name: string, version: num
   const bytes = await stores.artifacts.getBuffer(stores.artifacts.keyOf(mv.uri), mv.sha256);
   if (createHash('sha256').update(bytes).digest('hex') !== mv.sha256) throw new Error(`model ${name} v${version}: sha256 mismatch`);
   const signature = mv.signature as unknown as StoredSignature;
-  const fields = new Map<string, 'numeric' | 'categorical'>();
-  const rawKinds = new Map((signature.raw ?? []).map((r) => [r.name, r.kind === 'categorical' ? 'categorical' : 'numeric'] as const));
-  const derived = new Set((signature.derive ?? []).map((d) => d.name));
-  for (const input of signature.inputs) if (!derived.has(input.name)) fields.set(input.name, input.type === 'string' ? 'categorical' : 'numeric');
-  for (const d of signature.derive ?? []) {
-    for (const i of 'inputs' in d ? d.inputs : [d.input]) if (!derived.has(i)) fields.set(i, rawKinds.get(i) ?? 'numeric');
-  }
+  const fields = requestFields(signature);
   const spec = (mv.properties as { spec?: StoredSpec }).spec;
   const featureSets = servedFeatureSets(spec, fields);
   // Concurrent single-row requests share one ONNX call (core/onnx/coalesce).
   const scorer = coalescing(await createOnnxScorer(new Uint8Array(bytes)));
   const served: ServedModel = {
     name, version, sha256: mv.sha256, scorer, signature,
-    task: signature.task ?? (signature.classes ? (signature.classes.length === 2 ? 'binary' : 'multiclass') : 'regression'),
+    task: taskOf(signature),
     classes: signature.classes ?? [],
     threshold: signature.threshold ?? 0.5,
     derive: signature.derive ?? [],

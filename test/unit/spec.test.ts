@@ -12,9 +12,10 @@ describe('PipelineSpec', () => {
     expect(s.deploy).toEqual({
       alias: 'production', strategy: 'replace', share: 0.1,
       test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, rule: 'sequential', minSamples: 100, interval: 60, maxDuration: 604_800 },
+      targets: ['server'],
     });
     expect(parseSpec({ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'ab' } }).deploy.share).toBe(0.5);
-    expect(s.gates).toEqual({ min: {}, maxRegression: {}, maxFairnessGap: null, maxP99LatencyMs: null });
+    expect(s.gates).toEqual({ min: {}, maxRegression: {}, maxFairnessGap: null, maxP99LatencyMs: null, maxBundleBytes: null, maxEdgeP99Ms: null });
     expect(s.governance).toMatchObject({ prohibited: [], protected: [], minGroupSize: 30, onSmallGroup: 'warn' });
     expect(parseSpec(s)).toEqual(s); // a parsed spec parses to itself
   });
@@ -69,6 +70,11 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv', 'a b': 1 }, target: 'y' }, /spec\.data\["a b"\] is not a field of data/],
       [{ data: { uri: 'x.csv', feedback: 'yes' }, target: 'y' }, /spec.data.feedback must be true or false/],
       [{ data: { uri: 'x.csv' }, target: 'y', monitor: { maxSkew: 2 } }, /spec.monitor.maxSkew must be a number from 0 to 1, got 2/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { targets: ['edge'] } }, /spec.deploy.targets must include "server"/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { targets: ['server', 'phone'] } }, /spec.deploy.targets\[1\] must be server, edge or browser, got "phone"/],
+      [{ data: { uri: 'x.csv' }, target: 'y', deploy: { targets: ['server', 'edge', 'edge'] } }, /spec.deploy.targets names a target twice/],
+      [{ data: { uri: 'x.csv' }, target: 'y', gates: { maxBundleBytes: { phone: 1 } } }, /spec.gates.maxBundleBytes.phone is not a field of gates.maxBundleBytes/],
+      [{ data: { uri: 'x.csv' }, target: 'y', gates: { maxEdgeP99Ms: -1 } }, /spec.gates.maxEdgeP99Ms must be a number from 0 to 1000000, got -1/],
     ];
     for (const [input, message] of bad) expect(() => parseSpec(input)).toThrow(message);
     expect(() => parseSpec({})).toThrow(SpecError);

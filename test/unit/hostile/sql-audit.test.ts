@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const PRODUCT = ['core', 'activities', 'serving', 'infra', 'starters', 'workflows'];
+const PRODUCT = ['core', 'activities', 'serving', 'console', 'infra', 'starters', 'workflows'];
 
 /** `file: expression` → why it is safe. */
 const VETTED: Record<string, string> = {
