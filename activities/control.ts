@@ -2,7 +2,7 @@
 // compare-and-set deploys), and forwarding a training request to the model's one CT workflow.
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../core/data/validate';
+import { canonicalJson } from '../core/canonical-json';
 import type { PipelineSpec } from '../core/spec';
 import type { ModelRegistry } from '../core/store/registry';
 import { codeVersion } from '../core/version';

@@ -6,7 +6,18 @@
 //    two more attempts (in case a worker of older code took the task), then fails for good as
 //    "internal error in <stage>: …", so a deterministic error never costs minutes of retries.
 
-export const INTERNAL_ERROR_TYPE = 'InternalError';
+import type { InvalidInputKind } from '../core/errors';
+import { FailureType } from '../workflows/contracts';
+
+export const INTERNAL_ERROR_TYPE = FailureType.InternalError;
+
+/** The failure type of each kind of invalid input: the one place core's InvalidInput meets Temporal. */
+export const INVALID_INPUT_FAILURE: Record<InvalidInputKind, FailureType> = {
+  spec: FailureType.InvalidSpec,
+  data: FailureType.InvalidData,
+  validation: FailureType.ValidationFailed,
+  request: FailureType.InvalidSpec,
+};
 /** Attempts a bug gets in all: the first and two more. */
 export const INTERNAL_ERROR_ATTEMPTS = 3;
 

@@ -1,21 +1,13 @@
 // What every stage activity shares: heartbeats while the work runs, one lineage execution per stage run
 // (keyed by workflow id, run id and stage, so a retried attempt finds its own row), and the mapping of
-// invalid input to non-retryable failures.
+// invalid input (core/errors.ts InvalidInput) to non-retryable failures.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { invalidInputKind } from '../core/invalid-input';
 import type { ArtifactInput, ContextType, LineageStore } from '../core/store/lineage';
-import { DataError } from '../core/data/source';
-import { GovernanceError } from '../core/features/plan';
-import { FeatureSpecError } from '../core/features/spec';
-import { FeatureSetError } from '../core/featurestore/definition';
-import { TrainingDataError } from '../core/ml/training-data';
-import { SpecError } from '../core/spec';
 import { codeVersion } from '../core/version';
-import { INTERNAL_ERROR_ATTEMPTS, INTERNAL_ERROR_TYPE, internalMessage, isBug } from './failures';
+import { INTERNAL_ERROR_ATTEMPTS, INTERNAL_ERROR_TYPE, internalMessage, INVALID_INPUT_FAILURE, isBug } from './failures';
 import { watchStageMemory } from './stage-memory';
-
-/** Failure types a workflow (and `mlops run`) treats as invalid input rather than an outage. */
-export const INVALID_INPUT_TYPES = ['InvalidSpec', 'InvalidData', 'ValidationFailed'] as const;
 
 export interface StageOutcome<T> {
   result: T;
@@ -67,7 +59,8 @@ export async function runStage<T>(
     return out.result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const type = err instanceof DataError ? 'InvalidData' : err instanceof GovernanceError || err instanceof FeatureSpecError || err instanceof FeatureSetError || err instanceof SpecError || err instanceof TrainingDataError ? 'InvalidSpec' : undefined;
+    const kind = invalidInputKind(err);
+    const type = kind ? INVALID_INPUT_FAILURE[kind] : undefined;
     if (type) {
       await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, status: 'failed', error: message }).catch(() => undefined);
       throw ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -10,6 +10,7 @@ import { validatePartitionedDataset } from '../core/data/validate-partitioned';
 import type { ArtifactStore } from '../core/store/artifacts';
 import type { LineageStore } from '../core/store/lineage';
 import type { SchemaStore } from '../core/store/schemas';
+import { INVALID_INPUT_FAILURE } from './failures';
 import { runStage } from './stage';
 
 export interface ValidateActivityInput {
@@ -40,7 +41,7 @@ export function makeValidate(deps: { artifacts: ArtifactStore; lineage: LineageS
     });
     if (!result.passed && input.failOnError !== false) {
       throw ApplicationFailure.create({
-        type: 'ValidationFailed',
+        type: INVALID_INPUT_FAILURE.validation,
         message: `validation of ${input.dataset.sourceUri} failed:\n${anomalyMessage(result.anomalies)}`,
         nonRetryable: true,
         details: [result],

@@ -1,5 +1,6 @@
 // Configuration: environment variables with local defaults; `$MLOPS_HOME/local.env` (written by
 // `mlops up`) fills in whatever the environment leaves unset. One parser for every command.
+import { InvalidInput } from './errors';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -24,8 +25,11 @@ export interface Config {
   pipelineRepo: string | null;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InvalidInput {
   override name = 'ConfigError';
+  constructor(message: string) {
+    super(message, 'request');
+  }
 }
 
 export const CONFIG_DEFAULTS = {

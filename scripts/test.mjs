@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: everything a fresh machine needs, then the suites. Installs npm dependencies when they
-// are missing or stale, builds, brings the local stack up (installing it the first time), then runs
-// each vitest suite and prints its time. `npm test -- unit` runs one suite (`-- workflows` needs no stack).
+// are missing or stale, builds, lints (`npm run lint`), brings the local stack up (installing it the first
+// time), then runs each vitest suite and prints its time. `npm test -- unit` runs one suite (`-- workflows` needs no stack).
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,7 @@ if (suites.length === 0) {
 
 const total = Date.now();
 if (!setup()) process.exit(1);
+if (!step('lint', 'npm', ['run', '--silent', 'lint'])) process.exit(1);
 if (!step('typecheck tests', 'npm', ['run', '--silent', 'typecheck'])) process.exit(1);
 if (suites.some((s) => s.needsTestServer) && !step('time-skipping test server', 'node', ['scripts/setup.mjs', '--test-server'])) process.exit(1);
 if (suites.some((s) => s.needsBrowser) && !step('headless Chromium', 'node', ['scripts/setup.mjs', '--browser'])) process.exit(1);

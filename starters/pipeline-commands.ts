@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../core/config';
 import { parseSpec, SpecError } from '../core/spec';
 import { followProgress } from './run-progress';
 import { UsageError } from './usage-error';
-import { advanceUpdate, ctWorkflowId, manualWorkflowId, NON_RETRYABLE, type PipelineInput, retrainSignal, type RunResult, type Stage, STAGES, workflows } from '../workflows/contracts';
+import { advanceUpdate, ctWorkflowId, manualWorkflowId, INVALID_INPUT_FAILURES, type PipelineInput, retrainSignal, type RunResult, type Stage, STAGES, workflows } from '../workflows/contracts';
 
 /** A Temporal client for one command, with a clear message when the server is not up. */
 export async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>, config: Config = loadConfig()): Promise<T> {
@@ -67,7 +67,6 @@ function uiLink(config: Config, workflowId: string, runId?: string): string {
   return `http://${host}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}`;
 }
 
-/** Failure types that mean the input was wrong (exit 2) rather than an outage (exit 1). */
 /** The innermost cause's message ("Activity task failed" says nothing), with the activity that raised it. */
 function rootCause(err: Error): string {
   let activity: string | undefined;
@@ -79,11 +78,12 @@ function rootCause(err: Error): string {
   return `${cause.message}${activity ? ` (in activity ${activity})` : ''}`;
 }
 
+/** Failure types that mean the input was wrong (exit 2) rather than an outage (exit 1). */
 function invalidInput(err: unknown): { type: string; message: string } | undefined {
   let cause: unknown = err;
   while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
   const c = cause as { type?: string; message?: string } | undefined;
-  return c?.type && NON_RETRYABLE.includes(c.type) ? { type: c.type, message: c.message ?? '' } : undefined;
+  return c?.type && INVALID_INPUT_FAILURES.includes(c.type) ? { type: c.type, message: c.message ?? '' } : undefined;
 }
 
 function printResult(r: RunResult): void {

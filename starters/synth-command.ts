@@ -1,6 +1,5 @@
 // `mlops synth`: a synthetic dataset on disk, as CSV or Parquet.
 import { mkdtemp, rename, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { literal, withDuckDB } from '../core/data/duckdb';
 import { writeSynthCsv } from '../core/data/synth';

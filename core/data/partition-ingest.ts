@@ -15,7 +15,7 @@ import { summarizePartition } from './partition-summary';
 import type { PartitionPlan, PartitionSource } from './partitions';
 import type { DatasetSchema } from './schema';
 import { DataError, detectDelimiter, fetchSource, scanSource } from './source';
-import { canonicalJson } from './validate';
+import { canonicalJson } from '../canonical-json';
 
 export interface PartitionOptions {
   delimiter?: string;

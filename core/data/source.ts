@@ -1,6 +1,7 @@
 // Where a dataset comes from and what its bytes are: resolves a path, file:// or s3:// URI to a local
 // file and detects the format; `scanSource` makes one streaming pass that hashes the bytes, checks they
 // are UTF-8, and checks every CSV record has as many fields as the header.
+import { InvalidInput } from '../errors';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
@@ -13,8 +14,11 @@ import type { Client } from 'minio';
 
 export type DataFormat = 'csv' | 'json' | 'parquet';
 
-export class DataError extends Error {
+export class DataError extends InvalidInput {
   override name = 'DataError';
+  constructor(message: string) {
+    super(message, 'data');
+  }
 }
 
 export interface LocalSource {

@@ -13,7 +13,8 @@ import type { PartitionSummary, SchemaChecks } from './partition-summary';
 import { readManifest, summaryKey } from './partitioned-dataset';
 import { compatibleKinds, inferSchema, type DatasetSchema } from './schema';
 import type { DatasetStatistics } from './statistics';
-import { canonicalJson, type ValidateInput, type ValidationResult } from './validate';
+import { canonicalJson } from '../canonical-json';
+import { type ValidateInput, type ValidationResult } from './validate';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 

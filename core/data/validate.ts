@@ -1,5 +1,6 @@
 // The validate stage: statistics of the dataset, its observed schema, and the anomalies against the model's
 // accepted schema. The first valid dataset of a model becomes its schema (version 1).
+import { canonicalJson } from '../canonical-json';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { AcceptedSchema, SchemaStore } from '../store/schemas';
 import { findAnomalies, type Anomaly, type ValidationRules } from './anomalies';
@@ -69,11 +70,6 @@ export async function validateDataset(
         : { version: 0, uri: '', sha256: '', createdNow: false },
     };
   }, { rowNumbers: true });
-}
-
-/** JSON with a trailing newline; objects here are built in a fixed key order, so equal data gives equal bytes. */
-export function canonicalJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 1)}\n`;
 }
 
 export type { AcceptedSchema, DatasetStatistics };

@@ -1,6 +1,7 @@
 // The feature graph of a run: which raw columns are read, which features are derived from them (in
 // dependency order), and for every candidate model input the raw columns it depends on. Governance is
 // checked on this graph, so a prohibited column cannot reach the model through a derivation or a cross.
+import { InvalidInput } from '../errors';
 import { columnKind } from '../data/statistics';
 import type { ColumnType } from '../data/ingest';
 import { derivationOrder } from './derive';
@@ -26,8 +27,11 @@ export interface FeaturePlan {
   protected: string[];
 }
 
-export class GovernanceError extends Error {
+export class GovernanceError extends InvalidInput {
   override name = 'GovernanceError';
+  constructor(message: string) {
+    super(message, 'spec');
+  }
 }
 
 export interface PlanInput {

@@ -2,6 +2,7 @@
 // derived features), plus the encoding each model input gets. One zod schema gives the types, the checks
 // (errors name the feature and the field) and the published JSON Schema.
 import { z } from 'zod';
+import { InvalidInput } from '../errors';
 import { CALENDARS } from './holidays';
 import { INTERNAL_PREFIX, reservedColumnName } from '../data/column-names';
 import { flag, int, nonEmpty, oneOf, parseWith, phrase, refuse, section, withKey } from '../spec-fields';
@@ -11,12 +12,12 @@ export const DATE_PARTS = ['day_of_week', 'month', 'hour', 'weekend', 'day_of_ye
 /** Feature-set names: 1-63 of a-z 0-9 _ - starting with a letter or digit (the feature store's rule). */
 export const FEATURE_SET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-export class FeatureSpecError extends Error {
+export class FeatureSpecError extends InvalidInput {
   override name = 'FeatureSpecError';
   readonly messages: string[];
   constructor(messages: string | string[]) {
     const list = typeof messages === 'string' ? [messages] : messages;
-    super(list.join('\n'));
+    super(list.join('\n'), 'spec');
     this.messages = list;
   }
 }

@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { readColumns, type DataColumn } from '../data/columns';
 import { withDatasetTable } from '../data/dataset-table';
 import type { DatasetRef, Progress } from '../data/ingest';
-import { canonicalJson } from '../data/validate';
+import { canonicalJson } from '../canonical-json';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import { deriveColumns } from './derive';
 import { governanceReport, type GovernanceReport, type GovernanceSpec } from './govern';

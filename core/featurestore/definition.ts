@@ -7,6 +7,7 @@
 //     "columns": ["spend", "plan"],
 //     "features": { "derive": [{ "name": "log_spend", "op": "log1p", "input": "spend" }] },
 //     "description": "optional" }
+import { InvalidInput } from '../errors';
 import { createHash } from 'node:crypto';
 import type { ColumnRequest } from '../data/columns';
 import type { ColumnType } from '../data/ingest';
@@ -17,8 +18,11 @@ import { z } from 'zod';
 import { derivationLabel, derivationList, derivedKind, FEATURE_SET_NAME, inputsOf, type Derivation } from '../features/spec';
 import { oneOf, parseWith, phrase, refuse, section, text } from '../spec-fields';
 
-export class FeatureSetError extends Error {
+export class FeatureSetError extends InvalidInput {
   override name = 'FeatureSetError';
+  constructor(message: string) {
+    super(message, 'spec');
+  }
 }
 
 export { FEATURE_SET_NAME };

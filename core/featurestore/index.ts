@@ -12,7 +12,7 @@
 //   await fstore.online({ name, version }, ['42', …])
 //                                            → Map(entity → { values: { feature: number | string | null }, eventTime })
 //   await batchScore(stores, { model, alias?, version?, sets?: [{ name, version? }] | table?: uri })   (./batch-score;
-//                                            not re-exported here: it runs the model server's predict)
+//                                            not re-exported here: it loads onnxruntime, which the feature store's activities need not)
 //                                            → { model, version, ref: scores/<model>/<version>/<sha256>.parquet, rows, … }
 //
 // In the platform: a pipeline spec with `features: { sets, entity }` (and `time`) materializes each set and

@@ -12,7 +12,7 @@ import type { DataColumn } from '../data/columns';
 import { withDatasetTable } from '../data/dataset-table';
 import { ident, literal, withDuckDB } from '../data/duckdb';
 import type { Progress } from '../data/ingest';
-import { canonicalJson } from '../data/validate';
+import { canonicalJson } from '../canonical-json';
 import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { feedsFromColumns } from '../onnx/feeds';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { withDatasetTable } from '../data/dataset-table';
 import type { DatasetRef, Progress } from '../data/ingest';
-import { canonicalJson } from '../data/validate';
+import { canonicalJson } from '../canonical-json';
 import { encode, fitEncodingPlan, type EncodingChoice } from '../features/encode';
 import type { FeaturePlan } from '../features/plan';
 import { measureLatency, type OnnxLatency } from '../onnx/latency';

@@ -1,6 +1,7 @@
 // From a dataset and its feature plan to what trainers and evaluators take: the selected feature columns,
 // labels (class indices) or regression targets, the slice columns, and the train/validation/test split.
 // Deterministic for a given dataset, plan and seed, so train and evaluate see the same split.
+import { InvalidInput } from '../errors';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readColumns, type DataColumn } from '../data/columns';
 import type { FeaturePlan } from '../features/plan';
@@ -26,8 +27,11 @@ export interface TrainingData {
   split: Split;
 }
 
-export class TrainingDataError extends Error {
+export class TrainingDataError extends InvalidInput {
   override name = 'TrainingDataError';
+  constructor(message: string) {
+    super(message, 'spec');
+  }
 }
 
 /** The rows `keep` of a column; the column itself when `keep` is every row (no copy of a 10M-row column). */

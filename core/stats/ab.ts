@@ -1,60 +1,14 @@
-// Statistics of A/B tests and canary rollouts: the normal quantile, the power analysis of a two-proportion
+// Statistics of A/B tests and canary rollouts: the power analysis of a two-proportion
 // test, the fixed-horizon z-test, the mixture SPRT that may be peeked at after every observation, and the
 // decision the rollout workflow asks for at each check. Pure functions; "control" is the champion
 // (the model serving now), "treatment" the challenger.
-import { normalCdf } from './special';
+import { normalQuantile } from './special';
 import { twoProportionZTest } from './proportions';
 
 /** Successes (e.g. conversions, correct predictions) out of trials in one arm. */
 export interface ArmCounts {
   successes: number;
   trials: number;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Normal quantile
-
-// Acklam's rational approximations (relative error < 1.15e-9), polished by one Halley step below.
-const ACKLAM_A = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-const ACKLAM_B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-const ACKLAM_C = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549671010366433, 4.374664141464968, 2.938163982698783];
-const ACKLAM_D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.75440836118564];
-const ACKLAM_P_LOW = 0.02425;
-const SQRT_2PI = 2.5066282746310002;
-
-/** Horner evaluation; coefficients from the highest power down. */
-function polynomial(coefficients: readonly number[], x: number): number {
-  let sum = 0;
-  for (const c of coefficients) sum = sum * x + c;
-  return sum;
-}
-
-/** Acklam's approximation for p ≤ 0.5 (the lower half, where Φ is computed with full relative accuracy). */
-function acklamLowerHalf(p: number): number {
-  if (p < ACKLAM_P_LOW) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return polynomial(ACKLAM_C, q) / (polynomial(ACKLAM_D, q) * q + 1);
-  }
-  const q = p - 0.5;
-  const r = q * q;
-  return (polynomial(ACKLAM_A, r) * q) / (polynomial(ACKLAM_B, r) * r + 1);
-}
-
-/**
- * Inverse standard normal CDF Φ⁻¹(p) (scipy.stats.norm.ppf), about 1e-15 relative in double precision.
- * Acklam's 1e-9 approximation plus one Halley step on Φ(x) − p; the upper half uses Φ⁻¹(p) = −Φ⁻¹(1 − p)
- * (1 − p is exact for p ≥ 0.5), so the Newton residual is always taken in the accurate lower tail.
- */
-export function normalQuantile(p: number): number {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`normal quantile: p must lie in [0, 1], got ${p}`);
-  if (p === 0) return -Infinity;
-  if (p === 1) return Infinity;
-  if (p > 0.5) return -normalQuantile(1 - p);
-  const x = acklamLowerHalf(p);
-  const u = (normalCdf(x) - p) * SQRT_2PI * Math.exp(0.5 * x * x);
-  // Below p ≈ 1e-300 the density underflows; Acklam's 1e-9 is all there is.
-  if (!Number.isFinite(u)) return x;
-  return x - u / (1 + 0.5 * x * u);
 }
 
 // ---------------------------------------------------------------------------------------------------

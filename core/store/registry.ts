@@ -1,5 +1,6 @@
 // The model registry over Postgres: models, versions numbered 1, 2, … per model, aliases, and the
 // append-only alias history. Every alias move fires NOTIFY mlops_alias (a trigger, so no path can skip it).
+import { InvalidInput } from '../errors';
 import pg from 'pg';
 import { inTransaction, putArtifact, type ArtifactInput } from './lineage';
 
@@ -41,8 +42,11 @@ export interface AliasNotification {
   to: number | null;
 }
 
-export class RegistryError extends Error {
+export class RegistryError extends InvalidInput {
   override name = 'RegistryError';
+  constructor(message: string) {
+    super(message, 'request');
+  }
 }
 
 /** An alias moved by someone else between reading it and moving it. */

@@ -97,7 +97,7 @@ describe('manualPipeline', () => {
   });
 
   it('ends after a shorter approval timeout the run asks for, in the middle of the stages', async () => {
-    const calls = t.answer(recordedPipeline());
+    t.answer(recordedPipeline());
     const handle = await manual('short', { approvalTimeout: '2 hours' });
     await waitingFor(handle, 'ingest');
     await handle.executeUpdate(advanceUpdate, { args: [{ stage: 'ingest' }] });

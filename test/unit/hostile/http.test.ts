@@ -124,7 +124,10 @@ function request(method: string, path: string, body?: Buffer | string, headers: 
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 5 s`)));
     // An idle keep-alive socket the server closed just as it was reused (its keep-alive timeout): the
     // request never reached the server, so send it again (Node's documented pattern).
-    req.on('error', (err: NodeJS.ErrnoException) => (req.reusedSocket && err.code === 'ECONNRESET' ? request(method, path, body, headers).then(resolve, reject) : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && err.code === 'ECONNRESET') request(method, path, body, headers).then(resolve, reject);
+      else reject(err);
+    });
     req.end(body);
   });
 }

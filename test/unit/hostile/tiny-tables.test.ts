@@ -7,7 +7,7 @@ import { findAnomalies } from '../../../core/data/anomalies';
 import { ident, literal, withDuckDB } from '../../../core/data/duckdb';
 import { inferSchema, MAX_DOMAIN_SIZE } from '../../../core/data/schema';
 import { computeStatistics, domainOf } from '../../../core/data/statistics';
-import { canonicalJson } from '../../../core/data/validate';
+import { canonicalJson } from '../../../core/canonical-json';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 const TYPES = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'DATE', 'TIMESTAMP'] as const;

@@ -3,9 +3,9 @@ import {
   abZTest,
   decideAbTest,
   msprtTwoProportions,
-  normalQuantile,
   sampleSizeTwoProportions,
 } from '../../../core/stats/ab';
+import { normalQuantile } from '../../../core/stats/special';
 import type { AbTestConfig, ArmCounts } from '../../../core/stats/ab';
 import { seededRandom } from '../../../core/random';
 import { expectRelClose } from './reference';
