@@ -11,10 +11,10 @@ import { activitiesFor } from './stages';
 
 const {
   ingestDataset, materializeFeatureSets, ingestTrainingSet, productionInfo, sameAsProduction, validateData, governData, buildFeatures,
-  selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor,
+  selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor, deployToTargets,
 } = activitiesFor(
   'ingestDataset', 'materializeFeatureSets', 'ingestTrainingSet', 'productionInfo', 'sameAsProduction', 'validateData', 'governData',
-  'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor',
+  'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor', 'deployToTargets',
 );
 
 /** The failure type and innermost message of an error's cause chain (not the wrapper's "Activity task failed"). */
@@ -220,6 +220,14 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   );
   if (!deployed) return finish('blessed');
   result.deployed = { alias: deployed.alias, version: deployed.version };
+  // Edge and browser bundles with their costs; a spec with the server alone issues no new command (histories replay).
+  if (spec.deploy.targets.some((t) => t !== 'server')) {
+    result.targets = await deployToTargets({
+      model, version: deployed.version, targets: spec.deploy.targets, gates: { maxBundleBytes: spec.gates.maxBundleBytes, maxEdgeP99Ms: spec.gates.maxEdgeP99Ms },
+      actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
+    });
+    for (const t of result.targets) if (!t.blessed) result.reasons.push(`not blessed for ${t.target}: ${t.reasons.join('; ')}`);
+  }
   // Every deploy starts or refreshes the model's drift monitor (patched: runs recorded before it replay as they ran).
   if (patched('start-drift-monitor') && spec.monitor.enabled && spec.deploy.alias === 'production') {
     await ensureMonitor({ model, ...spec.monitor });
