@@ -131,6 +131,9 @@ describe('exported bundles', () => {
     const up = await s.lineage.upstream(artifact!.id);
     expect(up.executions.map((e) => e.stage)).toContain('export');
     expect(up.artifacts.find((a) => a.type === 'Model')?.sha256).toBe(edge.manifest.modelSha256);
+    // Every stored file of the bundle is in lineage, so `mlops gc` keeps it.
+    const referenced = await s.lineage.referencedUris();
+    for (const f of edge.manifest.files.filter((x) => x.path !== 'model.onnx')) expect(referenced.has(s.artifacts.uri(`bundles/files/${f.sha256}`)), f.path).toBe(true);
     // The same version exported again is the same bundle (content-addressed).
     const again = await exportBundle(s, { model: MODEL, target: 'edge', out: path.join(dir, 'edge') });
     expect(again.bundle).toEqual(edge.bundle);
