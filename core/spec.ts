@@ -61,11 +61,12 @@ function delegated<T>(parse: (raw: unknown) => T, describe: string) {
 }
 
 const data = section({
-  uri: text('the path, file:// or s3:// URI of the training data'),
+  uri: text('the path, file:// or s3:// URI of the training data; a directory, a glob or an s3:// prefix ending in / is a partitioned input'),
   format: oneOf(['csv', 'json', 'parquet']).optional().describe('default: from the file name'),
   delimiter: z.string({ error: 'one character' }).length(1, { error: 'one character' }).optional(),
   keys: names().optional().describe('columns that identify a row (training/serving skew checks)'),
   feedback: flag().optional().describe("add the model's logged predictions that got feedback labels to the training data (default true)"),
+  partitionRows: int(1_000, 1e9).default(2_000_000).describe('a single file with more rows is split into partitions of about this many rows, ingested and summarized in parallel'),
 });
 
 const governance = section({

@@ -11,6 +11,7 @@ import {
 import { pipelineRollbackCommand, pipelineVersionsCommand, runCicdCommand } from './cicd-commands';
 import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresScoreCommand, featuresTrainingSetCommand } from './feature-commands';
 import { startServing } from '../serving/main';
+import { startConsole } from '../console/main';
 import { alertsLogCommand, alertsTestCommand, tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './alert-commands';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
@@ -96,6 +97,21 @@ export const COMMANDS: Command[] = [
       const grpcAddress = (values['grpc-address'] as string | undefined) ?? config.grpcAddress;
       const running = await startServing(config, { address: values.address as string | undefined, grpcAddress, alias: values.alias as string | undefined, log: (l) => console.log(l) });
       console.log(`model server on ${running.url}, gRPC on ${running.grpc} (Ctrl-C or SIGTERM stops it)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
+    },
+  },
+  {
+    name: 'console',
+    usage: 'mlops console [--address HOST:PORT]',
+    summary: 'run the read-only web console in the foreground (models, versions, curves, lineage, drift, feature sets)',
+    options: { address: { type: 'string' } },
+    action: async ({ values }) => {
+      const running = await startConsole(loadConfig(), { address: values.address as string | undefined, log: (l) => console.log(l) });
+      console.log(`console on ${running.url} (Ctrl-C or SIGTERM stops it)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

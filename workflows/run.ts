@@ -7,15 +7,18 @@ import {
   FailureType, STAGES, type PipelineInput, type RunInfo, type RunResult, type RunStatus, type Stage, type StageState, type StatusView, type Trigger,
 } from './contracts';
 import { trainExternally } from './external-train';
+import { ingestStage } from './partitioned-ingest';
 import { activitiesFor } from './stages';
+import { runPriority } from '../core/priority';
 
-const {
-  ingestDataset, materializeFeatureSets, ingestTrainingSet, productionInfo, sameAsProduction, validateData, governData, buildFeatures,
-  selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor, deployToTargets,
-} = activitiesFor(
-  'ingestDataset', 'materializeFeatureSets', 'ingestTrainingSet', 'productionInfo', 'sameAsProduction', 'validateData', 'governData',
-  'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor', 'deployToTargets',
-);
+/** The stage activities of one run, dispatched with the run's priority and its model's fairness key. */
+function runActivities(trigger: Trigger, model: string) {
+  return activitiesFor.withPriority(
+    runPriority(trigger, model),
+    'materializeFeatureSets', 'ingestTrainingSet', 'productionInfo', 'sameAsProduction', 'validateData', 'governData',
+    'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor', 'deployToTargets',
+  );
+}
 
 /** The failure type and innermost message of an error's cause chain (not the wrapper's "Activity task failed"). */
 export function rootFailure(err: unknown): { type: string; message: string } {
@@ -74,6 +77,10 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const info = workflowInfo();
   const model = spec.name;
   const trigger = run.trigger ?? 'manual';
+  const {
+    materializeFeatureSets, ingestTrainingSet, productionInfo, sameAsProduction, validateData, governData, buildFeatures,
+    selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor, deployToTargets,
+  } = runActivities(trigger, model);
   const result: RunResult = {
     workflowId: info.workflowId, runId: info.runId, status: 'rejected', trigger, spec,
     dataset: null, validation: null, features: null, model: null, blessed: false, reasons: [], deployed: null, timingsMs: {},
@@ -115,8 +122,9 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const sets = spec.features.sets;
   const dataset = await stage('ingest', async () => {
     if (!sets) {
-      return ingestDataset({
-        uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter,
+      return ingestStage({
+        priority: runPriority(trigger, model),
+        uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter, partitionRows: spec.data.partitionRows,
         ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
       });
     }

@@ -2,6 +2,7 @@
 // `activitiesFor('checkDrift', …)` gives a workflow exactly the activities it uses, each with its own options.
 // Invalid spec, invalid data and failed validation are non-retryable; outages (storage, database) are retried
 // with backoff.
+import type { Priority } from '@temporalio/common';
 import { proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ALERT_ATTEMPTS } from '../core/alerts/webhooks';
@@ -31,6 +32,9 @@ const alerts: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: ALERT_ATTEMPTS },
 };
+
+// A partition is small and quick next to a stage: a lost worker is noticed within 30 s.
+export const PARTITION_ACTIVITY_OPTIONS: ActivityOptions = { ...DATA_ACTIVITY_OPTIONS, heartbeatTimeout: '30 seconds' };
 
 type ActivityName = keyof Activities;
 
@@ -66,6 +70,8 @@ const OPTIONS: Record<ActivityName, ActivityOptions> = {
   retrainProduction: cicdQuick,
   pipelineVersion: cicdQuick,
   deliverAlert: alerts,
+  ingestPartition: PARTITION_ACTIVITY_OPTIONS,
+  mergePartitions: DATA_ACTIVITY_OPTIONS,
 };
 
 /** The named activities, each proxied with its options from the table above. */
@@ -74,4 +80,11 @@ export function activitiesFor<K extends ActivityName>(...names: K[]): ActivityIn
   for (const name of names) out[name] = proxyActivities<Pick<Activities, K>>(OPTIONS[name])[name];
   return out;
 }
+
+/** The same, with a task priority and fairness key (core/priority.ts) on every call. */
+activitiesFor.withPriority = function withPriority<K extends ActivityName>(priority: Priority, ...names: K[]): ActivityInterfaceFor<Pick<Activities, K>> {
+  const out = {} as ActivityInterfaceFor<Pick<Activities, K>>;
+  for (const name of names) out[name] = proxyActivities<Pick<Activities, K>>({ ...OPTIONS[name], priority })[name];
+  return out;
+};
 

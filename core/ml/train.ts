@@ -31,6 +31,7 @@ import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, 
 import { stratifiedKFold } from './splits';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { domainWeights, type DomainWeights, type ReweightSummary } from './reweight';
 
@@ -83,6 +84,8 @@ export type TrainTimings = Record<'prepare' | 'search' | 'refit' | 'score' | 'ex
 
 /** Permutation importance re-scores a seeded sample of at most this many test rows. */
 export const PERMUTATION_MAX_ROWS = 10_000;
+/** The ONNX check scores a seeded sample of at most this many test rows (all of them below that). */
+export const VERIFY_MAX_ROWS = 100_000;
 
 /** What a retried train attempt resumes from: finished trials, and the final GBDT fit's last snapshot. */
 export interface TrainCheckpoint {
@@ -418,8 +421,9 @@ export async function trainStage(
     : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
   timed('export');
   status({ phase: 'verify' });
-  const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
-  const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
+  const verifyRows = sampleRows(split.test, VERIFY_MAX_ROWS, input.spec.training.seed);
+  const expected = task === 'regression' ? Float64Array.from(verifyRows, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, verifyRows, data.classes.length);
+  const check = await verifyOnnx(bytes, data.features, verifyRows, expected, 1e-5);
   progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
   timed('verify');
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
@@ -445,6 +449,9 @@ export async function trainStage(
   const importance = importanceOf(model, enc);
   // The training reference the drift monitor compares production traffic with.
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
+    task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
+  }));
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
@@ -453,7 +460,7 @@ export async function trainStage(
     metrics: card.metrics,
     properties: {
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
       seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}),
     },

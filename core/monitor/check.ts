@@ -2,8 +2,8 @@
 // reference, with the same statistics as `mlops drift`. The report is stored as artifacts and a row.
 import type { Stores } from '../store';
 import { normalSf } from '../stats/special';
-import { detectDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
-import { columnHistograms, renderDriftHtml } from '../stats/report-html';
+import { detectDrift, type ColumnDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
+import { columnHistograms, renderDriftHtml, type ColumnHistogram } from '../stats/report-html';
 import { storeDriftReport } from '../stats/report-store';
 import type { Derivation } from '../features/spec';
 import type { PipelineSpec } from '../spec';
@@ -111,14 +111,24 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   const columns = all.filter((c) => present(c) && (c.kind === 'numeric' ? c.reference.some((v) => !Number.isNaN(v)) : c.reference.some((v) => v !== null)));
   if (columns.length === 0) return { ...none(version), rows, concept, skew };
   const report: DriftReport = detectDrift(columns, input.options);
-  const html = renderDriftHtml(report, columnHistograms(columns), {
+  const histograms = columnHistograms(columns);
+  const html = renderDriftHtml(report, histograms, {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
   });
   const refs = await storeDriftReport(stores.artifacts, report, html);
   const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
   await stores.pool.query(
     `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri, skew ? JSON.stringify(skew) : null],
+    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(withHistograms(report, histograms)), refs.html.uri, skew ? JSON.stringify(skew) : null],
   );
   return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept, skew };
+}
+
+/** Each column's drift with its reference vs current histogram, so a row alone can be drawn (the console does). */
+function withHistograms(report: DriftReport, histograms: ColumnHistogram[]): (ColumnDrift & { histogram?: ColumnHistogram })[] {
+  const byName = new Map(histograms.map((h) => [h.name, h]));
+  return report.columns.map((c) => {
+    const h = byName.get(c.name);
+    return h ? { ...c, histogram: h } : c;
+  });
 }

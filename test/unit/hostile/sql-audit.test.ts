@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const PRODUCT = ['core', 'activities', 'serving', 'infra', 'starters', 'workflows'];
+const PRODUCT = ['core', 'activities', 'serving', 'console', 'infra', 'starters', 'workflows'];
 
 /** `file: expression` → why it is safe. */
 const VETTED: Record<string, string> = {
@@ -44,7 +44,7 @@ function audit(file: string, text = readFileSync(path.join(ROOT, file), 'utf8'))
   // Temporal's handle.query(statusQuery) is a workflow query, not SQL: its definitions come from these modules.
   const workflowQueries = new Set<string>();
   for (const st of source.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /workflows\/messages$|^@temporalio\//.test(st.moduleSpecifier.text)) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /workflows\/(messages|contracts)$|^@temporalio\//.test(st.moduleSpecifier.text)) {
       const named = st.importClause?.namedBindings;
       if (named && ts.isNamedImports(named)) for (const e of named.elements) workflowQueries.add(e.name.text);
     }
