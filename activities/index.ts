@@ -18,6 +18,7 @@ import { makeSelect } from './select';
 import { makeEvaluate } from './evaluate';
 import { makeExternalTrain } from './external-train';
 import { makeTrain } from './train';
+import { makeTargets } from './targets';
 import { makeValidate } from './validate';
 
 export function createActivities(stores: Stores, opts: { client?: Client; taskQueue?: string; serveUrl?: string; config?: Config; serveWaitMs?: number } = {}) {
@@ -28,6 +29,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl, serveWaitMs: opts.serveWaitMs }),
     deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema, serveWaitMs: opts.serveWaitMs }),
+    deployToTargets: makeTargets(stores),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool, schemas: stores.schemas }),
     ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),

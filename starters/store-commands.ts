@@ -1,4 +1,5 @@
 // CLI commands over the stores: lineage, models list|show, gc.
+import { listTargets, type TargetRecord } from '../core/store/targets';
 import os from 'node:os';
 import { loadConfig } from '../core/config';
 import type { DatasetSchema } from '../core/data/schema';
@@ -75,17 +76,21 @@ export async function modelsListCommand(asJson: boolean): Promise<number> {
 
 export async function modelsShowCommand(name: string | undefined, asJson: boolean): Promise<number> {
   const model = modelName(name, 'mlops models show NAME [--json]');
-  return withStores(async ({ registry }) => {
+  return withStores(async ({ registry, pool }) => {
     const versions = await registry.listVersions(model);
     if (versions.length === 0) throw new UsageError(`model ${model} is not registered`);
     const summary = (await registry.listModels()).find((m) => m.name === model)!;
     const history = await registry.aliasHistory(model);
+    const targets = await listTargets(pool, model);
     if (asJson) {
-      console.log(JSON.stringify({ name: model, aliases: summary.aliases, versions, aliasHistory: history }, null, 2));
+      console.log(JSON.stringify({ name: model, aliases: summary.aliases, versions: versions.map((v) => ({ ...v, targets: targets.filter((t) => t.version === v.version) })), aliasHistory: history }, null, 2));
       return 0;
     }
     console.log(`${model}: ${versions.length} version(s); aliases ${JSON.stringify(summary.aliases)}`);
-    for (const v of versions) console.log(`  v${v.version}  ${iso(v.createdAt)}  ${v.uri}  metrics ${JSON.stringify(v.metrics)}`);
+    for (const v of versions) {
+      console.log(`  v${v.version}  ${iso(v.createdAt)}  ${v.uri}  metrics ${JSON.stringify(v.metrics)}`);
+      for (const t of targets.filter((x) => x.version === v.version)) console.log(`    ${describeTarget(t)}`);
+    }
     console.log('alias history:');
     for (const h of history) {
       console.log(`  ${iso(h.at)}  ${h.alias}: ${h.fromVersion ?? '-'} → ${h.toVersion ?? '-'}  by ${h.actor}: ${h.reason}`);
@@ -300,4 +305,15 @@ export async function modelsRollbackCommand(positionals: string[], reasonFlag: s
     await raiseRollbackAlert({ model, from: current, to: target, reason, actor });
     return 0;
   });
+}
+
+const kb = (bytes: number | null): string => (bytes === null ? '-' : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
+
+/** One line per deployment target: sizes, load time, latency, throughput, memory, and the gates' verdict. */
+function describeTarget(t: TargetRecord): string {
+  const c = t.costs;
+  const sizes = `model ${kb(c.modelBytes)}${c.bundleBytes !== null ? `, bundle ${kb(c.bundleBytes)}` : ''}`;
+  const measured = 'unmeasured' in c ? `not measured: ${c.unmeasured}`
+    : `load ${c.loadMs.toFixed(0)} ms, single row p50 ${c.singleRow.p50Ms} ms p99 ${c.singleRow.p99Ms} ms, ${c.throughput.rowsPerSecond} rows/s${c.peakRssBytes ? `, peak RSS ${kb(c.peakRssBytes)}` : ''}`;
+  return `${t.target.padEnd(7)} ${t.blessed ? 'blessed' : `NOT blessed (${t.reasons.join('; ')})`}; ${sizes}; ${measured}`;
 }

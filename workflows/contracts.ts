@@ -4,6 +4,7 @@
 // elsewhere.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { TargetDeployment } from '../core/export/targets';
 import type { TrainedModel } from '../core/ml/train';
 import type { RolloutStrategy } from '../core/rollout/routing';
 import type { PipelineSpec, RolloutTestSpec } from '../core/spec';
@@ -162,6 +163,8 @@ export interface RunResult {
   blessed: boolean;
   reasons: string[];
   deployed: { alias: string; version: number; strategy?: string; abTest?: string } | null;
+  /** deploy.targets beyond the server: bundle, measured costs, and whether the version is blessed for each. */
+  targets?: TargetDeployment[];
   /** Per stage (and the total); trainDetail: the train stage's parts (search, refit, export, verify, importance, …). */
   timingsMs: Partial<Record<Stage | 'total', number>> & { trainDetail?: TrainedModel['timingsMs'] };
 }

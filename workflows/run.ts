@@ -16,7 +16,7 @@ function runActivities(trigger: Trigger, model: string) {
   return activitiesFor.withPriority(
     runPriority(trigger, model),
     'materializeFeatureSets', 'ingestTrainingSet', 'productionInfo', 'sameAsProduction', 'validateData', 'governData',
-    'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor',
+    'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor', 'deployToTargets',
   );
 }
 
@@ -79,7 +79,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const trigger = run.trigger ?? 'manual';
   const {
     materializeFeatureSets, ingestTrainingSet, productionInfo, sameAsProduction, validateData, governData, buildFeatures,
-    selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor,
+    selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor, deployToTargets,
   } = runActivities(trigger, model);
   const result: RunResult = {
     workflowId: info.workflowId, runId: info.runId, status: 'rejected', trigger, spec,
@@ -228,6 +228,14 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   );
   if (!deployed) return finish('blessed');
   result.deployed = { alias: deployed.alias, version: deployed.version };
+  // Edge and browser bundles with their costs; a spec with the server alone issues no new command (histories replay).
+  if (spec.deploy.targets.some((t) => t !== 'server')) {
+    result.targets = await deployToTargets({
+      model, version: deployed.version, targets: spec.deploy.targets, gates: { maxBundleBytes: spec.gates.maxBundleBytes, maxEdgeP99Ms: spec.gates.maxEdgeP99Ms },
+      actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
+    });
+    for (const t of result.targets) if (!t.blessed) result.reasons.push(`not blessed for ${t.target}: ${t.reasons.join('; ')}`);
+  }
   // Every deploy starts or refreshes the model's drift monitor (patched: runs recorded before it replay as they ran).
   if (patched('start-drift-monitor') && spec.monitor.enabled && spec.deploy.alias === 'production') {
     await ensureMonitor({ model, ...spec.monitor });

@@ -19,6 +19,9 @@ const training: ActivityOptions = { startToCloseTimeout: '6 hours', heartbeatTim
 // leaves that wait room to fail with its own message, and heartbeats notice a lost worker sooner.
 export const SERVING_ACTIVITY_OPTIONS: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout: '30 seconds', retry };
 
+// Bundles for edge and browser targets: written, stored and measured (Chromium included) in well under the timeout.
+const targets: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { ...retry, maximumAttempts: 3 } };
+
 // Level 2 builds, tests and replays a whole checkout; a failed attempt is retried a few times only.
 const cicdRetry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 };
 const cicdLong: ActivityOptions = { startToCloseTimeout: '45 minutes', heartbeatTimeout: '2 minutes', retry: cicdRetry };
@@ -48,6 +51,7 @@ const OPTIONS: Record<ActivityName, ActivityOptions> = {
   trainModel: training,
   registerExternalModel: training,
   deployModel: SERVING_ACTIVITY_OPTIONS,
+  deployToTargets: targets,
   startRollout: SERVING_ACTIVITY_OPTIONS,
   finishRollout: SERVING_ACTIVITY_OPTIONS,
   productionInfo: quick,

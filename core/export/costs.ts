@@ -5,18 +5,19 @@
 // Chromium is installed; the server side is measured in serving/target-costs.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReferenceSample } from '../monitor/reference';
+import type { DeployTarget } from '../spec';
 import type { Stores } from '../store';
 import type { ModelVersion } from '../store/registry';
 import type { BundleManifest } from './bundle';
 import { serveBundle } from './serve-bundle';
 import type { ScoringBench } from './runtime/bench';
 
-export type DeployTarget = 'server' | 'edge' | 'browser';
+export type { DeployTarget };
 
 export interface TargetCosts extends ScoringBench {
   target: DeployTarget;
@@ -76,8 +77,9 @@ function runNode(script: string, args: string[], cwd: string): Promise<string> {
 export async function measureEdge(bundleDir: string, manifest: BundleManifest, rows: Record<string, unknown>[]): Promise<TargetCosts> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-edge-cost-'));
   try {
-    // The bundle's files by link, and onnxruntime-node where `npm install` would put it.
-    for (const f of manifest.files) await symlink(path.join(bundleDir, f.path), path.join(work, f.path));
+    // A copy of the bundle (Node resolves a linked script's imports from where it really lies), and
+    // onnxruntime-node where `npm install` would put it.
+    for (const f of manifest.files) await copyFile(path.join(bundleDir, f.path), path.join(work, f.path));
     await mkdir(path.join(work, 'node_modules'));
     await symlink(packageDir('onnxruntime-node'), path.join(work, 'node_modules', 'onnxruntime-node'), 'dir');
     await writeFile(path.join(work, 'rows.json'), JSON.stringify(rows));

@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { ingest } from '../../core/data/ingest';
 import { exportBundle, type ExportResult } from '../../core/export/export';
+import { deployTargets } from '../../core/export/targets';
+import { listTargets } from '../../core/store/targets';
+import { measureServer } from '../../serving/target-costs';
 import { featuresStage } from '../../core/features/stages';
 import { trainStage } from '../../core/ml/train';
 import { parseSpec } from '../../core/spec';
@@ -128,6 +131,9 @@ describe('exported bundles', () => {
     const up = await s.lineage.upstream(artifact!.id);
     expect(up.executions.map((e) => e.stage)).toContain('export');
     expect(up.artifacts.find((a) => a.type === 'Model')?.sha256).toBe(edge.manifest.modelSha256);
+    // Every stored file of the bundle is in lineage, so `mlops gc` keeps it.
+    const referenced = await s.lineage.referencedUris();
+    for (const f of edge.manifest.files.filter((x) => x.path !== 'model.onnx')) expect(referenced.has(s.artifacts.uri(`bundles/files/${f.sha256}`)), f.path).toBe(true);
     // The same version exported again is the same bundle (content-addressed).
     const again = await exportBundle(s, { model: MODEL, target: 'edge', out: path.join(dir, 'edge') });
     expect(again.bundle).toEqual(edge.bundle);
@@ -204,4 +210,39 @@ describe('exported bundles', () => {
       await files.close();
     }
   }, 180_000);
+});
+
+describe('deploy targets', () => {
+  it('measures every target, records the costs with the version, and never blesses a bundle too big for its target', async () => {
+    const deployed = await deployTargets(s, {
+      model: MODEL, version: 1, targets: ['server', 'edge', 'browser'], gates: { maxBundleBytes: { browser: 1_000_000 }, maxEdgeP99Ms: null }, actor: 'test', reason: 'targets',
+    }, { measureServer });
+    expect(deployed.map((t) => [t.target, t.blessed, t.alias])).toEqual([['server', true, null], ['edge', true, 'edge'], ['browser', false, null]]);
+    const browser = deployed[2]!;
+    expect(browser.reasons[0]).toMatch(/^browser bundle is \d+ bytes, over gates.maxBundleBytes 1000000$/);
+    expect(await s.registry.getAlias(MODEL, 'edge')).toBe(1);
+    expect(await s.registry.getAlias(MODEL, 'browser')).toBeUndefined();
+    const stored = await listTargets(s.pool, MODEL, 1);
+    expect(stored.map((t) => t.target)).toEqual(['server', 'edge', 'browser']);
+    for (const t of stored) {
+      const c = t.costs;
+      if ('unmeasured' in c) throw new Error(`${t.target} was not measured: ${c.unmeasured}`);
+      expect(c.modelBytes).toBeGreaterThan(0);
+      expect(c.loadMs).toBeGreaterThan(0);
+      expect(c.singleRow.p99Ms).toBeGreaterThanOrEqual(c.singleRow.p50Ms);
+      expect(c.throughput.rowsPerSecond).toBeGreaterThan(0);
+    }
+    const [server, edge, web] = stored.map((t) => t.costs as { bundleBytes: number | null; modelBytes: number; peakRssBytes?: number });
+    expect(server!.bundleBytes).toBeNull();
+    // The browser ships the WASM runtime; the edge bundle leaves onnxruntime-node to npm.
+    expect(web!.bundleBytes).toBeGreaterThan(5_000_000);
+    expect(edge!.bundleBytes).toBeLessThan(1_000_000);
+    expect(edge!.peakRssBytes).toBeGreaterThan(10_000_000);
+    // `mlops models show` prints them.
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/mlops.js'), 'models', 'show', MODEL], {
+      env: { ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix },
+    }).toString();
+    expect(out).toMatch(/edge +blessed; model [\d.]+ kB, bundle [\d.]+ kB; load \d+ ms, single row p50 [\d.]+ ms p99 [\d.]+ ms, \d+ rows\/s, peak RSS [\d.]+ MB/);
+    expect(out).toMatch(/browser NOT blessed \(browser bundle is \d+ bytes, over gates.maxBundleBytes 1000000\)/);
+  }, 240_000);
 });

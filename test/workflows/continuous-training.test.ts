@@ -105,4 +105,31 @@ describe('continuousTrainingPipeline', () => {
     expect(r.reasons).toEqual([expect.stringMatching(/^production unchanged v4 was trained on the same data \(\w{12}\), spec and code$/)]);
     expect(calls.names()).toEqual(['ingestDataset', 'productionInfo', 'sameAsProduction']);
   });
+
+  it('deploys to the edge and browser targets after the server only when deploy.targets names them', async () => {
+    const sizes = { modelBytes: 3_456, loadMs: 4, runtime: 'x', via: 'mock', singleRow: { calls: 300, p50Ms: 0.1, p99Ms: 0.3 }, throughput: { rowsPerSecond: 50_000, batchRows: 1000, seconds: 1 } };
+    const calls = t.answer({
+      ...recordedPipeline(),
+      deployToTargets: (input) => input.targets.map((target) => ({
+        target, bundle: target === 'server' ? null : { uri: `s3://mlops/bundles/${target}.json`, sha256: 'a'.repeat(64) },
+        costs: { target, bundleBytes: target === 'server' ? null : target === 'edge' ? 22_000 : 14_300_000, ...sizes },
+        blessed: target !== 'browser', reasons: target === 'browser' ? ['browser bundle is 14300000 bytes, over gates.maxBundleBytes 1000000'] : [],
+        alias: target === 'edge' ? 'edge' : null,
+      })),
+    });
+    const withTargets = { ...spec, deploy: { targets: ['server', 'edge', 'browser'] }, gates: { maxBundleBytes: { browser: 1_000_000 } } };
+    const started = await trigger('targets', { requestId: randomUUID(), trigger: 'manual' }, withTargets);
+    const r = (await t.env.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
+    expect(r.status).toBe('deployed');
+    expect(calls.of('deployToTargets').map((c) => c.input)).toEqual([expect.objectContaining({
+      model: 'targets', version: 1, targets: ['server', 'edge', 'browser'], gates: { maxBundleBytes: { browser: 1_000_000 }, maxEdgeP99Ms: null },
+    })]);
+    expect(r.targets?.map((x) => [x.target, x.blessed, x.alias])).toEqual([['server', true, null], ['edge', true, 'edge'], ['browser', false, null]]);
+    expect(r.reasons).toContain('not blessed for browser: browser bundle is 14300000 bytes, over gates.maxBundleBytes 1000000');
+    // The default (server only) issues no targets activity: runs recorded before targets replay unchanged.
+    const plain = t.answer(recordedPipeline());
+    const again = await trigger('server-only', { requestId: randomUUID(), trigger: 'manual' });
+    expect(((await t.env.client.workflow.getHandle(again.workflowId, again.signaledRunId).result()) as RunResult).targets).toBeUndefined();
+    expect(plain.of('deployToTargets')).toHaveLength(0);
+  });
 });

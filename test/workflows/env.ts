@@ -24,7 +24,7 @@ const ACTIVITY_NAMES: Record<ActivityName, true> = {
   deployModel: true, ensureMonitor: true, checkDrift: true, requestTraining: true, startAbTest: true, startRollout: true,
   checkRollout: true, finishRollout: true, buildPipeline: true, testPipeline: true, replayPipeline: true,
   integrationRunPipeline: true, rejectPipeline: true, promotePipeline: true, retrainProduction: true, pipelineVersion: true,
-  deliverAlert: true, prepareExternalTraining: true, registerExternalModel: true, ingestPartition: true, mergePartitions: true,
+  deliverAlert: true, prepareExternalTraining: true, registerExternalModel: true, ingestPartition: true, mergePartitions: true, deployToTargets: true,
 };
 
 /** One call of a mock activity: its input and the server time it was scheduled at (skipped time included). */
