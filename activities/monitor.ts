@@ -2,6 +2,7 @@
 // the model's monitor after a deploy.
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../core/store';
+import type { MonitorDriftSpec } from '../core/monitor/drift-options';
 import { checkModelDrift, type DriftCheck, type DriftCheckInput } from '../core/monitor/check';
 
 export interface MonitorInput {
@@ -11,6 +12,12 @@ export interface MonitorInput {
   coolDown: number;
   minRows: number;
   correction: 'none' | 'bonferroni' | 'bh';
+  /** The drift tests (spec.monitor.method, threshold, columns, base, autoTestMaxValues); absent = auto. */
+  method?: MonitorDriftSpec['method'];
+  threshold?: MonitorDriftSpec['threshold'];
+  columns?: MonitorDriftSpec['columns'];
+  base?: MonitorDriftSpec['base'];
+  autoTestMaxValues?: number;
   maxPerformanceDrop?: number;
   minLabels?: number;
   /** Carried across continue-as-new: when the monitor last asked for a retraining (epoch ms). */

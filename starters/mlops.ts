@@ -175,9 +175,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'drift',
-    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--html FILE] [--store] [--json]',
+    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--base e|2] [--html FILE] [--store] [--json]',
     summary: 'compare two datasets column by column (KS, chi-squared, z, PSI, Jensen-Shannon, Wasserstein)',
-    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, html: { type: 'string' }, store: { type: 'boolean' }, ...json },
+    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, base: { type: 'string' }, html: { type: 'string' }, store: { type: 'boolean' }, ...json },
     action: ({ values }) => driftCommand(values),
   },
   {

@@ -44,6 +44,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
     await sleep(settings.interval * 1000);
     const r = await controlActivities.checkDrift({
       model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
+      drift: { method: settings.method, threshold: settings.threshold, columns: settings.columns, base: settings.base, autoTestMaxValues: settings.autoTestMaxValues },
       maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
     });
     status.checks++;

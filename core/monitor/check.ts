@@ -8,6 +8,7 @@ import { storeDriftReport } from '../stats/report-store';
 import type { Derivation } from '../features/spec';
 import type { PipelineSpec } from '../spec';
 import type { ReferenceSample } from './reference';
+import { monitorDriftOptions, type MonitorDriftSpec } from './drift-options';
 import { checkSkew, type SkewInput, type SkewReport } from './skew';
 
 export interface DriftCheck {
@@ -34,6 +35,9 @@ export interface DriftCheckInput {
   /** Fewer logged predictions than this: no verdict. */
   minRows?: number;
   maxRows?: number;
+  /** The monitor's test choice (spec.monitor.method, threshold, columns, base, autoTestMaxValues). */
+  drift?: Partial<MonitorDriftSpec>;
+  /** Options of detectDrift over those the monitor's settings give (correction, alpha, …). */
   options?: DriftOptions;
   maxPerformanceDrop?: number;
   minLabels?: number;
@@ -110,7 +114,7 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   const present = (c: DriftColumn): boolean => (c.kind === 'numeric' ? c.current.some((v) => !Number.isNaN(v)) : c.current.some((v) => v !== null));
   const columns = all.filter((c) => present(c) && (c.kind === 'numeric' ? c.reference.some((v) => !Number.isNaN(v)) : c.reference.some((v) => v !== null)));
   if (columns.length === 0) return { ...none(version), rows, concept, skew };
-  const report: DriftReport = detectDrift(columns, input.options);
+  const report: DriftReport = detectDrift(columns, { ...monitorDriftOptions(input.drift ?? {}, input.options?.correction ?? 'none'), ...input.options });
   const html = renderDriftHtml(report, columnHistograms(columns), {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
   });

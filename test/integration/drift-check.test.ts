@@ -59,6 +59,22 @@ describe('drift check of a deployed model', () => {
     expect(rows.rows.map((x) => [x.dataset_drift, x.rows])).toEqual([[false, 600], [true, 600]]);
   });
 
+  it('runs KS and chi-squared on a 600-row window against the 5,000-row reference, and says why', async () => {
+    const stored = await s.pool.query<{ columns: { name: string; method: string; reason: string }[] }>('SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1');
+    const byName = new Map(stored.rows[0]!.columns.map((c) => [c.name, c]));
+    expect(byName.get('age')).toMatchObject({ method: 'ks', reason: 'auto: smaller sample of 600 values ≤ 1000, numeric → KS test' });
+    expect(byName.get('plan')).toMatchObject({ method: 'chisquare' });
+  });
+
+  it('runs the tests the monitor settings choose: a method, a threshold, a column override', async () => {
+    const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600, drift: { method: 'psi', threshold: 10, columns: { age: { method: 'wasserstein', threshold: 0.05 } } } }, s);
+    const stored = await s.pool.query<{ columns: { name: string; method: string; threshold: number; drifted: boolean; reason: string }[] }>('SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1');
+    const byName = new Map(stored.rows[0]!.columns.map((c) => [c.name, c]));
+    expect(byName.get('plan')).toMatchObject({ method: 'psi', threshold: 10, drifted: false, reason: 'chosen: psi' });
+    expect(byName.get('age')).toMatchObject({ method: 'wasserstein', threshold: 0.05, drifted: true, reason: 'column override: wasserstein' });
+    expect(r.driftedColumns).toEqual(['age']);
+  });
+
   it('gives no verdict on too little traffic or without a deployed model', async () => {
     expect(await checkModelDrift({ model: 'churn', windowSeconds: 3600, minRows: 10_000 }, s)).toMatchObject({ enough: false, datasetDrift: false });
     expect(await checkModelDrift({ model: 'nobody', windowSeconds: 3600 }, s)).toMatchObject({ version: null, enough: false });
