@@ -5,6 +5,8 @@ import type { GovernanceSpec } from './features/govern';
 import type { SelectionSpec } from './features/select';
 import { parseWebhooks, WebhookError, type Webhook } from './alerts/webhooks';
 import { FeatureSpecError, parseFeatureSpec, type FeatureSpec } from './features/spec';
+import { SEARCH_METRICS, SEARCH_METRICS_BY_TASK, type SearchMetric } from './ml/search-metric';
+import { MonitorSpecError, parseMonitorDrift, type MonitorDriftSpec } from './monitor/drift-options';
 
 export type Task = 'binary' | 'multiclass' | 'regression';
 export type Algorithm = 'logistic' | 'ridge' | 'gbdt';
@@ -34,6 +36,8 @@ export interface TrainingSpec {
   searchRows: number | null;
   validation: { strategy: 'holdout' | 'kfold'; folds: number; validationFraction: number; testFraction: number };
   refit: RefitChoice;
+  /** The metric the search ranks candidates by (absent: roc_auc, log_loss or rmse by task). */
+  metric?: SearchMetric;
   seed: number;
   /** Train in the user's own code: ONE activity `train` on this task queue (docs/trainers.md). */
   external?: ExternalTrainerSpec;
@@ -97,7 +101,7 @@ export interface PipelineSpec {
     onDrift: 'retrain' | 'drop-drifted' | 'reweight';
     /** Training/serving skew (needs data.keys): share of checked rows with any mismatching feature above which it is reported. */
     maxSkew: number;
-  };
+  } & MonitorDriftSpec;
   /** Webhooks told about runs, deploys, drift and rollouts (besides MLOPS_ALERT_WEBHOOKS); absent when not given. */
   alerts?: { webhooks: Webhook[] };
 }
@@ -262,7 +266,9 @@ export function parseSpec(raw: unknown): PipelineSpec {
     maxUnexpectedFraction: num(v.maxUnexpectedFraction, 'validation.maxUnexpectedFraction', 0.01, 0, 1),
     maxOutOfRangeFraction: num(v.maxOutOfRangeFraction, 'validation.maxOutOfRangeFraction', 0.01, 0, 1),
   };
-  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'searchRows', 'validation', 'refit', 'seed', 'external']);
+  const t = object(raw.training, 'training', ['algorithms', 'l2', 'gbdt', 'trials', 'timeBudgetSeconds', 'searchRows', 'validation', 'refit', 'metric', 'seed', 'external']);
+  if (t.metric !== undefined && !SEARCH_METRICS.includes(t.metric as SearchMetric)) fail('training.metric', `one of ${SEARCH_METRICS.join(', ')}`, t.metric);
+  if (t.metric !== undefined && raw.task !== undefined) checkMetricFitsTask(t.metric as SearchMetric, raw.task as Task);
   const algorithms = (strings(t.algorithms, 'training.algorithms') ?? []) as Algorithm[];
   for (const a of algorithms) if (!ALGORITHMS.includes(a)) fail('training.algorithms', `a list of ${ALGORITHMS.join(', ')}`, t.algorithms);
   const l2 = t.l2 === undefined ? [0.01, 0.1, 1, 10] : Array.isArray(t.l2) && t.l2.length > 0 && t.l2.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x)) ? (t.l2 as number[]) : fail('training.l2', 'a non-empty list of non-negative numbers', t.l2);
@@ -297,6 +303,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
       testFraction: num(tv.testFraction, 'training.validation.testFraction', 0.2, 0.05, 0.5),
     },
     refit: (t.refit as RefitChoice | undefined) ?? 'auto',
+    ...(t.metric !== undefined ? { metric: t.metric as SearchMetric } : {}),
     seed: num(t.seed, 'training.seed', 42, 0, 2 ** 32 - 1, true),
     ...(t.external !== undefined ? { external: externalTrainer(t.external) } : {}),
   };
@@ -305,6 +312,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     const c = object(raw.costs, 'costs', ['fp', 'fn', 'tp', 'tn']);
     costs = { fp: num(c.fp, 'costs.fp', 1, 0, 1e12), fn: num(c.fn, 'costs.fn', 1, 0, 1e12), tp: num(c.tp, 'costs.tp', 0, -1e12, 1e12), tn: num(c.tn, 'costs.tn', 0, -1e12, 1e12) };
   }
+  if (training.metric === 'expected_cost' && !costs) throw new SpecError('spec.training.metric "expected_cost" needs spec.costs: {"fp": …, "fn": …}, the cost of each kind of error');
   const gt = object(raw.gates, 'gates', ['min', 'maxRegression', 'maxFairnessGap', 'maxP99LatencyMs']);
   const maxRegression: GateSpec['maxRegression'] = {};
   if (gt.maxRegression !== undefined) {
@@ -363,7 +371,10 @@ export function parseSpec(raw: unknown): PipelineSpec {
     gates,
     deploy: { alias, strategy, share, test },
     monitor: (() => {
-      const m = object(raw.monitor, 'monitor', ['enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift', 'maxSkew']);
+      const m = object(raw.monitor, 'monitor', [
+        'enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift', 'maxSkew',
+        'method', 'threshold', 'columns', 'base', 'autoTestMaxValues',
+      ]);
       if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted' && m.onDrift !== 'reweight') fail('monitor.onDrift', 'retrain, drop-drifted or reweight', m.onDrift);
       if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);
       if (m.correction !== undefined && !['none', 'bonferroni', 'bh'].includes(m.correction as string)) fail('monitor.correction', 'none, bonferroni or bh', m.correction);
@@ -378,10 +389,26 @@ export function parseSpec(raw: unknown): PipelineSpec {
         minLabels: num(m.minLabels, 'monitor.minLabels', 30, 1, 1e9, true),
         onDrift: (m.onDrift as 'retrain' | 'drop-drifted' | 'reweight' | undefined) ?? 'retrain',
         maxSkew: num(m.maxSkew, 'monitor.maxSkew', 0.01, 0, 1),
+        ...monitorDrift(m),
       };
     })(),
     ...(raw.alerts !== undefined ? { alerts: parseAlerts(raw.alerts) } : {}),
   };
+}
+
+function monitorDrift(m: Record<string, unknown>): MonitorDriftSpec {
+  try {
+    return parseMonitorDrift(m);
+  } catch (err) {
+    if (err instanceof MonitorSpecError) throw new SpecError(`spec.${err.message}`);
+    throw err;
+  }
+}
+
+/** A metric that belongs to another task (e.g. rmse for binary) fails at parse time when the task is given. */
+function checkMetricFitsTask(metric: SearchMetric, task: Task): void {
+  const fitting = SEARCH_METRICS_BY_TASK[task];
+  if (!fitting.includes(metric)) fail('training.metric', `one of ${fitting.join(', ')} for a ${task} task`, metric);
 }
 
 function parseAlerts(raw: unknown): { webhooks: Webhook[] } {

@@ -19,6 +19,8 @@ export type Derivation =
   | { name: string; op: 'holiday'; input: string; calendar?: string };
 
 export type Encoding = 'standardize' | 'onehot' | 'ordinal';
+/** An encoding by name, or ordinal with the user's order of categories (first = 0); plain ordinal orders them alphabetically. */
+export type EncodingSpec = Encoding | { encoding: 'ordinal'; order: string[] };
 
 /** A feature set joined point-in-time to the events (the spec's data.uri); see core/featurestore. */
 export interface FeatureSetRef {
@@ -38,7 +40,7 @@ export interface FeatureSpec {
   exclude?: string[];
   derive?: Derivation[];
   /** Encoding per model input; default: standardize numerics, one-hot categoricals (top `topK` + other). */
-  encodings?: Record<string, Encoding>;
+  encodings?: Record<string, EncodingSpec>;
   topK?: number;
   /** Feature sets joined point-in-time to the events in data.uri (needs `entity` and the spec's `time`). */
   sets?: FeatureSetRef[];
@@ -67,6 +69,24 @@ function stringList(v: unknown, where: string, min = 0): string[] {
 }
 
 /** Validates the shape of `features`; references are checked later against the dataset's columns. */
+function parseEncoding(name: string, v: unknown): EncodingSpec {
+  if (v === 'standardize' || v === 'onehot' || v === 'ordinal') return v;
+  if (isRecord(v) && v.encoding === 'ordinal') {
+    for (const k of Object.keys(v)) if (k !== 'encoding' && k !== 'order') throw new FeatureSpecError(`features.encodings.${name}.${k} is not a field of an ordinal encoding (fields: encoding, order)`);
+    const order = v.order;
+    if (!Array.isArray(order) || order.length === 0 || order.some((x) => typeof x !== 'string' || x === '')) {
+      throw new FeatureSpecError(`features.encodings.${name}.order must be a non-empty list of category values, lowest first (e.g. ["S","M","L"]), got ${JSON.stringify(order)}`);
+    }
+    const seen = new Set<string>();
+    for (const x of order as string[]) {
+      if (seen.has(x)) throw new FeatureSpecError(`features.encodings.${name}.order lists ${JSON.stringify(x)} twice`);
+      seen.add(x);
+    }
+    return { encoding: 'ordinal', order: [...(order as string[])] };
+  }
+  throw new FeatureSpecError(`features.encodings.${name} must be standardize, onehot, ordinal or {"encoding": "ordinal", "order": [...]}, got ${JSON.stringify(v)}`);
+}
+
 export function parseFeatureSpec(raw: unknown): FeatureSpec {
   if (raw === undefined) return {};
   if (!isRecord(raw)) throw new FeatureSpecError('features must be an object');
@@ -81,10 +101,7 @@ export function parseFeatureSpec(raw: unknown): FeatureSpec {
   }
   if (raw.encodings !== undefined) {
     if (!isRecord(raw.encodings)) throw new FeatureSpecError('features.encodings must map feature names to standardize|onehot|ordinal');
-    for (const [k, v] of Object.entries(raw.encodings)) {
-      if (v !== 'standardize' && v !== 'onehot' && v !== 'ordinal') throw new FeatureSpecError(`features.encodings.${k} must be standardize, onehot or ordinal, got ${JSON.stringify(v)}`);
-    }
-    out.encodings = raw.encodings as Record<string, Encoding>;
+    out.encodings = Object.fromEntries(Object.entries(raw.encodings).map(([k, v]) => [k, parseEncoding(k, v)]));
   }
   if (raw.sets !== undefined) {
     out.sets = parseSetRefs(raw.sets);

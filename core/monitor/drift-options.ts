@@ -64,7 +64,7 @@ export function parseMonitorDrift(m: Record<string, unknown>): MonitorDriftSpec 
       threshold[k as TestMethod] = parseThreshold(k as TestMethod, v, `monitor.threshold.${k}`);
     }
   } else if (m.threshold !== undefined && m.threshold !== null) fail('monitor.threshold', 'a number or an object of numbers per method', m.threshold);
-  const columns: Record<string, ColumnOverride> = {};
+  const entries: [string, ColumnOverride][] = [];
   if (m.columns !== undefined) {
     if (!isRecord(m.columns)) fail('monitor.columns', 'an object {column: {method?, threshold?}}', m.columns);
     for (const [name, o] of Object.entries(m.columns)) {
@@ -75,9 +75,11 @@ export function parseMonitorDrift(m: Record<string, unknown>): MonitorDriftSpec 
       if (o.threshold !== undefined && (colMethod === undefined || colMethod === 'auto')) {
         throw new MonitorSpecError(`${field}.threshold`, `${field}.threshold needs ${field}.method (not auto): a threshold is alpha for ks/chisquare/ztest and a distance otherwise`);
       }
-      columns[name] = { ...(colMethod ? { method: colMethod } : {}), ...(o.threshold !== undefined ? { threshold: parseThreshold(colMethod as TestMethod, o.threshold, `${field}.threshold`) } : {}) };
+      entries.push([name, { ...(colMethod ? { method: colMethod } : {}), ...(o.threshold !== undefined ? { threshold: parseThreshold(colMethod as TestMethod, o.threshold, `${field}.threshold`) } : {}) }]);
     }
   }
+  // fromEntries defines own properties, so a column named like an Object.prototype member stays a column.
+  const columns: Record<string, ColumnOverride> = Object.fromEntries(entries);
   const base = m.base === undefined ? DEFAULT_JENSEN_SHANNON_BASE : String(m.base);
   if (!JENSEN_SHANNON_BASES.includes(base as JensenShannonBase)) fail('monitor.base', '"e" or "2" (the Jensen–Shannon logarithm base)', m.base);
   const autoTestMaxValues = m.autoTestMaxValues === undefined ? SMALL_REFERENCE_MAX : m.autoTestMaxValues;

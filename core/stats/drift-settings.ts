@@ -78,7 +78,7 @@ export function checkThreshold(method: TestMethod, value: unknown, where: string
 }
 
 function checkOverrides(raw: Record<string, ColumnOverride> | undefined): Record<string, ColumnOverride> {
-  const out: Record<string, ColumnOverride> = {};
+  const out: [string, ColumnOverride][] = [];
   for (const [name, o] of Object.entries(raw ?? {})) {
     if (typeof o !== 'object' || o === null) throw new Error(`drift: the override of column "${name}" must be an object {method?, threshold?}`);
     const method = o.method === undefined ? undefined : checkMethod(o.method, ` for column "${name}"`);
@@ -86,9 +86,9 @@ function checkOverrides(raw: Record<string, ColumnOverride> | undefined): Record
       throw new Error(`drift: column "${name}" sets a threshold without a method; a threshold means alpha for ks/chisquare/ztest and a distance otherwise, so name the method too`);
     }
     if (o.threshold !== undefined) checkThreshold(method as TestMethod, o.threshold, ` for column "${name}"`);
-    out[name] = { ...(method ? { method } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
+    out.push([name, { ...(method ? { method } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export function settingsFrom(opts: DriftOptions): DriftSettings {

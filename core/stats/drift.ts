@@ -174,7 +174,7 @@ function autoChoice(c: Prepared, settings: DriftSettings): { method: TestMethod;
 
 /** The user's method for this column (its override, else the check's), or auto's when none is given or it does not fit. */
 function chooseMethod(c: Prepared, settings: DriftSettings): { method: TestMethod; reason: string; threshold?: number } {
-  const override = settings.columnOverrides[c.name];
+  const override = Object.hasOwn(settings.columnOverrides, c.name) ? settings.columnOverrides[c.name] : undefined;
   const wanted: DriftMethod = override?.method ?? settings.method;
   const source = override?.method ? 'column override' : 'chosen';
   if (wanted !== 'auto') {
