@@ -3,6 +3,7 @@
 import type { Benchmark } from './harness';
 import { measure, RESULTS_FILE, runChild, section, writeSection } from './harness';
 import { driftBench } from './drift.bench';
+import { domainFalseAlarms } from './monitoring.bench';
 import { ingestCsv3m, ingestParquet300k, ingestParquet3m } from './data.bench';
 import { deriveOnline, features3m } from './features.bench';
 import { featurestoreMaterialize, featurestoreOnline, featurestoreTrainingSet } from './featurestore.bench';
@@ -14,7 +15,7 @@ import { installCold, upRestart, upWarm } from './stack.bench';
 import { load50 } from './load.bench';
 import { ctDefault10m, ctDefault1m, ctGbdt10m, ctGbdt1m } from './pipeline-scale.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, domainFalseAlarms, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

@@ -373,7 +373,7 @@ export function parseSpec(raw: unknown): PipelineSpec {
     monitor: (() => {
       const m = object(raw.monitor, 'monitor', [
         'enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift', 'maxSkew',
-        'method', 'threshold', 'columns', 'base', 'autoTestMaxValues',
+        'method', 'threshold', 'columns', 'base', 'autoTestMaxValues', 'domainClassifier',
       ]);
       if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted' && m.onDrift !== 'reweight') fail('monitor.onDrift', 'retrain, drop-drifted or reweight', m.onDrift);
       if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);

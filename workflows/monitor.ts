@@ -19,6 +19,8 @@ export interface MonitorStatus {
     version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null;
     /** Training/serving skew: rows checked, share with a mismatch, the mismatching features (null: not checked). */
     skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
+    /** The multivariate check: held-out AUC of reference vs current, its permutation threshold, the top features. */
+    domain: { auc: number; threshold: number; drift: boolean; top: string[] } | null;
   } | null;
 }
 export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
@@ -39,7 +41,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   });
   setHandler(monitorStatusQuery, () => status);
   // Alerts go out when drift, concept drift or skew appears, not on every check that still sees it.
-  const seen = { drift: false, concept: false, skew: false };
+  const seen = { drift: false, concept: false, skew: false, domain: false };
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
     const r = await controlActivities.checkDrift({
@@ -51,6 +53,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
     status.last = {
       version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri,
       skew: r.skew ? { checked: r.skew.checked, share: r.skew.share, skew: r.skew.skew, columns: r.skew.columns.map((c) => c.name) } : null,
+      domain: r.domain ? { auc: r.domain.auc, threshold: r.domain.threshold, drift: r.domain.drift, top: r.domain.top.map((t) => t.name) } : null,
     };
     // Skew is a serving or data bug: retraining would learn it, so it is reported, not acted on.
     if (r.skew?.skew) log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
@@ -74,6 +77,15 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
         numbers: { checked: r.skew.checked, share: r.skew.share, columns: r.skew.columns },
       });
     }
+    // Multivariate drift is reported, not retrained on by itself: column drift or concept drift decide that.
+    if (r.domain?.drift && !seen.domain) {
+      await raiseAlert({
+        ...base, event: 'domain_drift.detected',
+        message: `${settings.model}: a classifier tells recent traffic from the training data (held-out AUC ${r.domain.auc.toFixed(3)} > ${r.domain.threshold.toFixed(3)} under permuted labels); most separating: ${r.domain.top.slice(0, 3).map((t) => t.name).join(', ')}`,
+        numbers: { ...r.domain, rows: r.rows, reportUri: r.reportUri },
+      });
+    }
+    seen.domain = r.domain?.drift === true;
     seen.drift = r.datasetDrift;
     seen.concept = concept;
     seen.skew = r.skew?.skew === true;

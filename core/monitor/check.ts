@@ -8,7 +8,8 @@ import { storeDriftReport } from '../stats/report-store';
 import type { Derivation } from '../features/spec';
 import type { PipelineSpec } from '../spec';
 import type { ReferenceSample } from './reference';
-import { monitorDriftOptions, type MonitorDriftSpec } from './drift-options';
+import { domainClassifierCheck, type DomainClassifierCheck } from './domain-classifier';
+import { MONITOR_DRIFT_DEFAULTS, monitorDriftOptions, type MonitorDriftSpec } from './drift-options';
 import { checkSkew, type SkewInput, type SkewReport } from './skew';
 
 export interface DriftCheck {
@@ -25,6 +26,8 @@ export interface DriftCheck {
   concept: { metric: 'accuracy' | 'rmse'; live: number; evaluated: number; labels: number; drift: boolean; pValue?: number } | null;
   /** Training/serving skew on logged rows that carry data.keys (null: no keys in the spec or the log). */
   skew: SkewReport | null;
+  /** The multivariate (domain-classifier) check (null: turned off or too few rows). */
+  domain: DomainClassifierCheck | null;
 }
 
 export interface DriftCheckInput {
@@ -82,7 +85,7 @@ async function skewOf(
 }
 
 export async function checkModelDrift(input: DriftCheckInput, stores: Stores): Promise<DriftCheck> {
-  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null, skew: null });
+  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null, skew: null, domain: null });
   const version = (await stores.registry.getAlias(input.model, input.alias ?? 'production').catch(() => undefined)) ?? null;
   if (version === null) return none(null);
   const mv = await stores.registry.getVersion(input.model, version);
@@ -115,14 +118,16 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   const columns = all.filter((c) => present(c) && (c.kind === 'numeric' ? c.reference.some((v) => !Number.isNaN(v)) : c.reference.some((v) => v !== null)));
   if (columns.length === 0) return { ...none(version), rows, concept, skew };
   const report: DriftReport = detectDrift(columns, { ...monitorDriftOptions(input.drift ?? {}, input.options?.correction ?? 'none'), ...input.options });
+  const domainSettings = input.drift?.domainClassifier ?? MONITOR_DRIFT_DEFAULTS.domainClassifier;
+  const domain = domainSettings.enabled ? domainClassifierCheck(columns, { alpha: domainSettings.alpha, permutations: domainSettings.permutations, seed: version }) : null;
   const html = renderDriftHtml(report, columnHistograms(columns), {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
   });
-  const refs = await storeDriftReport(stores.artifacts, report, html);
+  const refs = await storeDriftReport(stores.artifacts, { ...report, ...(domain ? { domainClassifier: domain } : {}) }, html);
   const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
   await stores.pool.query(
-    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri, skew ? JSON.stringify(skew) : null],
+    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew, domain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri, skew ? JSON.stringify(skew) : null, domain ? JSON.stringify(domain) : null],
   );
-  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept, skew };
+  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept, skew, domain };
 }

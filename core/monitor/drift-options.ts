@@ -21,9 +21,13 @@ export interface MonitorDriftSpec {
   base: JensenShannonBase;
   /** auto: p-value tests when the smaller sample has at most this many values. */
   autoTestMaxValues: number;
+  /** The multivariate check: a reference-vs-current classifier's held-out AUC against label permutations. */
+  domainClassifier: { enabled: boolean; alpha: number; permutations: number };
 }
 
-export const MONITOR_DRIFT_DEFAULTS: MonitorDriftSpec = { method: 'auto', threshold: null, columns: {}, base: DEFAULT_JENSEN_SHANNON_BASE, autoTestMaxValues: SMALL_REFERENCE_MAX };
+export const MONITOR_DRIFT_DEFAULTS: MonitorDriftSpec = { method: 'auto', threshold: null, columns: {}, base: DEFAULT_JENSEN_SHANNON_BASE, autoTestMaxValues: SMALL_REFERENCE_MAX,
+  domainClassifier: { enabled: true, alpha: 0.01, permutations: 999 },
+};
 
 export class MonitorSpecError extends Error {
   constructor(readonly field: string, message: string) {
@@ -84,7 +88,21 @@ export function parseMonitorDrift(m: Record<string, unknown>): MonitorDriftSpec 
   if (!JENSEN_SHANNON_BASES.includes(base as JensenShannonBase)) fail('monitor.base', '"e" or "2" (the Jensen–Shannon logarithm base)', m.base);
   const autoTestMaxValues = m.autoTestMaxValues === undefined ? SMALL_REFERENCE_MAX : m.autoTestMaxValues;
   if (typeof autoTestMaxValues !== 'number' || !Number.isInteger(autoTestMaxValues) || autoTestMaxValues < 0) fail('monitor.autoTestMaxValues', 'a whole number ≥ 0', m.autoTestMaxValues);
-  return { method, threshold, columns, base: base as JensenShannonBase, autoTestMaxValues };
+  return { method, threshold, columns, base: base as JensenShannonBase, autoTestMaxValues, domainClassifier: parseDomainClassifier(m.domainClassifier) };
+}
+
+function parseDomainClassifier(v: unknown): MonitorDriftSpec['domainClassifier'] {
+  const d = MONITOR_DRIFT_DEFAULTS.domainClassifier;
+  if (v === undefined) return { ...d };
+  const field = 'monitor.domainClassifier';
+  if (!isRecord(v)) fail(field, 'an object {enabled?, alpha?, permutations?}', v);
+  for (const k of Object.keys(v)) if (!['enabled', 'alpha', 'permutations'].includes(k)) fail(`${field}.${k}`, 'absent (known fields: enabled, alpha, permutations)', k);
+  if (v.enabled !== undefined && typeof v.enabled !== 'boolean') fail(`${field}.enabled`, 'true or false', v.enabled);
+  if (v.alpha !== undefined && (typeof v.alpha !== 'number' || !(v.alpha > 0 && v.alpha < 1))) fail(`${field}.alpha`, 'a significance level in (0, 1)', v.alpha);
+  if (v.permutations !== undefined && (typeof v.permutations !== 'number' || !Number.isInteger(v.permutations) || v.permutations < 19 || v.permutations > 100_000)) {
+    fail(`${field}.permutations`, 'a whole number from 19 to 100000', v.permutations);
+  }
+  return { enabled: (v.enabled as boolean | undefined) ?? d.enabled, alpha: (v.alpha as number | undefined) ?? d.alpha, permutations: (v.permutations as number | undefined) ?? d.permutations };
 }
 
 /** detectDrift options of a monitor check. */
@@ -93,7 +111,7 @@ export function monitorDriftOptions(spec: Partial<MonitorDriftSpec>, correction:
   // Fields may be present but undefined (a monitor started before they existed): default each one.
   const s: MonitorDriftSpec = {
     method: spec.method ?? d.method, threshold: spec.threshold ?? d.threshold, columns: spec.columns ?? d.columns,
-    base: spec.base ?? d.base, autoTestMaxValues: spec.autoTestMaxValues ?? d.autoTestMaxValues,
+    base: spec.base ?? d.base, autoTestMaxValues: spec.autoTestMaxValues ?? d.autoTestMaxValues, domainClassifier: spec.domainClassifier ?? d.domainClassifier,
   };
   const thresholds: Partial<Record<TestMethod, number>> =
     typeof s.threshold === 'number' ? (s.method === 'auto' ? {} : { [s.method]: s.threshold }) : { ...(s.threshold ?? {}) };

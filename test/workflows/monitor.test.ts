@@ -27,7 +27,7 @@ function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
       const drift = drifts(++n);
       return {
         model, version: 1, rows: 500, enough: true, datasetDrift: drift, driftedColumns: drift ? ['age'] : [], driftedShare: drift ? 0.1 : 0,
-        reportUri: `s3://reports/${n}.json`, concept: null, skew: null, spec: { name: model, target: 'churned' },
+        reportUri: `s3://reports/${n}.json`, concept: null, skew: null, domain: null, spec: { name: model, target: 'churned' },
       };
     },
     requestTraining: (input) => ({ workflowId: input.workflowId, runId: `retrain-${n}` }),
