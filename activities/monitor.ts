@@ -18,6 +18,10 @@ export interface MonitorInput {
   columns?: MonitorDriftSpec['columns'];
   base?: MonitorDriftSpec['base'];
   autoTestMaxValues?: number;
+  domainClassifier?: MonitorDriftSpec['domainClassifier'];
+  /** CBPE alarm: estimated drop below the test split's performance; what it does. */
+  maxEstimatedDrop?: number;
+  onEstimatedDrop?: 'alert' | 'retrain';
   maxPerformanceDrop?: number;
   minLabels?: number;
   /** Carried across continue-as-new: when the monitor last asked for a retraining (epoch ms). */

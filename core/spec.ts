@@ -101,6 +101,10 @@ export interface PipelineSpec {
     onDrift: 'retrain' | 'drop-drifted' | 'reweight';
     /** Training/serving skew (needs data.keys): share of checked rows with any mismatching feature above which it is reported. */
     maxSkew: number;
+    /** CBPE (binary classifiers): the largest drop of estimated accuracy, F1 or ROC-AUC below the test split's before an alarm. */
+    maxEstimatedDrop: number;
+    /** What an estimated drop does: raise the alert only, or also ask for a retraining (trigger drift). */
+    onEstimatedDrop: 'alert' | 'retrain';
   } & MonitorDriftSpec;
   /** Webhooks told about runs, deploys, drift and rollouts (besides MLOPS_ALERT_WEBHOOKS); absent when not given. */
   alerts?: { webhooks: Webhook[] };
@@ -373,8 +377,9 @@ export function parseSpec(raw: unknown): PipelineSpec {
     monitor: (() => {
       const m = object(raw.monitor, 'monitor', [
         'enabled', 'interval', 'window', 'coolDown', 'minRows', 'correction', 'maxPerformanceDrop', 'minLabels', 'onDrift', 'maxSkew',
-        'method', 'threshold', 'columns', 'base', 'autoTestMaxValues', 'domainClassifier',
+        'method', 'threshold', 'columns', 'base', 'autoTestMaxValues', 'domainClassifier', 'maxEstimatedDrop', 'onEstimatedDrop',
       ]);
+      if (m.onEstimatedDrop !== undefined && m.onEstimatedDrop !== 'alert' && m.onEstimatedDrop !== 'retrain') fail('monitor.onEstimatedDrop', 'alert or retrain', m.onEstimatedDrop);
       if (m.onDrift !== undefined && m.onDrift !== 'retrain' && m.onDrift !== 'drop-drifted' && m.onDrift !== 'reweight') fail('monitor.onDrift', 'retrain, drop-drifted or reweight', m.onDrift);
       if (m.enabled !== undefined && typeof m.enabled !== 'boolean') fail('monitor.enabled', 'true or false', m.enabled);
       if (m.correction !== undefined && !['none', 'bonferroni', 'bh'].includes(m.correction as string)) fail('monitor.correction', 'none, bonferroni or bh', m.correction);
@@ -389,6 +394,8 @@ export function parseSpec(raw: unknown): PipelineSpec {
         minLabels: num(m.minLabels, 'monitor.minLabels', 30, 1, 1e9, true),
         onDrift: (m.onDrift as 'retrain' | 'drop-drifted' | 'reweight' | undefined) ?? 'retrain',
         maxSkew: num(m.maxSkew, 'monitor.maxSkew', 0.01, 0, 1),
+        maxEstimatedDrop: num(m.maxEstimatedDrop, 'monitor.maxEstimatedDrop', 0.05, 0, 1),
+        onEstimatedDrop: (m.onEstimatedDrop as 'alert' | 'retrain' | undefined) ?? 'alert',
         ...monitorDrift(m),
       };
     })(),

@@ -21,6 +21,8 @@ export interface MonitorStatus {
     skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
     /** The multivariate check: held-out AUC of reference vs current, its permutation threshold, the top features. */
     domain: { auc: number; threshold: number; drift: boolean; top: string[] } | null;
+    /** CBPE: estimated accuracy, F1 and ROC-AUC of the window before labels, the metrics that dropped. */
+    estimate: { rows: number; estimated: Record<string, number | null>; dropped: string[] } | null;
   } | null;
 }
 export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
@@ -41,12 +43,13 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   });
   setHandler(monitorStatusQuery, () => status);
   // Alerts go out when drift, concept drift or skew appears, not on every check that still sees it.
-  const seen = { drift: false, concept: false, skew: false, domain: false };
+  const seen = { drift: false, concept: false, skew: false, domain: false, estimated: false };
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
     const r = await controlActivities.checkDrift({
       model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
-      drift: { method: settings.method, threshold: settings.threshold, columns: settings.columns, base: settings.base, autoTestMaxValues: settings.autoTestMaxValues },
+      drift: { method: settings.method, threshold: settings.threshold, columns: settings.columns, base: settings.base, autoTestMaxValues: settings.autoTestMaxValues, domainClassifier: settings.domainClassifier },
+      maxEstimatedDrop: settings.maxEstimatedDrop,
       maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
     });
     status.checks++;
@@ -54,6 +57,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
       version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri,
       skew: r.skew ? { checked: r.skew.checked, share: r.skew.share, skew: r.skew.skew, columns: r.skew.columns.map((c) => c.name) } : null,
       domain: r.domain ? { auc: r.domain.auc, threshold: r.domain.threshold, drift: r.domain.drift, top: r.domain.top.map((t) => t.name) } : null,
+      estimate: r.estimate ? { rows: r.estimate.rows, estimated: r.estimate.estimated, dropped: r.estimate.dropped } : null,
     };
     // Skew is a serving or data bug: retraining would learn it, so it is reported, not acted on.
     if (r.skew?.skew) log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
@@ -86,15 +90,28 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
       });
     }
     seen.domain = r.domain?.drift === true;
+    // CBPE: a significant estimated drop is concept-drift evidence before any label arrives.
+    const estimatedDrop = (r.estimate?.dropped.length ?? 0) > 0;
+    if (estimatedDrop && !seen.estimated) {
+      const e = r.estimate!;
+      await raiseAlert({
+        ...base, event: 'performance_drop.estimated',
+        message: `${settings.model}: estimated ${e.dropped.map((k) => `${k} ${e.estimated[k]!.toFixed(3)} (reference ${e.reference[k]!.toFixed(3)})`).join(', ')} on ${e.rows} predictions, before labels`,
+        numbers: { ...e, onEstimatedDrop: settings.onEstimatedDrop ?? 'alert' },
+      });
+    }
+    seen.estimated = estimatedDrop;
+    const retrainOnEstimate = estimatedDrop && settings.onEstimatedDrop === 'retrain';
     seen.drift = r.datasetDrift;
     seen.concept = concept;
     seen.skew = r.skew?.skew === true;
-    if ((r.datasetDrift || concept) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
+    if ((r.datasetDrift || concept || retrainOnEstimate) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
       lastRetrainAt = Date.now();
       status.retrains++;
       const reason = [
         ...(r.datasetDrift ? [`drift in ${r.driftedColumns.join(', ')}`] : []),
         ...(concept ? [`concept drift: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation`] : []),
+        ...(retrainOnEstimate ? [`estimated ${r.estimate!.dropped.join(', ')} drop before labels (CBPE)`] : []),
       ].join('; ');
       const request = { requestId: uuid4(), trigger: 'drift' as const, reason, driftedColumns: r.driftedColumns, reportUri: r.reportUri ?? undefined };
       await controlActivities.requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });

@@ -2,7 +2,7 @@
 // spec parser (which also runs inside workflows) can use it; signing and delivery live in deliver.ts.
 
 export const ALERT_EVENTS = [
-  'run.failed', 'model.deployed', 'model.rolled_back', 'drift.detected', 'concept_drift.detected', 'drift.persists', 'abtest.decided', 'skew.detected', 'domain_drift.detected',
+  'run.failed', 'model.deployed', 'model.rolled_back', 'drift.detected', 'concept_drift.detected', 'drift.persists', 'abtest.decided', 'skew.detected', 'domain_drift.detected', 'performance_drop.estimated',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 

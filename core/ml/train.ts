@@ -32,6 +32,7 @@ import { searchFolds } from './search-folds';
 import { lowerIsBetter, searchMetricFor, SearchMetricError, searchScore, type SearchMetric } from './search-metric';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import { cbpeReference } from '../monitor/cbpe';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { domainWeights, type DomainWeights, type ReweightSummary } from './reweight';
 
@@ -460,8 +461,10 @@ export async function trainStage(
   status({ phase: 'register' });
   const sha256 = sha(bytes);
   const importance = importanceOf(model, enc);
-  // The training reference the drift monitor compares production traffic with.
+  // The training reference the drift monitor compares production traffic with, and for a binary
+  // classifier what CBPE needs to estimate performance before labels arrive (calibration on test rows).
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const cbpe = task === 'binary' ? cbpeReference(Float64Array.from(split.test, (i) => predictions.proba![i * 2 + 1]!), Int32Array.from(split.test, (i) => data.labels[i]!), threshold) : undefined;
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
@@ -472,7 +475,7 @@ export async function trainStage(
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
       importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
-      seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}),
+      seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}), ...(cbpe ? { cbpe } : {}),
     },
   });
   if (registered.sha256 !== sha256) {

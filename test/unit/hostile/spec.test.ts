@@ -42,6 +42,7 @@ const VALID: Json = {
   deploy: { alias: 'production', strategy: 'canary', share: 0.1, test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, rule: 'sequential', minSamples: 100, interval: 60, maxDuration: 86_400 } },
   monitor: { enabled: true, interval: 300, window: 3600, coolDown: 3600, minRows: 50, correction: 'bh', maxPerformanceDrop: 0.05, minLabels: 30, onDrift: 'retrain', maxSkew: 0.01,
     method: 'ks', threshold: 0.01, columns: { plan: { method: 'jensenshannon', threshold: 0.2 } }, base: 'e', autoTestMaxValues: 1000,
+    domainClassifier: { enabled: true, alpha: 0.01, permutations: 999 }, maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain',
   },
 };
 
