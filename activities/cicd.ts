@@ -14,26 +14,10 @@ import type { PipelineVersion } from '../core/store/pipelines';
 import { BuildError, buildWorktree, pipelineRepo, resolveRef, runUnitTests, worktreeDir, type UnitTestReport } from '../infra/pipeline-build';
 import { startVersionWorker } from '../infra/stack';
 import { setCurrentVersion } from '../infra/versions';
-import type { RunResult } from '../workflows/run';
-import type { TrainingRequest } from './control';
+import {
+  ctWorkflowId, REPLAYED_WORKFLOW_TYPES, retrainSignal, workflows, type IntegrationReport, type ReplayReport, type RunResult, type TrainingRequest,
+} from '../workflows/contracts';
 
-export interface ReplayReport {
-  replayed: number;
-  failures: { workflowId: string; type: string; message: string }[];
-}
-
-export interface IntegrationReport {
-  workflowId: string;
-  runId: string;
-  status: RunResult['status'] | 'failed';
-  blessed: boolean;
-  model: string;
-  version: number | null;
-  reasons: string[];
-}
-
-/** Workflow types whose histories a candidate must replay. */
-const REPLAYED_TYPES = ['continuousTrainingPipeline', 'manualPipeline', 'driftMonitor', 'abTest', 'cicdPipeline'];
 const RECENT_PER_TYPE = 10;
 
 export function makeCicd(deps: { stores: Stores; config?: Config; client?: Client; taskQueue: string }) {
@@ -93,7 +77,7 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
           histories.push({ workflowId: h.workflowId ?? f, type: h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?', history: h });
         }
       }
-      for (const type of REPLAYED_TYPES) {
+      for (const type of REPLAYED_WORKFLOW_TYPES) {
         let n = 0;
         const query = `WorkflowType = '${type}' AND TaskQueue = '${config.taskQueue.replace(/'/g, '')}'`;
         for await (const e of client.workflow.list({ query }) as AsyncIterable<WorkflowExecutionInfo>) {
@@ -124,6 +108,7 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
       const dir = worktreeDir(config.home, input.buildId);
       progress(`starting the worker of ${input.buildId.slice(0, 12)}`);
       await startVersionWorker(config, input.buildId, dir, workerEnv(config));
+      // The integration run trains a model of its own, named after the version under test.
       const model = `cicd-${input.buildId.slice(0, 12)}`;
       const spec = {
         name: model,
@@ -132,10 +117,10 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
         training: { algorithms: ['logistic'] },
         deploy: { alias: 'staging' },
         monitor: { enabled: false },
-        run: { trigger: 'cicd', reason: `integration run of pipeline ${input.buildId.slice(0, 12)}` },
+        run: { trigger: 'cicd' as const, reason: `integration run of pipeline ${input.buildId.slice(0, 12)}` },
       };
-      const workflowId = `ct-${model}`;
-      const handle = await client.workflow.start('continuousTrainingPipeline', {
+      const workflowId = ctWorkflowId(model);
+      const handle = await client.workflow.start(workflows.continuousTrainingPipeline, {
         workflowId, taskQueue: config.taskQueue, args: [spec],
         versioningOverride: { pinnedTo: { deploymentName: config.deployment, buildId: input.buildId } },
       }).catch(async (err: Error) => {
@@ -184,8 +169,8 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
         const spec = ((await deps.stores.registry.getVersion(m.name, version))?.properties as { spec?: Record<string, unknown> } | undefined)?.spec;
         if (!spec) continue;
         const request: TrainingRequest = { requestId: `cicd-${input.buildId}-${m.name}`, trigger: 'cicd', reason: `pipeline ${input.buildId.slice(0, 12)} promoted` };
-        await client.workflow.signalWithStart('continuousTrainingPipeline', {
-          workflowId: `ct-${m.name}`, taskQueue: deps.taskQueue, args: [{ ...spec, run: request }], signal: 'retrain', signalArgs: [request],
+        await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
+          workflowId: ctWorkflowId(m.name), taskQueue: deps.taskQueue, args: [{ ...spec, run: request }], signal: retrainSignal, signalArgs: [request],
         });
         models.push(m.name);
       }

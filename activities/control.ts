@@ -6,22 +6,13 @@ import { canonicalJson } from '../core/data/validate';
 import type { PipelineSpec } from '../core/spec';
 import type { ModelRegistry } from '../core/store/registry';
 import { codeVersion } from '../core/version';
+import { retrainSignal, workflows, type TrainingRequest } from '../workflows/contracts';
 
 export interface ProductionInfo {
   version: number | null;
   datasetSha256: string | null;
   specSha256: string | null;
   codeVersion: string | null;
-}
-
-export interface TrainingRequest {
-  requestId: string;
-  trigger: 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
-  reason?: string;
-  driftedColumns?: string[];
-  reportUri?: string;
-  /** The spec to train with (the latest request's spec wins when requests coalesce). */
-  spec?: Record<string, unknown>;
 }
 
 export function makeControl(deps: { registry: ModelRegistry; client?: Client; taskQueue: string }) {
@@ -45,11 +36,11 @@ export function makeControl(deps: { registry: ModelRegistry; client?: Client; ta
     /** Signal-with-start of the model's CT workflow: starts it, or coalesces into the run in progress. */
     async requestTraining(input: { workflowId: string; request: TrainingRequest; startInput: Record<string, unknown> }): Promise<{ workflowId: string; runId: string }> {
       if (!deps.client) throw new Error('requestTraining needs a Temporal client on this worker');
-      const handle = await deps.client.workflow.signalWithStart('continuousTrainingPipeline', {
+      const handle = await deps.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
         workflowId: input.workflowId,
         taskQueue: deps.taskQueue,
         args: [input.startInput],
-        signal: 'retrain',
+        signal: retrainSignal,
         signalArgs: [input.request],
       });
       return { workflowId: input.workflowId, runId: handle.signaledRunId };

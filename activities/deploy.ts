@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { LineageStore } from '../core/store/lineage';
 import { AliasConflictError, type ModelRegistry } from '../core/store/registry';
+import { FailureType } from '../workflows/contracts';
 import { runStage } from './stage';
 
 export interface DeployInput {
@@ -56,7 +57,7 @@ export function makeDeploy(deps: { lineage: LineageStore; registry: ModelRegistr
       try {
         await deps.registry.setAlias({ model: input.model, alias: input.alias, version: input.version, actor: input.actor, reason: input.reason, details: input.details, expectedFrom: input.expectedFrom });
       } catch (err) {
-        if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: 'AliasConflict', message: err.message, nonRetryable: true });
+        if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: FailureType.AliasConflict, message: err.message, nonRetryable: true });
         throw err;
       }
       const served = input.alias === 'production' && (await waitUntilServed(deps.serveUrl, deps.registrySchema, input.model, input.version, () => progress('waiting for the model server'), 'production', deps.serveWaitMs));

@@ -13,6 +13,7 @@ import { makeFeatures } from './features';
 import { makeFeatureSets } from './feature-sets';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
+import { makePartitions } from './partitions';
 import { makeSelect } from './select';
 import { makeEvaluate } from './evaluate';
 import { makeExternalTrain } from './external-train';
@@ -27,7 +28,8 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     ...makeMonitor({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops' }),
     ...makeRollout({ stores, client: opts.client, taskQueue: opts.taskQueue ?? 'mlops', serveUrl: opts.serveUrl, serveWaitMs: opts.serveWaitMs }),
     deployModel: makeDeploy({ lineage: stores.lineage, registry: stores.registry, serveUrl: opts.serveUrl, registrySchema: stores.schema, serveWaitMs: opts.serveWaitMs }),
-    ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
+    ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool, schemas: stores.schemas }),
+    ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),

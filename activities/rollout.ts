@@ -4,23 +4,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { armOutcomes } from '../core/rollout/outcomes';
-import { CHALLENGER, type RolloutStrategy } from '../core/rollout/routing';
-import type { RolloutTestSpec } from '../core/spec';
+import { CHALLENGER } from '../core/rollout/routing';
 import { decideAbTest, type AbVerdict } from '../core/stats/ab';
 import type { Stores } from '../core/store';
 import { AliasConflictError } from '../core/store/registry';
+import { abWorkflowId, FailureType, workflows, type RolloutInput } from '../workflows/contracts';
 import { waitUntilServed } from './deploy';
-
-export interface RolloutInput {
-  model: string;
-  champion: number;
-  challenger: number;
-  strategy: RolloutStrategy;
-  share: number;
-  test: RolloutTestSpec;
-  /** Who asked: the pipeline run that blessed the challenger. */
-  requestedBy: string;
-}
 
 export interface RolloutCheck {
   /** False when someone moved the aliases by hand (promote/rollback): the test ends without acting. */
@@ -35,9 +24,9 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
     /** Starts the abTest workflow (ab-<model>); one rollout per model at a time. */
     async startAbTest(input: RolloutInput): Promise<{ workflowId: string; started: boolean }> {
       if (!deps.client) throw new Error('startAbTest needs a Temporal client on this worker');
-      const workflowId = `ab-${input.model}`;
+      const workflowId = abWorkflowId(input.model);
       try {
-        await deps.client.workflow.start('abTest', { workflowId, taskQueue: deps.taskQueue, args: [input] });
+        await deps.client.workflow.start(workflows.abTest, { workflowId, taskQueue: deps.taskQueue, args: [input] });
         // Model delivery is staged: blessed → staging → canary/A-B (challenger) → production, each move recorded.
         await registry.setAlias({
           model: input.model, alias: 'staging', version: input.challenger, actor: input.requestedBy,
@@ -82,7 +71,7 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
         try {
           await registry.setAlias({ model: input.model, alias: 'production', version: input.challenger, actor, reason: input.verdict.reason, details, expectedFrom: input.champion });
         } catch (err) {
-          if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: 'AliasConflict', message: err.message, nonRetryable: true });
+          if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: FailureType.AliasConflict, message: err.message, nonRetryable: true });
           throw err;
         }
         await waitUntilServed(deps.serveUrl, deps.stores.schema, input.model, input.challenger, heartbeat, 'production', deps.serveWaitMs);

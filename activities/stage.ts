@@ -12,6 +12,7 @@ import { TrainingDataError } from '../core/ml/training-data';
 import { SpecError } from '../core/spec';
 import { codeVersion } from '../core/version';
 import { INTERNAL_ERROR_ATTEMPTS, INTERNAL_ERROR_TYPE, internalMessage, isBug } from './failures';
+import { watchStageMemory } from './stage-memory';
 
 /** Failure types a workflow (and `mlops run`) treats as invalid input rather than an outage. */
 export const INVALID_INPUT_TYPES = ['InvalidSpec', 'InvalidData', 'ValidationFailed'] as const;
@@ -28,11 +29,13 @@ export async function runStage<T>(
   stage: string,
   model: string,
   work: (progress: (message: string) => void, note: (details: Record<string, unknown>) => void) => Promise<StageOutcome<T>>,
+  opts: { part?: string } = {},
 ): Promise<T> {
   const ctx = Context.current();
   const wf = ctx.info.workflowExecution;
   const run = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${ctx.info.activityId}`;
-  const key = `${run}/${stage}`;
+  // One stage may run as many activities (a partition each): `part` keeps their lineage rows apart.
+  const key = `${run}/${stage}${opts.part !== undefined ? `/${opts.part}` : ''}`;
   // A stage run outside any model's pipeline (materializeFeatures) has no model context.
   const contexts: { type: ContextType; name: string }[] = [
     { type: 'pipeline_run', name: run },
@@ -55,9 +58,12 @@ export async function runStage<T>(
   // The longest stall of this worker's event loop while the stage ran (every stage should stay well under 100 ms).
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   stalls.enable();
+  const memory = watchStageMemory();
   try {
     const out = await work(progress, note);
-    await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, params: out.params, inputs: out.inputs, outputs: out.outputs });
+    const peakRssMb = memory.stop();
+    ctx.log.info(`${stage}: peak RSS ${peakRssMb} MB`);
+    await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, params: { ...out.params, peakRssMb }, inputs: out.inputs, outputs: out.outputs });
     return out.result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -75,6 +81,7 @@ export async function runStage<T>(
     throw err;
   } finally {
     clearInterval(timer);
+    memory.stop();
     stalls.disable();
     ctx.log.info(`${stage}: longest event-loop stall ${Math.round(stalls.max / 1e6)} ms`);
   }

@@ -5,6 +5,8 @@ import type { DatasetRef } from '../core/data/ingest';
 import { ApplicationFailure } from '@temporalio/activity';
 import { anomalyMessage, type ValidationRules } from '../core/data/anomalies';
 import { validateDataset, type ValidationResult } from '../core/data/validate';
+import { isPartitioned } from '../core/data/partitioned-dataset';
+import { validatePartitionedDataset } from '../core/data/validate-partitioned';
 import type { ArtifactStore } from '../core/store/artifacts';
 import type { LineageStore } from '../core/store/lineage';
 import type { SchemaStore } from '../core/store/schemas';
@@ -21,7 +23,8 @@ export interface ValidateActivityInput {
 export function makeValidate(deps: { artifacts: ArtifactStore; lineage: LineageStore; schemas: SchemaStore }) {
   return async function validateData(input: ValidateActivityInput): Promise<ValidationResult> {
     const result = await runStage(deps.lineage, 'validate', input.model, async (progress) => {
-      const result = await validateDataset(input, { artifacts: deps.artifacts, schemas: deps.schemas, onProgress: progress });
+      const validate = isPartitioned(input.dataset) ? validatePartitionedDataset : validateDataset;
+      const result = await validate(input, { artifacts: deps.artifacts, schemas: deps.schemas, onProgress: progress });
       const outputs = [
         { uri: result.statistics.uri, sha256: result.statistics.sha256, type: 'Statistics' },
         { uri: result.observedSchema.uri, sha256: result.observedSchema.sha256, type: 'ObservedSchema' },

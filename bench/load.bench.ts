@@ -10,10 +10,8 @@ import { openStores } from '../core/store';
 import { migrate } from '../infra/migrate';
 import { projectRoot } from '../infra/paths';
 import { workerPollers } from '../infra/stack';
-import { ctWorkflowId, retrainSignal } from '../workflows/messages';
-import type { RunResult } from '../workflows/run';
-import { STAGES, type Stage } from '../workflows/stages';
 import { median, type Benchmark } from './harness';
+import { ctWorkflowId, retrainSignal, workflows, type RunResult, type Stage, STAGES } from '../workflows/contracts';
 
 const RUNS = Number(process.env.LOAD_RUNS ?? 50);
 const DATA = path.join(projectRoot(), 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
@@ -103,7 +101,7 @@ export const load50: Benchmark = {
       }
       const start = async (model: string): Promise<WorkflowHandle> => {
         const run = { trigger: 'manual' as const, requestId: randomUUID() };
-        const h = await client.workflow.signalWithStart('continuousTrainingPipeline', {
+        const h = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
           workflowId: ctWorkflowId(model), taskQueue, signal: retrainSignal, signalArgs: [run],
           args: [{ name: model, data: { uri: DATA }, target: 'weather', monitor: { enabled: false }, run }],
         });

@@ -1,26 +1,35 @@
 // The continuous-training pipeline at scale: one CT run, ingest → deploy, on the seeded mixed table (bench/mixed-table.ts)
 // at 1M or 10M rows, against a real `mlops worker` in its own process (task queue, schema and bucket prefix of its
 // own on the local stack). The figure is the run's wall time; the run fails if any activity needed a second attempt.
-// Printed with it: each stage's time and the worker's peak RSS (VmHWM: the whole process, DuckDB and threads included).
+// Printed with it: each stage's time and peak RSS (as the stage recorded it in lineage: activities/stage-memory.ts) and
+// the worker's peak RSS (VmHWM: the whole process, DuckDB and threads included).
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
 import { loadConfig } from '../core/config';
 import { openStores } from '../core/store';
 import { migrate } from '../infra/migrate';
 import { projectRoot } from '../infra/paths';
 import { workerPollers } from '../infra/stack';
-import { ctWorkflowId, retrainSignal } from '../workflows/messages';
-import type { RunResult } from '../workflows/run';
 import type { Benchmark } from './harness';
 import { MIXED_TARGET, mixedTableFile } from './mixed-table';
+import { ctWorkflowId, retrainSignal, workflows, type RunResult } from '../workflows/contracts';
 
 /** Peak resident set of a process, MB (Linux). */
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Each stage's peak RSS as its activity recorded it in lineage (the one run in this schema). */
+async function stagePeakRss(pool: Pool, schema: string): Promise<Record<string, number>> {
+  const res = await pool.query<{ stage: string; mb: string | null }>(
+    `SELECT stage, params->>'peakRssMb' AS mb FROM ${schema}.executions WHERE status = 'complete' ORDER BY id`,
+  );
+  return Object.fromEntries(res.rows.filter((r) => r.mb !== null).map((r) => [r.stage, Number(r.mb)]));
 }
 
 function ctAtScale(name: string, rows: number, training: Record<string, unknown>, target: number, what: string): Benchmark {
@@ -58,7 +67,7 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
         const model = `scale-${id}`;
         const run = { trigger: 'manual' as const, requestId: randomUUID() };
         const started = Date.now();
-        const h = await client.workflow.signalWithStart('continuousTrainingPipeline', {
+        const h = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
           workflowId: ctWorkflowId(model), taskQueue, signal: retrainSignal, signalArgs: [run],
           args: [{ name: model, data: { uri: data }, target: MIXED_TARGET, training, monitor: { enabled: false }, run }],
         });
@@ -70,9 +79,19 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
         const retried = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
         say(`  ${r.status} v${r.model?.version ?? '-'} ${r.model?.algorithm ?? ''} AUC ${r.model?.metrics.roc_auc ?? '-'}; ${seconds.toFixed(1)} s; worker peak RSS ${rss.toFixed(0)} MB; activities retried: ${retried}`);
         say(`  stages (ms): ${JSON.stringify(r.timingsMs)}`);
+        const stageRss = await stagePeakRss(stores.pool, stores.schema);
+        say(`  stages (peak RSS, MB): ${JSON.stringify(stageRss)}`);
         if (retried > 0) throw new Error(`${retried} activities needed more than one attempt`);
         if (!r.model) throw new Error(`no model: ${r.status} ${r.reasons.join('; ')}`);
-        return seconds;
+        return {
+          figure: seconds,
+          details: {
+            'worker peak RSS (MB)': rss,
+            'activities retried': retried,
+            ...Object.fromEntries(Object.entries(r.timingsMs).flatMap(([stage, ms]) => (typeof ms === 'number' ? [[`${stage} s`, ms / 1000]] : []))),
+            ...Object.fromEntries(Object.entries(stageRss).map(([stage, mb]) => [`${stage} peak RSS (MB)`, mb])),
+          },
+        };
       } finally {
         worker.kill('SIGTERM');
         await new Promise((res) => (worker.exitCode !== null ? res(undefined) : worker.once('exit', res)));

@@ -51,7 +51,7 @@ export function breakdown(file: string): { busyMs: number; parts: Record<string,
   p.samples.forEach((id, i) => {
     const frames = stack(id);
     // The window starts at the first predict: startup (module loading, model load) is not the predict path.
-    if (!loaded && !frames.some((f) => f.callFrame.functionName === 'predict' && f.callFrame.url.includes('serving/predict'))) return;
+    if (!loaded && !frames.some((f) => f.callFrame.functionName === 'predict' && f.callFrame.url.includes('core/predict/score'))) return;
     loaded = true;
     const part = partOf(frames);
     parts[part] = (parts[part] ?? 0) + p.timeDeltas[i]! / 1000;

@@ -13,9 +13,10 @@ import { logregAucVsSklearn, logregFit1m, logregMixedVsSklearn } from './linear.
 import { servingBatch, servingP99, servingProtocols, servingProtocolsP99, servingThroughput, servingTokens } from './serving.bench';
 import { installCold, upRestart, upWarm } from './stack.bench';
 import { load50 } from './load.bench';
+import { consolePages } from './console.bench';
 import { ctDefault10m, ctDefault1m, ctGbdt10m, ctGbdt1m } from './pipeline-scale.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, domainFalseAlarms, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, domainFalseAlarms, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m, consolePages];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

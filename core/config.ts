@@ -14,6 +14,8 @@ export interface Config {
   serveAddress: string;
   /** The model server's gRPC endpoint (Open Inference Protocol), MLOPS_GRPC_ADDRESS. */
   grpcAddress: string;
+  /** The read-only web console, MLOPS_CONSOLE_ADDRESS. */
+  consoleAddress: string;
   /** Port of the local Postgres cluster `mlops up` manages: the database URL's, else MLOPS_PG_PORT. */
   postgresPort: number;
   /** Worker Deployment of the pipeline versions (level 2): build ids are git commits of `pipelineRepo`. */
@@ -34,6 +36,7 @@ export const CONFIG_DEFAULTS = {
   MLOPS_S3_BUCKET: 'mlops',
   MLOPS_SERVE_ADDRESS: '127.0.0.1:8080',
   MLOPS_GRPC_ADDRESS: '127.0.0.1:8081',
+  MLOPS_CONSOLE_ADDRESS: '127.0.0.1:8090',
   MLOPS_PG_PORT: '5433',
   MLOPS_DEPLOYMENT: 'temporal-mlops',
 } as const;
@@ -130,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   parseHostPort(serveAddress, 'MLOPS_SERVE_ADDRESS');
   const grpcAddress = get('MLOPS_GRPC_ADDRESS', CONFIG_DEFAULTS.MLOPS_GRPC_ADDRESS);
   parseHostPort(grpcAddress, 'MLOPS_GRPC_ADDRESS');
+  const consoleAddress = get('MLOPS_CONSOLE_ADDRESS', CONFIG_DEFAULTS.MLOPS_CONSOLE_ADDRESS);
+  parseHostPort(consoleAddress, 'MLOPS_CONSOLE_ADDRESS');
   const deployment = get('MLOPS_DEPLOYMENT', CONFIG_DEFAULTS.MLOPS_DEPLOYMENT);
   if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deployment)) {
     throw new ConfigError(`MLOPS_DEPLOYMENT=${JSON.stringify(deployment)} must be 1-63 of a-z 0-9 _ - (it prefixes every build id)`);
@@ -158,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbSchema,
     serveAddress,
     grpcAddress,
+    consoleAddress,
     postgresPort: databaseUrl
       ? Number(new URL(databaseUrl).port || 5432)
       : parsePort(get('MLOPS_PG_PORT', CONFIG_DEFAULTS.MLOPS_PG_PORT), 'MLOPS_PG_PORT'),

@@ -21,7 +21,7 @@ export { ensureLocalEnv } from './credentials';
 export { alive, logFile } from './processes';
 export { minioHealthy } from './services/minio';
 export { postgresHealthy } from './services/postgres';
-export { SEARCH_ATTRIBUTES, temporalHealthy } from './services/temporal';
+export { temporalHealthy } from './services/temporal';
 export { startVersionWorker, stopVersionWorker, workerPollers } from './services/worker';
 
 export interface ServiceStatus {

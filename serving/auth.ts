@@ -16,7 +16,8 @@ export function requiredScope(method: string | undefined, pathname: string): Nee
   if (method === 'GET' && pathname === '/metrics') return 'any';
   if (method !== 'POST') return null;
   if (/^\/v1\/models\/[^/]+:predict$/.test(pathname) || /^\/v2\/models\/.+\/infer$/.test(pathname)) return 'predict';
-  if (/^\/v1\/models\/[^/]+:feedback$/.test(pathname)) return 'feedback';
+  // Predictions an edge bundle logs are monitoring data, like labels: the feedback scope.
+  if (/^\/v1\/models\/[^/]+:(feedback|log)$/.test(pathname)) return 'feedback';
   return null;
 }
 
@@ -67,7 +68,11 @@ export function tokenSet(live: { any: boolean; byHash: Map<string, TokenScope> }
   };
 }
 
-export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; log?: (line: string) => void } = {}): Promise<Authorizer> {
+/**
+ * The live token set: loaded once, then refreshed in the background when older than the TTL (no caller waits
+ * on Postgres; a failed refresh keeps the last set, never none, which would open the server).
+ */
+export async function liveTokens(pool: pg.Pool, opts: { ttlMs?: number; log?: (line: string) => void } = {}): Promise<() => TokenSet> {
   let tokens = tokenSet(await activeTokens(pool));
   let loadedAt = Date.now();
   let refreshing = false;
@@ -79,7 +84,6 @@ export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; lo
         tokens = tokenSet(t);
         loadedAt = Date.now();
       },
-      // Postgres away: the last known tokens keep deciding (never none, which would open the server).
       (err: Error) => {
         loadedAt = Date.now();
         opts.log?.(`could not refresh serving tokens: ${err.message}`);
@@ -88,10 +92,14 @@ export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; lo
       refreshing = false;
     });
   };
-  const current = (): TokenSet => {
+  return (): TokenSet => {
     if (!refreshing && Date.now() - loadedAt > ttl) refresh();
     return tokens;
   };
+}
+
+export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; log?: (line: string) => void } = {}): Promise<Authorizer> {
+  const current = await liveTokens(pool, opts);
   const check = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean => {
     const denial = decide(requiredScope(req.method, pathname), req.headers.authorization, current());
     if (!denial) return false;

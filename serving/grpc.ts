@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { inferenceServiceConstructor } from './grpc-client';
 import type { Authorizer } from './auth';
 import type { Inference } from './inference';
-import { HttpError } from './predict';
+import { RequestError } from '../core/predict/score';
 import { decodeRaw, outputTensors, responseParameters, rowsFromTensors, type InputTensor, type OutputTensor, type Parameters } from './v2-tensors';
 import { modelMetadata, serverMetadata } from './v2-rest';
 
@@ -60,7 +60,7 @@ const CODES: Record<number, grpc.status> = { 401: grpc.status.UNAUTHENTICATED, 4
 /** A request's input tensors, decoded from raw_input_contents when present, else from the typed contents. */
 export function decodeInputs(req: ModelInferRequest): InputTensor[] {
   const raw = req.raw_input_contents ?? [];
-  if (raw.length > 0 && raw.length !== req.inputs.length) throw new HttpError(400, `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
+  if (raw.length > 0 && raw.length !== req.inputs.length) throw new RequestError(400, `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
   return req.inputs.map((t, i): InputTensor => {
     const shape = t.shape.map(Number);
     if (raw.length > 0) return { name: t.name, datatype: t.datatype, shape, data: decodeRaw(t.name, t.datatype, shape, raw[i]!) };
@@ -94,7 +94,7 @@ function toOutput(t: OutputTensor): Record<string, unknown> {
 
 function versionOf(v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (!/^[1-9]\d{0,8}$/.test(v)) throw new HttpError(400, `model_version ${JSON.stringify(v.slice(0, 40))} is not a version number`);
+  if (!/^[1-9]\d{0,8}$/.test(v)) throw new RequestError(400, `model_version ${JSON.stringify(v.slice(0, 40))} is not a version number`);
   return Number(v);
 }
 
@@ -105,15 +105,15 @@ function metadataKey(md: grpc.Metadata): string | undefined {
 
 type Handler<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-/** A unary handler whose HttpErrors become status codes and whose other failures say only "internal error". */
+/** A unary handler whose RequestErrors become status codes and whose other failures say only "internal error". */
 function unary<Req, Res>(inference: Inference, fn: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>, model?: (req: Req) => string): Handler<Req, Res> {
   return (call, callback) => {
     fn(call).then(
       (res) => callback(null, res),
       (err: unknown) => {
-        const status = err instanceof HttpError ? err.status : 500;
+        const status = err instanceof RequestError ? err.status : 500;
         inference.inc(inference.counters.errors, `${(model?.(call.request) ?? '-').slice(0, 63)}|${status}`);
-        callback({ code: CODES[status] ?? grpc.status.INTERNAL, details: err instanceof HttpError ? err.message : 'internal error' });
+        callback({ code: CODES[status] ?? grpc.status.INTERNAL, details: err instanceof RequestError ? err.message : 'internal error' });
       },
     );
   };
@@ -127,7 +127,7 @@ export function inferenceService(inference: Inference, auth?: Pick<Authorizer, '
     ServerMetadata: unary(inference, async () => serverMetadata()),
     ModelReady: unary(inference, async (call: grpc.ServerUnaryCall<{ name: string; version?: string }, unknown>) => {
       const ready = await inference.resolve(call.request.name, versionOf(call.request.version)).then(() => true, (err: unknown) => {
-        if (err instanceof HttpError && err.status === 404) return false;
+        if (err instanceof RequestError && err.status === 404) return false;
         throw err;
       });
       return { ready };
@@ -142,7 +142,7 @@ export function inferenceService(inference: Inference, auth?: Pick<Authorizer, '
       // Tokens guard inference here as on REST (health and metadata stay open).
       const auth0 = call.metadata.get('authorization')[0];
       const denial = auth?.infer(typeof auth0 === 'string' ? auth0 : undefined);
-      if (denial) throw new HttpError(denial.status, denial.message);
+      if (denial) throw new RequestError(denial.status, denial.message);
       const req = call.request;
       const inputs = decodeInputs(req);
       const { served, arm, predictions } = await inference.infer(req.model_name, versionOf(req.model_version), (model) => rowsFromTensors(model, inputs), metadataKey(call.metadata), started);

@@ -1,20 +1,20 @@
 // Reading a JSON request body (bounded) and the caller's routing key: shared by the V1 and V2 REST routes.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { HttpError } from './predict';
+import { RequestError } from '../core/predict/score';
 
 export const MAX_BODY_BYTES = 1 << 20;
 
 export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) return reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`));
+    if (declared > MAX_BODY_BYTES) return reject(new RequestError(413, `request body over ${MAX_BODY_BYTES} bytes`));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`));
+        reject(new RequestError(413, `request body over ${MAX_BODY_BYTES} bytes`));
         req.destroy();
       } else chunks.push(c);
     });
@@ -28,9 +28,9 @@ export function parseJson(body: Buffer): Record<string, unknown> {
   try {
     v = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'the body is not valid JSON');
+    throw new RequestError(400, 'the body is not valid JSON');
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError(400, 'the body must be a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RequestError(400, 'the body must be a JSON object');
   return v as Record<string, unknown>;
 }
 
@@ -44,6 +44,6 @@ export function routingKey(req: http.IncomingMessage): string {
 export function requestUrl(req: http.IncomingMessage): URL | { pathname: string } {
   const target = req.url ?? '/';
   if (/^\/[A-Za-z0-9/:._-]*$/.test(target) && !target.includes('/.') && !target.includes('//')) return { pathname: target };
-  if (!URL.canParse(target, 'http://localhost')) throw new HttpError(400, `the request target ${JSON.stringify(target.slice(0, 100))} is not a path`);
+  if (!URL.canParse(target, 'http://localhost')) throw new RequestError(400, `the request target ${JSON.stringify(target.slice(0, 100))} is not a path`);
   return new URL(target, 'http://localhost');
 }

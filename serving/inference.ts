@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { armFor } from '../core/rollout/routing';
 import { withOnlineFeatures } from './feature-lookup';
 import type { ModelHost, ServedModel } from './model-host';
-import { checkInstances, HttpError, predict } from './predict';
+import { checkInstances, RequestError, predict } from '../core/predict/score';
 import { hashValue, type PredictionLog } from './prediction-log';
 import { createVersionCache, type VersionCache } from './version-cache';
 
@@ -62,7 +62,7 @@ export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: st
   const resolve = async (name: string, version?: number): Promise<{ model: ServedModel; arm: Arm }> => {
     const champion = host.get(name);
     if (version === undefined) {
-      if (!champion) throw new HttpError(404, `model ${name} is not served (no version has the alias ${host.alias})`);
+      if (!champion) throw new RequestError(404, `model ${name} is not served (no version has the alias ${host.alias})`);
       return { model: champion, arm: 'champion' };
     }
     if (champion?.version === version) return { model: champion, arm: 'version' };

@@ -1,74 +1,11 @@
 // The models the server hosts: every registered model whose serving alias is set, loaded from the artifact
-// store (hash verified) into an onnxruntime session, warmed up, and swapped in atomically when the alias
-// moves — requests in flight finish on the version they started with. A rollout's challenger (alias
-// `challenger`) is hosted next to the champion.
-import { createHash } from 'node:crypto';
-import type { Derivation } from '../core/features/spec';
-import { coalescing } from '../core/onnx/coalesce';
-import { createOnnxScorer, type OnnxScorer } from '../core/onnx/score';
-import type { OnnxSignature } from '../core/onnx/signature';
+// store (core/predict/served-model.ts) and swapped in atomically when the alias moves — requests in flight finish
+// on the version they started with. A rollout's challenger (alias `challenger`) is hosted next to the champion.
+import { loadServedModel, type ServedModel } from '../core/predict/served-model';
 import { CHALLENGER, parseRoute, type RolloutRoute } from '../core/rollout/routing';
 import type { Stores } from '../core/store';
 
-export interface ServedModel {
-  name: string;
-  version: number;
-  sha256: string;
-  scorer: OnnxScorer;
-  signature: OnnxSignature;
-  task: 'binary' | 'multiclass' | 'regression';
-  classes: string[];
-  threshold: number;
-  derive: Derivation[];
-  /** Raw request fields: name → kind (the columns derivations and the graph read). */
-  fields: Map<string, 'numeric' | 'categorical'>;
-  /** Protected attributes: never logged in clear. */
-  protectedFields: string[];
-  logProtected: 'hash' | 'drop';
-  /** The spec's row keys (data.keys) and the feature sets' entity key: logged with each prediction when sent. */
-  keys: string[];
-  /** Feature sets the version was trained with: request fields a set provides are looked up by the entity key when absent. */
-  featureSets: ServedFeatureSet[];
-  loadedAt: Date;
-}
-
-export interface ServedFeatureSet {
-  name: string;
-  /** The version the model was trained with (a newer one may define other features). */
-  version: number;
-  /** The request field holding the entity key (the spec's features.entity). */
-  entity: string;
-  /** [feature in the set, request field] for the fields the model reads. */
-  fields: [string, string][];
-}
-
-interface StoredSpec {
-  data?: { keys?: string[] };
-  features?: { sets?: { name: string; version?: number; features?: string[] }[]; entity?: string; prefixed?: boolean };
-}
-
-/** The sets a model version was trained with (its stored spec pins the versions), limited to the fields it reads. */
-export function servedFeatureSets(spec: StoredSpec | undefined, fields: Map<string, unknown>): ServedFeatureSet[] {
-  const f = spec?.features;
-  if (!f?.sets || !f.entity) return [];
-  return f.sets
-    .filter((x) => x.version !== undefined && x.features)
-    .map((x) => ({
-      name: x.name,
-      version: x.version!,
-      entity: f.entity!,
-      fields: x.features!.map((feature): [string, string] => [feature, f.prefixed ? `${x.name}__${feature}` : feature]).filter(([, field]) => fields.has(field)),
-    }))
-    .filter((x) => x.fields.length > 0);
-}
-
-interface StoredSignature extends OnnxSignature {
-  task?: 'binary' | 'multiclass' | 'regression';
-  threshold?: number;
-  derive?: Derivation[];
-  raw?: { name: string; kind: 'numeric' | 'date' | 'categorical' }[];
-  protected?: string[];
-}
+export type { ServedFeatureSet, ServedModel } from '../core/predict/served-model';
 
 export interface Challenger {
   model: ServedModel;
@@ -137,41 +74,8 @@ export class ModelHost {
   }
 
   /** Loads `version` of `name` from the registry (hash verified, warmed up), without serving it under an alias. */
-  async open(name: string, version: number): Promise<ServedModel> {
-    const mv = await this.stores.registry.getVersion(name, version);
-    if (!mv) throw new Error(`model ${name} has no version ${version}`);
-    const bytes = await this.stores.artifacts.getBuffer(this.stores.artifacts.keyOf(mv.uri), mv.sha256);
-    if (createHash('sha256').update(bytes).digest('hex') !== mv.sha256) throw new Error(`model ${name} v${version}: sha256 mismatch`);
-    const signature = mv.signature as unknown as StoredSignature;
-    const fields = new Map<string, 'numeric' | 'categorical'>();
-    const rawKinds = new Map((signature.raw ?? []).map((r) => [r.name, r.kind === 'categorical' ? 'categorical' : 'numeric'] as const));
-    const derived = new Set((signature.derive ?? []).map((d) => d.name));
-    for (const input of signature.inputs) if (!derived.has(input.name)) fields.set(input.name, input.type === 'string' ? 'categorical' : 'numeric');
-    for (const d of signature.derive ?? []) {
-      for (const i of 'inputs' in d ? d.inputs : [d.input]) if (!derived.has(i)) fields.set(i, rawKinds.get(i) ?? 'numeric');
-    }
-    const spec = (mv.properties as { spec?: StoredSpec }).spec;
-    const featureSets = servedFeatureSets(spec, fields);
-    // Concurrent single-row requests share one ONNX call (core/onnx/coalesce).
-    const scorer = coalescing(await createOnnxScorer(new Uint8Array(bytes)));
-    const served: ServedModel = {
-      name, version, sha256: mv.sha256, scorer, signature,
-      task: signature.task ?? (signature.classes ? (signature.classes.length === 2 ? 'binary' : 'multiclass') : 'regression'),
-      classes: signature.classes ?? [],
-      threshold: signature.threshold ?? 0.5,
-      derive: signature.derive ?? [],
-      fields,
-      protectedFields: (mv.properties as { protected?: string[] }).protected ?? [],
-      logProtected: (mv.properties as { logProtected?: 'hash' | 'drop' }).logProtected ?? 'hash',
-      keys: [...new Set([...(spec?.data?.keys ?? []), ...(featureSets.length > 0 ? [featureSets[0]!.entity] : [])])],
-      featureSets,
-      loadedAt: new Date(),
-    };
-    // Warm up: the first run of a session allocates; do it before the model takes traffic.
-    const warm: Record<string, Float32Array | string[]> = {};
-    for (const input of signature.inputs) warm[input.name] = input.type === 'float32' ? Float32Array.of(0) : [''];
-    await scorer.score(warm);
-    return served;
+  open(name: string, version: number): Promise<ServedModel> {
+    return loadServedModel(this.stores, name, version);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { codeVersion } from '../core/version';
 import type { Inference } from './inference';
 import type { ServedModel } from './model-host';
-import { HttpError } from './predict';
+import { RequestError } from '../core/predict/score';
 import { parseJson, readBody, routingKey } from './http-io';
 import { checkParameters, inputMetadata, outputMetadata, outputTensors, responseParameters, rowsFromTensors, type InputTensor } from './v2-tensors';
 import { VERSION_LOADING } from './version-cache';
@@ -46,10 +46,10 @@ const MODEL_PATH = /^\/v2\/models\/([a-z0-9][a-z0-9_.-]{0,62})(?:\/versions\/([1
 /** A request body's input tensor, checked for form; its values are checked against the model later. */
 function inputTensor(v: unknown, i: number): InputTensor {
   const t = v as Partial<Record<'name' | 'datatype' | 'shape' | 'data', unknown>>;
-  if (typeof v !== 'object' || v === null || typeof t.name !== 'string') throw new HttpError(400, `inputs[${i}] must be a tensor {"name", "datatype", "shape", "data"}`);
-  if (typeof t.datatype !== 'string') throw new HttpError(400, `input ${t.name}: "datatype" must be a string such as FP64 or BYTES`);
-  if (!Array.isArray(t.shape)) throw new HttpError(400, `input ${t.name}: "shape" must be a list such as [1]`);
-  if (!Array.isArray(t.data)) throw new HttpError(400, `input ${t.name}: "data" must be a list of values`);
+  if (typeof v !== 'object' || v === null || typeof t.name !== 'string') throw new RequestError(400, `inputs[${i}] must be a tensor {"name", "datatype", "shape", "data"}`);
+  if (typeof t.datatype !== 'string') throw new RequestError(400, `input ${t.name}: "datatype" must be a string such as FP64 or BYTES`);
+  if (!Array.isArray(t.shape)) throw new RequestError(400, `input ${t.name}: "shape" must be a list such as [1]`);
+  if (!Array.isArray(t.data)) throw new RequestError(400, `input ${t.name}: "data" must be a list of values`);
   // The protocol allows nested row-major data: [[1], [2]] for shape [2, 1].
   const data = t.data.some(Array.isArray) ? (t.data.flat(Infinity) as unknown[]) : t.data;
   return { name: t.name, datatype: t.datatype, shape: t.shape as number[], data };
@@ -58,17 +58,17 @@ function inputTensor(v: unknown, i: number): InputTensor {
 function requestedOutputs(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.some((o) => typeof o !== 'object' || o === null || typeof (o as { name?: unknown }).name !== 'string')) {
-    throw new HttpError(400, '"outputs" must be a list of {"name": …}');
+    throw new RequestError(400, '"outputs" must be a list of {"name": …}');
   }
   return v.map((o) => (o as { name: string }).name);
 }
 
-/** Handles a /v2 request; errors are thrown as HttpError for the server's one error answer. */
+/** Handles a /v2 request; errors are thrown as RequestError for the server's one error answer. */
 export async function handleV2(inference: Inference, req: http.IncomingMessage, res: http.ServerResponse, url: { pathname: string }, send: (status: number, body: unknown) => void, started: bigint): Promise<void> {
   const path = url.pathname.replace(/\/$/, '');
   const method = req.method ?? 'GET';
   const only = (allowed: string): void => {
-    if (method !== allowed) throw new HttpError(405, `${method} is not allowed on ${path} (use ${allowed})`);
+    if (method !== allowed) throw new RequestError(405, `${method} is not allowed on ${path} (use ${allowed})`);
   };
   const fixed: Record<string, () => unknown> = {
     '/v2': serverMetadata,
@@ -81,7 +81,7 @@ export async function handleV2(inference: Inference, req: http.IncomingMessage, 
     return send(200, fixed[path]!());
   }
   const m = MODEL_PATH.exec(path);
-  if (!m) throw new HttpError(404, `no route ${method} ${url.pathname}`);
+  if (!m) throw new RequestError(404, `no route ${method} ${url.pathname}`);
   const name = m[1]!;
   const version = m[2] === undefined ? undefined : Number(m[2]);
   if (m[3] !== '/infer') {
@@ -91,9 +91,9 @@ export async function handleV2(inference: Inference, req: http.IncomingMessage, 
   }
   only('POST');
   const body = parseJson(await readBody(req));
-  if (body.id !== undefined && typeof body.id !== 'string') throw new HttpError(400, '"id" must be a string');
+  if (body.id !== undefined && typeof body.id !== 'string') throw new RequestError(400, '"id" must be a string');
   const parameters = checkParameters(body.parameters, '"parameters"');
-  if (!Array.isArray(body.inputs)) throw new HttpError(400, '"inputs" must be a list of tensors, one per raw column');
+  if (!Array.isArray(body.inputs)) throw new RequestError(400, '"inputs" must be a list of tensors, one per raw column');
   const inputs = body.inputs.map(inputTensor);
   const outputs = requestedOutputs(body.outputs);
   const { served, arm, predictions } = await inference.infer(name, version, (model) => rowsFromTensors(model, inputs), routingKey(req), started);

@@ -4,7 +4,7 @@
 // Both the REST and the gRPC front end decode into InputTensor and encode from OutputTensor.
 import { DATE_PARTS } from '../core/features/spec';
 import type { ServedModel } from './model-host';
-import { HttpError, MAX_INSTANCES, perModel } from './predict';
+import { RequestError, MAX_INSTANCES, perModel } from '../core/predict/score';
 
 export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES', 'BF16'] as const;
 export type Datatype = (typeof DATATYPES)[number];
@@ -53,7 +53,7 @@ export function outputMetadata(model: ServedModel): { name: string; datatype: Da
   return [{ name: 'label', datatype: 'BYTES', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, model.classes.length] }];
 }
 
-const bad = (message: string): HttpError => new HttpError(400, message);
+const bad = (message: string): RequestError => new RequestError(400, message);
 const show = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 40);
 
 /** Rows of one tensor: checks the datatype is known and the shape is [n] or [n, 1] holding the data. */
@@ -101,7 +101,7 @@ export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Reco
   if (missing.length > 0) throw bad(`input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`);
   const n = seen.values().next().value!;
   if (n === 0) throw bad('the input tensors hold no rows');
-  if (n > MAX_INSTANCES) throw new HttpError(413, `at most ${MAX_INSTANCES} rows per request`);
+  if (n > MAX_INSTANCES) throw new RequestError(413, `at most ${MAX_INSTANCES} rows per request`);
   const rows: Record<string, unknown>[] = new Array(n);
   for (let i = 0; i < n; i++) rows[i] = {};
   for (const t of inputs) for (let i = 0; i < n; i++) rows[i]![t.name] = t.data[i];

@@ -1,7 +1,7 @@
 // Registered versions asked for by number (V2 `/versions/{v}`) that no alias points at: loaded on first use
 // and kept in a small LRU, so an old version can be scored without a deploy and without unbounded memory.
 import type { ModelHost, ServedModel } from './model-host';
-import { HttpError } from './predict';
+import { RequestError } from '../core/predict/score';
 
 /** Versions kept loaded besides the aliased ones. */
 export const VERSION_CACHE_SIZE = 4;
@@ -33,7 +33,7 @@ export function createVersionCache(host: Pick<ModelHost, 'open'>, capacity = VER
       }
       const model = host.open(name, version).catch((err: Error) => {
         entries.delete(key);
-        throw /has no version/.test(err.message) ? new HttpError(404, `model ${name} has no registered version ${version}`) : err;
+        throw /has no version/.test(err.message) ? new RequestError(404, `model ${name} has no registered version ${version}`) : err;
       });
       entries.set(key, { name, version, model });
       while (entries.size > capacity) {

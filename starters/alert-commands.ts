@@ -9,6 +9,7 @@ import { openStores, type Stores } from '../core/store';
 import { listDeliveries } from '../core/store/alerts';
 import { assertModelName } from '../core/store/registry';
 import { createToken, listTokens, revokeToken, TOKEN_SCOPES, TokenError, type TokenScope } from '../core/store/tokens';
+import { alertWorkflowId, workflows } from '../workflows/contracts';
 import { withClient } from './pipeline-commands';
 import { UsageError } from './usage-error';
 
@@ -83,7 +84,7 @@ export async function alertsTestCommand(values: Record<string, unknown>, positio
 /** The model.rolled_back alert of a rollback by hand: queued as an alertDelivery workflow; never fails the rollback. */
 export async function raiseRollbackAlert(input: { model: string; from: number | null; to: number | null; challenger?: number; reason: string; actor: string }): Promise<void> {
   const alert: Alert = {
-    id: randomUUID(), event: 'model.rolled_back', model: input.model, version: input.to, workflowId: `alert-${randomUUID()}`, runId: '',
+    id: randomUUID(), event: 'model.rolled_back', model: input.model, version: input.to, workflowId: alertWorkflowId(randomUUID()), runId: '',
     message: input.challenger !== undefined
       ? `${input.model}: challenger v${input.challenger} rolled back by ${input.actor}: ${input.reason}`
       : `${input.model}: production rolled back from v${input.from} to v${input.to} by ${input.actor}: ${input.reason}`,
@@ -92,7 +93,7 @@ export async function raiseRollbackAlert(input: { model: string; from: number | 
   };
   try {
     await withClient(async (client, config) => {
-      await client.workflow.start('alertDelivery', { workflowId: alert.workflowId, taskQueue: config.taskQueue, args: [alert] });
+      await client.workflow.start(workflows.alertDelivery, { workflowId: alert.workflowId, taskQueue: config.taskQueue, args: [alert] });
     });
   } catch (err) {
     console.error(`mlops: the model.rolled_back alert was not queued: ${(err as Error).message}`);

@@ -5,9 +5,9 @@ import { openStores } from '../core/store';
 import { BuildError, buildWorktree, pipelineRepo, resolveRef } from '../infra/pipeline-build';
 import { startVersionWorker } from '../infra/stack';
 import { deploymentState, setCurrentVersion } from '../infra/versions';
-import type { CicdResult } from '../workflows/cicd';
 import { withClient } from './pipeline-commands';
 import { UsageError } from './usage-error';
+import { cicdWorkflowId, workflows, type CicdResult } from '../workflows/contracts';
 
 async function commitOf(config: Config, ref: string): Promise<string> {
   try {
@@ -33,8 +33,8 @@ export async function runCicdCommand(values: Record<string, unknown>): Promise<n
   const config = loadConfig();
   const sha = await commitOf(config, ref);
   return withClient(async (client) => {
-    const workflowId = `cicd-${sha.slice(0, 12)}`;
-    const handle = await client.workflow.start('cicdPipeline', { workflowId, taskQueue: config.taskQueue, args: [{ ref: sha, requestedBy: `${os.userInfo().username} (mlops run cicd ${ref})` }] }).catch((err: Error) => {
+    const workflowId = cicdWorkflowId(sha);
+    const handle = await client.workflow.start(workflows.cicdPipeline, { workflowId, taskQueue: config.taskQueue, args: [{ ref: sha, requestedBy: `${os.userInfo().username} (mlops run cicd ${ref})` }] }).catch((err: Error) => {
       if (err.name === 'WorkflowExecutionAlreadyStartedError') throw new UsageError(`a CI/CD run of ${sha.slice(0, 12)} is already running: ${workflowId}`);
       throw err;
     });

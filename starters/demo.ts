@@ -7,8 +7,7 @@ import { loadConfig } from '../core/config';
 import { openStores } from '../core/store';
 import { up } from '../infra/stack';
 import { projectRoot } from '../infra/paths';
-import { advanceUpdate, ctWorkflowId, retrainSignal, statusQuery } from '../workflows/messages';
-import type { RunResult } from '../workflows/run';
+import { advanceUpdate, ctWorkflowId, retrainSignal, type RunResult, statusQuery, workflows } from '../workflows/contracts';
 
 const data = (...p: string[]): string => path.join(projectRoot(), 'node_modules', ...p);
 
@@ -30,7 +29,7 @@ export async function demoCommand(): Promise<number> {
     say('\n== 2/4 level 0: a manual pipeline on the 1985 CPS wages (predict union membership)');
     say('   race is prohibited, gender protected (fairness slices only); every stage waits for approval');
     const manualId = `demo-manual-${randomUUID().slice(0, 8)}`;
-    const manual = await client.workflow.start('manualPipeline', {
+    const manual = await client.workflow.start(workflows.manualPipeline, {
       workflowId: manualId,
       taskQueue: config.taskQueue,
       args: [{
@@ -72,7 +71,7 @@ export async function demoCommand(): Promise<number> {
       features: { derive: [{ name: 'month', op: 'month', input: 'date' }, { name: 'holiday', op: 'holiday', input: 'date' }, { name: 'temp_range', op: 'weighted_sum', inputs: ['temp_max', 'temp_min'], weights: [1, -1] }] },
       training: { l2: [0.1, 1, 10] },
     };
-    const handle = await client.workflow.signalWithStart('continuousTrainingPipeline', { workflowId: ctId, taskQueue: config.taskQueue, args: [{ ...input, run }], signal: retrainSignal, signalArgs: [run] });
+    const handle = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, { workflowId: ctId, taskQueue: config.taskQueue, args: [{ ...input, run }], signal: retrainSignal, signalArgs: [run] });
     say(`   ${uiLink(ui, config.temporal.namespace, ctId)}`);
     let last = '';
     const progress = setInterval(() => {

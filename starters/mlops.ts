@@ -11,14 +11,17 @@ import {
 import { pipelineRollbackCommand, pipelineVersionsCommand, runCicdCommand } from './cicd-commands';
 import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresScoreCommand, featuresTrainingSetCommand } from './feature-commands';
 import { startServing } from '../serving/main';
+import { startConsole } from '../console/main';
 import { alertsLogCommand, alertsTestCommand, tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './alert-commands';
 import { demoCommand } from './demo';
 import { driftCommand } from './drift-command';
 import { advanceCommand, runCommand, scheduleCommand } from './pipeline-commands';
+import { specValidateCommand } from './spec-command';
 import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
 import { trainerPythonCommand } from './trainer-command';
 import { UsageError } from './usage-error';
+import { EXPORT_USAGE, exportCommand } from './export-command';
 
 export { UsageError };
 
@@ -94,6 +97,21 @@ export const COMMANDS: Command[] = [
       const grpcAddress = (values['grpc-address'] as string | undefined) ?? config.grpcAddress;
       const running = await startServing(config, { address: values.address as string | undefined, grpcAddress, alias: values.alias as string | undefined, log: (l) => console.log(l) });
       console.log(`model server on ${running.url}, gRPC on ${running.grpc} (Ctrl-C or SIGTERM stops it)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
+    },
+  },
+  {
+    name: 'console',
+    usage: 'mlops console [--address HOST:PORT]',
+    summary: 'run the read-only web console in the foreground (models, versions, curves, lineage, drift, feature sets)',
+    options: { address: { type: 'string' } },
+    action: async ({ values }) => {
+      const running = await startConsole(loadConfig(), { address: values.address as string | undefined, log: (l) => console.log(l) });
+      console.log(`console on ${running.url} (Ctrl-C or SIGTERM stops it)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -257,6 +275,13 @@ export const COMMANDS: Command[] = [
     action: ({ values }) => runsCompareCommand(values.model as string | undefined, Boolean(values.json)),
   },
   {
+    name: 'export',
+    usage: EXPORT_USAGE,
+    summary: 'write a self-contained bundle of a model version for the browser (onnxruntime-web) or an edge device (onnxruntime-node)',
+    options: { model: { type: 'string' }, version: { type: 'string' }, alias: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, ...json },
+    action: ({ values }) => exportCommand(values),
+  },
+  {
     name: 'lineage',
     usage: 'mlops lineage NAME[@VERSION] [--json]',
     summary: 'everything upstream of a model version (default: production, else latest)',
@@ -318,6 +343,13 @@ export const COMMANDS: Command[] = [
     summary: 'feature-set versions with their watermark and materialized rows',
     options: json,
     action: ({ values, positionals }) => featuresListCommand(values, positionals),
+  },
+  {
+    name: 'spec validate',
+    usage: 'mlops spec validate FILE [--json]',
+    summary: 'check a pipeline spec file without running it: every wrong field at once (exit 2), or OK (exit 0); --json prints it with every default',
+    options: json,
+    action: async ({ values, positionals }) => specValidateCommand(values, positionals),
   },
   {
     name: 'gc',

@@ -5,11 +5,9 @@ import path from 'node:path';
 import { ActivityFailure, Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError, WorkflowUpdateFailedError, type ScheduleSpec } from '@temporalio/client';
 import { loadConfig, type Config } from '../core/config';
 import { parseSpec, SpecError } from '../core/spec';
-import { advanceUpdate, ctWorkflowId, retrainSignal } from '../workflows/messages';
-import type { PipelineInput, RunResult } from '../workflows/run';
-import { NON_RETRYABLE, STAGES, type Stage } from '../workflows/stages';
 import { followProgress } from './run-progress';
 import { UsageError } from './usage-error';
+import { advanceUpdate, ctWorkflowId, manualWorkflowId, NON_RETRYABLE, type PipelineInput, retrainSignal, type RunResult, type Stage, STAGES, workflows } from '../workflows/contracts';
 
 /** A Temporal client for one command, with a clear message when the server is not up. */
 export async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>, config: Config = loadConfig()): Promise<T> {
@@ -107,13 +105,13 @@ export async function runCommand(level: 'ct' | 'manual', values: Record<string, 
     if (level === 'ct') {
       workflowId = ctWorkflowId(name);
       const run = { trigger: 'manual' as const, requestId, reason: 'mlops run ct' };
-      const handle = await client.workflow.signalWithStart('continuousTrainingPipeline', {
+      const handle = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
         workflowId, taskQueue: config.taskQueue, args: [{ ...input, run }], signal: retrainSignal, signalArgs: [{ ...run, spec: input }],
       });
       runId = handle.signaledRunId;
     } else {
-      workflowId = `manual-${name}-${requestId.slice(0, 8)}`;
-      const handle = await client.workflow.start('manualPipeline', { workflowId, taskQueue: config.taskQueue, args: [{ ...input, run: { trigger: 'manual', requestId } }] });
+      workflowId = manualWorkflowId(name, requestId);
+      const handle = await client.workflow.start(workflows.manualPipeline, { workflowId, taskQueue: config.taskQueue, args: [{ ...input, run: { trigger: 'manual', requestId } }] });
       runId = handle.firstExecutionRunId;
     }
     if (!values.json) {
@@ -185,7 +183,7 @@ async function scheduleMaterialize(client: Client, config: Config, values: Recor
   await client.schedule.create({
     scheduleId: id,
     spec,
-    action: { type: 'startWorkflow', workflowType: 'materializeFeatures', taskQueue: config.taskQueue, workflowId: id, args: [{ sets }] },
+    action: { type: 'startWorkflow', workflowType: workflows.materializeFeatures, taskQueue: config.taskQueue, workflowId: id, args: [{ sets }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
   });
   console.log(`created schedule ${id}: materializeFeatures for ${given.join(', ')} ${every ? `every ${every}` : `on cron "${cron}"`}`);
@@ -212,7 +210,7 @@ export async function scheduleCommand(sub: string, values: Record<string, unknow
       await client.schedule.create({
         scheduleId: id,
         spec,
-        action: { type: 'startWorkflow', workflowType: 'continuousTrainingPipeline', taskQueue: config.taskQueue, workflowId: ctWorkflowId(input.name as string), args: [{ ...input, run: { trigger } }] },
+        action: { type: 'startWorkflow', workflowType: workflows.continuousTrainingPipeline, taskQueue: config.taskQueue, workflowId: ctWorkflowId(input.name as string), args: [{ ...input, run: { trigger } }] },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
       });
       console.log(`created schedule ${id}: continuousTrainingPipeline for ${input.name as string} ${every ? `every ${every}` : `on cron "${cron}"`} (trigger ${trigger})`);

@@ -4,8 +4,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TrainStatus } from '../core/ml/train';
-import { statusQuery } from '../workflows/messages';
-import type { StatusView } from '../workflows/run';
+import { statusQuery, type StatusView } from '../workflows/contracts';
 
 /** What a stage activity puts in its heartbeat (activities/stage.ts). */
 export interface StageHeartbeat {

@@ -2,40 +2,14 @@
 // mirror of it (shadow) next to the champion; every interval the arms' feedback outcomes are tested, and
 // the challenger is promoted, rolled back, or — undecided at the maximum duration — removed while the
 // champion keeps serving. A person may promote or roll back by hand at any time; the test then ends.
-import { continueAsNew, defineQuery, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { RolloutInput } from '../activities/rollout';
-import type { AbDecision, AbVerdict } from '../core/stats/ab';
+import { continueAsNew, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { raiseAlert } from './alerts';
-import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger, servingActivities } from './stages';
+import {
+  abStatusQuery, MlopsLevel, MlopsModel, MlopsTrigger, type AbTestInput, type AbTestResult, type AbTestStatus, type RolloutInput,
+} from './contracts';
+import { activitiesFor } from './stages';
 
-export interface AbTestInput extends RolloutInput {
-  /** Carried across continue-as-new. */
-  startedAt?: string;
-  alwaysValidPValue?: number;
-  checks?: number;
-}
-
-export interface AbTestResult {
-  model: string;
-  champion: number;
-  challenger: number;
-  decision: AbDecision | 'ended-by-hand';
-  reason: string;
-  production: number;
-  verdict: AbVerdict | null;
-}
-
-export interface AbTestStatus {
-  model: string;
-  champion: number;
-  challenger: number;
-  strategy: string;
-  share: number;
-  startedAt: string | null;
-  checks: number;
-  last: AbVerdict | null;
-}
-export const abStatusQuery = defineQuery<AbTestStatus>('status');
+const { startRollout, checkRollout, finishRollout } = activitiesFor('startRollout', 'checkRollout', 'finishRollout');
 
 const CHECKS_PER_RUN = 500;
 
@@ -54,13 +28,13 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   const rollout: RolloutInput = {
     model: input.model, champion: input.champion, challenger: input.challenger, strategy: input.strategy, share: input.share, test: input.test, requestedBy: input.requestedBy,
   };
-  const startedAt = input.startedAt ?? (await servingActivities.startRollout({ ...rollout, workflowId })).startedAt;
+  const startedAt = input.startedAt ?? (await startRollout({ ...rollout, workflowId })).startedAt;
   status.startedAt = startedAt;
   const deadline = new Date(startedAt).getTime() + input.test.maxDuration * 1000;
   let alwaysValidPValue = input.alwaysValidPValue;
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(Math.max(0, Math.min(input.test.interval * 1000, deadline - Date.now())));
-    const check = await controlActivities.checkRollout({
+    const check = await checkRollout({
       ...rollout, startedAt, atMaximumDuration: Date.now() >= deadline, ...(alwaysValidPValue !== undefined ? { alwaysValidPValue } : {}),
     });
     status.checks++;
@@ -70,7 +44,7 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
     status.last = check.verdict;
     alwaysValidPValue = check.verdict.numbers.alwaysValidPValue;
     if (check.verdict.decision !== 'continue') {
-      const done = await servingActivities.finishRollout({ ...rollout, workflowId, verdict: check.verdict });
+      const done = await finishRollout({ ...rollout, workflowId, verdict: check.verdict });
       await raiseAlert({
         event: 'abtest.decided', model: input.model, version: input.challenger,
         message: `${input.model}: ${input.strategy} of v${input.challenger} against v${input.champion} decided ${check.verdict.decision}: ${check.verdict.reason}; production is v${done.production}`,

@@ -1,17 +1,14 @@
 // Raising alerts from workflows: one deliverAlert activity per alert, retried with backoff by Temporal.
 // A webhook that stays down is logged by the activity and never fails the workflow that raised it.
 // Runs recorded before alerts existed replay unchanged: every raise sits behind one patch.
-import { isCancellation, log, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { ALERT_ATTEMPTS, type Alert } from '../core/alerts/webhooks';
-import type { StatusView } from './run';
+import { isCancellation, log, patched, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { Alert } from '../core/alerts/webhooks';
+import type { StatusView } from './contracts';
+import { activitiesFor } from './stages';
 
 export const ALERTS_PATCH = 'alert-webhooks';
 
-const { deliverAlert } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: ALERT_ATTEMPTS },
-});
+const { deliverAlert } = activitiesFor('deliverAlert');
 
 export type RaisedAlert = Omit<Alert, 'id' | 'at' | 'workflowId' | 'runId'>;
 

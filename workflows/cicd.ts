@@ -2,44 +2,13 @@
 // tests run, recorded and recent workflow histories are replayed against its workflow code, a CT pipeline
 // runs on sample data pinned to it and must bless a model; only then it becomes the current version (new
 // runs use it, pinned runs finish on theirs) and every production model retrains on it.
-import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { IntegrationReport, ReplayReport } from '../activities/cicd';
-import type { UnitTestReport } from '../infra/pipeline-build';
-import { MlopsLevel, MlopsTrigger } from './stages';
+import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CICD_STAGES, cicdStatusQuery, MlopsLevel, MlopsTrigger, type CicdInput, type CicdResult, type CicdStatus } from './contracts';
+import { activitiesFor } from './stages';
 
-export interface CicdInput {
-  ref: string;
-  /** Sample data for the integration run (default: seattle-weather from the candidate's dependencies). */
-  sample?: { uri?: string; target?: string };
-  /** false: test only, never promote. */
-  promote?: boolean;
-  requestedBy?: string;
-}
-
-export interface CicdResult {
-  workflowId: string;
-  runId: string;
-  ref: string;
-  buildId: string | null;
-  status: 'promoted' | 'passed' | 'rejected';
-  unit: UnitTestReport | null;
-  replay: ReplayReport | null;
-  integration: IntegrationReport | null;
-  previous: string | null;
-  retrained: string[];
-  reasons: string[];
-  timingsMs: Record<string, number>;
-}
-
-export const CICD_STAGES = ['build', 'test', 'replay', 'integration', 'promote'] as const;
-export const cicdStatusQuery = defineQuery<{ stage: string | null; buildId: string | null; done: string[] }>('status');
-
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 };
-const { buildPipeline, testPipeline, replayPipeline, integrationRunPipeline, promotePipeline } = proxyActivities<Activities>({
-  startToCloseTimeout: '45 minutes', heartbeatTimeout: '2 minutes', retry,
-});
-const { rejectPipeline, retrainProduction } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+const { buildPipeline, testPipeline, replayPipeline, integrationRunPipeline, promotePipeline, rejectPipeline, retrainProduction } = activitiesFor(
+  'buildPipeline', 'testPipeline', 'replayPipeline', 'integrationRunPipeline', 'promotePipeline', 'rejectPipeline', 'retrainProduction',
+);
 
 export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
   const info = workflowInfo();
@@ -51,7 +20,7 @@ export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
     workflowId: info.workflowId, runId: info.runId, ref: input.ref, buildId: null, status: 'rejected',
     unit: null, replay: null, integration: null, previous: null, retrained: [], reasons: [], timingsMs: {},
   };
-  const progress = { stage: null as string | null, buildId: null as string | null, done: [] as string[] };
+  const progress: CicdStatus = { stage: null, buildId: null, done: [] };
   setHandler(cicdStatusQuery, () => progress);
   const stage = async <T>(name: (typeof CICD_STAGES)[number], work: () => Promise<T>): Promise<T> => {
     progress.stage = name;

@@ -3,18 +3,15 @@
 // up here: requests arriving during a run are coalesced into one follow-up run (continue-as-new), so at most
 // one run per model trains and deploys at a time and no request is lost.
 import { continueAsNew, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { TrainingRequest } from '../activities/control';
 import { raiseAlert, raiseRunFailed } from './alerts';
-import { ctWorkflowId, retrainSignal, statusQuery } from './messages';
-import { initialStatus, runPipeline, specOf, type PipelineInput, type RunResult, type Trigger } from './run';
-import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
+import {
+  ctWorkflowId, MlopsLevel, MlopsModel, MlopsTrigger, retrainSignal, statusQuery,
+  type ForwardedResult, type PipelineInput, type RunResult, type TrainingRequest, type Trigger,
+} from './contracts';
+import { initialStatus, runPipeline, specOf } from './run';
+import { activitiesFor } from './stages';
 
-export interface ForwardedResult {
-  status: 'forwarded';
-  workflowId: string;
-  runId: string;
-  reasons: string[];
-}
+const { requestTraining } = activitiesFor('requestTraining');
 
 export async function continuousTrainingPipeline(input: PipelineInput): Promise<RunResult | ForwardedResult> {
   const spec = specOf(input);
@@ -29,7 +26,7 @@ export async function continuousTrainingPipeline(input: PipelineInput): Promise<
     const request: TrainingRequest = { requestId: uuid4(), trigger, reason: run.reason, driftedColumns: run.driftedColumns, reportUri: run.reportUri, spec: input };
     const { spec: _ignored, ...startRun } = request;
     void _ignored;
-    const target = await controlActivities.requestTraining({ workflowId: home, request, startInput: { ...input, run: { ...run, ...startRun } } });
+    const target = await requestTraining({ workflowId: home, request, startInput: { ...input, run: { ...run, ...startRun } } });
     return { status: 'forwarded', workflowId: target.workflowId, runId: target.runId, reasons: [`coalesced into ${home}`] };
   }
 

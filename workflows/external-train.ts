@@ -6,7 +6,10 @@ import { EXTERNAL_TRAIN_ACTIVITY, type ExternalTrainInput } from '../core/ml/ext
 import type { ExternalStageInput } from '../core/ml/external-train';
 import type { TrainedModel } from '../core/ml/train';
 import type { ExternalTrainerSpec } from '../core/spec';
-import { dataActivities, trainingActivities } from './stages';
+import { FailureType } from './contracts';
+import { activitiesFor } from './stages';
+
+const { prepareExternalTraining, registerExternalModel } = activitiesFor('prepareExternalTraining', 'registerExternalModel');
 
 type Trainer = Record<typeof EXTERNAL_TRAIN_ACTIVITY, (input: ExternalTrainInput) => Promise<unknown>>;
 
@@ -17,12 +20,12 @@ export function trainerFailure(err: unknown, external: ExternalTrainerSpec): unk
   const cause = err.cause;
   if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
     return ApplicationFailure.create({
-      type: 'TrainerUnavailable', nonRetryable: true,
+      type: FailureType.TrainerUnavailable, nonRetryable: true,
       message: `no trainer is polling task queue ${q}: nothing picked up the train task within ${external.scheduleTimeout} (start one, e.g. mlops trainer python --task-queue ${q})`,
     });
   }
   if (cause instanceof TimeoutFailure) {
-    return ApplicationFailure.create({ type: 'TrainerTimedOut', nonRetryable: true, message: `the trainer on task queue ${q} timed out (${cause.timeoutType}) on its last attempt` });
+    return ApplicationFailure.create({ type: FailureType.TrainerTimedOut, nonRetryable: true, message: `the trainer on task queue ${q} timed out (${cause.timeoutType}) on its last attempt` });
   }
   if (cause instanceof ApplicationFailure) {
     const type = cause.type ?? 'Error';
@@ -32,7 +35,7 @@ export function trainerFailure(err: unknown, external: ExternalTrainerSpec): unk
 }
 
 export async function trainExternally(input: ExternalStageInput, external: ExternalTrainerSpec): Promise<TrainedModel> {
-  const plan = await dataActivities.prepareExternalTraining(input);
+  const plan = await prepareExternalTraining(input);
   const trainer = proxyActivities<Trainer>({
     taskQueue: external.taskQueue,
     scheduleToStartTimeout: external.scheduleTimeout,
@@ -47,5 +50,5 @@ export async function trainExternally(input: ExternalStageInput, external: Exter
   } catch (err) {
     throw trainerFailure(err, external);
   }
-  return trainingActivities.registerExternalModel({ ...input, external: plan, result, taskQueue: external.taskQueue });
+  return registerExternalModel({ ...input, external: plan, result, taskQueue: external.taskQueue });
 }

@@ -6,3 +6,4 @@ export { abTest } from './ab-test';
 export { cicdPipeline } from './cicd';
 export { materializeFeatures } from './materialize';
 export { alertDelivery } from './alerts';
+export { ingestPartitions } from './partitioned-ingest';

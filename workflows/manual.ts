@@ -3,9 +3,8 @@
 // nobody advances ends cleanly (rejected) after the approval timeout.
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { raiseRunFailed } from './alerts';
-import { advanceUpdate, statusQuery, type AdvanceInput } from './messages';
-import { initialStatus, runPipeline, specOf, type PipelineInput, type RunResult } from './run';
-import { MlopsLevel, MlopsModel, MlopsTrigger, type Stage } from './stages';
+import { advanceUpdate, MlopsLevel, MlopsModel, MlopsTrigger, statusQuery, type AdvanceInput, type PipelineInput, type RunResult, type Stage } from './contracts';
+import { initialStatus, runPipeline, specOf } from './run';
 
 export async function manualPipeline(input: PipelineInput): Promise<RunResult> {
   const spec = specOf(input);

@@ -3,29 +3,14 @@
 // the model's CT workflow to retrain (trigger `drift`, drifted columns, report), at most once per cool-down.
 // It also reports training/serving skew (rows whose served features differ from the offline ones).
 // Every deploy refreshes it; it continues as new so it can run for months.
-import { continueAsNew, defineQuery, log, defineSignal, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { MonitorInput } from '../activities/monitor';
+import { continueAsNew, log, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { raiseAlert } from './alerts';
-import { ctWorkflowId } from './messages';
-import { controlActivities, MlopsLevel, MlopsModel, MlopsTrigger } from './stages';
+import {
+  ctWorkflowId, monitorStatusQuery, MlopsLevel, MlopsModel, MlopsTrigger, refreshMonitorSignal, type MonitorInput, type MonitorStatus,
+} from './contracts';
+import { activitiesFor } from './stages';
 
-export const refreshMonitorSignal = defineSignal<[MonitorInput]>('refresh');
-
-export interface MonitorStatus {
-  model: string;
-  checks: number;
-  retrains: number;
-  last: {
-    version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null;
-    /** Training/serving skew: rows checked, share with a mismatch, the mismatching features (null: not checked). */
-    skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
-    /** The multivariate check: held-out AUC of reference vs current, its permutation threshold, the top features. */
-    domain: { auc: number; threshold: number; drift: boolean; top: string[] } | null;
-    /** CBPE: estimated accuracy, F1 and ROC-AUC of the window before labels, the metrics that dropped. */
-    estimate: { rows: number; estimated: Record<string, number | null>; dropped: string[] } | null;
-  } | null;
-}
-export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
+const { checkDrift, requestTraining } = activitiesFor('checkDrift', 'requestTraining');
 
 const CHECKS_PER_RUN = 200;
 
@@ -46,7 +31,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   const seen = { drift: false, concept: false, skew: false, domain: false, estimated: false };
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
-    const r = await controlActivities.checkDrift({
+    const r = await checkDrift({
       model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
       drift: { method: settings.method, threshold: settings.threshold, columns: settings.columns, base: settings.base, autoTestMaxValues: settings.autoTestMaxValues, domainClassifier: settings.domainClassifier },
       maxEstimatedDrop: settings.maxEstimatedDrop,
@@ -114,7 +99,7 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
         ...(retrainOnEstimate ? [`estimated ${r.estimate!.dropped.join(', ')} drop before labels (CBPE)`] : []),
       ].join('; ');
       const request = { requestId: uuid4(), trigger: 'drift' as const, reason, driftedColumns: r.driftedColumns, reportUri: r.reportUri ?? undefined };
-      await controlActivities.requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });
+      await requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });
     }
   }
   await continueAsNew<typeof driftMonitor>({ ...settings, lastRetrainAt, retrains: status.retrains });

@@ -1,58 +1,23 @@
 // The pipeline run shared by level 0 and level 1: the stages in order, a status view for the `status`
 // query, and the run result of the design contract. Orchestration only: no I/O, no math.
 import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
-import type { TrainedModel } from '../core/ml/train';
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
 import { raiseAlert } from './alerts';
+import {
+  FailureType, STAGES, type PipelineInput, type RunInfo, type RunResult, type RunStatus, type Stage, type StageState, type StatusView, type Trigger,
+} from './contracts';
 import { trainExternally } from './external-train';
-import { controlActivities, dataActivities, servingActivities, trainingActivities, type Stage } from './stages';
+import { ingestStage } from './partitioned-ingest';
+import { activitiesFor } from './stages';
+import { runPriority } from '../core/priority';
 
-export type Trigger = 'manual' | 'schedule' | 'drift' | 'data' | 'cicd';
-
-export interface RunInfo {
-  trigger?: Trigger;
-  reason?: string;
-  driftedColumns?: string[];
-  reportUri?: string;
-  /** Identifies the request that started this run (coalescing ignores its own request). */
-  requestId?: string;
-  /** Level 0: how long a stage waits for a person before the run ends (default 7 days). */
-  approvalTimeout?: string;
-}
-
-/** What every pipeline workflow takes: ONE JSON object, a PipelineSpec plus an optional run block. */
-export type PipelineInput = Record<string, unknown> & { run?: RunInfo };
-
-export type RunStatus = 'deployed' | 'blessed' | 'rejected' | 'skipped';
-
-export interface RunResult {
-  workflowId: string;
-  runId: string;
-  status: RunStatus;
-  trigger: Trigger;
-  spec: PipelineSpec;
-  dataset: { uri: string; sha256: string; sourceSha256: string; rows: number; columns: { name: string; type: string }[]; feedbackRows?: number } | null;
-  validation: { passed: boolean; anomalies: { column: string | null; rule: string; severity: string; expected: string; observed: string }[] } | null;
-  features: { selected: string[]; dropped: { name: string; reason: string }[] } | null;
-  model: {
-    name: string; version: number; uri: string; sha256: string; algorithm: string; params: Record<string, unknown>;
-    metrics: TrainedModel['metrics']; slices: TrainedModel['slices']; importance: TrainedModel['importance'];
-    permutationImportance: TrainedModel['permutationImportance'];
-    /** How the final model was obtained (training.refit). Absent in runs recorded before it existed. */
-    refit?: TrainedModel['refit'];
-  } | null;
-  blessed: boolean;
-  reasons: string[];
-  deployed: { alias: string; version: number; strategy?: string; abTest?: string } | null;
-  /** Per stage (and the total); trainDetail: the train stage's parts (search, refit, export, verify, importance, …). */
-  timingsMs: Partial<Record<Stage | 'total', number>> & { trainDetail?: TrainedModel['timingsMs'] };
-}
-
-export interface StageState {
-  state: 'pending' | 'waiting' | 'running' | 'done' | 'skipped' | 'failed';
-  ms?: number;
-  /** A failed stage: the failure type and the innermost message of its cause chain. */
-  error?: { type: string; message: string };
+/** The stage activities of one run, dispatched with the run's priority and its model's fairness key. */
+function runActivities(trigger: Trigger, model: string) {
+  return activitiesFor.withPriority(
+    runPriority(trigger, model),
+    'materializeFeatureSets', 'ingestTrainingSet', 'productionInfo', 'sameAsProduction', 'validateData', 'governData',
+    'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor',
+  );
 }
 
 /** The failure type and innermost message of an error's cause chain (not the wrapper's "Activity task failed"). */
@@ -69,22 +34,11 @@ export function rootFailure(err: unknown): { type: string; message: string } {
   return { type, message: e instanceof Error ? e.message : String(e) };
 }
 
-export interface StatusView {
-  model: string;
-  level: 0 | 1;
-  trigger: Trigger;
-  stage: Stage | 'done' | null;
-  waitingFor: Stage | null;
-  stages: Record<string, StageState>;
-  artifacts: Record<string, string>;
-  pendingRequests: number;
-}
-
 export function specOf(input: PipelineInput): PipelineSpec {
   try {
     return parseSpec(input);
   } catch (err) {
-    if (err instanceof SpecError) throw ApplicationFailure.create({ type: 'InvalidSpec', message: err.message, nonRetryable: true });
+    if (err instanceof SpecError) throw ApplicationFailure.create({ type: FailureType.InvalidSpec, message: err.message, nonRetryable: true });
     throw err;
   }
 }
@@ -123,6 +77,10 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const info = workflowInfo();
   const model = spec.name;
   const trigger = run.trigger ?? 'manual';
+  const {
+    materializeFeatureSets, ingestTrainingSet, productionInfo, sameAsProduction, validateData, governData, buildFeatures,
+    selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor,
+  } = runActivities(trigger, model);
   const result: RunResult = {
     workflowId: info.workflowId, runId: info.runId, status: 'rejected', trigger, spec,
     dataset: null, validation: null, features: null, model: null, blessed: false, reasons: [], deployed: null, timingsMs: {},
@@ -164,15 +122,16 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const sets = spec.features.sets;
   const dataset = await stage('ingest', async () => {
     if (!sets) {
-      return dataActivities.ingestDataset({
-        uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter,
+      return ingestStage({
+        priority: runPriority(trigger, model),
+        uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter, partitionRows: spec.data.partitionRows,
         ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
       });
     }
     // features.sets: bring each set up to date (incremental), then join the events in data.uri with the
     // feature values as of each event's time; the run trains on that table, with the versions pinned.
-    const fresh = await dataActivities.materializeFeatureSets({ model, sets: sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) })) });
-    const joined = await dataActivities.ingestTrainingSet({
+    const fresh = await materializeFeatureSets({ model, sets: sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) })) });
+    const joined = await ingestTrainingSet({
       model, events: { uri: spec.data.uri, format: spec.data.format, delimiter: spec.data.delimiter }, entity: spec.features.entity!, time: spec.time!,
       sets: sets.map((x, i) => ({ ...x, version: fresh[i]!.version })), prefixed: spec.features.prefixed,
       ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
@@ -187,38 +146,38 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   status.artifacts.dataset = dataset.uri;
 
   // Same data, spec and code as the model in production: nothing to learn.
-  const production = await controlActivities.productionInfo({ model, alias: spec.deploy.alias });
-  const skip = await controlActivities.sameAsProduction({ spec, datasetSha256: dataset.sha256, production });
+  const production = await productionInfo({ model, alias: spec.deploy.alias });
+  const skip = await sameAsProduction({ spec, datasetSha256: dataset.sha256, production });
   if (skip) {
     result.reasons.push(`production ${model} v${production.version} was trained on the same data (${dataset.sha256.slice(0, 12)}), spec and code`);
     result.deployed = null;
     return finish('skipped');
   }
 
-  const validation = await stage('validate', () => dataActivities.validateData({ model, dataset, rules: { target: spec.target, keys: spec.data.keys, ...spec.validation } }));
+  const validation = await stage('validate', () => validateData({ model, dataset, rules: { target: spec.target, keys: spec.data.keys, ...spec.validation } }));
   if (!validation) return finish('rejected');
   result.validation = { passed: validation.passed, anomalies: validation.anomalies };
   status.artifacts.statistics = validation.statistics.uri;
   status.artifacts.schema = validation.schema.uri;
 
   const common = { model, dataset, target: spec.target, keys: spec.data.keys, time: spec.time, features: spec.features, governance: spec.governance };
-  const governance = await stage('govern', () => dataActivities.governData(common));
+  const governance = await stage('govern', () => governData(common));
   if (!governance) return finish('rejected');
   status.artifacts.governance = governance.reportUri;
   if (governance.warnings.length) result.reasons.push(...governance.warnings.map((w) => `governance warning: ${w}`));
 
-  const features = await stage('features', () => dataActivities.buildFeatures(common));
+  const features = await stage('features', () => buildFeatures(common));
   if (!features) return finish('rejected');
   status.artifacts.featurePlan = features.planRef.uri;
 
-  const selection = await stage('select', () => dataActivities.selectFeatures({ model, dataset, plan: features.plan, planRef: features.planRef, selection: spec.selection }));
+  const selection = await stage('select', () => selectFeatures({ model, dataset, plan: features.plan, planRef: features.planRef, selection: spec.selection }));
   if (!selection) return finish('rejected');
   result.features = { selected: selection.selected, dropped: selection.dropped };
   status.artifacts.selection = selection.selectionUri;
 
   const trainInput = { model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec };
   const external = spec.training.external;
-  const trained = await stage('train', () => (external ? trainExternally(trainInput, external) : trainingActivities.trainModel({ ...trainInput, ...(reweight ? { reweight } : {}) })));
+  const trained = await stage('train', () => (external ? trainExternally(trainInput, external) : trainModel({ ...trainInput, ...(reweight ? { reweight } : {}) })));
   if (!trained) return finish('rejected');
   result.model = {
     name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,
@@ -229,7 +188,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   if (trained.timingsMs) result.timingsMs.trainDetail = trained.timingsMs;
   status.artifacts.model = trained.uri;
 
-  const evaluation = await stage('evaluate', () => dataActivities.evaluateModel({ model, dataset, candidate: trained, spec }));
+  const evaluation = await stage('evaluate', () => evaluateModel({ model, dataset, candidate: trained, spec }));
   if (!evaluation) return finish('rejected');
   result.blessed = evaluation.blessed;
   result.reasons.push(...evaluation.reasons);
@@ -245,7 +204,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
       return finish('blessed');
     } else {
       const ab = await stage('deploy', () =>
-        controlActivities.startAbTest({
+        startAbTest({
           model, champion, challenger: trained.version, strategy, share: spec.deploy.share, test: spec.deploy.test, requestedBy: `${info.workflowType}:${info.workflowId}`,
         }),
       );
@@ -261,7 +220,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   }
 
   const deployed = await stage('deploy', () =>
-    servingActivities.deployModel({
+    deployModel({
       model, version: trained.version, alias: spec.deploy.alias, expectedFrom: evaluation.champion?.version ?? production.version,
       actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
       details: { metrics: trained.metrics, champion: evaluation.champion, runId: info.runId },
@@ -271,7 +230,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   result.deployed = { alias: deployed.alias, version: deployed.version };
   // Every deploy starts or refreshes the model's drift monitor (patched: runs recorded before it replay as they ran).
   if (patched('start-drift-monitor') && spec.monitor.enabled && spec.deploy.alias === 'production') {
-    await controlActivities.ensureMonitor({ model, ...spec.monitor });
+    await ensureMonitor({ model, ...spec.monitor });
   }
   await raiseAlert({
     event: 'model.deployed', model, version: deployed.version, webhooks: spec.alerts?.webhooks ?? [],
@@ -283,6 +242,6 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
 
 export function initialStatus(model: string, level: 0 | 1, trigger: Trigger): StatusView {
   const stages: Record<string, StageState> = {};
-  for (const s of ['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy']) stages[s] = { state: 'pending' };
+  for (const s of STAGES) stages[s] = { state: 'pending' };
   return { model, level, trigger, stage: null, waitingFor: null, stages, artifacts: {}, pendingRequests: 0 };
 }

@@ -1,13 +1,12 @@
-// The stage list and every stage's activity options, defined once. Invalid spec, invalid data and failed
-// validation are non-retryable; outages (storage, database) are retried with backoff.
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+// Every activity's options (timeouts, retries), defined once, and the one way workflows proxy activities:
+// `activitiesFor('checkDrift', …)` gives a workflow exactly the activities it uses, each with its own options.
+// Invalid spec, invalid data and failed validation are non-retryable; outages (storage, database) are retried
+// with backoff.
+import type { Priority } from '@temporalio/common';
+import { proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-
-export const STAGES = ['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy'] as const;
-export type Stage = (typeof STAGES)[number];
-
-export const NON_RETRYABLE = ['InvalidSpec', 'InvalidData', 'ValidationFailed', 'AliasConflict'];
+import { ALERT_ATTEMPTS } from '../core/alerts/webhooks';
+import { NON_RETRYABLE } from './contracts';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE };
 
@@ -20,11 +19,68 @@ const training: ActivityOptions = { startToCloseTimeout: '6 hours', heartbeatTim
 // leaves that wait room to fail with its own message, and heartbeats notice a lost worker sooner.
 export const SERVING_ACTIVITY_OPTIONS: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout: '30 seconds', retry };
 
-export const dataActivities = proxyActivities<Activities>(DATA_ACTIVITY_OPTIONS);
-export const servingActivities = proxyActivities<Activities>(SERVING_ACTIVITY_OPTIONS);
-export const trainingActivities = proxyActivities<Activities>(training);
-export const controlActivities = proxyActivities<Activities>(quick);
+// Level 2 builds, tests and replays a whole checkout; a failed attempt is retried a few times only.
+const cicdRetry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 };
+const cicdLong: ActivityOptions = { startToCloseTimeout: '45 minutes', heartbeatTimeout: '2 minutes', retry: cicdRetry };
+const cicdQuick: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: cicdRetry };
 
-export const MlopsModel = defineSearchAttributeKey('MlopsModel', SearchAttributeType.KEYWORD);
-export const MlopsLevel = defineSearchAttributeKey('MlopsLevel', SearchAttributeType.INT);
-export const MlopsTrigger = defineSearchAttributeKey('MlopsTrigger', SearchAttributeType.KEYWORD);
+// An alert is retried ALERT_ATTEMPTS times; a webhook that stays down is logged and never fails the run.
+const alerts: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: ALERT_ATTEMPTS },
+};
+
+// A partition is small and quick next to a stage: a lost worker is noticed within 30 s.
+export const PARTITION_ACTIVITY_OPTIONS: ActivityOptions = { ...DATA_ACTIVITY_OPTIONS, heartbeatTimeout: '30 seconds' };
+
+type ActivityName = keyof Activities;
+
+const OPTIONS: Record<ActivityName, ActivityOptions> = {
+  ingestDataset: DATA_ACTIVITY_OPTIONS,
+  materializeFeatureSets: DATA_ACTIVITY_OPTIONS,
+  ingestTrainingSet: DATA_ACTIVITY_OPTIONS,
+  validateData: DATA_ACTIVITY_OPTIONS,
+  governData: DATA_ACTIVITY_OPTIONS,
+  buildFeatures: DATA_ACTIVITY_OPTIONS,
+  selectFeatures: DATA_ACTIVITY_OPTIONS,
+  evaluateModel: DATA_ACTIVITY_OPTIONS,
+  prepareExternalTraining: DATA_ACTIVITY_OPTIONS,
+  trainModel: training,
+  registerExternalModel: training,
+  deployModel: SERVING_ACTIVITY_OPTIONS,
+  startRollout: SERVING_ACTIVITY_OPTIONS,
+  finishRollout: SERVING_ACTIVITY_OPTIONS,
+  productionInfo: quick,
+  sameAsProduction: quick,
+  requestTraining: quick,
+  ensureMonitor: quick,
+  checkDrift: quick,
+  startAbTest: quick,
+  checkRollout: quick,
+  buildPipeline: cicdLong,
+  testPipeline: cicdLong,
+  replayPipeline: cicdLong,
+  integrationRunPipeline: cicdLong,
+  promotePipeline: cicdLong,
+  rejectPipeline: cicdQuick,
+  retrainProduction: cicdQuick,
+  pipelineVersion: cicdQuick,
+  deliverAlert: alerts,
+  ingestPartition: PARTITION_ACTIVITY_OPTIONS,
+  mergePartitions: DATA_ACTIVITY_OPTIONS,
+};
+
+/** The named activities, each proxied with its options from the table above. */
+export function activitiesFor<K extends ActivityName>(...names: K[]): ActivityInterfaceFor<Pick<Activities, K>> {
+  const out = {} as ActivityInterfaceFor<Pick<Activities, K>>;
+  for (const name of names) out[name] = proxyActivities<Pick<Activities, K>>(OPTIONS[name])[name];
+  return out;
+}
+
+/** The same, with a task priority and fairness key (core/priority.ts) on every call. */
+activitiesFor.withPriority = function withPriority<K extends ActivityName>(priority: Priority, ...names: K[]): ActivityInterfaceFor<Pick<Activities, K>> {
+  const out = {} as ActivityInterfaceFor<Pick<Activities, K>>;
+  for (const name of names) out[name] = proxyActivities<Pick<Activities, K>>({ ...OPTIONS[name], priority })[name];
+  return out;
+};
+

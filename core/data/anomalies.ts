@@ -81,6 +81,9 @@ export async function findAnomalies(
   }
 
   if (schema) {
+    // Every domain and range check in one pass over the table; examples only for the columns that fail.
+    const domainChecks: { name: string; domain: string[] }[] = [];
+    const rangeChecks: { name: string; min: number; max: number; observed: ColumnStatistics }[] = [];
     for (const expected of schema.columns) {
       const observed = byName.get(expected.name);
       if (!observed) {
@@ -91,36 +94,64 @@ export async function findAnomalies(
         add(expected.name, 'type_mismatch', 'error', `${expected.kind} (${expected.type})`, `${observed.kind} (${observed.type})`);
         continue;
       }
-      if (expected.domain && observed.count > 0) {
-        const res = await conn.runAndReadAll(
-          `SELECT count(*)::BIGINT AS n, list(DISTINCT v ORDER BY v)[1:5] AS sample FROM (
-             SELECT ${ident(expected.name)}::VARCHAR AS v FROM ${table}
-              WHERE ${ident(expected.name)} IS NOT NULL AND NOT list_contains($1, ${ident(expected.name)}::VARCHAR))`,
-          [listValue(expected.domain)],
-          [LIST(VARCHAR)],
-        );
-        const row = res.getRowObjectsJS()[0]!;
-        const n = Number(row.n);
-        const fraction = n / stats.rows;
-        if (fraction > r.maxUnexpectedFraction) {
-          add(expected.name, 'unexpected_categories', 'error', `values in the schema's domain (${expected.domain.length} values), at most ${pct(r.maxUnexpectedFraction)} outside`,
-            `${n} rows (${pct(fraction)}) outside it, e.g. ${JSON.stringify(row.sample)}`);
-        }
-      }
+      if (expected.domain && observed.count > 0) domainChecks.push({ name: expected.name, domain: expected.domain });
       if (expected.kind === 'numeric' && typeof expected.min === 'number' && typeof expected.max === 'number' && observed.count > 0) {
-        const col = `${ident(expected.name)}::DOUBLE`;
-        const res = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${table} WHERE ${col} < ${expected.min} OR ${col} > ${expected.max}`);
-        const n = Number(res.getRowObjectsJS()[0]!.n);
-        const fraction = n / stats.rows;
-        if (fraction > r.maxOutOfRangeFraction) {
-          add(expected.name, 'out_of_range', 'warning', `[${expected.min}, ${expected.max}]`, `${n} rows (${pct(fraction)}) outside; observed [${observed.min}, ${observed.max}]`);
-        }
+        rangeChecks.push({ name: expected.name, min: expected.min, max: expected.max, observed });
+      }
+    }
+    const counts = await outsideCounts(conn, table, domainChecks, rangeChecks);
+    for (const [k, d] of domainChecks.entries()) {
+      const n = counts.unexpected[k]!;
+      const fraction = n / stats.rows;
+      if (fraction > r.maxUnexpectedFraction) {
+        const sample = await unexpectedExamples(conn, table, d);
+        add(d.name, 'unexpected_categories', 'error', `values in the schema's domain (${d.domain.length} values), at most ${pct(r.maxUnexpectedFraction)} outside`,
+          `${n} rows (${pct(fraction)}) outside it, e.g. ${JSON.stringify(sample)}`);
+      }
+    }
+    for (const [k, c] of rangeChecks.entries()) {
+      const n = counts.outOfRange[k]!;
+      const fraction = n / stats.rows;
+      if (fraction > r.maxOutOfRangeFraction) {
+        add(c.name, 'out_of_range', 'warning', `[${c.min}, ${c.max}]`, `${n} rows (${pct(fraction)}) outside; observed [${c.observed.min}, ${c.observed.max}]`);
       }
     }
     const known = new Set(schema.columns.map((c) => c.name));
     for (const c of stats.columns) if (!known.has(c.name)) add(c.name, 'new_column', 'warning', 'only the schema\'s columns', `new column of kind ${c.kind}`);
   }
   return out;
+}
+
+/** Rows outside each domain and each range, counted in one scan. */
+async function outsideCounts(
+  conn: DuckDBConnection,
+  table: string,
+  domains: { name: string; domain: string[] }[],
+  ranges: { name: string; min: number; max: number }[],
+): Promise<{ unexpected: number[]; outOfRange: number[] }> {
+  if (domains.length + ranges.length === 0) return { unexpected: [], outOfRange: [] };
+  const parts = [
+    ...domains.map((d, k) => `count(*) FILTER (WHERE ${ident(d.name)} IS NOT NULL AND NOT list_contains($${k + 1}, ${ident(d.name)}::VARCHAR))::BIGINT AS u${k}`),
+    ...ranges.map((c, k) => {
+      const col = `${ident(c.name)}::DOUBLE`;
+      return `count(*) FILTER (WHERE ${col} < ${c.min} OR ${col} > ${c.max})::BIGINT AS o${k}`;
+    }),
+  ];
+  const res = await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`, domains.map((d) => listValue(d.domain)), domains.map(() => LIST(VARCHAR)));
+  const row = res.getRowObjectsJS()[0]!;
+  return { unexpected: domains.map((_, k) => Number(row[`u${k}`])), outOfRange: ranges.map((_, k) => Number(row[`o${k}`])) };
+}
+
+/** The first five values (sorted) of a column outside its domain. */
+async function unexpectedExamples(conn: DuckDBConnection, table: string, d: { name: string; domain: string[] }): Promise<unknown> {
+  const res = await conn.runAndReadAll(
+    `SELECT list(DISTINCT v ORDER BY v)[1:5] AS sample FROM (
+       SELECT ${ident(d.name)}::VARCHAR AS v FROM ${table}
+        WHERE ${ident(d.name)} IS NOT NULL AND NOT list_contains($1, ${ident(d.name)}::VARCHAR))`,
+    [listValue(d.domain)],
+    [LIST(VARCHAR)],
+  );
+  return res.getRowObjectsJS()[0]!.sample;
 }
 
 function describeOnly(c: ColumnStatistics): string {

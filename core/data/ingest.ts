@@ -7,6 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Client } from 'minio';
 import { hashFile, type ArtifactStore } from '../store/artifacts';
 import { reservedColumnName, reservedColumnReason } from './column-names';
+import type { SchemaChecks } from './partition-summary';
 import { literal, withDuckDB } from './duckdb';
 import { DataError, detectDelimiter, fetchSource, scanSource, type CsvDialect, type DataFormat, type LocalSource } from './source';
 
@@ -46,6 +47,10 @@ export interface DatasetRef {
   /** Of `rows`, those that came from logged predictions with feedback labels. */
   feedbackRows?: number;
   columns: ColumnType[];
+  /** A partitioned dataset: `uri` is its manifest (core/data/partitioned-dataset.ts) over this many partitions. */
+  partitions?: number;
+  /** A partitioned dataset: its partitions' counts against the model's accepted schema (core/data/partition-summary.ts). */
+  checks?: SchemaChecks;
 }
 
 export type Progress = (message: string) => void;

@@ -30,7 +30,7 @@ export async function validateDataset(
 ): Promise<ValidationResult> {
   const progress = deps.onProgress ?? (() => undefined);
   return withDatasetTable(deps.artifacts, input.dataset, async (conn, table) => {
-    const stats = await computeStatistics(conn, table, input.dataset.columns);
+    const stats = await computeStatistics(conn, table, input.dataset.columns, { rowNumber: 'file_row_number' });
     progress(`statistics of ${stats.rows} rows × ${stats.columns.length} columns`);
     const domains: Record<string, string[] | undefined> = {};
     for (const c of stats.columns) {
@@ -68,7 +68,7 @@ export async function validateDataset(
         ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
         : { version: 0, uri: '', sha256: '', createdNow: false },
     };
-  });
+  }, { rowNumbers: true });
 }
 
 /** JSON with a trailing newline; objects here are built in a fixed key order, so equal data gives equal bytes. */

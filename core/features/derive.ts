@@ -186,8 +186,9 @@ export function deriveColumns(order: Derivation[], columns: DataColumn[], rows: 
 export function deriveRow(order: Derivation[], row: Record<string, unknown>, kinds: Record<string, 'numeric' | 'categorical'>): Record<string, Scalar> {
   const values: Record<string, Scalar> = {};
   const get = (name: string): Scalar => {
-    if (name in values) return values[name]!;
-    return coerce(row[name], kinds[name] ?? 'numeric');
+    // Own properties only: a column named like an Object.prototype member (constructor, toString) is data.
+    if (Object.hasOwn(values, name)) return values[name]!;
+    return coerce(Object.hasOwn(row, name) ? row[name] : undefined, (Object.hasOwn(kinds, name) ? kinds[name] : undefined) ?? 'numeric');
   };
   for (const d of order) values[d.name] = deriveValue(d, ('inputs' in d ? d.inputs : [d.input]).map(get));
   return values;

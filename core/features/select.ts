@@ -30,7 +30,7 @@ export interface SelectionResult {
   stats: FeatureStat[];
 }
 
-function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number): FeatureStat {
+export function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number): FeatureStat {
   let n = 0;
   let mean = 0;
   let m2 = 0;
@@ -46,7 +46,7 @@ function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number):
 }
 
 /** Missing fraction over every row; the top value's share over the stride sample (an estimate on big data). */
-function categoricalStat(c: Extract<DataColumn, { kind: 'categorical' }>, rows: number, sample: Int32Array): FeatureStat {
+export function categoricalStat(c: Extract<DataColumn, { kind: 'categorical' }>, rows: number, sample: Int32Array): FeatureStat {
   let missing = 0;
   for (let i = 0; i < rows; i++) if (c.values[i] === null || c.values[i] === undefined) missing++;
   const counts = new Map<string, number>();
@@ -114,6 +114,21 @@ export async function selectFeatures(features: DataColumn[], rows: number, spec:
     stats.push(c.kind === 'numeric' ? numericStat(c, rows) : categoricalStat(c, rows, sample));
     await nextTurn();
   }
+  return chooseFeatures(features, sample, stats, spec, importance);
+}
+
+/**
+ * The selection rules over computed statistics (`stats[i]` of `features[i]`); correlations are measured on the
+ * rows `sample` of `features` (the stride sample: core/features/select-table.ts passes columns holding only it).
+ */
+export async function chooseFeatures(
+  features: DataColumn[],
+  sample: Int32Array,
+  stats: FeatureStat[],
+  spec: SelectionSpec = {},
+  importance?: Map<string, number>,
+): Promise<SelectionResult> {
+  const s = { ...SELECTION_DEFAULTS, ...spec };
   const dropped: { name: string; reason: string }[] = [];
   const kept: DataColumn[] = [];
   for (const [i, c] of features.entries()) {

@@ -10,8 +10,8 @@ import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import { deriveColumns } from './derive';
 import { governanceReport, type GovernanceReport, type GovernanceSpec } from './govern';
 import { planFeatures, type FeaturePlan } from './plan';
-import { modelImportance } from '../ml/importance';
-import { selectFeatures, type SelectionResult, type SelectionSpec } from './select';
+import type { SelectionResult, SelectionSpec } from './select';
+import { derivationInputs, selectFromTable } from './select-table';
 import type { FeatureSpec } from './spec';
 
 export interface FeatureStageInput {
@@ -64,7 +64,8 @@ export async function featuresStage(input: FeatureStageInput, deps: { artifacts:
   const derivedMissing: Record<string, number> = {};
   if (plan.derive.length > 0) {
     await withDatasetTable(deps.artifacts, input.dataset, async (conn, table) => {
-      const { rows, byName } = await computeFeatures(conn, table, plan);
+      // Only the derivations' inputs are read.
+      const { rows, byName } = await computeFeatures(conn, table, { ...plan, raw: derivationInputs(plan) });
       for (const d of plan.derive) {
         const c = byName.get(d.name)!;
         let missing = 0;
@@ -85,12 +86,8 @@ export async function selectStage(
   input: { dataset: DatasetRef; plan: FeaturePlan; selection?: SelectionSpec },
   deps: { artifacts: ArtifactStore; onProgress?: Progress },
 ): Promise<{ selection: SelectionResult; selectionRef: ArtifactRef }> {
-  const selection = await withDatasetTable(deps.artifacts, input.dataset, async (conn, table) => {
-    const { rows, byName } = await computeFeatures(conn, table, input.plan);
-    const features = input.plan.features.map((f) => byName.get(f.name)!);
-    const importance = input.selection?.topK !== undefined ? modelImportance(features, byName.get(input.plan.target)!, rows) : undefined;
-    return selectFeatures(features, rows, input.selection, importance);
-  });
+  // Set work in DuckDB plus a stride sample in JS: the table is never read whole into memory.
+  const selection = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => selectFromTable(conn, table, input.plan, input.selection, { onProgress: deps.onProgress }), { rowNumbers: true });
   deps.onProgress?.(`selected ${selection.selected.length} features, dropped ${selection.dropped.length}`);
   const selectionRef = await deps.artifacts.putContent('features/selections', '.json', canonicalJson(selection), 'application/json');
   return { selection, selectionRef };

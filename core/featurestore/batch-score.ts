@@ -1,5 +1,5 @@
-// Batch scoring: the deployed model (its ONNX graph, through the model server's own `predict`, so batch and
-// online answers agree) scores either every entity's latest offline feature values of one or more sets, or
+// Batch scoring: the deployed model (its ONNX graph, through the same `predict` as the model server, so batch
+// and online answers agree) scores either every entity's latest offline feature values of one or more sets, or
 // the rows of a table, chunk by chunk. Predictions are written as one content-addressed Parquet artifact,
 // scores/<model>/<version>/<sha256>.parquet, with lineage: model + feature-set parts (+ table) → scores.
 //
@@ -22,8 +22,8 @@ import { hashFile, type ArtifactRef } from '../store/artifacts';
 import type { ArtifactInput } from '../store/lineage';
 import { RegistryError } from '../store/registry';
 import { codeVersion } from '../version';
-import { ModelHost, type ServedModel } from '../../serving/model-host';
-import { predict } from '../../serving/server';
+import { predict } from '../predict/score';
+import { loadServedModel, type ServedModel } from '../predict/served-model';
 import { FeatureSetError } from './definition';
 import { withSourceTable } from './materialize';
 import { fetchParts, materializedSet, type MaterializedSet } from './offline';
@@ -84,10 +84,11 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
   const mv = await stores.registry.getVersion(request.model, version);
   if (!mv) throw new RegistryError(`model ${request.model} has no version ${version}`);
 
-  const host = new ModelHost(stores);
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-batch-score-'));
+  let loaded: ServedModel | undefined;
   try {
-    const model = (await host.load(request.model, version))!;
+    const model = await loadServedModel(stores, request.model, version);
+    loaded = model;
     progress(`loaded ${model.name} v${model.version}`);
     // Sets named, or (for a table) the ones the model was trained with; versions default to the trained ones.
     const trained = new Map(model.featureSets.map((s) => [s.name, s]));
@@ -206,7 +207,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       model: model.name, version: model.version, alias, ref, rows: out.rows, columns: out.columns, sets: setSummary, table: tableRef, asOf: request.asOf ?? null, missingFields: out.missingFields, ms: Date.now() - started,
     };
   } finally {
-    await host.close();
+    await loaded?.scorer.release();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,7 @@ import { withDatasetTable } from '../data/dataset-table';
 import { ident, literal, withDuckDB } from '../data/duckdb';
 import type { Progress } from '../data/ingest';
 import { canonicalJson } from '../data/validate';
+import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { feedsFromColumns } from '../onnx/feeds';
 import { measureLatency } from '../onnx/latency';
@@ -192,6 +193,9 @@ export async function registerExternal(
   const algorithm = externalAlgorithm(reg.result.framework);
   const trainer = { taskQueue: reg.trainer.taskQueue, framework: reg.result.framework, ...(reg.result.codeVersion ? { codeVersion: reg.result.codeVersion } : {}), ...(reg.result.identity ? { identity: reg.result.identity } : {}), onnxUri: reg.result.uri, onnxSha256: trainerSha256 };
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
+    task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
+  }));
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
@@ -200,7 +204,7 @@ export async function registerExternal(
     metrics: card.metrics,
     properties: {
       algorithm, params: reg.result.params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance: permutation, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec,
+      importance: permutation, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec,
       protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: createHash('sha256').update(canonicalJson(input.spec)).digest('hex'),
       seed: input.spec.training.seed, codeVersion: codeVersion(), trainer, splits: reg.plan.splits,

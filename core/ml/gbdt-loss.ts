@@ -2,7 +2,8 @@
 //   binary      logistic loss on the score of classes[1]: p = σ(s), g = p − y, h = p(1 − p); base = prior log-odds
 //   multiclass  softmax cross-entropy, one score per class: g_k = p_k − [y = k], h_k = p_k(1 − p_k); base = log prior
 //   regression  squared error ½(s − y)²: g = s − y, h = 1; base = mean target
-// Validation loss (early stopping): mean log loss, mean multiclass log loss, mean squared error.
+// Validation loss (early stopping): mean log loss, mean multiclass log loss, mean squared error. Gradients and
+// validation losses are computed by gbdt-rows.ts, over ranges of rows shared out to threads.
 import type { GbdtModel } from './model';
 
 export type GbdtTask = GbdtModel['task'];
@@ -30,69 +31,6 @@ export function baseScores(t: LossTargets): Float64Array {
   const n = t.labels.length;
   if (t.task === 'binary') return Float64Array.of(clean32(Math.log(counts[1]! / counts[0]!)));
   return Float64Array.from(counts, (c) => clean32(Math.log(c / n)));
-}
-
-/** Writes gradients and hessians of every score column (same layout as raw) for the current raw scores. */
-export function computeGradients(t: LossTargets, raw: Float64Array, grad: Float64Array, hess: Float64Array): void {
-  if (t.task === 'regression') {
-    const y = t.targets;
-    for (let r = 0; r < y.length; r++) {
-      grad[r] = raw[r]! - y[r]!;
-      hess[r] = 1;
-    }
-    return;
-  }
-  const y = t.labels;
-  const n = y.length;
-  if (t.task === 'binary') {
-    for (let r = 0; r < n; r++) {
-      const p = 1 / (1 + Math.exp(-raw[r]!));
-      grad[r] = p - y[r]!;
-      hess[r] = p * (1 - p);
-    }
-    return;
-  }
-  const k = t.classes;
-  for (let r = 0; r < n; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, raw[c * n + r]!);
-    let sum = 0;
-    for (let c = 0; c < k; c++) {
-      const e = Math.exp(raw[c * n + r]! - max);
-      grad[c * n + r] = e;
-      sum += e;
-    }
-    for (let c = 0; c < k; c++) {
-      const p = grad[c * n + r]! / sum;
-      grad[c * n + r] = p - (y[r] === c ? 1 : 0);
-      hess[c * n + r] = p * (1 - p);
-    }
-  }
-}
-
-/** Mean loss of raw scores against the targets (lower is better). */
-export function meanLoss(t: LossTargets, raw: Float64Array): number {
-  let total = 0;
-  if (t.task === 'regression') {
-    const y = t.targets;
-    for (let r = 0; r < y.length; r++) total += (raw[r]! - y[r]!) ** 2;
-    return total / y.length;
-  }
-  const y = t.labels;
-  const n = y.length;
-  if (t.task === 'binary') {
-    // log(1 + e^−s) for y = 1, log(1 + e^s) for y = 0, stable for large |s|
-    for (let r = 0; r < n; r++) total += softplus(y[r] === 1 ? -raw[r]! : raw[r]!);
-    return total / n;
-  }
-  for (let r = 0; r < n; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < t.classes; c++) max = Math.max(max, raw[c * n + r]!);
-    let sum = 0;
-    for (let c = 0; c < t.classes; c++) sum += Math.exp(raw[c * n + r]! - max);
-    total += max + Math.log(sum) - raw[y[r]! * n + r]!;
-  }
-  return total / n;
 }
 
 /**
@@ -125,10 +63,6 @@ export function transformScores(task: GbdtTask, raw: Float64Array, columns: numb
     }
     for (let c = 0; c < columns; c++) out[at + c] = out[at + c]! / sum;
   }
-}
-
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
 /** f32(x), with −0 as 0. */

@@ -16,13 +16,18 @@ export interface GrownTree {
   tree: GbdtTree;
   /** The leaves, with the range of the grower's `rows` index array that holds their training rows. */
   leaves: { node: number; from: number; to: number }[];
+  /**
+   * Per split node j, at [256j, 256j + 256): 1 for the bins (value bins, then the missing bin) it sends left.
+   * Reused by the next grow().
+   */
+  nodeBins: Uint8Array;
 }
 
 export interface TreeGrower {
   /** Training row indices, grouped by leaf after each grow() (see GrownTree.leaves). */
   rows: Int32Array;
-  /** Grows a tree on one score column's gradients and hessians (length = training rows). */
-  grow(grad: Float64Array, hess: Float64Array): GrownTree;
+  /** Grows a tree on score column k's gradients and hessians (the builder's row buffers). */
+  grow(k: number): GrownTree;
 }
 
 interface Leaf {
@@ -50,7 +55,7 @@ export function createTreeGrower(
   categories: Int32Array,
 ): TreeGrower {
   const n = binned.rows;
-  const { idx: rows, og, oh, hists } = buffers;
+  const { idx: rows, hists } = buffers;
   if (hists.length < params.maxLeaves) throw new Error(`gbdt: ${hists.length} histogram buffers for ${params.maxLeaves} leaves (internal error)`);
   const pool: number[] = hists.map((_, i) => i);
   const rule = {
@@ -62,6 +67,7 @@ export function createTreeGrower(
     maxCategoriesPerSplit: params.maxCategoriesPerSplit,
   };
   const categorical = Uint8Array.from(categories, (c) => (c > 0 ? 1 : 0));
+  const nodeBins = new Uint8Array(256 * (2 * params.maxLeaves - 1));
 
   const splittable = (leaf: Leaf): boolean =>
     leaf.to - leaf.from >= 2 * params.minSamplesLeaf && (params.maxDepth === null || leaf.depth < params.maxDepth);
@@ -82,18 +88,10 @@ export function createTreeGrower(
 
   return {
     rows,
-    grow(grad, hess) {
+    grow(k) {
       const nodes = new NodeList();
-      og.set(grad);
-      oh.set(hess);
       // The root's sums from the float32 values the histograms add up (their skipped bins are sums minus bins).
-      let g = 0;
-      let h = 0;
-      for (let r = 0; r < n; r++) {
-        rows[r] = r;
-        g += og[r]!;
-        h += oh[r]!;
-      }
+      const { g, h } = builder.root(k);
       const root: Leaf = { node: nodes.add(n), from: 0, to: n, depth: 0, sums: { g, h, count: n }, hist: -1, split: undefined };
       if (splittable(root)) root.hist = histogramOf(root, true);
       evaluate(root);
@@ -108,7 +106,9 @@ export function createTreeGrower(
         if (best < 0) break;
         const parent = leaves[best]!;
         const split = parent.split!;
-        const mid = builder.partition(parent.from, parent.to, split.feature, leftBins(split, binned.valueBins[split.feature]!));
+        const goesLeft = leftBins(split, binned.valueBins[split.feature]!);
+        nodeBins.set(goesLeft, 256 * parent.node);
+        const mid = builder.partition(parent.from, parent.to, split.feature, goesLeft);
         const left: Leaf = { node: nodes.add(split.left.count), from: parent.from, to: mid, depth: parent.depth + 1, sums: split.left, hist: -1, split: undefined };
         const right: Leaf = { node: nodes.add(split.right.count), from: mid, to: parent.to, depth: parent.depth + 1, sums: split.right, hist: -1, split: undefined };
         nodes.setSplit(parent.node, split, split.bin < edges[split.feature]!.length ? edges[split.feature]![split.bin]! : FLOAT32_MAX, left.node, right.node);
@@ -131,7 +131,7 @@ export function createTreeGrower(
         release(leaf);
         nodes.setLeaf(leaf.node, leafValue(leaf.sums, params));
       }
-      return { tree: nodes.toTree(), leaves: leaves.map((l) => ({ node: l.node, from: l.from, to: l.to })) };
+      return { tree: nodes.toTree(), leaves: leaves.map((l) => ({ node: l.node, from: l.from, to: l.to })), nodeBins };
     },
   };
 }

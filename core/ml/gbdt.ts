@@ -14,12 +14,13 @@
 // whatever the thread count: the one random choice (the bin-edge subsample) is seeded by params.seed.
 import { binMatrix, fitBinEdges } from './gbdt-binning';
 import { checkpointEdges, checkpointOf, dataHash, restoreCheckpoint, type GbdtCheckpoint, type TrainingSetup, type TrainingState } from './gbdt-checkpoint';
-import { addTreeScores, forestOf, leafOf } from './gbdt-forest';
-import { baseScores, computeGradients, meanLoss, scoreColumns, transformScores, type LossTargets } from './gbdt-loss';
+import { addTreeScores, forestOf, leafOf, type GbdtTree } from './gbdt-forest';
+import { baseScores, scoreColumns, transformScores, type LossTargets } from './gbdt-loss';
 import { resolveGbdtParams } from './gbdt-params';
 import { checkWeights } from './input-checks';
 import { histogramLayout } from './gbdt-histogram';
-import { defaultThreads, sharedHistogramBuffers, startHistogramBuilder } from './gbdt-threads';
+import { sharedRowBuffers, type RowBuffers } from './gbdt-rows';
+import { defaultThreads, sharedHistogramBuffers, startHistogramBuilder, type HistogramBuilder } from './gbdt-threads';
 import { createTreeGrower, type TreeGrower } from './gbdt-tree';
 import { encodingWidth } from '../features/encode';
 import type { EncodingPlan, GbdtModel, GbdtParams, Matrix } from './model';
@@ -86,9 +87,11 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
   const state: TrainingState =
     opts.resume === undefined ? { ...fresh, iteration: 0, trees: [], treeClass: [], bestLoss: Infinity, bestIteration: 0 } : restoreCheckpoint(opts.resume, fresh, columns);
 
-  // Raw scores, score column k of row r at raw[k · rows + r].
-  const raw = initialScores(base, matrix.rows);
-  const validRaw = validation === undefined ? undefined : initialScores(base, validation.matrix.rows);
+  // Raw scores, score column k of row r at raw[k · rows + r], with the gradients in shared memory (gbdt-rows.ts).
+  const validBins = validation === undefined ? undefined : { ...binMatrix(validation.matrix, edges, categories), targets: validation.targets };
+  const rowData = sharedRowBuffers(targets, base, opts.sampleWeights, p.maxLeaves, validBins);
+  const raw = rowData.raw;
+  const validRaw = validation === undefined ? undefined : rowData.validRaw;
   state.trees.forEach((tree, t) => {
     const k = state.treeClass[t]!;
     addTreeScores(tree, matrix, raw, 1, k * matrix.rows);
@@ -97,9 +100,10 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
 
   const layout = histogramLayout(binned);
   const buffers = sharedHistogramBuffers(matrix.rows, layout, p.maxLeaves);
-  const builder = await startHistogramBuilder(binned, layout, buffers, threads);
+  const builder = await startHistogramBuilder(binned, layout, buffers, threads, rowData);
   try {
-    await boost(state, { matrix, targets, validation, raw, validRaw, columns, every, opts, grower: createTreeGrower(binned, edges, p, layout, buffers, builder, categories) });
+    const grower = createTreeGrower(binned, edges, p, layout, buffers, builder, categories);
+    await boost(state, { validation: validation !== undefined, columns, every, opts, grower, builder, rowData });
   } finally {
     await builder.close();
   }
@@ -121,56 +125,36 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
 }
 
 interface BoostRun {
-  matrix: Matrix;
-  targets: LossTargets;
-  validation: { matrix: Matrix; targets: LossTargets } | undefined;
-  raw: Float64Array;
-  validRaw: Float64Array | undefined;
+  /** Early stopping on the validation rows of the row buffers. */
+  validation: boolean;
   columns: number;
   every: number;
   opts: GbdtFitOptions;
   grower: TreeGrower;
-}
-
-function weighGradients(w: Float64Array, grad: Float64Array, hess: Float64Array, columns: number): void {
-  const n = w.length;
-  for (let k = 0; k < columns; k++) {
-    for (let r = 0; r < n; r++) {
-      grad[k * n + r]! *= w[r]!;
-      hess[k * n + r]! *= w[r]!;
-    }
-  }
+  /** Runs the row passes: gradients from the raw scores, leaf values into them. */
+  builder: HistogramBuilder;
+  /** The builder's row buffers: the leaf table and the tree tables the passes read. */
+  rowData: RowBuffers;
 }
 
 /** The boosting loop: from state.iteration to maxIter or early stopping, updating state in place. */
 async function boost(state: TrainingState, run: BoostRun): Promise<void> {
-  const { matrix, targets, validation, raw, validRaw, columns, every, opts, grower } = run;
+  const { validation, columns, every, opts, grower, builder } = run;
   const p = state.params;
-  const grad = new Float64Array(columns * matrix.rows);
-  const hess = new Float64Array(columns * matrix.rows);
-  const n = matrix.rows;
   while (state.iteration < p.maxIter) {
-    if (validation !== undefined && state.iteration - state.bestIteration >= p.earlyStoppingRounds) break;
-    computeGradients(targets, raw, grad, hess);
-    if (opts.sampleWeights) weighGradients(opts.sampleWeights, grad, hess, columns);
+    if (validation && state.iteration - state.bestIteration >= p.earlyStoppingRounds) break;
+    builder.gradients();
     for (let k = 0; k < columns; k++) {
-      const { tree, leaves } = grower.grow(grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n));
-      const rows = grower.rows;
-      const offset = k * n;
-      for (const leaf of leaves) {
-        const v = tree.value[leaf.node]!;
-        for (let i = leaf.from; i < leaf.to; i++) {
-          const at = offset + rows[i]!;
-          raw[at] = raw[at]! + v;
-        }
-      }
-      if (validation !== undefined && validRaw !== undefined) addTreeScores(tree, validation.matrix, validRaw, 1, k * validation.matrix.rows);
+      const { tree, leaves, nodeBins } = grower.grow(k);
+      leaves.forEach((leaf, l) => run.rowData.leaves.set([leaf.from, leaf.to, tree.value[leaf.node]!], 3 * l));
+      builder.addLeaves(k, leaves.length);
+      if (validation) scoreValidation(builder, run.rowData, tree, nodeBins, k);
       state.trees.push(tree);
       state.treeClass.push(k);
     }
     state.iteration++;
-    if (validation !== undefined && validRaw !== undefined) {
-      const loss = meanLoss(validation.targets, validRaw);
+    if (validation) {
+      const loss = builder.validationLoss();
       if (loss < state.bestLoss) {
         state.bestLoss = loss;
         state.bestIteration = state.iteration;
@@ -178,6 +162,19 @@ async function boost(state: TrainingState, run: BoostRun): Promise<void> {
     }
     if (opts.onIteration !== undefined && state.iteration % every === 0) await opts.onIteration(checkpointOf(state));
   }
+}
+
+/** Adds `tree` to score column k of the validation scores, routing the binned validation rows on the threads. */
+function scoreValidation(builder: HistogramBuilder, d: RowBuffers, tree: GbdtTree, nodeBins: Uint8Array, k: number): void {
+  const count = tree.feature.length;
+  for (let j = 0; j < count; j++) {
+    d.nodes[3 * j] = tree.feature[j]!;
+    d.nodes[3 * j + 1] = tree.left[j]!;
+    d.nodes[3 * j + 2] = tree.right[j]!;
+  }
+  d.nodeValue.set(tree.value);
+  d.nodeBins.set(nodeBins.subarray(0, 256 * count));
+  builder.scoreValidation(k);
 }
 
 /**
@@ -318,12 +315,6 @@ function checkValues(values: Float64Array, rows: number, what: string): void {
   for (let r = 0; r < rows; r++) {
     if (!Number.isFinite(values[r]!)) throw new Error(`${WHAT}: ${what} of row ${r} is ${values[r]}; regression targets must be finite`);
   }
-}
-
-function initialScores(base: Float64Array, rows: number): Float64Array {
-  const raw = new Float64Array(base.length * rows);
-  base.forEach((b, k) => raw.fill(b, k * rows, (k + 1) * rows));
-  return raw;
 }
 
 function targetBytes(t: LossTargets): Int32Array | Float64Array {

@@ -7,7 +7,7 @@ import { metricsOf, positiveColumn, type Predictions } from './scorecard';
 import { chooseThreshold, type DecisionCosts } from './threshold';
 
 export type SearchMetric = 'roc_auc' | 'average_precision' | 'log_loss' | 'f1' | 'accuracy' | 'expected_cost' | 'rmse' | 'mae' | 'r2';
-export const SEARCH_METRICS: readonly SearchMetric[] = ['roc_auc', 'average_precision', 'log_loss', 'f1', 'accuracy', 'expected_cost', 'rmse', 'mae', 'r2'];
+export const SEARCH_METRICS = ['roc_auc', 'average_precision', 'log_loss', 'f1', 'accuracy', 'expected_cost', 'rmse', 'mae', 'r2'] as const satisfies readonly SearchMetric[];
 export const SEARCH_METRICS_BY_TASK: Readonly<Record<Task, readonly SearchMetric[]>> = {
   binary: ['roc_auc', 'average_precision', 'log_loss', 'f1', 'accuracy', 'expected_cost'],
   multiclass: ['log_loss', 'accuracy', 'f1'],

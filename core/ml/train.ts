@@ -33,6 +33,7 @@ import { lowerIsBetter, searchMetricFor, SearchMetricError, searchScore, type Se
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
 import { cbpeReference } from '../monitor/cbpe';
+import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { domainWeights, type DomainWeights, type ReweightSummary } from './reweight';
 
@@ -85,6 +86,8 @@ export type TrainTimings = Record<'prepare' | 'search' | 'refit' | 'score' | 'ex
 
 /** Permutation importance re-scores a seeded sample of at most this many test rows. */
 export const PERMUTATION_MAX_ROWS = 10_000;
+/** The ONNX check scores a seeded sample of at most this many test rows (all of them below that). */
+export const VERIFY_MAX_ROWS = 100_000;
 
 /** What a retried train attempt resumes from: finished trials, and the final GBDT fit's last snapshot. */
 export interface TrainCheckpoint {
@@ -416,7 +419,7 @@ export async function trainStage(
     protectedAttributes: input.spec.governance.protected ?? [],
   });
   if (task === 'binary' && input.spec.costs) {
-    const c = { tp: 0, tn: 0, ...input.spec.costs };
+    const c = input.spec.costs;
     let total = 0;
     for (const i of split.test) {
       const y = data.labels[i]!;
@@ -436,8 +439,9 @@ export async function trainStage(
     : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
   timed('export');
   status({ phase: 'verify' });
-  const expected = task === 'regression' ? Float64Array.from(split.test, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, split.test, data.classes.length);
-  const check = await verifyOnnx(bytes, data.features, split.test, expected, 1e-5);
+  const verifyRows = sampleRows(split.test, VERIFY_MAX_ROWS, input.spec.training.seed);
+  const expected = task === 'regression' ? Float64Array.from(verifyRows, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, verifyRows, data.classes.length);
+  const check = await verifyOnnx(bytes, data.features, verifyRows, expected, 1e-5);
   progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
   timed('verify');
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
@@ -465,6 +469,9 @@ export async function trainStage(
   // classifier what CBPE needs to estimate performance before labels arrive (calibration on test rows).
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
   const cbpe = task === 'binary' ? cbpeReference(Float64Array.from(split.test, (i) => predictions.proba![i * 2 + 1]!), Int32Array.from(split.test, (i) => data.labels[i]!), threshold) : undefined;
+  const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
+    task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
+  }));
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
@@ -473,7 +480,7 @@ export async function trainStage(
     metrics: card.metrics,
     properties: {
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
+      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
       seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}), ...(cbpe ? { cbpe } : {}),
     },

@@ -4,6 +4,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readColumns, type DataColumn } from '../data/columns';
 import type { FeaturePlan } from '../features/plan';
+import { derivationInputs } from '../features/select-table';
 import { computeFeatures } from '../features/stages';
 import type { PipelineSpec, Task } from '../spec';
 import { holdoutSplit, timeHoldout, type Split } from './splits';
@@ -31,7 +32,9 @@ export class TrainingDataError extends Error {
   override name = 'TrainingDataError';
 }
 
+/** The rows `keep` of a column; the column itself when `keep` is every row (no copy of a 10M-row column). */
 function keepRows(c: DataColumn, keep: Int32Array): DataColumn {
+  if (keep.length === c.values.length && (keep.length === 0 || keep[keep.length - 1] === keep.length - 1)) return c;
   if (c.kind === 'numeric') {
     const values = new Float64Array(keep.length);
     for (let k = 0; k < keep.length; k++) values[k] = c.values[keep[k]!]!;
@@ -58,7 +61,10 @@ export async function prepareTrainingData(
   selected: string[],
   spec: Pick<PipelineSpec, 'task' | 'time' | 'slices' | 'training' | 'governance'>,
 ): Promise<TrainingData> {
-  const { rows: allRows, byName } = await computeFeatures(conn, table, plan);
+  // Only what training reads: the selected features (derivations from their inputs), the target and slices.
+  const sliceNames = [...new Set([...(spec.governance.protected ?? []), ...spec.slices])];
+  const needed = new Set([...selected, plan.target, ...sliceNames, ...derivationInputs(plan).map((r) => r.name)]);
+  const { rows: allRows, byName } = await computeFeatures(conn, table, { ...plan, raw: plan.raw.filter((r) => needed.has(r.name)) });
   const target = byName.get(plan.target);
   if (!target) throw new TrainingDataError(`the target column ${JSON.stringify(plan.target)} was not read`);
   const present: number[] = [];
@@ -98,7 +104,6 @@ export async function prepareTrainingData(
     return keepRows(c, keep);
   });
 
-  const sliceNames = [...new Set([...(spec.governance.protected ?? []), ...spec.slices])];
   const missing = sliceNames.filter((n) => !byName.has(n));
   const extra = missing.length > 0 ? (await readColumns(conn, table, missing.map((name) => ({ name, kind: 'categorical' as const })))).columns : [];
   const slices: Record<string, (string | null)[]> = {};

@@ -2,8 +2,8 @@
 // reference, with the same statistics as `mlops drift`. The report is stored as artifacts and a row.
 import type { Stores } from '../store';
 import { normalSf } from '../stats/special';
-import { detectDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
-import { columnHistograms, renderDriftHtml } from '../stats/report-html';
+import { detectDrift, type ColumnDrift, type DriftColumn, type DriftOptions, type DriftReport } from '../stats/drift';
+import { columnHistograms, renderDriftHtml, type ColumnHistogram } from '../stats/report-html';
 import { storeDriftReport } from '../stats/report-store';
 import type { Derivation } from '../features/spec';
 import type { PipelineSpec } from '../spec';
@@ -133,14 +133,24 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   const report: DriftReport = detectDrift(columns, { ...monitorDriftOptions(input.drift ?? {}, input.options?.correction ?? 'none'), ...input.options });
   const domainSettings = input.drift?.domainClassifier ?? MONITOR_DRIFT_DEFAULTS.domainClassifier;
   const domain = domainSettings.enabled ? domainClassifierCheck(columns, { alpha: domainSettings.alpha, permutations: domainSettings.permutations, seed: version }) : null;
-  const html = renderDriftHtml(report, columnHistograms(columns), {
+  const histograms = columnHistograms(columns);
+  const html = renderDriftHtml(report, histograms, {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
   });
   const refs = await storeDriftReport(stores.artifacts, { ...report, ...(domain ? { domainClassifier: domain } : {}) }, html);
   const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
   await stores.pool.query(
     `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew, domain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(report.columns), refs.html.uri, skew ? JSON.stringify(skew) : null, domain ? JSON.stringify(domain) : null],
+    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(withHistograms(report, histograms)), refs.html.uri, skew ? JSON.stringify(skew) : null, domain ? JSON.stringify(domain) : null],
   );
   return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, ...performance, domain };
+}
+
+/** Each column's drift with its reference vs current histogram, so a row alone can be drawn (the console does). */
+function withHistograms(report: DriftReport, histograms: ColumnHistogram[]): (ColumnDrift & { histogram?: ColumnHistogram })[] {
+  const byName = new Map(histograms.map((h) => [h.name, h]));
+  return report.columns.map((c) => {
+    const h = byName.get(c.name);
+    return h ? { ...c, histogram: h } : c;
+  });
 }

@@ -20,8 +20,6 @@ export interface RealisedEstimate {
   error: PerformanceValues;
 }
 
-const positiveScores = `(p.output->'probabilities'->>$3)::float8`;
-
 /** Estimates the window's performance from its served probabilities and stores it (null: too few rows or not a binary classifier). */
 export async function estimateWindow(
   input: { model: string; version: number; windowSeconds: number; minRows: number; maxEstimatedDrop: number },
@@ -31,7 +29,7 @@ export async function estimateWindow(
 ): Promise<EstimateCheck | null> {
   if (!cbpe || !classes || classes.length !== 2) return null;
   const res = await stores.pool.query<{ p: number | null; start: Date; end: Date }>(
-    `SELECT ${positiveScores} AS p, now() - make_interval(secs => $4) AS start, now() AS end FROM predictions p
+    `SELECT (p.output->'probabilities'->>$3)::float8 AS p, now() - make_interval(secs => $4) AS start, now() AS end FROM predictions p
       WHERE p.model = $1 AND p.version = $2 AND p.at > now() - make_interval(secs => $4)`,
     [input.model, input.version, classes[1], input.windowSeconds],
   );
@@ -71,7 +69,7 @@ export async function realiseEstimates(
   const out: RealisedEstimate[] = [];
   for (const e of open.rows) {
     const res = await stores.pool.query<{ p: number | null; label: string }>(
-      `SELECT ${positiveScores} AS p, f.label FROM predictions p JOIN feedback f ON f.prediction_id = p.id
+      `SELECT (p.output->'probabilities'->>$3)::float8 AS p, f.label FROM predictions p JOIN feedback f ON f.prediction_id = p.id
         WHERE p.model = $1 AND p.version = $2 AND p.at > $4 AND p.at <= $5`,
       [input.model, input.version, classes[1], e.window_start, e.window_end],
     );

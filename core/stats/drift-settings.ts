@@ -10,7 +10,7 @@ export type DistanceMethod = 'psi' | 'jensenshannon' | 'wasserstein';
 /** Which sample's size decides between p-value tests and distances under auto. */
 export type AutoSizeOf = 'reference' | 'smaller';
 
-export const DRIFT_METHODS: readonly DriftMethod[] = ['auto', 'ks', 'chisquare', 'ztest', 'psi', 'jensenshannon', 'wasserstein'];
+export const DRIFT_METHODS = ['auto', 'ks', 'chisquare', 'ztest', 'psi', 'jensenshannon', 'wasserstein'] as const satisfies readonly DriftMethod[];
 export const P_VALUE_METHODS: readonly TestMethod[] = ['ks', 'chisquare', 'ztest'];
 export const DEFAULT_THRESHOLDS: Readonly<Record<DistanceMethod, number>> = { psi: 0.25, jensenshannon: 0.1, wasserstein: 0.1 };
 /** Samples up to this many values get p-value tests under auto; larger ones get distances (Evidently: 1000). */

@@ -5,7 +5,7 @@
 // measures in base e: in base 2 the same threshold would flag shifts 1.2011× smaller.
 
 export type JensenShannonBase = 'e' | '2';
-export const JENSEN_SHANNON_BASES: readonly JensenShannonBase[] = ['e', '2'];
+export const JENSEN_SHANNON_BASES = ['e', '2'] as const satisfies readonly JensenShannonBase[];
 export const DEFAULT_JENSEN_SHANNON_BASE: JensenShannonBase = 'e';
 
 /** Jensen–Shannon distance of two count or probability vectors (each normalised to sum 1). */

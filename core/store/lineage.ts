@@ -228,12 +228,13 @@ export class LineageStore {
 
   /**
    * URIs some row still needs (for garbage collection): every lineage artifact, plus objects rows point to
-   * outside lineage — a model version's training reference (the drift monitor reads it) and drift reports.
+   * outside lineage — a model version's training reference (the drift monitor reads it) and evaluation report, and drift reports.
    */
   async referencedUris(): Promise<Set<string>> {
     const res = await this.pool.query<{ uri: string }>(
       `SELECT uri FROM artifacts
        UNION SELECT properties->>'referenceUri' FROM model_versions WHERE properties ? 'referenceUri'
+       UNION SELECT properties->>'evaluationUri' FROM model_versions WHERE properties ? 'evaluationUri'
        UNION SELECT report_uri FROM drift_reports`,
     );
     return new Set(res.rows.map((r) => r.uri));

@@ -14,11 +14,10 @@ import { createToken, revokeToken } from '../../core/store/tokens';
 import * as grpc from '@grpc/grpc-js';
 import { inferenceServiceConstructor } from '../../serving/grpc-client';
 import { startServing, type RunningServer } from '../../serving/main';
-import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
+import { ctWorkflowId, retrainSignal, type RunResult } from '../../workflows/contracts';
 
 interface Received {
   body: string;

@@ -13,14 +13,11 @@ import { loadConfig, type Config } from '../../core/config';
 import { stopVersionWorker } from '../../infra/stack';
 import { projectRoot } from '../../infra/paths';
 import { executionBuildId } from '../../infra/versions';
-import type { CicdResult } from '../../workflows/cicd';
-import { advanceUpdate, statusQuery } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
-import { STAGES } from '../../workflows/stages';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { advanceUpdate, type CicdResult, type RunResult, STAGES, statusQuery } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;

@@ -17,10 +17,9 @@ import { prepareTrainingData } from '../../core/ml/training-data';
 import { parseSpec } from '../../core/spec';
 import { ensureTrainerVenv, pythonTrainerDir, startPythonTrainer, trainerEnv } from '../../infra/python-trainer';
 import { startServing, type RunningServer } from '../../serving/main';
-import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
+import { ctWorkflowId, retrainSignal, type RunResult } from '../../workflows/contracts';
 
 const root = path.join(__dirname, '..', '..');
 let s: Awaited<ReturnType<typeof isolatedStores>>;

@@ -14,7 +14,7 @@ import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
 import { waitFor } from '../support/wait';
-import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
+import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;

@@ -15,11 +15,11 @@ import { batchScore } from '../../core/featurestore/batch-score';
 import { seededRandom } from '../../core/random';
 import { startServing, type RunningServer } from '../../serving/main';
 import { featuresScoreCommand } from '../../starters/feature-commands';
-import type { RunResult } from '../../workflows/run';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
+import type { RunResult } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;

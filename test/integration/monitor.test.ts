@@ -10,13 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import { startServing, type RunningServer } from '../../serving/main';
-import { ctWorkflowId, retrainSignal } from '../../workflows/messages';
-import { monitorStatusQuery } from '../../workflows/monitor';
-import type { RunResult } from '../../workflows/run';
 import { readSynthRows } from '../support/synth-traffic';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { ctWorkflowId, monitorStatusQuery, retrainSignal, type RunResult } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;

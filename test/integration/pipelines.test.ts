@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import { cacheDir, TEMPORAL_CLI } from '../../infra/install';
-import { advanceUpdate, ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
+import { advanceUpdate, ctWorkflowId, retrainSignal, type RunResult, statusQuery } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;

@@ -12,13 +12,12 @@ import { mixedTableFile } from '../../bench/mixed-table';
 import { writeSynthCsv } from '../../core/data/synth';
 import type { TrainStatus } from '../../core/ml/train';
 import { parseSpec } from '../../core/spec';
-import { ctWorkflowId } from '../../workflows/messages';
 import type { continuousTrainingPipeline } from '../../workflows/continuous-training';
-import type { RunResult } from '../../workflows/run';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { startTestWorker, type TestWorker } from '../support/worker';
 import type { trainStages } from '../support/workflows/train-stages';
+import { ctWorkflowId, type RunResult } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;

@@ -9,9 +9,8 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
-import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
 import { isolatedStores } from '../support/isolated-stores';
+import { ctWorkflowId, retrainSignal, type RunResult, statusQuery } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let client: Client;

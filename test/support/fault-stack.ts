@@ -13,10 +13,8 @@ import { loadConfig, type Config } from '../../core/config';
 import { openStores, type Stores } from '../../core/store';
 import { findPostgresBin } from '../../infra/install';
 import { alive, down, up } from '../../infra/stack';
-import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
-import type { RunResult, StatusView } from '../../workflows/run';
-import { STAGES } from '../../workflows/stages';
 import { waitFor } from './wait';
+import { ctWorkflowId, retrainSignal, workflows, type RunResult, STAGES, statusQuery, type StatusView } from '../../workflows/contracts';
 
 export type Service = 'temporal' | 'minio' | 'postgres' | 'worker' | 'serving';
 
@@ -170,7 +168,7 @@ export function weatherBefore2015(dir: string): string {
 /** Starts (signal-with-start) the model's CT run on the stack's own task queue, as `mlops run ct` does. */
 export async function startCt(stack: FaultStack, spec: Record<string, unknown> & { name: string }): Promise<WorkflowHandle> {
   const run = { trigger: 'manual' as const, requestId: randomUUID() };
-  const handle = await stack.client.workflow.signalWithStart('continuousTrainingPipeline', {
+  const handle = await stack.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(spec.name), taskQueue: stack.config.taskQueue, args: [{ ...spec, run }], signal: retrainSignal, signalArgs: [run],
   });
   return stack.client.workflow.getHandle(handle.workflowId, handle.signaledRunId);

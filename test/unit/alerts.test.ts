@@ -84,6 +84,7 @@ describe('model server tokens', () => {
   it('guards predict, feedback, V2 infer and /metrics; health and readiness stay open', () => {
     expect(requiredScope('POST', '/v1/models/churn:predict')).toBe('predict');
     expect(requiredScope('POST', '/v2/models/churn/versions/2/infer')).toBe('predict');
+    expect(requiredScope('POST', '/v1/models/churn:log')).toBe('feedback');
     expect(requiredScope('POST', '/v1/models/churn:feedback')).toBe('feedback');
     expect(requiredScope('GET', '/metrics')).toBe('any');
     for (const [m, p] of [['GET', '/v1/models/churn'], ['GET', '/v1/models'], ['GET', '/v2/health/ready'], ['GET', '/v2/models/churn/ready']]) expect(requiredScope(m, p!)).toBeNull();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, SECRET_VARIABLES } from '../../core/config';
+import { SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 
 interface Service {
   image?: string;
@@ -57,7 +58,7 @@ describe('docker-compose.yml', () => {
 
   it('registers the search attributes pipelines use', () => {
     const cmd = services['temporal-setup']!.command!.join(' ');
-    for (const [n, t] of [['MlopsModel', 'Keyword'], ['MlopsLevel', 'Int'], ['MlopsTrigger', 'Keyword']]) {
+    for (const [n, t] of Object.entries(SEARCH_ATTRIBUTES)) {
       expect(cmd).toContain(`--name ${n} --type ${t}`);
     }
   });

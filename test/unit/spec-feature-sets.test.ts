@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFeatures } from '../../core/features/plan';
 import { parseSpec, SpecError } from '../../core/spec';
-import { servedFeatureSets } from '../../serving/model-host';
+import { servedFeatureSets } from '../../core/predict/served-model';
 import { pinFeatureSets } from '../../workflows/run';
 
 const base = { data: { uri: 'events.csv' }, target: 'churned', time: 'event_time' };

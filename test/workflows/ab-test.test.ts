@@ -3,10 +3,9 @@
 // check count and its always-valid p-value.
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RolloutInput } from '../../activities/rollout';
 import type { AbDecision, AbVerdict } from '../../core/stats/ab';
-import { abStatusQuery, type AbTestInput, type AbTestResult } from '../../workflows/ab-test';
 import { startTestbed, type Answers, type Testbed } from './env';
+import { abStatusQuery, type AbTestInput, type AbTestResult, type RolloutInput } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {

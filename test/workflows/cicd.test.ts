@@ -1,8 +1,8 @@
 // cicdPipeline on the time-skipping test server: each gate that rejects a version of the pipeline code —
 // build, unit tests, replay, the integration run — stops the run there, records why, and promotes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CicdInput, CicdResult } from '../../workflows/cicd';
 import { startTestbed, type Answers, type Testbed } from './env';
+import type { CicdInput, CicdResult } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {

@@ -3,12 +3,9 @@
 // started under another id is forwarded to the model's CT workflow; a run on production's data is skipped.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainingRequest } from '../../activities/control';
-import type { ForwardedResult } from '../../workflows/continuous-training';
-import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
 import { startTestbed, type Testbed } from './env';
 import { recordedPipeline, recordedSpec } from './fixtures';
+import { ctWorkflowId, type ForwardedResult, retrainSignal, type RunResult, statusQuery, type TrainingRequest } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Activities } from '../../activities';
-import { MlopsLevel, MlopsModel, MlopsTrigger } from '../../workflows/stages';
+import { MlopsLevel, MlopsModel, MlopsTrigger } from '../../workflows/contracts';
 
 export type ActivityName = keyof Activities;
 export type ActivityResult<K extends ActivityName> = Awaited<ReturnType<Activities[K]>>;
@@ -24,7 +24,7 @@ const ACTIVITY_NAMES: Record<ActivityName, true> = {
   deployModel: true, ensureMonitor: true, checkDrift: true, requestTraining: true, startAbTest: true, startRollout: true,
   checkRollout: true, finishRollout: true, buildPipeline: true, testPipeline: true, replayPipeline: true,
   integrationRunPipeline: true, rejectPipeline: true, promotePipeline: true, retrainProduction: true, pipelineVersion: true,
-  deliverAlert: true, prepareExternalTraining: true, registerExternalModel: true,
+  deliverAlert: true, prepareExternalTraining: true, registerExternalModel: true, ingestPartition: true, mergePartitions: true,
 };
 
 /** One call of a mock activity: its input and the server time it was scheduled at (skipped time included). */

@@ -1,11 +1,9 @@
 // Level 0 (manualPipeline) on the time-skipping test server: a person advances each stage, rejects one, or
 // nobody answers and the run ends after the approval timeout (7 days, skipped in milliseconds).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceUpdate, statusQuery } from '../../workflows/messages';
-import type { RunResult } from '../../workflows/run';
-import { STAGES, type Stage } from '../../workflows/stages';
 import { startTestbed, type Testbed } from './env';
 import { recordedPipeline, recordedSpec } from './fixtures';
+import { advanceUpdate, type RunResult, type Stage, STAGES, statusQuery } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {

@@ -1,9 +1,8 @@
 // driftMonitor on the time-skipping test server: hours of checks in milliseconds. Drift asks the model's CT
 // workflow for a retraining at most once per cool-down, and the cool-down holds across continue-as-new.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MonitorInput } from '../../activities/monitor';
-import { monitorStatusQuery } from '../../workflows/monitor';
 import { startTestbed, type ActivityResult, type Answers, type Testbed } from './env';
+import { type MonitorInput, monitorStatusQuery } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // A test workflow that runs ingest → validate → govern → features → select through real activities.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
+import { wholeDataset } from '../../../workflows/partitioned-ingest';
 import type { GovernanceSpec } from '../../../core/features/govern';
 import type { SelectionSpec } from '../../../core/features/select';
 import type { FeatureSpec } from '../../../core/features/spec';
@@ -22,7 +23,7 @@ export interface FeatureStagesInput {
 }
 
 export async function featureStages(input: FeatureStagesInput) {
-  const dataset = await acts.ingestDataset({ uri: input.uri, model: input.model });
+  const dataset = wholeDataset(await acts.ingestDataset({ uri: input.uri, model: input.model }));
   await acts.validateData({ model: input.model, dataset, rules: { target: input.target } });
   const common = { model: input.model, dataset, target: input.target, time: input.time, features: input.features, governance: input.governance };
   const governance = await acts.governData(common);

@@ -1,6 +1,7 @@
 // A test workflow running every stage from ingest to evaluate through real activities (no deploy).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
+import { wholeDataset } from '../../../workflows/partitioned-ingest';
 import type { PipelineSpec } from '../../../core/spec';
 
 const acts = proxyActivities<Activities>({
@@ -11,7 +12,7 @@ const acts = proxyActivities<Activities>({
 
 export async function trainStages(spec: PipelineSpec) {
   const model = spec.name;
-  const dataset = await acts.ingestDataset({ uri: spec.data.uri, model, delimiter: spec.data.delimiter, format: spec.data.format });
+  const dataset = wholeDataset(await acts.ingestDataset({ uri: spec.data.uri, model, delimiter: spec.data.delimiter, format: spec.data.format }));
   await acts.validateData({ model, dataset, rules: { target: spec.target, keys: spec.data.keys, ...spec.validation } });
   const common = { model, dataset, target: spec.target, keys: spec.data.keys, time: spec.time, features: spec.features, governance: spec.governance };
   await acts.governData(common);

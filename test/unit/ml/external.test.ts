@@ -24,7 +24,7 @@ describe('training.external in the spec', () => {
 
   it('names the field that is wrong', () => {
     const parse = (external: unknown) => () => parseSpec({ data: { uri: 'x.csv' }, target: 'y', training: { external } });
-    expect(parse({})).toThrow(/spec.training.external.taskQueue must be the task queue the trainer polls/);
+    expect(parse({})).toThrow(/spec.training.external.taskQueue is required: the task queue the trainer polls/);
     expect(parse({ taskQueue: 'q', heartbeat: 'soon' })).toThrow(/spec.training.external.heartbeat must be a duration like "30s", "5m" or "2h", got "soon"/);
     expect(parse({ taskQueue: 'q', image: 'x' })).toThrow(/spec.training.external.image is not a field of training.external/);
   });

@@ -1,17 +1,19 @@
-// The predict path every protocol shares (V1 JSON, V2 REST, V2 gRPC): request rows checked against the
-// model's raw fields, the training derivations, then the model's ONNX graph.
+// The predict path every protocol (V1 JSON, V2 REST, V2 gRPC) and batch scoring share: request rows checked
+// against the model's raw fields, the training derivations, then the model's ONNX graph.
 import { randomUUID } from 'node:crypto';
-import { coerce, deriveRow } from '../core/features/derive';
-import type { OnnxFeeds } from '../core/onnx/feeds';
-import { OUTPUT } from '../core/onnx/signature';
-import type { ServedModel } from './model-host';
+import { coerce } from '../features/derive';
+import { decodePredictions, featureFeeds, rowFeatures, type RowModel } from '../onnx/rows';
+import type { ServedModel } from './served-model';
 
 export const MAX_INSTANCES = 10_000;
 /** A prediction id: the log's key (a uuid column) and what feedback sends back. */
 export const PREDICTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** An error a caller caused (or a missing model): its status and a message that names what is wrong. */
-export class HttpError extends Error {
+/**
+ * An error a caller caused (or a missing model): the HTTP status it is answered with (gRPC maps it to a code)
+ * and a message that names what is wrong.
+ */
+export class RequestError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -22,8 +24,8 @@ export class HttpError extends Error {
 
 /** Checks instances against the model's fields; throws 400 naming every bad field. */
 export function checkInstances(model: ServedModel, instances: unknown): Record<string, unknown>[] {
-  if (!Array.isArray(instances) || instances.length === 0) throw new HttpError(400, '"instances" must be a non-empty list of objects');
-  if (instances.length > MAX_INSTANCES) throw new HttpError(413, `at most ${MAX_INSTANCES} instances per request`);
+  if (!Array.isArray(instances) || instances.length === 0) throw new RequestError(400, '"instances" must be a non-empty list of objects');
+  if (instances.length > MAX_INSTANCES) throw new RequestError(413, `at most ${MAX_INSTANCES} instances per request`);
   const problems: string[] = [];
   instances.forEach((inst, i) => {
     if (typeof inst !== 'object' || inst === null || Array.isArray(inst)) {
@@ -42,7 +44,7 @@ export function checkInstances(model: ServedModel, instances: unknown): Record<s
       }
     }
   });
-  if (problems.length > 0) throw new HttpError(400, problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; … ${problems.length - 20} more` : ''));
+  if (problems.length > 0) throw new RequestError(400, problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; … ${problems.length - 20} more` : ''));
   return instances as Record<string, unknown>[];
 }
 
@@ -62,21 +64,15 @@ export function perModel<T>(fn: (model: ServedModel) => T): (model: ServedModel)
 }
 
 const kindsOf = perModel((model) => Object.fromEntries(model.fields) as Record<string, 'numeric' | 'categorical'>);
+const rowModelOf = perModel((model): RowModel => ({
+  fields: [...model.fields], derive: model.derive, inputs: model.signature.inputs, task: model.task, classes: model.classes, threshold: model.threshold,
+}));
 
-/** Predictions for checked instances: derivations, then the graph. */
+/** Predictions for checked instances: derivations, then the graph (core/onnx/rows, shared with the exported bundles). */
 export async function predict(model: ServedModel, rows: Record<string, unknown>[]): Promise<{ features: Record<string, unknown>[]; predictions: Record<string, unknown>[] }> {
-  const kinds = kindsOf(model);
-  const features = rows.map((row) => {
-    const values: Record<string, unknown> = {};
-    for (const [field, kind] of model.fields) values[field] = coerce(row[field], kind);
-    return { ...values, ...deriveRow(model.derive, row, kinds) };
-  });
-  const feeds: OnnxFeeds = {};
-  for (const input of model.signature.inputs) {
-    if (input.type === 'float32') feeds[input.name] = Float32Array.from(features, (f) => { const v = f[input.name]; return typeof v === 'number' ? v : NaN; });
-    else feeds[input.name] = features.map((f) => { const v = f[input.name]; return v === null || v === undefined ? '' : String(v); });
-  }
-  const out = await model.scorer.score(feeds);
+  const rowModel = rowModelOf(model);
+  const features = rowFeatures(rowModel, kindsOf(model), rows);
+  const out = await model.scorer.score(featureFeeds(rowModel, features));
   // A caller's own id is kept when it is a UUID not used twice in the request; any other (a data column
   // named id, say) would make the log refuse its whole batch.
   const seen = new Set<string>();
@@ -85,22 +81,6 @@ export async function predict(model: ServedModel, rows: Record<string, unknown>[
     seen.add(id);
     return id;
   });
-  if (model.task === 'regression') {
-    const values = out[OUTPUT.value] as Float32Array;
-    return { features, predictions: ids.map((id, i) => ({ id, value: values[i] })) };
-  }
-  const proba = out[OUTPUT.probabilities] as Float32Array;
-  const k = model.classes.length;
-  const predictions = ids.map((id, i) => {
-    const probabilities: Record<string, number> = {};
-    let best = 0;
-    for (let c = 0; c < k; c++) {
-      probabilities[model.classes[c]!] = proba[i * k + c]!;
-      if (proba[i * k + c]! > proba[i * k + best]!) best = c;
-    }
-    // Binary decisions use the threshold chosen at training (from the spec's costs).
-    const label = k === 2 ? model.classes[proba[i * 2 + 1]! >= model.threshold ? 1 : 0]! : model.classes[best]!;
-    return { id, label, probabilities };
-  });
+  const predictions = decodePredictions(rowModel, out, rows.length).map((p, i) => ({ id: ids[i]!, ...p }));
   return { features, predictions };
 }

@@ -1,0 +1,75 @@
+// One partition of a partitioned input: its rows become a canonical Parquet artifact plus a mergeable summary
+// (core/data/partition-summary.ts), both content-addressed. The same source rows always give the same bytes.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from 'minio';
+import { hashFile, type ArtifactStore } from '../store/artifacts';
+import { reservedColumnName, reservedColumnReason } from './column-names';
+import { literal, withDuckDB } from './duckdb';
+import { sourceRelation, type DatasetRef, type Progress } from './ingest';
+import { manifestOf, partitionKey, type PartitionResult } from './partitioned-dataset';
+import { mergeChecks } from './partition-statistics';
+import { summarizePartition } from './partition-summary';
+import type { PartitionPlan, PartitionSource } from './partitions';
+import type { DatasetSchema } from './schema';
+import { DataError, detectDelimiter, fetchSource, scanSource } from './source';
+import { canonicalJson } from './validate';
+
+export interface PartitionOptions {
+  delimiter?: string;
+  /** The model's accepted schema, when it has one: each partition counts the values outside it. */
+  schema?: { sha256: string; schema: DatasetSchema };
+}
+
+const describe = (p: PartitionSource): string => `partition ${p.index} (${p.uri}${p.rows ? ` rows ${p.rows.start}–${p.rows.start + p.rows.count - 1}` : ''})`;
+
+export async function ingestPartition(part: PartitionSource, opts: PartitionOptions, deps: { artifacts: ArtifactStore; s3: Client; onProgress?: Progress }): Promise<PartitionResult> {
+  const progress = deps.onProgress ?? (() => undefined);
+  const source = await fetchSource(part.uri, { s3: deps.s3, format: part.format });
+  const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-partition-'));
+  try {
+    const dialect = source.format === 'csv' ? { delimiter: opts.delimiter ?? (await detectDelimiter(source.file)), quote: '"' } : undefined;
+    const sourceSha256 = await scanSource(source, part.uri, dialect);
+    const reader = await sourceRelation(source, { delimiter: dialect?.delimiter });
+    const slice = part.rows ? ` LIMIT ${part.rows.count} OFFSET ${part.rows.start}` : '';
+    const parquet = path.join(work, 'partition.parquet');
+    return await withDuckDB(async (conn) => {
+      try {
+        await conn.run(`COPY (SELECT * FROM ${reader}${slice}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
+      } catch (err) {
+        throw new DataError(`${describe(part)}: ${(err as Error).message.split('\n')[0]}`);
+      }
+      const table = `read_parquet(${literal(parquet)})`;
+      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${table}`);
+      const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      const reserved = reservedColumnName(columns.map((c) => c.name));
+      if (reserved !== undefined) throw new DataError(`${describe(part)}: ${reservedColumnReason(reserved)}`);
+      const { summary, checks } = await summarizePartition(conn, table, columns, opts.schema);
+      if (summary.rows === 0) throw new DataError(`${describe(part)}: no data rows`);
+      progress(`partition ${part.index}: ${summary.rows} rows × ${columns.length} columns summarized`);
+      const sha256 = await hashFile(parquet);
+      const ref = await deps.artifacts.putFile(partitionKey(sha256), parquet, 'application/vnd.apache.parquet');
+      const summaryRef = await deps.artifacts.putContent('summaries', '.json', canonicalJson(summary), 'application/json');
+      return { index: part.index, uri: ref.uri, sha256, rows: summary.rows, columns, sourceUri: part.uri, sourceSha256, range: part.rows ?? null, format: part.format, summary: summaryRef, checks };
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await source.cleanup();
+  }
+}
+
+/** The merged dataset version: the manifest stored content-addressed; sourceSha256 hashes the partitions' source hashes. */
+export async function storePartitionedDataset(plan: Pick<PartitionPlan, 'sourceUri'>, parts: PartitionResult[], artifacts: ArtifactStore): Promise<DatasetRef> {
+  const manifest = manifestOf(parts);
+  const checks = mergeChecks(parts.map((p) => p.checks));
+  const ref = await artifacts.putContent('datasets', '.json', canonicalJson(manifest), 'application/json');
+  const sources = createHash('sha256');
+  for (const p of [...parts].sort((a, b) => a.index - b.index)) sources.update(`${p.sourceSha256} ${p.range ? `${p.range.start}+${p.range.count}` : '*'}\n`);
+  return {
+    uri: ref.uri, sha256: ref.sha256, sourceSha256: sources.digest('hex'), sourceUri: plan.sourceUri, format: parts[0]!.format,
+    rows: manifest.rows, columns: manifest.columns, partitions: parts.length,
+    ...(checks ? { checks } : {}),
+  };
+}
