@@ -21,6 +21,7 @@ import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
 import { trainerPythonCommand } from './trainer-command';
 import { UsageError } from './usage-error';
+import { LABELS_EXPORT_USAGE, LABELS_IMPORT_USAGE, labelsExportCommand, labelsImportCommand } from './label-commands';
 import { EXPORT_USAGE, exportCommand } from './export-command';
 
 export { UsageError };
@@ -266,6 +267,20 @@ export const COMMANDS: Command[] = [
     summary: 'training runs of a model: version, params, metrics, dataset and code version, verdict',
     options: { model: { type: 'string' }, ...json },
     action: ({ values }) => runsListCommand(values.model as string | undefined, Boolean(values.json)),
+  },
+  {
+    name: 'labels export',
+    usage: LABELS_EXPORT_USAGE,
+    summary: 'the logged predictions most worth labelling (uncertainty, random, or champion/challenger disagreement) as CSV',
+    options: { model: { type: 'string' }, sample: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+    action: ({ values }) => labelsExportCommand(values),
+  },
+  {
+    name: 'labels import',
+    usage: LABELS_IMPORT_USAGE,
+    summary: 'send the labels of a filled-in labels export back as feedback',
+    options: {},
+    action: ({ positionals }) => labelsImportCommand(single(positionals, 'FILE')),
   },
   {
     name: 'runs compare',
