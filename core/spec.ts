@@ -70,6 +70,7 @@ const data = section({
   delimiter: z.string({ error: 'one character' }).length(1, { error: 'one character' }).optional(),
   keys: names().optional().describe('columns that identify a row (training/serving skew checks)'),
   feedback: flag().optional().describe("add the model's logged predictions that got feedback labels to the training data (default true)"),
+  maxFeedbackShare: num(0, 1).default(0.5).describe('largest share of feedback rows in a retraining set (labelled traffic is the traffic the model acted on); 1 = no cap'),
   partitionRows: int(1_000, 1e9).default(2_000_000).describe('a single file with more rows is split into partitions of about this many rows, ingested and summarized in parallel'),
 });
 
