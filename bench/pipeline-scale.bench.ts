@@ -39,7 +39,8 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
       `One continuousTrainingPipeline run (ingest → validate → govern → features → select → train → evaluate → deploy) on the ` +
       `seeded ${rows.toLocaleString('en-US')}-row mixed table (10 numeric, 10 categorical columns of 10–46 categories, 1% missing; ` +
       `binary label), ${what}, against one \`mlops worker\` process: wall seconds from start to result. The run fails if any ` +
-      'activity needed a second attempt; the worker\'s peak RSS and the stage times are printed with it.',
+      'activity needed a second attempt. Measured in the same run: the worker\'s peak RSS, and each stage\'s time and peak RSS ' +
+      '(as the stage recorded it in lineage: the process high-water mark when it rose during the stage, else the largest 100 ms sample).',
     unit: 's',
     target,
     better: 'lower',

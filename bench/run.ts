@@ -5,6 +5,7 @@ import { measure, RESULTS_FILE, runChild, section, writeSection } from './harnes
 import { driftBench } from './drift.bench';
 import { domainFalseAlarms } from './monitoring.bench';
 import { ingestCsv3m, ingestParquet300k, ingestParquet3m } from './data.bench';
+import { partitionedIngestValidate30m, partitionOverhead } from './partitioned.bench';
 import { deriveOnline, features3m } from './features.bench';
 import { featurestoreMaterialize, featurestoreOnline, featurestoreTrainingSet } from './featurestore.bench';
 import { gbdtAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtFitTimeVsSklearn } from './gbdt.bench';
@@ -16,7 +17,7 @@ import { load50 } from './load.bench';
 import { consolePages } from './console.bench';
 import { ctDefault10m, ctDefault1m, ctGbdt10m, ctGbdt1m } from './pipeline-scale.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, domainFalseAlarms, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m, consolePages];
+const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, partitionedIngestValidate30m, partitionOverhead, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, domainFalseAlarms, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m, consolePages];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

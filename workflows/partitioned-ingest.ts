@@ -9,8 +9,8 @@ import type { PartitionSource } from '../core/data/partitions';
 import type { Priority } from '@temporalio/common';
 import { activitiesFor } from './stages';
 
-/** Partition activities in flight at once: enough to keep many workers busy, far below the 2,000 pending limit. */
-export const PARTITION_WINDOW = 32;
+/** Partition activities in flight at once: enough for 100 two-core workers, a tenth of the 2,000 pending limit. */
+export const PARTITION_WINDOW = 200;
 /** Continue as new past this many history events (the server's limit is 51,200). */
 export const PARTITION_HISTORY_LIMIT = 10_000;
 

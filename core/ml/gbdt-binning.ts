@@ -57,7 +57,7 @@ export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, 
     }
     for (let j = 0; j < g; j++) {
       const categorical = (categories?.[f0 + j] ?? 0) > 0;
-      edges.push(categorical ? new Float64Array(0) : edgesOf(gathered.subarray(j * m, j * m + counts[j]!).sort(), maxBins));
+      edges.push(categorical ? new Float64Array(0) : edgesOf(sortFloat32(gathered.subarray(j * m, j * m + counts[j]!)), maxBins));
     }
   }
   return edges;
@@ -71,32 +71,19 @@ export function binMatrix(matrix: Matrix, edges: readonly Float64Array[], catego
   const bins = new Uint8Array(new SharedArrayBuffer(rows * cols));
   const valueBins = Int32Array.from(edges, (e, f) => ((categories?.[f] ?? 0) > 0 ? categories![f]! : e.length + 1));
   for (let f = 0; f < cols; f++) {
-    const out = bins.subarray(f * rows, (f + 1) * rows);
-    if ((categories?.[f] ?? 0) > 0) {
-      binCodes(values, f, cols, valueBins[f]!, out);
-      continue;
+    const k = edges[f]!.length;
+    if ((categories?.[f] ?? 0) > 0 && valueBins[f]! > 255) {
+      throw new Error(`gbdt binning: categorical column ${f} has ${valueBins[f]} codes; at most 255 fit in a byte with the missing bin`);
     }
-    const e = edges[f]!;
-    const k = e.length;
     if (k > 254) throw new Error(`gbdt binning: column ${f} has ${k} edges; at most 254 fit in a byte with the missing bin`);
-    for (let r = 0, at = f; r < rows; r++, at += cols) {
-      const x = Math.fround(values[at]!);
-      if (x - x !== 0) {
-        out[r] = k + 1;
-        continue;
-      }
-      if (k === 0) {
-        out[r] = 0;
-        continue;
-      }
-      // Lower bound (the first edge ≥ x), branch-free: random values defeat the branch predictor.
-      let base = 0;
-      for (let n = k; n > 1; ) {
-        const half = n >>> 1;
-        base += Number(e[base + half]! < x) * half;
-        n -= half;
-      }
-      out[r] = base + Number(e[base]! < x);
+  }
+  // Blocks of rows, every column of a block in turn: the block's values stay in cache for all its columns
+  // (the matrix is row-major, the bins column-major).
+  for (let r0 = 0; r0 < rows; r0 += BIN_BLOCK) {
+    const r1 = Math.min(rows, r0 + BIN_BLOCK);
+    for (let f = 0; f < cols; f++) {
+      if ((categories?.[f] ?? 0) > 0) binCodes(values, f, cols, valueBins[f]!, bins, f * rows, r0, r1);
+      else binValues(values, f, cols, edges[f]!, bins, f * rows, r0, r1);
     }
   }
   const skipBin = new Int32Array(cols).fill(-1);
@@ -112,20 +99,81 @@ export function binMatrix(matrix: Matrix, edges: readonly Float64Array[], catego
   return { rows, cols, bins, valueBins, skipBin };
 }
 
-/** Category codes of column f into `out`: code v → bin v, NaN → the missing bin c; anything else is refused. */
-function binCodes(values: Float64Array, f: number, cols: number, c: number, out: Uint8Array): void {
-  if (c > 255) throw new Error(`gbdt binning: categorical column ${f} has ${c} codes; at most 255 fit in a byte with the missing bin`);
-  for (let r = 0, at = f; r < out.length; r++, at += cols) {
+const BIN_BLOCK = 2048;
+
+/** Values of column f, rows [r0, r1), into out[to + r]: the missing bin k + 1 when not finite, else the lower bound. */
+function binValues(values: Float64Array, f: number, cols: number, e: Float64Array, out: Uint8Array, to: number, r0: number, r1: number): void {
+  const k = e.length;
+  for (let r = r0, at = r0 * cols + f; r < r1; r++, at += cols) {
+    const x = Math.fround(values[at]!);
+    if (x - x !== 0) {
+      out[to + r] = k + 1;
+      continue;
+    }
+    // Lower bound (the first edge ≥ x), branch-free: random values defeat the branch predictor.
+    let base = 0;
+    for (let n = k; n > 1; ) {
+      const half = n >>> 1;
+      base += Number(e[base + half]! < x) * half;
+      n -= half;
+    }
+    out[to + r] = k === 0 ? 0 : base + Number(e[base]! < x);
+  }
+}
+
+/** Category codes of column f, rows [r0, r1), into out[to + r]: code v → bin v, NaN → the missing bin c; anything else is refused. */
+function binCodes(values: Float64Array, f: number, cols: number, c: number, out: Uint8Array, to: number, r0: number, r1: number): void {
+  for (let r = r0, at = r0 * cols + f; r < r1; r++, at += cols) {
     const x = values[at]!;
     if (x !== x) {
-      out[r] = c;
+      out[to + r] = c;
       continue;
     }
     if (!(x >= 0 && x < c && Math.floor(x) === x)) {
       throw new Error(`gbdt: categorical column ${f} (codes 0 … ${c - 1}) holds ${x} in row ${r}; encode categories as codes, NaN for missing`);
     }
-    out[r] = x;
+    out[to + r] = x;
   }
+}
+
+/**
+ * Sorts finite float32 values (held as float64) ascending, −0 before 0 as TypedArray sort does: an LSD radix
+ * sort on their bits in two 16-bit passes, several times faster than a comparison sort on the sample.
+ */
+export function sortFloat32(values: Float64Array): Float64Array {
+  const n = values.length;
+  const f32 = Float32Array.from(values);
+  const bits = new Uint32Array(f32.buffer);
+  // Order-preserving keys: flip every bit of negatives, only the sign bit of the rest.
+  for (let i = 0; i < n; i++) {
+    const b = bits[i]!;
+    bits[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+  }
+  let from = bits;
+  let to = new Uint32Array(n);
+  const counts = new Int32Array(1 << 16);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(from[i]! >>> shift) & 0xffff]!++;
+    let at = 0;
+    for (let d = 0; d < counts.length; d++) {
+      const c = counts[d]!;
+      counts[d] = at;
+      at += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = from[i]!;
+      to[counts[(key >>> shift) & 0xffff]!++] = key;
+    }
+    [from, to] = [to, from];
+  }
+  for (let i = 0; i < n; i++) {
+    const k = from[i]!;
+    from[i] = k & 0x80000000 ? (k & 0x7fffffff) >>> 0 : ~k >>> 0;
+  }
+  const sorted = new Float32Array(from.buffer);
+  for (let i = 0; i < n; i++) values[i] = sorted[i]!;
+  return values;
 }
 
 /** Edges for one column's sorted finite values. */
@@ -161,7 +209,8 @@ function midpoint32(a: number, b: number): number {
 
 /** Ascending row indices: all rows, or a seeded sample of `size` without replacement (partial Fisher–Yates). */
 function sampleRows(rows: number, size: number, seed: number): Int32Array {
-  const all = Int32Array.from({ length: rows }, (_, i) => i);
+  const all = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) all[i] = i;
   if (rows <= size) return all;
   const random = seededRandom(seed);
   for (let i = 0; i < size; i++) {

@@ -173,30 +173,6 @@ export async function startHistogramBuilder(
   const all = columnLists(skip, 0, cols);
   const mine = workers.length > 0 ? columnLists(skip, 0, bounds[1]!) : all;
   const sums = new Float64Array(3);
-  const rowBuffers = (): RowBuffers => {
-    if (rowData === undefined) throw new Error('gbdt: the builder was started without row buffers (internal error)');
-    return rowData;
-  };
-  /** Runs a row pass over rows [0, n): `mine` on the calling thread's range, job `job` on the workers'. */
-  const rowPass = (job: number, n: number, column: number, count: number, mine: (from: number, to: number) => void): void => {
-    const chunks = workers.length === 0 || n < PARALLEL_MIN_PARTITION ? 1 : workers.length + 1;
-    const blocks = Math.ceil(n / ROOT_BLOCK);
-    const cuts = Array.from({ length: chunks + 1 }, (_, c) => Math.min(n, Math.round((blocks * c) / chunks) * ROOT_BLOCK));
-    const seqs = workers.slice(0, chunks - 1).map((w, i) => {
-      const ctl = w.ctl;
-      ctl[JOB] = job;
-      ctl[COLUMN] = column;
-      ctl[COUNT] = count;
-      ctl[FROM] = cuts[i + 1]!;
-      ctl[TO] = cuts[i + 2]!;
-      const seq = Atomics.add(ctl, SEQ, 1) + 1;
-      Atomics.notify(ctl, SEQ);
-      return seq;
-    });
-    mine(cuts[0]!, cuts[1]!);
-    seqs.forEach((seq, i) => awaitJob(workers[i]!, seq, i));
-  };
-
   return {
     threads: workers.length + 1,
     build(h, from, to, identity, node) {
@@ -245,6 +221,48 @@ export async function startHistogramBuilder(
       });
       return joinChunks(buffers, cuts, lefts);
     },
+    ...rowPasses(workers, buffers, rowData),
+    async close() {
+      for (const { ctl } of workers) {
+        Atomics.store(ctl, STOP, 1);
+        Atomics.add(ctl, SEQ, 1);
+        Atomics.notify(ctl, SEQ);
+      }
+      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+    },
+  };
+}
+
+type RowPasses = Pick<HistogramBuilder, 'gradients' | 'root' | 'addLeaves' | 'scoreValidation' | 'validationLoss'>;
+
+/** The builder's row passes (gbdt-rows.ts) over the workers, on `rowData` and the node rows of `buffers`. */
+function rowPasses(workers: Started[], buffers: HistogramBuffers, rowData: RowBuffers | undefined): RowPasses {
+  const { idx, og, oh } = buffers;
+  const rowBuffers = (): RowBuffers => {
+    if (rowData === undefined) throw new Error('gbdt: the builder was started without row buffers (internal error)');
+    return rowData;
+  };
+  /** Runs a row pass over rows [0, n): `mine` on the calling thread's range, job `job` on the workers'. */
+  const rowPass = (job: number, n: number, column: number, count: number, mine: (from: number, to: number) => void): void => {
+    const chunks = workers.length === 0 || n < PARALLEL_MIN_PARTITION ? 1 : workers.length + 1;
+    const blocks = Math.ceil(n / ROOT_BLOCK);
+    const cuts = Array.from({ length: chunks + 1 }, (_, c) => Math.min(n, Math.round((blocks * c) / chunks) * ROOT_BLOCK));
+    const seqs = workers.slice(0, chunks - 1).map((w, i) => {
+      const ctl = w.ctl;
+      ctl[JOB] = job;
+      ctl[COLUMN] = column;
+      ctl[COUNT] = count;
+      ctl[FROM] = cuts[i + 1]!;
+      ctl[TO] = cuts[i + 2]!;
+      const seq = Atomics.add(ctl, SEQ, 1) + 1;
+      Atomics.notify(ctl, SEQ);
+      return seq;
+    });
+    mine(cuts[0]!, cuts[1]!);
+    seqs.forEach((seq, i) => awaitJob(workers[i]!, seq, i));
+  };
+
+  return {
     gradients() {
       const d = rowBuffers();
       rowPass(JOB_GRADIENTS, d.n, 0, 0, (from, to) =>
@@ -278,14 +296,6 @@ export async function startHistogramBuilder(
       let total = 0;
       for (let b = 0; b < d.validLoss.length; b++) total += d.validLoss[b]!;
       return total / m;
-    },
-    async close() {
-      for (const { ctl } of workers) {
-        Atomics.store(ctl, STOP, 1);
-        Atomics.add(ctl, SEQ, 1);
-        Atomics.notify(ctl, SEQ);
-      }
-      await Promise.all(workers.map(({ worker }) => worker.terminate()));
     },
   };
 }

@@ -67,12 +67,15 @@ export async function prepareTrainingData(
   const { rows: allRows, byName } = await computeFeatures(conn, table, { ...plan, raw: plan.raw.filter((r) => needed.has(r.name)) });
   const target = byName.get(plan.target);
   if (!target) throw new TrainingDataError(`the target column ${JSON.stringify(plan.target)} was not read`);
-  const present: number[] = [];
-  for (let i = 0; i < allRows; i++) {
+  // Two passes into a typed array: a JS array of ten million row numbers costs several times the memory.
+  const labelled = (i: number): boolean => {
     const v = target.values[i];
-    if (v !== null && v !== undefined && !(typeof v === 'number' && !Number.isFinite(v))) present.push(i);
-  }
-  const keep = Int32Array.from(present);
+    return v !== null && v !== undefined && !(typeof v === 'number' && !Number.isFinite(v));
+  };
+  let count = 0;
+  for (let i = 0; i < allRows; i++) if (labelled(i)) count++;
+  const keep = new Int32Array(count);
+  for (let i = 0, k = 0; i < allRows; i++) if (labelled(i)) keep[k++] = i;
   const rows = keep.length;
   if (rows < 10) throw new TrainingDataError(`only ${rows} rows have a value in the target ${JSON.stringify(plan.target)}; at least 10 are needed`);
 

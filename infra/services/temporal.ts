@@ -21,9 +21,10 @@ export async function temporalHealthy(config: Config): Promise<boolean> {
 
 /**
  * Server 1.29 dispatches by task priority and fairness key only with its new matcher and fairness switched on;
- * both are off by default, in the dev server too (core/priority.ts sets the keys).
+ * both are off by default, in the dev server too (core/priority.ts sets the keys). Ordering holds within a task
+ * queue partition: the dev server is one process, so one partition per queue makes it exact there.
  */
-export const TEMPORAL_DYNAMIC_CONFIG = { 'matching.useNewMatcher': true, 'matching.enableFairness': true } as const;
+export const TEMPORAL_DYNAMIC_CONFIG = { 'matching.useNewMatcher': true, 'matching.enableFairness': true, 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 } as const;
 
 /** The dev server's arguments: persisted when `dbFile` is given, in memory otherwise. */
 export function temporalDevArgs(o: { host: string; port: number; uiPort?: number; dbFile?: string; namespace?: string; headless?: boolean }): string[] {

@@ -94,6 +94,15 @@ function cover(size: number): string[][] {
     if (fits) fits.push(name);
     else chunks.push([name]);
   }
+  // The last table may hold one or two names only: it takes others from the pool, so that it still has features
+  // and a label that varies.
+  const usable = POOL.filter((n) => !isReserved(n));
+  for (const c of chunks) {
+    for (const name of usable) {
+      if (c.length >= Math.min(size, 4)) break;
+      if (!c.some((x) => x.toLowerCase() === name.toLowerCase())) c.unshift(name);
+    }
+  }
   return chunks;
 }
 

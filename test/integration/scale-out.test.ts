@@ -112,6 +112,9 @@ describe('three workers, one partitioned input', () => {
     expect(result.dataset).toMatchObject({ rows: PARTITIONS * PART_ROWS });
     expect(result.validation?.passed).toBe(true);
 
+    // The fan-out ran with the manual run's priority and the model as fairness key.
+    expect((await child.describe()).raw.workflowExecutionInfo?.priority).toMatchObject({ priorityKey: 2, fairnessKey: model });
+
     // Who completed which partition, from the child's history.
     const history = await child.fetchHistory();
     const completed = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).map((e) => {

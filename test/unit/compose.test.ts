@@ -63,3 +63,16 @@ describe('docker-compose.yml', () => {
     }
   });
 });
+
+describe('docker-compose.yml scale-out', () => {
+  it('scales workers with --scale worker=N and turns on task priority and fairness in the Temporal server', () => {
+    const text = readFileSync(path.join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+    expect(text).toContain('--scale worker=N');
+    expect(services.worker!.ports ?? []).toEqual([]); // many replicas cannot share a host port
+    const temporal = services.temporal as Service & { volumes?: string[] };
+    const mount = temporal.volumes!.find((v) => v.endsWith(`:/etc/temporal/${temporal.environment!.DYNAMIC_CONFIG_FILE_PATH}:ro`))!;
+    const file = parse(readFileSync(path.join(__dirname, '..', '..', mount.split(':')[0]!), 'utf8')) as Record<string, { value: unknown }[]>;
+    expect(file['matching.useNewMatcher']).toEqual([{ value: true }]);
+    expect(file['matching.enableFairness']).toEqual([{ value: true }]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix, fitBinEdges } from '../../../core/ml/gbdt-binning';
+import { binMatrix, fitBinEdges, sortFloat32 } from '../../../core/ml/gbdt-binning';
 import { histogramLayout } from '../../../core/ml/gbdt-histogram';
 import { sharedHistogramBuffers, startHistogramBuilder } from '../../../core/ml/gbdt-threads';
 import type { Matrix } from '../../../core/ml/model';
@@ -17,6 +17,19 @@ function float32Neighbours(x: number): [number, number] {
   u[0] = u[0]! - 2;
   return [b[0]!, up];
 }
+
+describe('sortFloat32', () => {
+  it('orders finite float32 values as TypedArray sort does: negatives, −0 before 0, subnormals, extremes, ties', () => {
+    const random = seededRandom(12);
+    const special = [0, -0, 1.4e-45, -1.4e-45, 3.4028234663852886e38, -3.4028234663852886e38, 1, -1, 1, 0];
+    const values = Float64Array.from({ length: 50_000 }, (_, i) =>
+      i < special.length ? f32(special[i]!) : f32((random() - 0.5) * 10 ** Math.floor(random() * 20 - 10)),
+    );
+    const expected = Float64Array.from(values).sort();
+    const sorted = sortFloat32(Float64Array.from(values));
+    expect(Array.from(sorted, (x) => Object.is(x, -0) ? '-0' : String(x))).toEqual(Array.from(expected, (x) => Object.is(x, -0) ? '-0' : String(x)));
+  });
+});
 
 describe('fitBinEdges', () => {
   it('puts one edge between each pair of consecutive distinct values when there are few, at their float32 midpoint', () => {
