@@ -29,7 +29,7 @@ export interface TrainingSetInput {
   sets: (FeatureSetRef & { version: number })[];
   prefixed?: boolean;
   /** Append the model's logged predictions that got feedback labels (their features as served). */
-  feedback?: { target: string; protected: string[] };
+  feedback?: { target: string; protected: string[]; maxShare?: number };
 }
 
 export interface TrainingSetOutput {

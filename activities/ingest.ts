@@ -15,7 +15,7 @@ import { runStage } from './stage';
 export interface IngestInput extends IngestOptions {
   model: string;
   /** Append the model's logged predictions that got feedback labels (spec data.feedback). */
-  feedback?: { target: string; protected: string[] };
+  feedback?: { target: string; protected: string[]; maxShare?: number };
   /** The caller fans partitions out: return the plan of a partitioned input rather than ingesting it. */
   fanOut?: boolean;
   /** Rows above which a single file is split (spec data.partitionRows). */
@@ -41,7 +41,7 @@ export function makeIngest(deps: { artifacts: ArtifactStore; lineage: LineageSto
       const ref = await ingest(input, { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress, ...(feedback ? { feedback } : {}) });
       return {
         result: ref,
-        params: { uri: input.uri, format: ref.format, delimiter: input.delimiter ?? null, feedbackRows: ref.feedbackRows ?? 0 },
+        params: { uri: input.uri, format: ref.format, delimiter: input.delimiter ?? null, feedbackRows: ref.feedbackRows ?? 0, feedbackCapped: ref.feedbackCapped ?? 0, feedbackDrift: ref.feedbackDrift ?? null },
         outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Dataset', properties: { sourceUri: ref.sourceUri, sourceSha256: ref.sourceSha256, rows: ref.rows, columns: ref.columns } }],
       };
     });

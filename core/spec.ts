@@ -7,7 +7,11 @@
 import { z } from 'zod';
 import { webhooksSchema } from './alerts/webhooks';
 import { derivationLabel, featureSpecSchema } from './features/spec';
+import { SEARCH_METRICS, SEARCH_METRICS_BY_TASK } from './ml/search-metric';
+import { MonitorSpecError, parseMonitorDrift } from './monitor/drift-options';
 import { flag, int, names, nonEmpty, num, oneOf, parseWith, refuse, section, text, withKey } from './spec-fields';
+import { DRIFT_METHODS } from './stats/drift-settings';
+import { JENSEN_SHANNON_BASES } from './stats/jensen-shannon';
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
 export type Task = (typeof TASKS)[number];
@@ -52,6 +56,7 @@ const data = section({
   delimiter: z.string({ error: 'one character' }).length(1, { error: 'one character' }).optional(),
   keys: names().optional().describe('columns that identify a row (training/serving skew checks)'),
   feedback: flag().optional().describe("add the model's logged predictions that got feedback labels to the training data (default true)"),
+  maxFeedbackShare: num(0, 1).default(0.5).describe('largest share of feedback rows in a retraining set (labelled traffic is the traffic the model acted on); 1 = no cap'),
   partitionRows: int(1_000, 1e9).default(2_000_000).describe('a single file with more rows is split into partitions of about this many rows, ingested and summarized in parallel'),
 });
 
@@ -110,6 +115,8 @@ const training = section({
     testFraction: num(0.05, 0.5).default(0.2),
   }).prefault({}),
   refit: oneOf(REFIT_CHOICES).default('auto').describe('reuse the search fit (holdout only), fit the best again on train + validation (full), or auto'),
+  metric: oneOf(SEARCH_METRICS).optional()
+    .describe('the metric the search ranks candidates by: roc_auc, average_precision, log_loss, f1, accuracy, expected_cost (needs costs); rmse, mae, r2 for regression. Default: roc_auc, log_loss or rmse by task'),
   seed: int(0, 2 ** 32 - 1).default(42),
   external: external.optional(),
 }).superRefine((t, ctx) => {
@@ -177,6 +184,27 @@ const monitor = section({
   minLabels: int(1, 1e9).default(30).describe('fewest feedback labels in the window for a performance verdict'),
   onDrift: oneOf(['retrain', 'drop-drifted', 'reweight']).default('retrain'),
   maxSkew: num(0, 1).default(0.01).describe('training/serving skew (needs data.keys): share of checked rows with a mismatching feature above which it is reported'),
+  method: oneOf(DRIFT_METHODS).default('auto').describe('the drift test on every column it fits (auto picks for the others)'),
+  threshold: z.union([z.number(), z.record(z.string(), z.number({ error: 'a number' }))], { error: 'a number, or an object of numbers per method' }).nullable().default(null)
+    .describe("the method's threshold (alpha for ks/chisquare/ztest, a distance otherwise), or one per method; null = defaults"),
+  columns: z.record(z.string(), section({ method: oneOf(DRIFT_METHODS).optional(), threshold: z.number({ error: 'a number' }).optional() }), { error: 'an object {column: {method?, threshold?}}' })
+    .default({}).describe('per-column method and threshold'),
+  base: oneOf(JENSEN_SHANNON_BASES).default('e').describe("Jensen–Shannon logarithm base; e keeps auto's 0.1 threshold on Evidently's scale"),
+  autoTestMaxValues: int(0, 1e9).default(1000).describe('auto: p-value tests when the smaller sample (normally the window) has at most this many values, distances beyond'),
+  domainClassifier: section({
+    enabled: flag().default(true),
+    alpha: num(1e-6, 0.5).default(0.01).describe('significance level: the false-alarm rate on calm traffic'),
+    permutations: int(19, 100_000).default(999),
+  }).prefault({}).describe('multivariate drift: held-out AUC of a reference-vs-current classifier against label permutations'),
+  maxEstimatedDrop: num(0, 1).default(0.05).describe('CBPE (binary): largest drop of estimated accuracy, F1 or ROC-AUC below the test split before an alarm'),
+  onEstimatedDrop: oneOf(['alert', 'retrain']).default('alert').describe('what an estimated drop does besides the alert'),
+}).superRefine((m, ctx) => {
+  try {
+    parseMonitorDrift(m);
+  } catch (err) {
+    if (err instanceof MonitorSpecError) refuse(ctx, [], `spec.${err.message}`, true);
+    else throw err;
+  }
 }).describe('the drift monitor started by every deploy');
 
 const alerts = section({
@@ -210,6 +238,11 @@ const specObject = section(specShape, { noun: 'a spec field' });
 /** The pipeline spec schema: input as users write it, output with every default filled in. */
 export const pipelineSpecSchema = specObject
   .superRefine((s, ctx) => {
+    const metric = s.training.metric;
+    if (metric !== undefined && s.task !== undefined && !(SEARCH_METRICS_BY_TASK[s.task] as readonly string[]).includes(metric)) {
+      refuse(ctx, ['training', 'metric'], `must be one of ${SEARCH_METRICS_BY_TASK[s.task].join(', ')} for a ${s.task} task, got ${JSON.stringify(metric)}`);
+    }
+    if (metric === 'expected_cost' && s.costs === null) refuse(ctx, ['training', 'metric'], '"expected_cost" needs spec.costs: {"fp": …, "fn": …}, the cost of each kind of error');
     if (!s.features.sets) return;
     // data.uri holds the labelled events: each joins the feature values as of its own time.
     if (s.time === undefined) refuse(ctx, ['time'], 'is required with features.sets: the event-time column of data.uri (each event joins the feature values as of that time)');

@@ -19,6 +19,7 @@ import { workerCommand } from './worker-command';
 import { synthCommand } from './synth-command';
 import { trainerPythonCommand } from './trainer-command';
 import { UsageError } from './usage-error';
+import { LABELS_EXPORT_USAGE, LABELS_IMPORT_USAGE, labelsExportCommand, labelsImportCommand } from './label-commands';
 import { EXPORT_USAGE, exportCommand } from './export-command';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -188,9 +189,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'drift',
-    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--html FILE] [--store] [--json]',
+    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--base e|2] [--html FILE] [--store] [--json]',
     summary: 'compare two datasets column by column (KS, chi-squared, z, PSI, Jensen-Shannon, Wasserstein)',
-    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, html: { type: 'string' }, store: { type: 'boolean' }, ...json },
+    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, base: { type: 'string' }, html: { type: 'string' }, store: { type: 'boolean' }, ...json },
     action: ({ values }) => driftCommand(values),
   },
   {
@@ -261,6 +262,20 @@ export const COMMANDS: Command[] = [
     summary: 'training runs of a model: version, params, metrics, dataset and code version, verdict',
     options: { model: { type: 'string' }, ...json },
     action: ({ values }) => runsListCommand(values.model as string | undefined, Boolean(values.json)),
+  },
+  {
+    name: 'labels export',
+    usage: LABELS_EXPORT_USAGE,
+    summary: 'the logged predictions most worth labelling (uncertainty, random, or champion/challenger disagreement) as CSV',
+    options: { model: { type: 'string' }, sample: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+    action: ({ values }) => labelsExportCommand(values),
+  },
+  {
+    name: 'labels import',
+    usage: LABELS_IMPORT_USAGE,
+    summary: 'send the labels of a filled-in labels export back as feedback',
+    options: {},
+    action: ({ positionals }) => labelsImportCommand(single(positionals, 'FILE')),
   },
   {
     name: 'runs compare',

@@ -7,12 +7,13 @@ import { compareDatasets } from '../core/stats/compare-datasets';
 import { storeDriftReport } from '../core/stats/report-store';
 import { DRIFT_METHODS, type DriftMethod } from '../core/stats/drift';
 import type { Correction } from '../core/stats/corrections';
+import { JENSEN_SHANNON_BASES, type JensenShannonBase } from '../core/stats/jensen-shannon';
 import { UsageError } from './usage-error';
 
 const CORRECTIONS = ['none', 'bonferroni', 'bh'];
 
 export async function driftCommand(values: Record<string, unknown>): Promise<number> {
-  const usage = 'mlops drift --reference URI --current URI [--method M] [--correction C] [--html FILE] [--store] [--json]';
+  const usage = 'mlops drift --reference URI --current URI [--method M] [--correction C] [--base e|2] [--html FILE] [--store] [--json]';
   const reference = values.reference as string | undefined;
   const current = values.current as string | undefined;
   if (!reference || !current) throw new UsageError(`--reference and --current are both required; usage: ${usage}`);
@@ -20,10 +21,13 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   if (!DRIFT_METHODS.includes(method as DriftMethod)) throw new UsageError(`--method ${JSON.stringify(method)} is not one of ${DRIFT_METHODS.join(', ')}`);
   const correction = (values.correction as string | undefined) ?? 'none';
   if (!CORRECTIONS.includes(correction)) throw new UsageError(`--correction ${JSON.stringify(correction)} is not one of ${CORRECTIONS.join(', ')}`);
+  const base = (values.base as string | undefined) ?? 'e';
+  if (!JENSEN_SHANNON_BASES.includes(base as JensenShannonBase)) throw new UsageError(`--base ${JSON.stringify(base)} is not e or 2 (the Jensen–Shannon logarithm base)`);
   const needsS3 = reference.startsWith('s3://') || current.startsWith('s3://');
   const { report, html, skipped } = await compareDatasets(reference, current, {
     method: method as DriftMethod,
     correction: correction as Correction,
+    base: base as JensenShannonBase,
     ...(needsS3 ? { s3: createS3Client(loadConfig()) } : {}),
   });
   if (values.html) await writeFile(values.html as string, html);
@@ -40,8 +44,9 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   if (values.json) {
     const { columns, driftedShare, datasetDrift } = report;
     console.log(JSON.stringify({
-      columns: columns.map((c) => ({ name: c.name, type: c.type, method: c.method, statistic: c.statistic, pValue: c.pValue, adjustedPValue: c.adjustedPValue, threshold: c.threshold, drifted: c.drifted })),
+      columns: columns.map((c) => ({ name: c.name, type: c.type, method: c.method, statistic: c.statistic, pValue: c.pValue, adjustedPValue: c.adjustedPValue, threshold: c.threshold, drifted: c.drifted, reason: c.reason })),
       driftedShare,
+      base: report.base,
       datasetDrift,
       ...(skipped.length ? { skipped } : {}),
       ...(stored ? { report: stored } : {}),

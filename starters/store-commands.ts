@@ -211,9 +211,14 @@ export async function runsCompareCommand(name: string | undefined, asJson: boole
   const rows = (await runRows(model)).slice(0, 8);
   if (rows.length === 0) throw new UsageError(`no training runs for ${model}`);
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  // Every parameter any of these runs' algorithms has (l2; gbdt's learningRate, maxLeaves, …), one row each:
+  // a run whose algorithm lacks a parameter shows "-".
+  const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
+  const paramCell = (v: unknown): string | number | null => (v === undefined || v === null ? null : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v));
   const table: Record<string, (string | number | null)[]> = {
     algorithm: rows.map((r) => r.algorithm),
-    l2: rows.map((r) => (r.params.l2 as number | undefined) ?? null),
+    ...Object.fromEntries(paramNames.map((k) => [k, rows.map((r) => paramCell(r.params[k]))])),
+    'search metric': rows.map((r) => r.primaryMetric ?? null),
     dataset: rows.map((r) => r.datasetSha256.slice(0, 12)),
     code: rows.map((r) => r.codeVersion),
     blessed: rows.map((r) => (r.blessed === null ? '-' : String(r.blessed))),

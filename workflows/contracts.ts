@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TargetDeployment } from '../core/export/targets';
 import type { TrainedModel } from '../core/ml/train';
+import type { MonitorDriftSpec } from '../core/monitor/drift-options';
 import type { RolloutStrategy } from '../core/rollout/routing';
 import type { PipelineSpec, RolloutTestSpec } from '../core/spec';
 import type { AbDecision, AbVerdict } from '../core/stats/ab';
@@ -219,6 +220,16 @@ export interface MonitorInput {
   coolDown: number;
   minRows: number;
   correction: 'none' | 'bonferroni' | 'bh';
+  /** The drift tests (spec.monitor.method, threshold, columns, base, autoTestMaxValues); absent = auto. */
+  method?: MonitorDriftSpec['method'];
+  threshold?: MonitorDriftSpec['threshold'];
+  columns?: MonitorDriftSpec['columns'];
+  base?: MonitorDriftSpec['base'];
+  autoTestMaxValues?: number;
+  domainClassifier?: MonitorDriftSpec['domainClassifier'];
+  /** CBPE alarm: estimated drop below the test split's performance, and what it does. */
+  maxEstimatedDrop?: number;
+  onEstimatedDrop?: 'alert' | 'retrain';
   maxPerformanceDrop?: number;
   minLabels?: number;
   /** Carried across continue-as-new: when the monitor last asked for a retraining (epoch ms). */
@@ -234,6 +245,10 @@ export interface MonitorStatus {
     version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null;
     /** Training/serving skew: rows checked, share with a mismatch, the mismatching features (null: not checked). */
     skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
+    /** The multivariate check: held-out AUC of reference vs current, its permutation threshold, the top features. */
+    domain: { auc: number; threshold: number; drift: boolean; top: string[] } | null;
+    /** CBPE: estimated accuracy, F1 and ROC-AUC of the window before labels, the metrics that dropped. */
+    estimate: { rows: number; estimated: Record<string, number | null>; dropped: string[] } | null;
   } | null;
 }
 

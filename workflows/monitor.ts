@@ -28,17 +28,21 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   });
   setHandler(monitorStatusQuery, () => status);
   // Alerts go out when drift, concept drift or skew appears, not on every check that still sees it.
-  const seen = { drift: false, concept: false, skew: false };
+  const seen = { drift: false, concept: false, skew: false, domain: false, estimated: false };
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
     const r = await checkDrift({
       model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
+      drift: { method: settings.method, threshold: settings.threshold, columns: settings.columns, base: settings.base, autoTestMaxValues: settings.autoTestMaxValues, domainClassifier: settings.domainClassifier },
+      maxEstimatedDrop: settings.maxEstimatedDrop,
       maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
     });
     status.checks++;
     status.last = {
       version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri,
       skew: r.skew ? { checked: r.skew.checked, share: r.skew.share, skew: r.skew.skew, columns: r.skew.columns.map((c) => c.name) } : null,
+      domain: r.domain ? { auc: r.domain.auc, threshold: r.domain.threshold, drift: r.domain.drift, top: r.domain.top.map((t) => t.name) } : null,
+      estimate: r.estimate ? { rows: r.estimate.rows, estimated: r.estimate.estimated, dropped: r.estimate.dropped } : null,
     };
     // Skew is a serving or data bug: retraining would learn it, so it is reported, not acted on.
     if (r.skew?.skew) log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
@@ -62,15 +66,37 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
         numbers: { checked: r.skew.checked, share: r.skew.share, columns: r.skew.columns },
       });
     }
+    // Multivariate drift is reported, not retrained on by itself: column drift or concept drift decide that.
+    if (r.domain?.drift && !seen.domain) {
+      await raiseAlert({
+        ...base, event: 'domain_drift.detected',
+        message: `${settings.model}: a classifier tells recent traffic from the training data (held-out AUC ${r.domain.auc.toFixed(3)} > ${r.domain.threshold.toFixed(3)} under permuted labels); most separating: ${r.domain.top.slice(0, 3).map((t) => t.name).join(', ')}`,
+        numbers: { ...r.domain, rows: r.rows, reportUri: r.reportUri },
+      });
+    }
+    seen.domain = r.domain?.drift === true;
+    // CBPE: a significant estimated drop is concept-drift evidence before any label arrives.
+    const estimatedDrop = (r.estimate?.dropped.length ?? 0) > 0;
+    if (estimatedDrop && !seen.estimated) {
+      const e = r.estimate!;
+      await raiseAlert({
+        ...base, event: 'performance_drop.estimated',
+        message: `${settings.model}: estimated ${e.dropped.map((k) => `${k} ${e.estimated[k]!.toFixed(3)} (reference ${e.reference[k]!.toFixed(3)})`).join(', ')} on ${e.rows} predictions, before labels`,
+        numbers: { ...e, onEstimatedDrop: settings.onEstimatedDrop ?? 'alert' },
+      });
+    }
+    seen.estimated = estimatedDrop;
+    const retrainOnEstimate = estimatedDrop && settings.onEstimatedDrop === 'retrain';
     seen.drift = r.datasetDrift;
     seen.concept = concept;
     seen.skew = r.skew?.skew === true;
-    if ((r.datasetDrift || concept) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
+    if ((r.datasetDrift || concept || retrainOnEstimate) && r.spec && Date.now() - lastRetrainAt >= settings.coolDown * 1000) {
       lastRetrainAt = Date.now();
       status.retrains++;
       const reason = [
         ...(r.datasetDrift ? [`drift in ${r.driftedColumns.join(', ')}`] : []),
         ...(concept ? [`concept drift: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation`] : []),
+        ...(retrainOnEstimate ? [`estimated ${r.estimate!.dropped.join(', ')} drop before labels (CBPE)`] : []),
       ].join('; ');
       const request = { requestId: uuid4(), trigger: 'drift' as const, reason, driftedColumns: r.driftedColumns, reportUri: r.reportUri ?? undefined };
       await requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });

@@ -125,7 +125,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
       return ingestStage({
         priority: runPriority(trigger, model),
         uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter, partitionRows: spec.data.partitionRows,
-        ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
+        ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [], maxShare: spec.data.maxFeedbackShare } } : {}),
       });
     }
     // features.sets: bring each set up to date (incremental), then join the events in data.uri with the
@@ -134,7 +134,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     const joined = await ingestTrainingSet({
       model, events: { uri: spec.data.uri, format: spec.data.format, delimiter: spec.data.delimiter }, entity: spec.features.entity!, time: spec.time!,
       sets: sets.map((x, i) => ({ ...x, version: fresh[i]!.version })), prefixed: spec.features.prefixed,
-      ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [] } } : {}),
+      ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [], maxShare: spec.data.maxFeedbackShare } } : {}),
     });
     spec = pinFeatureSets(spec, joined.sets);
     result.spec = spec;

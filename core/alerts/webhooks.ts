@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { nonEmpty, parseWith, phrase, refuse, section } from '../spec-fields';
 
 export const ALERT_EVENTS = [
-  'run.failed', 'model.deployed', 'model.rolled_back', 'drift.detected', 'concept_drift.detected', 'drift.persists', 'abtest.decided', 'skew.detected',
+  'run.failed', 'model.deployed', 'model.rolled_back', 'drift.detected', 'concept_drift.detected', 'drift.persists', 'abtest.decided', 'skew.detected', 'domain_drift.detected', 'performance_drop.estimated',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 

@@ -9,6 +9,7 @@ import { hashFile, type ArtifactStore } from '../store/artifacts';
 import { reservedColumnName, reservedColumnReason } from './column-names';
 import type { SchemaChecks } from './partition-summary';
 import { literal, withDuckDB } from './duckdb';
+import { feedbackDrift, type FeedbackDrift } from './feedback-drift';
 import { DataError, detectDelimiter, fetchSource, scanSource, type CsvDialect, type DataFormat, type LocalSource } from './source';
 
 export interface IngestOptions {
@@ -27,6 +28,12 @@ export interface FeedbackRows {
   rows: { features: Record<string, unknown>; label: string }[];
   target: string;
   protected: string[];
+  /**
+   * Largest share of feedback rows in the result (spec data.maxFeedbackShare): labelled traffic is the traffic
+   * the model chose to act on (or someone chose to label), so it must not swamp the source data. Rows beyond
+   * the cap are left out, the first ones in the given order kept.
+   */
+  maxShare?: number;
 }
 
 export interface ColumnType {
@@ -46,6 +53,10 @@ export interface DatasetRef {
   rows: number;
   /** Of `rows`, those that came from logged predictions with feedback labels. */
   feedbackRows?: number;
+  /** Feedback rows left out by data.maxFeedbackShare. */
+  feedbackCapped?: number;
+  /** How the feedback rows' features differ from the source rows' (null: nothing comparable). */
+  feedbackDrift?: FeedbackDrift | null;
   columns: ColumnType[];
   /** A partitioned dataset: `uri` is its manifest (core/data/partitioned-dataset.ts) over this many partitions. */
   partitions?: number;
@@ -75,9 +86,10 @@ export async function ingest(
       const parquet = path.join(work, 'dataset.parquet');
       const reader = readerSql(source.file, source.format, dialect);
       const feedback = deps.feedback && deps.feedback.rows.length > 0 ? deps.feedback : undefined;
+      let appended: { added: number; capped: number; drift?: FeedbackDrift | null } = { added: 0, capped: 0 };
       if (feedback) {
-        await appendFeedback(conn, opts.uri, reader, feedback, path.join(work, 'feedback.ndjson'));
-        progress(`added ${feedback.rows.length} logged predictions with feedback labels`);
+        appended = await appendFeedback(conn, opts.uri, reader, feedback, path.join(work, 'feedback.ndjson'));
+        progress(`added ${appended.added} logged predictions with feedback labels${appended.capped ? ` (${appended.capped} more left out by data.maxFeedbackShare ${feedback.maxShare})` : ''}`);
         await duck(opts.uri, () => conn.run(`COPY ingest_rows TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
       } else {
         await duck(opts.uri, () => conn.run(`COPY (SELECT * FROM ${reader}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
@@ -94,7 +106,7 @@ export async function ingest(
       const sha256 = await hashFile(parquet);
       const ref = await deps.artifacts.putFile(`datasets/${sha256}.parquet`, parquet, 'application/vnd.apache.parquet');
       progress(`stored ${ref.uri}`);
-      return { uri: ref.uri, sha256, sourceSha256, sourceUri: opts.uri, format: source.format, rows, columns, ...(feedback ? { feedbackRows: feedback.rows.length } : {}) };
+      return { uri: ref.uri, sha256, sourceSha256, sourceUri: opts.uri, format: source.format, rows, columns, ...(feedback ? { feedbackRows: appended.added, ...(appended.capped ? { feedbackCapped: appended.capped } : {}), ...(appended.drift ? { feedbackDrift: appended.drift } : {}) } : {}) };
     });
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -103,12 +115,18 @@ export async function ingest(
 }
 
 /** Source rows, then the feedback rows in their given order, into the table ingest_rows (order kept for the Parquet). */
-async function appendFeedback(conn: DuckDBConnection, uri: string, reader: string, feedback: FeedbackRows, file: string): Promise<void> {
+async function appendFeedback(conn: DuckDBConnection, uri: string, reader: string, feedback: FeedbackRows, file: string): Promise<{ added: number; capped: number; drift?: FeedbackDrift | null }> {
   await duck(uri, () => conn.run(`CREATE TEMP TABLE ingest_rows AS SELECT * FROM ${reader}`));
   const described = await conn.runAndReadAll('DESCRIBE ingest_rows');
   const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-  if (!columns.some((c) => c.name === feedback.target)) return; // validation names the missing target
-  await writeFile(file, feedback.rows.map((r, i) => JSON.stringify({ i, f: r.features, label: r.label })).join('\n'));
+  if (!columns.some((c) => c.name === feedback.target)) return { added: 0, capped: 0 }; // validation names the missing target
+  // share = f / (source + f) ≤ maxShare  ⇔  f ≤ source × maxShare / (1 − maxShare)
+  const share = feedback.maxShare ?? 1;
+  const source = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM ingest_rows')).getRowObjectsJS()[0]!.n);
+  const cap = share >= 1 ? feedback.rows.length : Math.min(feedback.rows.length, Math.floor((source * share) / (1 - share) + 1e-9));
+  const rows = feedback.rows.slice(0, cap);
+  if (rows.length === 0) return { added: 0, capped: feedback.rows.length };
+  await writeFile(file, rows.map((r, i) => JSON.stringify({ i, f: r.features, label: r.label })).join('\n'));
   const protectedSet = new Set(feedback.protected);
   const select = columns.map((c) => {
     const value = `(f->>${literal(c.name)})`;
@@ -123,6 +141,8 @@ async function appendFeedback(conn: DuckDBConnection, uri: string, reader: strin
   await conn.run(
     `INSERT INTO ingest_rows SELECT ${select.join(', ')} FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {i: 'BIGINT', f: 'JSON', label: 'VARCHAR'}) ORDER BY i`,
   );
+  const drift = await feedbackDrift(conn, 'ingest_rows', columns, source, new Set([feedback.target, ...feedback.protected]));
+  return { added: rows.length, capped: feedback.rows.length - rows.length, drift };
 }
 
 function readerSql(file: string, format: DataFormat, dialect?: CsvDialect): string {

@@ -18,7 +18,8 @@ export type FeatureColumn =
   | { name: string; kind: 'numeric'; values: Float64Array /* NaN = missing */ }
   | { name: string; kind: 'categorical'; values: (string | null)[] };
 
-export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal' | 'passthrough' | 'category'; topK?: number };
+/** `order`: ordinal codes follow it (first = 0) instead of alphabetical order; other values count as unknown. */
+export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal' | 'passthrough' | 'category'; topK?: number; order?: string[] };
 
 export const DEFAULT_TOP_K = 20;
 /** Category encoding: values with fewer training rows share the "other" code. */
@@ -143,10 +144,11 @@ export function compareStrings(a: string, b: string): number {
 
 function fitColumn(column: FeatureColumn, choice: EncodingChoice, rows: Int32Array): ColumnEncoding {
   const name = column.name;
-  const { encoding, topK } = choice;
+  const { encoding, topK, order } = choice;
   if (topK !== undefined && encoding !== 'onehot') {
     throw new Error(`column "${name}": topK only applies to the onehot encoding, not ${encoding}`);
   }
+  if (order !== undefined && encoding !== 'ordinal') throw new Error(`column "${name}": an order only applies to the ordinal encoding, not ${encoding}`);
   if (encoding === 'passthrough') {
     if (column.kind !== 'numeric') {
       throw new Error(`column "${name}" is categorical: passthrough needs a numeric column; use onehot or ordinal`);
@@ -198,14 +200,20 @@ function fitColumn(column: FeatureColumn, choice: EncodingChoice, rows: Int32Arr
       .sort(compareStrings);
     return { kind: 'onehot', input: name, categories: top, other: true };
   }
-  // Ordinal statistics over the training rows' category indices, weighted by count (no per-row array).
-  const categories = [...counts.keys()].sort(compareStrings);
+  // Ordinal statistics over the training rows' category indices, weighted by count (no per-row array). With
+  // a user order, values it does not list are unknown (imputed with the mean), in training as in serving.
+  const categories = order ? [...order] : [...counts.keys()].sort(compareStrings);
   let sum = 0;
-  categories.forEach((c, i) => (sum += i * (counts.get(c) ?? 0)));
-  const mean = sum / present;
+  let listed = 0;
+  categories.forEach((c, i) => {
+    sum += i * (counts.get(c) ?? 0);
+    listed += counts.get(c) ?? 0;
+  });
+  if (listed === 0) throw new Error(`column "${name}": none of the ${present} training values is in the ordinal order ${JSON.stringify(order)}; check the spelling of the categories`);
+  const mean = sum / listed;
   let ss = 0;
   categories.forEach((c, i) => (ss += (counts.get(c) ?? 0) * (i - mean) * (i - mean)));
-  return { kind: 'ordinal', input: name, categories, impute: mean, mean, scale: scaleFromStd(Math.sqrt(ss / present)) };
+  return { kind: 'ordinal', input: name, categories, impute: mean, mean, scale: scaleFromStd(Math.sqrt(ss / listed)) };
 }
 
 /** Mean and population std of the present training values. */

@@ -71,6 +71,25 @@ const derivation = z.discriminatedUnion('op', [
 export type Derivation = z.input<typeof derivation>;
 export type Encoding = 'standardize' | 'onehot' | 'ordinal';
 
+/** Ordinal with the user's order of categories (first = 0); plain `ordinal` orders them alphabetically. */
+const orderedOrdinal = section({
+  encoding: z.literal('ordinal', { error: 'ordinal (the only encoding that takes an order)' }),
+  order: nonEmpty(z.string({ error: 'a category value' }).min(1, { error: 'a category value' }), 'a non-empty list of category values, lowest first (e.g. ["S","M","L"])')
+    .superRefine((order, ctx) => {
+      const seen = new Set<string>();
+      order.forEach((x, i) => {
+        if (seen.has(x)) refuse(ctx, [i], `: ${JSON.stringify(x)} is listed twice`);
+        seen.add(x);
+      });
+    }),
+});
+const ENCODING_EXPECTED = 'standardize, onehot, ordinal or {"encoding": "ordinal", "order": [...]}';
+const encodingSpec = z.union([oneOf(['standardize', 'onehot', 'ordinal']), orderedOrdinal], {
+  error: (issue) => (typeof issue.input === 'object' && issue.input !== null ? undefined : ENCODING_EXPECTED),
+});
+/** An encoding by name, or ordinal with the user's order of categories. */
+export type EncodingSpec = z.output<typeof encodingSpec>;
+
 /** Derivations, each name once. */
 export const derivationList = z.array(derivation, { error: 'a list' }).superRefine((list, ctx) => {
   const seen = new Set<string>();
@@ -109,8 +128,8 @@ const featureShape = {
     .describe('raw columns to use; default: every column except target, keys, time, prohibited and protected'),
   exclude: z.array(z.string({ error: 'a column name' }), { error: 'a list of column names' }).optional(),
   topK: int(1, 1000).optional().describe('categories one-hot encoded per column (the rest share "other")'),
-  encodings: z.record(z.string(), oneOf(['standardize', 'onehot', 'ordinal']), { error: 'an object mapping feature names to standardize|onehot|ordinal' }).optional()
-    .describe('encoding per model input; default: standardize numerics, one-hot categoricals'),
+  encodings: z.record(z.string(), encodingSpec, { error: 'an object mapping feature names to standardize|onehot|ordinal' }).optional()
+    .describe('encoding per model input: standardize, onehot, ordinal (alphabetical) or {"encoding": "ordinal", "order": [...]} (lowest first); default: standardize numerics, one-hot categoricals'),
   sets: setRefs.optional().describe('feature sets joined point-in-time to the events in data.uri (needs entity and the spec\'s time)'),
   prefixed: flag().optional().describe('name joined columns <set>__<feature> (default false, echoed with sets)'),
   entity: z.string({ error: phrase('must name a column of data.uri, got {value}') })

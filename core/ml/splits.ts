@@ -116,6 +116,40 @@ export function timeHoldout(timestamps: Float64Array, options: TimeHoldoutOption
   };
 }
 
+/**
+ * Expanding-window time-series split (scikit-learn's TimeSeriesSplit): the rows ordered by timestamp are cut
+ * into k + 1 consecutive blocks; fold f trains on blocks 0..f and validates on block f + 1. So no training
+ * row is later than a row it is scored on. Rows sharing a timestamp stay in one block (the later one).
+ */
+export function expandingWindowFolds(timestamps: Float64Array, k: number): Fold[] {
+  const what = 'time-series k-fold';
+  const rows = timestamps.length;
+  checkRows(rows, what);
+  if (!Number.isInteger(k) || k < 2) throw new Error(`${what}: k is ${k}; it must be an integer ≥ 2`);
+  for (let r = 0; r < rows; r++) {
+    if (!Number.isFinite(timestamps[r]!)) throw new Error(`${what}: the timestamp of row ${r} is ${timestamps[r]}; timestamps must be finite`);
+  }
+  const order = Int32Array.from(range(rows)).sort((a, b) => timestamps[a]! - timestamps[b]! || a - b);
+  const tsAt = (i: number): number => timestamps[order[i]!]!;
+  const starts: number[] = [0];
+  for (let b = 1; b <= k; b++) {
+    let start = Math.round((b * rows) / (k + 1));
+    while (start > 0 && start < rows && tsAt(start - 1) === tsAt(start)) start--;
+    starts.push(Math.max(start, starts[b - 1]!));
+  }
+  starts.push(rows);
+  for (let b = 0; b <= k; b++) {
+    if (starts[b + 1]! <= starts[b]!) {
+      throw new Error(`${what}: ${rows} rows with their timestamps cannot make ${k + 1} non-empty periods (ties stay together); use fewer folds or the holdout`);
+    }
+  }
+  const folds: Fold[] = [];
+  for (let f = 0; f < k; f++) {
+    folds.push({ train: order.slice(0, starts[f + 1]!).sort(), validation: order.slice(starts[f + 1]!, starts[f + 2]!).sort() });
+  }
+  return folds;
+}
+
 function checkRows(rows: number, what: string): void {
   if (!Number.isInteger(rows) || rows <= 0) throw new Error(`${what}: there are ${rows} rows; splitting needs at least one`);
 }

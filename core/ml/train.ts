@@ -27,10 +27,12 @@ import type { RidgeModel } from './ridge';
 import { encodeLinear } from '../features/encode-linear';
 import type { LinearDesign } from './linear-design';
 import { fitLinearPath, isLinear, linearSearch, predictRows, searchSubsample } from './linear-train';
-import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
-import { stratifiedKFold } from './splits';
+import { positiveColumn, scorecard, type Metrics, type Predictions, type Scorecard } from './scorecard';
+import { searchFolds } from './search-folds';
+import { lowerIsBetter, searchMetricFor, SearchMetricError, searchScore, type SearchMetric } from './search-metric';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import { cbpeReference } from '../monitor/cbpe';
 import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
 import { domainWeights, type DomainWeights, type ReweightSummary } from './reweight';
@@ -172,13 +174,18 @@ async function fit(
   return fitLinearPath(c.algorithm, [c.l2], data, m, rows, weights)[0]!;
 }
 
-function score(task: Task, data: TrainingData, rows: Int32Array, p: Predictions): number {
-  const labels = task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
-  const targets = task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
-  return metricsOf(task, data.classes.length, labels, targets, p, 0.5)[PRIMARY_METRIC[task]] ?? NaN;
+/** How the search scores predictions of `rows`: training.metric (or the task's default) on those rows. */
+type Scorer = (rows: Int32Array, p: Predictions) => number;
+
+function scorerFor(task: Task, data: TrainingData, metric: SearchMetric, costs: PipelineSpec['costs']): Scorer {
+  return (rows, p) => {
+    const labels = task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
+    const targets = task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
+    return searchScore(task, metric, data.classes.length, labels, targets, p, costs);
+  };
 }
 
-const better = (metric: string, a: number, b: number): boolean => (LOWER_IS_BETTER.has(metric) ? a < b : a > b);
+const better = (metric: string, a: number, b: number): boolean => (lowerIsBetter(metric) ? a < b : a > b);
 
 /** The candidates a search tries: every fitting algorithm × its grid, cut to `trials` by a seeded shuffle. */
 export function searchSpace(task: Task, spec: PipelineSpec): Candidate[] {
@@ -204,13 +211,16 @@ function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec, a
   const kinds = new Map(plan.features.map((f) => [f.name, f.kind]));
   const out: Record<string, EncodingChoice> = {};
   for (const name of selected) {
-    const asked = spec.features.encodings?.[name];
+    const given = spec.features.encodings?.[name];
+    const asked = typeof given === 'object' ? given.encoding : given;
     const kind = kinds.get(name);
     // Trees take numbers as they are (missing values routed by the trees) and categories as codes they split
     // by sets; linear models need numbers scaled and categories one-hot.
     const encoding = asked ?? (algorithm === 'gbdt' ? (kind === 'categorical' ? 'category' : 'passthrough') : kind === 'categorical' ? 'onehot' : 'standardize');
     if (encoding === 'standardize' && kind === 'categorical') throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
-    out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 } : { encoding: encoding as EncodingChoice['encoding'] };
+    out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 }
+      : typeof given === 'object' ? { encoding: 'ordinal', order: given.order }
+      : { encoding: encoding as EncodingChoice['encoding'] };
   }
   return out;
 }
@@ -255,7 +265,17 @@ export async function trainStage(
   if (reweighted) progress(`reweighted training rows by a domain classifier (AUC ${reweighted.summary.domainAuc}, effective rows ${reweighted.summary.effectiveRows})`);
   const weights = reweighted?.weights;
   const space = searchSpace(task, input.spec);
-  const metric = PRIMARY_METRIC[task];
+  let metric: SearchMetric;
+  try {
+    metric = searchMetricFor(task, input.spec.training.metric, input.spec.costs);
+  } catch (err) {
+    if (err instanceof SearchMetricError) throw new TrainingDataError(err.message);
+    throw err;
+  }
+  // The scorecard's name for it (multiclass f1 is the macro F1), which gates and `runs compare` read.
+  const metricKey = task === 'multiclass' && metric === 'f1' ? 'macro_f1' : metric;
+  const score = scorerFor(task, data, metric, input.spec.costs);
+  progress(`search metric: ${metric}${input.spec.training.metric ? '' : ' (the default for the task)'}`);
   const kfold = input.spec.training.validation.strategy === 'kfold';
   const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
   // The search may fit on a seeded stratified subsample (training.searchRows); the final fit uses all of pool.
@@ -294,32 +314,30 @@ export async function trainStage(
     let s: number;
     let kept: { fitted: Fitted; enc: EncodingPlan } | undefined;
     if (kfold) {
-      const folds = task === 'regression'
-        ? stratifiedKFold(new Int32Array(searchPool.length), input.spec.training.validation.folds, input.spec.training.seed)
-        : stratifiedKFold(Int32Array.from(searchPool, (i) => data.labels[i]!), input.spec.training.validation.folds, input.spec.training.seed);
+      const folds = searchFolds(data, searchPool, input.spec);
       let sum = 0;
       for (const [fold, f] of folds.entries()) {
         const trainRows = Int32Array.from(f.train, (k) => searchPool[k]!);
         const valRows = Int32Array.from(f.validation, (k) => searchPool[k]!);
         if (candidate.algorithm !== 'gbdt') {
-          sum += score(task, data, valRows, linearTrial(candidate.algorithm, candidate.l2, fold, choices, trainRows, valRows).predictions);
+          sum += score(valRows, linearTrial(candidate.algorithm, candidate.l2, fold, choices, trainRows, valRows).predictions);
           continue;
         }
         const enc = fitEncodingPlan(data.features, choices, trainRows);
         const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, { plan: enc }, weights);
-        sum += score(task, data, valRows, fitted.predict(encode(enc, data.features, valRows)));
+        sum += score(valRows, fitted.predict(encode(enc, data.features, valRows)));
       }
       s = sum / folds.length;
     } else if (candidate.algorithm !== 'gbdt') {
       const trial = linearTrial(candidate.algorithm, candidate.l2, 0, choices, searchPool, split.validation);
-      s = score(task, data, split.validation, trial.predictions);
+      s = score(split.validation, trial.predictions);
       kept = { fitted: trial.fitted, enc: trial.plan };
     } else {
       const enc = fitEncodingPlan(data.features, choices, searchPool);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
       const onIteration = async (c: GbdtCheckpoint): Promise<void> => status({ ...trialStatus, iteration: c.iteration, maxIter: input.spec.training.gbdt.maxIter, best: bestSoFar() });
       const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, searchPool), searchPool, { validation, onIteration, plan: enc }, weights);
-      s = score(task, data, split.validation, fitted.predict(validation.matrix));
+      s = score(split.validation, fitted.predict(validation.matrix));
       kept = { fitted, enc };
     }
     const iterations = kept?.fitted.model.kind === 'gbdt' ? kept.fitted.model.bestIteration : undefined;
@@ -410,7 +428,7 @@ export async function trainStage(
     }
     card.metrics.expected_cost = split.test.length > 0 ? total / split.test.length : null;
   }
-  progress(`best ${describe(best)}; test ${metric}=${card.metrics[metric]}`);
+  progress(`best ${describe(best)}; test ${metricKey}=${card.metrics[metricKey]}`);
   timed('score');
   status({ phase: 'export' });
 
@@ -439,16 +457,18 @@ export async function trainStage(
   const permutation = permutationImportance(
     subsetColumns(data.features, permutationRows),
     sampled,
-    (columns) => score(task, data, permutationRows, predictRows(fitted, enc, columns, sampled)),
-    LOWER_IS_BETTER.has(metric),
+    (columns) => score(permutationRows, predictRows(fitted, enc, columns, sampled)),
+    lowerIsBetter(metric),
     input.spec.training.seed,
   );
   timed('importance');
   status({ phase: 'register' });
   const sha256 = sha(bytes);
   const importance = importanceOf(model, enc);
-  // The training reference the drift monitor compares production traffic with.
+  // The training reference the drift monitor compares production traffic with, and for a binary
+  // classifier what CBPE needs to estimate performance before labels arrive (calibration on test rows).
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
+  const cbpe = task === 'binary' ? cbpeReference(Float64Array.from(split.test, (i) => predictions.proba![i * 2 + 1]!), Int32Array.from(split.test, (i) => data.labels[i]!), threshold) : undefined;
   const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
     task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
   }));
@@ -462,7 +482,7 @@ export async function trainStage(
       algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
       importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
       selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
-      seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}),
+      seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}), ...(cbpe ? { cbpe } : {}),
     },
   });
   if (registered.sha256 !== sha256) {
@@ -493,7 +513,7 @@ export async function trainStage(
     costs,
     trials,
     searchCutShort,
-    primaryMetric: metric,
+    primaryMetric: metricKey,
     latency,
     sizeBytes: bytes.length,
     trainingMs,

@@ -25,6 +25,8 @@ export interface TrainingData {
   /** Protected attributes and declared slices, as strings (null = missing). */
   slices: Record<string, (string | null)[]>;
   split: Split;
+  /** With spec.time: each row's timestamp (epoch ms), for time-ordered validation. */
+  time?: Float64Array;
 }
 
 export class TrainingDataError extends InvalidInput {
@@ -120,11 +122,13 @@ export async function prepareTrainingData(
 
   const v = spec.training.validation;
   let split: Split;
+  let time: Float64Array | undefined;
   if (spec.time) {
-    const time = (await readColumns(conn, table, [{ name: spec.time, kind: 'date' }])).columns[0]!;
-    split = timeHoldout(keepRows(time, keep).values as Float64Array, { validation: v.validationFraction, test: v.testFraction });
+    const column = (await readColumns(conn, table, [{ name: spec.time, kind: 'date' }])).columns[0]!;
+    time = keepRows(column, keep).values as Float64Array;
+    split = timeHoldout(time, { validation: v.validationFraction, test: v.testFraction });
   } else {
     split = holdoutSplit(rows, { validation: v.validationFraction, test: v.testFraction, seed: spec.training.seed, ...(task !== 'regression' ? { stratify: labels } : {}) });
   }
-  return { task, classes, labels, targets, rows, droppedRows: allRows - rows, features, slices, split };
+  return { task, classes, labels, targets, rows, droppedRows: allRows - rows, features, slices, split, ...(time ? { time } : {}) };
 }

@@ -8,6 +8,10 @@ import { storeDriftReport } from '../stats/report-store';
 import type { Derivation } from '../features/spec';
 import type { PipelineSpec } from '../spec';
 import type { ReferenceSample } from './reference';
+import { domainClassifierCheck, type DomainClassifierCheck } from './domain-classifier';
+import type { CbpeReference } from './cbpe';
+import { estimateWindow, realiseEstimates, type EstimateCheck, type RealisedEstimate } from './performance';
+import { MONITOR_DRIFT_DEFAULTS, monitorDriftOptions, type MonitorDriftSpec } from './drift-options';
 import { checkSkew, type SkewInput, type SkewReport } from './skew';
 
 export interface DriftCheck {
@@ -24,6 +28,12 @@ export interface DriftCheck {
   concept: { metric: 'accuracy' | 'rmse'; live: number; evaluated: number; labels: number; drift: boolean; pValue?: number } | null;
   /** Training/serving skew on logged rows that carry data.keys (null: no keys in the spec or the log). */
   skew: SkewReport | null;
+  /** The multivariate (domain-classifier) check (null: turned off or too few rows). */
+  domain: DomainClassifierCheck | null;
+  /** CBPE: this window's estimated performance from the served probabilities (null: not a binary classifier, too few rows). */
+  estimate: EstimateCheck | null;
+  /** Earlier windows whose labels arrived since: realised performance and the estimate's error. */
+  realised: RealisedEstimate[];
 }
 
 export interface DriftCheckInput {
@@ -34,9 +44,14 @@ export interface DriftCheckInput {
   /** Fewer logged predictions than this: no verdict. */
   minRows?: number;
   maxRows?: number;
+  /** The monitor's test choice (spec.monitor.method, threshold, columns, base, autoTestMaxValues). */
+  drift?: Partial<MonitorDriftSpec>;
+  /** Options of detectDrift over those the monitor's settings give (correction, alpha, …). */
   options?: DriftOptions;
   maxPerformanceDrop?: number;
   minLabels?: number;
+  /** CBPE: an estimated drop beyond this (and beyond the window's sampling error) raises an alarm. */
+  maxEstimatedDrop?: number;
 }
 
 /** Concept drift: the deployed version's accuracy (RMSE for regression) on predictions that got feedback labels. */
@@ -78,11 +93,11 @@ async function skewOf(
 }
 
 export async function checkModelDrift(input: DriftCheckInput, stores: Stores): Promise<DriftCheck> {
-  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null, skew: null });
+  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null, skew: null, domain: null, estimate: null, realised: [] });
   const version = (await stores.registry.getAlias(input.model, input.alias ?? 'production').catch(() => undefined)) ?? null;
   if (version === null) return none(null);
   const mv = await stores.registry.getVersion(input.model, version);
-  const props = (mv?.properties ?? {}) as { referenceUri?: string; referenceSha256?: string; spec?: PipelineSpec; protected?: string[] };
+  const props = (mv?.properties ?? {}) as { referenceUri?: string; referenceSha256?: string; spec?: PipelineSpec; protected?: string[]; cbpe?: CbpeReference; classes?: string[] };
   if (!props.referenceUri || !props.referenceSha256) return none(version);
   const reference = JSON.parse((await stores.artifacts.getBuffer(stores.artifacts.keyOf(props.referenceUri), props.referenceSha256)).toString('utf8')) as ReferenceSample;
   const res = await stores.pool.query<{ features: Record<string, unknown> }>(
@@ -92,7 +107,12 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   const rows = res.rows.length;
   const concept = await livePerformance(input, stores, version, (mv?.metrics ?? {}) as Record<string, unknown>);
   const skew = await skewOf(props, mv?.signature as { raw?: SkewInput['raw']; derive?: Derivation[] } | undefined, res.rows.map((r) => r.features), stores);
-  if (rows < (input.minRows ?? 50)) return { ...none(version), rows, concept, skew };
+  const realised = await realiseEstimates({ model: input.model, version, minLabels: input.minLabels ?? 30 }, props.cbpe, props.classes, stores);
+  const estimate = await estimateWindow(
+    { model: input.model, version, windowSeconds: input.windowSeconds, minRows: input.minRows ?? 50, maxEstimatedDrop: input.maxEstimatedDrop ?? 0.05 }, props.cbpe, props.classes, stores,
+  );
+  const performance = { concept, skew, estimate, realised };
+  if (rows < (input.minRows ?? 50)) return { ...none(version), rows, ...performance };
   const all: DriftColumn[] = reference.columns.map((c) =>
     c.kind === 'numeric'
       ? {
@@ -109,19 +129,21 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   // A feature absent from every logged row (older logs, another client) cannot be compared: leave it out.
   const present = (c: DriftColumn): boolean => (c.kind === 'numeric' ? c.current.some((v) => !Number.isNaN(v)) : c.current.some((v) => v !== null));
   const columns = all.filter((c) => present(c) && (c.kind === 'numeric' ? c.reference.some((v) => !Number.isNaN(v)) : c.reference.some((v) => v !== null)));
-  if (columns.length === 0) return { ...none(version), rows, concept, skew };
-  const report: DriftReport = detectDrift(columns, input.options);
+  if (columns.length === 0) return { ...none(version), rows, ...performance };
+  const report: DriftReport = detectDrift(columns, { ...monitorDriftOptions(input.drift ?? {}, input.options?.correction ?? 'none'), ...input.options });
+  const domainSettings = input.drift?.domainClassifier ?? MONITOR_DRIFT_DEFAULTS.domainClassifier;
+  const domain = domainSettings.enabled ? domainClassifierCheck(columns, { alpha: domainSettings.alpha, permutations: domainSettings.permutations, seed: version }) : null;
   const histograms = columnHistograms(columns);
   const html = renderDriftHtml(report, histograms, {
     title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
   });
-  const refs = await storeDriftReport(stores.artifacts, report, html);
+  const refs = await storeDriftReport(stores.artifacts, { ...report, ...(domain ? { domainClassifier: domain } : {}) }, html);
   const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
   await stores.pool.query(
-    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(withHistograms(report, histograms)), refs.html.uri, skew ? JSON.stringify(skew) : null],
+    `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew, domain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(withHistograms(report, histograms)), refs.html.uri, skew ? JSON.stringify(skew) : null, domain ? JSON.stringify(domain) : null],
   );
-  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, concept, skew };
+  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, ...performance, domain };
 }
 
 /** Each column's drift with its reference vs current histogram, so a row alone can be drawn (the console does). */

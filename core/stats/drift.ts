@@ -3,25 +3,28 @@
  *
  * Method per column with `method: 'auto'` (Evidently's defaults):
  * - A numeric column with at most 5 distinct values (over both samples) is treated as categorical.
- * - Reference of ≤ 1000 non-missing values: numeric → two-sample Kolmogorov–Smirnov; categorical →
- *   chi-squared (2×k homogeneity test), or the two-proportion z-test when there are at most 2 categories
- *   over both samples. Drift when the p-value, after the correction, is < alpha (0.05).
- * - Reference of > 1000 values: numeric → Wasserstein-1 distance divided by the reference std;
- *   categorical → Jensen–Shannon distance (base 2). Drift when the distance is ≥ 0.1.
+ * - A sample of ≤ autoTestMaxValues (1000) non-missing values: numeric → two-sample Kolmogorov–Smirnov;
+ *   categorical → chi-squared (2×k homogeneity test), or the two-proportion z-test when there are at most
+ *   2 categories over both samples. Drift when the p-value, after the correction, is < alpha (0.05).
+ * - A larger sample: numeric → Wasserstein-1 distance divided by the reference std; categorical →
+ *   Jensen–Shannon distance (base e by default, as Evidently). Drift when the distance is ≥ 0.1.
+ *   Which sample counts is `autoSizeOf`: the reference (Evidently, `mlops drift`) or the smaller of the two
+ *   (the monitor, whose window decides how finely a test can resolve a shift).
  * - PSI (never chosen by auto): drift when ≥ 0.25, a "major" shift (< 0.1 stable, 0.1–0.25 moderate).
- * A forced method is used for every column it fits — ks, wasserstein: numeric; chisquare: categorical;
- * ztest: categorical with ≤ 2 categories; psi, jensenshannon: both, numeric values binned at 10
- * reference quantiles — and auto picks for the others; each column reports the method it got.
- * Corrections (none, bonferroni, bh) run over the columns tested with p-values only; distance methods
- * report pValue = adjustedPValue = null. Dataset drift when drifted columns / all columns ≥ datasetDriftShare.
- * Missing values (NaN, null) are dropped per column before anything else.
+ * A forced method (for all columns, or one column's override) is used where it fits — ks, wasserstein:
+ * numeric; chisquare: categorical; ztest: categorical with ≤ 2 categories; psi, jensenshannon: both, numeric
+ * values binned at 10 reference quantiles — and auto picks for the others; each column reports the method
+ * it got and why. Corrections (none, bonferroni, bh) run over the columns tested with p-values only;
+ * distance methods report pValue = adjustedPValue = null. Dataset drift when drifted columns / all columns
+ * ≥ datasetDriftShare. Missing values (NaN, null) are dropped per column before anything else.
  */
 import type { CategoryCounts } from './category-counts';
 import { countCategories, countSortedValues, distinctValuesUpTo } from './category-counts';
 import { chiSquareContingency } from './chisquare';
 import type { Correction } from './corrections';
-import { adjustPValues, CORRECTIONS } from './corrections';
-import { jensenShannonDistance } from './jensen-shannon';
+import { adjustPValues } from './corrections';
+import { isPValueMethod, settingsFrom, type DriftMethod, type DriftOptions, type DriftSettings, type TestMethod } from './drift-settings';
+import { jensenShannonDistance, type JensenShannonBase } from './jensen-shannon';
 import { ksTwoSampleSorted } from './ks';
 import { twoProportionZTest } from './proportions';
 import { populationStabilityIndex } from './psi';
@@ -31,31 +34,24 @@ import { sortBuffers, sortedWithoutNaN } from './sort';
 import { normedWassersteinSorted } from './wasserstein';
 
 export type { Correction } from './corrections';
+export type { ColumnOverride, DriftMethod, DriftOptions } from './drift-settings';
+export { DEFAULT_THRESHOLDS, DRIFT_METHODS, SMALL_REFERENCE_MAX } from './drift-settings';
 
 export type DriftColumn =
   | { name: string; kind: 'numeric'; reference: Float64Array; current: Float64Array } // NaN = missing, ignored
   | { name: string; kind: 'categorical'; reference: (string | null)[]; current: (string | null)[] }; // null = missing
-export type DriftMethod = 'auto' | 'ks' | 'chisquare' | 'ztest' | 'psi' | 'jensenshannon' | 'wasserstein';
-export interface DriftOptions {
-  method?: DriftMethod;
-  correction?: Correction;
-  /** Significance level for p-value methods, in (0, 1); default 0.05. */
-  alpha?: number;
-  /** Share of drifted columns at which the dataset counts as drifted, in (0, 1]; default 0.5. */
-  datasetDriftShare?: number;
-  /** Distance thresholds (drift when ≥); defaults psi 0.25, jensenshannon 0.1, wasserstein 0.1. */
-  thresholds?: Partial<Record<'psi' | 'jensenshannon' | 'wasserstein', number>>;
-}
 export interface ColumnDrift {
   name: string;
   /** How the column was tested: a numeric column with ≤ 5 distinct values is 'categorical'. */
   type: 'numeric' | 'categorical';
-  method: Exclude<DriftMethod, 'auto'>;
-  /** KS D, chi-squared χ², z, PSI, Jensen–Shannon distance, or normed Wasserstein distance. */
+  method: TestMethod;
+  /** Why this method: the user's choice (global or for the column), or auto's rule and the sizes it saw. */
+  reason: string;
+  /** KS D, chi-squared χ², z, PSI, Jensen–Shannon distance (in `base`), or normed Wasserstein distance. */
   statistic: number;
   pValue: number | null;
   adjustedPValue: number | null;
-  /** alpha for p-value methods, the distance threshold otherwise. */
+  /** The significance level for p-value methods, the distance threshold otherwise. */
   threshold: number;
   drifted: boolean;
   /** Non-missing values in each sample. */
@@ -68,51 +64,14 @@ export interface DriftReport {
   datasetDrift: boolean;
   correction: Correction;
   alpha: number;
+  /** The Jensen–Shannon logarithm base of the report's jensenshannon statistics. */
+  base: JensenShannonBase;
 }
 
-type TestMethod = Exclude<DriftMethod, 'auto'>;
-type DistanceMethod = 'psi' | 'jensenshannon' | 'wasserstein';
-
-export const DRIFT_METHODS: readonly DriftMethod[] = ['auto', 'ks', 'chisquare', 'ztest', 'psi', 'jensenshannon', 'wasserstein'];
-export const DEFAULT_THRESHOLDS: Readonly<Record<DistanceMethod, number>> = { psi: 0.25, jensenshannon: 0.1, wasserstein: 0.1 };
-/** References up to this many values get p-value tests under auto; larger ones get distances. */
-export const SMALL_REFERENCE_MAX = 1000;
 /** Numeric columns with at most this many distinct values are tested as categorical. */
 export const CATEGORICAL_MAX_DISTINCT = 5;
 /** Bins at reference quantiles when PSI or Jensen–Shannon is forced onto a numeric column. */
 export const NUMERIC_BINS = 10;
-
-interface Settings {
-  method: DriftMethod;
-  correction: Correction;
-  alpha: number;
-  datasetDriftShare: number;
-  thresholds: Record<DistanceMethod, number>;
-}
-
-function settingsFrom(opts: DriftOptions): Settings {
-  const method = opts.method ?? 'auto';
-  if (!DRIFT_METHODS.includes(method)) throw new Error(`drift: unknown method ${JSON.stringify(method)}; use one of ${DRIFT_METHODS.join(', ')}`);
-  const correction = opts.correction ?? 'none';
-  if (!CORRECTIONS.includes(correction)) throw new Error(`drift: unknown correction ${JSON.stringify(correction)}; use one of ${CORRECTIONS.join(', ')}`);
-  const alpha = opts.alpha ?? 0.05;
-  if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) throw new Error(`drift: alpha must be a number in (0, 1), got ${alpha}`);
-  const datasetDriftShare = opts.datasetDriftShare ?? 0.5;
-  if (typeof datasetDriftShare !== 'number' || !(datasetDriftShare > 0 && datasetDriftShare <= 1)) {
-    throw new Error(`drift: datasetDriftShare must be a number in (0, 1], got ${datasetDriftShare}`);
-  }
-  const thresholds = { ...DEFAULT_THRESHOLDS };
-  for (const [key, value] of Object.entries(opts.thresholds ?? {})) {
-    if (!Object.hasOwn(DEFAULT_THRESHOLDS, key)) throw new Error(`drift: unknown threshold ${JSON.stringify(key)}; thresholds exist for psi, jensenshannon, wasserstein`);
-    if (value === undefined) continue;
-    const upper = key === 'jensenshannon' ? 1 : Infinity;
-    if (typeof value !== 'number' || !(value > 0 && value <= upper && Number.isFinite(value))) {
-      throw new Error(`drift: threshold ${key} must be a number in (0, ${upper === 1 ? '1]' : '∞)'}, got ${value}`);
-    }
-    thresholds[key as DistanceMethod] = value;
-  }
-  return { method, correction, alpha, datasetDriftShare, thresholds };
-}
 
 /** A column after dropping missing values: sorted numeric samples, or aligned category counts. */
 type Prepared =
@@ -198,12 +157,32 @@ function fits(method: TestMethod, c: Prepared): boolean {
   }
 }
 
-function autoMethod(c: Prepared): TestMethod {
-  if (referenceSize(c) <= SMALL_REFERENCE_MAX) {
-    if (c.type === 'numeric') return 'ks';
-    return c.counts.keys.length <= 2 ? 'ztest' : 'chisquare';
+/** auto's rule: p-value tests for samples small enough that they do not flag negligible shifts, distances beyond. */
+function autoChoice(c: Prepared, settings: DriftSettings): { method: TestMethod; reason: string } {
+  const size = settings.autoSizeOf === 'reference' ? referenceSize(c) : Math.min(referenceSize(c), currentSize(c));
+  const sample = settings.autoSizeOf === 'reference' ? 'reference' : 'smaller sample';
+  const small = size <= settings.autoTestMaxValues;
+  const rule = `auto: ${sample} of ${size} values ${small ? '≤' : '>'} ${settings.autoTestMaxValues}`;
+  if (small) {
+    if (c.type === 'numeric') return { method: 'ks', reason: `${rule}, numeric → KS test` };
+    const binary = c.counts.keys.length <= 2;
+    return { method: binary ? 'ztest' : 'chisquare', reason: `${rule}, categorical with ${c.counts.keys.length} categories → ${binary ? 'two-proportion z-test' : 'chi-squared test'}` };
   }
-  return c.type === 'numeric' ? 'wasserstein' : 'jensenshannon';
+  if (c.type === 'numeric') return { method: 'wasserstein', reason: `${rule}, numeric → normed Wasserstein distance` };
+  return { method: 'jensenshannon', reason: `${rule}, categorical → Jensen–Shannon distance (base ${settings.base})` };
+}
+
+/** The user's method for this column (its override, else the check's), or auto's when none is given or it does not fit. */
+function chooseMethod(c: Prepared, settings: DriftSettings): { method: TestMethod; reason: string; threshold?: number } {
+  const override = Object.hasOwn(settings.columnOverrides, c.name) ? settings.columnOverrides[c.name] : undefined;
+  const wanted: DriftMethod = override?.method ?? settings.method;
+  const source = override?.method ? 'column override' : 'chosen';
+  if (wanted !== 'auto') {
+    if (fits(wanted, c)) return { method: wanted, reason: `${source}: ${wanted}`, ...(override?.threshold !== undefined ? { threshold: override.threshold } : {}) };
+    const auto = autoChoice(c, settings);
+    return { ...auto, reason: `${wanted} does not fit a ${c.type} column${c.type === 'categorical' ? ` with ${c.counts.keys.length} categories` : ''}; ${auto.reason}` };
+  }
+  return autoChoice(c, settings);
 }
 
 /** Aligned reference/current counts: categories, or numeric values binned at reference quantiles. */
@@ -213,7 +192,7 @@ function histogramOf(c: Prepared): { reference: Float64Array; current: Float64Ar
   return { reference: binCountsSorted(c.reference, edges), current: binCountsSorted(c.current, edges) };
 }
 
-function measure(c: Prepared, method: TestMethod): { statistic: number; pValue: number | null } {
+function measure(c: Prepared, method: TestMethod, base: JensenShannonBase): { statistic: number; pValue: number | null } {
   switch (method) {
     case 'ks': {
       if (c.type !== 'numeric') break;
@@ -241,7 +220,7 @@ function measure(c: Prepared, method: TestMethod): { statistic: number; pValue: 
     }
     case 'jensenshannon': {
       const h = histogramOf(c);
-      return { statistic: jensenShannonDistance(h.reference, h.current), pValue: null };
+      return { statistic: jensenShannonDistance(h.reference, h.current, base), pValue: null };
     }
   }
   throw new Error(`drift: column "${c.name}": method ${method} does not fit a ${c.type} column`);
@@ -264,8 +243,11 @@ export function detectDrift(columns: DriftColumn[], opts: DriftOptions = {}): Dr
   // One column at a time: each column's sorted samples live in `work` only while it is measured.
   const measured = columns.map((column) => {
     const c = prepare(column, work);
-    const method = settings.method !== 'auto' && fits(settings.method, c) ? settings.method : autoMethod(c);
-    return { name: c.name, type: c.type, method, referenceCount: referenceSize(c), currentCount: currentSize(c), ...measure(c, method) };
+    const { method, reason, threshold } = chooseMethod(c, settings);
+    return {
+      name: c.name, type: c.type, method, reason, threshold: threshold ?? settings.thresholds[method],
+      referenceCount: referenceSize(c), currentCount: currentSize(c), ...measure(c, method, settings.base),
+    };
   });
   const tested = measured.flatMap((m, i) => (m.pValue === null ? [] : [i]));
   const adjusted = adjustPValues(
@@ -275,16 +257,16 @@ export function detectDrift(columns: DriftColumn[], opts: DriftOptions = {}): Dr
   const adjustedByColumn = new Map(tested.map((i, k) => [i, adjusted[k]!]));
   const results: ColumnDrift[] = measured.map((m, i) => {
     const adjustedPValue = adjustedByColumn.get(i) ?? null;
-    const threshold = m.pValue === null ? settings.thresholds[m.method as DistanceMethod] : settings.alpha;
-    const drifted = adjustedPValue === null ? m.statistic >= threshold : adjustedPValue < settings.alpha;
+    const drifted = isPValueMethod(m.method) ? adjustedPValue! < m.threshold : m.statistic >= m.threshold;
     return {
       name: m.name,
       type: m.type,
       method: m.method,
+      reason: m.reason,
       statistic: m.statistic,
       pValue: m.pValue,
       adjustedPValue,
-      threshold,
+      threshold: m.threshold,
       drifted,
       referenceCount: m.referenceCount,
       currentCount: m.currentCount,
@@ -297,5 +279,6 @@ export function detectDrift(columns: DriftColumn[], opts: DriftOptions = {}): Dr
     datasetDrift: driftedShare >= settings.datasetDriftShare,
     correction: settings.correction,
     alpha: settings.alpha,
+    base: settings.base,
   };
 }

@@ -182,6 +182,7 @@ function section(c: ColumnDrift, index: number, h: ColumnHistogram | undefined):
     `<section id="col-${index}"><h2>${escapeHtml(c.name)} ${c.drifted ? '<span class="badge drift">drift</span>' : '<span class="badge ok">no drift</span>'}</h2>` +
     `<p class="muted">${escapeHtml(c.type)} · ${escapeHtml(c.method)} = ${formatNumber(c.statistic)}${c.pValue === null ? '' : ` · p = ${formatP(c.pValue)} (adjusted ${formatP(c.adjustedPValue)})`} · ${rule} · ` +
     `${c.referenceCount} reference / ${c.currentCount} current values</p>` +
+    (c.reason ? `<p class="muted">Method: ${escapeHtml(c.reason)}</p>` : '') +
     (h ? chart(h) : '<p class="muted">No histogram supplied for this column.</p>') +
     `</section>`
   );

@@ -44,6 +44,9 @@ describe('drift check of a deployed model', () => {
     await logTraffic(calm);
     const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600 }, s);
     expect(r).toMatchObject({ version: 1, rows: 600, enough: true, datasetDrift: false });
+    // The multivariate check stays quiet too: a held-out AUC below its permutation threshold.
+    expect(r.domain).toMatchObject({ drift: false, permutations: 999, alpha: 0.01, currentRows: 600 });
+    expect(r.domain!.auc).toBeLessThan(r.domain!.threshold);
     await s.pool.query('DELETE FROM predictions');
   });
 
@@ -54,9 +57,30 @@ describe('drift check of a deployed model', () => {
     const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600 }, s);
     expect(r.datasetDrift).toBe(true);
     expect(r.driftedColumns).toEqual(expect.arrayContaining(['age', 'support_calls', 'plan']));
+    expect(r.domain).toMatchObject({ drift: true });
+    expect(r.domain!.auc).toBeGreaterThan(0.7);
+    expect(r.domain!.top.slice(0, 3).map((t) => t.name)).toEqual(expect.arrayContaining(['age']));
+    const stored = await s.pool.query<{ domain: { auc: number } }>('SELECT domain FROM drift_reports ORDER BY id DESC LIMIT 1');
+    expect(stored.rows[0]!.domain.auc).toBe(r.domain!.auc);
     expect((await s.artifacts.getBuffer(s.artifacts.keyOf(r.reportUri!))).toString()).toMatch(/Drift of churn v1/);
     const rows = await s.pool.query('SELECT dataset_drift, rows FROM drift_reports ORDER BY id');
     expect(rows.rows.map((x) => [x.dataset_drift, x.rows])).toEqual([[false, 600], [true, 600]]);
+  });
+
+  it('runs KS and chi-squared on a 600-row window against the 5,000-row reference, and says why', async () => {
+    const stored = await s.pool.query<{ columns: { name: string; method: string; reason: string }[] }>('SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1');
+    const byName = new Map(stored.rows[0]!.columns.map((c) => [c.name, c]));
+    expect(byName.get('age')).toMatchObject({ method: 'ks', reason: 'auto: smaller sample of 600 values ≤ 1000, numeric → KS test' });
+    expect(byName.get('plan')).toMatchObject({ method: 'chisquare' });
+  });
+
+  it('runs the tests the monitor settings choose: a method, a threshold, a column override', async () => {
+    const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600, drift: { method: 'psi', threshold: 10, columns: { age: { method: 'wasserstein', threshold: 0.05 } } } }, s);
+    const stored = await s.pool.query<{ columns: { name: string; method: string; threshold: number; drifted: boolean; reason: string }[] }>('SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1');
+    const byName = new Map(stored.rows[0]!.columns.map((c) => [c.name, c]));
+    expect(byName.get('plan')).toMatchObject({ method: 'psi', threshold: 10, drifted: false, reason: 'chosen: psi' });
+    expect(byName.get('age')).toMatchObject({ method: 'wasserstein', threshold: 0.05, drifted: true, reason: 'column override: wasserstein' });
+    expect(r.driftedColumns).toEqual(['age']);
   });
 
   it('gives no verdict on too little traffic or without a deployed model', async () => {

@@ -58,6 +58,17 @@ describe('mlops drift', () => {
     expect(out.columns.find((c) => c.name === 'support_calls')?.drifted).toBe(true);
   });
 
+  it('measures Jensen–Shannon in base e by default and in base 2 on request, and says why each test ran', () => {
+    const e = JSON.parse(mlops(['drift', '--reference', ref, '--current', shifted, '--method', 'jensenshannon', '--json']).stdout) as Out & { base: string; columns: { reason: string }[] };
+    const two = JSON.parse(mlops(['drift', '--reference', ref, '--current', shifted, '--method', 'jensenshannon', '--base', '2', '--json']).stdout) as Out & { base: string };
+    expect([e.base, two.base]).toEqual(['e', '2']);
+    const moved = e.columns.flatMap((c, i) => (c.statistic > 0 ? [i] : []));
+    expect(moved.length).toBeGreaterThan(3);
+    for (const i of moved) expect(two.columns[i]!.statistic / e.columns[i]!.statistic).toBeCloseTo(1 / Math.sqrt(Math.LN2), 12);
+    expect(e.columns[0]!.reason).toBe('chosen: jensenshannon');
+    expect(mlops(['drift', '--reference', ref, '--current', same, '--base', '10'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--base "10" is not e or 2/) });
+  });
+
   it('writes a self-contained HTML report with drifted columns first and a readable table', () => {
     const html = path.join(dir, 'report.html');
     const r = mlops(['drift', '--reference', ref, '--current', shifted, '--html', html]);

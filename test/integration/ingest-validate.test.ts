@@ -88,6 +88,13 @@ describe('ingest', () => {
     ]);
     // No feedback rows: the same canonical Parquet as a plain ingest.
     expect((await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, rows: [] } })).sha256).toBe((await ingest({ uri: src }, { artifacts: s.artifacts })).sha256);
+    // data.maxFeedbackShare: at most a third of the rows may be feedback → 1 of the 2 (2 source rows).
+    const capped = await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, maxShare: 1 / 3 } });
+    expect(capped).toMatchObject({ rows: 3, feedbackRows: 1, feedbackCapped: 1 });
+    // The feedback rows' features against the source rows', target and protected attributes left out.
+    expect(ref.feedbackDrift).toMatchObject({ sourceRows: 2, feedbackRows: 2 });
+    expect(ref.feedbackDrift!.columns.map((c) => c.name)).toEqual(['day', 'score', 'plan']);
+    expect(await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, maxShare: 0 } })).toMatchObject({ rows: 2, feedbackRows: 0, feedbackCapped: 2 });
   });
 
   it('detects a semicolon delimiter, and a wrong forced delimiter shows up as a missing column', async () => {

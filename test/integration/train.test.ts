@@ -150,4 +150,27 @@ describe('train and evaluate', () => {
     expect(compare.stdout).toMatch(/roc_auc/);
     expect(compare.stdout.split('\n')[0]).toMatch(/metric\s+v3\s+v2\s+v1/);
   });
+
+  it('searches by training.metric with time-ordered k-fold and a user ordinal order; runs compare shows every parameter', async () => {
+    const out = await train({
+      ...churnSpec,
+      time: 'signup_date',
+      features: { ...churnSpec.features, encodings: { plan: { encoding: 'ordinal', order: ['basic', 'standard', 'premium', 'enterprise'] } } },
+      training: { algorithms: ['logistic', 'gbdt'], l2: [1], gbdt: { maxIter: 20 }, metric: 'average_precision', validation: { strategy: 'kfold', folds: 3 }, seed: 7 },
+    });
+    const m = out.trained;
+    expect(m.primaryMetric).toBe('average_precision');
+    expect(m.metrics.average_precision).toBeGreaterThan(0.3);
+    expect(m.trials.map((t) => t.algorithm).sort()).toEqual(['gbdt', 'logistic']);
+    const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
+    const compare = JSON.parse(mlops(['runs', 'compare', '--model', 'churn', '--json'], env).stdout) as { versions: number[]; rows: Record<string, (string | number | null)[]> };
+    expect(compare.versions).toEqual([4, 3, 2, 1]);
+    expect(compare.rows['search metric']).toEqual(['average_precision', 'roc_auc', 'roc_auc', 'roc_auc']);
+    expect(compare.rows.l2!.slice(1)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+    if (m.algorithm === 'gbdt') {
+      expect(compare.rows.learningRate![0]).toBe(0.1);
+      expect(compare.rows.maxLeaves![0]).toBe(31);
+      expect(compare.rows.learningRate!.slice(1)).toEqual([null, null, null]);
+    } else expect(compare.rows.l2![0]).toBe(1);
+  }, 240_000);
 });

@@ -41,7 +41,7 @@ describe('mlops spec validate', () => {
     expect(await main(['spec', 'validate', bad])).toBe(2);
     expect(io.out).toEqual([]);
     expect(io.err).toEqual([
-      `${bad}: spec.data["a b"] is not a field of data (fields: uri, format, delimiter, keys, feedback, partitionRows)`,
+      `${bad}: spec.data["a b"] is not a field of data (fields: uri, format, delimiter, keys, feedback, maxFeedbackShare, partitionRows)`,
       `${bad}: spec.target is required: the column to predict`,
       `${bad}: spec.training.trials must be an integer from 1 to 1000, got 0`,
       `${bad}: spec.deploy.strategy must be replace, canary, ab or shadow, got "yolo"`,

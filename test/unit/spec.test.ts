@@ -17,7 +17,22 @@ describe('PipelineSpec', () => {
     expect(parseSpec({ data: { uri: 'x.csv' }, target: 'y', deploy: { strategy: 'ab' } }).deploy.share).toBe(0.5);
     expect(s.gates).toEqual({ min: {}, maxRegression: {}, maxFairnessGap: null, maxP99LatencyMs: null, maxBundleBytes: null, maxEdgeP99Ms: null });
     expect(s.governance).toMatchObject({ prohibited: [], protected: [], minGroupSize: 30, onSmallGroup: 'warn' });
+    expect(s.monitor).toMatchObject({ method: 'auto', threshold: null, columns: {}, base: 'e', autoTestMaxValues: 1000 });
+    expect(s.training.metric).toBeUndefined(); // the task's default: roc_auc, log_loss or rmse
     expect(parseSpec(s)).toEqual(s); // a parsed spec parses to itself
+  });
+
+  it('takes monitor tests, a search metric and an ordinal order', () => {
+    const s = parseSpec({
+      data: { uri: 'x.csv' }, target: 'y', costs: { fp: 1, fn: 5 },
+      training: { metric: 'expected_cost' },
+      features: { encodings: { size: { encoding: 'ordinal', order: ['S', 'M', 'L'] }, plan: 'onehot' } },
+      monitor: { method: 'ks', threshold: 0.01, columns: { plan: { method: 'jensenshannon', threshold: 0.2 } }, base: '2' },
+    });
+    expect(s.training.metric).toBe('expected_cost');
+    expect(s.features.encodings).toEqual({ size: { encoding: 'ordinal', order: ['S', 'M', 'L'] }, plan: 'onehot' });
+    expect(s.monitor).toMatchObject({ method: 'ks', threshold: 0.01, columns: { plan: { method: 'jensenshannon', threshold: 0.2 } }, base: '2' });
+    expect(parseSpec(s)).toEqual(s);
   });
 
   it('ignores the run block, which carries the trigger, and an editor\'s $schema', () => {
@@ -70,6 +85,15 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv', 'a b': 1 }, target: 'y' }, /spec\.data\["a b"\] is not a field of data/],
       [{ data: { uri: 'x.csv', feedback: 'yes' }, target: 'y' }, /spec.data.feedback must be true or false/],
       [{ data: { uri: 'x.csv' }, target: 'y', monitor: { maxSkew: 2 } }, /spec.monitor.maxSkew must be a number from 0 to 1, got 2/],
+      [{ data: { uri: 'x.csv' }, target: 'y', monitor: { method: 'ttest' } }, /spec.monitor.method must be auto, ks, chisquare, ztest, psi, jensenshannon or wasserstein, got "ttest"/],
+      [{ data: { uri: 'x.csv' }, target: 'y', monitor: { threshold: 0.2 } }, /spec.monitor.threshold as a number needs monitor.method other than auto/],
+      [{ data: { uri: 'x.csv' }, target: 'y', monitor: { columns: { age: { threshold: 0.2 } } } }, /spec.monitor.columns.age.threshold needs monitor.columns.age.method/],
+      [{ data: { uri: 'x.csv' }, target: 'y', monitor: { base: 10 } }, /spec.monitor.base must be e or 2, got 10/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { metric: 'auc' } }, /spec.training.metric must be roc_auc, average_precision, log_loss, f1, accuracy, expected_cost, rmse, mae or r2, got "auc"/],
+      [{ data: { uri: 'x.csv' }, target: 'y', task: 'regression', training: { metric: 'f1' } }, /spec.training.metric must be one of rmse, mae, r2 for a regression task/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { metric: 'expected_cost' } }, /spec.training.metric "expected_cost" needs spec.costs/],
+      [{ data: { uri: 'x.csv' }, target: 'y', features: { encodings: { size: { encoding: 'ordinal', order: [] } } } }, /spec.features.encodings.size.order must be a non-empty list/],
+      [{ data: { uri: 'x.csv' }, target: 'y', features: { encodings: { size: { encoding: 'ordinal', order: ['S', 'S'] } } } }, /spec.features.encodings.size.order lists "S" twice/],
       [{ data: { uri: 'x.csv' }, target: 'y', deploy: { targets: ['edge'] } }, /spec.deploy.targets must include "server"/],
       [{ data: { uri: 'x.csv' }, target: 'y', deploy: { targets: ['server', 'phone'] } }, /spec.deploy.targets\[1\] must be server, edge or browser, got "phone"/],
       [{ data: { uri: 'x.csv' }, target: 'y', deploy: { targets: ['server', 'edge', 'edge'] } }, /spec.deploy.targets names a target twice/],

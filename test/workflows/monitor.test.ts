@@ -26,7 +26,7 @@ function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
       const drift = drifts(++n);
       return {
         model, version: 1, rows: 500, enough: true, datasetDrift: drift, driftedColumns: drift ? ['age'] : [], driftedShare: drift ? 0.1 : 0,
-        reportUri: `s3://reports/${n}.json`, concept: null, skew: null, spec: { name: model, target: 'churned' },
+        reportUri: `s3://reports/${n}.json`, concept: null, skew: null, domain: null, estimate: null, realised: [], spec: { name: model, target: 'churned' },
       };
     },
     requestTraining: (input) => ({ workflowId: input.workflowId, runId: `retrain-${n}` }),
@@ -67,5 +67,33 @@ describe('driftMonitor', () => {
     const checks = calls.of('checkDrift');
     expect(checks).toHaveLength(210);
     expect(calls.of('requestTraining').map((c) => Math.round((c.at - checks[0]!.at) / MINUTE))).toEqual([0, 205]);
+  });
+
+  it('alerts on an estimated performance drop (CBPE) and on multivariate drift, and retrains on the estimate when asked', async () => {
+    const estimate = {
+      id: 1, rows: 800, estimated: { accuracy: 0.62, f1: 0.5, roc_auc: 0.7 }, interval: { accuracy: [0.59, 0.65] as [number, number], f1: null, roc_auc: null },
+      reference: { accuracy: 0.74, f1: 0.5, roc_auc: 0.76 }, dropped: ['accuracy' as const], maxEstimatedDrop: 0.05,
+    };
+    const domain = { auc: 0.81, threshold: 0.54, pValue: 0.001, drift: true, permutations: 999, alpha: 0.01, referenceRows: 5000, currentRows: 800, top: [{ name: 'age', share: 0.6 }] };
+    const calls = t.answer({
+      checkDrift: () => ({
+        model: 'estimated', version: 1, rows: 800, enough: true, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: 's3://reports/e.json',
+        concept: null, skew: null, domain, estimate, realised: [], spec: { name: 'estimated', target: 'churned' },
+      }),
+      deliverAlert: () => ({ targets: 0, delivered: 0, failed: [] }),
+      requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'retrain-estimated' }),
+    });
+    const handle = await t.env.client.workflow.start('driftMonitor', {
+      taskQueue: t.taskQueue, workflowId: 'drift-estimated', args: [monitor('estimated', { maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain' })],
+    });
+    await t.env.sleep(3 * MINUTE + 30_000);
+    const status = await handle.query(monitorStatusQuery);
+    await handle.terminate('test done');
+    expect(status.last).toMatchObject({ estimate: { rows: 800, dropped: ['accuracy'] }, domain: { auc: 0.81, drift: true, top: ['age'] } });
+    // One alert of each kind while the condition holds, not one per check.
+    expect(calls.of('deliverAlert').map((c) => c.input.event).sort()).toEqual(['domain_drift.detected', 'performance_drop.estimated']);
+    const asked = calls.of('requestTraining');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.input.request.reason).toBe('estimated accuracy drop before labels (CBPE)');
   });
 });

@@ -62,6 +62,17 @@ describe('fitEncodingPlan', () => {
     expect([...encode(plan, [c]).values]).toEqual([0, f32(1 / s), f32(-1 / s), 0, 0, 0, 0]);
   });
 
+  it('ordinal follows a user order (S < M < L); values the order does not list count as unknown', () => {
+    const c = cat('size', ['M', 'S', 'L', 'M', 'XL', null]);
+    const plan = fitEncodingPlan([c], { size: { encoding: 'ordinal', order: ['S', 'M', 'L'] } }, train(5));
+    // training indices S=0, M=1, L=2 over M S L M (XL is not listed): 1 0 2 1, mean 1, population std sqrt(0.5)
+    expect(plan.columns[0]).toEqual({ kind: 'ordinal', input: 'size', categories: ['S', 'M', 'L'], impute: 1, mean: 1, scale: Math.sqrt(0.5) });
+    const s = f32(Math.sqrt(0.5));
+    expect([...encode(plan, [c]).values]).toEqual([0, f32(-1 / s), f32(1 / s), 0, 0, 0]);
+    expect(() => fitEncodingPlan([c], { size: { encoding: 'ordinal', order: ['small', 'large'] } }, train(5))).toThrow(/none of the 5 training values is in the ordinal order/);
+    expect(() => fitEncodingPlan([c], { size: { encoding: 'onehot', order: ['S'] } })).toThrow(/an order only applies to the ordinal encoding/);
+  });
+
   it('is deterministic and follows the column order, skipping columns without a choice', () => {
     const { columns, trainIdx } = churnColumns(500, 400);
     const a = fitEncodingPlan(columns, CHOICES, trainIdx);

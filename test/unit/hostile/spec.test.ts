@@ -19,7 +19,7 @@ const VALID: Json = {
   task: 'binary',
   time: 'signup_date',
   features: {
-    include: ['age', 'plan'], exclude: ['customer_id'], topK: 20, encodings: { plan: 'onehot', age: 'standardize' },
+    include: ['age', 'plan'], exclude: ['customer_id'], topK: 20, encodings: { plan: 'onehot', age: 'standardize', size: { encoding: 'ordinal', order: ['S', 'M', 'L'] } },
     derive: [
       { name: 'month', op: 'month', input: 'signup_date' },
       { name: 'calls_per_month', op: 'ratio', inputs: ['support_calls', 'tenure_months'] },
@@ -34,13 +34,16 @@ const VALID: Json = {
   validation: { minRows: 10, maxMissingFraction: 0.5, maxUnexpectedFraction: 0.01, maxOutOfRangeFraction: 0.01 },
   training: {
     algorithms: ['logistic', 'gbdt'], l2: [0.1, 1], gbdt: { maxIter: 50, learningRate: [0.1], maxLeaves: [15], minSamplesLeaf: [20] },
-    trials: 4, timeBudgetSeconds: 60, searchRows: 50_000, validation: { strategy: 'kfold', folds: 3, validationFraction: 0.2, testFraction: 0.2 }, seed: 7,
+    trials: 4, timeBudgetSeconds: 60, searchRows: 50_000, validation: { strategy: 'kfold', folds: 3, validationFraction: 0.2, testFraction: 0.2 }, metric: 'average_precision', seed: 7,
   },
   slices: ['region'],
   costs: { fp: 1, fn: 5, tp: 0, tn: 0 },
   gates: { min: { auc: 0.6 }, maxRegression: { auc: { absolute: 0.02, relative: 0.05 } }, maxFairnessGap: 0.2, maxP99LatencyMs: 50 },
   deploy: { alias: 'production', strategy: 'canary', share: 0.1, test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, rule: 'sequential', minSamples: 100, interval: 60, maxDuration: 86_400 } },
-  monitor: { enabled: true, interval: 300, window: 3600, coolDown: 3600, minRows: 50, correction: 'bh', maxPerformanceDrop: 0.05, minLabels: 30, onDrift: 'retrain', maxSkew: 0.01 },
+  monitor: { enabled: true, interval: 300, window: 3600, coolDown: 3600, minRows: 50, correction: 'bh', maxPerformanceDrop: 0.05, minLabels: 30, onDrift: 'retrain', maxSkew: 0.01,
+    method: 'ks', threshold: 0.01, columns: { plan: { method: 'jensenshannon', threshold: 0.2 } }, base: 'e', autoTestMaxValues: 1000,
+    domainClassifier: { enabled: true, alpha: 0.01, permutations: 999 }, maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain',
+  },
 };
 
 /** Every path into a JSON value (object keys and array indexes), the empty path included. */

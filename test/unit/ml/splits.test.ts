@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Split } from '../../../core/ml/splits';
-import { holdoutSplit, stratifiedKFold, timeHoldout } from '../../../core/ml/splits';
+import { expandingWindowFolds, holdoutSplit, stratifiedKFold, timeHoldout } from '../../../core/ml/splits';
 
 function expectPartition(split: Split, rows: number): void {
   const seen = new Int32Array(rows);
@@ -116,5 +116,30 @@ describe('time holdout', () => {
   it('rejects non-finite timestamps and a split that leaves nothing to train on', () => {
     expect(() => timeHoldout(Float64Array.from([1, NaN, 3]), { validation: 0, test: 0.3 })).toThrow(/timestamp of row 1 is NaN/);
     expect(() => timeHoldout(Float64Array.from([5, 5, 5, 5]), { validation: 0, test: 0.25 })).toThrow(/no rows left for training/);
+  });
+});
+
+describe('expanding-window time-series folds', () => {
+  it('never trains on a row later than any row it is scored on, and grows the window fold by fold', () => {
+    // Shuffled timestamps with ties, as rows arrive in a file.
+    const ts = Float64Array.from({ length: 103 }, (_, i) => Math.floor(((i * 37) % 103) / 2) * 86_400_000);
+    const folds = expandingWindowFolds(ts, 4);
+    expect(folds).toHaveLength(4);
+    let previous = 0;
+    for (const f of folds) {
+      const latestTrain = Math.max(...Array.from(f.train, (i) => ts[i]!));
+      const earliestScored = Math.min(...Array.from(f.validation, (i) => ts[i]!));
+      expect(latestTrain).toBeLessThan(earliestScored);
+      expect(f.train.length).toBeGreaterThan(previous);
+      previous = f.train.length;
+      expect(new Set([...f.train, ...f.validation]).size).toBe(f.train.length + f.validation.length);
+    }
+    // Every row but the first period is scored exactly once.
+    expect(folds.reduce((n, f) => n + f.validation.length, 0) + folds[0]!.train.length).toBe(103);
+  });
+
+  it('rejects too few distinct timestamps for the periods asked, and bad timestamps', () => {
+    expect(() => expandingWindowFolds(Float64Array.from([1, 1, 1, 2, 2, 2]), 3)).toThrow(/cannot make 4 non-empty periods/);
+    expect(() => expandingWindowFolds(Float64Array.from([1, NaN, 3]), 2)).toThrow(/timestamp of row 1 is NaN/);
   });
 });

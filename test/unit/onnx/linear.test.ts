@@ -34,6 +34,17 @@ describe('ONNX export of encoders + linear model', () => {
     expect(new Set(labels)).toEqual(new Set(['no', 'yes']));
   });
 
+  it('an ordinal encoding with a user order gives the same codes in the graph as in TypeScript', async () => {
+    const ordered = fitEncodingPlan(columns, { ...CHOICES, size: { encoding: 'ordinal', order: ['S', 'M', 'L', 'XL'] } }, trainIdx);
+    expect(ordered.columns.find((c) => c.input === 'size')).toMatchObject({ categories: ['S', 'M', 'L', 'XL'] });
+    const model = binaryModel(ordered.width);
+    const { bytes } = exportLinearOnnx(ordered, model, { name: 'churn', version: 1 });
+    const { maxAbsDiff } = await verifyOnnx(bytes, columns, testIdx, referencePredictions(model, encode(ordered, columns, testIdx)));
+    expect(maxAbsDiff).toBeLessThan(1e-5);
+    // Not the alphabetical codes: the two plans encode the size column differently.
+    expect([...encode(ordered, columns, testIdx).values]).not.toEqual([...encode(plan, columns, testIdx).values]);
+  });
+
   it('multinomial logistic (3 classes): softmax probabilities in model.classes order match TypeScript', async () => {
     const model = multinomialModel(plan.width);
     const { bytes, signature } = exportLinearOnnx(plan, model, { name: 'tier', version: 3 });

@@ -78,11 +78,33 @@ describe('detectDrift: automatic method choice', () => {
     expectRelClose(c.statistic, 0.13033424305093824, 1e-13);
   });
 
-  it('uses the Jensen–Shannon distance (base 2) for categorical columns with more than 1000 reference values', () => {
+  it('uses the Jensen–Shannon distance (base e, as Evidently) for categorical columns with more than 1000 reference values', () => {
     const c = column([largeCategorical]);
     expect(c).toMatchObject({ type: 'categorical', method: 'jensenshannon', pValue: null, threshold: 0.1, drifted: true });
-    // scipy.spatial.distance.jensenshannon([600, 400, 200], [300, 300, 400], base=2)
-    expectRelClose(c.statistic, 0.23359114274240173, 1e-14);
+    // scipy.spatial.distance.jensenshannon([600, 400, 200], [300, 300, 400]) (scripts/reference/jensen_shannon_reference.py)
+    expectRelClose(c.statistic, 0.19447738301578255, 1e-14);
+    // base=2
+    expectRelClose(column([largeCategorical], { base: '2' }).statistic, 0.23359114274240173, 1e-14);
+    expect(detectDrift([largeCategorical]).base).toBe('e');
+  });
+
+  it('says why auto chose each method', () => {
+    const report = detectDrift([smallNumeric, smallCategorical, smallBinary, largeNumeric, largeCategorical]);
+    expect(report.columns.map((c) => c.reason)).toEqual([
+      'auto: reference of 300 values ≤ 1000, numeric → KS test',
+      'auto: reference of 100 values ≤ 1000, categorical with 4 categories → chi-squared test',
+      'auto: reference of 100 values ≤ 1000, categorical with 2 categories → two-proportion z-test',
+      'auto: reference of 1200 values > 1000, numeric → normed Wasserstein distance',
+      'auto: reference of 1200 values > 1000, categorical → Jensen–Shannon distance (base e)',
+    ]);
+  });
+
+  it('decides by the smaller sample when asked (the monitor), so a large reference against a small window gets tests', () => {
+    const window = numeric('income', sample(1200, 7919, 10007, 1), sample(400, 4801, 9973, 3, 0.05));
+    expect(column([window])).toMatchObject({ method: 'wasserstein' });
+    const c = column([window], { autoSizeOf: 'smaller' });
+    expect(c).toMatchObject({ method: 'ks', reason: 'auto: smaller sample of 400 values ≤ 1000, numeric → KS test', threshold: 0.05 });
+    expect(column([window], { autoSizeOf: 'smaller', autoTestMaxValues: 300 })).toMatchObject({ method: 'wasserstein' });
   });
 
   it('drops missing values (NaN, null) before counting and testing', () => {
@@ -125,13 +147,28 @@ describe('detectDrift: forced methods', () => {
     expectRelClose(psi.columns[0]!.statistic, 1.1407885282212502, 1e-13);
     expectRelClose(psi.columns[1]!.statistic, 0.7344907451156885, 1e-13);
     const js = detectDrift([smallNumeric], { method: 'jensenshannon' });
-    // jensenshannon(bin counts at reference deciles, base=2)
-    expectRelClose(js.columns[0]!.statistic, 0.3584533263727633, 1e-14);
+    // jensenshannon(bin counts at reference deciles) in base e, and base=2
+    expectRelClose(js.columns[0]!.statistic, 0.29843196975645925, 1e-14);
+    expectRelClose(column([smallNumeric], { method: 'jensenshannon', base: '2' }).statistic, 0.3584533263727633, 1e-14);
   });
 
-  it('uses custom distance thresholds', () => {
+  it('uses custom distance thresholds, and per-test significance levels', () => {
     expect(column([largeNumeric], { thresholds: { wasserstein: 0.2 } })).toMatchObject({ threshold: 0.2, drifted: false });
     expect(column([smallNumeric], { method: 'psi', thresholds: { psi: 2 } })).toMatchObject({ threshold: 2, drifted: false });
+    // chi-squared p ≈ 0.113: drift at a 0.2 level, not at the default 0.05
+    expect(column([smallCategorical], { thresholds: { chisquare: 0.2 } })).toMatchObject({ threshold: 0.2, drifted: true });
+  });
+
+  it('lets a column override the method and threshold, and says so', () => {
+    const report = detectDrift([smallNumeric, largeNumeric, smallCategorical], {
+      method: 'psi',
+      columnOverrides: { income: { method: 'ks', threshold: 0.01 }, city: { method: 'ks' } },
+    });
+    expect(report.columns.map((c) => [c.method, c.threshold, c.reason])).toEqual([
+      ['psi', 0.25, 'chosen: psi'],
+      ['ks', 0.01, 'column override: ks'],
+      ['chisquare', 0.05, 'ks does not fit a categorical column with 4 categories; auto: reference of 100 values ≤ 1000, categorical with 4 categories → chi-squared test'],
+    ]);
   });
 });
 
@@ -189,7 +226,11 @@ describe('detectDrift: bad input', () => {
     expect(() => detectDrift([smallNumeric], { thresholds: { psi: 0 } })).toThrow(/threshold psi must be a number in \(0, ∞\)/);
     expect(() => detectDrift([smallNumeric], { thresholds: { jensenshannon: 1.5 } })).toThrow(/threshold jensenshannon must be a number in \(0, 1\]/);
     expect(() => detectDrift([smallNumeric], { thresholds: { wasserstein: -1 } })).toThrow(/threshold wasserstein/);
-    expect(() => detectDrift([smallNumeric], { thresholds: { ks: 0.1 } as DriftOptions['thresholds'] })).toThrow(/unknown threshold "ks"/);
+    expect(() => detectDrift([smallNumeric], { thresholds: { ks: 1.5 } })).toThrow(/threshold ks is a significance level and must be a number in \(0, 1\)/);
+    expect(() => detectDrift([smallNumeric], { thresholds: { ttest: 0.1 } as DriftOptions['thresholds'] })).toThrow(/unknown threshold "ttest"/);
+    expect(() => detectDrift([smallNumeric], { columnOverrides: { amount: { threshold: 0.1 } } })).toThrow(/column "amount" sets a threshold without a method/);
+    expect(() => detectDrift([smallNumeric], { columnOverrides: { amount: { method: 'ttest' as 'ks' } } })).toThrow(/unknown method "ttest" for column "amount"/);
+    expect(() => detectDrift([smallNumeric], { base: '10' as 'e' })).toThrow(/base must be "e" or "2"/);
     expect(() => detectDrift([smallNumeric], { thresholds: { toString: 0.1 } as DriftOptions['thresholds'] })).toThrow(/unknown threshold "toString"/);
   });
 

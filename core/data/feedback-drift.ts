@@ -1,0 +1,42 @@
+// How the feedback rows appended to a retraining set differ from the source rows, column by column (the
+// same tests as the drift monitor): labelled traffic is the traffic the model acted on or someone chose to
+// label, so its features need not look like the training data, and the run says how far they do not.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { detectDrift, type DriftColumn } from '../stats/drift';
+import { ident, literal } from './duckdb';
+
+export interface FeedbackDrift {
+  sourceRows: number;
+  feedbackRows: number;
+  driftedShare: number;
+  columns: { name: string; method: string; statistic: number; drifted: boolean }[];
+}
+
+/** The first `source` rows of `table` against the rest, every column but `skip` (target, protected). */
+export async function feedbackDrift(conn: DuckDBConnection, table: string, columns: { name: string; type: string }[], source: number, skip: Set<string>): Promise<FeedbackDrift | null> {
+  const compared: DriftColumn[] = [];
+  for (const c of columns) {
+    if (skip.has(c.name)) continue;
+    const numeric = /^(DOUBLE|FLOAT|REAL|DECIMAL|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER)/.test(c.type);
+    const expr = numeric ? `CAST(${ident(c.name)} AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`;
+    const read = async (where: string): Promise<unknown[]> =>
+      (await conn.runAndReadAll(`SELECT ${expr} AS v FROM (SELECT ${ident(c.name)}, row_number() OVER () AS n FROM ${table}) WHERE ${where}`)).getRowObjectsJS().map((r) => r.v);
+    const a = await read(`n <= ${literal(String(source))}::BIGINT`);
+    const b = await read(`n > ${literal(String(source))}::BIGINT`);
+    if (numeric) {
+      const ref = Float64Array.from(a, (v) => (typeof v === 'number' ? v : NaN));
+      const cur = Float64Array.from(b, (v) => (typeof v === 'number' ? v : NaN));
+      if (ref.some((v) => !Number.isNaN(v)) && cur.some((v) => !Number.isNaN(v))) compared.push({ name: c.name, kind: 'numeric', reference: ref, current: cur });
+    } else {
+      const ref = a.map((v) => (v === null || v === undefined ? null : String(v)));
+      const cur = b.map((v) => (v === null || v === undefined ? null : String(v)));
+      if (ref.some((v) => v !== null) && cur.some((v) => v !== null)) compared.push({ name: c.name, kind: 'categorical', reference: ref, current: cur });
+    }
+  }
+  if (compared.length === 0) return null;
+  const report = detectDrift(compared, { autoSizeOf: 'smaller' });
+  return {
+    sourceRows: source, feedbackRows: compared[0]!.current.length, driftedShare: report.driftedShare,
+    columns: report.columns.map((c) => ({ name: c.name, method: c.method, statistic: c.statistic, drifted: c.drifted })),
+  };
+}
