@@ -78,7 +78,7 @@ const orderedOrdinal = section({
     .superRefine((order, ctx) => {
       const seen = new Set<string>();
       order.forEach((x, i) => {
-        if (seen.has(x)) refuse(ctx, [i], `: ${JSON.stringify(x)} is listed twice`);
+        if (seen.has(x)) refuse(ctx, [], `lists ${JSON.stringify(x)} twice`);
         seen.add(x);
       });
     }),
