@@ -63,8 +63,19 @@ export async function sendAlert(pool: pg.Pool, registry: ModelRegistry, raised: 
   const results = await Promise.all(pending.map(async (t) => ({ t, r: await postAlert(t, body, alert) })));
   for (const { t, r } of results) {
     await logDelivery(pool, {
-      alertId: alert.id, event: alert.event, model: alert.model, version: alert.version, workflowId: alert.workflowId, url: displayUrl(t.url), target: webhookTarget(t.url),
-      attempt: o.attempt, ok: r.ok, statusCode: r.statusCode, error: r.error, final: r.ok || !r.retryable || o.final, ms: r.ms,
+      alertId: alert.id,
+      event: alert.event,
+      model: alert.model,
+      version: alert.version,
+      workflowId: alert.workflowId,
+      url: displayUrl(t.url),
+      target: webhookTarget(t.url),
+      attempt: o.attempt,
+      ok: r.ok,
+      statusCode: r.statusCode,
+      error: r.error,
+      final: r.ok || !r.retryable || o.final,
+      ms: r.ms,
     });
   }
   const failed = results.filter(({ r }) => !r.ok).map(({ t, r }) => ({ url: displayUrl(t.url), error: r.error ?? 'failed' }));
@@ -89,7 +100,10 @@ export function makeAlerts(deps: { pool: pg.Pool; registry: ModelRegistry; confi
       const attempt = activityInfo().attempt;
       const out = await sendAlert(deps.pool, deps.registry, alert, { attempt, final: attempt >= ALERT_ATTEMPTS, config: deps.config ?? loadConfig() });
       if (out.retry) {
-        throw ApplicationFailure.retryable(`alert ${alert.event} for ${alert.model}: ${out.failed.map((f) => `${f.url}: ${f.error}`).join('; ')}`, 'AlertDeliveryFailed');
+        throw ApplicationFailure.retryable(
+          `alert ${alert.event} for ${alert.model}: ${out.failed.map((f) => `${f.url}: ${f.error}`).join('; ')}`,
+          'AlertDeliveryFailed',
+        );
       }
       return { targets: out.targets, delivered: out.delivered, failed: out.failed };
     },

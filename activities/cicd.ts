@@ -15,7 +15,14 @@ import { BuildError, buildWorktree, pipelineRepo, resolveRef, runUnitTests, work
 import { startVersionWorker } from '../infra/stack';
 import { setCurrentVersion } from '../infra/versions';
 import {
-  ctWorkflowId, REPLAYED_WORKFLOW_TYPES, retrainSignal, workflows, type IntegrationReport, type ReplayReport, type RunResult, type TrainingRequest,
+  ctWorkflowId,
+  REPLAYED_WORKFLOW_TYPES,
+  retrainSignal,
+  workflows,
+  type IntegrationReport,
+  type ReplayReport,
+  type RunResult,
+  type TrainingRequest,
 } from '../workflows/contracts';
 
 const RECENT_PER_TYPE = 10;
@@ -31,7 +38,9 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
   };
   // A candidate's worker talks to the same stores and task queue as this worker.
   const workerEnv = (config: Config): NodeJS.ProcessEnv => ({
-    ...process.env, MLOPS_DB_SCHEMA: deps.stores.schema, MLOPS_S3_PREFIX: deps.stores.artifacts.prefix,
+    ...process.env,
+    MLOPS_DB_SCHEMA: deps.stores.schema,
+    MLOPS_S3_PREFIX: deps.stores.artifacts.prefix,
     MLOPS_PIPELINE_REPO: pipelineRepo(config.pipelineRepo),
   });
   const { pipelines } = deps.stores;
@@ -72,8 +81,13 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
       const histories: { workflowId: string; type: string; history: unknown }[] = [];
       const recorded = path.join(dir, 'test', 'histories');
       if (existsSync(recorded)) {
-        for (const f of readdirSync(recorded).filter((x) => x.endsWith('.json')).sort()) {
-          const h = JSON.parse(readFileSync(path.join(recorded, f), 'utf8')) as { workflowId?: string; events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[] };
+        for (const f of readdirSync(recorded)
+          .filter((x) => x.endsWith('.json'))
+          .sort()) {
+          const h = JSON.parse(readFileSync(path.join(recorded, f), 'utf8')) as {
+            workflowId?: string;
+            events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
+          };
           histories.push({ workflowId: h.workflowId ?? f, type: h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?', history: h });
         }
       }
@@ -91,7 +105,11 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
       const workflowsPath = path.join(dir, 'dist', 'workflows', 'index.js');
       for (const h of histories) {
         try {
-          await Worker.runReplayHistory({ workflowsPath, replayName: `replay-${input.buildId.slice(0, 12)}` }, h.history as Parameters<typeof Worker.runReplayHistory>[1], h.workflowId);
+          await Worker.runReplayHistory(
+            { workflowsPath, replayName: `replay-${input.buildId.slice(0, 12)}` },
+            h.history as Parameters<typeof Worker.runReplayHistory>[1],
+            h.workflowId,
+          );
         } catch (err) {
           failures.push({ workflowId: h.workflowId, type: h.type, message: (err as Error).message.split('\n').slice(0, 4).join(' ').slice(0, 600) });
         }
@@ -120,18 +138,28 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
         run: { trigger: 'cicd' as const, reason: `integration run of pipeline ${input.buildId.slice(0, 12)}` },
       };
       const workflowId = ctWorkflowId(model);
-      const handle = await client.workflow.start(workflows.continuousTrainingPipeline, {
-        workflowId, taskQueue: config.taskQueue, args: [spec],
-        versioningOverride: { pinnedTo: { deploymentName: config.deployment, buildId: input.buildId } },
-      }).catch(async (err: Error) => {
-        if (err.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-        return client.workflow.getHandle(workflowId);
-      });
+      const handle = await client.workflow
+        .start(workflows.continuousTrainingPipeline, {
+          workflowId,
+          taskQueue: config.taskQueue,
+          args: [spec],
+          versioningOverride: { pinnedTo: { deploymentName: config.deployment, buildId: input.buildId } },
+        })
+        .catch(async (err: Error) => {
+          if (err.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+          return client.workflow.getHandle(workflowId);
+        });
       const tick = setInterval(() => Context.current().heartbeat({ message: `waiting for ${workflowId}` }), 5_000);
       try {
         const result = (await handle.result()) as RunResult;
         const report: IntegrationReport = {
-          workflowId, runId: result.runId, status: result.status, blessed: result.blessed, model, version: result.model?.version ?? null, reasons: result.reasons,
+          workflowId,
+          runId: result.runId,
+          status: result.status,
+          blessed: result.blessed,
+          model,
+          version: result.model?.version ?? null,
+          reasons: result.reasons,
         };
         await pipelines.update(input.buildId, { integrationRun: `${workflowId}/${result.runId}` });
         return report;
@@ -168,9 +196,17 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
         if (version === undefined) continue;
         const spec = ((await deps.stores.registry.getVersion(m.name, version))?.properties as { spec?: Record<string, unknown> } | undefined)?.spec;
         if (!spec) continue;
-        const request: TrainingRequest = { requestId: `cicd-${input.buildId}-${m.name}`, trigger: 'cicd', reason: `pipeline ${input.buildId.slice(0, 12)} promoted` };
+        const request: TrainingRequest = {
+          requestId: `cicd-${input.buildId}-${m.name}`,
+          trigger: 'cicd',
+          reason: `pipeline ${input.buildId.slice(0, 12)} promoted`,
+        };
         await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
-          workflowId: ctWorkflowId(m.name), taskQueue: deps.taskQueue, args: [{ ...spec, run: request }], signal: retrainSignal, signalArgs: [request],
+          workflowId: ctWorkflowId(m.name),
+          taskQueue: deps.taskQueue,
+          args: [{ ...spec, run: request }],
+          signal: retrainSignal,
+          signalArgs: [request],
         });
         models.push(m.name);
       }

@@ -22,7 +22,12 @@ export function makeControl(deps: { registry: ModelRegistry; client?: Client; ta
       if (version === null) return { version: null, datasetSha256: null, specSha256: null, codeVersion: null };
       const mv = await deps.registry.getVersion(input.model, version);
       const p = (mv?.properties ?? {}) as Record<string, unknown>;
-      return { version, datasetSha256: (p.datasetSha256 as string) ?? null, specSha256: (p.specSha256 as string) ?? null, codeVersion: (p.codeVersion as string) ?? null };
+      return {
+        version,
+        datasetSha256: (p.datasetSha256 as string) ?? null,
+        specSha256: (p.specSha256 as string) ?? null,
+        codeVersion: (p.codeVersion as string) ?? null,
+      };
     },
 
     /** True when production was trained from this very dataset, spec and code (the run can be skipped). */
@@ -34,7 +39,11 @@ export function makeControl(deps: { registry: ModelRegistry; client?: Client; ta
     },
 
     /** Signal-with-start of the model's CT workflow: starts it, or coalesces into the run in progress. */
-    async requestTraining(input: { workflowId: string; request: TrainingRequest; startInput: Record<string, unknown> }): Promise<{ workflowId: string; runId: string }> {
+    async requestTraining(input: {
+      workflowId: string;
+      request: TrainingRequest;
+      startInput: Record<string, unknown>;
+    }): Promise<{ workflowId: string; runId: string }> {
       if (!deps.client) throw new Error('requestTraining needs a Temporal client on this worker');
       const handle = await deps.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
         workflowId: input.workflowId,

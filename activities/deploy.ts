@@ -48,19 +48,39 @@ export async function waitUntilServed(
     heartbeat();
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the model server at ${serveUrl} did not report ${model} v${version} ready${which === 'challenger' ? ' as the challenger' : ''} within ${waitMs / 1000} s`);
+  throw new Error(
+    `the model server at ${serveUrl} did not report ${model} v${version} ready${which === 'challenger' ? ' as the challenger' : ''} within ${waitMs / 1000} s`,
+  );
 }
 
 export function makeDeploy(deps: { lineage: LineageStore; registry: ModelRegistry; serveUrl?: string; registrySchema: string; serveWaitMs?: number }) {
   return async function deployModel(input: DeployInput): Promise<{ alias: string; version: number; from: number | null; served: boolean }> {
     return runStage(deps.lineage, 'deploy', input.model, async (progress) => {
       try {
-        await deps.registry.setAlias({ model: input.model, alias: input.alias, version: input.version, actor: input.actor, reason: input.reason, details: input.details, expectedFrom: input.expectedFrom });
+        await deps.registry.setAlias({
+          model: input.model,
+          alias: input.alias,
+          version: input.version,
+          actor: input.actor,
+          reason: input.reason,
+          details: input.details,
+          expectedFrom: input.expectedFrom,
+        });
       } catch (err) {
         if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: FailureType.AliasConflict, message: err.message, nonRetryable: true });
         throw err;
       }
-      const served = input.alias === 'production' && (await waitUntilServed(deps.serveUrl, deps.registrySchema, input.model, input.version, () => progress('waiting for the model server'), 'production', deps.serveWaitMs));
+      const served =
+        input.alias === 'production' &&
+        (await waitUntilServed(
+          deps.serveUrl,
+          deps.registrySchema,
+          input.model,
+          input.version,
+          () => progress('waiting for the model server'),
+          'production',
+          deps.serveWaitMs,
+        ));
       const mv = await deps.registry.getVersion(input.model, input.version);
       return {
         result: { alias: input.alias, version: input.version, from: input.expectedFrom, served },

@@ -67,22 +67,41 @@ export function makeExternalTrain(deps: { stores: Stores; s3Endpoint: string }) 
         return await runStage(lineage, 'train', input.model, async (progress) => {
           const result = parseTrainResult(input.result, input.external.input.output.uri);
           const onnx = await readObject(s3, result.uri);
-          const model = await registerExternal({ ...input, runKey: runKey() }, { plan: input.external, result, onnx, trainer: { taskQueue: input.taskQueue } }, { artifacts, registry, onProgress: progress });
+          const model = await registerExternal(
+            { ...input, runKey: runKey() },
+            { plan: input.external, result, onnx, trainer: { taskQueue: input.taskQueue } },
+            { artifacts, registry, onProgress: progress },
+          );
           return {
             result: model,
             params: {
-              version: model.version, algorithm: model.algorithm, params: model.params, metrics: model.metrics, primaryMetric: model.primaryMetric,
-              threshold: model.threshold, datasetSha256: input.dataset.sha256, seed: input.spec.training.seed, selected: input.selected,
-              sizeBytes: model.sizeBytes, latency: model.latency,
+              version: model.version,
+              algorithm: model.algorithm,
+              params: model.params,
+              metrics: model.metrics,
+              primaryMetric: model.primaryMetric,
+              threshold: model.threshold,
+              datasetSha256: input.dataset.sha256,
+              seed: input.spec.training.seed,
+              selected: input.selected,
+              sizeBytes: model.sizeBytes,
+              latency: model.latency,
               trainer: { taskQueue: input.taskQueue, framework: result.framework, codeVersion: result.codeVersion ?? null, identity: result.identity ?? null },
             },
             inputs: [
               { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },
               { uri: input.planRef.uri, sha256: input.planRef.sha256, type: 'FeaturePlan' },
               { uri: input.external.splits.train.uri, sha256: input.external.splits.train.sha256, type: 'Dataset', properties: { split: 'train' } },
-              { uri: input.external.splits.validation.uri, sha256: input.external.splits.validation.sha256, type: 'Dataset', properties: { split: 'validation' } },
+              {
+                uri: input.external.splits.validation.uri,
+                sha256: input.external.splits.validation.sha256,
+                type: 'Dataset',
+                properties: { split: 'validation' },
+              },
             ],
-            outputs: [{ uri: model.uri, sha256: model.sha256, type: 'Model', properties: { name: model.name, version: model.version, trainer: result.framework } }],
+            outputs: [
+              { uri: model.uri, sha256: model.sha256, type: 'Model', properties: { name: model.name, version: model.version, trainer: result.framework } },
+            ],
           };
         });
       } catch (err) {

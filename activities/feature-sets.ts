@@ -45,12 +45,18 @@ export function makeFeatureSets(deps: { artifacts: ArtifactStore; lineage: Linea
     async materializeFeatureSets(input: MaterializeSetsInput): Promise<MaterializeResult[]> {
       return runStage(deps.lineage, 'materialize', input?.model ?? '', async (progress) => {
         if (!Array.isArray(input?.sets) || input.sets.length === 0) {
-          throw new FeatureSetError('materializeFeatureSets takes { "sets": [{ "name": "customer_stats", "version": 2 }] } with at least one set (version optional: the latest)');
+          throw new FeatureSetError(
+            'materializeFeatureSets takes { "sets": [{ "name": "customer_stats", "version": 2 }] } with at least one set (version optional: the latest)',
+          );
         }
         const results: MaterializeResult[] = [];
         for (const set of input.sets) results.push(await materialize(deps, { name: set?.name, version: set?.version }, { onProgress: progress }));
         const parts = results.filter((r) => r.part).map((r) => ({ uri: r.part!.uri, sha256: r.part!.sha256, type: 'FeatureSetPart' }));
-        return { result: results, params: { sets: results.map((r) => ({ name: r.name, version: r.version, rows: r.rows, watermark: r.watermark })) }, outputs: parts };
+        return {
+          result: results,
+          params: { sets: results.map((r) => ({ name: r.name, version: r.version, rows: r.rows, watermark: r.watermark })) },
+          outputs: parts,
+        };
       });
     },
 
@@ -59,7 +65,12 @@ export function makeFeatureSets(deps: { artifacts: ArtifactStore; lineage: Linea
       return runStage(deps.lineage, 'training-set', input.model, async (progress) => {
         // Content-addressed events, so the training set's lineage points at exactly the bytes it joined.
         const events = await ingest(input.events, { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress });
-        const eventsArtifact = { uri: events.uri, sha256: events.sha256, type: 'Dataset', properties: { sourceUri: events.sourceUri, sourceSha256: events.sourceSha256, rows: events.rows, columns: events.columns } };
+        const eventsArtifact = {
+          uri: events.uri,
+          sha256: events.sha256,
+          type: 'Dataset',
+          properties: { sourceUri: events.sourceUri, sourceSha256: events.sourceSha256, rows: events.rows, columns: events.columns },
+        };
         const joined = await buildTrainingSet(
           deps,
           { events: events.uri, entity: input.entity, timestamp: input.time, sets: input.sets, prefixed: input.prefixed, format: 'parquet', eventsArtifact },
@@ -72,14 +83,27 @@ export function makeFeatureSets(deps: { artifacts: ArtifactStore; lineage: Linea
         // Feedback rows carry the features as they were served (the online values at prediction time); the
         // prediction time stands in for the event time, which the time split needs.
         const feedback = input.feedback
-          ? { ...input.feedback, rows: (await labelledRows(deps.pool, input.model)).map((r) => ({ features: { [input.time]: r.at.getTime(), ...r.features }, label: r.label })) }
+          ? {
+              ...input.feedback,
+              rows: (await labelledRows(deps.pool, input.model)).map((r) => ({ features: { [input.time]: r.at.getTime(), ...r.features }, label: r.label })),
+            }
           : undefined;
-        const dataset = await ingest({ uri: joined.ref.uri, format: 'parquet' }, { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress, ...(feedback ? { feedback } : {}) });
+        const dataset = await ingest(
+          { uri: joined.ref.uri, format: 'parquet' },
+          { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress, ...(feedback ? { feedback } : {}) },
+        );
         return {
           result: { dataset, trainingSet: joined.ref, sets: joined.sets },
           params: { events: input.events.uri, entity: input.entity, time: input.time, sets: joined.sets, feedbackRows: dataset.feedbackRows ?? 0 },
           inputs: [eventsArtifact, { uri: joined.ref.uri, sha256: joined.ref.sha256, type: 'TrainingSet' }],
-          outputs: [{ uri: dataset.uri, sha256: dataset.sha256, type: 'Dataset', properties: { sourceUri: dataset.sourceUri, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns } }],
+          outputs: [
+            {
+              uri: dataset.uri,
+              sha256: dataset.sha256,
+              type: 'Dataset',
+              properties: { sourceUri: dataset.sourceUri, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns },
+            },
+          ],
         };
       });
     },

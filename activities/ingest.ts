@@ -41,14 +41,31 @@ export function makeIngest(deps: { artifacts: ArtifactStore; lineage: LineageSto
       const ref = await ingest(input, { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress, ...(feedback ? { feedback } : {}) });
       return {
         result: ref,
-        params: { uri: input.uri, format: ref.format, delimiter: input.delimiter ?? null, feedbackRows: ref.feedbackRows ?? 0, feedbackCapped: ref.feedbackCapped ?? 0, feedbackDrift: ref.feedbackDrift ?? null },
-        outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Dataset', properties: { sourceUri: ref.sourceUri, sourceSha256: ref.sourceSha256, rows: ref.rows, columns: ref.columns } }],
+        params: {
+          uri: input.uri,
+          format: ref.format,
+          delimiter: input.delimiter ?? null,
+          feedbackRows: ref.feedbackRows ?? 0,
+          feedbackCapped: ref.feedbackCapped ?? 0,
+          feedbackDrift: ref.feedbackDrift ?? null,
+        },
+        outputs: [
+          {
+            uri: ref.uri,
+            sha256: ref.sha256,
+            type: 'Dataset',
+            properties: { sourceUri: ref.sourceUri, sourceSha256: ref.sourceSha256, rows: ref.rows, columns: ref.columns },
+          },
+        ],
       };
     });
   };
 }
 
-async function planPartitioned(input: IngestInput, deps: { artifacts: ArtifactStore; s3: Client; schemas: SchemaStore }): Promise<PartitionedIngest | undefined> {
+async function planPartitioned(
+  input: IngestInput,
+  deps: { artifacts: ArtifactStore; s3: Client; schemas: SchemaStore },
+): Promise<PartitionedIngest | undefined> {
   const ctx = Context.current();
   const timer = setInterval(() => ctx.heartbeat({ stage: 'ingest', message: 'planning partitions' }), 1_000);
   try {

@@ -21,7 +21,13 @@ export function makeMonitor(deps: { stores: Stores; client?: Client; taskQueue: 
     async ensureMonitor(input: MonitorInput): Promise<string> {
       if (!deps.client) throw new Error('ensureMonitor needs a Temporal client on this worker');
       const workflowId = driftWorkflowId(input.model);
-      await deps.client.workflow.signalWithStart(workflows.driftMonitor, { workflowId, taskQueue: deps.taskQueue, args: [input], signal: refreshMonitorSignal, signalArgs: [input] });
+      await deps.client.workflow.signalWithStart(workflows.driftMonitor, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [input],
+        signal: refreshMonitorSignal,
+        signalArgs: [input],
+      });
       return workflowId;
     },
   };

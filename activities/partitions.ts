@@ -28,21 +28,32 @@ export function makePartitions(deps: { artifacts: ArtifactStore; lineage: Lineag
   return {
     async ingestPartition(input: IngestPartitionInput): Promise<PartitionResult> {
       const p = input.partition;
-      return runStage(deps.lineage, 'ingest-partition', input.model, async (progress) => {
-        const schema = input.schema
-          ? { sha256: input.schema.sha256, schema: JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(input.schema.uri), input.schema.sha256)).toString('utf8')) as DatasetSchema }
-          : undefined;
-        const r = await ingestOnePartition(p, { delimiter: input.delimiter, schema }, { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress });
-        return {
-          result: r,
-          params: { index: p.index, source: p.uri, range: p.rows ?? null },
-          inputs: [{ uri: p.uri, sha256: r.sourceSha256, type: 'DataSource' }],
-          outputs: [
-            { uri: r.uri, sha256: r.sha256, type: 'DatasetPartition', properties: { index: p.index, rows: r.rows, range: p.rows ?? null, sourceUri: p.uri } },
-            { uri: r.summary.uri, sha256: r.summary.sha256, type: 'PartitionSummary', properties: { index: p.index } },
-          ],
-        };
-      }, { part: String(p.index) });
+      return runStage(
+        deps.lineage,
+        'ingest-partition',
+        input.model,
+        async (progress) => {
+          const schema = input.schema
+            ? {
+                sha256: input.schema.sha256,
+                schema: JSON.parse(
+                  (await deps.artifacts.getBuffer(deps.artifacts.keyOf(input.schema.uri), input.schema.sha256)).toString('utf8'),
+                ) as DatasetSchema,
+              }
+            : undefined;
+          const r = await ingestOnePartition(p, { delimiter: input.delimiter, schema }, { artifacts: deps.artifacts, s3: deps.s3, onProgress: progress });
+          return {
+            result: r,
+            params: { index: p.index, source: p.uri, range: p.rows ?? null },
+            inputs: [{ uri: p.uri, sha256: r.sourceSha256, type: 'DataSource' }],
+            outputs: [
+              { uri: r.uri, sha256: r.sha256, type: 'DatasetPartition', properties: { index: p.index, rows: r.rows, range: p.rows ?? null, sourceUri: p.uri } },
+              { uri: r.summary.uri, sha256: r.summary.sha256, type: 'PartitionSummary', properties: { index: p.index } },
+            ],
+          };
+        },
+        { part: String(p.index) },
+      );
     },
 
     async mergePartitions(input: MergePartitionsInput): Promise<DatasetRef> {
@@ -53,7 +64,20 @@ export function makePartitions(deps: { artifacts: ArtifactStore; lineage: Lineag
           result: ref,
           params: { uri: input.sourceUri, format: ref.format, partitions: input.partitions.length },
           inputs: input.partitions.map((p) => ({ uri: p.uri, sha256: p.sha256, type: 'DatasetPartition', properties: { index: p.index } })),
-          outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Dataset', properties: { sourceUri: ref.sourceUri, sourceSha256: ref.sourceSha256, rows: ref.rows, columns: ref.columns, partitions: input.partitions.length } }],
+          outputs: [
+            {
+              uri: ref.uri,
+              sha256: ref.sha256,
+              type: 'Dataset',
+              properties: {
+                sourceUri: ref.sourceUri,
+                sourceSha256: ref.sourceSha256,
+                rows: ref.rows,
+                columns: ref.columns,
+                partitions: input.partitions.length,
+              },
+            },
+          ],
         };
       });
     },

@@ -29,8 +29,12 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
         await deps.client.workflow.start(workflows.abTest, { workflowId, taskQueue: deps.taskQueue, args: [input] });
         // Model delivery is staged: blessed → staging → canary/A-B (challenger) → production, each move recorded.
         await registry.setAlias({
-          model: input.model, alias: 'staging', version: input.challenger, actor: input.requestedBy,
-          reason: `blessed; staged for its ${input.strategy} against v${input.champion}`, details: { strategy: input.strategy, share: input.share, abTest: workflowId },
+          model: input.model,
+          alias: 'staging',
+          version: input.challenger,
+          actor: input.requestedBy,
+          reason: `blessed; staged for its ${input.strategy} against v${input.champion}`,
+          details: { strategy: input.strategy, share: input.share, abTest: workflowId },
         });
         return { workflowId, started: true };
       } catch (err) {
@@ -42,7 +46,10 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
     /** Points `challenger` at the new version with its route; returns when the server serves it. */
     async startRollout(input: RolloutInput & { workflowId: string }): Promise<{ startedAt: string }> {
       await registry.setAlias({
-        model: input.model, alias: CHALLENGER, version: input.challenger, actor: `abTest:${input.workflowId}`,
+        model: input.model,
+        alias: CHALLENGER,
+        version: input.challenger,
+        actor: `abTest:${input.workflowId}`,
         reason: `${input.strategy} of v${input.challenger} against v${input.champion} (share ${input.share})`,
         details: { strategy: input.strategy, share: input.share, champion: input.champion, test: input.test, requestedBy: input.requestedBy },
       });
@@ -57,7 +64,9 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
       const counts = await armOutcomes(pool, input.model, { champion: input.champion, challenger: input.challenger, since: new Date(input.startedAt) });
       const { alpha, power, minimumDetectableEffect, rule, minSamples } = input.test;
       const verdict = decideAbTest({
-        config: { alpha, power, minimumDetectableEffect, rule, minSamples }, ...counts, atMaximumDuration: input.atMaximumDuration,
+        config: { alpha, power, minimumDetectableEffect, rule, minSamples },
+        ...counts,
+        atMaximumDuration: input.atMaximumDuration,
         ...(input.alwaysValidPValue !== undefined ? { alwaysValidPValue: input.alwaysValidPValue } : {}),
       });
       return { current: true, verdict };
@@ -66,17 +75,40 @@ export function makeRollout(deps: { stores: Stores; client?: Client; taskQueue: 
     /** Promote: production → challenger (compare-and-set on the champion), then clear the challenger. Otherwise just clear it. */
     async finishRollout(input: RolloutInput & { workflowId: string; verdict: AbVerdict }): Promise<{ production: number }> {
       const actor = `abTest:${input.workflowId}`;
-      const details = { decision: input.verdict.decision, numbers: input.verdict.numbers, strategy: input.strategy, share: input.share, champion: input.champion, challenger: input.challenger };
+      const details = {
+        decision: input.verdict.decision,
+        numbers: input.verdict.numbers,
+        strategy: input.strategy,
+        share: input.share,
+        champion: input.champion,
+        challenger: input.challenger,
+      };
       if (input.verdict.decision === 'promote') {
         try {
-          await registry.setAlias({ model: input.model, alias: 'production', version: input.challenger, actor, reason: input.verdict.reason, details, expectedFrom: input.champion });
+          await registry.setAlias({
+            model: input.model,
+            alias: 'production',
+            version: input.challenger,
+            actor,
+            reason: input.verdict.reason,
+            details,
+            expectedFrom: input.champion,
+          });
         } catch (err) {
           if (err instanceof AliasConflictError) throw ApplicationFailure.create({ type: FailureType.AliasConflict, message: err.message, nonRetryable: true });
           throw err;
         }
         await waitUntilServed(deps.serveUrl, deps.stores.schema, input.model, input.challenger, heartbeat, 'production', deps.serveWaitMs);
       }
-      await registry.setAlias({ model: input.model, alias: CHALLENGER, version: null, actor, reason: input.verdict.reason, details, expectedFrom: input.challenger });
+      await registry.setAlias({
+        model: input.model,
+        alias: CHALLENGER,
+        version: null,
+        actor,
+        reason: input.verdict.reason,
+        details,
+        expectedFrom: input.challenger,
+      });
       return { production: input.verdict.decision === 'promote' ? input.challenger : input.champion };
     },
   };

@@ -29,10 +29,7 @@ export async function runStage<T>(
   // One stage may run as many activities (a partition each): `part` keeps their lineage rows apart.
   const key = `${run}/${stage}${opts.part !== undefined ? `/${opts.part}` : ''}`;
   // A stage run outside any model's pipeline (materializeFeatures) has no model context.
-  const contexts: { type: ContextType; name: string }[] = [
-    { type: 'pipeline_run', name: run },
-    ...(model ? [{ type: 'model' as const, name: model }] : []),
-  ];
+  const contexts: { type: ContextType; name: string }[] = [{ type: 'pipeline_run', name: run }, ...(model ? [{ type: 'model' as const, name: model }] : [])];
   // Every heartbeat carries all details so far (a checkpoint reference survives later progress messages).
   let details: Record<string, unknown> = { stage, message: 'started' };
   const progress = (message: string): void => {
@@ -55,7 +52,15 @@ export async function runStage<T>(
     const out = await work(progress, note);
     const peakRssMb = memory.stop();
     ctx.log.info(`${stage}: peak RSS ${peakRssMb} MB`);
-    await lineage.recordStage({ key, stage, codeVersion: codeVersion(), contexts, params: { ...out.params, peakRssMb }, inputs: out.inputs, outputs: out.outputs });
+    await lineage.recordStage({
+      key,
+      stage,
+      codeVersion: codeVersion(),
+      contexts,
+      params: { ...out.params, peakRssMb },
+      inputs: out.inputs,
+      outputs: out.outputs,
+    });
     return out.result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -26,7 +26,11 @@ export function makeTargets(stores: Stores) {
         result,
         params: { version: input.version, targets: result.map((t) => ({ target: t.target, blessed: t.blessed, reasons: t.reasons })) },
         ...(mv ? { inputs: [{ uri: mv.uri, sha256: mv.sha256, type: 'Model' }] } : {}),
-        outputs: result.flatMap((t) => (t.bundle ? [{ uri: t.bundle.uri, sha256: t.bundle.sha256, type: 'Bundle', properties: { target: t.target, model: input.model, version: input.version } }] : [])),
+        outputs: result.flatMap((t) =>
+          t.bundle
+            ? [{ uri: t.bundle.uri, sha256: t.bundle.sha256, type: 'Bundle', properties: { target: t.target, model: input.model, version: input.version } }]
+            : [],
+        ),
       };
     });
   };

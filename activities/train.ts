@@ -22,19 +22,41 @@ export function makeTrain(deps: TrainDeps) {
       const script = trainThreadScript();
       if (!script) ctx.log.warn('no compiled training thread (run the build): training on the activity thread');
       const model = script
-        ? await trainInThread(script, { input: { ...input, runKey }, stores: { config: deps.config, schema: deps.schema }, ...(resumeFrom ? { resumeFrom } : {}) }, events)
-        : await trainStage({ ...input, runKey }, {
-            artifacts: deps.artifacts, registry: deps.registry, onProgress: progress, onStatus: (status) => note({ status }),
-            checkpoint: artifactCheckpoints(deps.artifacts, resumeFrom, note),
-            loggedRows: (model, windowSeconds) => loggedFeatures(deps.pool, model, windowSeconds),
-          });
+        ? await trainInThread(
+            script,
+            { input: { ...input, runKey }, stores: { config: deps.config, schema: deps.schema }, ...(resumeFrom ? { resumeFrom } : {}) },
+            events,
+          )
+        : await trainStage(
+            { ...input, runKey },
+            {
+              artifacts: deps.artifacts,
+              registry: deps.registry,
+              onProgress: progress,
+              onStatus: (status) => note({ status }),
+              checkpoint: artifactCheckpoints(deps.artifacts, resumeFrom, note),
+              loggedRows: (model, windowSeconds) => loggedFeatures(deps.pool, model, windowSeconds),
+            },
+          );
       return {
         result: model,
         // Experiment tracking: what `mlops runs list|compare` shows.
         params: {
-          version: model.version, algorithm: model.algorithm, params: model.params, trials: model.trials, metrics: model.metrics,
-          primaryMetric: model.primaryMetric, threshold: model.threshold, datasetSha256: input.dataset.sha256, seed: input.spec.training.seed,
-          selected: input.selected, sizeBytes: model.sizeBytes, trainingMs: model.trainingMs, latency: model.latency, refit: model.refit, timingsMs: model.timingsMs,
+          version: model.version,
+          algorithm: model.algorithm,
+          params: model.params,
+          trials: model.trials,
+          metrics: model.metrics,
+          primaryMetric: model.primaryMetric,
+          threshold: model.threshold,
+          datasetSha256: input.dataset.sha256,
+          seed: input.spec.training.seed,
+          selected: input.selected,
+          sizeBytes: model.sizeBytes,
+          trainingMs: model.trainingMs,
+          latency: model.latency,
+          refit: model.refit,
+          timingsMs: model.timingsMs,
         },
         inputs: [
           { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },

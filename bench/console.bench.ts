@@ -21,7 +21,7 @@ const COLUMNS = Array.from({ length: 20 }, (_, i) => ({ name: `feature_${i}`, ty
 
 async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluationSha256: string }> {
   const n = 2_000;
-  const labels = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0);
+  const labels = Int32Array.from({ length: n }, (_, i) => ((i * 7919) % 3 === 0 ? 1 : 0));
   const proba = new Float64Array(n * 2);
   for (let i = 0; i < n; i++) {
     const p = Math.min(0.99, Math.max(0.01, 0.3 + 0.4 * labels[i]! + ((i * 104729) % 100) / 250 - 0.2));
@@ -30,10 +30,34 @@ async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluation
   }
   const idx = Int32Array.from({ length: n }, (_, i) => i);
   const slices = ['north', 'south', 'east', 'west'].map((g) => ({ attribute: 'region', group: g, count: 500, metrics: { accuracy: 0.8, roc_auc: 0.85 } }));
-  const report = evaluationReport({ task: 'binary', classes: ['0', '1'], threshold: 0.5, labels, targets: new Float64Array(0), predictions: { proba }, idx, card: { metrics: { roc_auc: 0.85 }, confusion: [[900, 100], [150, 850]], slices, fairness: {} } });
+  const report = evaluationReport({
+    task: 'binary',
+    classes: ['0', '1'],
+    threshold: 0.5,
+    labels,
+    targets: new Float64Array(0),
+    predictions: { proba },
+    idx,
+    card: {
+      metrics: { roc_auc: 0.85 },
+      confusion: [
+        [900, 100],
+        [150, 850],
+      ],
+      slices,
+      fairness: {},
+    },
+  });
   const ref = await storeEvaluationReport(stores.artifacts, report);
   const importance = Object.fromEntries(COLUMNS.map((c, i) => [c.name, 1 / (i + 1)]));
-  const spec = { name: 'm', data: { uri: '/data/x.csv' }, target: 'y', features: { exclude: ['id'] }, training: { seed: 42, algorithms: ['logistic', 'gbdt'] }, gates: { minimums: { roc_auc: 0.6 } } };
+  const spec = {
+    name: 'm',
+    data: { uri: '/data/x.csv' },
+    target: 'y',
+    features: { exclude: ['id'] },
+    training: { seed: 42, algorithms: ['logistic', 'gbdt'] },
+    gates: { minimums: { roc_auc: 0.6 } },
+  };
   const q = (text: string, values: unknown[] = []) => stores.pool.query(text, values);
   await q(`INSERT INTO registered_models (name) SELECT 'm' || lpad(m::text, 3, '0') FROM generate_series(1, $1) m`, [MODELS]);
   // Datasets, plans and models: one of each per version.
@@ -82,10 +106,7 @@ async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluation
        JOIN executions x ON x.key = v.run_key || '/' || e.stage
        JOIN artifacts a ON a.uri = 's3://bench/' || e.kind || '/' || md5(e.kind || substr(v.model, 2)::int || '-' || v.version) || md5(v.version || '-' || substr(v.model, 2)::int || e.kind)`,
   );
-  await q(
-    `INSERT INTO model_aliases (model, alias, version) SELECT name, 'production', $1 FROM registered_models`,
-    [VERSIONS],
-  );
+  await q(`INSERT INTO model_aliases (model, alias, version) SELECT name, 'production', $1 FROM registered_models`, [VERSIONS]);
   await q(
     `INSERT INTO alias_history (model, alias, from_version, to_version, actor, reason)
      SELECT m.name, 'production', NULLIF(v - 1, 0), v, 'continuousTrainingPipeline:ct-' || m.name, 'blessed: roc_auc improved'
@@ -93,8 +114,24 @@ async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluation
     [VERSIONS],
   );
   const driftColumns = COLUMNS.map((c, i) => ({
-    name: c.name, type: c.type === 'VARCHAR' ? 'categorical' : 'numeric', method: c.type === 'VARCHAR' ? 'chisquare' : 'ks', statistic: 0.05 + i / 100, pValue: 0.2 / (i + 1), adjustedPValue: null, threshold: 0.05, drifted: i > 15, referenceCount: 5000, currentCount: 1000,
-    histogram: { name: c.name, kind: 'numeric', edges: [], bars: Array.from({ length: 10 }, (_, b) => ({ label: `${b}`, reference: 500, current: 100 + b })), referenceTotal: 5000, currentTotal: 1045 },
+    name: c.name,
+    type: c.type === 'VARCHAR' ? 'categorical' : 'numeric',
+    method: c.type === 'VARCHAR' ? 'chisquare' : 'ks',
+    statistic: 0.05 + i / 100,
+    pValue: 0.2 / (i + 1),
+    adjustedPValue: null,
+    threshold: 0.05,
+    drifted: i > 15,
+    referenceCount: 5000,
+    currentCount: 1000,
+    histogram: {
+      name: c.name,
+      kind: 'numeric',
+      edges: [],
+      bars: Array.from({ length: 10 }, (_, b) => ({ label: `${b}`, reference: 500, current: 100 + b })),
+      referenceTotal: 5000,
+      currentTotal: 1045,
+    },
   }));
   await q(
     `INSERT INTO drift_reports (model, version, at, rows, drifted_share, dataset_drift, columns, report_uri)
@@ -131,10 +168,14 @@ export const consolePages: Benchmark = {
       await migrate(stores.pool, stores.schema);
       await seed(stores);
       const ctx: ConsoleContext = {
-        stores, temporal: null, temporalUi: 'http://127.0.0.1:8233/namespaces/default',
+        stores,
+        temporal: null,
+        temporalUi: 'http://127.0.0.1:8233/namespaces/default',
         readJson: jsonCache((uri, sha) => stores.artifacts.getBuffer(stores.artifacts.keyOf(uri), sha)),
       };
-      const dataset = await stores.pool.query<{ sha: string }>(`SELECT properties->>'datasetSha256' AS sha FROM model_versions WHERE model = 'm050' AND version = 25`);
+      const dataset = await stores.pool.query<{ sha: string }>(
+        `SELECT properties->>'datasetSha256' AS sha FROM model_versions WHERE model = 'm050' AND version = 25`,
+      );
       const drift = await stores.pool.query<{ id: string }>(`SELECT id FROM drift_reports WHERE model = 'm050' ORDER BY id LIMIT 1`);
       const pages: Record<string, string> = {
         models: '/models',
@@ -157,7 +198,14 @@ export const consolePages: Benchmark = {
         });
       }
       details['yardstick registry.listModels ms'] = await timeIt(() => stores.registry.listModels());
-      return { figure: Math.max(...Object.entries(details).filter(([k]) => !k.startsWith('yardstick')).map(([, v]) => v)), details };
+      return {
+        figure: Math.max(
+          ...Object.entries(details)
+            .filter(([k]) => !k.startsWith('yardstick'))
+            .map(([, v]) => v),
+        ),
+        details,
+      };
     } finally {
       await stores.pool.query(`DROP SCHEMA ${id} CASCADE`).catch(() => undefined);
       for (const o of await stores.artifacts.list().catch(() => [])) await stores.artifacts.remove(o.key).catch(() => undefined);

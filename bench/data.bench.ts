@@ -49,7 +49,10 @@ function ingestValidate(name: string, format: 'parquet' | 'csv', rows: number, t
         await migrate(stores.pool, id);
         const started = process.hrtime.bigint();
         const dataset = await ingest({ uri: file }, { artifacts: stores.artifacts });
-        const result = await validateDataset({ dataset, model: 'flights', rules: { target: 'delay' } }, { artifacts: stores.artifacts, schemas: stores.schemas });
+        const result = await validateDataset(
+          { dataset, model: 'flights', rules: { target: 'delay' } },
+          { artifacts: stores.artifacts, schemas: stores.schemas },
+        );
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         if (dataset.rows !== rows || !result.passed) throw new Error(`unexpected result: ${dataset.rows} rows, passed ${result.passed}`);
         return seconds;

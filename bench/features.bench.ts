@@ -49,7 +49,10 @@ export const features3m: Benchmark = {
     withDuckDB(async (conn) => {
       const started = process.hrtime.bigint();
       const { rows, byName } = await computeFeatures(conn, `read_parquet(${literal(FLIGHTS)})`, plan);
-      const result = await selectFeatures(plan.features.map((f) => byName.get(f.name)!), rows);
+      const result = await selectFeatures(
+        plan.features.map((f) => byName.get(f.name)!),
+        rows,
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (rows !== 3_000_000 || result.selected.length === 0) throw new Error(`unexpected: ${rows} rows, ${result.selected.length} selected`);
       return seconds;

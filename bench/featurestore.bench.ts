@@ -53,7 +53,8 @@ const featureSource = (): Promise<string> =>
   generate(
     'featurestore-purchases-1m',
     'customer,ts_ms,amount,items,channel,region',
-    (r) => `${Math.floor(r() * CUSTOMERS)},${START + Math.floor(r() * 365 * DAY_MS)},${(Math.round(r() * 50_000) / 100).toFixed(2)},${1 + Math.floor(r() * 9)},${CHANNELS[Math.floor(r() * 5)]},r${Math.floor(r() * 20)}`,
+    (r) =>
+      `${Math.floor(r() * CUSTOMERS)},${START + Math.floor(r() * 365 * DAY_MS)},${(Math.round(r() * 50_000) / 100).toFixed(2)},${1 + Math.floor(r() * 9)},${CHANNELS[Math.floor(r() * 5)]},r${Math.floor(r() * 20)}`,
     'customer, make_timestamp(ts_ms * 1000) AS ts, amount, items, channel, region',
   );
 
@@ -117,7 +118,8 @@ export const featurestoreMaterialize: Benchmark = {
       const started = process.hrtime.bigint();
       const r = await materialize(stores, set);
       const s = seconds(started);
-      if (r.rows + r.skipped.duplicates !== ROWS || r.entities > CUSTOMERS || r.onlineWritten !== r.entities) throw new Error(`unexpected: ${JSON.stringify(r)}`);
+      if (r.rows + r.skipped.duplicates !== ROWS || r.entities > CUSTOMERS || r.onlineWritten !== r.entities)
+        throw new Error(`unexpected: ${JSON.stringify(r)}`);
       return s;
     }),
 };

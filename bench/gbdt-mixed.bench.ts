@@ -77,17 +77,25 @@ async function compare(rows: number): Promise<Comparison> {
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
   const proba = predictGbdt(model, encode(plan, columns, split.test));
-  const auc = rocAuc(pick(split.test), Float64Array.from({ length: split.test.length }, (_, r) => proba[2 * r + 1]!));
+  const auc = rocAuc(
+    pick(split.test),
+    Float64Array.from({ length: split.test.length }, (_, r) => proba[2 * r + 1]!),
+  );
 
   const flags = new Uint8Array(labels.length);
   for (const r of split.test) flags[r] = 1;
   const flagFile = path.join(os.tmpdir(), `mlops-gbdt-mixed-split-${process.pid}.bin`);
   writeFileSync(flagFile, flags);
   try {
-    const out = execFileSync(sklearnPython(), [YARDSTICK, file, flagFile, String(SEED)], {
-      maxBuffer: 1 << 20,
-      env: { ...process.env, OMP_NUM_THREADS: String(THREADS) },
-    }).toString().trim().split('\n').pop() ?? '';
+    const out =
+      execFileSync(sklearnPython(), [YARDSTICK, file, flagFile, String(SEED)], {
+        maxBuffer: 1 << 20,
+        env: { ...process.env, OMP_NUM_THREADS: String(THREADS) },
+      })
+        .toString()
+        .trim()
+        .split('\n')
+        .pop() ?? '';
     const parsed = JSON.parse(out) as Record<string, unknown>;
     const field = (key: string): number => {
       const v = parsed[key];

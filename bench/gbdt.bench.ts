@@ -53,7 +53,10 @@ function fitBench(name: string, rows: number, target: number): Benchmark {
       const model = await fitGbdt(matrix, { labels, classes: ['0', '1'] }, PARAMS);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const proba = predictGbdt(model, matrix);
-      const auc = rocAuc(labels, Float64Array.from({ length: rows }, (_, r) => proba[2 * r + 1]!));
+      const auc = rocAuc(
+        labels,
+        Float64Array.from({ length: rows }, (_, r) => proba[2 * r + 1]!),
+      );
       if (model.trees.treeClass.length !== 100 || !(auc > 0.85)) throw new Error(`fit is off: ${model.trees.treeClass.length} trees, training AUC ${auc}`);
       process.stderr.write(`  ${model.trees.feature.length} nodes, training AUC ${auc.toFixed(4)}\n`);
       return seconds;
@@ -175,7 +178,10 @@ async function compareWithSklearn(): Promise<Comparison> {
   const model = await fitGbdt(fitPart, { labels: fitLabels, classes: ['0', '1'] }, { ...PARAMS, seed: SEED });
   const fitSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const proba = predictGbdt(model, testPart);
-  const auc = rocAuc(testLabels, Float64Array.from({ length: test.length }, (_, r) => proba[2 * r + 1]!));
+  const auc = rocAuc(
+    testLabels,
+    Float64Array.from({ length: test.length }, (_, r) => proba[2 * r + 1]!),
+  );
 
   const file = path.join(os.tmpdir(), `mlops-gbdt-flights-${process.pid}.csv`);
   try {
@@ -183,7 +189,12 @@ async function compareWithSklearn(): Promise<Comparison> {
       { split: 'train', matrix: fitPart, labels: fitLabels },
       { split: 'test', matrix: testPart, labels: testLabels },
     ]);
-    const out = execFileSync(sklearnPython(), [YARDSTICK, file, String(PARAMS.maxIter), String(SEED)], { maxBuffer: 1 << 20 }).toString().trim().split('\n').pop() ?? '';
+    const out =
+      execFileSync(sklearnPython(), [YARDSTICK, file, String(PARAMS.maxIter), String(SEED)], { maxBuffer: 1 << 20 })
+        .toString()
+        .trim()
+        .split('\n')
+        .pop() ?? '';
     const parsed: unknown = JSON.parse(out);
     const field = (key: string): number => {
       const v = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[key] : undefined;

@@ -38,7 +38,10 @@ export function machine(): Record<string, string> {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
   let go = 'none';
   try {
-    go = execFileSync('go', ['version']).toString().trim().replace(/^go version /, '');
+    go = execFileSync('go', ['version'])
+      .toString()
+      .trim()
+      .replace(/^go version /, '');
   } catch {
     /* go is optional for benchmarks that do not build */
   }
@@ -97,7 +100,9 @@ export function section(bench: Benchmark, results: RunResult[], when = new Date(
     `| ${fmt(figure)} ${bench.unit} | ${figures.length} | ${figures.map(fmt).join(', ')} | ${fmt(Math.max(...results.map((r) => r.peakRssMb)))} MB | ${bench.better === 'lower' ? '≤' : '≥'} ${bench.target} ${bench.unit} | ${ratio}${met ? '(met)' : '(missed)'} |`,
     ...detailsTable(results),
     '',
-    `Measured ${when.toISOString().slice(0, 10)} on ${Object.entries(env).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+    `Measured ${when.toISOString().slice(0, 10)} on ${Object.entries(env)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}.`,
     `<!-- /bench:${bench.name} -->`,
   ].join('\n');
 }

@@ -161,7 +161,12 @@ export const logregAucVsSklearn: Benchmark = {
     }
     writeFileSync(file, `${lines.join('\n')}\n`);
     try {
-      const out = execFileSync(sklearnPython(), [YARDSTICK, file, String(1 / L2)]).toString().trim().split('\n').pop() ?? '';
+      const out =
+        execFileSync(sklearnPython(), [YARDSTICK, file, String(1 / L2)])
+          .toString()
+          .trim()
+          .split('\n')
+          .pop() ?? '';
       const parsed: unknown = JSON.parse(out);
       const theirs = typeof parsed === 'object' && parsed !== null && 'auc' in parsed ? parsed.auc : undefined;
       if (typeof theirs !== 'number') throw new Error(`${YARDSTICK} printed no AUC: ${out}`);
@@ -195,7 +200,9 @@ async function mixedDesigns(): Promise<{ plan: EncodingPlan; train: LinearDesign
   const y = Int32Array.from(label.values);
   const columns = batch.columns as FeatureColumn[];
   const { train, test } = holdoutSplit(y.length, { validation: 0.2, test: 0.2, seed: MIXED_SEED, stratify: y });
-  const choices: Record<string, EncodingChoice> = Object.fromEntries(columns.map((c) => [c.name, c.kind === 'numeric' ? { encoding: 'standardize' } : { encoding: 'onehot', topK: 20 }]));
+  const choices: Record<string, EncodingChoice> = Object.fromEntries(
+    columns.map((c) => [c.name, c.kind === 'numeric' ? { encoding: 'standardize' } : { encoding: 'onehot', topK: 20 }]),
+  );
   const plan = fitEncodingPlan(columns, choices, train);
   return {
     plan,
@@ -250,12 +257,20 @@ export const logregMixedVsSklearn: Benchmark = {
     const { model } = fitLogisticDesign(train, trainY, ['0', '1'], { l2: MIXED_L2, tol: MIXED_TOL, maxIter: 200 });
     const ours = Number(process.hrtime.bigint() - started) / 1e9;
     const proba = predictProbaDesign(model, test);
-    const auc = rocAuc(testY, Float64Array.from({ length: test.rows }, (_, r) => proba[2 * r + 1]!));
+    const auc = rocAuc(
+      testY,
+      Float64Array.from({ length: test.rows }, (_, r) => proba[2 * r + 1]!),
+    );
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-logreg-mixed-'));
     try {
       writeDesigns(dir, plan, { train: { design: train, y: trainY }, test: { design: test, y: testY } });
-      const out = execFileSync(sklearnPython(), [YARDSTICK, '--design', dir, String(1 / MIXED_L2), String(MIXED_TOL)], { maxBuffer: 1 << 20 }).toString().trim().split('\n').pop() ?? '';
+      const out =
+        execFileSync(sklearnPython(), [YARDSTICK, '--design', dir, String(1 / MIXED_L2), String(MIXED_TOL)], { maxBuffer: 1 << 20 })
+          .toString()
+          .trim()
+          .split('\n')
+          .pop() ?? '';
       const theirs = JSON.parse(out) as { auc: number; fitSeconds: number; iterations: number; width: number; peakRssMb: number };
       if (typeof theirs.auc !== 'number' || typeof theirs.fitSeconds !== 'number') throw new Error(`${YARDSTICK} printed no AUC or fit time: ${out}`);
       const deltaAuc = auc - theirs.auc;

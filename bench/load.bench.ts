@@ -18,8 +18,14 @@ const DATA = path.join(projectRoot(), 'node_modules', 'vega-datasets', 'data', '
 
 /** The activity that does each stage's work (a spec without feature sets, deploy strategy `replace`). */
 const ACTIVITY: Record<Stage, string> = {
-  ingest: 'ingestDataset', validate: 'validateData', govern: 'governData', features: 'buildFeatures',
-  select: 'selectFeatures', train: 'trainModel', evaluate: 'evaluateModel', deploy: 'deployModel',
+  ingest: 'ingestDataset',
+  validate: 'validateData',
+  govern: 'governData',
+  features: 'buildFeatures',
+  select: 'selectFeatures',
+  train: 'trainModel',
+  evaluate: 'evaluateModel',
+  deploy: 'deployModel',
 };
 
 interface StageTimes {
@@ -60,11 +66,17 @@ function p95(xs: number[]): number {
 /** One line per stage: medians (p95) of wall, activity, overhead = wall − activity, and its queue share. */
 function report(title: string, runs: Partial<Record<Stage, StageTimes>>[]): string {
   const f = (xs: number[]): string => `${median(xs).toFixed(0)} (${p95(xs).toFixed(0)})`;
-  const lines = [`${title} — ms, median (p95) over ${runs.length} run(s)`, '| stage | wall | activity | overhead = wall − activity | of which queue wait | rest |', '| --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    `${title} — ms, median (p95) over ${runs.length} run(s)`,
+    '| stage | wall | activity | overhead = wall − activity | of which queue wait | rest |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const stage of STAGES) {
     const t = runs.map((r) => r[stage]).filter((x): x is StageTimes => x !== undefined);
     if (t.length === 0) continue;
-    lines.push(`| ${stage} | ${f(t.map((x) => x.wall))} | ${f(t.map((x) => x.activity))} | ${f(t.map((x) => x.wall - x.activity))} | ${f(t.map((x) => x.queue))} | ${f(t.map((x) => x.wall - x.activity - x.queue))} |`);
+    lines.push(
+      `| ${stage} | ${f(t.map((x) => x.wall))} | ${f(t.map((x) => x.activity))} | ${f(t.map((x) => x.wall - x.activity))} | ${f(t.map((x) => x.queue))} | ${f(t.map((x) => x.wall - x.activity - x.queue))} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -75,7 +87,7 @@ export const load50: Benchmark = {
     `${RUNS} level-1 pipelines on seattle-weather (1,461 rows, a model name each, linear training, no drift monitor) started at once ` +
     'against one worker (`mlops worker`: one activity slot per core) on a task queue, schema and bucket prefix of their own: ' +
     'completed runs per minute from the first start to the last result. The run prints the orchestration overhead per stage ' +
-    '(stage wall time in the run result minus the activity\'s execution time from the workflow history), alone and under load.',
+    "(stage wall time in the run result minus the activity's execution time from the workflow history), alone and under load.",
   unit: 'runs/min',
   target: 10,
   better: 'higher',
@@ -102,7 +114,10 @@ export const load50: Benchmark = {
       const start = async (model: string): Promise<WorkflowHandle> => {
         const run = { trigger: 'manual' as const, requestId: randomUUID() };
         const h = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
-          workflowId: ctWorkflowId(model), taskQueue, signal: retrainSignal, signalArgs: [run],
+          workflowId: ctWorkflowId(model),
+          taskQueue,
+          signal: retrainSignal,
+          signalArgs: [run],
           args: [{ name: model, data: { uri: DATA }, target: 'weather', monitor: { enabled: false }, run }],
         });
         return client.workflow.getHandle(h.workflowId, h.signaledRunId);
@@ -122,8 +137,10 @@ export const load50: Benchmark = {
       const done = await Promise.all(handles.map(finish));
       const seconds = (Date.now() - t0) / 1000;
       const perMin = RUNS / (seconds / 60);
-      say(`${RUNS} runs at once: all deployed in ${seconds.toFixed(1)} s = ${perMin.toFixed(1)} runs/min; ` +
-        `run total median ${median(done.map((d) => d.r.timingsMs.total ?? 0)).toFixed(0)} ms, max ${Math.max(...done.map((d) => d.r.timingsMs.total ?? 0)).toFixed(0)} ms`);
+      say(
+        `${RUNS} runs at once: all deployed in ${seconds.toFixed(1)} s = ${perMin.toFixed(1)} runs/min; ` +
+          `run total median ${median(done.map((d) => d.r.timingsMs.total ?? 0)).toFixed(0)} ms, max ${Math.max(...done.map((d) => d.r.timingsMs.total ?? 0)).toFixed(0)} ms`,
+      );
       say(report(`${RUNS} runs at once`, await Promise.all(done.map((d) => stageTimes(d.h, d.r)))));
       return perMin;
     } finally {

@@ -26,7 +26,12 @@ export async function writeMixedTable(file: string, opts: { rows: number; seed?:
   // Each category's effect on the logit: a fixed pseudo-random value in [-1, 1] per (column, category).
   const effect = (j: number): string => `(((hash(c${j}_k, ${100 + j}, ${seed}) % 2001)::DOUBLE / 1000) - 1)`;
   const logit = [
-    '0.8 * n0', '-0.5 * n1', '0.4 * n2 * n3', '0.6 * sin(2 * n4)', '0.3 * abs(n5)', '-0.3',
+    '0.8 * n0',
+    '-0.5 * n1',
+    '0.4 * n2 * n3',
+    '0.6 * sin(2 * n4)',
+    '0.3 * abs(n5)',
+    '-0.3',
     ...MIXED_CATEGORICAL.map((_, j) => `${j < 4 ? 0.6 : 0.25} * ${effect(j)}`),
   ].join(' + ');
   const missing = (name: string, k: number, value: string): string => `CASE WHEN ${u(k)} < 0.01 THEN NULL ELSE ${value} END AS ${name}`;
@@ -34,11 +39,9 @@ export async function writeMixedTable(file: string, opts: { rows: number; seed?:
     COPY (
       WITH raw AS (SELECT i, ${[...numeric, ...codes].join(', ')} FROM range(${opts.rows}) t(i)),
       labelled AS (SELECT *, CASE WHEN ${u(90)} < 1 / (1 + exp(-(${logit}))) THEN 1 ELSE 0 END AS y FROM raw)
-      SELECT ${[
-        ...MIXED_NUMERIC.map((n, j) => missing(n, 60 + j, n)),
-        ...MIXED_CATEGORICAL.map((c, j) => missing(c, 75 + j, `'${c}_' || ${c}_k`)),
-        'y',
-      ].join(', ')}
+      SELECT ${[...MIXED_NUMERIC.map((n, j) => missing(n, 60 + j, n)), ...MIXED_CATEGORICAL.map((c, j) => missing(c, 75 + j, `'${c}_' || ${c}_k`)), 'y'].join(
+        ', ',
+      )}
       FROM labelled ORDER BY i
     ) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`;
   await withDuckDB((conn) => conn.run(sql).then(() => undefined), { memoryLimit: '4GB' });

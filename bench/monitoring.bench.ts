@@ -27,6 +27,9 @@ export const domainFalseAlarms: Benchmark = {
       for (let seed = 1; seed <= 50; seed++) if (domainClassifierCheck(domainColumns({ reference: 5000, current: 600, seed: 10_000 + seed, shift })).drift) n++;
       return n / 50;
     };
-    return { figure: calm / WINDOWS, details: { 'detected at 0.1 sd': detected(0.1), 'detected at 0.2 sd': detected(0.2), 'seconds per check': Math.round(secondsPerCheck * 1000) / 1000 } };
+    return {
+      figure: calm / WINDOWS,
+      details: { 'detected at 0.1 sd': detected(0.1), 'detected at 0.2 sd': detected(0.2), 'seconds per check': Math.round(secondsPerCheck * 1000) / 1000 },
+    };
   },
 };

@@ -32,21 +32,26 @@ async function flights30m(): Promise<{ dir: string; file: string }> {
   const dir = path.join(cacheDir, 'flights-30m-parts');
   const file = path.join(cacheDir, 'flights-30m.parquet');
   mkdirSync(dir, { recursive: true });
-  await withDuckDB(async (c) => {
-    for (let k = 0; k < COPIES; k++) {
-      const part = path.join(dir, `part-${k}.parquet`);
-      if (existsSync(part)) continue;
-      await c.run(
-        `COPY (SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER () AS rn FROM read_parquet(${literal(FLIGHTS)})) ORDER BY (rn + ${k * 300_000}) % 3000000)
+  await withDuckDB(
+    async (c) => {
+      for (let k = 0; k < COPIES; k++) {
+        const part = path.join(dir, `part-${k}.parquet`);
+        if (existsSync(part)) continue;
+        await c.run(
+          `COPY (SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER () AS rn FROM read_parquet(${literal(FLIGHTS)})) ORDER BY (rn + ${k * 300_000}) % 3000000)
            TO ${literal(`${part}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      await rename(`${part}.tmp`, part);
-    }
-    if (!existsSync(file)) {
-      await c.run(`COPY (SELECT * FROM read_parquet(${literal(path.join(dir, 'part-*.parquet'))})) TO ${literal(`${file}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`);
-      await rename(`${file}.tmp`, file);
-    }
-  }, { memoryLimit: '3GB' });
+        );
+        await rename(`${part}.tmp`, part);
+      }
+      if (!existsSync(file)) {
+        await c.run(
+          `COPY (SELECT * FROM read_parquet(${literal(path.join(dir, 'part-*.parquet'))})) TO ${literal(`${file}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await rename(`${file}.tmp`, file);
+      }
+    },
+    { memoryLimit: '3GB' },
+  );
   return { dir, file };
 }
 
@@ -71,10 +76,14 @@ async function withWorker<T>(label: string, concurrency: number | undefined, fn:
   const taskQueue = `bench-${label}-${id}`;
   const stores = openStores(config, { schema: `bench_${label.replace(/-/g, '_')}_${id}`, prefix: `bench/${label}-${id}` });
   await migrate(stores.pool, stores.schema);
-  const worker = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'mlops.js'), 'worker', '--task-queue', taskQueue, ...(concurrency ? ['--concurrency', String(concurrency)] : [])], {
-    env: { ...process.env, MLOPS_DB_SCHEMA: stores.schema, MLOPS_S3_PREFIX: stores.artifacts.prefix },
-    stdio: 'ignore',
-  });
+  const worker = spawn(
+    process.execPath,
+    [path.join(projectRoot(), 'bin', 'mlops.js'), 'worker', '--task-queue', taskQueue, ...(concurrency ? ['--concurrency', String(concurrency)] : [])],
+    {
+      env: { ...process.env, MLOPS_DB_SCHEMA: stores.schema, MLOPS_S3_PREFIX: stores.artifacts.prefix },
+      stdio: 'ignore',
+    },
+  );
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   try {
@@ -96,7 +105,11 @@ async function withWorker<T>(label: string, concurrency: number | undefined, fn:
 
 /** A level-0 run advanced through ingest and validate, then stopped: the two stages' milliseconds. */
 async function ingestAndValidate(b: Bench, model: string, data: Record<string, unknown>): Promise<{ ms: number; result: RunResult }> {
-  const h = await b.client.workflow.start('manualPipeline', { taskQueue: b.taskQueue, workflowId: `bench-${model}`, args: [{ name: model, data, target: 'delay' }] });
+  const h = await b.client.workflow.start('manualPipeline', {
+    taskQueue: b.taskQueue,
+    workflowId: `bench-${model}`,
+    args: [{ name: model, data, target: 'delay' }],
+  });
   const advance = async (stage: Stage, approve: boolean): Promise<void> => {
     while ((await h.query(statusQuery)).waitingFor !== stage) await new Promise((r) => setTimeout(r, 100));
     await h.executeUpdate(advanceUpdate, { args: [approve ? { stage } : { stage, approve: false, reason: 'benchmark: ingest and validate only' }] });
@@ -127,7 +140,9 @@ export const partitionedIngestValidate30m: Benchmark = {
       const parts = await ingestAndValidate(b, `parts-${randomBytes(3).toString('hex')}`, { uri: dir });
       if (single.result.dataset?.rows !== 30_000_000 || parts.result.dataset?.rows !== 30_000_000) throw new Error('expected 30M rows in both runs');
       const rss = peakRssMb(b.worker.pid!);
-      b.say(`  single pass ${(single.ms / 1000).toFixed(1)} s ${JSON.stringify(single.result.timingsMs)}; partitioned ${(parts.ms / 1000).toFixed(1)} s ${JSON.stringify(parts.result.timingsMs)}; worker peak RSS ${rss.toFixed(0)} MB`);
+      b.say(
+        `  single pass ${(single.ms / 1000).toFixed(1)} s ${JSON.stringify(single.result.timingsMs)}; partitioned ${(parts.ms / 1000).toFixed(1)} s ${JSON.stringify(parts.result.timingsMs)}; worker peak RSS ${rss.toFixed(0)} MB`,
+      );
       return { figure: parts.ms / single.ms, details: { singlePassSeconds: single.ms / 1000, partitionedSeconds: parts.ms / 1000, workerPeakRssMb: rss } };
     });
   },
@@ -152,7 +167,8 @@ export const partitionOverhead: Benchmark = {
     await withDuckDB(async (c) => {
       for (let k = 0; k < TINY_PARTITIONS; k++) {
         const part = path.join(dir, `part-${String(k).padStart(3, '0')}.parquet`);
-        if (!existsSync(part)) await c.run(`COPY (SELECT * FROM read_parquet(${literal(FLIGHTS)}) LIMIT ${TINY_ROWS} OFFSET ${k * TINY_ROWS}) TO ${literal(part)} (FORMAT parquet)`);
+        if (!existsSync(part))
+          await c.run(`COPY (SELECT * FROM read_parquet(${literal(FLIGHTS)}) LIMIT ${TINY_ROWS} OFFSET ${k * TINY_ROWS}) TO ${literal(part)} (FORMAT parquet)`);
       }
     });
     return withWorker('overhead', 1, async (b) => {
@@ -161,10 +177,16 @@ export const partitionOverhead: Benchmark = {
       for (const p of plan.partitions) await ingestPartition(p, {}, { artifacts: b.stores.artifacts, s3: b.stores.s3 });
       const direct = Date.now() - t0;
       const t1 = Date.now();
-      await b.client.workflow.execute('ingestPartitions', { taskQueue: b.taskQueue, workflowId: `bench-overhead-${randomBytes(3).toString('hex')}`, args: [{ model: 'overhead', partitions: plan.partitions, schema: null }] });
+      await b.client.workflow.execute('ingestPartitions', {
+        taskQueue: b.taskQueue,
+        workflowId: `bench-overhead-${randomBytes(3).toString('hex')}`,
+        args: [{ model: 'overhead', partitions: plan.partitions, schema: null }],
+      });
       const fanOut = Date.now() - t1;
       const perPartition = (fanOut - direct) / TINY_PARTITIONS;
-      b.say(`  direct ${direct} ms, fan-out ${fanOut} ms: ${perPartition.toFixed(1)} ms per partition on top of ${(direct / TINY_PARTITIONS).toFixed(1)} ms of work`);
+      b.say(
+        `  direct ${direct} ms, fan-out ${fanOut} ms: ${perPartition.toFixed(1)} ms per partition on top of ${(direct / TINY_PARTITIONS).toFixed(1)} ms of work`,
+      );
       return { figure: perPartition, details: { directMsPerPartition: direct / TINY_PARTITIONS, fanOutMsPerPartition: fanOut / TINY_PARTITIONS } };
     });
   },

@@ -39,7 +39,7 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
       `One continuousTrainingPipeline run (ingest → validate → govern → features → select → train → evaluate → deploy) on the ` +
       `seeded ${rows.toLocaleString('en-US')}-row mixed table (10 numeric, 10 categorical columns of 10–46 categories, 1% missing; ` +
       `binary label), ${what}, against one \`mlops worker\` process: wall seconds from start to result. The run fails if any ` +
-      'activity needed a second attempt. Measured in the same run: the worker\'s peak RSS, and each stage\'s time and peak RSS ' +
+      "activity needed a second attempt. Measured in the same run: the worker's peak RSS, and each stage's time and peak RSS " +
       '(as the stage recorded it in lineage: the process high-water mark when it rose during the stage, else the largest 100 ms sample).',
     unit: 's',
     target,
@@ -69,7 +69,10 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
         const run = { trigger: 'manual' as const, requestId: randomUUID() };
         const started = Date.now();
         const h = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
-          workflowId: ctWorkflowId(model), taskQueue, signal: retrainSignal, signalArgs: [run],
+          workflowId: ctWorkflowId(model),
+          taskQueue,
+          signal: retrainSignal,
+          signalArgs: [run],
           args: [{ name: model, data: { uri: data }, target: MIXED_TARGET, training, monitor: { enabled: false }, run }],
         });
         const handle = client.workflow.getHandle(h.workflowId, h.signaledRunId);
@@ -78,7 +81,9 @@ function ctAtScale(name: string, rows: number, training: Record<string, unknown>
         const rss = peakRssMb(worker.pid!);
         const events = (await handle.fetchHistory()).events ?? [];
         const retried = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
-        say(`  ${r.status} v${r.model?.version ?? '-'} ${r.model?.algorithm ?? ''} AUC ${r.model?.metrics.roc_auc ?? '-'}; ${seconds.toFixed(1)} s; worker peak RSS ${rss.toFixed(0)} MB; activities retried: ${retried}`);
+        say(
+          `  ${r.status} v${r.model?.version ?? '-'} ${r.model?.algorithm ?? ''} AUC ${r.model?.metrics.roc_auc ?? '-'}; ${seconds.toFixed(1)} s; worker peak RSS ${rss.toFixed(0)} MB; activities retried: ${retried}`,
+        );
         say(`  stages (ms): ${JSON.stringify(r.timingsMs)}`);
         const stageRss = await stagePeakRss(stores.pool, stores.schema);
         say(`  stages (peak RSS, MB): ${JSON.stringify(stageRss)}`);

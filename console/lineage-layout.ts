@@ -47,11 +47,25 @@ export function layoutLineage(graph: LineageGraph, temporalUi: string): LaidOutG
   };
   const nodes: LaidOutGraph['nodes'] = [];
   for (const a of graph.artifacts) {
-    nodes.push({ id: `a:${a.uri}`, kind: 'artifact', label: `${a.type} ${a.sha256.slice(0, 8)}`, detail: a.uri, href: artifactHref(a), ...place(`a:${a.uri}`) });
+    nodes.push({
+      id: `a:${a.uri}`,
+      kind: 'artifact',
+      label: `${a.type} ${a.sha256.slice(0, 8)}`,
+      detail: a.uri,
+      href: artifactHref(a),
+      ...place(`a:${a.uri}`),
+    });
   }
   for (const e of executions) {
     const run = runOfExecution(e.key);
-    nodes.push({ id: `x:${e.id}`, kind: 'execution', label: `${e.stage} (${e.status})`, detail: run.workflowId, href: workflowUrl(temporalUi, run.workflowId, run.runId), ...place(`x:${e.id}`) });
+    nodes.push({
+      id: `x:${e.id}`,
+      kind: 'execution',
+      label: `${e.stage} (${e.status})`,
+      detail: run.workflowId,
+      href: workflowUrl(temporalUi, run.workflowId, run.runId),
+      ...place(`x:${e.id}`),
+    });
   }
   return { nodes: nodes.sort((a, b) => a.x - b.x || a.y - b.y), edges };
 }

@@ -35,16 +35,13 @@ export async function listModels(pool: pg.Pool): Promise<ModelRow[]> {
          JOIN contexts r ON r.id = ar.context_id AND r.type = 'pipeline_run'
         WHERE m.type = 'model'`,
     ),
-    pool.query(
-      `SELECT DISTINCT ON (model) model, version, at, dataset_drift, drifted_share FROM drift_reports ORDER BY model, at DESC, id DESC`,
-    ),
-    pool.query(
-      `SELECT model, count(*)::int AS n FROM predictions WHERE at > now() - make_interval(secs => $1) GROUP BY model`,
-      [RATE_WINDOW_SECONDS],
-    ),
+    pool.query(`SELECT DISTINCT ON (model) model, version, at, dataset_drift, drifted_share FROM drift_reports ORDER BY model, at DESC, id DESC`),
+    pool.query(`SELECT model, count(*)::int AS n FROM predictions WHERE at > now() - make_interval(secs => $1) GROUP BY model`, [RATE_WINDOW_SECONDS]),
   ]);
   const runOf = new Map(runs.rows.map((r) => [r.model as string, { run: r.run, stage: r.stage, status: r.status, at: r.started_at }]));
-  const driftOf = new Map(drift.rows.map((r) => [r.model as string, { version: r.version, at: r.at, datasetDrift: r.dataset_drift, driftedShare: r.drifted_share }]));
+  const driftOf = new Map(
+    drift.rows.map((r) => [r.model as string, { version: r.version, at: r.at, datasetDrift: r.dataset_drift, driftedShare: r.drifted_share }]),
+  );
   const rateOf = new Map(rates.rows.map((r) => [r.model as string, r.n / RATE_WINDOW_SECONDS]));
   return models.rows.map((r) => ({
     name: r.name,
@@ -73,7 +70,14 @@ export async function listVersionRows(pool: pg.Pool, model: string): Promise<Ver
        FROM model_versions WHERE model = $1 ORDER BY version DESC`,
     [model],
   );
-  return res.rows.map((r) => ({ version: r.version, algorithm: r.algorithm, metrics: r.metrics, runKey: r.run_key, createdAt: r.created_at, datasetSha256: r.dataset_sha256 }));
+  return res.rows.map((r) => ({
+    version: r.version,
+    algorithm: r.algorithm,
+    metrics: r.metrics,
+    runKey: r.run_key,
+    createdAt: r.created_at,
+    datasetSha256: r.dataset_sha256,
+  }));
 }
 
 export interface StageTiming {
@@ -94,7 +98,11 @@ export async function stageTimings(pool: pg.Pool, run: string): Promise<StageTim
     [run],
   );
   return res.rows.map((r) => ({
-    stage: r.stage, status: r.status, startedAt: r.started_at, endedAt: r.ended_at, codeVersion: r.code_version,
+    stage: r.stage,
+    status: r.status,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    codeVersion: r.code_version,
     ms: r.ended_at ? r.ended_at.getTime() - r.started_at.getTime() : null,
   }));
 }
@@ -128,7 +136,13 @@ export async function driftReports(pool: pg.Pool, model: string, limit = 200): P
     [model, limit],
   );
   return res.rows.map((r) => ({
-    id: Number(r.id), version: r.version, at: r.at, rows: r.rows, driftedShare: r.drifted_share, datasetDrift: r.dataset_drift, reportUri: r.report_uri,
+    id: Number(r.id),
+    version: r.version,
+    at: r.at,
+    rows: r.rows,
+    driftedShare: r.drifted_share,
+    datasetDrift: r.dataset_drift,
+    reportUri: r.report_uri,
     columns: r.columns,
   }));
 }
@@ -141,8 +155,15 @@ export async function driftReport(pool: pg.Pool, model: string, id: number): Pro
   const r = res.rows[0];
   if (!r) return undefined;
   return {
-    id: Number(r.id), version: r.version, at: r.at, rows: r.rows, driftedShare: r.drifted_share, datasetDrift: r.dataset_drift, reportUri: r.report_uri,
-    columns: r.columns, skew: r.skew,
+    id: Number(r.id),
+    version: r.version,
+    at: r.at,
+    rows: r.rows,
+    driftedShare: r.drifted_share,
+    datasetDrift: r.dataset_drift,
+    reportUri: r.report_uri,
+    columns: r.columns,
+    skew: r.skew,
   };
 }
 
@@ -170,7 +191,13 @@ export async function featureSets(pool: pg.Pool): Promise<FeatureSetRow[]> {
   return res.rows.map((r) => {
     const def = r.definition as { entity?: string; columns?: string[]; features?: { derive?: { name?: string }[] } };
     return {
-      name: r.name, version: r.version, createdAt: r.created_at, watermark: r.watermark, parts: r.parts, rows: Number(r.rows), onlineEntities: r.online,
+      name: r.name,
+      version: r.version,
+      createdAt: r.created_at,
+      watermark: r.watermark,
+      parts: r.parts,
+      rows: Number(r.rows),
+      onlineEntities: r.online,
       entity: typeof def.entity === 'string' ? def.entity : null,
       features: [...(def.columns ?? []), ...(def.features?.derive ?? []).map((d) => String(d.name ?? ''))],
     };

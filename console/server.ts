@@ -36,7 +36,8 @@ const TOKEN_COOKIE = 'mlops_console_token';
 
 // Vega compiles its expressions with Function(): 'unsafe-eval' is the price of the charts; inline scripts stay
 // forbidden, so an escaped string that slipped through could still not run. vega-embed injects its own styles.
-const CSP = "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function assetFiles(): Map<string, { file: string; type: string }> {
   const bundle = (pkg: string, file: string) => ({ file: path.join(projectRoot(), 'node_modules', pkg, 'build', file), type: 'text/javascript' });
@@ -68,7 +69,13 @@ export interface ConsoleServerOptions {
 
 function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: http.OutgoingHttpHeaders = {}): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  res.writeHead(status, { 'content-type': type, 'content-length': buf.length, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', ...extra });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': buf.length,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    ...extra,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : buf);
 }
 
@@ -99,7 +106,8 @@ export async function renderRoute(ctx: ConsoleContext, pathname: string, query: 
     }
     const result = await page(ctx, params, query);
     if (!result) break;
-    if (api) return { status: 200, type: 'application/json; charset=utf-8', body: JSON.stringify({ title: result.title, data: result.data, charts: result.charts }) };
+    if (api)
+      return { status: 200, type: 'application/json; charset=utf-8', body: JSON.stringify({ title: result.title, data: result.data, charts: result.charts }) };
     return { status: 200, type: 'text/html; charset=utf-8', body: layout({ title: result.title, crumbs: result.crumbs ?? [], body: result.body }) };
   }
   const message = `nothing at ${route}`;

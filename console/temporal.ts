@@ -98,8 +98,10 @@ export async function activityTimings(client: Client, workflowId: string, runId:
     const s = e.activityTaskScheduledEventAttributes;
     if (s && e.eventId) scheduled.set(String(e.eventId), { name: s.activityType?.name ?? '?', at });
     const closed: [{ scheduledEventId?: unknown } | null | undefined, ActivityTiming['status']][] = [
-      [e.activityTaskCompletedEventAttributes, 'completed'], [e.activityTaskFailedEventAttributes, 'failed'],
-      [e.activityTaskTimedOutEventAttributes, 'timed out'], [e.activityTaskCanceledEventAttributes, 'canceled'],
+      [e.activityTaskCompletedEventAttributes, 'completed'],
+      [e.activityTaskFailedEventAttributes, 'failed'],
+      [e.activityTaskTimedOutEventAttributes, 'timed out'],
+      [e.activityTaskCanceledEventAttributes, 'canceled'],
     ];
     for (const [attrs, status] of closed) {
       const from = attrs ? scheduled.get(String(attrs.scheduledEventId)) : undefined;

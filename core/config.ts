@@ -168,9 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serveAddress,
     grpcAddress,
     consoleAddress,
-    postgresPort: databaseUrl
-      ? Number(new URL(databaseUrl).port || 5432)
-      : parsePort(get('MLOPS_PG_PORT', CONFIG_DEFAULTS.MLOPS_PG_PORT), 'MLOPS_PG_PORT'),
+    postgresPort: databaseUrl ? Number(new URL(databaseUrl).port || 5432) : parsePort(get('MLOPS_PG_PORT', CONFIG_DEFAULTS.MLOPS_PG_PORT), 'MLOPS_PG_PORT'),
     deployment,
     pipelineRepo: pipelineRepo ? path.resolve(pipelineRepo) : null,
   };
@@ -183,8 +181,6 @@ export function requireCredentials(config: Config): void {
   if (!config.s3.secretKey) missing.push('MLOPS_S3_SECRET_KEY');
   if (!config.databaseUrl) missing.push('MLOPS_DATABASE_URL');
   if (missing.length > 0) {
-    throw new ConfigError(
-      `${missing.join(', ')} not set and not in ${localEnvPath(config.home)}: run \`mlops up\` to create local credentials, or set them`,
-    );
+    throw new ConfigError(`${missing.join(', ')} not set and not in ${localEnvPath(config.home)}: run \`mlops up\` to create local credentials, or set them`);
   }
 }

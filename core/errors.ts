@@ -13,4 +13,3 @@ export class InvalidInput extends Error {
     super(message);
   }
 }
-

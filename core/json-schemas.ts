@@ -35,6 +35,9 @@ export function renderJsonSchema(file: string): string {
 function featureSetJsonSchema(): JsonObject {
   const schema = toJsonSchema(featureSetSchema);
   // A definition file may name this schema for editors; parseFeatureSet ignores the key, as parseSpec does.
-  schema.properties = { $schema: { type: 'string', description: 'the JSON Schema editors check this file against (ignored by mlops)' }, ...(schema.properties as JsonObject) };
+  schema.properties = {
+    $schema: { type: 'string', description: 'the JSON Schema editors check this file against (ignored by mlops)' },
+    ...(schema.properties as JsonObject),
+  };
   return schema;
 }

@@ -1,7 +1,7 @@
 // Seeded randomness: every random choice in the product draws from one of these, seeded by the spec.
 /** mulberry32: a small, fast 32-bit generator; uniform in [0, 1). */
 export function seededRandom(seed: number): () => number {
-  let a = (Math.floor(seed) >>> 0) || 0x9e3779b9;
+  let a = Math.floor(seed) >>> 0 || 0x9e3779b9;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;

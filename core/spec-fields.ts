@@ -155,7 +155,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], opts: FormatOp
 }
 
 /** Parses `raw` with `schema`; on refusal returns every message (paths from `root`). */
-export function parseWith<T extends z.ZodType>(schema: T, raw: unknown, opts: Omit<FormatOptions, 'raw'>): { ok: true; value: z.output<T> } | { ok: false; messages: string[] } {
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  raw: unknown,
+  opts: Omit<FormatOptions, 'raw'>,
+): { ok: true; value: z.output<T> } | { ok: false; messages: string[] } {
   const result = schema.safeParse(raw, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, messages: formatIssues(result.error.issues, { ...opts, raw }) };

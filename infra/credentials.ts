@@ -12,7 +12,7 @@ export function ensureLocalEnv(env: NodeJS.ProcessEnv = process.env): Config {
   if (!existsSync(file)) {
     const port = env.MLOPS_PG_PORT || CONFIG_DEFAULTS.MLOPS_PG_PORT;
     const text = [
-      '# Local credentials for this machine\'s stack, generated once by `mlops up`. Keep this file private.',
+      "# Local credentials for this machine's stack, generated once by `mlops up`. Keep this file private.",
       `MLOPS_S3_ACCESS_KEY=mlops${randomBytes(6).toString('hex')}`,
       `MLOPS_S3_SECRET_KEY=${randomBytes(24).toString('hex')}`,
       `MLOPS_DATABASE_URL=postgres://mlops:${randomBytes(24).toString('hex')}@127.0.0.1:${port}/mlops`,

@@ -63,8 +63,6 @@ export async function migrate(pool: pg.Pool, schema: string, migrations = loadMi
 
 export async function appliedMigrations(pool: pg.Pool, schema: string): Promise<number[]> {
   assertSchemaName(schema);
-  const res = await pool.query<{ version: number }>(
-    `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
-  );
+  const res = await pool.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
   return res.rows.map((r) => r.version);
 }

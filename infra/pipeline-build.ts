@@ -20,15 +20,24 @@ export interface StepOutput {
 }
 
 /** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
-export function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onTick?: () => void }): Promise<StepOutput> {
+export function run(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onTick?: () => void },
+): Promise<StepOutput> {
   const started = Date.now();
   const tick = opts.onTick ? setInterval(opts.onTick, 5_000) : undefined;
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 20 * 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (tick) clearInterval(tick);
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      command,
+      args,
+      { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 20 * 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (tick) clearInterval(tick);
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
@@ -73,7 +82,12 @@ function tail(text: string, lines = 30): string {
 }
 
 /** Checks out, installs, compiles and type-checks `sha`; reuses a finished build. */
-export async function buildWorktree(repo: string, home: string, sha: string, progress: (message: string) => void): Promise<{ dir: string; reused: boolean; ms: number }> {
+export async function buildWorktree(
+  repo: string,
+  home: string,
+  sha: string,
+  progress: (message: string) => void,
+): Promise<{ dir: string; reused: boolean; ms: number }> {
   const started = Date.now();
   const dir = worktreeDir(home, sha);
   if (isBuilt(dir, sha)) return { dir, reused: true, ms: 0 };
@@ -87,15 +101,25 @@ export async function buildWorktree(repo: string, home: string, sha: string, pro
   progress(`checked out ${sha.slice(0, 12)} in ${dir}`);
 
   const root = projectRoot();
-  const sameLock = existsSync(path.join(root, 'node_modules')) && (await readFile(path.join(dir, 'package-lock.json'), 'utf8').catch(() => '')) === (await readFile(path.join(root, 'package-lock.json'), 'utf8').catch(() => '-'));
+  const sameLock =
+    existsSync(path.join(root, 'node_modules')) &&
+    (await readFile(path.join(dir, 'package-lock.json'), 'utf8').catch(() => '')) ===
+      (await readFile(path.join(root, 'package-lock.json'), 'utf8').catch(() => '-'));
   const install = sameLock
     ? await run('cp', ['-al', path.join(root, 'node_modules'), path.join(dir, 'node_modules')], { cwd: dir, onTick: () => progress('linking node_modules') })
-    : await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, onTick: () => progress('npm ci --offline') });
+    : await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {
+        cwd: dir,
+        env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+        onTick: () => progress('npm ci --offline'),
+      });
   if (install.code !== 0) throw new BuildError(`installing dependencies of ${sha.slice(0, 12)} failed: ${tail(install.stderr || install.stdout, 10)}`);
   progress(`dependencies ${sameLock ? 'linked (same lockfile)' : 'installed from the npm cache'} in ${install.ms} ms`);
 
   const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const [what, project] of [['compile', 'tsconfig.json'], ['typecheck', 'tsconfig.test.json']] as const) {
+  for (const [what, project] of [
+    ['compile', 'tsconfig.json'],
+    ['typecheck', 'tsconfig.test.json'],
+  ] as const) {
     const out = await run(process.execPath, [tsc, '-p', project, ...(what === 'typecheck' ? ['--noEmit'] : [])], { cwd: dir, onTick: () => progress(what) });
     if (out.code !== 0) throw new BuildError(`${what} of ${sha.slice(0, 12)} failed:\n${tail(out.stdout || out.stderr)}`);
     progress(`${what} passed in ${out.ms} ms`);
@@ -116,12 +140,19 @@ export interface UnitTestReport {
 export async function runUnitTests(dir: string, progress: (message: string) => void): Promise<UnitTestReport> {
   const report = path.join(dir, '.mlops-unit.json');
   rmSync(report, { force: true });
-  const out = await run(process.execPath, [path.join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/unit', '--reporter=json', `--outputFile=${report}`], {
-    cwd: dir, env: { ...process.env, CI: '1' }, onTick: () => progress('unit tests running'),
-  });
+  const out = await run(
+    process.execPath,
+    [path.join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/unit', '--reporter=json', `--outputFile=${report}`],
+    {
+      cwd: dir,
+      env: { ...process.env, CI: '1' },
+      onTick: () => progress('unit tests running'),
+    },
+  );
   if (!existsSync(report)) throw new BuildError(`the unit tests did not run: ${tail(out.stderr || out.stdout, 10)}`);
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
-    numPassedTests: number; numFailedTests: number;
+    numPassedTests: number;
+    numFailedTests: number;
     testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string }[] }[];
   };
   const failures = json.testResults.flatMap((f) => {

@@ -21,7 +21,9 @@ export function pidFile(home: string, service: string): string {
 /** Services with a pid file whose name matches `pattern` (e.g. the pipeline versions' workers). */
 export function recordedServices(home: string, pattern: RegExp): string[] {
   if (!existsSync(runDir(home))) return [];
-  return readdirSync(runDir(home)).filter((f) => f.endsWith('.pid') && pattern.test(f.slice(0, -4))).map((f) => f.slice(0, -4));
+  return readdirSync(runDir(home))
+    .filter((f) => f.endsWith('.pid') && pattern.test(f.slice(0, -4)))
+    .map((f) => f.slice(0, -4));
 }
 
 /** True while a process with this pid exists. */
@@ -101,11 +103,7 @@ export async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-export async function waitHealthy(
-  service: string,
-  check: () => Promise<boolean>,
-  opts: { timeoutMs: number; pid?: number; log: string },
-): Promise<void> {
+export async function waitHealthy(service: string, check: () => Promise<boolean>, opts: { timeoutMs: number; pid?: number; log: string }): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

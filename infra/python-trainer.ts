@@ -18,7 +18,10 @@ export function pythonTrainerDir(): string {
 
 /** True when `mlops up` should start the Python trainer too (MLOPS_TRAINERS=python, a comma-separated list). */
 export function wantsPythonTrainer(env: NodeJS.ProcessEnv): boolean {
-  return (env.MLOPS_TRAINERS ?? '').split(',').map((s) => s.trim()).includes('python');
+  return (env.MLOPS_TRAINERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes('python');
 }
 
 /** The venv's python, building the venv first when no complete one exists for these requirements. */

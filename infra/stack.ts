@@ -150,12 +150,22 @@ async function postgresStatus(config: Config, hasCredentials: boolean, ok: boole
 
 async function workerStatus(config: Config, temporalOk: boolean): Promise<ServiceStatus> {
   const pollers = temporalOk ? await workerPollers(config) : 0;
-  return { ok: pollers > 0, taskQueue: config.taskQueue, pollers, ...(pollers === 0 ? { detail: 'no worker polls the task queue: run `mlops up` or `mlops worker`' } : {}) };
+  return {
+    ok: pollers > 0,
+    taskQueue: config.taskQueue,
+    pollers,
+    ...(pollers === 0 ? { detail: 'no worker polls the task queue: run `mlops up` or `mlops worker`' } : {}),
+  };
 }
 
 async function servingStatus(config: Config): Promise<ServiceStatus> {
   const info = await servingInfo(config);
-  return { ok: info !== undefined, url: `http://${config.serveAddress}`, models: info?.models.length ?? 0, ...(info ? {} : { detail: 'no model server answers: run `mlops up` or `mlops serve`' }) };
+  return {
+    ok: info !== undefined,
+    url: `http://${config.serveAddress}`,
+    models: info?.models.length ?? 0,
+    ...(info ? {} : { detail: 'no model server answers: run `mlops up` or `mlops serve`' }),
+  };
 }
 
 async function grpcStatus(config: Config): Promise<ServiceStatus> {

@@ -47,11 +47,22 @@ export async function versionRegistered(service: WorkflowService, config: Config
  * Makes `buildId` the current version. The server learns of a version from its worker's first polls, so
  * "not found" is retried for a while.
  */
-export async function setCurrentVersion(client: Client, config: Config, buildId: string, identity: string, timeoutMs = 60_000): Promise<{ previous: string | null }> {
+export async function setCurrentVersion(
+  client: Client,
+  config: Config,
+  buildId: string,
+  identity: string,
+  timeoutMs = 60_000,
+): Promise<{ previous: string | null }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: config.temporal.namespace, deploymentName: config.deployment, buildId, identity });
+      const res = await client.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: config.temporal.namespace,
+        deploymentName: config.deployment,
+        buildId,
+        identity,
+      });
       return { previous: res.previousDeploymentVersion?.buildId || null };
     } catch (err) {
       const code = (err as { code?: number }).code;
@@ -63,6 +74,9 @@ export async function setCurrentVersion(client: Client, config: Config, buildId:
 
 /** Which build a workflow execution ran on (null: unversioned). */
 export async function executionBuildId(client: Client, config: Config, workflowId: string, runId?: string): Promise<string | null> {
-  const res = await client.workflowService.describeWorkflowExecution({ namespace: config.temporal.namespace, execution: { workflowId, ...(runId ? { runId } : {}) } });
+  const res = await client.workflowService.describeWorkflowExecution({
+    namespace: config.temporal.namespace,
+    execution: { workflowId, ...(runId ? { runId } : {}) },
+  });
   return res.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId || null;
 }

@@ -89,7 +89,11 @@ const accepts = (port) =>
  */
 async function writeClassArchive(java, classpath, archive) {
   const port = await freePort();
-  const child = spawn(java, [`-XX:ArchiveClassesAtExit=${archive}`, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-cp', classpath, 'io.temporal.testserver.TestServer', String(port)], { stdio: 'ignore' });
+  const child = spawn(
+    java,
+    [`-XX:ArchiveClassesAtExit=${archive}`, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-cp', classpath, 'io.temporal.testserver.TestServer', String(port)],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 120_000;
   let up = false;
@@ -115,11 +119,32 @@ export async function ensureTestServer(log = (line) => console.log(line)) {
   const tmp = mkdtempSync(path.join(path.dirname(dir), '.test-server-'));
   try {
     log(`installing Temporal's test server ${TEST_SERVER_VERSION} from Maven Central into ${dir}`);
-    const mvn = spawnSync('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', path.join(root, 'infra', 'test-server', 'pom.xml'), 'dependency:copy-dependencies', `-Dtemporal.test.server.version=${TEST_SERVER_VERSION}`, '-DincludeScope=runtime', `-DoutputDirectory=${path.join(tmp, 'lib')}`], { stdio: 'inherit' });
-    if (mvn.error || mvn.status !== 0) return void log(`mvn could not resolve io.temporal:temporal-test-server:${TEST_SERVER_VERSION}${mvn.error ? ` (${mvn.error.message}: install Maven 3)` : ''}`);
+    const mvn = spawnSync(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-Dstyle.color=never',
+        '-f',
+        path.join(root, 'infra', 'test-server', 'pom.xml'),
+        'dependency:copy-dependencies',
+        `-Dtemporal.test.server.version=${TEST_SERVER_VERSION}`,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${path.join(tmp, 'lib')}`,
+      ],
+      { stdio: 'inherit' },
+    );
+    if (mvn.error || mvn.status !== 0)
+      return void log(
+        `mvn could not resolve io.temporal:temporal-test-server:${TEST_SERVER_VERSION}${mvn.error ? ` (${mvn.error.message}: install Maven 3)` : ''}`,
+      );
     // The final paths: the class archive is only valid for the class path it was written with.
     const lib = path.join(dir, 'lib');
-    const classpath = readdirSync(path.join(tmp, 'lib')).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f)).join(':');
+    const classpath = readdirSync(path.join(tmp, 'lib'))
+      .filter((f) => f.endsWith('.jar'))
+      .sort()
+      .map((f) => path.join(lib, f))
+      .join(':');
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     const archive = path.join(dir, 'classes.jsa');
@@ -140,12 +165,15 @@ export const CHROMIUM = process.env.MLOPS_CHROMIUM || '/usr/bin/chromium';
 /** Installs Debian's chromium when it is missing (as root, like PostgreSQL); its path, or undefined. */
 export function ensureBrowser(log = (line) => console.log(line)) {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  if (process.getuid?.() !== 0) return void log(`the browser tests need Chromium at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or set MLOPS_CHROMIUM)`);
+  if (process.getuid?.() !== 0)
+    return void log(`the browser tests need Chromium at ${CHROMIUM}: run \`sudo apt-get install -y chromium\` (or set MLOPS_CHROMIUM)`);
   log('installing Chromium from Debian packages (apt-get; first time only)');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args) => spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
   // The package index may be stale on a fresh machine: refresh it only when the first try fails.
-  const installed = apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']) || (apt(['update', '-q']) && apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']));
+  const installed =
+    apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']) ||
+    (apt(['update', '-q']) && apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']));
   if (!installed || !existsSync(CHROMIUM)) return void log(`apt-get could not install chromium (${CHROMIUM} is missing)`);
   return CHROMIUM;
 }

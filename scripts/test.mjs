@@ -40,7 +40,15 @@ const times = [];
 for (const suite of suites) {
   const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlops-test-')), 'report.json');
   const started = Date.now();
-  const success = step(`suite ${suite.name}`, 'npx', ['vitest', 'run', suite.dir, ...(suite.args ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const success = step(`suite ${suite.name}`, 'npx', [
+    'vitest',
+    'run',
+    suite.dir,
+    ...(suite.args ?? []),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ]);
   times.push(`${suite.name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
   ok &&= success;
   if (existsSync(report)) {

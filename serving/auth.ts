@@ -40,7 +40,8 @@ export function decide(need: Need | null, authorization: string | undefined, tok
   if (!m) return { status: 401, message: 'this model server requires a token: send Authorization: Bearer <token> (mlops tokens create NAME)' };
   const scope = tokens.scopeOf(m[1]!);
   if (!scope) return { status: 401, message: 'the bearer token is not valid (unknown or revoked)' };
-  if (need !== 'any' && scope !== 'admin' && scope !== need) return { status: 403, message: `the token's scope ${scope} does not allow ${need} (needs ${need} or admin)` };
+  if (need !== 'any' && scope !== 'admin' && scope !== need)
+    return { status: 403, message: `the token's scope ${scope} does not allow ${need} (needs ${need} or admin)` };
   return null;
 }
 
@@ -79,18 +80,20 @@ export async function liveTokens(pool: pg.Pool, opts: { ttlMs?: number; log?: (l
   const ttl = opts.ttlMs ?? TOKEN_TTL_MS;
   const refresh = (): void => {
     refreshing = true;
-    activeTokens(pool).then(
-      (t) => {
-        tokens = tokenSet(t);
-        loadedAt = Date.now();
-      },
-      (err: Error) => {
-        loadedAt = Date.now();
-        opts.log?.(`could not refresh serving tokens: ${err.message}`);
-      },
-    ).finally(() => {
-      refreshing = false;
-    });
+    activeTokens(pool)
+      .then(
+        (t) => {
+          tokens = tokenSet(t);
+          loadedAt = Date.now();
+        },
+        (err: Error) => {
+          loadedAt = Date.now();
+          opts.log?.(`could not refresh serving tokens: ${err.message}`);
+        },
+      )
+      .finally(() => {
+        refreshing = false;
+      });
   };
   return (): TokenSet => {
     if (!refreshing && Date.now() - loadedAt > ttl) refresh();
@@ -105,7 +108,8 @@ export async function createAuthorizer(pool: pg.Pool, opts: { ttlMs?: number; lo
     if (!denial) return false;
     const text = JSON.stringify({ error: denial.message });
     res.writeHead(denial.status, {
-      'content-type': 'application/json', 'content-length': Buffer.byteLength(text),
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
       ...(denial.status === 401 ? { 'www-authenticate': 'Bearer realm="mlops"' } : {}),
     });
     res.end(text);

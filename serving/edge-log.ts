@@ -10,8 +10,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export async function logEdgePredictions(pool: pg.Pool, log: PredictionLog, model: string, body: Record<string, unknown>): Promise<{ accepted: number }> {
   const list = body.predictions;
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_INSTANCES) throw new RequestError(400, `"predictions" must be a list of 1 to ${MAX_INSTANCES} {id, version, features, output}`);
-  const bad = list.findIndex((p) => !isObject(p) || typeof p.id !== 'string' || !PREDICTION_ID.test(p.id) || !Number.isInteger(p.version) || !isObject(p.features) || !isObject(p.output));
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_INSTANCES)
+    throw new RequestError(400, `"predictions" must be a list of 1 to ${MAX_INSTANCES} {id, version, features, output}`);
+  const bad = list.findIndex(
+    (p) =>
+      !isObject(p) || typeof p.id !== 'string' || !PREDICTION_ID.test(p.id) || !Number.isInteger(p.version) || !isObject(p.features) || !isObject(p.output),
+  );
   if (bad >= 0) throw new RequestError(400, `predictions[${bad}] must be {"id": "<uuid>", "version": <registered version>, "features": {…}, "output": {…}}`);
   const entries = list as { id: string; version: number; features: Record<string, unknown>; output: Record<string, unknown> }[];
   const versions = [...new Set(entries.map((p) => p.version))];
@@ -23,6 +27,7 @@ export async function logEdgePredictions(pool: pg.Pool, log: PredictionLog, mode
   for (const p of entries) log.add({ id: p.id, model, version: p.version, features: p.features, output: p.output });
   await log.flush();
   // A full queue or a failed write: the sender keeps its buffer and posts again later.
-  if (log.dropped > droppedBefore) throw new RequestError(503, `the prediction log could not take ${log.dropped - droppedBefore} of ${entries.length} predictions; post them again later`);
+  if (log.dropped > droppedBefore)
+    throw new RequestError(503, `the prediction log could not take ${log.dropped - droppedBefore} of ${entries.length} predictions; post them again later`);
   return { accepted: entries.length };
 }

@@ -27,7 +27,11 @@ function entityKey(v: unknown): string | undefined {
  * The instances with absent set fields filled in (new objects; the given ones are not changed). Anything
  * that is not a list of objects is returned as it is, for checkInstances to refuse.
  */
-export async function withOnlineFeatures(db: Pick<pg.Pool, 'query'>, model: ServedModel, instances: unknown): Promise<{ instances: unknown; counts: LookupCounts }> {
+export async function withOnlineFeatures(
+  db: Pick<pg.Pool, 'query'>,
+  model: ServedModel,
+  instances: unknown,
+): Promise<{ instances: unknown; counts: LookupCounts }> {
   const counts = { hits: 0, misses: 0 };
   if (model.featureSets.length === 0 || !Array.isArray(instances)) return { instances, counts };
   const out = instances.slice();

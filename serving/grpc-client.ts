@@ -9,7 +9,9 @@ export const PROTO_FILE = path.join(projectRoot(), 'serving', 'proto', 'open_inf
 export const PROTO_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
 export function inferenceServiceConstructor(): grpc.ServiceClientConstructor {
-  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILE, PROTO_OPTIONS)) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } };
+  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILE, PROTO_OPTIONS)) as unknown as {
+    inference: { GRPCInferenceService: grpc.ServiceClientConstructor };
+  };
   return pkg.inference.GRPCInferenceService;
 }
 
@@ -21,9 +23,13 @@ export function inferenceClient(address: string): grpc.Client {
 
 /** Whether a server answers ServerLive at `address` within `timeoutMs`. */
 export async function grpcLive(address: string, timeoutMs = 1_000): Promise<boolean> {
-  const client = inferenceClient(address) as grpc.Client & { ServerLive: (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { live: boolean }) => void) => void };
+  const client = inferenceClient(address) as grpc.Client & {
+    ServerLive: (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { live: boolean }) => void) => void;
+  };
   try {
-    return await new Promise<boolean>((resolve) => client.ServerLive({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(!err && res?.live === true)));
+    return await new Promise<boolean>((resolve) =>
+      client.ServerLive({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(!err && res?.live === true)),
+    );
   } finally {
     client.close();
   }

@@ -50,17 +50,34 @@ export interface ModelInferRequest {
 
 /** Which typed-contents field carries a datatype's values. */
 const CONTENTS: Record<string, keyof TensorContents> = {
-  BOOL: 'bool_contents', INT8: 'int_contents', INT16: 'int_contents', INT32: 'int_contents', INT64: 'int64_contents',
-  UINT8: 'uint_contents', UINT16: 'uint_contents', UINT32: 'uint_contents', UINT64: 'uint64_contents',
-  FP32: 'fp32_contents', FP64: 'fp64_contents', BYTES: 'bytes_contents',
+  BOOL: 'bool_contents',
+  INT8: 'int_contents',
+  INT16: 'int_contents',
+  INT32: 'int_contents',
+  INT64: 'int64_contents',
+  UINT8: 'uint_contents',
+  UINT16: 'uint_contents',
+  UINT32: 'uint_contents',
+  UINT64: 'uint64_contents',
+  FP32: 'fp32_contents',
+  FP64: 'fp64_contents',
+  BYTES: 'bytes_contents',
 };
 
-const CODES: Record<number, grpc.status> = { 401: grpc.status.UNAUTHENTICATED, 403: grpc.status.PERMISSION_DENIED, 400: grpc.status.INVALID_ARGUMENT, 404: grpc.status.NOT_FOUND, 405: grpc.status.UNIMPLEMENTED, 413: grpc.status.RESOURCE_EXHAUSTED };
+const CODES: Record<number, grpc.status> = {
+  401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
+  400: grpc.status.INVALID_ARGUMENT,
+  404: grpc.status.NOT_FOUND,
+  405: grpc.status.UNIMPLEMENTED,
+  413: grpc.status.RESOURCE_EXHAUSTED,
+};
 
 /** A request's input tensors, decoded from raw_input_contents when present, else from the typed contents. */
 export function decodeInputs(req: ModelInferRequest): InputTensor[] {
   const raw = req.raw_input_contents ?? [];
-  if (raw.length > 0 && raw.length !== req.inputs.length) throw new RequestError(400, `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
+  if (raw.length > 0 && raw.length !== req.inputs.length)
+    throw new RequestError(400, `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
   return req.inputs.map((t, i): InputTensor => {
     const shape = t.shape.map(Number);
     if (raw.length > 0) return { name: t.name, datatype: t.datatype, shape, data: decodeRaw(t.name, t.datatype, shape, raw[i]!) };
@@ -82,13 +99,17 @@ function fromParameters(p: Record<string, InferParameter> | undefined): Paramete
 function toParameters(p: Record<string, string | number | boolean>): Record<string, InferParameter> {
   const out: Record<string, InferParameter> = {};
   for (const [k, v] of Object.entries(p)) {
-    out[k] = typeof v === 'string' ? { string_param: v } : typeof v === 'boolean' ? { bool_param: v } : Number.isInteger(v) ? { int64_param: v } : { double_param: v };
+    out[k] =
+      typeof v === 'string' ? { string_param: v } : typeof v === 'boolean' ? { bool_param: v } : Number.isInteger(v) ? { int64_param: v } : { double_param: v };
   }
   return out;
 }
 
 function toOutput(t: OutputTensor): Record<string, unknown> {
-  const contents = t.datatype === 'BYTES' ? { bytes_contents: (t.data as string[]).map((s) => Buffer.from(s, 'utf8')) } : { fp32_contents: Array.from(t.data as Float32Array) };
+  const contents =
+    t.datatype === 'BYTES'
+      ? { bytes_contents: (t.data as string[]).map((s) => Buffer.from(s, 'utf8')) }
+      : { fp32_contents: Array.from(t.data as Float32Array) };
   return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: toParameters(t.parameters ?? {}), contents };
 }
 
@@ -126,35 +147,56 @@ export function inferenceService(inference: Inference, auth?: Pick<Authorizer, '
     ServerReady: unary(inference, async () => ({ ready: true })),
     ServerMetadata: unary(inference, async () => serverMetadata()),
     ModelReady: unary(inference, async (call: grpc.ServerUnaryCall<{ name: string; version?: string }, unknown>) => {
-      const ready = await inference.resolve(call.request.name, versionOf(call.request.version)).then(() => true, (err: unknown) => {
-        if (err instanceof RequestError && err.status === 404) return false;
-        throw err;
-      });
+      const ready = await inference.resolve(call.request.name, versionOf(call.request.version)).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof RequestError && err.status === 404) return false;
+          throw err;
+        },
+      );
       return { ready };
     }),
-    ModelMetadata: unary(inference, async (call: grpc.ServerUnaryCall<{ name: string; version?: string }, unknown>) => {
-      const { model } = await inference.resolve(call.request.name, versionOf(call.request.version));
-      const { parameters, ...meta } = modelMetadata(inference, model);
-      return { ...meta, properties: parameters };
-    }, name),
-    ModelInfer: unary(inference, async (call: grpc.ServerUnaryCall<ModelInferRequest, unknown>) => {
-      const started = process.hrtime.bigint();
-      // Tokens guard inference here as on REST (health and metadata stay open).
-      const auth0 = call.metadata.get('authorization')[0];
-      const denial = auth?.infer(typeof auth0 === 'string' ? auth0 : undefined);
-      if (denial) throw new RequestError(denial.status, denial.message);
-      const req = call.request;
-      const inputs = decodeInputs(req);
-      const { served, arm, predictions } = await inference.infer(req.model_name, versionOf(req.model_version), (model) => rowsFromTensors(model, inputs), metadataKey(call.metadata), started);
-      const outputs = outputTensors(served, predictions, req.outputs?.map((o) => o.name));
-      return {
-        model_name: served.name,
-        model_version: String(served.version),
-        id: req.id ?? '',
-        parameters: toParameters(responseParameters(fromParameters(req.parameters), predictions, arm)),
-        outputs: outputs.map(toOutput),
-      };
-    }, name),
+    ModelMetadata: unary(
+      inference,
+      async (call: grpc.ServerUnaryCall<{ name: string; version?: string }, unknown>) => {
+        const { model } = await inference.resolve(call.request.name, versionOf(call.request.version));
+        const { parameters, ...meta } = modelMetadata(inference, model);
+        return { ...meta, properties: parameters };
+      },
+      name,
+    ),
+    ModelInfer: unary(
+      inference,
+      async (call: grpc.ServerUnaryCall<ModelInferRequest, unknown>) => {
+        const started = process.hrtime.bigint();
+        // Tokens guard inference here as on REST (health and metadata stay open).
+        const auth0 = call.metadata.get('authorization')[0];
+        const denial = auth?.infer(typeof auth0 === 'string' ? auth0 : undefined);
+        if (denial) throw new RequestError(denial.status, denial.message);
+        const req = call.request;
+        const inputs = decodeInputs(req);
+        const { served, arm, predictions } = await inference.infer(
+          req.model_name,
+          versionOf(req.model_version),
+          (model) => rowsFromTensors(model, inputs),
+          metadataKey(call.metadata),
+          started,
+        );
+        const outputs = outputTensors(
+          served,
+          predictions,
+          req.outputs?.map((o) => o.name),
+        );
+        return {
+          model_name: served.name,
+          model_version: String(served.version),
+          id: req.id ?? '',
+          parameters: toParameters(responseParameters(fromParameters(req.parameters), predictions, arm)),
+          outputs: outputs.map(toOutput),
+        };
+      },
+      name,
+    ),
   };
 }
 
@@ -169,7 +211,9 @@ export async function startGrpc(inference: Inference, host: string, port: number
   const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
   server.addService(inferenceServiceConstructor().service, inferenceService(inference, auth));
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new Error(`gRPC: cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p)));
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new Error(`gRPC: cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p),
+    );
   });
   return {
     address: `${host}:${bound}`,

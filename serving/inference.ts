@@ -48,14 +48,26 @@ export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: st
   const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map(), lookups: new Map() };
   const versions = createVersionCache(host);
   const inc = (m: Map<string, number>, key: string, by = 1): void => void m.set(key, (m.get(key) ?? 0) + by);
-  const logPredictions = (model: ServedModel, rows: Record<string, unknown>[], features: Record<string, unknown>[], predictions: Record<string, unknown>[], shadow = false): void => {
+  const logPredictions = (
+    model: ServedModel,
+    rows: Record<string, unknown>[],
+    features: Record<string, unknown>[],
+    predictions: Record<string, unknown>[],
+    shadow = false,
+  ): void => {
     rows.forEach((row, i) => {
       const logged: Record<string, unknown> = { ...features[i] };
       for (const k of model.keys) if ((typeof row[k] === 'string' && (row[k] as string).length <= 256) || typeof row[k] === 'number') logged[k] = row[k];
       // Protected attributes sent with a request: hashed, or left out, as the model's spec says.
       for (const p of model.protectedFields) if (p in row && model.logProtected === 'hash') logged[p] = hashValue(row[p], opts.salt);
       // A shadow prediction gets an id of its own; output.shadowOf ties it to the row's answered prediction.
-      log.add({ id: shadow ? randomUUID() : (predictions[i]!.id as string), model: model.name, version: model.version, features: logged, output: predictions[i]! });
+      log.add({
+        id: shadow ? randomUUID() : (predictions[i]!.id as string),
+        model: model.name,
+        version: model.version,
+        features: logged,
+        output: predictions[i]!,
+      });
     });
   };
 
@@ -71,7 +83,13 @@ export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: st
     return { model: await versions.get(name, version), arm: 'version' };
   };
 
-  const infer = async (name: string, version: number | undefined, instances: (model: ServedModel) => unknown, key: string | undefined, started: bigint): Promise<InferResult> => {
+  const infer = async (
+    name: string,
+    version: number | undefined,
+    instances: (model: ServedModel) => unknown,
+    key: string | undefined,
+    started: bigint,
+  ): Promise<InferResult> => {
     let { model: served, arm } = await resolve(name, version);
     // A rollout in progress: the caller's key picks the arm (sticky), shadow mirrors to the challenger.
     // An explicit version is exactly that version: no routing, no mirror.
@@ -99,7 +117,13 @@ export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: st
       // Off the response path; a request the challenger cannot take is counted, never surfaced.
       void (async () => {
         const mirrored = await predict(shadow, checkInstances(shadow, (await withOnlineFeatures(pool, shadow, rows)).instances));
-        logPredictions(shadow, rows, mirrored.features, mirrored.predictions.map((p, i) => ({ ...p, shadowOf: predictions[i]!.id })), true);
+        logPredictions(
+          shadow,
+          rows,
+          mirrored.features,
+          mirrored.predictions.map((p, i) => ({ ...p, shadowOf: predictions[i]!.id })),
+          true,
+        );
       })().catch(() => inc(counters.errors, `${shadow.name}|shadow`));
     }
     return { served, arm, predictions };

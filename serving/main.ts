@@ -34,7 +34,10 @@ export function retentionDays(env: NodeJS.ProcessEnv = process.env): number {
  * Without a grpcAddress, gRPC takes MLOPS_GRPC_ADDRESS, or, when an explicit REST address was given (a server
  * beside the stack's: tests, benchmarks), a free port on the same host, so two servers never fight over it.
  */
-export async function startServing(config: Config, opts: { alias?: string; address?: string; grpcAddress?: string; log?: (line: string) => void } = {}): Promise<RunningServer> {
+export async function startServing(
+  config: Config,
+  opts: { alias?: string; address?: string; grpcAddress?: string; log?: (line: string) => void } = {},
+): Promise<RunningServer> {
   requireCredentials(config);
   const say = opts.log ?? (() => undefined);
   const stores = openStores(config);
@@ -56,25 +59,38 @@ export async function startServing(config: Config, opts: { alias?: string; addre
       },
     );
   };
-  const stopListening = await listenAliasChanges(config.databaseUrl, stores.schema, (n) => {
-    if (n.alias === CHALLENGER) {
-      host.loadChallenger(n.model, n.to).then(
-        (c) => say(c ? `challenger ${n.model} v${c.model.version} (${c.route.strategy}, share ${c.route.share})` : `no challenger for ${n.model}`),
-        (err: unknown) => say(`could not load challenger ${n.model} v${n.to}: ${(err as Error).message}`),
-      );
-      return;
-    }
-    if (n.alias !== host.alias) return;
-    load(n.model, n.to);
-  }, {
-    // Postgres restarted: alias moves made while the listener was away sent it nothing, so re-read them all.
-    onReconnect: () => {
-      host.loadAll().then(
-        () => say(`alias listener reconnected; serving ${host.list().map((m) => `${m.name} v${m.version}`).join(', ') || 'nothing'}`),
-        (err: unknown) => say(`alias listener reconnected, but reloading failed: ${(err as Error).message}`),
-      );
+  const stopListening = await listenAliasChanges(
+    config.databaseUrl,
+    stores.schema,
+    (n) => {
+      if (n.alias === CHALLENGER) {
+        host.loadChallenger(n.model, n.to).then(
+          (c) => say(c ? `challenger ${n.model} v${c.model.version} (${c.route.strategy}, share ${c.route.share})` : `no challenger for ${n.model}`),
+          (err: unknown) => say(`could not load challenger ${n.model} v${n.to}: ${(err as Error).message}`),
+        );
+        return;
+      }
+      if (n.alias !== host.alias) return;
+      load(n.model, n.to);
     },
-  });
+    {
+      // Postgres restarted: alias moves made while the listener was away sent it nothing, so re-read them all.
+      onReconnect: () => {
+        host.loadAll().then(
+          () =>
+            say(
+              `alias listener reconnected; serving ${
+                host
+                  .list()
+                  .map((m) => `${m.name} v${m.version}`)
+                  .join(', ') || 'nothing'
+              }`,
+            ),
+          (err: unknown) => say(`alias listener reconnected, but reloading failed: ${(err as Error).message}`),
+        );
+      },
+    },
+  );
   // A salt only this deployment knows, so hashed protected attributes cannot be reversed by lookup tables.
   const salt = createHash('sha256').update(`mlops-log-salt:${config.s3.secretKey}`).digest('hex');
   const auth = await createAuthorizer(stores.pool, { log: say });
@@ -96,7 +112,8 @@ export async function startServing(config: Config, opts: { alias?: string; addre
   });
   const address = server.address();
   const url = `http://${bindHost}:${typeof address === 'object' && address ? address.port : port}`;
-  const g = opts.grpcAddress === undefined && opts.address ? { host: bindHost, port: 0 } : parseHostPort(opts.grpcAddress ?? config.grpcAddress, 'MLOPS_GRPC_ADDRESS');
+  const g =
+    opts.grpcAddress === undefined && opts.address ? { host: bindHost, port: 0 } : parseHostPort(opts.grpcAddress ?? config.grpcAddress, 'MLOPS_GRPC_ADDRESS');
   const grpc = await startGrpc(inference, g.host, g.port, auth).catch(async (err: unknown) => {
     await new Promise<void>((r) => server.close(() => r()));
     throw err;

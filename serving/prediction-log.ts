@@ -28,9 +28,11 @@ export async function ensurePartitions(pool: pg.Pool, now = new Date(), ahead = 
     const from = new Date(today + d * DAY_MS);
     const to = new Date(today + (d + 1) * DAY_MS);
     // Identifiers come from dates only; the bounds are ISO timestamps.
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${partitionName(from)} PARTITION OF predictions FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`).catch((err: { code?: string }) => {
-      if (err.code !== '42P07') throw err; // created concurrently
-    });
+    await pool
+      .query(`CREATE TABLE IF NOT EXISTS ${partitionName(from)} PARTITION OF predictions FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`)
+      .catch((err: { code?: string }) => {
+        if (err.code !== '42P07') throw err; // created concurrently
+      });
   }
 }
 

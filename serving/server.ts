@@ -21,7 +21,11 @@ import type { Authorizer } from './auth';
 export { MAX_BODY_BYTES } from './http-io';
 export { checkInstances, RequestError, MAX_INSTANCES, predict } from '../core/predict/score';
 
-export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: string; registry: string; log?: PredictionLog; auth?: Authorizer }): { server: http.Server; log: PredictionLog; inference: Inference } {
+export function createServer(
+  host: ModelHost,
+  pool: pg.Pool,
+  opts: { salt: string; registry: string; log?: PredictionLog; auth?: Authorizer },
+): { server: http.Server; log: PredictionLog; inference: Inference } {
   const log = opts.log ?? new PredictionLog(pool);
   const inference = createInference(host, pool, { salt: opts.salt, log });
   const { counters, inc } = inference;
@@ -58,8 +62,13 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       if (req.method === 'GET' && !m[2]) {
         const c = host.challenger(model.name);
         return send(200, {
-          name: model.name, ready: true, version: model.version, loadedAt: model.loadedAt.toISOString(),
-          ...(c ? { challenger: { version: c.model.version, strategy: c.route.strategy, share: c.route.share, loadedAt: c.model.loadedAt.toISOString() } } : {}),
+          name: model.name,
+          ready: true,
+          version: model.version,
+          loadedAt: model.loadedAt.toISOString(),
+          ...(c
+            ? { challenger: { version: c.model.version, strategy: c.route.strategy, share: c.route.share, loadedAt: c.model.loadedAt.toISOString() } }
+            : {}),
         });
       }
       if (req.method !== 'POST') throw new RequestError(405, `${req.method} is not allowed here`);
@@ -73,8 +82,16 @@ export function createServer(host: ModelHost, pool: pg.Pool, opts: { salt: strin
       inc(counters.requests, key);
       const body = parseJson(await readBody(req));
       const labels = body.labels;
-      if (!Array.isArray(labels) || labels.length === 0 || labels.length > MAX_INSTANCES) throw new RequestError(400, '"labels" must be a list of {id, label} (at most 10000)');
-      const bad = labels.findIndex((l) => typeof l !== 'object' || l === null || typeof (l as { id?: unknown }).id !== 'string' || !PREDICTION_ID.test((l as { id: string }).id) || (l as { label?: unknown }).label === undefined);
+      if (!Array.isArray(labels) || labels.length === 0 || labels.length > MAX_INSTANCES)
+        throw new RequestError(400, '"labels" must be a list of {id, label} (at most 10000)');
+      const bad = labels.findIndex(
+        (l) =>
+          typeof l !== 'object' ||
+          l === null ||
+          typeof (l as { id?: unknown }).id !== 'string' ||
+          !PREDICTION_ID.test((l as { id: string }).id) ||
+          (l as { label?: unknown }).label === undefined,
+      );
       if (bad >= 0) throw new RequestError(400, `labels[${bad}] must be {"id": "<prediction id>", "label": …}`);
       await log.flush();
       const res2 = await pool.query(

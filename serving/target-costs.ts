@@ -28,8 +28,13 @@ export async function measureServer(stores: Stores, mv: ModelVersion, modelBytes
     };
     const measured = await benchScorer(predict, rows);
     return {
-      target: 'server', modelBytes, bundleBytes: null, loadMs: Math.round(loadMs * 1000) / 1000, ...measured,
-      runtime: `onnxruntime-node (model server, Node ${process.versions.node})`, via: 'KServe V1 predict over HTTP on loopback (keep-alive, one client)',
+      target: 'server',
+      modelBytes,
+      bundleBytes: null,
+      loadMs: Math.round(loadMs * 1000) / 1000,
+      ...measured,
+      runtime: `onnxruntime-node (model server, Node ${process.versions.node})`,
+      via: 'KServe V1 predict over HTTP on loopback (keep-alive, one client)',
     };
   } finally {
     server.closeAllConnections();

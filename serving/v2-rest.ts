@@ -20,7 +20,17 @@ export function serverMetadata(): { name: string; version: string; extensions: s
 }
 
 /** Model metadata (REST and gRPC): the versions loaded here, platform onnx, tensors, and how versions load. */
-export function modelMetadata(inference: Inference, model: ServedModel): { name: string; versions: string[]; platform: string; inputs: ReturnType<typeof inputMetadata>; outputs: ReturnType<typeof outputMetadata>; parameters: Record<string, string> } {
+export function modelMetadata(
+  inference: Inference,
+  model: ServedModel,
+): {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: ReturnType<typeof inputMetadata>;
+  outputs: ReturnType<typeof outputMetadata>;
+  parameters: Record<string, string>;
+} {
   const champion = inference.host.get(model.name);
   const challenger = inference.host.challenger(model.name);
   const loaded = new Set([champion?.version, challenger?.model.version, ...inference.versions.loaded(model.name)].filter((v): v is number => v !== undefined));
@@ -46,7 +56,8 @@ const MODEL_PATH = /^\/v2\/models\/([a-z0-9][a-z0-9_.-]{0,62})(?:\/versions\/([1
 /** A request body's input tensor, checked for form; its values are checked against the model later. */
 function inputTensor(v: unknown, i: number): InputTensor {
   const t = v as Partial<Record<'name' | 'datatype' | 'shape' | 'data', unknown>>;
-  if (typeof v !== 'object' || v === null || typeof t.name !== 'string') throw new RequestError(400, `inputs[${i}] must be a tensor {"name", "datatype", "shape", "data"}`);
+  if (typeof v !== 'object' || v === null || typeof t.name !== 'string')
+    throw new RequestError(400, `inputs[${i}] must be a tensor {"name", "datatype", "shape", "data"}`);
   if (typeof t.datatype !== 'string') throw new RequestError(400, `input ${t.name}: "datatype" must be a string such as FP64 or BYTES`);
   if (!Array.isArray(t.shape)) throw new RequestError(400, `input ${t.name}: "shape" must be a list such as [1]`);
   if (!Array.isArray(t.data)) throw new RequestError(400, `input ${t.name}: "data" must be a list of values`);
@@ -64,7 +75,14 @@ function requestedOutputs(v: unknown): string[] | undefined {
 }
 
 /** Handles a /v2 request; errors are thrown as RequestError for the server's one error answer. */
-export async function handleV2(inference: Inference, req: http.IncomingMessage, res: http.ServerResponse, url: { pathname: string }, send: (status: number, body: unknown) => void, started: bigint): Promise<void> {
+export async function handleV2(
+  inference: Inference,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: { pathname: string },
+  send: (status: number, body: unknown) => void,
+  started: bigint,
+): Promise<void> {
   const path = url.pathname.replace(/\/$/, '');
   const method = req.method ?? 'GET';
   const only = (allowed: string): void => {

@@ -50,7 +50,10 @@ export function inputMetadata(model: ServedModel): { name: string; datatype: Dat
 
 export function outputMetadata(model: ServedModel): { name: string; datatype: Datatype; shape: number[] }[] {
   if (model.task === 'regression') return [{ name: 'value', datatype: 'FP32', shape: [-1] }];
-  return [{ name: 'label', datatype: 'BYTES', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, model.classes.length] }];
+  return [
+    { name: 'label', datatype: 'BYTES', shape: [-1] },
+    { name: 'probabilities', datatype: 'FP32', shape: [-1, model.classes.length] },
+  ];
 }
 
 const bad = (message: string): RequestError => new RequestError(400, message);
@@ -73,7 +76,8 @@ function checkValues(t: InputTensor): void {
   for (let i = 0; i < t.data.length; i++) {
     const v = t.data[i];
     if (v === null) continue;
-    if (typeof v !== want || (INTEGERS.has(t.datatype) && !Number.isInteger(v))) throw bad(`input ${t.name}: data[${i}] is ${show(v)}, not a ${t.datatype} value`);
+    if (typeof v !== want || (INTEGERS.has(t.datatype) && !Number.isInteger(v)))
+      throw bad(`input ${t.name}: data[${i}] is ${show(v)}, not a ${t.datatype} value`);
   }
 }
 
@@ -91,14 +95,17 @@ export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Reco
     const kind = model.fields.get(t.name);
     if (kind === 'categorical' && t.datatype !== 'BYTES') throw bad(`input ${t.name}: a string column takes BYTES, got ${t.datatype}`);
     if (kind === 'numeric' && !NUMBERS.has(t.datatype) && !(dates.has(t.name) && t.datatype === 'BYTES')) {
-      throw bad(`input ${t.name}: a numeric column takes FP64, FP32, INT64 or BOOL${dates.has(t.name) ? ' (or BYTES for an ISO date)' : ''}, got ${t.datatype}`);
+      throw bad(
+        `input ${t.name}: a numeric column takes FP64, FP32, INT64 or BOOL${dates.has(t.name) ? ' (or BYTES for an ISO date)' : ''}, got ${t.datatype}`,
+      );
     }
     checkValues(t);
   }
   // Fields a feature set provides may be absent: the entity key looks them up (checked after the lookup).
   const fromSets = setFields(model);
   const missing = [...model.fields.keys()].filter((f) => !seen.has(f) && !fromSets.has(f));
-  if (missing.length > 0) throw bad(`input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`);
+  if (missing.length > 0)
+    throw bad(`input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`);
   const n = seen.values().next().value!;
   if (n === 0) throw bad('the input tensors hold no rows');
   if (n > MAX_INSTANCES) throw new RequestError(413, `at most ${MAX_INSTANCES} rows per request`);
@@ -148,13 +155,28 @@ export function checkParameters(v: unknown, where: string): Parameters | undefin
 }
 
 /** Bytes per element of the fixed-size datatypes, as raw contents lay them out (little-endian). */
-const WIDTH: Record<string, number> = { BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, BF16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8 };
+const WIDTH: Record<string, number> = {
+  BOOL: 1,
+  UINT8: 1,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 2,
+  FP16: 2,
+  BF16: 2,
+  UINT32: 4,
+  INT32: 4,
+  FP32: 4,
+  UINT64: 8,
+  INT64: 8,
+  FP64: 8,
+};
 
 /** Raw tensor contents (gRPC raw_input_contents) → values; the length must fit the shape and datatype. */
 export function decodeRaw(name: string, datatype: string, shape: number[], raw: Uint8Array): unknown[] {
   if (!KNOWN.has(datatype)) throw bad(`input ${name}: unknown datatype ${show(datatype)} (one of ${DATATYPES.join(', ')})`);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(count) || count < 0 || count > MAX_INSTANCES) throw bad(`input ${name}: shape ${show(shape)} must be [n] or [n, 1] with n ≤ ${MAX_INSTANCES}`);
+  if (!Number.isSafeInteger(count) || count < 0 || count > MAX_INSTANCES)
+    throw bad(`input ${name}: shape ${show(shape)} must be [n] or [n, 1] with n ≤ ${MAX_INSTANCES}`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (datatype === 'BYTES') {
     // Each element: a 4-byte little-endian length, then that many bytes.
@@ -170,15 +192,21 @@ export function decodeRaw(name: string, datatype: string, shape: number[], raw: 
     return out;
   }
   const width = WIDTH[datatype]!;
-  if (raw.byteLength !== count * width) throw bad(`input ${name}: raw contents hold ${raw.byteLength} bytes, shape ${show(shape)} of ${datatype} needs ${count * width}`);
+  if (raw.byteLength !== count * width)
+    throw bad(`input ${name}: raw contents hold ${raw.byteLength} bytes, shape ${show(shape)} of ${datatype} needs ${count * width}`);
   if (datatype === 'FP16' || datatype === 'BF16') throw bad(`input ${name}: ${datatype} is not supported (send FP32 or FP64)`);
   const read: (at: number) => unknown = {
     BOOL: (at: number) => view.getUint8(at) !== 0,
-    UINT8: (at: number) => view.getUint8(at), INT8: (at: number) => view.getInt8(at),
-    UINT16: (at: number) => view.getUint16(at, true), INT16: (at: number) => view.getInt16(at, true),
-    UINT32: (at: number) => view.getUint32(at, true), INT32: (at: number) => view.getInt32(at, true),
-    UINT64: (at: number) => Number(view.getBigUint64(at, true)), INT64: (at: number) => Number(view.getBigInt64(at, true)),
-    FP32: (at: number) => view.getFloat32(at, true), FP64: (at: number) => view.getFloat64(at, true),
+    UINT8: (at: number) => view.getUint8(at),
+    INT8: (at: number) => view.getInt8(at),
+    UINT16: (at: number) => view.getUint16(at, true),
+    INT16: (at: number) => view.getInt16(at, true),
+    UINT32: (at: number) => view.getUint32(at, true),
+    INT32: (at: number) => view.getInt32(at, true),
+    UINT64: (at: number) => Number(view.getBigUint64(at, true)),
+    INT64: (at: number) => Number(view.getBigInt64(at, true)),
+    FP32: (at: number) => view.getFloat32(at, true),
+    FP64: (at: number) => view.getFloat64(at, true),
   }[datatype]!;
   const out = new Array<unknown>(count);
   for (let i = 0; i < count; i++) out[i] = read(i * width);

@@ -20,7 +20,10 @@ export function createVersionCache(host: Pick<ModelHost, 'open'>, capacity = VER
   const entries = new Map<string, { name: string; version: number; model: Promise<ServedModel> }>();
   const release = (p: Promise<ServedModel>, delayMs: number): void => {
     // A request may still be scoring on an evicted session: release it a little later.
-    p.then((m) => setTimeout(() => void m.scorer.release(), delayMs).unref(), () => undefined);
+    p.then(
+      (m) => setTimeout(() => void m.scorer.release(), delayMs).unref(),
+      () => undefined,
+    );
   };
   return {
     get(name, version) {
@@ -45,7 +48,11 @@ export function createVersionCache(host: Pick<ModelHost, 'open'>, capacity = VER
     },
     loaded: (name) => [...entries.values()].filter((e) => e.name === name).map((e) => e.version),
     async close() {
-      for (const e of entries.values()) await e.model.then((m) => m.scorer.release(), () => undefined);
+      for (const e of entries.values())
+        await e.model.then(
+          (m) => m.scorer.release(),
+          () => undefined,
+        );
       entries.clear();
     },
   };

@@ -44,7 +44,9 @@ export async function alertsLogCommand(values: Record<string, unknown>): Promise
     if (rows.length === 0) console.log(`no alert deliveries${model ? ` for ${model}` : ''}`);
     for (const r of rows) {
       const outcome = r.ok ? `delivered (HTTP ${r.statusCode})` : `${r.final ? 'gave up' : 'failed, will retry'}: ${r.error}`;
-      console.log(`${iso(r.at)}  ${r.event.padEnd(22)} ${r.model}${r.version !== null ? ` v${r.version}` : ''}  ${r.url}  attempt ${r.attempt}  ${outcome}  ${r.ms} ms  ${r.workflowId}`);
+      console.log(
+        `${iso(r.at)}  ${r.event.padEnd(22)} ${r.model}${r.version !== null ? ` v${r.version}` : ''}  ${r.url}  attempt ${r.attempt}  ${outcome}  ${r.ms} ms  ${r.workflowId}`,
+      );
     }
     return 0;
   });
@@ -62,12 +64,21 @@ export async function alertsTestCommand(values: Record<string, unknown>, positio
     if (err instanceof WebhookError) throw new UsageError(err.message.replace('the webhook[0].secretEnv', '--secret-env').replace('the webhook[0].url', 'URL'));
     throw err;
   }
-  if (secretEnv && !process.env[secretEnv]) throw new UsageError(`--secret-env ${secretEnv}: that environment variable is not set here, so the sample could not be signed`);
+  if (secretEnv && !process.env[secretEnv])
+    throw new UsageError(`--secret-env ${secretEnv}: that environment variable is not set here, so the sample could not be signed`);
   const model = (values.model as string | undefined) ?? 'sample-model';
   const config = loadConfig();
   const alert: Alert = {
-    id: randomUUID(), event: 'model.deployed', model, version: 1, workflowId: 'mlops-alerts-test', runId: '',
-    message: `a sample alert from mlops alerts test (${os.userInfo().username})`, numbers: { sample: true }, at: new Date().toISOString(), webhooks: hooks,
+    id: randomUUID(),
+    event: 'model.deployed',
+    model,
+    version: 1,
+    workflowId: 'mlops-alerts-test',
+    runId: '',
+    message: `a sample alert from mlops alerts test (${os.userInfo().username})`,
+    numbers: { sample: true },
+    at: new Date().toISOString(),
+    webhooks: hooks,
   };
   return withStores(async ({ pool, registry }) => {
     // Only this URL: the sample does not go to MLOPS_ALERT_WEBHOOKS.
@@ -82,13 +93,32 @@ export async function alertsTestCommand(values: Record<string, unknown>, positio
 }
 
 /** The model.rolled_back alert of a rollback by hand: queued as an alertDelivery workflow; never fails the rollback. */
-export async function raiseRollbackAlert(input: { model: string; from: number | null; to: number | null; challenger?: number; reason: string; actor: string }): Promise<void> {
+export async function raiseRollbackAlert(input: {
+  model: string;
+  from: number | null;
+  to: number | null;
+  challenger?: number;
+  reason: string;
+  actor: string;
+}): Promise<void> {
   const alert: Alert = {
-    id: randomUUID(), event: 'model.rolled_back', model: input.model, version: input.to, workflowId: alertWorkflowId(randomUUID()), runId: '',
-    message: input.challenger !== undefined
-      ? `${input.model}: challenger v${input.challenger} rolled back by ${input.actor}: ${input.reason}`
-      : `${input.model}: production rolled back from v${input.from} to v${input.to} by ${input.actor}: ${input.reason}`,
-    numbers: { from: input.from, to: input.to, ...(input.challenger !== undefined ? { challenger: input.challenger } : {}), reason: input.reason, actor: input.actor },
+    id: randomUUID(),
+    event: 'model.rolled_back',
+    model: input.model,
+    version: input.to,
+    workflowId: alertWorkflowId(randomUUID()),
+    runId: '',
+    message:
+      input.challenger !== undefined
+        ? `${input.model}: challenger v${input.challenger} rolled back by ${input.actor}: ${input.reason}`
+        : `${input.model}: production rolled back from v${input.from} to v${input.to} by ${input.actor}: ${input.reason}`,
+    numbers: {
+      from: input.from,
+      to: input.to,
+      ...(input.challenger !== undefined ? { challenger: input.challenger } : {}),
+      reason: input.reason,
+      actor: input.actor,
+    },
     at: new Date().toISOString(),
   };
   try {
@@ -109,7 +139,8 @@ export async function tokensCreateCommand(values: Record<string, unknown>, posit
   const usage = 'mlops tokens create NAME [--scope predict|feedback|admin]';
   const name = tokenName(positionals, usage);
   const scope = (values.scope as string | undefined) ?? 'predict';
-  if (!TOKEN_SCOPES.includes(scope as TokenScope)) throw new UsageError(`--scope ${JSON.stringify(scope)} is not one of ${TOKEN_SCOPES.join(', ')}; usage: ${usage}`);
+  if (!TOKEN_SCOPES.includes(scope as TokenScope))
+    throw new UsageError(`--scope ${JSON.stringify(scope)} is not one of ${TOKEN_SCOPES.join(', ')}; usage: ${usage}`);
   return withStores(async ({ pool }) => {
     const hadTokens = (await listTokens(pool)).length > 0;
     let token: string;
@@ -134,7 +165,10 @@ export async function tokensListCommand(values: Record<string, unknown>): Promis
       return 0;
     }
     if (tokens.length === 0) console.log('no tokens: the model server is open to every caller (mlops tokens create NAME)');
-    for (const t of tokens) console.log(`${t.name.padEnd(24)} ${t.scope.padEnd(9)} created ${iso(t.createdAt)} by ${t.createdBy}${t.revokedAt ? `  revoked ${iso(t.revokedAt)}` : ''}`);
+    for (const t of tokens)
+      console.log(
+        `${t.name.padEnd(24)} ${t.scope.padEnd(9)} created ${iso(t.createdAt)} by ${t.createdBy}${t.revokedAt ? `  revoked ${iso(t.revokedAt)}` : ''}`,
+      );
     return 0;
   });
 }

@@ -22,8 +22,12 @@ function printCicd(r: CicdResult): void {
   console.log(`${r.status.toUpperCase()}  ${r.ref} (${r.buildId?.slice(0, 12) ?? 'unresolved'})`);
   if (r.unit) console.log(`  unit tests   ${r.unit.passed} passed, ${r.unit.failed} failed`);
   if (r.replay) console.log(`  replay       ${r.replay.replayed} histories, ${r.replay.failures.length} not deterministic`);
-  if (r.integration) console.log(`  integration  ${r.integration.workflowId}: ${r.integration.status}${r.integration.blessed ? `, blessed v${r.integration.version}` : ''}`);
-  if (r.status === 'promoted') console.log(`  promoted     current version (was ${r.previous?.slice(0, 12) ?? 'unversioned'}); retraining ${r.retrained.join(', ') || 'no production models'}`);
+  if (r.integration)
+    console.log(`  integration  ${r.integration.workflowId}: ${r.integration.status}${r.integration.blessed ? `, blessed v${r.integration.version}` : ''}`);
+  if (r.status === 'promoted')
+    console.log(
+      `  promoted     current version (was ${r.previous?.slice(0, 12) ?? 'unversioned'}); retraining ${r.retrained.join(', ') || 'no production models'}`,
+    );
   for (const reason of r.reasons) console.log(`  - ${reason}`);
 }
 
@@ -34,10 +38,16 @@ export async function runCicdCommand(values: Record<string, unknown>): Promise<n
   const sha = await commitOf(config, ref);
   return withClient(async (client) => {
     const workflowId = cicdWorkflowId(sha);
-    const handle = await client.workflow.start(workflows.cicdPipeline, { workflowId, taskQueue: config.taskQueue, args: [{ ref: sha, requestedBy: `${os.userInfo().username} (mlops run cicd ${ref})` }] }).catch((err: Error) => {
-      if (err.name === 'WorkflowExecutionAlreadyStartedError') throw new UsageError(`a CI/CD run of ${sha.slice(0, 12)} is already running: ${workflowId}`);
-      throw err;
-    });
+    const handle = await client.workflow
+      .start(workflows.cicdPipeline, {
+        workflowId,
+        taskQueue: config.taskQueue,
+        args: [{ ref: sha, requestedBy: `${os.userInfo().username} (mlops run cicd ${ref})` }],
+      })
+      .catch((err: Error) => {
+        if (err.name === 'WorkflowExecutionAlreadyStartedError') throw new UsageError(`a CI/CD run of ${sha.slice(0, 12)} is already running: ${workflowId}`);
+        throw err;
+      });
     if (!values.json) console.log(`started cicdPipeline ${workflowId} for ${ref} (${sha.slice(0, 12)})`);
     if (!values.wait) {
       if (values.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId }));
@@ -84,7 +94,8 @@ export async function pipelineVersionsCommand(values: Record<string, unknown>): 
 /** Makes the previous promoted version (or --to SHA) current again; its worker is rebuilt and started if needed. */
 export async function pipelineRollbackCommand(values: Record<string, unknown>): Promise<number> {
   const reason = values.reason as string | undefined;
-  if (!reason || reason.trim() === '') throw new UsageError('mlops pipeline rollback needs --reason (it goes into the promotion history); usage: mlops pipeline rollback --reason R [--to REF]');
+  if (!reason || reason.trim() === '')
+    throw new UsageError('mlops pipeline rollback needs --reason (it goes into the promotion history); usage: mlops pipeline rollback --reason R [--to REF]');
   const config = loadConfig();
   requireCredentials(config);
   const stores = openStores(config);
@@ -103,7 +114,8 @@ export async function pipelineRollbackCommand(values: Record<string, unknown>): 
       return 0;
     }
     const version = await stores.pipelines.get(target);
-    if (!version || (version.status !== 'promoted' && version.status !== 'passed')) throw new UsageError(`pipeline ${target.slice(0, 12)} never passed CI/CD; only a tested version can be made current`);
+    if (!version || (version.status !== 'promoted' && version.status !== 'passed'))
+      throw new UsageError(`pipeline ${target.slice(0, 12)} never passed CI/CD; only a tested version can be made current`);
     const { dir } = await buildWorktree(pipelineRepo(config.pipelineRepo), config.home, target, (m) => console.error(`pipeline ${target.slice(0, 12)}: ${m}`));
     await startVersionWorker(config, target, dir);
     const actor = `${os.userInfo().username} (mlops pipeline rollback)`;

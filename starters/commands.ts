@@ -4,10 +4,26 @@ import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../core/config';
 import { down, status, up, type StackStatus } from '../infra/stack';
 import {
-  gcCommand, lineageCommand, modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand, runsCompareCommand, runsListCommand, schemaAcceptCommand, schemaShowCommand,
+  gcCommand,
+  lineageCommand,
+  modelsListCommand,
+  modelsPromoteCommand,
+  modelsRollbackCommand,
+  modelsShowCommand,
+  runsCompareCommand,
+  runsListCommand,
+  schemaAcceptCommand,
+  schemaShowCommand,
 } from './store-commands';
 import { pipelineRollbackCommand, pipelineVersionsCommand, runCicdCommand } from './cicd-commands';
-import { featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresScoreCommand, featuresTrainingSetCommand } from './feature-commands';
+import {
+  featuresApplyCommand,
+  featuresGetCommand,
+  featuresListCommand,
+  featuresMaterializeCommand,
+  featuresScoreCommand,
+  featuresTrainingSetCommand,
+} from './feature-commands';
 import { startServing } from '../serving/main';
 import { startConsole } from '../console/main';
 import { alertsLogCommand, alertsTestCommand, tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './alert-commands';
@@ -91,7 +107,12 @@ export const COMMANDS: Command[] = [
     action: async ({ values }) => {
       const config = loadConfig();
       const grpcAddress = (values['grpc-address'] as string | undefined) ?? config.grpcAddress;
-      const running = await startServing(config, { address: values.address as string | undefined, grpcAddress, alias: values.alias as string | undefined, log: (l) => console.log(l) });
+      const running = await startServing(config, {
+        address: values.address as string | undefined,
+        grpcAddress,
+        alias: values.alias as string | undefined,
+        log: (l) => console.log(l),
+      });
       console.log(`model server on ${running.url}, gRPC on ${running.grpc} (Ctrl-C or SIGTERM stops it)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -138,7 +159,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'run ct',
     usage: 'mlops run ct [--spec FILE] [--data URI] [--target COL] [--name NAME] [--wait] [--json]',
-    summary: 'start (or coalesce into) the model\'s level-1 continuous-training pipeline',
+    summary: "start (or coalesce into) the model's level-1 continuous-training pipeline",
     options: runOptions(),
     action: ({ values }) => runCommand('ct', values),
   },
@@ -158,7 +179,11 @@ export const COMMANDS: Command[] = [
   },
   ...(
     [
-      ['create', 'mlops schedule create ct --spec FILE (--every 1h | --cron EXPR) [--trigger schedule|data] [--id ID] | features --set NAME[@V] … (--every 15m | --cron EXPR)', 'run continuous training (overlaps skipped, coalesced per model) or feature materialization on a schedule'],
+      [
+        'create',
+        'mlops schedule create ct --spec FILE (--every 1h | --cron EXPR) [--trigger schedule|data] [--id ID] | features --set NAME[@V] … (--every 15m | --cron EXPR)',
+        'run continuous training (overlaps skipped, coalesced per model) or feature materialization on a schedule',
+      ],
       ['list', 'mlops schedule list [--json]', 'list schedules'],
       ['delete', 'mlops schedule delete ID', 'delete a schedule'],
       ['trigger', 'mlops schedule trigger ID', 'run a schedule now'],
@@ -169,7 +194,15 @@ export const COMMANDS: Command[] = [
     name: `schedule ${sub}`,
     usage,
     summary,
-    options: { ...runOptions(), every: { type: 'string' }, cron: { type: 'string' }, trigger: { type: 'string' }, id: { type: 'string' }, reason: { type: 'string' }, set: { type: 'string', multiple: true } },
+    options: {
+      ...runOptions(),
+      every: { type: 'string' },
+      cron: { type: 'string' },
+      trigger: { type: 'string' },
+      id: { type: 'string' },
+      reason: { type: 'string' },
+      set: { type: 'string', multiple: true },
+    },
     action: ({ values, positionals }) => scheduleCommand(sub, values, positionals),
   })),
   {
@@ -182,16 +215,26 @@ export const COMMANDS: Command[] = [
   {
     name: 'schema accept',
     usage: 'mlops schema accept NAME [--from-run ID] [--reason R]',
-    summary: 'adopt the schema of the latest (or that run\'s) validated dataset as the new baseline',
+    summary: "adopt the schema of the latest (or that run's) validated dataset as the new baseline",
     options: { 'from-run': { type: 'string' }, reason: { type: 'string' } },
     action: ({ values, positionals }) =>
       schemaAcceptCommand(single(positionals, 'NAME'), values['from-run'] as string | undefined, values.reason as string | undefined),
   },
   {
     name: 'drift',
-    usage: 'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--base e|2] [--html FILE] [--store] [--json]',
+    usage:
+      'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--base e|2] [--html FILE] [--store] [--json]',
     summary: 'compare two datasets column by column (KS, chi-squared, z, PSI, Jensen-Shannon, Wasserstein)',
-    options: { reference: { type: 'string' }, current: { type: 'string' }, method: { type: 'string' }, correction: { type: 'string' }, base: { type: 'string' }, html: { type: 'string' }, store: { type: 'boolean' }, ...json },
+    options: {
+      reference: { type: 'string' },
+      current: { type: 'string' },
+      method: { type: 'string' },
+      correction: { type: 'string' },
+      base: { type: 'string' },
+      html: { type: 'string' },
+      store: { type: 'boolean' },
+      ...json,
+    },
     action: ({ values }) => driftCommand(values),
   },
   {
@@ -288,7 +331,14 @@ export const COMMANDS: Command[] = [
     name: 'export',
     usage: EXPORT_USAGE,
     summary: 'write a self-contained bundle of a model version for the browser (onnxruntime-web) or an edge device (onnxruntime-node)',
-    options: { model: { type: 'string' }, version: { type: 'string' }, alias: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, ...json },
+    options: {
+      model: { type: 'string' },
+      version: { type: 'string' },
+      alias: { type: 'string' },
+      target: { type: 'string' },
+      out: { type: 'string' },
+      ...json,
+    },
     action: ({ values }) => exportCommand(values),
   },
   {
@@ -337,14 +387,30 @@ export const COMMANDS: Command[] = [
     name: 'features training-set',
     usage: 'mlops features training-set --events URI --entity COL --timestamp COL --set NAME[@V][:F,F…] [--set …] [--prefixed] [--json]',
     summary: 'point-in-time join of labelled events with feature values as of each event, stored as Parquet with lineage',
-    options: { events: { type: 'string' }, entity: { type: 'string' }, timestamp: { type: 'string' }, set: { type: 'string', multiple: true }, prefixed: { type: 'boolean' }, ...json },
+    options: {
+      events: { type: 'string' },
+      entity: { type: 'string' },
+      timestamp: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      prefixed: { type: 'boolean' },
+      ...json,
+    },
     action: ({ values, positionals }) => featuresTrainingSetCommand(values, positionals),
   },
   {
     name: 'features score',
     usage: 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN]) [--json]',
-    summary: "batch scoring: the deployed model scores every entity's latest offline features (or a table, optionally as of a time column); predictions stored as Parquet with lineage",
-    options: { model: { type: 'string' }, alias: { type: 'string' }, version: { type: 'string' }, set: { type: 'string', multiple: true }, table: { type: 'string' }, 'as-of': { type: 'string' }, ...json },
+    summary:
+      "batch scoring: the deployed model scores every entity's latest offline features (or a table, optionally as of a time column); predictions stored as Parquet with lineage",
+    options: {
+      model: { type: 'string' },
+      alias: { type: 'string' },
+      version: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      table: { type: 'string' },
+      'as-of': { type: 'string' },
+      ...json,
+    },
     action: ({ values, positionals }) => featuresScoreCommand(values, positionals),
   },
   {
@@ -393,8 +459,9 @@ function allManagedOk(s: StackStatus): boolean {
 function printStatus(s: StackStatus): void {
   for (const [name, svc] of Object.entries(s) as [string, StackStatus[keyof StackStatus]][]) {
     const { ok, detail, ...rest } = svc;
-    const fields = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const fields = Object.entries(rest)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
     console.log(`${ok ? 'ok  ' : 'DOWN'} ${name.padEnd(9)} ${fields}${detail ? `  (${detail})` : ''}`);
   }
 }
-

@@ -33,13 +33,15 @@ export async function demoCommand(): Promise<number> {
     const manual = await client.workflow.start(workflows.manualPipeline, {
       workflowId: manualId,
       taskQueue: config.taskQueue,
-      args: [{
-        name: 'cps-union',
-        data: { uri: data('@stdlib', 'datasets-berndt-cps-wages-1985', 'data', 'data.csv') },
-        target: 'union',
-        governance: { prohibited: ['race'], protected: ['gender'], license: 'CPS 1985 public use', purpose: 'research', allowedPurposes: ['research'] },
-        gates: { min: { roc_auc: 0.6 } },
-      }],
+      args: [
+        {
+          name: 'cps-union',
+          data: { uri: data('@stdlib', 'datasets-berndt-cps-wages-1985', 'data', 'data.csv') },
+          target: 'union',
+          governance: { prohibited: ['race'], protected: ['gender'], license: 'CPS 1985 public use', purpose: 'research', allowedPurposes: ['research'] },
+          gates: { min: { roc_auc: 0.6 } },
+        },
+      ],
     });
     say(`   ${uiLink(ui, config.temporal.namespace, manualId)}`);
     const shown = new Set<string>();
@@ -60,7 +62,7 @@ export async function demoCommand(): Promise<number> {
     say(`   result: ${m.status}; ${m.model ? `cps-union v${m.model.version} roc_auc=${m.model.metrics.roc_auc?.toFixed(3)}` : 'no model'}`);
     for (const r of m.reasons) say(`   - ${r}`);
 
-    say('\n== 3/4 level 1: continuous training on seattle-weather (predict the weather from the day\'s measurements)');
+    say("\n== 3/4 level 1: continuous training on seattle-weather (predict the weather from the day's measurements)");
     const started = Date.now();
     const requestId = randomUUID();
     const run = { trigger: 'manual' as const, requestId, reason: 'demo' };
@@ -69,17 +71,35 @@ export async function demoCommand(): Promise<number> {
       name: 'seattle-weather',
       data: { uri: data('vega-datasets', 'data', 'seattle-weather.csv') },
       target: 'weather',
-      features: { derive: [{ name: 'month', op: 'month', input: 'date' }, { name: 'holiday', op: 'holiday', input: 'date' }, { name: 'temp_range', op: 'weighted_sum', inputs: ['temp_max', 'temp_min'], weights: [1, -1] }] },
+      features: {
+        derive: [
+          { name: 'month', op: 'month', input: 'date' },
+          { name: 'holiday', op: 'holiday', input: 'date' },
+          { name: 'temp_range', op: 'weighted_sum', inputs: ['temp_max', 'temp_min'], weights: [1, -1] },
+        ],
+      },
       training: { l2: [0.1, 1, 10] },
     };
-    const handle = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, { workflowId: ctId, taskQueue: config.taskQueue, args: [{ ...input, run }], signal: retrainSignal, signalArgs: [run] });
+    const handle = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
+      workflowId: ctId,
+      taskQueue: config.taskQueue,
+      args: [{ ...input, run }],
+      signal: retrainSignal,
+      signalArgs: [run],
+    });
     say(`   ${uiLink(ui, config.temporal.namespace, ctId)}`);
     let last = '';
     const progress = setInterval(() => {
-      client.workflow.getHandle(ctId, handle.signaledRunId).query(statusQuery).then((st) => {
-        const now = String(st.stage ?? 'starting');
-        if (now !== last) say(`   stage: ${(last = now)}`);
-      }, () => undefined);
+      client.workflow
+        .getHandle(ctId, handle.signaledRunId)
+        .query(statusQuery)
+        .then(
+          (st) => {
+            const now = String(st.stage ?? 'starting');
+            if (now !== last) say(`   stage: ${(last = now)}`);
+          },
+          () => undefined,
+        );
     }, 150);
     const r = (await client.workflow.getHandle(ctId, handle.signaledRunId).result()) as RunResult;
     clearInterval(progress);
@@ -101,7 +121,9 @@ export async function demoCommand(): Promise<number> {
     }
     const serveUrl = `http://${config.serveAddress}`;
     const sample = { date: '2015-07-04', precipitation: 0, temp_max: 27.2, temp_min: 14.4, wind: 2.1 };
-    const res = await fetch(`${serveUrl}/v1/models/seattle-weather:predict`, { method: 'POST', body: JSON.stringify({ instances: [sample] }) }).catch(() => undefined);
+    const res = await fetch(`${serveUrl}/v1/models/seattle-weather:predict`, { method: 'POST', body: JSON.stringify({ instances: [sample] }) }).catch(
+      () => undefined,
+    );
     if (res?.ok) {
       const body = (await res.json()) as { predictions: { label: string; probabilities: Record<string, number> }[]; model_version: string };
       const p = body.predictions[0]!;

@@ -22,7 +22,8 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   const correction = (values.correction as string | undefined) ?? 'none';
   if (!CORRECTIONS.includes(correction)) throw new UsageError(`--correction ${JSON.stringify(correction)} is not one of ${CORRECTIONS.join(', ')}`);
   const base = (values.base as string | undefined) ?? 'e';
-  if (!JENSEN_SHANNON_BASES.includes(base as JensenShannonBase)) throw new UsageError(`--base ${JSON.stringify(base)} is not e or 2 (the Jensen–Shannon logarithm base)`);
+  if (!JENSEN_SHANNON_BASES.includes(base as JensenShannonBase))
+    throw new UsageError(`--base ${JSON.stringify(base)} is not e or 2 (the Jensen–Shannon logarithm base)`);
   const needsS3 = reference.startsWith('s3://') || current.startsWith('s3://');
   const { report, html, skipped } = await compareDatasets(reference, current, {
     method: method as DriftMethod,
@@ -43,25 +44,47 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   }
   if (values.json) {
     const { columns, driftedShare, datasetDrift } = report;
-    console.log(JSON.stringify({
-      columns: columns.map((c) => ({ name: c.name, type: c.type, method: c.method, statistic: c.statistic, pValue: c.pValue, adjustedPValue: c.adjustedPValue, threshold: c.threshold, drifted: c.drifted, reason: c.reason })),
-      driftedShare,
-      base: report.base,
-      datasetDrift,
-      ...(skipped.length ? { skipped } : {}),
-      ...(stored ? { report: stored } : {}),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          columns: columns.map((c) => ({
+            name: c.name,
+            type: c.type,
+            method: c.method,
+            statistic: c.statistic,
+            pValue: c.pValue,
+            adjustedPValue: c.adjustedPValue,
+            threshold: c.threshold,
+            drifted: c.drifted,
+            reason: c.reason,
+          })),
+          driftedShare,
+          base: report.base,
+          datasetDrift,
+          ...(skipped.length ? { skipped } : {}),
+          ...(stored ? { report: stored } : {}),
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const w = Math.max(6, ...report.columns.map((c) => c.name.length));
-  console.log(`${'column'.padEnd(w)}  ${'type'.padEnd(11)}  ${'method'.padEnd(13)}  ${'statistic'.padStart(10)}  ${'p-value'.padStart(10)}  threshold  drifted`);
+  console.log(
+    `${'column'.padEnd(w)}  ${'type'.padEnd(11)}  ${'method'.padEnd(13)}  ${'statistic'.padStart(10)}  ${'p-value'.padStart(10)}  threshold  drifted`,
+  );
   const sorted = [...report.columns].sort((a, b) => Number(b.drifted) - Number(a.drifted));
   for (const c of sorted) {
     const p = c.adjustedPValue ?? c.pValue;
-    console.log(`${c.name.padEnd(w)}  ${c.type.padEnd(11)}  ${c.method.padEnd(13)}  ${c.statistic.toPrecision(4).padStart(10)}  ${(p === null ? '-' : p.toExponential(2)).padStart(10)}  ${String(c.threshold).padStart(9)}  ${c.drifted ? 'YES' : 'no'}`);
+    console.log(
+      `${c.name.padEnd(w)}  ${c.type.padEnd(11)}  ${c.method.padEnd(13)}  ${c.statistic.toPrecision(4).padStart(10)}  ${(p === null ? '-' : p.toExponential(2)).padStart(10)}  ${String(c.threshold).padStart(9)}  ${c.drifted ? 'YES' : 'no'}`,
+    );
   }
   for (const s of skipped) console.log(`(skipped ${s.name}: ${s.reason})`);
-  console.log(`\n${report.columns.filter((c) => c.drifted).length} of ${report.columns.length} columns drifted (${(report.driftedShare * 100).toFixed(0)}%): dataset drift ${report.datasetDrift ? 'YES' : 'no'}`);
+  console.log(
+    `\n${report.columns.filter((c) => c.drifted).length} of ${report.columns.length} columns drifted (${(report.driftedShare * 100).toFixed(0)}%): dataset drift ${report.datasetDrift ? 'YES' : 'no'}`,
+  );
   if (values.html) console.log(`report: ${values.html as string}`);
   if (stored) console.log(`stored: ${stored.json} ${stored.html}`);
   return 0;

@@ -15,11 +15,14 @@ export async function exportCommand(values: Record<string, unknown>): Promise<nu
   if (!model || !target || !out) throw new UsageError(`--model, --target and --out are required; usage: ${EXPORT_USAGE}`);
   if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`--target ${JSON.stringify(target)} is not one of ${TARGETS.join(', ')}`);
   const versionText = values.version as string | undefined;
-  if (versionText !== undefined && !/^[1-9]\d*$/.test(versionText)) throw new UsageError(`--version ${JSON.stringify(versionText)} is not a version number (1, 2, …)`);
+  if (versionText !== undefined && !/^[1-9]\d*$/.test(versionText))
+    throw new UsageError(`--version ${JSON.stringify(versionText)} is not a version number (1, 2, …)`);
   const stores = openStores(loadConfig());
   try {
     const r = await exportBundle(stores, {
-      model: assertModelName(model), target: target as BundleTarget, out,
+      model: assertModelName(model),
+      target: target as BundleTarget,
+      out,
       ...(versionText !== undefined ? { version: Number(versionText) } : {}),
       ...(values.alias !== undefined ? { alias: values.alias as string } : {}),
     });

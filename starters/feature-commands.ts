@@ -3,9 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../core/config';
-import {
-  applyFeatureSet, buildTrainingSet, FeatureSetError, getOnlineFeatures, listFeatureSets, materialize, requireFeatureSet,
-} from '../core/featurestore';
+import { applyFeatureSet, buildTrainingSet, FeatureSetError, getOnlineFeatures, listFeatureSets, materialize, requireFeatureSet } from '../core/featurestore';
 import { batchScore } from '../core/featurestore/batch-score';
 import { openStores, type Stores } from '../core/store';
 import { UsageError } from './usage-error';
@@ -40,7 +38,9 @@ export async function featuresApplyCommand(values: Record<string, unknown>, posi
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof SyntaxError ? `not valid JSON: ${err.message}` : (err as Error).message}`);
+    throw new UsageError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof SyntaxError ? `not valid JSON: ${err.message}` : (err as Error).message}`,
+    );
   }
   // A relative source path is relative to the definition file, not to wherever a worker runs later.
   const source = (raw as { source?: { uri?: unknown } } | null)?.source;
@@ -57,7 +57,10 @@ export async function featuresApplyCommand(values: Record<string, unknown>, posi
     }
     const { set, created } = result;
     if (values.json) console.log(JSON.stringify({ ...set, created }, null, 2));
-    else console.log(`${set.name} v${set.version} ${created ? 'registered' : 'unchanged (already the latest version)'}  sha256 ${set.sha256.slice(0, 12)}  ${set.uri}`);
+    else
+      console.log(
+        `${set.name} v${set.version} ${created ? 'registered' : 'unchanged (already the latest version)'}  sha256 ${set.sha256.slice(0, 12)}  ${set.uri}`,
+      );
     return 0;
   });
 }
@@ -72,9 +75,12 @@ export async function featuresMaterializeCommand(values: Record<string, unknown>
       return 0;
     }
     const skipped = `skipped ${r.skipped.behindWatermark} at or before the watermark, ${r.skipped.missingKey} without entity or time, ${r.skipped.duplicates} duplicates`;
-    if (r.rows === 0) console.log(`${r.name}@${r.version}: no new rows past ${r.watermark ?? 'the start'}; nothing written (${skipped}) in ${(r.ms / 1000).toFixed(2)} s`);
+    if (r.rows === 0)
+      console.log(`${r.name}@${r.version}: no new rows past ${r.watermark ?? 'the start'}; nothing written (${skipped}) in ${(r.ms / 1000).toFixed(2)} s`);
     else {
-      console.log(`${r.name}@${r.version}: wrote ${r.rows} rows for ${r.entities} entities (${r.onlineWritten} online rows moved forward) in ${(r.ms / 1000).toFixed(2)} s`);
+      console.log(
+        `${r.name}@${r.version}: wrote ${r.rows} rows for ${r.entities} entities (${r.onlineWritten} online rows moved forward) in ${(r.ms / 1000).toFixed(2)} s`,
+      );
       console.log(`  watermark ${r.fromWatermark ?? '-'} → ${r.watermark}`);
       console.log(`  part ${r.part!.uri}`);
       console.log(`  ${skipped}`);
@@ -84,14 +90,18 @@ export async function featuresMaterializeCommand(values: Record<string, unknown>
 }
 
 export async function featuresGetCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  if (positionals.length < 2) throw new UsageError('expected NAME and at least one ENTITY; usage: mlops features get NAME ENTITY [ENTITY...] [--version N] [--json]');
+  if (positionals.length < 2)
+    throw new UsageError('expected NAME and at least one ENTITY; usage: mlops features get NAME ENTITY [ENTITY...] [--version N] [--json]');
   const [name, ...entities] = positionals as [string, ...string[]];
   const version = versionOption(values.version);
   return withStores(async (stores) => {
     const set = await requireFeatureSet(stores.pool, name, version);
     const found = await getOnlineFeatures(stores.pool, set, entities);
     if (values.json) {
-      const out = entities.map((e) => ({ entity: e, ...(found.has(e) ? { eventTime: found.get(e)!.eventTime.toISOString(), values: found.get(e)!.values } : { eventTime: null, values: null }) }));
+      const out = entities.map((e) => ({
+        entity: e,
+        ...(found.has(e) ? { eventTime: found.get(e)!.eventTime.toISOString(), values: found.get(e)!.values } : { eventTime: null, values: null }),
+      }));
       console.log(JSON.stringify({ name: set.name, version: set.version, entities: out }, null, 2));
     } else {
       for (const e of entities) {
@@ -117,7 +127,8 @@ export async function featuresTrainingSetCommand(values: Record<string, unknown>
   const entity = values.entity as string | undefined;
   const timestamp = values.timestamp as string | undefined;
   const sets = ((values.set as string[] | undefined) ?? []).map(parseSetArgument);
-  if (!events || !entity || !timestamp || sets.length === 0) throw new UsageError(`--events, --entity, --timestamp and at least one --set are required; usage: ${usage}`);
+  if (!events || !entity || !timestamp || sets.length === 0)
+    throw new UsageError(`--events, --entity, --timestamp and at least one --set are required; usage: ${usage}`);
   return withStores(async (stores) => {
     const r = await buildTrainingSet(
       stores,
@@ -139,7 +150,11 @@ export async function featuresListCommand(values: Record<string, unknown>, posit
     const sets = await listFeatureSets(pool);
     if (values.json) console.log(JSON.stringify(sets, null, 2));
     else if (sets.length === 0) console.log('no feature sets; register one with `mlops features apply FILE`');
-    else for (const s of sets) console.log(`${`${s.name}@${s.version}`.padEnd(28)} ${String(s.rows).padStart(10)} rows in ${s.parts} part(s)  watermark ${s.watermark ?? '-'}  sha256 ${s.sha256.slice(0, 12)}`);
+    else
+      for (const s of sets)
+        console.log(
+          `${`${s.name}@${s.version}`.padEnd(28)} ${String(s.rows).padStart(10)} rows in ${s.parts} part(s)  watermark ${s.watermark ?? '-'}  sha256 ${s.sha256.slice(0, 12)}`,
+        );
     return 0;
   });
 }
@@ -153,7 +168,7 @@ export async function featuresScoreCommand(values: Record<string, unknown>, posi
   const withFeatures = sets.find((x) => x.features);
   if (withFeatures) throw new UsageError(`--set ${withFeatures.name}: scoring takes the features the model reads; leave out :FEATURE,…`);
   const table = values.table as string | undefined;
-  if ((sets.length > 0) === (table !== undefined)) throw new UsageError(`give --set (one or more) or --table, not both; usage: ${usage}`);
+  if (sets.length > 0 === (table !== undefined)) throw new UsageError(`give --set (one or more) or --table, not both; usage: ${usage}`);
   if (values.alias !== undefined && values.version !== undefined) throw new UsageError('give --alias or --version, not both');
   const asOf = values['as-of'] as string | undefined;
   if (asOf !== undefined && table === undefined) throw new UsageError(`--as-of names a time column of the --table; usage: ${usage}`);
@@ -161,13 +176,21 @@ export async function featuresScoreCommand(values: Record<string, unknown>, posi
   return withStores(async (stores) => {
     const r = await batchScore(
       stores,
-      { model, alias: values.alias as string | undefined, version, ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table), asOf } : { sets }) },
+      {
+        model,
+        alias: values.alias as string | undefined,
+        version,
+        ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table), asOf } : { sets }),
+      },
       { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) },
     );
     if (values.json) console.log(JSON.stringify(r, null, 2));
     else {
       console.log(`${r.model} v${r.version}${r.alias ? ` (${r.alias})` : ''}: scored ${r.rows} rows in ${(r.ms / 1000).toFixed(2)} s  ${r.ref.uri}`);
-      for (const x of r.sets) console.log(`  ${x.name}@${x.version}: ${r.asOf ? `offline values as of each row's ${r.asOf}` : 'latest offline values'} (${x.parts} part${x.parts === 1 ? '' : 's'})`);
+      for (const x of r.sets)
+        console.log(
+          `  ${x.name}@${x.version}: ${r.asOf ? `offline values as of each row's ${r.asOf}` : 'latest offline values'} (${x.parts} part${x.parts === 1 ? '' : 's'})`,
+        );
       if (r.missingFields.length > 0) console.log(`  scored as missing (no input has them): ${r.missingFields.join(', ')}`);
     }
     return 0;

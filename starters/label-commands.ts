@@ -27,11 +27,19 @@ export async function labelsExportCommand(values: Record<string, unknown>): Prom
   const sample = Number(values.sample ?? 100);
   if (!Number.isInteger(sample) || sample < 1) throw new UsageError(`--sample must be a whole number ≥ 1, got ${JSON.stringify(values.sample)}`);
   const strategy = (values.strategy as string | undefined) ?? 'uncertainty';
-  if (!LABEL_STRATEGIES.includes(strategy as LabelStrategy)) throw new UsageError(`--strategy ${JSON.stringify(strategy)} is not one of ${LABEL_STRATEGIES.join(', ')}`);
+  if (!LABEL_STRATEGIES.includes(strategy as LabelStrategy))
+    throw new UsageError(`--strategy ${JSON.stringify(strategy)} is not one of ${LABEL_STRATEGIES.join(', ')}`);
   const stores = openStores(loadConfig());
   try {
     // Answered predictions without a label yet (a shadow challenger's rows are paired with them, never exported).
-    const res = await stores.pool.query<{ id: string; version: number; at: Date; features: Record<string, unknown>; output: LoggedPrediction['output']; shadow: LoggedPrediction['shadow'] }>(
+    const res = await stores.pool.query<{
+      id: string;
+      version: number;
+      at: Date;
+      features: Record<string, unknown>;
+      output: LoggedPrediction['output'];
+      shadow: LoggedPrediction['shadow'];
+    }>(
       `SELECT p.id, p.version, p.at, p.features, p.output, s.output AS shadow
          FROM predictions p
          LEFT JOIN feedback f ON f.prediction_id = p.id
@@ -43,7 +51,12 @@ export async function labelsExportCommand(values: Record<string, unknown>): Prom
     if (res.rows.length === 0) throw new UsageError(`model ${model} has no logged predictions without a label`);
     let chosen;
     try {
-      chosen = selectForLabelling(res.rows.map((r) => ({ ...r, at: r.at.toISOString() })), strategy as LabelStrategy, sample, Number(values.seed ?? 0));
+      chosen = selectForLabelling(
+        res.rows.map((r) => ({ ...r, at: r.at.toISOString() })),
+        strategy as LabelStrategy,
+        sample,
+        Number(values.seed ?? 0),
+      );
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -64,10 +77,17 @@ export async function labelsExportCommand(values: Record<string, unknown>): Prom
 
 export async function labelsImportCommand(file: string | undefined): Promise<number> {
   if (!file) throw new UsageError(`missing FILE; usage: ${LABELS_IMPORT_USAGE}`);
-  const rows = parseCsv(await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => { throw new UsageError(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`); }));
+  const rows = parseCsv(
+    await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    }),
+  );
   const header = rows[0] ?? [];
   const at = { id: header.indexOf('prediction_id'), label: header.indexOf('label') };
-  if (at.id < 0 || at.label < 0) throw new UsageError(`${file}: the header must have prediction_id and label columns (as mlops labels export writes them), got ${JSON.stringify(header.slice(0, 8))}`);
+  if (at.id < 0 || at.label < 0)
+    throw new UsageError(
+      `${file}: the header must have prediction_id and label columns (as mlops labels export writes them), got ${JSON.stringify(header.slice(0, 8))}`,
+    );
   const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const labels: { id: string; label: string }[] = [];
   rows.slice(1).forEach((r, k) => {
@@ -87,7 +107,9 @@ export async function labelsImportCommand(file: string | undefined): Promise<num
       [labels.map((l) => l.id), labels.map((l) => l.label)],
     );
     const accepted = res.rowCount ?? 0;
-    console.log(`imported ${accepted} labels from ${file}${accepted < labels.length ? ` (${labels.length - accepted} prediction ids are not in the prediction log)` : ''}`);
+    console.log(
+      `imported ${accepted} labels from ${file}${accepted < labels.length ? ` (${labels.length - accepted} prediction ids are not in the prediction log)` : ''}`,
+    );
     return 0;
   } finally {
     await stores.close();

@@ -2,12 +2,31 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ActivityFailure, Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError, WorkflowUpdateFailedError, type ScheduleSpec } from '@temporalio/client';
+import {
+  ActivityFailure,
+  Client,
+  Connection,
+  ScheduleOverlapPolicy,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import { loadConfig, type Config } from '../core/config';
 import { parseSpec, SpecError } from '../core/spec';
 import { followProgress } from './run-progress';
 import { UsageError } from './usage-error';
-import { advanceUpdate, ctWorkflowId, manualWorkflowId, INVALID_INPUT_FAILURES, type PipelineInput, retrainSignal, type RunResult, type Stage, STAGES, workflows } from '../workflows/contracts';
+import {
+  advanceUpdate,
+  ctWorkflowId,
+  manualWorkflowId,
+  INVALID_INPUT_FAILURES,
+  type PipelineInput,
+  retrainSignal,
+  type RunResult,
+  type Stage,
+  STAGES,
+  workflows,
+} from '../workflows/contracts';
 
 /** A Temporal client for one command, with a clear message when the server is not up. */
 export async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>, config: Config = loadConfig()): Promise<T> {
@@ -89,8 +108,14 @@ function invalidInput(err: unknown): { type: string; message: string } | undefin
 function printResult(r: RunResult): void {
   console.log(`status: ${r.status}${r.deployed ? ` (${r.spec.name}@${r.deployed.alias} → v${r.deployed.version})` : ''}`);
   if (r.dataset) console.log(`dataset: ${r.dataset.rows} rows, sha256 ${r.dataset.sha256.slice(0, 12)} (${r.dataset.uri})`);
-  if (r.features) console.log(`features: ${r.features.selected.join(', ')}${r.features.dropped.length ? `; dropped ${r.features.dropped.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}`);
-  if (r.model) console.log(`model: ${r.model.name} v${r.model.version} ${r.model.algorithm} ${JSON.stringify(r.model.metrics)}${r.model.refit ? ` (refit: ${r.model.refit.mode})` : ''}`);
+  if (r.features)
+    console.log(
+      `features: ${r.features.selected.join(', ')}${r.features.dropped.length ? `; dropped ${r.features.dropped.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}`,
+    );
+  if (r.model)
+    console.log(
+      `model: ${r.model.name} v${r.model.version} ${r.model.algorithm} ${JSON.stringify(r.model.metrics)}${r.model.refit ? ` (refit: ${r.model.refit.mode})` : ''}`,
+    );
   for (const reason of r.reasons) console.log(`  - ${reason}`);
   console.log(`timings (ms): ${JSON.stringify(r.timingsMs)}`);
 }
@@ -106,12 +131,20 @@ export async function runCommand(level: 'ct' | 'manual', values: Record<string, 
       workflowId = ctWorkflowId(name);
       const run = { trigger: 'manual' as const, requestId, reason: 'mlops run ct' };
       const handle = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
-        workflowId, taskQueue: config.taskQueue, args: [{ ...input, run }], signal: retrainSignal, signalArgs: [{ ...run, spec: input }],
+        workflowId,
+        taskQueue: config.taskQueue,
+        args: [{ ...input, run }],
+        signal: retrainSignal,
+        signalArgs: [{ ...run, spec: input }],
       });
       runId = handle.signaledRunId;
     } else {
       workflowId = manualWorkflowId(name, requestId);
-      const handle = await client.workflow.start(workflows.manualPipeline, { workflowId, taskQueue: config.taskQueue, args: [{ ...input, run: { trigger: 'manual', requestId } }] });
+      const handle = await client.workflow.start(workflows.manualPipeline, {
+        workflowId,
+        taskQueue: config.taskQueue,
+        args: [{ ...input, run: { trigger: 'manual', requestId } }],
+      });
       runId = handle.firstExecutionRunId;
     }
     if (!values.json) {
@@ -127,7 +160,10 @@ export async function runCommand(level: 'ct' | 'manual', values: Record<string, 
     const progress = values.json ? undefined : followProgress(client.workflow.getHandle(workflowId), process.stderr);
     try {
       // Follows continue-as-new: with coalescing, the run that covers this request may be a follow-up.
-      const result = (await client.workflow.getHandle(workflowId, runId).result().finally(() => progress?.stop())) as RunResult;
+      const result = (await client.workflow
+        .getHandle(workflowId, runId)
+        .result()
+        .finally(() => progress?.stop())) as RunResult;
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else printResult(result);
       return 0;
@@ -145,7 +181,8 @@ export async function runCommand(level: 'ct' | 'manual', values: Record<string, 
 export async function advanceCommand(id: string | undefined, values: Record<string, unknown>): Promise<number> {
   if (!id) throw new UsageError('usage: mlops advance WORKFLOW_ID [--stage S] [--reject --reason R]');
   const stage = values.stage as string | undefined;
-  if (stage !== undefined && !(STAGES as readonly string[]).includes(stage)) throw new UsageError(`--stage ${JSON.stringify(stage)} is not one of ${STAGES.join(', ')}`);
+  if (stage !== undefined && !(STAGES as readonly string[]).includes(stage))
+    throw new UsageError(`--stage ${JSON.stringify(stage)} is not one of ${STAGES.join(', ')}`);
   if (values.reject && !values.reason) throw new UsageError('--reject needs --reason');
   return withClient(async (client) => {
     try {
@@ -165,12 +202,19 @@ export async function advanceCommand(id: string | undefined, values: Record<stri
 function scheduleId(values: Record<string, unknown>, positionals: string[], name?: string): string {
   const id = (values.id as string | undefined) ?? positionals[0] ?? (name ? `ct-${name}` : undefined);
   if (!id) throw new UsageError('name the schedule: mlops schedule <command> ID');
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/.test(id)) throw new UsageError(`schedule id ${JSON.stringify(id)} has characters other than letters, digits, _ . : -`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/.test(id))
+    throw new UsageError(`schedule id ${JSON.stringify(id)} has characters other than letters, digits, _ . : -`);
   return id;
 }
 
 /** Incremental materialization of feature sets on a schedule (workflow materializeFeatures). */
-async function scheduleMaterialize(client: Client, config: Config, values: Record<string, unknown>, every: string | undefined, cron: string | undefined): Promise<number> {
+async function scheduleMaterialize(
+  client: Client,
+  config: Config,
+  values: Record<string, unknown>,
+  every: string | undefined,
+  cron: string | undefined,
+): Promise<number> {
   const given = (values.set as string[] | undefined) ?? [];
   if (given.length === 0) throw new UsageError('mlops schedule create features needs at least one --set NAME[@VERSION]');
   const sets = given.map((text) => {
@@ -195,7 +239,9 @@ export async function scheduleCommand(sub: string, values: Record<string, unknow
     if (sub === 'create') {
       const kind = positionals[0];
       if (kind !== 'ct' && kind !== 'features') {
-        throw new UsageError('usage: mlops schedule create ct --spec FILE (--every 1h | --cron "0 * * * *") [--trigger schedule|data] [--id ID]\n   or: mlops schedule create features --set NAME[@V] [--set …] (--every 15m | --cron EXPR) [--id ID]');
+        throw new UsageError(
+          'usage: mlops schedule create ct --spec FILE (--every 1h | --cron "0 * * * *") [--trigger schedule|data] [--id ID]\n   or: mlops schedule create features --set NAME[@V] [--set …] (--every 15m | --cron EXPR) [--id ID]',
+        );
       }
       const every = values.every as string | undefined;
       const cron = values.cron as string | undefined;
@@ -210,16 +256,29 @@ export async function scheduleCommand(sub: string, values: Record<string, unknow
       await client.schedule.create({
         scheduleId: id,
         spec,
-        action: { type: 'startWorkflow', workflowType: workflows.continuousTrainingPipeline, taskQueue: config.taskQueue, workflowId: ctWorkflowId(input.name as string), args: [{ ...input, run: { trigger } }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: workflows.continuousTrainingPipeline,
+          taskQueue: config.taskQueue,
+          workflowId: ctWorkflowId(input.name as string),
+          args: [{ ...input, run: { trigger } }],
+        },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
       });
-      console.log(`created schedule ${id}: continuousTrainingPipeline for ${input.name as string} ${every ? `every ${every}` : `on cron "${cron}"`} (trigger ${trigger})`);
+      console.log(
+        `created schedule ${id}: continuousTrainingPipeline for ${input.name as string} ${every ? `every ${every}` : `on cron "${cron}"`} (trigger ${trigger})`,
+      );
       return 0;
     }
     if (sub === 'list') {
       const out: { id: string; paused: boolean; next: string | null; workflowType: string }[] = [];
       for await (const s of client.schedule.list()) {
-        out.push({ id: s.scheduleId, paused: s.state.paused, next: s.info.nextActionTimes[0]?.toISOString() ?? null, workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : (s.action?.type ?? '-') });
+        out.push({
+          id: s.scheduleId,
+          paused: s.state.paused,
+          next: s.info.nextActionTimes[0]?.toISOString() ?? null,
+          workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : (s.action?.type ?? '-'),
+        });
       }
       if (values.json) console.log(JSON.stringify(out, null, 2));
       else if (out.length === 0) console.log('no schedules');
@@ -243,4 +302,3 @@ export async function scheduleCommand(sub: string, values: Record<string, unknow
     return 0;
   });
 }
-

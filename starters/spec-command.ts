@@ -27,7 +27,9 @@ export function specValidateCommand(values: Record<string, unknown>, positionals
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     for (const message of err.messages) console.error(`${file}: ${message}`);
-    console.error(`${file}: ${err.messages.length} problem${err.messages.length === 1 ? '' : 's'}; the fields and their defaults: schema/pipeline-spec.schema.json`);
+    console.error(
+      `${file}: ${err.messages.length} problem${err.messages.length === 1 ? '' : 's'}; the fields and their defaults: schema/pipeline-spec.schema.json`,
+    );
     return 2;
   }
 }

@@ -34,7 +34,8 @@ export async function lineageCommand(target: string | undefined, asJson: boolean
   const usage = 'mlops lineage NAME[@VERSION] [--json]';
   const [name, versionText] = (target ?? '').split('@');
   const model = modelName(name, usage);
-  if (versionText !== undefined && !/^[1-9]\d*$/.test(versionText)) throw new UsageError(`version ${JSON.stringify(versionText)} is not a positive integer; usage: ${usage}`);
+  if (versionText !== undefined && !/^[1-9]\d*$/.test(versionText))
+    throw new UsageError(`version ${JSON.stringify(versionText)} is not a positive integer; usage: ${usage}`);
   return withStores(async ({ registry, lineage }) => {
     let version = versionText ? Number(versionText) : await registry.getAlias(model, 'production');
     if (version === undefined) version = (await registry.listVersions(model)).at(-1)?.version;
@@ -66,7 +67,10 @@ export async function modelsListCommand(asJson: boolean): Promise<number> {
     else if (models.length === 0) console.log('no registered models');
     else {
       for (const m of models) {
-        const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`).join(' ') || '-';
+        const aliases =
+          Object.entries(m.aliases)
+            .map(([a, v]) => `${a}=v${v}`)
+            .join(' ') || '-';
         console.log(`${m.name.padEnd(24)} latest v${m.latestVersion ?? '-'}  ${aliases}`);
       }
     }
@@ -83,7 +87,18 @@ export async function modelsShowCommand(name: string | undefined, asJson: boolea
     const history = await registry.aliasHistory(model);
     const targets = await listTargets(pool, model);
     if (asJson) {
-      console.log(JSON.stringify({ name: model, aliases: summary.aliases, versions: versions.map((v) => ({ ...v, targets: targets.filter((t) => t.version === v.version) })), aliasHistory: history }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            name: model,
+            aliases: summary.aliases,
+            versions: versions.map((v) => ({ ...v, targets: targets.filter((t) => t.version === v.version) })),
+            aliasHistory: history,
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     console.log(`${model}: ${versions.length} version(s); aliases ${JSON.stringify(summary.aliases)}`);
@@ -108,7 +123,9 @@ export async function gcCommand(dryRun: boolean, graceHours: string | undefined)
   return withStores(async ({ artifacts, lineage }) => {
     const r = await collectGarbage(artifacts, lineage, { dryRun, graceMs });
     for (const d of r.deleted) console.log(`${dryRun ? 'would delete' : 'deleted'} ${d.key} (${d.size} bytes)`);
-    console.log(`scanned ${r.scanned}: ${r.kept} referenced, ${r.young} unreferenced but younger than ${graceMs / 3600_000} h, ${r.deleted.length} ${dryRun ? 'to delete' : 'deleted'}`);
+    console.log(
+      `scanned ${r.scanned}: ${r.kept} referenced, ${r.young} unreferenced but younger than ${graceMs / 3600_000} h, ${r.deleted.length} ${dryRun ? 'to delete' : 'deleted'}`,
+    );
     return 0;
   });
 }
@@ -201,7 +218,9 @@ export async function runsListCommand(name: string | undefined, asJson: boolean)
   if (rows.length === 0) console.log(`no training runs for ${model}`);
   for (const r of rows) {
     const verdict = r.blessed === null ? 'not evaluated' : r.blessed ? 'blessed' : `rejected: ${r.reasons.join('; ')}`;
-    console.log(`v${r.version}  ${r.startedAt}  ${r.algorithm} ${JSON.stringify(r.params)}  ${r.primaryMetric}=${r.metrics[r.primaryMetric]}  data ${r.datasetSha256.slice(0, 12)}  code ${r.codeVersion}  ${verdict}`);
+    console.log(
+      `v${r.version}  ${r.startedAt}  ${r.algorithm} ${JSON.stringify(r.params)}  ${r.primaryMetric}=${r.metrics[r.primaryMetric]}  data ${r.datasetSha256.slice(0, 12)}  code ${r.codeVersion}  ${verdict}`,
+    );
   }
   return 0;
 }
@@ -214,7 +233,8 @@ export async function runsCompareCommand(name: string | undefined, asJson: boole
   // Every parameter any of these runs' algorithms has (l2; gbdt's learningRate, maxLeaves, …), one row each:
   // a run whose algorithm lacks a parameter shows "-".
   const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
-  const paramCell = (v: unknown): string | number | null => (v === undefined || v === null ? null : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v));
+  const paramCell = (v: unknown): string | number | null =>
+    v === undefined || v === null ? null : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v);
   const table: Record<string, (string | number | null)[]> = {
     algorithm: rows.map((r) => r.algorithm),
     ...Object.fromEntries(paramNames.map((k) => [k, rows.map((r) => paramCell(r.params[k]))])),
@@ -230,7 +250,12 @@ export async function runsCompareCommand(name: string | undefined, asJson: boole
   }
   const cell = (v: string | number | null): string => (v === null ? '-' : typeof v === 'number' ? Number(v.toPrecision(5)).toString() : v);
   const width = Math.max(6, ...Object.keys(table).map((k) => k.length));
-  const colWidth = Math.max(8, ...Object.values(table).flat().map((v) => cell(v).length));
+  const colWidth = Math.max(
+    8,
+    ...Object.values(table)
+      .flat()
+      .map((v) => cell(v).length),
+  );
   console.log(['metric'.padEnd(width), ...rows.map((r) => `v${r.version}`.padEnd(colWidth))].join('  ').trimEnd());
   for (const [k, values] of Object.entries(table)) console.log([k.padEnd(width), ...values.map((v) => cell(v).padEnd(colWidth))].join('  ').trimEnd());
   return 0;
@@ -263,7 +288,15 @@ export async function modelsPromoteCommand(positionals: string[], reasonFlag: st
     const ended = await endRollout(registry, model, actor, `promoted v${version} by hand: ${reason}`);
     if (from === version) console.log(`${model}: production is already v${version}`);
     else {
-      await registry.setAlias({ model, alias: 'production', version, actor, reason, details: { by: 'hand', ...(ended !== undefined ? { endedRollout: ended } : {}) }, expectedFrom: from });
+      await registry.setAlias({
+        model,
+        alias: 'production',
+        version,
+        actor,
+        reason,
+        details: { by: 'hand', ...(ended !== undefined ? { endedRollout: ended } : {}) },
+        expectedFrom: from,
+      });
       console.log(`${model}: production v${from ?? '-'} → v${version}`);
     }
     if (ended !== undefined) console.log(`${model}: the rollout of challenger v${ended} ended`);
@@ -305,7 +338,15 @@ export async function modelsRollbackCommand(positionals: string[], reasonFlag: s
       return 0;
     }
     await endRollout(registry, model, actor, reason);
-    await registry.setAlias({ model, alias: 'production', version: target, actor, reason, details: { by: 'hand', rollbackFrom: current }, expectedFrom: current });
+    await registry.setAlias({
+      model,
+      alias: 'production',
+      version: target,
+      actor,
+      reason,
+      details: { by: 'hand', rollbackFrom: current },
+      expectedFrom: current,
+    });
     console.log(`${model}: production v${current} → v${target} (rolled back)`);
     await raiseRollbackAlert({ model, from: current, to: target, reason, actor });
     return 0;
@@ -318,7 +359,9 @@ const kb = (bytes: number | null): string => (bytes === null ? '-' : bytes >= 1e
 function describeTarget(t: TargetRecord): string {
   const c = t.costs;
   const sizes = `model ${kb(c.modelBytes)}${c.bundleBytes !== null ? `, bundle ${kb(c.bundleBytes)}` : ''}`;
-  const measured = 'unmeasured' in c ? `not measured: ${c.unmeasured}`
-    : `load ${c.loadMs.toFixed(0)} ms, single row p50 ${c.singleRow.p50Ms} ms p99 ${c.singleRow.p99Ms} ms, ${c.throughput.rowsPerSecond} rows/s${c.peakRssBytes ? `, peak RSS ${kb(c.peakRssBytes)}` : ''}`;
+  const measured =
+    'unmeasured' in c
+      ? `not measured: ${c.unmeasured}`
+      : `load ${c.loadMs.toFixed(0)} ms, single row p50 ${c.singleRow.p50Ms} ms p99 ${c.singleRow.p99Ms} ms, ${c.throughput.rowsPerSecond} rows/s${c.peakRssBytes ? `, peak RSS ${kb(c.peakRssBytes)}` : ''}`;
   return `${t.target.padEnd(7)} ${t.blessed ? 'blessed' : `NOT blessed (${t.reasons.join('; ')})`}; ${sizes}; ${measured}`;
 }

@@ -32,7 +32,9 @@ export async function synthCommand(values: Record<string, unknown>): Promise<num
     }
     if (format === 'parquet') {
       const pq = path.join(tmp, 'data.parquet');
-      await withDuckDB((conn) => conn.run(`COPY (SELECT * FROM read_csv(${literal(csv)}, header = true)) TO ${literal(pq)} (FORMAT parquet, COMPRESSION zstd)`));
+      await withDuckDB((conn) =>
+        conn.run(`COPY (SELECT * FROM read_csv(${literal(csv)}, header = true)) TO ${literal(pq)} (FORMAT parquet, COMPRESSION zstd)`),
+      );
       await rename(pq, out);
     } else {
       await rename(csv, out);

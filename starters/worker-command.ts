@@ -29,7 +29,11 @@ export async function workerCommand(values: Record<string, unknown>): Promise<nu
     const current = await new PipelineVersions(pool).current().finally(() => pool.end());
     if (current !== null) return runVersionWorker(config.pipelineRepo, config.home, current, concurrency);
   }
-  const { worker, close } = await createWorker(config, { ...(taskQueue ? { taskQueue } : {}), ...(buildId ? { buildId } : {}), ...(concurrency ? { concurrency } : {}) });
+  const { worker, close } = await createWorker(config, {
+    ...(taskQueue ? { taskQueue } : {}),
+    ...(buildId ? { buildId } : {}),
+    ...(concurrency ? { concurrency } : {}),
+  });
   const version = buildId ? ` as ${config.deployment} build ${buildId.slice(0, 12)}` : '';
   console.log(
     `worker ${process.pid}@${os.hostname()} polling task queue ${taskQueue ?? config.taskQueue} at ${config.temporal.address}${version}, ` +

@@ -24,7 +24,10 @@ export function workflowsPath(): string {
  * With `buildId` the worker is one version of the pipeline code (level 2): deployment MLOPS_DEPLOYMENT,
  * PINNED by default, so a run finishes on the version it started on. Without it: unversioned.
  */
-export async function createWorker(config: Config, opts: { taskQueue?: string; buildId?: string; concurrency?: number } = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
+export async function createWorker(
+  config: Config,
+  opts: { taskQueue?: string; buildId?: string; concurrency?: number } = {},
+): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const taskQueue = opts.taskQueue ?? config.taskQueue;
   const stores = openStores(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -4,9 +4,7 @@
 // champion keeps serving. A person may promote or roll back by hand at any time; the test then ends.
 import { continueAsNew, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { raiseAlert } from './alerts';
-import {
-  abStatusQuery, MlopsLevel, MlopsModel, MlopsTrigger, type AbTestInput, type AbTestResult, type AbTestStatus, type RolloutInput,
-} from './contracts';
+import { abStatusQuery, MlopsLevel, MlopsModel, MlopsTrigger, type AbTestInput, type AbTestResult, type AbTestStatus, type RolloutInput } from './contracts';
 import { activitiesFor } from './stages';
 
 const { startRollout, checkRollout, finishRollout } = activitiesFor('startRollout', 'checkRollout', 'finishRollout');
@@ -21,12 +19,24 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   ]);
   const { workflowId } = workflowInfo();
   const status: AbTestStatus = {
-    model: input.model, champion: input.champion, challenger: input.challenger, strategy: input.strategy, share: input.share,
-    startedAt: input.startedAt ?? null, checks: input.checks ?? 0, last: null,
+    model: input.model,
+    champion: input.champion,
+    challenger: input.challenger,
+    strategy: input.strategy,
+    share: input.share,
+    startedAt: input.startedAt ?? null,
+    checks: input.checks ?? 0,
+    last: null,
   };
   setHandler(abStatusQuery, () => status);
   const rollout: RolloutInput = {
-    model: input.model, champion: input.champion, challenger: input.challenger, strategy: input.strategy, share: input.share, test: input.test, requestedBy: input.requestedBy,
+    model: input.model,
+    champion: input.champion,
+    challenger: input.challenger,
+    strategy: input.strategy,
+    share: input.share,
+    test: input.test,
+    requestedBy: input.requestedBy,
   };
   const startedAt = input.startedAt ?? (await startRollout({ ...rollout, workflowId })).startedAt;
   status.startedAt = startedAt;
@@ -35,20 +45,38 @@ export async function abTest(input: AbTestInput): Promise<AbTestResult> {
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(Math.max(0, Math.min(input.test.interval * 1000, deadline - Date.now())));
     const check = await checkRollout({
-      ...rollout, startedAt, atMaximumDuration: Date.now() >= deadline, ...(alwaysValidPValue !== undefined ? { alwaysValidPValue } : {}),
+      ...rollout,
+      startedAt,
+      atMaximumDuration: Date.now() >= deadline,
+      ...(alwaysValidPValue !== undefined ? { alwaysValidPValue } : {}),
     });
     status.checks++;
     if (!check.current || !check.verdict) {
-      return { ...base(input), decision: 'ended-by-hand', reason: 'the production or challenger alias was moved by hand', production: input.champion, verdict: status.last };
+      return {
+        ...base(input),
+        decision: 'ended-by-hand',
+        reason: 'the production or challenger alias was moved by hand',
+        production: input.champion,
+        verdict: status.last,
+      };
     }
     status.last = check.verdict;
     alwaysValidPValue = check.verdict.numbers.alwaysValidPValue;
     if (check.verdict.decision !== 'continue') {
       const done = await finishRollout({ ...rollout, workflowId, verdict: check.verdict });
       await raiseAlert({
-        event: 'abtest.decided', model: input.model, version: input.challenger,
+        event: 'abtest.decided',
+        model: input.model,
+        version: input.challenger,
         message: `${input.model}: ${input.strategy} of v${input.challenger} against v${input.champion} decided ${check.verdict.decision}: ${check.verdict.reason}; production is v${done.production}`,
-        numbers: { decision: check.verdict.decision, champion: input.champion, challenger: input.challenger, production: done.production, strategy: input.strategy, ...check.verdict.numbers },
+        numbers: {
+          decision: check.verdict.decision,
+          champion: input.champion,
+          challenger: input.challenger,
+          production: done.production,
+          strategy: input.strategy,
+          ...check.verdict.numbers,
+        },
       });
       return { ...base(input), decision: check.verdict.decision, reason: check.verdict.reason, production: done.production, verdict: check.verdict };
     }

@@ -42,7 +42,10 @@ export async function raiseRunFailed(model: string, status: StatusView, err: unk
   const stage = status.stage && status.stage !== 'done' ? status.stage : null;
   const cause = rootCause(err);
   await raiseAlert({
-    event: 'run.failed', model, version: null, webhooks,
+    event: 'run.failed',
+    model,
+    version: null,
+    webhooks,
     message: `${model}: the ${status.trigger} run failed${stage ? ` in ${stage}` : ''}: ${cause.message}`,
     numbers: { stage, failureType: cause.type, trigger: status.trigger, level: status.level },
   });

@@ -7,7 +7,13 @@ import { CICD_STAGES, cicdStatusQuery, MlopsLevel, MlopsTrigger, type CicdInput,
 import { activitiesFor } from './stages';
 
 const { buildPipeline, testPipeline, replayPipeline, integrationRunPipeline, promotePipeline, rejectPipeline, retrainProduction } = activitiesFor(
-  'buildPipeline', 'testPipeline', 'replayPipeline', 'integrationRunPipeline', 'promotePipeline', 'rejectPipeline', 'retrainProduction',
+  'buildPipeline',
+  'testPipeline',
+  'replayPipeline',
+  'integrationRunPipeline',
+  'promotePipeline',
+  'rejectPipeline',
+  'retrainProduction',
 );
 
 export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
@@ -17,8 +23,18 @@ export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
     { key: MlopsTrigger, value: 'cicd' },
   ]);
   const result: CicdResult = {
-    workflowId: info.workflowId, runId: info.runId, ref: input.ref, buildId: null, status: 'rejected',
-    unit: null, replay: null, integration: null, previous: null, retrained: [], reasons: [], timingsMs: {},
+    workflowId: info.workflowId,
+    runId: info.runId,
+    ref: input.ref,
+    buildId: null,
+    status: 'rejected',
+    unit: null,
+    replay: null,
+    integration: null,
+    previous: null,
+    retrained: [],
+    reasons: [],
+    timingsMs: {},
   };
   const progress: CicdStatus = { stage: null, buildId: null, done: [] };
   setHandler(cicdStatusQuery, () => progress);
@@ -49,12 +65,19 @@ export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
   result.replay = await stage('replay', () => replayPipeline({ buildId }));
   if (result.replay.failures.length > 0) {
     const f = result.replay.failures[0]!;
-    return reject(`not deterministic: ${result.replay.failures.length} of ${result.replay.replayed} histories fail to replay; first ${f.type} ${f.workflowId}: ${f.message}`);
+    return reject(
+      `not deterministic: ${result.replay.failures.length} of ${result.replay.replayed} histories fail to replay; first ${f.type} ${f.workflowId}: ${f.message}`,
+    );
   }
 
   result.integration = await stage('integration', () => integrationRunPipeline({ buildId, sample: input.sample ?? {} }));
-  if (!result.integration.blessed) return reject(`the integration run ${result.integration.workflowId} did not bless a model (${result.integration.status}): ${result.integration.reasons.join('; ')}`);
-  result.reasons.push(`${result.unit.passed} unit tests passed; ${result.replay.replayed} histories replayed; integration run ${result.integration.workflowId} blessed ${result.integration.model} v${result.integration.version}`);
+  if (!result.integration.blessed)
+    return reject(
+      `the integration run ${result.integration.workflowId} did not bless a model (${result.integration.status}): ${result.integration.reasons.join('; ')}`,
+    );
+  result.reasons.push(
+    `${result.unit.passed} unit tests passed; ${result.replay.replayed} histories replayed; integration run ${result.integration.workflowId} blessed ${result.integration.model} v${result.integration.version}`,
+  );
 
   if (input.promote === false) {
     result.status = 'passed';

@@ -5,8 +5,17 @@
 import { continueAsNew, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import { raiseAlert, raiseRunFailed } from './alerts';
 import {
-  ctWorkflowId, MlopsLevel, MlopsModel, MlopsTrigger, retrainSignal, statusQuery,
-  type ForwardedResult, type PipelineInput, type RunResult, type TrainingRequest, type Trigger,
+  ctWorkflowId,
+  MlopsLevel,
+  MlopsModel,
+  MlopsTrigger,
+  retrainSignal,
+  statusQuery,
+  type ForwardedResult,
+  type PipelineInput,
+  type RunResult,
+  type TrainingRequest,
+  type Trigger,
 } from './contracts';
 import { initialStatus, runPipeline, specOf } from './run';
 import { activitiesFor } from './stages';
@@ -23,7 +32,14 @@ export async function continuousTrainingPipeline(input: PipelineInput): Promise<
   // Started under another id (a schedule appends a timestamp; the UI lets a person pick any id): hand the
   // request to the model's CT workflow, which coalesces it with whatever is running.
   if (info.workflowId !== home) {
-    const request: TrainingRequest = { requestId: uuid4(), trigger, reason: run.reason, driftedColumns: run.driftedColumns, reportUri: run.reportUri, spec: input };
+    const request: TrainingRequest = {
+      requestId: uuid4(),
+      trigger,
+      reason: run.reason,
+      driftedColumns: run.driftedColumns,
+      reportUri: run.reportUri,
+      spec: input,
+    };
     const { spec: _ignored, ...startRun } = request;
     void _ignored;
     const target = await requestTraining({ workflowId: home, request, startInput: { ...input, run: { ...run, ...startRun } } });
@@ -54,9 +70,18 @@ export async function continuousTrainingPipeline(input: PipelineInput): Promise<
   // Drift again, but the data is what production learnt from: retraining cannot help until new data or labels arrive.
   if (result.status === 'skipped' && trigger === 'drift') {
     await raiseAlert({
-      event: 'drift.persists', model: spec.name, version: result.deployed?.version ?? null, webhooks: spec.alerts?.webhooks ?? [],
+      event: 'drift.persists',
+      model: spec.name,
+      version: result.deployed?.version ?? null,
+      webhooks: spec.alerts?.webhooks ?? [],
       message: `${spec.name}: drift persists (${run.reason ?? 'drift'}), but the training data is unchanged, so retraining was skipped; new data or feedback labels are needed`,
-      numbers: { driftedColumns: run.driftedColumns ?? [], reportUri: run.reportUri ?? null, datasetSha256: result.dataset?.sha256 ?? null, rows: result.dataset?.rows ?? null, reasons: result.reasons },
+      numbers: {
+        driftedColumns: run.driftedColumns ?? [],
+        reportUri: run.reportUri ?? null,
+        datasetSha256: result.dataset?.sha256 ?? null,
+        rows: result.dataset?.rows ?? null,
+        reasons: result.reasons,
+      },
     });
   }
 

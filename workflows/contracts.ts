@@ -155,8 +155,15 @@ export interface RunResult {
   validation: { passed: boolean; anomalies: { column: string | null; rule: string; severity: string; expected: string; observed: string }[] } | null;
   features: { selected: string[]; dropped: { name: string; reason: string }[] } | null;
   model: {
-    name: string; version: number; uri: string; sha256: string; algorithm: string; params: Record<string, unknown>;
-    metrics: TrainedModel['metrics']; slices: TrainedModel['slices']; importance: TrainedModel['importance'];
+    name: string;
+    version: number;
+    uri: string;
+    sha256: string;
+    algorithm: string;
+    params: Record<string, unknown>;
+    metrics: TrainedModel['metrics'];
+    slices: TrainedModel['slices'];
+    importance: TrainedModel['importance'];
     permutationImportance: TrainedModel['permutationImportance'];
     /** How the final model was obtained (training.refit). Absent in runs recorded before it existed. */
     refit?: TrainedModel['refit'];
@@ -242,7 +249,11 @@ export interface MonitorStatus {
   checks: number;
   retrains: number;
   last: {
-    version: number | null; rows: number; datasetDrift: boolean; driftedColumns: string[]; reportUri: string | null;
+    version: number | null;
+    rows: number;
+    datasetDrift: boolean;
+    driftedColumns: string[];
+    reportUri: string | null;
     /** Training/serving skew: rows checked, share with a mismatch, the mismatching features (null: not checked). */
     skew: { checked: number; share: number; skew: boolean; columns: string[] } | null;
     /** The multivariate check: held-out AUC of reference vs current, its permutation threshold, the top features. */

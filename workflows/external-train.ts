@@ -20,12 +20,17 @@ export function trainerFailure(err: unknown, external: ExternalTrainerSpec): unk
   const cause = err.cause;
   if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
     return ApplicationFailure.create({
-      type: FailureType.TrainerUnavailable, nonRetryable: true,
+      type: FailureType.TrainerUnavailable,
+      nonRetryable: true,
       message: `no trainer is polling task queue ${q}: nothing picked up the train task within ${external.scheduleTimeout} (start one, e.g. mlops trainer python --task-queue ${q})`,
     });
   }
   if (cause instanceof TimeoutFailure) {
-    return ApplicationFailure.create({ type: FailureType.TrainerTimedOut, nonRetryable: true, message: `the trainer on task queue ${q} timed out (${cause.timeoutType}) on its last attempt` });
+    return ApplicationFailure.create({
+      type: FailureType.TrainerTimedOut,
+      nonRetryable: true,
+      message: `the trainer on task queue ${q} timed out (${cause.timeoutType}) on its last attempt`,
+    });
   }
   if (cause instanceof ApplicationFailure) {
     const type = cause.type ?? 'Error';

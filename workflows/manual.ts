@@ -3,7 +3,17 @@
 // nobody advances ends cleanly (rejected) after the approval timeout.
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { raiseRunFailed } from './alerts';
-import { advanceUpdate, MlopsLevel, MlopsModel, MlopsTrigger, statusQuery, type AdvanceInput, type PipelineInput, type RunResult, type Stage } from './contracts';
+import {
+  advanceUpdate,
+  MlopsLevel,
+  MlopsModel,
+  MlopsTrigger,
+  statusQuery,
+  type AdvanceInput,
+  type PipelineInput,
+  type RunResult,
+  type Stage,
+} from './contracts';
 import { initialStatus, runPipeline, specOf } from './run';
 
 export async function manualPipeline(input: PipelineInput): Promise<RunResult> {

@@ -6,7 +6,14 @@
 import { continueAsNew, log, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { raiseAlert } from './alerts';
 import {
-  ctWorkflowId, monitorStatusQuery, MlopsLevel, MlopsModel, MlopsTrigger, refreshMonitorSignal, type MonitorInput, type MonitorStatus,
+  ctWorkflowId,
+  monitorStatusQuery,
+  MlopsLevel,
+  MlopsModel,
+  MlopsTrigger,
+  refreshMonitorSignal,
+  type MonitorInput,
+  type MonitorStatus,
 } from './contracts';
 import { activitiesFor } from './stages';
 
@@ -32,45 +39,78 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   for (let i = 0; i < CHECKS_PER_RUN; i++) {
     await sleep(settings.interval * 1000);
     const r = await checkDrift({
-      model: settings.model, windowSeconds: settings.window, minRows: settings.minRows, options: { correction: settings.correction },
-      drift: { method: settings.method, threshold: settings.threshold, columns: settings.columns, base: settings.base, autoTestMaxValues: settings.autoTestMaxValues, domainClassifier: settings.domainClassifier },
+      model: settings.model,
+      windowSeconds: settings.window,
+      minRows: settings.minRows,
+      options: { correction: settings.correction },
+      drift: {
+        method: settings.method,
+        threshold: settings.threshold,
+        columns: settings.columns,
+        base: settings.base,
+        autoTestMaxValues: settings.autoTestMaxValues,
+        domainClassifier: settings.domainClassifier,
+      },
       maxEstimatedDrop: settings.maxEstimatedDrop,
-      maxPerformanceDrop: settings.maxPerformanceDrop, minLabels: settings.minLabels,
+      maxPerformanceDrop: settings.maxPerformanceDrop,
+      minLabels: settings.minLabels,
     });
     status.checks++;
     status.last = {
-      version: r.version, rows: r.rows, datasetDrift: r.datasetDrift, driftedColumns: r.driftedColumns, reportUri: r.reportUri,
+      version: r.version,
+      rows: r.rows,
+      datasetDrift: r.datasetDrift,
+      driftedColumns: r.driftedColumns,
+      reportUri: r.reportUri,
       skew: r.skew ? { checked: r.skew.checked, share: r.skew.share, skew: r.skew.skew, columns: r.skew.columns.map((c) => c.name) } : null,
       domain: r.domain ? { auc: r.domain.auc, threshold: r.domain.threshold, drift: r.domain.drift, top: r.domain.top.map((t) => t.name) } : null,
       estimate: r.estimate ? { rows: r.estimate.rows, estimated: r.estimate.estimated, dropped: r.estimate.dropped } : null,
     };
     // Skew is a serving or data bug: retraining would learn it, so it is reported, not acted on.
-    if (r.skew?.skew) log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
+    if (r.skew?.skew)
+      log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
     const concept = r.concept?.drift === true;
     const base = { model: settings.model, version: r.version };
     if (r.datasetDrift && !seen.drift) {
       await raiseAlert({
-        ...base, event: 'drift.detected', message: `${settings.model}: data drift in ${r.driftedColumns.join(', ')} (${r.driftedColumns.length} columns, ${(r.driftedShare * 100).toFixed(0)}% of features)`,
-        numbers: { rows: r.rows, driftedColumns: r.driftedColumns, driftedShare: r.driftedShare, reportUri: r.reportUri, windowSeconds: settings.window, correction: settings.correction },
+        ...base,
+        event: 'drift.detected',
+        message: `${settings.model}: data drift in ${r.driftedColumns.join(', ')} (${r.driftedColumns.length} columns, ${(r.driftedShare * 100).toFixed(0)}% of features)`,
+        numbers: {
+          rows: r.rows,
+          driftedColumns: r.driftedColumns,
+          driftedShare: r.driftedShare,
+          reportUri: r.reportUri,
+          windowSeconds: settings.window,
+          correction: settings.correction,
+        },
       });
     }
     if (concept && !seen.concept) {
       await raiseAlert({
-        ...base, event: 'concept_drift.detected', message: `${settings.model}: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation (${r.concept!.labels} labels)`,
+        ...base,
+        event: 'concept_drift.detected',
+        message: `${settings.model}: live ${r.concept!.metric} ${r.concept!.live.toFixed(3)} vs ${r.concept!.evaluated.toFixed(3)} at evaluation (${r.concept!.labels} labels)`,
         numbers: { ...r.concept!, maxPerformanceDrop: settings.maxPerformanceDrop ?? null },
       });
     }
     if (r.skew?.skew && !seen.skew) {
       await raiseAlert({
-        ...base, event: 'skew.detected', message: `${settings.model}: training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`,
+        ...base,
+        event: 'skew.detected',
+        message: `${settings.model}: training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`,
         numbers: { checked: r.skew.checked, share: r.skew.share, columns: r.skew.columns },
       });
     }
     // Multivariate drift is reported, not retrained on by itself: column drift or concept drift decide that.
     if (r.domain?.drift && !seen.domain) {
       await raiseAlert({
-        ...base, event: 'domain_drift.detected',
-        message: `${settings.model}: a classifier tells recent traffic from the training data (held-out AUC ${r.domain.auc.toFixed(3)} > ${r.domain.threshold.toFixed(3)} under permuted labels); most separating: ${r.domain.top.slice(0, 3).map((t) => t.name).join(', ')}`,
+        ...base,
+        event: 'domain_drift.detected',
+        message: `${settings.model}: a classifier tells recent traffic from the training data (held-out AUC ${r.domain.auc.toFixed(3)} > ${r.domain.threshold.toFixed(3)} under permuted labels); most separating: ${r.domain.top
+          .slice(0, 3)
+          .map((t) => t.name)
+          .join(', ')}`,
         numbers: { ...r.domain, rows: r.rows, reportUri: r.reportUri },
       });
     }
@@ -80,7 +120,8 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
     if (estimatedDrop && !seen.estimated) {
       const e = r.estimate!;
       await raiseAlert({
-        ...base, event: 'performance_drop.estimated',
+        ...base,
+        event: 'performance_drop.estimated',
         message: `${settings.model}: estimated ${e.dropped.map((k) => `${k} ${e.estimated[k]!.toFixed(3)} (reference ${e.reference[k]!.toFixed(3)})`).join(', ')} on ${e.rows} predictions, before labels`,
         numbers: { ...e, onEstimatedDrop: settings.onEstimatedDrop ?? 'alert' },
       });

@@ -40,7 +40,12 @@ export async function ingestPartitions(input: IngestPartitionsInput): Promise<Pa
   while (next < todo.length || inFlight.size > 0) {
     while (inFlight.size < window && next < todo.length && !full()) {
       const partition = todo[next++]!;
-      const running: Promise<void> = ingestPartition({ model: input.model, partition, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}), ...(input.schema ? { schema: input.schema } : {}) })
+      const running: Promise<void> = ingestPartition({
+        model: input.model,
+        partition,
+        ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}),
+        ...(input.schema ? { schema: input.schema } : {}),
+      })
         .then((r) => void done.push(r))
         .finally(() => inFlight.delete(running));
       inFlight.add(running);
@@ -55,14 +60,18 @@ export async function ingestPartitions(input: IngestPartitionsInput): Promise<Pa
 /** The ingest stage: one activity for a single file, the fan-out and a merge for a partitioned input. */
 export async function ingestStage(input: IngestInput & { model: string; priority?: Priority }): Promise<DatasetRef> {
   const { priority, ...ingest } = input;
-  const { ingestDataset, mergePartitions } = priority ? activitiesFor.withPriority(priority, 'ingestDataset', 'mergePartitions') : activitiesFor('ingestDataset', 'mergePartitions');
+  const { ingestDataset, mergePartitions } = priority
+    ? activitiesFor.withPriority(priority, 'ingestDataset', 'mergePartitions')
+    : activitiesFor('ingestDataset', 'mergePartitions');
   const out = await ingestDataset({ ...ingest, fanOut: true });
   if (!isPartitioned(out)) return out;
   const info = workflowInfo();
   const partitions = await executeChild(ingestPartitions, {
     workflowId: `${info.workflowId}/partitions/${info.runId}`,
     ...(priority ? { priority } : {}),
-    args: [{ model: input.model, partitions: out.plan.partitions, schema: out.schema, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}) }],
+    args: [
+      { model: input.model, partitions: out.plan.partitions, schema: out.schema, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}) },
+    ],
   });
   return mergePartitions({ model: input.model, sourceUri: out.plan.sourceUri, partitions });
 }

@@ -4,7 +4,16 @@ import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow'
 import { parseSpec, SpecError, type PipelineSpec } from '../core/spec';
 import { raiseAlert } from './alerts';
 import {
-  FailureType, STAGES, type PipelineInput, type RunInfo, type RunResult, type RunStatus, type Stage, type StageState, type StatusView, type Trigger,
+  FailureType,
+  STAGES,
+  type PipelineInput,
+  type RunInfo,
+  type RunResult,
+  type RunStatus,
+  type Stage,
+  type StageState,
+  type StatusView,
+  type Trigger,
 } from './contracts';
 import { trainExternally } from './external-train';
 import { ingestStage } from './partitioned-ingest';
@@ -15,8 +24,20 @@ import { runPriority } from '../core/priority';
 function runActivities(trigger: Trigger, model: string) {
   return activitiesFor.withPriority(
     runPriority(trigger, model),
-    'materializeFeatureSets', 'ingestTrainingSet', 'productionInfo', 'sameAsProduction', 'validateData', 'governData',
-    'buildFeatures', 'selectFeatures', 'trainModel', 'evaluateModel', 'startAbTest', 'deployModel', 'ensureMonitor', 'deployToTargets',
+    'materializeFeatureSets',
+    'ingestTrainingSet',
+    'productionInfo',
+    'sameAsProduction',
+    'validateData',
+    'governData',
+    'buildFeatures',
+    'selectFeatures',
+    'trainModel',
+    'evaluateModel',
+    'startAbTest',
+    'deployModel',
+    'ensureMonitor',
+    'deployToTargets',
   );
 }
 
@@ -52,7 +73,11 @@ export function specForRun(spec: PipelineSpec, run: RunInfo): { spec: PipelineSp
   const drifted = run.driftedColumns ?? [];
   if (run.trigger !== 'drift' || spec.monitor.onDrift === 'retrain') return { spec, note: null };
   if (spec.monitor.onDrift === 'reweight') {
-    return { spec, note: `monitor.onDrift reweight: training rows weighted towards the last ${spec.monitor.window} s of traffic`, reweight: { windowSeconds: spec.monitor.window } };
+    return {
+      spec,
+      note: `monitor.onDrift reweight: training rows weighted towards the last ${spec.monitor.window} s of traffic`,
+      reweight: { windowSeconds: spec.monitor.window },
+    };
   }
   if (drifted.length === 0) return { spec, note: null };
   const exclude = [...new Set([...(spec.features.exclude ?? []), ...drifted])];
@@ -78,12 +103,35 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const model = spec.name;
   const trigger = run.trigger ?? 'manual';
   const {
-    materializeFeatureSets, ingestTrainingSet, productionInfo, sameAsProduction, validateData, governData, buildFeatures,
-    selectFeatures, trainModel, evaluateModel, startAbTest, deployModel, ensureMonitor, deployToTargets,
+    materializeFeatureSets,
+    ingestTrainingSet,
+    productionInfo,
+    sameAsProduction,
+    validateData,
+    governData,
+    buildFeatures,
+    selectFeatures,
+    trainModel,
+    evaluateModel,
+    startAbTest,
+    deployModel,
+    ensureMonitor,
+    deployToTargets,
   } = runActivities(trigger, model);
   const result: RunResult = {
-    workflowId: info.workflowId, runId: info.runId, status: 'rejected', trigger, spec,
-    dataset: null, validation: null, features: null, model: null, blessed: false, reasons: [], deployed: null, timingsMs: {},
+    workflowId: info.workflowId,
+    runId: info.runId,
+    status: 'rejected',
+    trigger,
+    spec,
+    dataset: null,
+    validation: null,
+    features: null,
+    model: null,
+    blessed: false,
+    reasons: [],
+    deployed: null,
+    timingsMs: {},
   };
   if (note) result.reasons.push(note);
   const started = Date.now();
@@ -124,17 +172,32 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     if (!sets) {
       return ingestStage({
         priority: runPriority(trigger, model),
-        uri: spec.data.uri, model, format: spec.data.format, delimiter: spec.data.delimiter, partitionRows: spec.data.partitionRows,
-        ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [], maxShare: spec.data.maxFeedbackShare } } : {}),
+        uri: spec.data.uri,
+        model,
+        format: spec.data.format,
+        delimiter: spec.data.delimiter,
+        partitionRows: spec.data.partitionRows,
+        ...(spec.data.feedback !== false
+          ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [], maxShare: spec.data.maxFeedbackShare } }
+          : {}),
       });
     }
     // features.sets: bring each set up to date (incremental), then join the events in data.uri with the
     // feature values as of each event's time; the run trains on that table, with the versions pinned.
-    const fresh = await materializeFeatureSets({ model, sets: sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) })) });
+    const fresh = await materializeFeatureSets({
+      model,
+      sets: sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) })),
+    });
     const joined = await ingestTrainingSet({
-      model, events: { uri: spec.data.uri, format: spec.data.format, delimiter: spec.data.delimiter }, entity: spec.features.entity!, time: spec.time!,
-      sets: sets.map((x, i) => ({ ...x, version: fresh[i]!.version })), prefixed: spec.features.prefixed,
-      ...(spec.data.feedback !== false ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [], maxShare: spec.data.maxFeedbackShare } } : {}),
+      model,
+      events: { uri: spec.data.uri, format: spec.data.format, delimiter: spec.data.delimiter },
+      entity: spec.features.entity!,
+      time: spec.time!,
+      sets: sets.map((x, i) => ({ ...x, version: fresh[i]!.version })),
+      prefixed: spec.features.prefixed,
+      ...(spec.data.feedback !== false
+        ? { feedback: { target: spec.target, protected: spec.governance.protected ?? [], maxShare: spec.data.maxFeedbackShare } }
+        : {}),
     });
     spec = pinFeatureSets(spec, joined.sets);
     result.spec = spec;
@@ -142,7 +205,14 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     return joined.dataset;
   });
   if (!dataset) return finish('rejected');
-  result.dataset = { uri: dataset.uri, sha256: dataset.sha256, sourceSha256: dataset.sourceSha256, rows: dataset.rows, columns: dataset.columns, ...(dataset.feedbackRows ? { feedbackRows: dataset.feedbackRows } : {}) };
+  result.dataset = {
+    uri: dataset.uri,
+    sha256: dataset.sha256,
+    sourceSha256: dataset.sourceSha256,
+    rows: dataset.rows,
+    columns: dataset.columns,
+    ...(dataset.feedbackRows ? { feedbackRows: dataset.feedbackRows } : {}),
+  };
   status.artifacts.dataset = dataset.uri;
 
   // Same data, spec and code as the model in production: nothing to learn.
@@ -177,11 +247,20 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
 
   const trainInput = { model, dataset, plan: features.plan, planRef: features.planRef, selected: selection.selected, spec };
   const external = spec.training.external;
-  const trained = await stage('train', () => (external ? trainExternally(trainInput, external) : trainModel({ ...trainInput, ...(reweight ? { reweight } : {}) })));
+  const trained = await stage('train', () =>
+    external ? trainExternally(trainInput, external) : trainModel({ ...trainInput, ...(reweight ? { reweight } : {}) }),
+  );
   if (!trained) return finish('rejected');
   result.model = {
-    name: trained.name, version: trained.version, uri: trained.uri, sha256: trained.sha256, algorithm: trained.algorithm,
-    params: trained.params, metrics: trained.metrics, slices: trained.slices, importance: trained.importance,
+    name: trained.name,
+    version: trained.version,
+    uri: trained.uri,
+    sha256: trained.sha256,
+    algorithm: trained.algorithm,
+    params: trained.params,
+    metrics: trained.metrics,
+    slices: trained.slices,
+    importance: trained.importance,
     permutationImportance: trained.permutationImportance,
     ...(trained.refit ? { refit: trained.refit } : {}),
   };
@@ -198,14 +277,25 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   const champion = evaluation.champion?.version ?? production.version;
   const strategy = spec.deploy.strategy;
   if (strategy !== 'replace' && spec.deploy.alias === 'production') {
-    if (champion === null) result.reasons.push(`deploy.strategy ${strategy}: no production version to test against, so v${trained.version} replaces nothing and is deployed directly`);
+    if (champion === null)
+      result.reasons.push(
+        `deploy.strategy ${strategy}: no production version to test against, so v${trained.version} replaces nothing and is deployed directly`,
+      );
     else if (trained.task === 'regression') {
-      result.reasons.push(`deploy.strategy ${strategy} tests correct predictions, which a regression model does not make: v${trained.version} is blessed, not deployed`);
+      result.reasons.push(
+        `deploy.strategy ${strategy} tests correct predictions, which a regression model does not make: v${trained.version} is blessed, not deployed`,
+      );
       return finish('blessed');
     } else {
       const ab = await stage('deploy', () =>
         startAbTest({
-          model, champion, challenger: trained.version, strategy, share: spec.deploy.share, test: spec.deploy.test, requestedBy: `${info.workflowType}:${info.workflowId}`,
+          model,
+          champion,
+          challenger: trained.version,
+          strategy,
+          share: spec.deploy.share,
+          test: spec.deploy.test,
+          requestedBy: `${info.workflowType}:${info.workflowId}`,
         }),
       );
       if (!ab) return finish('blessed');
@@ -214,15 +304,21 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
         return finish('blessed');
       }
       result.deployed = { alias: 'challenger', version: trained.version, strategy, abTest: ab.workflowId };
-      result.reasons.push(`${strategy} of v${trained.version} against v${champion}${strategy === 'shadow' ? ' (mirrored traffic)' : ` on ${spec.deploy.share * 100}% of traffic`}: ${ab.workflowId} promotes or rolls back`);
+      result.reasons.push(
+        `${strategy} of v${trained.version} against v${champion}${strategy === 'shadow' ? ' (mirrored traffic)' : ` on ${spec.deploy.share * 100}% of traffic`}: ${ab.workflowId} promotes or rolls back`,
+      );
       return finish('deployed');
     }
   }
 
   const deployed = await stage('deploy', () =>
     deployModel({
-      model, version: trained.version, alias: spec.deploy.alias, expectedFrom: evaluation.champion?.version ?? production.version,
-      actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
+      model,
+      version: trained.version,
+      alias: spec.deploy.alias,
+      expectedFrom: evaluation.champion?.version ?? production.version,
+      actor: `${info.workflowType}:${info.workflowId}`,
+      reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
       details: { metrics: trained.metrics, champion: evaluation.champion, runId: info.runId },
     }),
   );
@@ -231,8 +327,12 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
   // Edge and browser bundles with their costs; a spec with the server alone issues no new command (histories replay).
   if (spec.deploy.targets.some((t) => t !== 'server')) {
     result.targets = await deployToTargets({
-      model, version: deployed.version, targets: spec.deploy.targets, gates: { maxBundleBytes: spec.gates.maxBundleBytes, maxEdgeP99Ms: spec.gates.maxEdgeP99Ms },
-      actor: `${info.workflowType}:${info.workflowId}`, reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
+      model,
+      version: deployed.version,
+      targets: spec.deploy.targets,
+      gates: { maxBundleBytes: spec.gates.maxBundleBytes, maxEdgeP99Ms: spec.gates.maxEdgeP99Ms },
+      actor: `${info.workflowType}:${info.workflowId}`,
+      reason: `${trigger}${run.reason ? `: ${run.reason}` : ''}`,
     });
     for (const t of result.targets) if (!t.blessed) result.reasons.push(`not blessed for ${t.target}: ${t.reasons.join('; ')}`);
   }
@@ -241,9 +341,19 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     await ensureMonitor({ model, ...spec.monitor });
   }
   await raiseAlert({
-    event: 'model.deployed', model, version: deployed.version, webhooks: spec.alerts?.webhooks ?? [],
+    event: 'model.deployed',
+    model,
+    version: deployed.version,
+    webhooks: spec.alerts?.webhooks ?? [],
     message: `${model} v${deployed.version} is now ${deployed.alias} (was ${champion === null ? 'none' : `v${champion}`}; ${trigger}${run.reason ? `: ${run.reason}` : ''})`,
-    numbers: { alias: deployed.alias, previous: champion, trigger, algorithm: trained.algorithm, metrics: trained.metrics, champion: evaluation.champion ?? null },
+    numbers: {
+      alias: deployed.alias,
+      previous: champion,
+      trigger,
+      algorithm: trained.algorithm,
+      metrics: trained.metrics,
+      champion: evaluation.champion ?? null,
+    },
   });
   return finish('deployed');
 }

@@ -87,4 +87,3 @@ activitiesFor.withPriority = function withPriority<K extends ActivityName>(prior
   for (const name of names) out[name] = proxyActivities<Pick<Activities, K>>({ ...OPTIONS[name], priority })[name];
   return out;
 };
-

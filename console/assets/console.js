@@ -14,18 +14,20 @@
       return res.json();
     })
     .then(function (page) {
-      return Promise.all(slots.map(function (el) {
-        var id = el.getAttribute('data-chart');
-        var spec = page.charts[id];
-        if (!spec) {
-          el.textContent = 'no data for this chart';
-          return null;
-        }
-        return vegaEmbed(el, spec, { renderer: 'svg', actions: false }).then(function (result) {
-          window.mlopsCharts[id] = result.view;
-          el.setAttribute('data-rendered', 'true');
-        });
-      }));
+      return Promise.all(
+        slots.map(function (el) {
+          var id = el.getAttribute('data-chart');
+          var spec = page.charts[id];
+          if (!spec) {
+            el.textContent = 'no data for this chart';
+            return null;
+          }
+          return vegaEmbed(el, spec, { renderer: 'svg', actions: false }).then(function (result) {
+            window.mlopsCharts[id] = result.view;
+            el.setAttribute('data-rendered', 'true');
+          });
+        }),
+      );
     })
     .then(done, function (err) {
       var p = document.createElement('p');

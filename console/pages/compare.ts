@@ -33,10 +33,14 @@ export const comparePage: PageHandler = async (ctx, _params, query) => {
   const versions = loaded.map((l) => l!);
   const names = versions.map((l) => `v${l.mv.version}`);
   const metricKeys = [...new Set(versions.flatMap((l) => Object.keys(l.mv.metrics)))];
-  const params = versions.map((l) => flatten({ algorithm: l.mv.properties.algorithm, params: l.mv.properties.params, threshold: l.mv.properties.threshold, seed: l.mv.properties.seed }));
+  const params = versions.map((l) =>
+    flatten({ algorithm: l.mv.properties.algorithm, params: l.mv.properties.params, threshold: l.mv.properties.threshold, seed: l.mv.properties.seed }),
+  );
   const paramKeys = [...new Set(params.flatMap((p) => Object.keys(p)))].filter((k) => new Set(params.map((p) => p[k])).size > 1);
   const charts: Record<string, Spec> = {};
-  const withCurves = versions.filter((l): l is { mv: typeof l.mv; report: EvaluationReport & { curve: NonNullable<EvaluationReport['curve']> } } => !!l.report?.curve);
+  const withCurves = versions.filter(
+    (l): l is { mv: typeof l.mv; report: EvaluationReport & { curve: NonNullable<EvaluationReport['curve']> } } => !!l.report?.curve,
+  );
   if (withCurves.length) {
     charts.roc = rocChart(withCurves.map((l) => ({ name: `v${l.mv.version}`, points: l.report.curve })));
     charts.pr = prChart(withCurves.map((l) => ({ name: `v${l.mv.version}`, points: l.report.curve.slice(1) })));
@@ -49,7 +53,10 @@ ${withCurves.length ? html`<div class="grid">${chart('roc', 'ROC curves')}${char
 ${table({ id: 'compare-params', empty: 'The versions share every param.', head: ['param', ...names], rows: paramKeys.map((k) => [k, ...params.map((p) => p[k] ?? '—')]) })}`;
   return {
     title: `Compare ${model} ${names.join(', ')}`,
-    crumbs: [{ href: '/models', text: 'Models' }, { href: `/models/${seg(model)}`, text: model }],
+    crumbs: [
+      { href: '/models', text: 'Models' },
+      { href: `/models/${seg(model)}`, text: model },
+    ],
     body,
     charts,
     data: { model, versions: versions.map((l) => ({ version: l.mv.version, metrics: l.mv.metrics, params: params[versions.indexOf(l)] })) },

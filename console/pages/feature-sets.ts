@@ -19,9 +19,21 @@ export const featureSetsPage: PageHandler = async (ctx) => {
   return {
     title: 'Feature sets',
     body: html`${table({
-      id: 'feature-sets', empty: 'No feature set applied yet (mlops features apply FILE).',
+      id: 'feature-sets',
+      empty: 'No feature set applied yet (mlops features apply FILE).',
       head: ['set', 'version', 'entity', 'features', 'watermark', 'freshness', 'parts', 'offline rows', 'online entities', 'applied'],
-      rows: sets.map((s) => [s.name, `v${s.version}`, s.entity ?? '—', s.features.join(', '), fmtTime(s.watermark), age(s.watermark, now), s.parts, fmtNumber(s.rows), fmtNumber(s.onlineEntities), fmtTime(s.createdAt)]),
+      rows: sets.map((s) => [
+        s.name,
+        `v${s.version}`,
+        s.entity ?? '—',
+        s.features.join(', '),
+        fmtTime(s.watermark),
+        age(s.watermark, now),
+        s.parts,
+        fmtNumber(s.rows),
+        fmtNumber(s.onlineEntities),
+        fmtTime(s.createdAt),
+      ]),
     })}`,
     charts: {},
     data: { featureSets: sets },

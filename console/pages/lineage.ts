@@ -22,9 +22,17 @@ export const versionLineagePage: PageHandler = async (ctx, [name, v]) => {
   if (!mv) return null;
   const artifact = await ctx.stores.lineage.artifactByUri(mv.uri);
   const graph = artifact ? await ctx.stores.lineage.upstream(artifact.id) : { artifacts: [], executions: [] };
-  return graphPage(ctx, graph, `Lineage of ${name} v${mv.version}`, [
-    { href: '/models', text: 'Models' }, { href: `/models/${seg(name)}`, text: name }, { href: `/models/${seg(name)}/versions/${mv.version}`, text: `v${mv.version}` },
-  ], 'Everything upstream of this version: the datasets, feature-set parts and plans it was made from, and the stages that made them.');
+  return graphPage(
+    ctx,
+    graph,
+    `Lineage of ${name} v${mv.version}`,
+    [
+      { href: '/models', text: 'Models' },
+      { href: `/models/${seg(name)}`, text: name },
+      { href: `/models/${seg(name)}/versions/${mv.version}`, text: `v${mv.version}` },
+    ],
+    'Everything upstream of this version: the datasets, feature-set parts and plans it was made from, and the stages that made them.',
+  );
 };
 
 export const datasetLineagePage: PageHandler = async (ctx, [sha]) => {
@@ -33,7 +41,13 @@ export const datasetLineagePage: PageHandler = async (ctx, [sha]) => {
   const id = res.rows[0]?.id;
   if (id === undefined) return null;
   const graph = await ctx.stores.lineage.downstream(Number(id));
-  return graphPage(ctx, graph, `Downstream of dataset ${sha.slice(0, 12)}`, [{ href: '/models', text: 'Models' }], 'Everything made from this dataset: the stages that read it and what they produced, model versions included.');
+  return graphPage(
+    ctx,
+    graph,
+    `Downstream of dataset ${sha.slice(0, 12)}`,
+    [{ href: '/models', text: 'Models' }],
+    'Everything made from this dataset: the stages that read it and what they produced, model versions included.',
+  );
 };
 
 export const artifactPage: PageHandler = async (ctx, [id]) => {
@@ -46,17 +60,31 @@ export const artifactPage: PageHandler = async (ctx, [id]) => {
       WHERE e.artifact_id = $1 ORDER BY x.id LIMIT 200`,
     [id],
   );
-  const a = { id: Number(r.id), uri: r.uri as string, sha256: r.sha256 as string, type: r.type as string, properties: r.properties as Record<string, unknown>, createdAt: r.created_at as Date };
+  const a = {
+    id: Number(r.id),
+    uri: r.uri as string,
+    sha256: r.sha256 as string,
+    type: r.type as string,
+    properties: r.properties as Record<string, unknown>,
+    createdAt: r.created_at as Date,
+  };
   const link = artifactHref(a);
   const body = html`<p>${a.type} · sha256 <code>${a.sha256}</code> · recorded ${fmtTime(a.createdAt)}</p>
 <p>URI <code>${a.uri}</code>${link !== `/artifacts/${a.id}` ? html` · <a href="${link}">open</a>` : ''}</p>
 <h2>Properties</h2><pre>${JSON.stringify(a.properties, null, 2)}</pre>
 <h2>Executions</h2>
 ${table({
-  id: 'artifact-uses', head: ['as', 'stage', 'status', 'started', 'run'],
+  id: 'artifact-uses',
+  head: ['as', 'stage', 'status', 'started', 'run'],
   rows: uses.rows.map((u) => {
     const run = runOfExecution(u.key);
-    return [u.direction === 'output' ? 'produced by' : 'read by', u.stage, u.status, fmtTime(u.started_at), html`<a class="temporal" href="${workflowUrl(ctx.temporalUi, run.workflowId, run.runId)}">${run.workflowId}</a>`];
+    return [
+      u.direction === 'output' ? 'produced by' : 'read by',
+      u.stage,
+      u.status,
+      fmtTime(u.started_at),
+      html`<a class="temporal" href="${workflowUrl(ctx.temporalUi, run.workflowId, run.runId)}">${run.workflowId}</a>`,
+    ];
   }),
 })}`;
   return { title: `Artifact ${a.id}`, crumbs: [{ href: '/models', text: 'Models' }], body, charts: {}, data: { artifact: a, executions: uses.rows } };

@@ -42,7 +42,10 @@ export const modelPage: PageHandler = async (ctx, [name]) => {
       versions.flatMap((v) => metrics.slice(0, 3).map((k) => ({ at: v.createdAt.toISOString(), series: k, value: (v.metrics[k] as number | null) ?? null }))),
       'metric on the test split',
     ),
-    'alias-timeline': timeChart(history.map((m) => ({ at: m.at.toISOString(), series: m.alias, value: m.toVersion ?? 0 })), 'version (0 = unset)'),
+    'alias-timeline': timeChart(
+      history.map((m) => ({ at: m.at.toISOString(), series: m.alias, value: m.toVersion ?? 0 })),
+      'version (0 = unset)',
+    ),
     ...ab.charts,
   };
   const body = html`
@@ -61,8 +64,17 @@ ${chart('metric-history', 'Key metrics by version')}
 <h2>Alias history</h2>
 ${chart('alias-timeline', 'Where each alias pointed over time')}
 ${table({
-  id: 'alias-history', empty: 'No alias has moved yet.', head: ['when', 'alias', 'from', 'to', 'who', 'why'],
-  rows: moves.map((m) => [fmtTime(m.at), m.alias, m.fromVersion === null ? '—' : `v${m.fromVersion}`, m.toVersion === null ? '—' : `v${m.toVersion}`, m.actor, m.reason]),
+  id: 'alias-history',
+  empty: 'No alias has moved yet.',
+  head: ['when', 'alias', 'from', 'to', 'who', 'why'],
+  rows: moves.map((m) => [
+    fmtTime(m.at),
+    m.alias,
+    m.fromVersion === null ? '—' : `v${m.fromVersion}`,
+    m.toVersion === null ? '—' : `v${m.toVersion}`,
+    m.actor,
+    m.reason,
+  ]),
 })}
 <h2>A/B test</h2>
 ${ab.body}`;
@@ -88,10 +100,17 @@ async function abSection(ctx: ConsoleContext, model: string): Promise<{ body: Ma
   const n = last?.numbers;
   const arms = n
     ? table({
-        id: 'ab-arms', head: ['arm', 'version', 'trials', 'successes', 'rate'],
+        id: 'ab-arms',
+        head: ['arm', 'version', 'trials', 'successes', 'rate'],
         rows: [
           ['champion', view.input?.champion === undefined ? '—' : `v${view.input.champion}`, n.controlTrials, n.controlSuccesses, fmtNumber(n.controlRate)],
-          ['challenger', view.input?.challenger === undefined ? '—' : `v${view.input.challenger}`, n.treatmentTrials, n.treatmentSuccesses, fmtNumber(n.treatmentRate)],
+          [
+            'challenger',
+            view.input?.challenger === undefined ? '—' : `v${view.input.challenger}`,
+            n.treatmentTrials,
+            n.treatmentSuccesses,
+            fmtNumber(n.treatmentRate),
+          ],
         ],
       })
     : html`<p class="empty">No check yet.</p>`;

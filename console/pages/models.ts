@@ -26,7 +26,12 @@ export const modelsPage: PageHandler = async (ctx) => {
   });
   return {
     title: 'Models',
-    body: table({ id: 'models', head: ['model', 'production', 'challenger', 'latest', 'last run', 'drift', 'requests/s (5 min)'], rows, empty: 'No model registered yet: run a pipeline (mlops run ct … or npm run demo).' }),
+    body: table({
+      id: 'models',
+      head: ['model', 'production', 'challenger', 'latest', 'last run', 'drift', 'requests/s (5 min)'],
+      rows,
+      empty: 'No model registered yet: run a pipeline (mlops run ct … or npm run demo).',
+    }),
     charts: {},
     data: { models },
   };

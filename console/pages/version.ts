@@ -22,7 +22,8 @@ export async function loadVersion(ctx: ConsoleContext, name: string, v: string):
 
 /** The metric a slice chart shows: the first one every slice has. */
 function sliceMetric(report: EvaluationReport): string | null {
-  for (const k of ['roc_auc', 'accuracy', 'rmse', 'mae']) if (report.slices.length > 0 && report.slices.every((s) => typeof s.metrics[k] === 'number')) return k;
+  for (const k of ['roc_auc', 'accuracy', 'rmse', 'mae'])
+    if (report.slices.length > 0 && report.slices.every((s) => typeof s.metrics[k] === 'number')) return k;
   return null;
 }
 
@@ -41,8 +42,14 @@ export function evaluationCharts(report: EvaluationReport | null, label: string)
     charts.pr = prChart([{ name: label, points: report.curve.slice(1) }]);
   }
   if (report.classCurves) {
-    charts.roc = rocChart(report.classCurves.map((c) => ({ name: c.class, points: c.points })), 'class (one vs rest)');
-    charts.pr = prChart(report.classCurves.map((c) => ({ name: c.class, points: c.points.slice(1) })), 'class (one vs rest)');
+    charts.roc = rocChart(
+      report.classCurves.map((c) => ({ name: c.class, points: c.points })),
+      'class (one vs rest)',
+    );
+    charts.pr = prChart(
+      report.classCurves.map((c) => ({ name: c.class, points: c.points.slice(1) })),
+      'class (one vs rest)',
+    );
   }
   if (report.calibration) charts.calibration = calibrationChart(report.calibration);
   if (report.confusion) charts.confusion = confusionChart(report.confusion, report.classes);
@@ -62,7 +69,10 @@ export const versionPage: PageHandler = async (ctx, [name, v]) => {
   const { mv, report } = loaded;
   const p = mv.properties;
   const datasetUri = typeof p.datasetUri === 'string' ? p.datasetUri : null;
-  const [dataset, stages] = await Promise.all([datasetUri ? ctx.stores.lineage.artifactByUri(datasetUri) : undefined, stageTimings(ctx.stores.pool, mv.runKey)]);
+  const [dataset, stages] = await Promise.all([
+    datasetUri ? ctx.stores.lineage.artifactByUri(datasetUri) : undefined,
+    stageTimings(ctx.stores.pool, mv.runKey),
+  ]);
   const run = splitRunKey(mv.runKey);
   const charts = evaluationCharts(report, `v${mv.version}`);
   const gain = importanceBars(p.importance);
@@ -70,9 +80,17 @@ export const versionPage: PageHandler = async (ctx, [name, v]) => {
   if (gain.length) charts['importance-gain'] = barChart(gain, 'gain / |coefficient|');
   if (permutation.length) charts['importance-permutation'] = barChart(permutation, 'drop of the primary metric when shuffled');
   const metric = report ? sliceMetric(report) : null;
-  if (report && metric) charts.slices = barChart(report.slices.map((s) => ({ label: `${s.attribute}=${s.group ?? '(missing)'}`, value: s.metrics[metric] as number, group: s.attribute })), metric);
+  if (report && metric)
+    charts.slices = barChart(
+      report.slices.map((s) => ({ label: `${s.attribute}=${s.group ?? '(missing)'}`, value: s.metrics[metric] as number, group: s.attribute })),
+      metric,
+    );
   const activities = await runActivities(ctx, run.workflowId, run.runId);
-  if (activities.length) charts.stages = barChart(activities.map((a, i) => ({ label: `${i + 1}. ${a.activity}`, value: a.ms / 1000 })), 'seconds');
+  if (activities.length)
+    charts.stages = barChart(
+      activities.map((a, i) => ({ label: `${i + 1}. ${a.activity}`, value: a.ms / 1000 })),
+      'seconds',
+    );
   const columns = (dataset?.properties.columns ?? []) as { name: string; type: string }[];
   const body = html`
 <p class="links"><a class="temporal" href="${workflowUrl(ctx.temporalUi, run.workflowId, run.runId)}">run ${run.workflowId}</a>
@@ -90,20 +108,27 @@ ${permutation.length ? chart('importance-permutation', 'Permutation importance o
 <h2>Params</h2>
 <pre id="params">${JSON.stringify(p.params ?? {}, null, 2)}</pre>
 <h2>Dataset</h2>
-${dataset
+${
+  dataset
     ? html`<p>sha256 <a href="/datasets/${seg(dataset.sha256)}/lineage"><code>${dataset.sha256}</code></a> · ${fmtNumber(dataset.properties.rows)} rows · source <code>${String(dataset.properties.sourceUri ?? '')}</code></p>
 ${table({ id: 'schema', head: ['column', 'type'], rows: columns.map((c) => [c.name, c.type]) })}`
-    : html`<p class="empty">No dataset recorded.</p>`}
+    : html`<p class="empty">No dataset recorded.</p>`
+}
 <h2>Code and stages</h2>
 <p>code version <code>${String(p.codeVersion ?? stages[0]?.codeVersion ?? '—')}</code> · seed ${String(p.seed ?? '—')}</p>
 ${table({ id: 'stages', head: ['stage', 'status', 'recorded'], rows: stages.map((s) => [s.stage, s.status, fmtTime(s.endedAt ?? s.startedAt)]) })}
-${activities.length
+${
+  activities.length
     ? html`${chart('stages', 'Stage timings (activities of the run, scheduled to closed)')}
 ${table({ id: 'activities', head: ['activity', 'status', 'seconds'], rows: activities.map((a) => [a.activity, a.status, fmtNumber(a.ms / 1000, 3)]) })}`
-    : html`<p class="empty">Stage timings come from the run's history in Temporal, which is not reachable.</p>`}`;
+    : html`<p class="empty">Stage timings come from the run's history in Temporal, which is not reachable.</p>`
+}`;
   return {
     title: `${mv.model} v${mv.version}`,
-    crumbs: [{ href: '/models', text: 'Models' }, { href: `/models/${seg(mv.model)}`, text: mv.model }],
+    crumbs: [
+      { href: '/models', text: 'Models' },
+      { href: `/models/${seg(mv.model)}`, text: mv.model },
+    ],
     body,
     charts,
     data: { version: { ...mv, properties: { ...p, spec: undefined } }, evaluation: report, dataset: dataset ?? null, stages, activities },
@@ -126,10 +151,13 @@ function slicesSection(report: EvaluationReport, metric: string | null): Markup 
   return html`
 ${table({ id: 'slices', empty: 'No slice attributes.', head: ['attribute', 'group', 'rows', ...keys], rows: report.slices.map((s) => [s.attribute, s.group ?? '(missing)', s.count, ...keys.map((k) => fmtNumber(s.metrics[k]))]) })}
 ${metric ? chart('slices', `${metric} per slice`) : ''}
-${fairness.length
+${
+  fairness.length
     ? table({
-        id: 'fairness', head: ['protected attribute', 'demographic parity difference', 'equal opportunity difference', 'max AUC gap'],
+        id: 'fairness',
+        head: ['protected attribute', 'demographic parity difference', 'equal opportunity difference', 'max AUC gap'],
         rows: fairness.map(([a, f]) => [a, fmtNumber(f.demographicParityDifference), fmtNumber(f.equalOpportunityDifference), fmtNumber(f.maxAucGap)]),
       })
-    : ''}`;
+    : ''
+}`;
 }

@@ -21,8 +21,16 @@ export function verifySignature(body: string | Buffer, secret: string, header: s
 /** What a webhook receives: the event first, then what it is about and the numbers that decided it. */
 export function alertBody(alert: Alert, temporalUi: string): string {
   return JSON.stringify({
-    event: alert.event, id: alert.id, model: alert.model, version: alert.version, workflowId: alert.workflowId, runId: alert.runId,
-    temporalUi, message: alert.message, numbers: alert.numbers, at: alert.at,
+    event: alert.event,
+    id: alert.id,
+    model: alert.model,
+    version: alert.version,
+    workflowId: alert.workflowId,
+    runId: alert.runId,
+    temporalUi,
+    message: alert.message,
+    numbers: alert.numbers,
+    at: alert.at,
   });
 }
 
@@ -41,19 +49,42 @@ export interface DeliveryResult {
 }
 
 /** One POST. The secret is read here, from the environment, and goes nowhere but into the HMAC. */
-export async function postAlert(hook: Webhook, body: string, alert: Pick<Alert, 'id' | 'event'>, env: NodeJS.ProcessEnv = process.env): Promise<DeliveryResult> {
+export async function postAlert(
+  hook: Webhook,
+  body: string,
+  alert: Pick<Alert, 'id' | 'event'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DeliveryResult> {
   const started = Date.now();
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'temporal-mlops-alerts', 'x-mlops-event': alert.event, 'x-mlops-delivery': alert.id };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'temporal-mlops-alerts',
+    'x-mlops-event': alert.event,
+    'x-mlops-delivery': alert.id,
+  };
   if (hook.secretEnv) {
     const secret = env[hook.secretEnv];
-    if (!secret) return { ok: false, retryable: false, statusCode: null, error: `the environment variable ${hook.secretEnv} (secretEnv) is not set on the worker: not sent unsigned`, ms: 0 };
+    if (!secret)
+      return {
+        ok: false,
+        retryable: false,
+        statusCode: null,
+        error: `the environment variable ${hook.secretEnv} (secretEnv) is not set on the worker: not sent unsigned`,
+        ms: 0,
+      };
     headers[SIGNATURE_HEADER] = signBody(body, secret);
   }
   try {
     const res = await fetch(hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'manual' });
     await res.arrayBuffer().catch(() => undefined);
     const ok = res.status >= 200 && res.status < 300;
-    return { ok, retryable: !ok && (res.status === 408 || res.status === 429 || res.status >= 500), statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, ms: Date.now() - started };
+    return {
+      ok,
+      retryable: !ok && (res.status === 408 || res.status === 429 || res.status >= 500),
+      statusCode: res.status,
+      error: ok ? null : `HTTP ${res.status}`,
+      ms: Date.now() - started,
+    };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const why = e.name === 'TimeoutError' ? `no answer in ${TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.cause?.message ?? e.message);

@@ -4,7 +4,16 @@ import { z } from 'zod';
 import { nonEmpty, parseWith, phrase, refuse, section } from '../spec-fields';
 
 export const ALERT_EVENTS = [
-  'run.failed', 'model.deployed', 'model.rolled_back', 'drift.detected', 'concept_drift.detected', 'drift.persists', 'abtest.decided', 'skew.detected', 'domain_drift.detected', 'performance_drop.estimated',
+  'run.failed',
+  'model.deployed',
+  'model.rolled_back',
+  'drift.detected',
+  'concept_drift.detected',
+  'drift.persists',
+  'abtest.decided',
+  'skew.detected',
+  'domain_drift.detected',
+  'performance_drop.estimated',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
@@ -36,7 +45,9 @@ const SECRET_ENV = /^[A-Z_][A-Z0-9_]{0,127}$/;
 const SHAPE = '{"url", "events"?, "secretEnv"?}';
 
 /** An http(s) URL without credentials (chat webhooks carry tokens in the query, which logs never show). */
-const url = z.string({ error: 'the http:// or https:// address to POST alerts to' }).min(1, { error: 'the http:// or https:// address to POST alerts to' })
+const url = z
+  .string({ error: 'the http:// or https:// address to POST alerts to' })
+  .min(1, { error: 'the http:// or https:// address to POST alerts to' })
   .superRefine((v, ctx) => {
     let parsed: URL;
     try {
@@ -49,14 +60,26 @@ const url = z.string({ error: 'the http:// or https:// address to POST alerts to
     if (parsed.username || parsed.password) refuse(ctx, [], 'must not carry credentials (user:password@); sign with secretEnv instead');
   });
 
-const webhook = section({
-  url,
-  events: nonEmpty(z.enum(ALERT_EVENTS, { error: phrase(`{value} is not an event (events: ${ALERT_EVENTS.join(', ')})`) }), `a non-empty list of events (${ALERT_EVENTS.join(', ')})`)
-    .transform((events) => [...new Set(events)]).optional().describe('only these events (default: every event)'),
-  secretEnv: z.string({ error: phrase('must name an environment variable (A-Z 0-9 _), got {value}: put the secret in that variable on the worker, never in the spec') })
-    .regex(SECRET_ENV, { error: phrase('must name an environment variable (A-Z 0-9 _), got {value}: put the secret in that variable on the worker, never in the spec') })
-    .optional().describe('the environment variable (on the worker) holding the HMAC secret; the secret itself never enters a spec'),
-}, { noun: 'a field of a webhook', expected: `an object ${SHAPE}` });
+const webhook = section(
+  {
+    url,
+    events: nonEmpty(
+      z.enum(ALERT_EVENTS, { error: phrase(`{value} is not an event (events: ${ALERT_EVENTS.join(', ')})`) }),
+      `a non-empty list of events (${ALERT_EVENTS.join(', ')})`,
+    )
+      .transform((events) => [...new Set(events)])
+      .optional()
+      .describe('only these events (default: every event)'),
+    secretEnv: z
+      .string({ error: phrase('must name an environment variable (A-Z 0-9 _), got {value}: put the secret in that variable on the worker, never in the spec') })
+      .regex(SECRET_ENV, {
+        error: phrase('must name an environment variable (A-Z 0-9 _), got {value}: put the secret in that variable on the worker, never in the spec'),
+      })
+      .optional()
+      .describe('the environment variable (on the worker) holding the HMAC secret; the secret itself never enters a spec'),
+  },
+  { noun: 'a field of a webhook', expected: `an object ${SHAPE}` },
+);
 
 /** A list of webhooks: the spec's `alerts.webhooks`, MLOPS_ALERT_WEBHOOKS, `mlops alerts test`. */
 export const webhooksSchema = z.array(webhook, { error: `a list of ${SHAPE}` });
@@ -86,7 +109,10 @@ export function parseDefaultWebhooks(value: string | undefined): Webhook[] {
     }
     return parseWebhooks(raw, 'MLOPS_ALERT_WEBHOOKS');
   }
-  return parseWebhooks(text.split(',').map((u) => ({ url: u.trim() })), 'MLOPS_ALERT_WEBHOOKS');
+  return parseWebhooks(
+    text.split(',').map((u) => ({ url: u.trim() })),
+    'MLOPS_ALERT_WEBHOOKS',
+  );
 }
 
 /** The webhooks that take an event: the spec's (or production's) plus the defaults, each URL once. */

@@ -52,22 +52,37 @@ export async function findAnomalies(
   if (stats.rows < r.minRows) add(null, 'too_few_rows', 'error', `at least ${r.minRows} rows`, `${stats.rows} rows`);
 
   // Columns the spec names must exist.
-  const named: [string, string][] = [[r.target, 'target'], ...(r.keys ?? []).map((k) => [k, 'key'] as [string, string]), ...(r.required ?? []).map((k) => [k, 'spec'] as [string, string])];
+  const named: [string, string][] = [
+    [r.target, 'target'],
+    ...(r.keys ?? []).map((k) => [k, 'key'] as [string, string]),
+    ...(r.required ?? []).map((k) => [k, 'spec'] as [string, string]),
+  ];
   for (const [name, role] of named) {
-    if (!byName.has(name)) add(name, role === 'target' ? 'target_missing' : 'missing_column', 'error', `${role} column ${JSON.stringify(name)}`, `no such column; columns are: ${available}`);
+    if (!byName.has(name))
+      add(
+        name,
+        role === 'target' ? 'target_missing' : 'missing_column',
+        'error',
+        `${role} column ${JSON.stringify(name)}`,
+        `no such column; columns are: ${available}`,
+      );
   }
 
   const target = byName.get(r.target);
   if (target) {
-    if (target.missing > 0) add(r.target, 'target_missing_values', 'error', 'no missing labels', `${target.missing} rows (${pct(target.missingFraction)}) without a label`);
-    if ((target.nan ?? 0) + (target.infinite ?? 0) > 0) add(r.target, 'nan_infinity', 'error', 'finite labels', `${target.nan} NaN, ${target.infinite} ±Infinity`);
-    if (target.count > 0 && target.distinct <= 1) add(r.target, 'target_constant', 'error', 'at least 2 distinct labels', `1 distinct value (${describeOnly(target)})`);
+    if (target.missing > 0)
+      add(r.target, 'target_missing_values', 'error', 'no missing labels', `${target.missing} rows (${pct(target.missingFraction)}) without a label`);
+    if ((target.nan ?? 0) + (target.infinite ?? 0) > 0)
+      add(r.target, 'nan_infinity', 'error', 'finite labels', `${target.nan} NaN, ${target.infinite} ±Infinity`);
+    if (target.count > 0 && target.distinct <= 1)
+      add(r.target, 'target_constant', 'error', 'at least 2 distinct labels', `1 distinct value (${describeOnly(target)})`);
   }
 
   for (const c of stats.columns) {
     if (c.name === r.target) continue;
     if (c.count === 0) add(c.name, 'all_missing', 'warning', 'some values', 'every value is missing; the column will not be used');
-    else if (c.missingFraction > r.maxMissingFraction) add(c.name, 'missing_fraction', 'warning', `at most ${pct(r.maxMissingFraction)} missing`, `${pct(c.missingFraction)} missing`);
+    else if (c.missingFraction > r.maxMissingFraction)
+      add(c.name, 'missing_fraction', 'warning', `at most ${pct(r.maxMissingFraction)} missing`, `${pct(c.missingFraction)} missing`);
     if ((c.infinite ?? 0) > 0 || (c.nan ?? 0) > 0) {
       add(c.name, 'nan_infinity', 'warning', 'finite values', `${c.nan} NaN, ${c.infinite} ±Infinity (treated as missing)`);
     }
@@ -105,8 +120,13 @@ export async function findAnomalies(
       const fraction = n / stats.rows;
       if (fraction > r.maxUnexpectedFraction) {
         const sample = await unexpectedExamples(conn, table, d);
-        add(d.name, 'unexpected_categories', 'error', `values in the schema's domain (${d.domain.length} values), at most ${pct(r.maxUnexpectedFraction)} outside`,
-          `${n} rows (${pct(fraction)}) outside it, e.g. ${JSON.stringify(sample)}`);
+        add(
+          d.name,
+          'unexpected_categories',
+          'error',
+          `values in the schema's domain (${d.domain.length} values), at most ${pct(r.maxUnexpectedFraction)} outside`,
+          `${n} rows (${pct(fraction)}) outside it, e.g. ${JSON.stringify(sample)}`,
+        );
       }
     }
     for (const [k, c] of rangeChecks.entries()) {
@@ -117,7 +137,7 @@ export async function findAnomalies(
       }
     }
     const known = new Set(schema.columns.map((c) => c.name));
-    for (const c of stats.columns) if (!known.has(c.name)) add(c.name, 'new_column', 'warning', 'only the schema\'s columns', `new column of kind ${c.kind}`);
+    for (const c of stats.columns) if (!known.has(c.name)) add(c.name, 'new_column', 'warning', "only the schema's columns", `new column of kind ${c.kind}`);
   }
   return out;
 }
@@ -131,13 +151,19 @@ async function outsideCounts(
 ): Promise<{ unexpected: number[]; outOfRange: number[] }> {
   if (domains.length + ranges.length === 0) return { unexpected: [], outOfRange: [] };
   const parts = [
-    ...domains.map((d, k) => `count(*) FILTER (WHERE ${ident(d.name)} IS NOT NULL AND NOT list_contains($${k + 1}, ${ident(d.name)}::VARCHAR))::BIGINT AS u${k}`),
+    ...domains.map(
+      (d, k) => `count(*) FILTER (WHERE ${ident(d.name)} IS NOT NULL AND NOT list_contains($${k + 1}, ${ident(d.name)}::VARCHAR))::BIGINT AS u${k}`,
+    ),
     ...ranges.map((c, k) => {
       const col = `${ident(c.name)}::DOUBLE`;
       return `count(*) FILTER (WHERE ${col} < ${c.min} OR ${col} > ${c.max})::BIGINT AS o${k}`;
     }),
   ];
-  const res = await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`, domains.map((d) => listValue(d.domain)), domains.map(() => LIST(VARCHAR)));
+  const res = await conn.runAndReadAll(
+    `SELECT ${parts.join(', ')} FROM ${table}`,
+    domains.map((d) => listValue(d.domain)),
+    domains.map(() => LIST(VARCHAR)),
+  );
   const row = res.getRowObjectsJS()[0]!;
   return { unexpected: domains.map((_, k) => Number(row[`u${k}`])), outOfRange: ranges.map((_, k) => Number(row[`o${k}`])) };
 }

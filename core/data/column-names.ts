@@ -18,5 +18,7 @@ export function reservedColumnName(names: Iterable<string>): string | undefined 
 /** Why a reserved column name cannot be used, for error messages. */
 export function reservedColumnReason(name: string): string {
   // Rows travel as JavaScript objects (serving, drift, feature lookups), where __proto__ is the prototype.
-  return name === '__proto__' ? 'a column may not be named "__proto__"; rename it' : `column ${JSON.stringify(name)} starts with "${INTERNAL_PREFIX}", which is reserved for the pipeline's own columns; rename it`;
+  return name === '__proto__'
+    ? 'a column may not be named "__proto__"; rename it'
+    : `column ${JSON.stringify(name)} starts with "${INTERNAL_PREFIX}", which is reserved for the pipeline's own columns; rename it`;
 }

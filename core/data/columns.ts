@@ -6,9 +6,7 @@ import { ident } from './duckdb';
 
 export type ColumnRequest = { name: string; kind: 'numeric' | 'date' | 'categorical' };
 
-export type DataColumn =
-  | { name: string; kind: 'numeric'; values: Float64Array }
-  | { name: string; kind: 'categorical'; values: (string | null)[] };
+export type DataColumn = { name: string; kind: 'numeric'; values: Float64Array } | { name: string; kind: 'categorical'; values: (string | null)[] };
 
 export interface ColumnBatch {
   rows: number;
@@ -45,7 +43,9 @@ export async function readColumns(conn: DuckDBConnection, table: string, request
   const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM (SELECT 1 FROM ${table}${limit})`);
   const rows = Number(count.getRowObjectsJS()[0]!.n);
   const columns: DataColumn[] = requests.map((r) =>
-    r.kind === 'categorical' ? { name: r.name, kind: 'categorical', values: new Array<string | null>(rows) } : { name: r.name, kind: 'numeric', values: new Float64Array(rows) },
+    r.kind === 'categorical'
+      ? { name: r.name, kind: 'categorical', values: new Array<string | null>(rows) }
+      : { name: r.name, kind: 'numeric', values: new Float64Array(rows) },
   );
   if (requests.length === 0) return { rows, columns };
   // Sequential: one connection runs one query at a time.

@@ -13,20 +13,29 @@ export interface FeedbackDrift {
 }
 
 /** The first `source` rows of `table` against the rest, every column but `skip` (target, protected). */
-export async function feedbackDrift(conn: DuckDBConnection, table: string, columns: { name: string; type: string }[], source: number, skip: Set<string>): Promise<FeedbackDrift | null> {
+export async function feedbackDrift(
+  conn: DuckDBConnection,
+  table: string,
+  columns: { name: string; type: string }[],
+  source: number,
+  skip: Set<string>,
+): Promise<FeedbackDrift | null> {
   const compared: DriftColumn[] = [];
   for (const c of columns) {
     if (skip.has(c.name)) continue;
     const numeric = /^(DOUBLE|FLOAT|REAL|DECIMAL|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER)/.test(c.type);
     const expr = numeric ? `CAST(${ident(c.name)} AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`;
     const read = async (where: string): Promise<unknown[]> =>
-      (await conn.runAndReadAll(`SELECT ${expr} AS v FROM (SELECT ${ident(c.name)}, row_number() OVER () AS n FROM ${table}) WHERE ${where}`)).getRowObjectsJS().map((r) => r.v);
+      (await conn.runAndReadAll(`SELECT ${expr} AS v FROM (SELECT ${ident(c.name)}, row_number() OVER () AS n FROM ${table}) WHERE ${where}`))
+        .getRowObjectsJS()
+        .map((r) => r.v);
     const a = await read(`n <= ${literal(String(source))}::BIGINT`);
     const b = await read(`n > ${literal(String(source))}::BIGINT`);
     if (numeric) {
       const ref = Float64Array.from(a, (v) => (typeof v === 'number' ? v : NaN));
       const cur = Float64Array.from(b, (v) => (typeof v === 'number' ? v : NaN));
-      if (ref.some((v) => !Number.isNaN(v)) && cur.some((v) => !Number.isNaN(v))) compared.push({ name: c.name, kind: 'numeric', reference: ref, current: cur });
+      if (ref.some((v) => !Number.isNaN(v)) && cur.some((v) => !Number.isNaN(v)))
+        compared.push({ name: c.name, kind: 'numeric', reference: ref, current: cur });
     } else {
       const ref = a.map((v) => (v === null || v === undefined ? null : String(v)));
       const cur = b.map((v) => (v === null || v === undefined ? null : String(v)));
@@ -36,7 +45,9 @@ export async function feedbackDrift(conn: DuckDBConnection, table: string, colum
   if (compared.length === 0) return null;
   const report = detectDrift(compared, { autoSizeOf: 'smaller' });
   return {
-    sourceRows: source, feedbackRows: compared[0]!.current.length, driftedShare: report.driftedShare,
+    sourceRows: source,
+    feedbackRows: compared[0]!.current.length,
+    driftedShare: report.driftedShare,
     columns: report.columns.map((c) => ({ name: c.name, method: c.method, statistic: c.statistic, drifted: c.drifted })),
   };
 }

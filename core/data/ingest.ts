@@ -89,7 +89,9 @@ export async function ingest(
       let appended: { added: number; capped: number; drift?: FeedbackDrift | null } = { added: 0, capped: 0 };
       if (feedback) {
         appended = await appendFeedback(conn, opts.uri, reader, feedback, path.join(work, 'feedback.ndjson'));
-        progress(`added ${appended.added} logged predictions with feedback labels${appended.capped ? ` (${appended.capped} more left out by data.maxFeedbackShare ${feedback.maxShare})` : ''}`);
+        progress(
+          `added ${appended.added} logged predictions with feedback labels${appended.capped ? ` (${appended.capped} more left out by data.maxFeedbackShare ${feedback.maxShare})` : ''}`,
+        );
         await duck(opts.uri, () => conn.run(`COPY ingest_rows TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
       } else {
         await duck(opts.uri, () => conn.run(`COPY (SELECT * FROM ${reader}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`));
@@ -106,7 +108,22 @@ export async function ingest(
       const sha256 = await hashFile(parquet);
       const ref = await deps.artifacts.putFile(`datasets/${sha256}.parquet`, parquet, 'application/vnd.apache.parquet');
       progress(`stored ${ref.uri}`);
-      return { uri: ref.uri, sha256, sourceSha256, sourceUri: opts.uri, format: source.format, rows, columns, ...(feedback ? { feedbackRows: appended.added, ...(appended.capped ? { feedbackCapped: appended.capped } : {}), ...(appended.drift ? { feedbackDrift: appended.drift } : {}) } : {}) };
+      return {
+        uri: ref.uri,
+        sha256,
+        sourceSha256,
+        sourceUri: opts.uri,
+        format: source.format,
+        rows,
+        columns,
+        ...(feedback
+          ? {
+              feedbackRows: appended.added,
+              ...(appended.capped ? { feedbackCapped: appended.capped } : {}),
+              ...(appended.drift ? { feedbackDrift: appended.drift } : {}),
+            }
+          : {}),
+      };
     });
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -115,7 +132,13 @@ export async function ingest(
 }
 
 /** Source rows, then the feedback rows in their given order, into the table ingest_rows (order kept for the Parquet). */
-async function appendFeedback(conn: DuckDBConnection, uri: string, reader: string, feedback: FeedbackRows, file: string): Promise<{ added: number; capped: number; drift?: FeedbackDrift | null }> {
+async function appendFeedback(
+  conn: DuckDBConnection,
+  uri: string,
+  reader: string,
+  feedback: FeedbackRows,
+  file: string,
+): Promise<{ added: number; capped: number; drift?: FeedbackDrift | null }> {
   await duck(uri, () => conn.run(`CREATE TEMP TABLE ingest_rows AS SELECT * FROM ${reader}`));
   const described = await conn.runAndReadAll('DESCRIBE ingest_rows');
   const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
@@ -173,7 +196,13 @@ async function checkHeader(conn: DuckDBConnection, file: string, uri: string, di
       `SELECT * FROM read_csv(${literal(file)}, delim = ${literal(dialect.delimiter)}, quote = ${literal(dialect.quote)}, header = false, all_varchar = true, max_line_size = ${MAX_CSV_LINE_BYTES}) LIMIT 1`,
     ),
   );
-  const names = (res.getRowsJS()[0] ?? []).map((v) => (v === null ? '' : String(v).replace(/^\uFEFF/, '').trim()));
+  const names = (res.getRowsJS()[0] ?? []).map((v) =>
+    v === null
+      ? ''
+      : String(v)
+          .replace(/^\uFEFF/, '')
+          .trim(),
+  );
   const empty = names.findIndex((n) => n === '');
   if (empty >= 0) throw new DataError(`${uri}: header column ${empty + 1} has no name`);
   const seen = new Set<string>();

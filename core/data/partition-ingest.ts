@@ -25,7 +25,11 @@ export interface PartitionOptions {
 
 const describe = (p: PartitionSource): string => `partition ${p.index} (${p.uri}${p.rows ? ` rows ${p.rows.start}–${p.rows.start + p.rows.count - 1}` : ''})`;
 
-export async function ingestPartition(part: PartitionSource, opts: PartitionOptions, deps: { artifacts: ArtifactStore; s3: Client; onProgress?: Progress }): Promise<PartitionResult> {
+export async function ingestPartition(
+  part: PartitionSource,
+  opts: PartitionOptions,
+  deps: { artifacts: ArtifactStore; s3: Client; onProgress?: Progress },
+): Promise<PartitionResult> {
   const progress = deps.onProgress ?? (() => undefined);
   const source = await fetchSource(part.uri, { s3: deps.s3, format: part.format });
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-partition-'));
@@ -52,7 +56,19 @@ export async function ingestPartition(part: PartitionSource, opts: PartitionOpti
       const sha256 = await hashFile(parquet);
       const ref = await deps.artifacts.putFile(partitionKey(sha256), parquet, 'application/vnd.apache.parquet');
       const summaryRef = await deps.artifacts.putContent('summaries', '.json', canonicalJson(summary), 'application/json');
-      return { index: part.index, uri: ref.uri, sha256, rows: summary.rows, columns, sourceUri: part.uri, sourceSha256, range: part.rows ?? null, format: part.format, summary: summaryRef, checks };
+      return {
+        index: part.index,
+        uri: ref.uri,
+        sha256,
+        rows: summary.rows,
+        columns,
+        sourceUri: part.uri,
+        sourceSha256,
+        range: part.rows ?? null,
+        format: part.format,
+        summary: summaryRef,
+        checks,
+      };
     });
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -68,8 +84,14 @@ export async function storePartitionedDataset(plan: Pick<PartitionPlan, 'sourceU
   const sources = createHash('sha256');
   for (const p of [...parts].sort((a, b) => a.index - b.index)) sources.update(`${p.sourceSha256} ${p.range ? `${p.range.start}+${p.range.count}` : '*'}\n`);
   return {
-    uri: ref.uri, sha256: ref.sha256, sourceSha256: sources.digest('hex'), sourceUri: plan.sourceUri, format: parts[0]!.format,
-    rows: manifest.rows, columns: manifest.columns, partitions: parts.length,
+    uri: ref.uri,
+    sha256: ref.sha256,
+    sourceSha256: sources.digest('hex'),
+    sourceUri: plan.sourceUri,
+    format: parts[0]!.format,
+    rows: manifest.rows,
+    columns: manifest.columns,
+    partitions: parts.length,
     ...(checks ? { checks } : {}),
   };
 }

@@ -21,7 +21,12 @@ function mergeColumn(a: ColumnSummary, b: ColumnSummary): ColumnSummary {
   if (a.kll && b.kll) out.kll = kllMerge(a.kll, b.kll);
   if (a.topK && b.topK) out.topK = topKMerge(a.topK, b.topK);
   if (a.minText !== undefined) out.minText = [a.minText, b.minText].filter((v): v is string => typeof v === 'string').sort()[0] ?? null;
-  if (a.maxText !== undefined) out.maxText = [a.maxText, b.maxText].filter((v): v is string => typeof v === 'string').sort().at(-1) ?? null;
+  if (a.maxText !== undefined)
+    out.maxText =
+      [a.maxText, b.maxText]
+        .filter((v): v is string => typeof v === 'string')
+        .sort()
+        .at(-1) ?? null;
   return out;
 }
 
@@ -33,7 +38,9 @@ export function mergeSummaries(parts: { name: string; summary: PartitionSummary 
   let merged = first.summary;
   for (const p of parts.slice(1)) {
     if (shape(p.summary) !== shape(first.summary)) {
-      throw new DataError(`partition ${p.name} has columns (${shape(p.summary)}) but ${first.name} has (${shape(first.summary)}); every partition needs the same columns and types`);
+      throw new DataError(
+        `partition ${p.name} has columns (${shape(p.summary)}) but ${first.name} has (${shape(first.summary)}); every partition needs the same columns and types`,
+      );
     }
     merged = {
       rows: merged.rows + p.summary.rows,
@@ -76,7 +83,11 @@ export function toDatasetStatistics(merged: PartitionSummary): DatasetStatistics
   const columns = merged.columns.map((c): ColumnStatistics => {
     const complete = c.topK ? topKComplete(c.topK) : undefined;
     const s: ColumnStatistics = {
-      name: c.name, type: c.type, kind: c.kind, count: c.count, missing: rows - c.count,
+      name: c.name,
+      type: c.type,
+      kind: c.kind,
+      count: c.count,
+      missing: rows - c.count,
       missingFraction: rows === 0 ? 0 : (rows - c.count) / rows,
       distinct: complete ? complete.length : Math.min(hllEstimate(hllFromBase64(c.distinctHll)), c.count),
     };
@@ -122,7 +133,10 @@ export function mergeChecks(all: (SchemaChecks | null)[]): SchemaChecks | null {
       const parts = all.map((c) => c!.columns[i]!);
       const out: SchemaChecks['columns'][number] = { name: col.name };
       if (parts.every((p) => p.unexpected)) {
-        out.unexpected = { count: parts.reduce((n, p) => n + p.unexpected!.count, 0), sample: [...new Set(parts.flatMap((p) => p.unexpected!.sample))].sort().slice(0, 5) };
+        out.unexpected = {
+          count: parts.reduce((n, p) => n + p.unexpected!.count, 0),
+          sample: [...new Set(parts.flatMap((p) => p.unexpected!.sample))].sort().slice(0, 5),
+        };
       }
       if (parts.every((p) => p.outOfRange !== undefined)) out.outOfRange = parts.reduce((n, p) => n + p.outOfRange!, 0);
       return out;

@@ -60,7 +60,8 @@ export async function summarizePartition(
     if (kind === 'numeric') {
       const x = `${col}::DOUBLE`;
       const finite = finiteOf(c);
-      if (isFloat(c.type)) parts.push(`count(*) FILTER (WHERE isnan(${col}))::BIGINT AS c${i}_nan`, `count(*) FILTER (WHERE isinf(${col}))::BIGINT AS c${i}_inf`);
+      if (isFloat(c.type))
+        parts.push(`count(*) FILTER (WHERE isnan(${col}))::BIGINT AS c${i}_nan`, `count(*) FILTER (WHERE isinf(${col}))::BIGINT AS c${i}_inf`);
       parts.push(
         `count(*) FILTER (WHERE ${finite})::BIGINT AS c${i}_n`,
         `avg(${x}) FILTER (WHERE ${finite}) AS c${i}_mean`,
@@ -82,9 +83,10 @@ export async function summarizePartition(
       const n = num(agg[`c${i}_n`]);
       s.nan = isFloat(c.type) ? num(agg[`c${i}_nan`]) : 0;
       s.infinite = isFloat(c.type) ? num(agg[`c${i}_inf`]) : 0;
-      s.moments = n === 0
-        ? { count: 0, mean: 0, m2: 0, min: null, max: null }
-        : { count: n, mean: Number(agg[`c${i}_mean`]), m2: Number(agg[`c${i}_var`]) * n, min: Number(agg[`c${i}_min`]), max: Number(agg[`c${i}_max`]) };
+      s.moments =
+        n === 0
+          ? { count: 0, mean: 0, m2: 0, min: null, max: null }
+          : { count: n, mean: Number(agg[`c${i}_mean`]), m2: Number(agg[`c${i}_var`]) * n, min: Number(agg[`c${i}_min`]), max: Number(agg[`c${i}_max`]) };
       s.kll = await orderStatistics(conn, table, c, n);
     } else if (kind === 'date' || kind === 'timestamp') {
       s.minText = (agg[`c${i}_min`] as string | null) ?? null;
@@ -93,7 +95,12 @@ export async function summarizePartition(
     if (kind === 'string' || kind === 'boolean') s.topK = await topK(conn, table, c.name);
     out.push(s);
   }
-  const checks = schema ? { schemaSha256: schema.sha256, columns: await Promise.all(columns.map(async (c) => ({ name: c.name, ...(await schemaCounts(conn, table, c, schema.schema)) }))) } : null;
+  const checks = schema
+    ? {
+        schemaSha256: schema.sha256,
+        columns: await Promise.all(columns.map(async (c) => ({ name: c.name, ...(await schemaCounts(conn, table, c, schema.schema)) }))),
+      }
+    : null;
   return { summary: { rows, columns: out }, checks };
 }
 
@@ -121,7 +128,10 @@ async function orderStatistics(conn: DuckDBConnection, table: string, c: ColumnT
   const res = await conn.runAndReadAll(
     `SELECT x FROM (SELECT x, row_number() OVER (ORDER BY x) - 1 AS r FROM (SELECT ${ident(c.name)}::DOUBLE AS x FROM ${table} WHERE ${finiteOf(c)})) WHERE ${wanted} ORDER BY r`,
   );
-  return kllFromOrderStatistics(n, res.getRowsJS().map((row) => Number(row[0])));
+  return kllFromOrderStatistics(
+    n,
+    res.getRowsJS().map((row) => Number(row[0])),
+  );
 }
 
 async function topK(conn: DuckDBConnection, table: string, name: string): Promise<TopKSummary> {
@@ -134,7 +144,12 @@ async function topK(conn: DuckDBConnection, table: string, name: string): Promis
 }
 
 /** The two counts validation takes against an accepted schema (core/data/anomalies.ts runs the same queries on one table). */
-async function schemaCounts(conn: DuckDBConnection, table: string, c: ColumnType, schema: DatasetSchema): Promise<Omit<SchemaChecks['columns'][number], 'name'>> {
+async function schemaCounts(
+  conn: DuckDBConnection,
+  table: string,
+  c: ColumnType,
+  schema: DatasetSchema,
+): Promise<Omit<SchemaChecks['columns'][number], 'name'>> {
   const expected = schema.columns.find((e) => e.name === c.name);
   if (!expected) return {};
   const col = ident(c.name);

@@ -43,7 +43,9 @@ export function manifestOf(parts: PartitionResult[]): DatasetManifest {
   const shape = (cols: ColumnType[]): string => cols.map((c) => `${c.name} ${c.type}`).join(', ');
   for (const p of sorted) {
     if (shape(p.columns) !== shape(first.columns)) {
-      throw new DataError(`partition ${p.index} (${p.sourceUri}) has columns (${shape(p.columns)}) but partition 0 (${first.sourceUri}) has (${shape(first.columns)}); every partition needs the same columns and types`);
+      throw new DataError(
+        `partition ${p.index} (${p.sourceUri}) has columns (${shape(p.columns)}) but partition 0 (${first.sourceUri}) has (${shape(first.columns)}); every partition needs the same columns and types`,
+      );
     }
   }
   return {

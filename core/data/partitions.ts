@@ -28,13 +28,24 @@ export interface PartitionPlan {
   partitions: PartitionSource[];
 }
 
-const EXTENSIONS: Record<string, DataFormat> = { '.parquet': 'parquet', '.pq': 'parquet', '.csv': 'csv', '.tsv': 'csv', '.json': 'json', '.ndjson': 'json', '.jsonl': 'json' };
+const EXTENSIONS: Record<string, DataFormat> = {
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.json': 'json',
+  '.ndjson': 'json',
+  '.jsonl': 'json',
+};
 
 const hasGlob = (s: string): boolean => /[*?]/.test(s);
 
 /** `*` and `?` of one path segment as a regular expression. */
 function globRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${body}$`);
 }
 
@@ -130,7 +141,10 @@ async function staged(uri: string, artifacts: ArtifactStore, local?: string): Pr
     return uri;
   }
   const file = local ?? (uri.startsWith('file://') ? fileURLToPath(uri) : path.resolve(uri));
-  const ext = path.extname(file).toLowerCase().replace(/[^.a-z0-9]/g, '');
+  const ext = path
+    .extname(file)
+    .toLowerCase()
+    .replace(/[^.a-z0-9]/g, '');
   const sha = await hashFile(file);
   return (await artifacts.putFile(`sources/${sha}${ext}`, file)).uri;
 }

@@ -61,7 +61,10 @@ export async function fetchSource(uri: string, opts: { s3?: Client; format?: Dat
   try {
     const st = await stat(file).catch(() => undefined);
     // Workers share only the services: a path is read where the ingest activity runs, once, into the bucket.
-    if (!st) throw new DataError(`${uri}: no such file on ${process.pid}@${os.hostname()} (the worker reads a path where it runs); use an s3:// URI or run the worker where the file is`);
+    if (!st)
+      throw new DataError(
+        `${uri}: no such file on ${process.pid}@${os.hostname()} (the worker reads a path where it runs); use an s3:// URI or run the worker where the file is`,
+      );
     if (!st.isFile()) throw new DataError(`${uri}: not a regular file`);
     if (st.size === 0) throw new DataError(`${uri}: the file is empty`);
     const format = opts.format ?? (await detectFormat(file, uri));
@@ -85,7 +88,10 @@ async function detectFormat(file: string, uri: string): Promise<DataFormat> {
     await fh.close();
   }
   if (head.toString('latin1') === 'PAR1') return 'parquet';
-  const first = head.toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart()[0];
+  const first = head
+    .toString('latin1')
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()[0];
   if (first === '{' || first === '[') return 'json';
   return 'csv';
 }
@@ -152,7 +158,9 @@ async function scanText(file: string, uri: string, format: DataFormat, dialect?:
     carry = Buffer.from(text.subarray(end));
     if (!isUtf8(body)) {
       const at = firstInvalidUtf8(body);
-      throw new DataError(`${uri}: not UTF-8 text (invalid byte 0x${body[at]?.toString(16).padStart(2, '0')} at byte ${offset + at}); re-encode the file as UTF-8`);
+      throw new DataError(
+        `${uri}: not UTF-8 text (invalid byte 0x${body[at]?.toString(16).padStart(2, '0')} at byte ${offset + at}); re-encode the file as UTF-8`,
+      );
     }
     const nul = body.indexOf(0);
     if (nul >= 0) throw new DataError(`${uri}: contains a NUL byte at byte ${offset + nul}; this is binary data, not ${format.toUpperCase()}`);

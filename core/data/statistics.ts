@@ -61,7 +61,12 @@ function num(v: unknown): number | null {
  * Statistics of `table` (any DuckDB relation: a table name or a `read_parquet(...)` call). `rowNumber` names the
  * relation's 0-based row-number column, if it has one (quantiles of large tables are then taken on a sample).
  */
-export async function computeStatistics(conn: DuckDBConnection, table: string, columns: ColumnType[], opts: { rowNumber?: string } = {}): Promise<DatasetStatistics> {
+export async function computeStatistics(
+  conn: DuckDBConnection,
+  table: string,
+  columns: ColumnType[],
+  opts: { rowNumber?: string } = {},
+): Promise<DatasetStatistics> {
   let sampled = 'true';
   if (opts.rowNumber) {
     const rows = Number((await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${table}`)).getRowObjectsJS()[0]!.n);
@@ -95,7 +100,8 @@ async function aggregates(conn: DuckDBConnection, table: string, columns: Column
       const finite = isFloat(c.type) ? `isfinite(${col})` : `${col} IS NOT NULL`;
       const x = `"mlops f${i}"`;
       projected.push(`CASE WHEN ${finite} THEN ${col}::DOUBLE END AS ${x}`, `CASE WHEN ${finite} AND ${sampled} THEN ${col}::DOUBLE END AS "mlops q${i}"`);
-      if (isFloat(c.type)) parts.push(`count(*) FILTER (WHERE isnan(${col}))::BIGINT AS c${i}_nan`, `count(*) FILTER (WHERE isinf(${col}))::BIGINT AS c${i}_inf`);
+      if (isFloat(c.type))
+        parts.push(`count(*) FILTER (WHERE isnan(${col}))::BIGINT AS c${i}_nan`, `count(*) FILTER (WHERE isinf(${col}))::BIGINT AS c${i}_inf`);
       parts.push(
         `avg(${x}) AS c${i}_mean`,
         `${scaled ? `stddev_samp(${x} * pow(2, -600)) * pow(2, 600)` : `stddev_samp(${x})`} AS c${i}_std`,

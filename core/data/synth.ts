@@ -11,7 +11,18 @@ export interface SynthOptions {
   seed?: number;
 }
 
-export const SYNTH_COLUMNS = ['customer_id', 'signup_date', 'age', 'income', 'plan', 'region', 'tenure_months', 'support_calls', 'monthly_charges', 'churned'] as const;
+export const SYNTH_COLUMNS = [
+  'customer_id',
+  'signup_date',
+  'age',
+  'income',
+  'plan',
+  'region',
+  'tenure_months',
+  'support_calls',
+  'monthly_charges',
+  'churned',
+] as const;
 const PLANS = ['basic', 'standard', 'premium', 'enterprise'];
 const REGIONS = ['north', 'south', 'east', 'west', 'central'];
 const PLAN_PRICE = [20, 45, 80, 150];
@@ -20,13 +31,16 @@ const START = Date.UTC(2020, 0, 1);
 
 export function validateSynthOptions(o: SynthOptions): void {
   if (!Number.isInteger(o.rows) || o.rows < 1 || o.rows > 100_000_000) throw new RangeError(`rows must be an integer from 1 to 100000000, got ${o.rows}`);
-  if (o.drift !== undefined && (!Number.isFinite(o.drift) || o.drift < 0 || o.drift > 10)) throw new RangeError(`drift must be a number from 0 to 10, got ${o.drift}`);
-  if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 32 - 1)) throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
+  if (o.drift !== undefined && (!Number.isFinite(o.drift) || o.drift < 0 || o.drift > 10))
+    throw new RangeError(`drift must be a number from 0 to 10, got ${o.drift}`);
+  if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 32 - 1))
+    throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
 }
 
 /** The probability of churn the label is drawn from: the relation a model should recover. */
 export function churnProbability(r: { tenureMonths: number; supportCalls: number; plan: number; age: number; monthlyCharges: number }): number {
-  const logit = -1.0 + 0.45 * r.supportCalls - 0.05 * r.tenureMonths + (r.plan === 0 ? 0.7 : r.plan === 3 ? -0.6 : 0) + 0.015 * (r.age - 40) + 0.004 * r.monthlyCharges;
+  const logit =
+    -1.0 + 0.45 * r.supportCalls - 0.05 * r.tenureMonths + (r.plan === 0 ? 0.7 : r.plan === 3 ? -0.6 : 0) + 0.015 * (r.age - 40) + 0.004 * r.monthlyCharges;
   return 1 / (1 + Math.exp(-logit));
 }
 

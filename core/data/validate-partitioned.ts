@@ -18,11 +18,17 @@ import { type ValidateInput, type ValidationResult } from './validate';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
-export async function mergedStatistics(artifacts: ArtifactStore, dataset: ValidateInput['dataset']): Promise<{ merged: PartitionSummary; stats: DatasetStatistics }> {
+export async function mergedStatistics(
+  artifacts: ArtifactStore,
+  dataset: ValidateInput['dataset'],
+): Promise<{ merged: PartitionSummary; stats: DatasetStatistics }> {
   const manifest = await readManifest(artifacts, dataset);
   const parts: { name: string; summary: PartitionSummary }[] = [];
   for (const [i, p] of manifest.partitions.entries()) {
-    parts.push({ name: `${i}`, summary: JSON.parse((await artifacts.getBuffer(summaryKey(p.summarySha256), p.summarySha256)).toString('utf8')) as PartitionSummary });
+    parts.push({
+      name: `${i}`,
+      summary: JSON.parse((await artifacts.getBuffer(summaryKey(p.summarySha256), p.summarySha256)).toString('utf8')) as PartitionSummary,
+    });
   }
   const merged = mergeSummaries(parts);
   return { merged, stats: toDatasetStatistics(merged) };
@@ -66,8 +72,13 @@ export async function validatePartitionedDataset(
   const passed = !anomalies.some((a) => a.severity === 'error');
   progress(`${anomalies.length} anomalies (${anomalies.filter((a) => a.severity === 'error').length} errors)`);
   return {
-    passed, anomalies, statistics, observedSchema,
-    schema: accepted ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow } : { version: 0, uri: '', sha256: '', createdNow: false },
+    passed,
+    anomalies,
+    statistics,
+    observedSchema,
+    schema: accepted
+      ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
+      : { version: 0, uri: '', sha256: '', createdNow: false },
   };
 }
 
@@ -87,16 +98,25 @@ function schemaCountAnomalies(checks: SchemaChecks, schema: DatasetSchema, stats
     if (expected.domain && counts.unexpected) {
       const fraction = counts.unexpected.count / stats.rows;
       if (fraction > r.maxUnexpectedFraction) {
-        out.push({ column: expected.name, rule: 'unexpected_categories', severity: 'error',
+        out.push({
+          column: expected.name,
+          rule: 'unexpected_categories',
+          severity: 'error',
           expected: `values in the schema's domain (${expected.domain.length} values), at most ${pct(r.maxUnexpectedFraction)} outside`,
-          observed: `${counts.unexpected.count} rows (${pct(fraction)}) outside it, e.g. ${JSON.stringify(counts.unexpected.sample)}` });
+          observed: `${counts.unexpected.count} rows (${pct(fraction)}) outside it, e.g. ${JSON.stringify(counts.unexpected.sample)}`,
+        });
       }
     }
     if (expected.kind === 'numeric' && typeof expected.min === 'number' && typeof expected.max === 'number' && counts.outOfRange !== undefined) {
       const fraction = counts.outOfRange / stats.rows;
       if (fraction > r.maxOutOfRangeFraction) {
-        out.push({ column: expected.name, rule: 'out_of_range', severity: 'warning', expected: `[${expected.min}, ${expected.max}]`,
-          observed: `${counts.outOfRange} rows (${pct(fraction)}) outside; observed [${observed.min}, ${observed.max}]` });
+        out.push({
+          column: expected.name,
+          rule: 'out_of_range',
+          severity: 'warning',
+          expected: `[${expected.min}, ${expected.max}]`,
+          observed: `${counts.outOfRange} rows (${pct(fraction)}) outside; observed [${observed.min}, ${observed.max}]`,
+        });
       }
     }
   }

@@ -119,7 +119,8 @@ async function bundleScorer(target: BundleTarget): Promise<string> {
 async function prepareOut(out: string): Promise<void> {
   if (existsSync(out)) {
     const entries = await readdir(out);
-    if (entries.length > 0 && !entries.includes('manifest.json')) throw new ExportError(`${out} is not empty and holds no bundle (manifest.json): choose an empty or new folder`);
+    if (entries.length > 0 && !entries.includes('manifest.json'))
+      throw new ExportError(`${out} is not empty and holds no bundle (manifest.json): choose an empty or new folder`);
     if (entries.length > 0) {
       const old = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Partial<BundleManifest>;
       if (old.format !== BUNDLE_FORMAT) throw new ExportError(`${out}/manifest.json is not an mlops bundle manifest: choose an empty or new folder`);
@@ -164,7 +165,12 @@ export async function writeBundle(input: { mv: ModelVersion; modelBytes: Buffer;
     listed.push({ path: rel, sha256: sha256(data), bytes: data.length });
   }
   const manifest: BundleManifest = {
-    format: BUNDLE_FORMAT, model: mv.model, version: mv.version, target, modelSha256: mv.sha256, files: listed,
+    format: BUNDLE_FORMAT,
+    model: mv.model,
+    version: mv.version,
+    target,
+    modelSha256: mv.sha256,
+    files: listed,
     bytes: listed.reduce((s, f) => s + f.bytes, 0),
   };
   await writeFile(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

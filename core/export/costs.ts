@@ -69,7 +69,9 @@ function runNode(script: string, args: string[], cwd: string): Promise<string> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(script)} --bench exited with ${code}: ${err.trim().slice(0, 500)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${path.basename(script)} --bench exited with ${code}: ${err.trim().slice(0, 500)}`)),
+    );
   });
 }
 
@@ -83,10 +85,21 @@ export async function measureEdge(bundleDir: string, manifest: BundleManifest, r
     await mkdir(path.join(work, 'node_modules'));
     await symlink(packageDir('onnxruntime-node'), path.join(work, 'node_modules', 'onnxruntime-node'), 'dir');
     await writeFile(path.join(work, 'rows.json'), JSON.stringify(rows));
-    const out = JSON.parse(await runNode(path.join(work, 'score.mjs'), ['--bench', 'rows.json'], work)) as ScoringBench & { loadMs: number; peakRssBytes: number; runtime: string };
+    const out = JSON.parse(await runNode(path.join(work, 'score.mjs'), ['--bench', 'rows.json'], work)) as ScoringBench & {
+      loadMs: number;
+      peakRssBytes: number;
+      runtime: string;
+    };
     return {
-      target: 'edge', modelBytes: sizeOf(manifest, 'model.onnx'), bundleBytes: manifest.bytes, loadMs: out.loadMs,
-      singleRow: out.singleRow, throughput: out.throughput, peakRssBytes: out.peakRssBytes, runtime: out.runtime, via: 'score.mjs --bench in a separate Node process',
+      target: 'edge',
+      modelBytes: sizeOf(manifest, 'model.onnx'),
+      bundleBytes: manifest.bytes,
+      loadMs: out.loadMs,
+      singleRow: out.singleRow,
+      throughput: out.throughput,
+      peakRssBytes: out.peakRssBytes,
+      runtime: out.runtime,
+      via: 'score.mjs --bench in a separate Node process',
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -102,7 +115,8 @@ export const CHROMIUM = (): string => process.env.MLOPS_CHROMIUM || '/usr/bin/ch
 /** Browser: the bundle served on loopback, its bench() run in headless Chromium (onnxruntime-web, WASM, one thread). */
 export async function measureBrowser(bundleDir: string, manifest: BundleManifest, rows: Record<string, unknown>[]): Promise<TargetCostsResult> {
   const sizes = { target: 'browser' as const, modelBytes: sizeOf(manifest, 'model.onnx'), bundleBytes: manifest.bytes };
-  if (!existsSync(CHROMIUM())) return { ...sizes, unmeasured: `no Chromium at ${CHROMIUM()} (node scripts/setup.mjs --browser installs it; MLOPS_CHROMIUM names another)` };
+  if (!existsSync(CHROMIUM()))
+    return { ...sizes, unmeasured: `no Chromium at ${CHROMIUM()} (node scripts/setup.mjs --browser installs it; MLOPS_CHROMIUM names another)` };
   let playwright: typeof import('playwright-core');
   try {
     playwright = await import('playwright-core');
@@ -110,13 +124,27 @@ export async function measureBrowser(bundleDir: string, manifest: BundleManifest
     return { ...sizes, unmeasured: 'playwright-core is not installed (a development dependency)' };
   }
   const files = await serveBundle(bundleDir);
-  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await playwright.chromium.launch({
+    executablePath: CHROMIUM(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`${files.url}/model.json`);
     const mod = await page.evaluateHandle(`import(new URL('score.mjs', location.href).href)`);
-    const out = (await page.evaluate(([m, input]) => (m as unknown as { bench: (r: unknown[]) => Promise<unknown> }).bench(input), [mod, rows] as const)) as ScoringBench & { loadMs: number };
-    return { ...sizes, loadMs: out.loadMs, singleRow: out.singleRow, throughput: out.throughput, runtime: `onnxruntime-web ${packageVersion('onnxruntime-web')} (WASM) in Chromium ${browser.version()}`, via: 'bench() of score.mjs in headless Chromium' };
+    const out = (await page.evaluate(([m, input]) => (m as unknown as { bench: (r: unknown[]) => Promise<unknown> }).bench(input), [
+      mod,
+      rows,
+    ] as const)) as ScoringBench & { loadMs: number };
+    return {
+      ...sizes,
+      loadMs: out.loadMs,
+      singleRow: out.singleRow,
+      throughput: out.throughput,
+      runtime: `onnxruntime-web ${packageVersion('onnxruntime-web')} (WASM) in Chromium ${browser.version()}`,
+      via: 'bench() of score.mjs in headless Chromium',
+    };
   } finally {
     await browser.close();
     await files.close();
@@ -136,4 +164,3 @@ function packageDir(name: string): string {
 function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')) as { version: string }).version;
 }
-

@@ -39,7 +39,13 @@ export async function resolveVersion(stores: Stores, req: { model: string; versi
 }
 
 /** Stores the bundle's files and manifest content-addressed and records the export in lineage. */
-export async function storeBundle(stores: Stores, mv: ModelVersion, manifest: BundleManifest, out: string, runKey?: string): Promise<{ uri: string; sha256: string }> {
+export async function storeBundle(
+  stores: Stores,
+  mv: ModelVersion,
+  manifest: BundleManifest,
+  out: string,
+  runKey?: string,
+): Promise<{ uri: string; sha256: string }> {
   // model.onnx is already stored under models/; everything else once per distinct content, each file an
   // output in lineage too, so `mlops gc` keeps what a stored bundle needs.
   const fileRefs: { uri: string; sha256: string; type: string; properties: Record<string, unknown> }[] = [];
@@ -56,7 +62,15 @@ export async function storeBundle(stores: Stores, mv: ModelVersion, manifest: Bu
     contexts: [{ type: 'model', name: mv.model }],
     params: { model: mv.model, version: mv.version, target: manifest.target },
     inputs: [{ uri: mv.uri, sha256: mv.sha256, type: 'Model' }],
-    outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Bundle', properties: { model: mv.model, version: mv.version, target: manifest.target, bytes: manifest.bytes, files: manifest.files.length } }, ...fileRefs],
+    outputs: [
+      {
+        uri: ref.uri,
+        sha256: ref.sha256,
+        type: 'Bundle',
+        properties: { model: mv.model, version: mv.version, target: manifest.target, bytes: manifest.bytes, files: manifest.files.length },
+      },
+      ...fileRefs,
+    ],
   });
   return { uri: ref.uri, sha256: ref.sha256 };
 }

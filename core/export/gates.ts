@@ -12,7 +12,7 @@ export interface TargetVerdict {
 export function maxBundleBytesFor(gates: Pick<GateSpec, 'maxBundleBytes'>, target: 'edge' | 'browser'): number | null {
   const g = gates.maxBundleBytes;
   if (g === null || g === undefined) return null;
-  return typeof g === 'number' ? g : g[target] ?? null;
+  return typeof g === 'number' ? g : (g[target] ?? null);
 }
 
 export function targetVerdict(costs: TargetCostsResult, gates: Pick<GateSpec, 'maxBundleBytes' | 'maxEdgeP99Ms'>): TargetVerdict {
@@ -24,7 +24,8 @@ export function targetVerdict(costs: TargetCostsResult, gates: Pick<GateSpec, 'm
   }
   if (costs.target === 'edge' && gates.maxEdgeP99Ms !== null && gates.maxEdgeP99Ms !== undefined) {
     if ('unmeasured' in costs) reasons.push(`edge latency could not be measured (${costs.unmeasured}), and gates.maxEdgeP99Ms asks for it`);
-    else if (costs.singleRow.p99Ms > gates.maxEdgeP99Ms) reasons.push(`edge single-row p99 is ${costs.singleRow.p99Ms} ms, over gates.maxEdgeP99Ms ${gates.maxEdgeP99Ms}`);
+    else if (costs.singleRow.p99Ms > gates.maxEdgeP99Ms)
+      reasons.push(`edge single-row p99 is ${costs.singleRow.p99Ms} ms, over gates.maxEdgeP99Ms ${gates.maxEdgeP99Ms}`);
   }
   return { blessed: reasons.length === 0, reasons };
 }

@@ -43,7 +43,7 @@ export function bundleReadme(model: BundleModel, runtime: string): string {
     '',
     '    MLOPS_EDGE_TOKEN=<token with scope feedback> node score.mjs --log http://<model server>:8080 --spool outbox.jsonl',
     '',
-    'Each prediction then gets an `id` (send it with a label to the server\'s `:feedback` endpoint) and is buffered and',
+    "Each prediction then gets an `id` (send it with a label to the server's `:feedback` endpoint) and is buffered and",
     'posted to `POST /v1/models/<name>:log` every 5 s or 500 predictions. While the server cannot be reached they stay',
     'in memory (up to 100,000); at exit what is left is appended to the spool file, which the next run sends first.',
     '',

@@ -6,7 +6,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.md': 'text/markdown',
+  '.html': 'text/html; charset=utf-8',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.md': 'text/markdown',
 };
 
 export async function serveBundle(root: string): Promise<{ url: string; close(): Promise<void> }> {

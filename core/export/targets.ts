@@ -51,7 +51,14 @@ export async function deployTargets(
       await recordTarget(stores.pool, { model: mv.model, version: mv.version, target, bundle, costs, ...verdict });
       let alias: string | null = null;
       if (target !== 'server' && verdict.blessed) {
-        await stores.registry.setAlias({ model: mv.model, alias: target, version: mv.version, actor: input.actor, reason: input.reason, details: { bundle, costs } });
+        await stores.registry.setAlias({
+          model: mv.model,
+          alias: target,
+          version: mv.version,
+          actor: input.actor,
+          reason: input.reason,
+          details: { bundle, costs },
+        });
         alias = target;
       }
       out.push({ target, bundle, costs, ...verdict, alias });

@@ -36,7 +36,13 @@ export function encodeLinear(plan: EncodingPlan, columns: FeatureColumn[], rowsI
  * `base` = encodeLinear(plan, baseColumns, rowsIdx) with the columns that differ from baseColumns (other
  * objects, as permutation importance passes) re-encoded into a copy: one column's work, not every column's.
  */
-export function reencodeLinear(base: LinearDesign, baseColumns: FeatureColumn[], plan: EncodingPlan, columns: FeatureColumn[], rowsIdx?: Int32Array): LinearDesign {
+export function reencodeLinear(
+  base: LinearDesign,
+  baseColumns: FeatureColumn[],
+  plan: EncodingPlan,
+  columns: FeatureColumn[],
+  rowsIdx?: Int32Array,
+): LinearDesign {
   const rows = checkedRows(columns, rowsIdx);
   if (rows.length !== base.rows) throw new Error(`reencodeLinear: ${rows.length} rows but the base design has ${base.rows}`);
   const before = new Map(baseColumns.map((c) => [c.name, c]));

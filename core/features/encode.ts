@@ -15,8 +15,7 @@
 import type { ColumnEncoding, EncodingPlan, Matrix } from '../ml/model';
 
 export type FeatureColumn =
-  | { name: string; kind: 'numeric'; values: Float64Array /* NaN = missing */ }
-  | { name: string; kind: 'categorical'; values: (string | null)[] };
+  { name: string; kind: 'numeric'; values: Float64Array /* NaN = missing */ } | { name: string; kind: 'categorical'; values: (string | null)[] };
 
 /** `order`: ordinal codes follow it (first = 0) instead of alphabetical order; other values count as unknown. */
 export type EncodingChoice = { encoding: 'standardize' | 'onehot' | 'ordinal' | 'passthrough' | 'category'; topK?: number; order?: string[] };
@@ -34,11 +33,7 @@ const MIN_FLOAT32_SCALE = 1.1754943508222875e-38;
  * Fits the plan on `rowsIdx` (the training split; all rows when omitted). The plan follows the order of
  * `columns`; columns without a choice are not features (target, ids, …) and are left out.
  */
-export function fitEncodingPlan(
-  columns: FeatureColumn[],
-  choices: Record<string, EncodingChoice>,
-  rowsIdx?: Int32Array,
-): EncodingPlan {
+export function fitEncodingPlan(columns: FeatureColumn[], choices: Record<string, EncodingChoice>, rowsIdx?: Int32Array): EncodingPlan {
   const byName = indexColumns(columns);
   for (const name of Object.keys(choices)) {
     if (!byName.has(name)) {
@@ -209,7 +204,10 @@ function fitColumn(column: FeatureColumn, choice: EncodingChoice, rows: Int32Arr
     sum += i * (counts.get(c) ?? 0);
     listed += counts.get(c) ?? 0;
   });
-  if (listed === 0) throw new Error(`column "${name}": none of the ${present} training values is in the ordinal order ${JSON.stringify(order)}; check the spelling of the categories`);
+  if (listed === 0)
+    throw new Error(
+      `column "${name}": none of the ${present} training values is in the ordinal order ${JSON.stringify(order)}; check the spelling of the categories`,
+    );
   const mean = sum / listed;
   let ss = 0;
   categories.forEach((c, i) => (ss += (counts.get(c) ?? 0) * (i - mean) * (i - mean)));
@@ -304,9 +302,7 @@ function columnLength(columns: FeatureColumn[]): number {
   if (first === undefined) return 0;
   for (const c of columns) {
     if (c.values.length !== first.values.length) {
-      throw new Error(
-        `feature column "${c.name}" has ${c.values.length} rows but "${first.name}" has ${first.values.length}; columns must be the same length`,
-      );
+      throw new Error(`feature column "${c.name}" has ${c.values.length} rows but "${first.name}" has ${first.values.length}; columns must be the same length`);
     }
   }
   return first.values.length;

@@ -44,9 +44,11 @@ export interface GovernanceReport {
 export function checkPurpose(g: GovernanceSpec): void {
   const purpose = g.purpose;
   if (g.prohibitedPurposes?.length || g.allowedPurposes?.length) {
-    if (!purpose) throw new GovernanceError('the data\'s terms restrict its purposes, but governance.purpose does not say what this model is for');
+    if (!purpose) throw new GovernanceError("the data's terms restrict its purposes, but governance.purpose does not say what this model is for");
     if (g.prohibitedPurposes?.includes(purpose)) {
-      throw new GovernanceError(`the terms of ${g.license ?? 'this dataset'} exclude the purpose ${JSON.stringify(purpose)} (excluded: ${g.prohibitedPurposes.join(', ')})`);
+      throw new GovernanceError(
+        `the terms of ${g.license ?? 'this dataset'} exclude the purpose ${JSON.stringify(purpose)} (excluded: ${g.prohibitedPurposes.join(', ')})`,
+      );
     }
     if (g.allowedPurposes?.length && !g.allowedPurposes.includes(purpose)) {
       throw new GovernanceError(`the terms of ${g.license ?? 'this dataset'} allow only ${g.allowedPurposes.join(', ')}, not ${JSON.stringify(purpose)}`);
@@ -71,7 +73,9 @@ export async function governanceReport(conn: DuckDBConnection, table: string, g:
       return { value: r.v === null ? null : String(r.v), count, share, tooSmall: count < minSize || share < minShare };
     });
     for (const grp of groups.filter((x) => x.tooSmall)) {
-      warnings.push(`${attribute}=${grp.value ?? '(missing)'}: ${grp.count} rows (${(grp.share * 100).toFixed(2)}%), below ${minSize} rows or ${(minShare * 100).toFixed(2)}%; its fairness metrics will be unreliable`);
+      warnings.push(
+        `${attribute}=${grp.value ?? '(missing)'}: ${grp.count} rows (${(grp.share * 100).toFixed(2)}%), below ${minSize} rows or ${(minShare * 100).toFixed(2)}%; its fairness metrics will be unreliable`,
+      );
     }
     representation.push({ attribute, groups });
   }

@@ -59,13 +59,16 @@ export function planFeatures(input: PlanInput): FeaturePlan {
   const list = names.join(', ');
   const prohibited = new Set(input.prohibited ?? []);
   const protectedCols = input.protected ?? [];
-  for (const p of protectedCols) if (!types.has(p)) throw new GovernanceError(`governance.protected names column ${JSON.stringify(p)}, which the dataset does not have (columns: ${list})`);
+  for (const p of protectedCols)
+    if (!types.has(p)) throw new GovernanceError(`governance.protected names column ${JSON.stringify(p)}, which the dataset does not have (columns: ${list})`);
   for (const name of spec.include ?? []) {
-    if (!types.has(name)) throw new GovernanceError(`features.include names column ${JSON.stringify(name)}, which the dataset does not have (columns: ${list})`);
+    if (!types.has(name))
+      throw new GovernanceError(`features.include names column ${JSON.stringify(name)}, which the dataset does not have (columns: ${list})`);
   }
   const derivedNames = new Set((spec.derive ?? []).map((d) => d.name));
   for (const name of spec.exclude ?? []) {
-    if (!types.has(name) && !derivedNames.has(name)) throw new GovernanceError(`features.exclude names ${JSON.stringify(name)}, which is neither a column nor a derived feature`);
+    if (!types.has(name) && !derivedNames.has(name))
+      throw new GovernanceError(`features.exclude names ${JSON.stringify(name)}, which is neither a column nor a derived feature`);
   }
 
   const order = derivationOrder(spec.derive ?? [], new Set(names));
@@ -84,7 +87,8 @@ export function planFeatures(input: PlanInput): FeaturePlan {
   const features: PlannedFeature[] = [];
   for (const n of rawFeatures) {
     const kind = rawKind(types.get(n)!);
-    if (kind !== 'numeric' && kind !== 'categorical') throw new GovernanceError(`features.include: column ${JSON.stringify(n)} is a ${types.get(n)}; use a date derivation (day_of_week, month, …) instead`);
+    if (kind !== 'numeric' && kind !== 'categorical')
+      throw new GovernanceError(`features.include: column ${JSON.stringify(n)} is a ${types.get(n)}; use a date derivation (day_of_week, month, …) instead`);
     if (n === input.target) throw new GovernanceError(`features.include names the target ${JSON.stringify(n)}`);
     features.push({ name: n, kind, source: 'raw', dependsOn: [n] });
   }
@@ -92,7 +96,10 @@ export function planFeatures(input: PlanInput): FeaturePlan {
 
   // Governance on the graph: no model input may depend on a prohibited or protected column.
   for (const f of features) {
-    for (const [set, label] of [[prohibited, 'prohibited'], [new Set(protectedCols), 'protected']] as const) {
+    for (const [set, label] of [
+      [prohibited, 'prohibited'],
+      [new Set(protectedCols), 'protected'],
+    ] as const) {
       const bad = f.dependsOn.filter((c) => set.has(c));
       if (bad.length > 0) {
         const via = f.source === 'raw' ? '' : ` (derived from ${f.dependsOn.join(', ')})`;
@@ -102,13 +109,16 @@ export function planFeatures(input: PlanInput): FeaturePlan {
         );
       }
     }
-    if (f.dependsOn.includes(input.target)) throw new GovernanceError(`feature ${JSON.stringify(f.name)} is derived from the target ${JSON.stringify(input.target)}: that leaks the label`);
+    if (f.dependsOn.includes(input.target))
+      throw new GovernanceError(`feature ${JSON.stringify(f.name)} is derived from the target ${JSON.stringify(input.target)}: that leaks the label`);
   }
   // The model's ONNX graph takes each feature as an input named after it, beside its outputs.
   const outputs: string[] = Object.values(OUTPUT);
   for (const f of features) {
     if (outputs.includes(f.name) || f.name.startsWith('/')) {
-      throw new GovernanceError(`feature ${JSON.stringify(f.name)} cannot be a model input: ${f.name.startsWith('/') ? 'names starting with "/" are reserved in the model graph' : `the model's outputs are named ${outputs.join(', ')}`}; rename the column or list it in features.exclude`);
+      throw new GovernanceError(
+        `feature ${JSON.stringify(f.name)} cannot be a model input: ${f.name.startsWith('/') ? 'names starting with "/" are reserved in the model graph' : `the model's outputs are named ${outputs.join(', ')}`}; rename the column or list it in features.exclude`,
+      );
     }
   }
   if (features.length === 0) throw new GovernanceError(`no features left to train on (columns: ${list}); check features.include/exclude and governance`);

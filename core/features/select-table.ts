@@ -9,7 +9,16 @@ import { ident } from '../data/duckdb';
 import { strideSamplePredicate } from '../data/stride-sample';
 import { modelImportance } from '../ml/importance';
 import type { FeaturePlan } from './plan';
-import { categoricalStat, chooseFeatures, numericStat, SELECTION_DEFAULTS, strideSample, type FeatureStat, type SelectionResult, type SelectionSpec } from './select';
+import {
+  categoricalStat,
+  chooseFeatures,
+  numericStat,
+  SELECTION_DEFAULTS,
+  strideSample,
+  type FeatureStat,
+  type SelectionResult,
+  type SelectionSpec,
+} from './select';
 import { inputsOf } from './spec';
 import { computeFeatures } from './stages';
 
@@ -30,7 +39,12 @@ async function rawStats(conn: DuckDBConnection, table: string, plan: FeaturePlan
   raw.forEach((f, i) => {
     const present = Number(r[`n${i}`]);
     const missingFraction = rows === 0 ? 1 : (rows - present) / rows;
-    out.set(f.name, f.kind === 'numeric' ? { name: f.name, kind: 'numeric', missingFraction, variance: present > 0 ? Number(r[`v${i}`] ?? 0) : 0 } : { name: f.name, kind: 'categorical', missingFraction });
+    out.set(
+      f.name,
+      f.kind === 'numeric'
+        ? { name: f.name, kind: 'numeric', missingFraction, variance: present > 0 ? Number(r[`v${i}`] ?? 0) : 0 }
+        : { name: f.name, kind: 'categorical', missingFraction },
+    );
   });
   return out;
 }
@@ -58,7 +72,9 @@ export async function selectFromTable(
   const rows = Number((await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${table}`)).getRowObjectsJS()[0]!.n);
   const n = Math.min(rows, s.sampleRows);
   const columns = plan.raw.map((r) => ident(r.name)).join(', ');
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} AS SELECT ${columns} FROM ${table} WHERE ${strideSamplePredicate(rowNumber, rows, n)} ORDER BY ${rowNumber}`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} AS SELECT ${columns} FROM ${table} WHERE ${strideSamplePredicate(rowNumber, rows, n)} ORDER BY ${rowNumber}`,
+  );
   try {
     const sample = await computeFeatures(conn, SAMPLE_TABLE, plan);
     if (sample.rows !== n) throw new Error(`the stride sample of ${rows} rows has ${sample.rows} rows, expected ${n}`);
@@ -66,7 +82,8 @@ export async function selectFromTable(
     const full = await rawStats(conn, table, plan, rows);
     opts.onProgress?.(`statistics of ${full.size} raw features over ${rows} rows; sample of ${n} rows`);
     // Derived features over every row, from their inputs only.
-    const derived = plan.derive.length > 0 ? (await computeFeatures(conn, table, { ...plan, raw: derivationInputs(plan) })).byName : new Map<string, DataColumn>();
+    const derived =
+      plan.derive.length > 0 ? (await computeFeatures(conn, table, { ...plan, raw: derivationInputs(plan) })).byName : new Map<string, DataColumn>();
     const features = plan.features.map((f) => sample.byName.get(f.name)!);
     const rowsSample = strideSample(rows, n);
     const stats = plan.features.map((f, i): FeatureStat => {

@@ -106,7 +106,12 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * important) for `spec.topK`. Each column's pass over the rows ends with a turn of the event loop: all of
  * them at once would hold it for seconds at 10M rows.
  */
-export async function selectFeatures(features: DataColumn[], rows: number, spec: SelectionSpec = {}, importance?: Map<string, number>): Promise<SelectionResult> {
+export async function selectFeatures(
+  features: DataColumn[],
+  rows: number,
+  spec: SelectionSpec = {},
+  importance?: Map<string, number>,
+): Promise<SelectionResult> {
   const s = { ...SELECTION_DEFAULTS, ...spec };
   const sample = strideSample(rows, s.sampleRows);
   const stats: FeatureStat[] = [];
@@ -134,7 +139,10 @@ export async function chooseFeatures(
   for (const [i, c] of features.entries()) {
     const st = stats[i]!;
     if (st.missingFraction > s.maxMissingFraction) {
-      dropped.push({ name: c.name, reason: `missing in ${(st.missingFraction * 100).toFixed(1)}% of rows (limit ${(s.maxMissingFraction * 100).toFixed(1)}%)` });
+      dropped.push({
+        name: c.name,
+        reason: `missing in ${(st.missingFraction * 100).toFixed(1)}% of rows (limit ${(s.maxMissingFraction * 100).toFixed(1)}%)`,
+      });
       continue;
     }
     if (st.kind === 'numeric' && st.variance! <= 1e-12) {

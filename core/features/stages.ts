@@ -35,7 +35,10 @@ export function planFor(input: FeatureStageInput): FeaturePlan {
   });
 }
 
-export async function governStage(input: FeatureStageInput, deps: { artifacts: ArtifactStore; onProgress?: Progress }): Promise<{ report: GovernanceReport; reportRef: ArtifactRef }> {
+export async function governStage(
+  input: FeatureStageInput,
+  deps: { artifacts: ArtifactStore; onProgress?: Progress },
+): Promise<{ report: GovernanceReport; reportRef: ArtifactRef }> {
   planFor(input); // refuses a graph in which a prohibited or protected column reaches the model
   const report = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => governanceReport(conn, table, input.governance ?? {}));
   deps.onProgress?.(`governance: ${report.representation.length} protected attribute(s), ${report.warnings.length} warning(s)`);
@@ -44,7 +47,12 @@ export async function governStage(input: FeatureStageInput, deps: { artifacts: A
 }
 
 /** The raw columns of a plan and its derived features, read/computed for every row. */
-export async function computeFeatures(conn: DuckDBConnection, table: string, plan: FeaturePlan, opts: { limit?: number } = {}): Promise<{ rows: number; byName: Map<string, DataColumn> }> {
+export async function computeFeatures(
+  conn: DuckDBConnection,
+  table: string,
+  plan: FeaturePlan,
+  opts: { limit?: number } = {},
+): Promise<{ rows: number; byName: Map<string, DataColumn> }> {
   const batch = await readColumns(conn, table, plan.raw, opts);
   const derived = deriveColumns(plan.derive, batch.columns, batch.rows);
   const byName = new Map<string, DataColumn>();
@@ -87,7 +95,12 @@ export async function selectStage(
   deps: { artifacts: ArtifactStore; onProgress?: Progress },
 ): Promise<{ selection: SelectionResult; selectionRef: ArtifactRef }> {
   // Set work in DuckDB plus a stride sample in JS: the table is never read whole into memory.
-  const selection = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => selectFromTable(conn, table, input.plan, input.selection, { onProgress: deps.onProgress }), { rowNumbers: true });
+  const selection = await withDatasetTable(
+    deps.artifacts,
+    input.dataset,
+    (conn, table) => selectFromTable(conn, table, input.plan, input.selection, { onProgress: deps.onProgress }),
+    { rowNumbers: true },
+  );
   deps.onProgress?.(`selected ${selection.selected.length} features, dropped ${selection.dropped.length}`);
   const selectionRef = await deps.artifacts.putContent('features/selections', '.json', canonicalJson(selection), 'application/json');
   return { selection, selectionRef };

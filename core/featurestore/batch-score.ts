@@ -76,7 +76,8 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
   const started = Date.now();
   const progress = opts.onProgress ?? (() => undefined);
   const wantSets = request.sets ?? [];
-  if ((wantSets.length > 0) === (request.table !== undefined)) throw new FeatureSetError('batch scoring takes feature sets to score or a table, not both and not neither');
+  if (wantSets.length > 0 === (request.table !== undefined))
+    throw new FeatureSetError('batch scoring takes feature sets to score or a table, not both and not neither');
   if (request.asOf !== undefined && request.table === undefined) throw new FeatureSetError('an as-of column scores the rows of a table: give a table with it');
   const alias = request.version === undefined ? (request.alias ?? 'production') : null;
   const version = request.version ?? (await stores.registry.getAlias(request.model, alias!));
@@ -100,7 +101,9 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       const mapping = trained.get(m.fs.name)?.fields ?? m.features.map((f): [string, string] => [f, f]);
       const fields = mapping.filter(([feature, field]) => m.features.includes(feature) && model.fields.has(field));
       if (wantSets.length > 0 && fields.length === 0) {
-        throw new FeatureSetError(`model ${model.name} v${model.version} reads none of the features of ${m.fs.name}@${m.fs.version} (${m.features.join(', ')})`);
+        throw new FeatureSetError(
+          `model ${model.name} v${model.version} reads none of the features of ${m.fs.name}@${m.fs.version} (${m.features.join(', ')})`,
+        );
       }
       sets.push({ ...m, fields, files: await fetchParts(stores.artifacts, m.parts, path.join(work, `set${k}`)) });
     }
@@ -112,8 +115,12 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       const asOf = request.asOf;
       if (asOf !== undefined) {
         const type = tableTypes.get(asOf);
-        if (type === undefined) throw new FeatureSetError(`table ${request.table} has no column ${JSON.stringify(asOf)} to take the as-of time from (columns: ${[...tableTypes.keys()].join(', ')})`);
-        if (rawKind(type) !== 'date') throw new FeatureSetError(`table ${request.table}: as-of column ${JSON.stringify(asOf)} is ${type}, not a DATE or TIMESTAMP`);
+        if (type === undefined)
+          throw new FeatureSetError(
+            `table ${request.table} has no column ${JSON.stringify(asOf)} to take the as-of time from (columns: ${[...tableTypes.keys()].join(', ')})`,
+          );
+        if (rawKind(type) !== 'date')
+          throw new FeatureSetError(`table ${request.table}: as-of column ${JSON.stringify(asOf)} is ${type}, not a DATE or TIMESTAMP`);
       }
       const entity = model.featureSets[0]?.entity ?? sets[0]?.fs.definition.entity;
       const fieldSources = new Map<string, FieldSource>();
@@ -168,7 +175,9 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       if (missingFields.length > 0) progress(`no input provides ${missingFields.join(', ')}: scored as missing`);
 
       const outputs = model.task === 'regression' ? ['value DOUBLE'] : ['label VARCHAR', ...model.classes.map((c) => `${ident(`probability_${c}`)} DOUBLE`)];
-      await conn.run(`CREATE TEMP TABLE scores (${ident(keyName)} ${source && keyName === 'row' ? 'BIGINT' : 'VARCHAR'}, model_version INTEGER, ${outputs.join(', ')})`);
+      await conn.run(
+        `CREATE TEMP TABLE scores (${ident(keyName)} ${source && keyName === 'row' ? 'BIGINT' : 'VARCHAR'}, model_version INTEGER, ${outputs.join(', ')})`,
+      );
       const rows = await scoreChunks(conn, from, model, request.chunkRows ?? 4096, source !== null && keyName === 'row', progress);
       const file = path.join(work, 'scores.parquet');
       await conn.run(`COPY scores TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
@@ -178,9 +187,13 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
     };
 
     const table = request.table;
-    const out = table !== undefined
-      ? await withSourceTable(table, { s3: stores.s3, format: request.format }, async (conn, rel, src) => ({ ...(await scoreWith(conn, { table: rel, columns: src.columns, sha256: src.sha256 })), tableSha256: src.sha256 }))
-      : await withDuckDB(async (conn) => ({ ...(await scoreWith(conn, null)), tableSha256: null }));
+    const out =
+      table !== undefined
+        ? await withSourceTable(table, { s3: stores.s3, format: request.format }, async (conn, rel, src) => ({
+            ...(await scoreWith(conn, { table: rel, columns: src.columns, sha256: src.sha256 })),
+            tableSha256: src.sha256,
+          }))
+        : await withDuckDB(async (conn) => ({ ...(await scoreWith(conn, null)), tableSha256: null }));
     if (out.rows === 0) throw new FeatureSetError(`nothing to score: ${table !== undefined ? `table ${table} has no rows` : 'the sets have no entities'}`);
 
     const sha256 = await hashFile(out.file);
@@ -195,7 +208,16 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       stage: 'batch-score',
       codeVersion: codeVersion(),
       contexts: [{ type: 'model', name: model.name }],
-      params: { model: model.name, version: model.version, alias, rows: out.rows, sets: setSummary, table: tableRef, asOf: request.asOf ?? null, missingFields: out.missingFields },
+      params: {
+        model: model.name,
+        version: model.version,
+        alias,
+        rows: out.rows,
+        sets: setSummary,
+        table: tableRef,
+        asOf: request.asOf ?? null,
+        missingFields: out.missingFields,
+      },
       inputs: [
         { uri: mv.uri, sha256: mv.sha256, type: 'Model' },
         ...sets.flatMap((s) => s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' }))),
@@ -204,7 +226,17 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Predictions', properties: { model: model.name, version: model.version, rows: out.rows } }],
     });
     return {
-      model: model.name, version: model.version, alias, ref, rows: out.rows, columns: out.columns, sets: setSummary, table: tableRef, asOf: request.asOf ?? null, missingFields: out.missingFields, ms: Date.now() - started,
+      model: model.name,
+      version: model.version,
+      alias,
+      ref,
+      rows: out.rows,
+      columns: out.columns,
+      sets: setSummary,
+      table: tableRef,
+      asOf: request.asOf ?? null,
+      missingFields: out.missingFields,
+      ms: Date.now() - started,
     };
   } finally {
     await loaded?.scorer.release();
@@ -222,7 +254,14 @@ function inStore(stores: Stores, uri: string): boolean {
 }
 
 /** Streams `sql` (key, then the model's fields), predicts chunk by chunk, appends to `scores`. Returns the rows scored. */
-async function scoreChunks(conn: DuckDBConnection, sql: string, model: ServedModel, chunkRows: number, numericKey: boolean, progress: Progress): Promise<number> {
+async function scoreChunks(
+  conn: DuckDBConnection,
+  sql: string,
+  model: ServedModel,
+  chunkRows: number,
+  numericKey: boolean,
+  progress: Progress,
+): Promise<number> {
   const fields = [...model.fields.keys()];
   const stream = await conn.stream(sql);
   const appender = await conn.createAppender('scores');

@@ -41,7 +41,8 @@ export function assertFeatureSetName(name: unknown, where = 'feature set name'):
 /** Column names: anything printable, except the `__` prefix the store uses for its own helper columns. */
 const columnName = (() => {
   const error = 'a column name (1-128 printable characters)';
-  return z.string({ error })
+  return z
+    .string({ error })
     .refine((v) => v.trim() !== '' && v.length <= 128 && !/[\x00-\x1f\x7f]/.test(v), { error })
     .refine((v) => !v.startsWith('__'), { error: phrase('{value} starts with "__", which the feature store reserves') });
 })();
@@ -50,33 +51,48 @@ const setFields = {
   name: z.string({ error: phrase(`{value} ${SET_NAME_RULE}`) }).regex(FEATURE_SET_NAME, { error: phrase(`{value} ${SET_NAME_RULE}`) }),
   /** The entity key column (values become text: 42 and "42" are the same entity). */
   entity: columnName.describe('the entity key column (values become text: 42 and "42" are the same entity)'),
-  timestamp: columnName.describe('the event-time column (DATE or TIMESTAMP): when each row\'s values became true'),
-  source: section({
-    uri: text('a path, file:// or s3:// URI'),
-    format: oneOf(['csv', 'json', 'parquet']).optional().describe('default: from the file name'),
-  }, { noun: 'a source field', expected: 'an object like { "uri": "s3://bucket/key.parquet" }' }),
+  timestamp: columnName.describe("the event-time column (DATE or TIMESTAMP): when each row's values became true"),
+  source: section(
+    {
+      uri: text('a path, file:// or s3:// URI'),
+      format: oneOf(['csv', 'json', 'parquet']).optional().describe('default: from the file name'),
+    },
+    { noun: 'a source field', expected: 'an object like { "uri": "s3://bucket/key.parquet" }' },
+  ),
   columns: z.array(columnName, { error: 'a list of source column names' }).default([]).describe('raw source columns kept as features (numeric or categorical)'),
-  features: section({ derive: derivationList.default([]) }, {
-    noun: 'a feature-set field', hint: 'encodings and selection belong in the pipeline spec', expected: 'an object like { "derive": [...] }',
-  }).optional().describe("derived features, computed from any source columns (the event time included), in the pipeline spec's derive syntax"),
+  features: section(
+    { derive: derivationList.default([]) },
+    {
+      noun: 'a feature-set field',
+      hint: 'encodings and selection belong in the pipeline spec',
+      expected: 'an object like { "derive": [...] }',
+    },
+  )
+    .optional()
+    .describe("derived features, computed from any source columns (the event time included), in the pipeline spec's derive syntax"),
   description: z.string({ error: 'a string' }).optional(),
 };
 
 /** Checks across fields: columns named once, none of them the entity or timestamp, and at least one feature. */
 function checkColumns(def: z.output<ReturnType<typeof section<typeof setFields>>>, ctx: z.RefinementCtx): void {
   if (def.entity === def.timestamp) refuse(ctx, ['entity'], `and timestamp name the same column ${JSON.stringify(def.entity)}`);
-  const reserved = new Map([[def.entity, 'the entity column'], [def.timestamp, 'the timestamp column']]);
+  const reserved = new Map([
+    [def.entity, 'the entity column'],
+    [def.timestamp, 'the timestamp column'],
+  ]);
   def.columns.forEach((c, i) => {
     if (reserved.has(c)) refuse(ctx, ['columns', i], `${JSON.stringify(c)} is ${reserved.get(c)}; it is kept with every row anyway`);
     else if (def.columns.indexOf(c) !== i) refuse(ctx, ['columns', i], `${JSON.stringify(c)} is listed twice`);
   });
   const derive = def.features?.derive ?? [];
   derive.forEach((d, i) => {
-    if (d.name.startsWith('__')) refuse(ctx, [], `features.derive[${i}].name ${JSON.stringify(d.name)} starts with "__", which the feature store reserves`, true);
+    if (d.name.startsWith('__'))
+      refuse(ctx, [], `features.derive[${i}].name ${JSON.stringify(d.name)} starts with "__", which the feature store reserves`, true);
     else if (reserved.has(d.name)) refuse(ctx, ['features', 'derive', i], `has the name of ${reserved.get(d.name)}`);
     else if (def.columns.includes(d.name)) refuse(ctx, ['features', 'derive', i], 'has the name of a kept column; rename the derived feature');
   });
-  if (def.columns.length === 0 && derive.length === 0) refuse(ctx, [], 'defines no features: list source columns in columns, or derive features in features.derive');
+  if (def.columns.length === 0 && derive.length === 0)
+    refuse(ctx, [], 'defines no features: list source columns in columns, or derive features in features.derive');
 }
 
 /** A feature-set definition as `mlops features apply FILE` reads it. */
@@ -88,7 +104,10 @@ export const featureSetSchema = section(setFields, { noun: 'a feature-set field'
     const { features: _none, ...rest } = def;
     return rest as typeof def;
   })
-  .meta({ title: 'temporal-mlops feature-set definition', description: 'A named, versioned set of features about one kind of entity, read from one source with an event-time column.' });
+  .meta({
+    title: 'temporal-mlops feature-set definition',
+    description: 'A named, versioned set of features about one kind of entity, read from one source with an event-time column.',
+  });
 
 export type FeatureSetDefinition = z.output<typeof featureSetSchema>;
 
@@ -110,7 +129,15 @@ export function featureNames(def: FeatureSetDefinition): string[] {
 /** JSON with object keys sorted at every level: equal definitions give equal bytes. */
 export function canonicalDefinition(def: FeatureSetDefinition): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort(v[k])]),
+          )
+        : v;
   return `${JSON.stringify(sort(def))}\n`;
 }
 
@@ -151,11 +178,15 @@ export function resolveFeatureSet(def: FeatureSetDefinition, columns: ColumnType
   };
   need(def.entity, 'entity');
   const tsType = need(def.timestamp, 'timestamp');
-  if (rawKind(tsType) !== 'date') throw new FeatureSetError(`${where}: timestamp column ${JSON.stringify(def.timestamp)} is ${tsType}, not a DATE or TIMESTAMP; write event times as ISO timestamps`);
+  if (rawKind(tsType) !== 'date')
+    throw new FeatureSetError(
+      `${where}: timestamp column ${JSON.stringify(def.timestamp)} is ${tsType}, not a DATE or TIMESTAMP; write event times as ISO timestamps`,
+    );
   const kept = def.columns.map((name, i): FeatureColumn => {
     const type = need(name, `columns[${i}]`);
     const kind = rawKind(type);
-    if (kind === 'date') throw new FeatureSetError(`${where}: column ${JSON.stringify(name)} is a ${type}; derive features from it (day_of_week, month, …) instead of keeping it`);
+    if (kind === 'date')
+      throw new FeatureSetError(`${where}: column ${JSON.stringify(name)} is a ${type}; derive features from it (day_of_week, month, …) instead of keeping it`);
     if (kind === undefined) throw new FeatureSetError(`${where}: column ${JSON.stringify(name)} has type ${type}, which is neither numeric nor categorical`);
     return { name, kind };
   });
@@ -176,7 +207,10 @@ export function resolveFeatureSet(def: FeatureSetDefinition, columns: ColumnType
       if (derivedNames.has(input) || deriveInputs.some((r) => r.name === input)) continue;
       const type = types.get(input)!;
       const kind = rawKind(type);
-      if (kind === undefined) throw new FeatureSetError(`${where}: ${d.name} reads column ${JSON.stringify(input)} of type ${type}, which is neither numeric, categorical nor a date`);
+      if (kind === undefined)
+        throw new FeatureSetError(
+          `${where}: ${d.name} reads column ${JSON.stringify(input)} of type ${type}, which is neither numeric, categorical nor a date`,
+        );
       deriveInputs.push({ name: input, kind });
       rowKinds[input] = kind === 'categorical' ? 'categorical' : 'numeric';
     }

@@ -73,7 +73,11 @@ async function duck<T>(uri: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof DataError || err instanceof FeatureSetError) throw err;
-    const message = (err as Error).message.split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' ');
+    const message = (err as Error).message
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(0, 2)
+      .join(' ');
     throw new DataError(`${uri}: ${message.length > 300 ? `${message.slice(0, 300)}…` : message}`);
   }
 }
@@ -94,9 +98,11 @@ export async function withSourceTable<T>(
     const sha256 = await scanSource(source, uri, dialect);
     const file = literal(source.file);
     const table =
-      source.format === 'parquet' ? `read_parquet(${file})`
-      : source.format === 'json' ? `read_json(${file}, format = 'auto')`
-      : `read_csv(${file}, delim = ${literal(dialect!.delimiter)}, quote = '"', escape = '"', header = true, strict_mode = true)`;
+      source.format === 'parquet'
+        ? `read_parquet(${file})`
+        : source.format === 'json'
+          ? `read_json(${file}, format = 'auto')`
+          : `read_csv(${file}, delim = ${literal(dialect!.delimiter)}, quote = '"', escape = '"', header = true, strict_mode = true)`;
     return await withDuckDB(async (conn) => {
       await conn.run(`SET TimeZone = 'UTC'`);
       const described = await duck(uri, () => conn.runAndReadAll(`DESCRIBE SELECT * FROM ${table}`));
@@ -111,7 +117,9 @@ export async function withSourceTable<T>(
 /** Writes typed-array columns, keyed by row id `__mlops_row`, to a new table, one DuckDB chunk at a time. */
 async function appendColumns(conn: DuckDBConnection, table: string, ids: Float64Array, columns: DataColumn[]): Promise<void> {
   const types = [INTEGER, ...columns.map((c) => (c.kind === 'numeric' ? DOUBLE : VARCHAR))];
-  await conn.run(`CREATE TEMP TABLE ${table} (__mlops_row INTEGER, ${columns.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ')})`);
+  await conn.run(
+    `CREATE TEMP TABLE ${table} (__mlops_row INTEGER, ${columns.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ')})`,
+  );
   const appender = await conn.createAppender(table);
   try {
     for (let start = 0; start < ids.length; start += 2048) {
@@ -151,18 +159,22 @@ async function stageNewRows(
       WHERE __mlops_entity IS NOT NULL AND __mlops_ts IS NOT NULL AND ($1::BIGINT IS NULL OR epoch_us(__mlops_ts) > $1::BIGINT)`,
     [watermarkUs],
   );
-  const counts = (await conn.runAndReadAll(
-    `SELECT (SELECT count(*) FROM fs_src WHERE __mlops_entity IS NULL OR __mlops_ts IS NULL)::BIGINT AS missing,
+  const counts = (
+    await conn.runAndReadAll(
+      `SELECT (SELECT count(*) FROM fs_src WHERE __mlops_entity IS NULL OR __mlops_ts IS NULL)::BIGINT AS missing,
             (SELECT count(*) FROM fs_src WHERE __mlops_entity IS NOT NULL AND epoch_us(__mlops_ts) <= $1::BIGINT)::BIGINT AS behind,
             (SELECT count(*) FROM fs_new)::BIGINT AS candidates,
             (SELECT count(*) FROM (SELECT DISTINCT __mlops_entity, __mlops_ts FROM fs_new))::BIGINT AS fresh`,
-    [watermarkUs],
-  )).getRowObjectsJS()[0]!;
+      [watermarkUs],
+    )
+  ).getRowObjectsJS()[0]!;
   const rows = Number(counts.fresh);
   const duplicates = Number(counts.candidates) - rows;
   // Duplicates are rare: only then pay for a window to keep the later row.
   if (duplicates > 0) {
-    await conn.run(`DELETE FROM fs_new WHERE __mlops_row IN (SELECT __mlops_row FROM fs_new QUALIFY row_number() OVER (PARTITION BY __mlops_entity, __mlops_ts ORDER BY __mlops_row DESC) > 1)`);
+    await conn.run(
+      `DELETE FROM fs_new WHERE __mlops_row IN (SELECT __mlops_row FROM fs_new QUALIFY row_number() OVER (PARTITION BY __mlops_entity, __mlops_ts ORDER BY __mlops_row DESC) > 1)`,
+    );
   }
   return { rows, skipped: { missingKey: Number(counts.missing), behindWatermark: Number(counts.behind), duplicates } };
 }
@@ -176,7 +188,9 @@ async function buildFeatureRows(conn: DuckDBConnection, def: FeatureSetDefinitio
     const ids = batch.columns.pop()!.values as Float64Array;
     await appendColumns(conn, 'fs_derived', ids, deriveColumns(resolved.derive, batch.columns, batch.rows));
   }
-  const features = resolved.features.map((f) => (derivedNames.has(f.name) ? `d.${ident(f.name)}` : `${storedSql(`n.${ident(f.name)}`, f.kind)} AS ${ident(f.name)}`));
+  const features = resolved.features.map((f) =>
+    derivedNames.has(f.name) ? `d.${ident(f.name)}` : `${storedSql(`n.${ident(f.name)}`, f.kind)} AS ${ident(f.name)}`,
+  );
   await conn.run(
     `CREATE TEMP TABLE fs_out AS SELECT n.__mlops_entity AS ${ident(def.entity)}, n.__mlops_ts AS ${ident(def.timestamp)}, ${features.join(', ')}
        FROM fs_new n ${derivedNames.size > 0 ? 'JOIN fs_derived d ON d.__mlops_row = n.__mlops_row' : ''} ORDER BY n.__mlops_entity, n.__mlops_ts`,
@@ -184,7 +198,13 @@ async function buildFeatureRows(conn: DuckDBConnection, def: FeatureSetDefinitio
 }
 
 /** Offers the latest row per entity of `fs_out` to the online store, as JSON built by DuckDB (shortest round-trip doubles). */
-async function upsertLatest(conn: DuckDBConnection, db: pg.PoolClient, def: FeatureSetDefinition, features: FeatureColumn[], set: { name: string; version: number }): Promise<number> {
+async function upsertLatest(
+  conn: DuckDBConnection,
+  db: pg.PoolClient,
+  def: FeatureSetDefinition,
+  features: FeatureColumn[],
+  set: { name: string; version: number },
+): Promise<number> {
   const pairs = features.map((f) => `${literal(f.name)}, ${ident(f.name)}`).join(', ');
   const latest = await conn.stream(
     `SELECT ${ident(def.entity)}, strftime(${ident(def.timestamp)}, ${ISO_DUCK}), json_object(${pairs})::VARCHAR FROM fs_out
@@ -243,18 +263,27 @@ export async function materialize(
         }
         const needed = [...new Set([...resolved.kept.map((c) => c.name), ...resolved.deriveInputs.map((c) => c.name)])];
         const { rows, skipped } = await stageNewRows(conn, table, def, needed, from ? BigInt(from.us) : null);
-        progress(`${rows} new rows (${skipped.behindWatermark} at or before the watermark, ${skipped.missingKey} without entity or time, ${skipped.duplicates} duplicates)`);
-        if (rows === 0) return { rows, entities: 0, onlineWritten: 0, skipped, fromWatermark, watermark: fromWatermark, part: null, sourceSha256: source.sha256 };
+        progress(
+          `${rows} new rows (${skipped.behindWatermark} at or before the watermark, ${skipped.missingKey} without entity or time, ${skipped.duplicates} duplicates)`,
+        );
+        if (rows === 0)
+          return { rows, entities: 0, onlineWritten: 0, skipped, fromWatermark, watermark: fromWatermark, part: null, sourceSha256: source.sha256 };
 
         await buildFeatureRows(conn, def, resolved);
         progress(`derived ${def.features?.derive.length ?? 0} feature(s) for ${rows} rows`);
         const file = path.join(work, 'part.parquet');
         await conn.run(`COPY fs_out TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
-        const part = await deps.artifacts.putFile(`featuresets/${fs.name}/${fs.version}/parts/${await hashFile(file)}.parquet`, file, 'application/vnd.apache.parquet');
+        const part = await deps.artifacts.putFile(
+          `featuresets/${fs.name}/${fs.version}/parts/${await hashFile(file)}.parquet`,
+          file,
+          'application/vnd.apache.parquet',
+        );
         progress(`stored ${part.uri}`);
-        const span = (await conn.runAndReadAll(
-          `SELECT count(DISTINCT ${ident(def.entity)})::BIGINT AS entities, strftime(max(${ident(def.timestamp)}), ${ISO_DUCK}) AS watermark FROM fs_out`,
-        )).getRowObjectsJS()[0]!;
+        const span = (
+          await conn.runAndReadAll(
+            `SELECT count(DISTINCT ${ident(def.entity)})::BIGINT AS entities, strftime(max(${ident(def.timestamp)}), ${ISO_DUCK}) AS watermark FROM fs_out`,
+          )
+        ).getRowObjectsJS()[0]!;
         const entities = Number(span.entities);
         const watermark = String(span.watermark);
 
@@ -267,7 +296,15 @@ export async function materialize(
           uri: part.uri,
           sha256: part.sha256,
           type: 'FeatureSetPart',
-          properties: { name: fs.name, version: fs.version, rows, fromWatermark, toWatermark: watermark, sourceUri: def.source.uri, sourceSha256: source.sha256 },
+          properties: {
+            name: fs.name,
+            version: fs.version,
+            rows,
+            fromWatermark,
+            toWatermark: watermark,
+            sourceUri: def.source.uri,
+            sourceSha256: source.sha256,
+          },
         });
         await db.query(
           `INSERT INTO feature_watermarks (set_name, version, watermark, features) VALUES ($1, $2, $3, $4)
@@ -285,7 +322,14 @@ export async function materialize(
         key: `featurestore/materialize/${fs.name}/${fs.version}/${outcome.part.sha256}`,
         stage: 'materialize',
         codeVersion: codeVersion(),
-        params: { name: fs.name, version: fs.version, rows: outcome.rows, watermark: outcome.watermark, sourceUri: def.source.uri, sourceSha256: outcome.sourceSha256 },
+        params: {
+          name: fs.name,
+          version: fs.version,
+          rows: outcome.rows,
+          watermark: outcome.watermark,
+          sourceUri: def.source.uri,
+          sourceSha256: outcome.sourceSha256,
+        },
         inputs: [{ uri: fs.uri, sha256: fs.sha256, type: 'FeatureSet', properties: { name: fs.name } }],
         outputs: [{ uri: outcome.part.uri, sha256: outcome.part.sha256, type: 'FeatureSetPart' }],
       });

@@ -50,7 +50,6 @@ export interface TrainingSetResult {
   eventsSha256: string;
 }
 
-
 export interface MaterializedSet {
   fs: FeatureSetVersion;
   parts: { part_uri: string; sha256: string }[];
@@ -63,17 +62,27 @@ export interface MaterializedSet {
 /** A set version's offline parts and features; an error when it was never materialized or lacks a feature asked for. */
 export async function materializedSet(pool: FeatureStoreDeps['pool'], want: { name: string; version?: number; features?: string[] }): Promise<MaterializedSet> {
   const fs = await requireFeatureSet(pool, want.name, want.version);
-  const parts = (await pool.query<{ part_uri: string; sha256: string }>(
-    'SELECT part_uri, sha256 FROM feature_materializations WHERE set_name = $1 AND version = $2 ORDER BY id',
-    [fs.name, fs.version],
-  )).rows;
-  const state = await pool.query<{ features: FeatureColumn[] }>('SELECT features FROM feature_watermarks WHERE set_name = $1 AND version = $2', [fs.name, fs.version]);
+  const parts = (
+    await pool.query<{ part_uri: string; sha256: string }>(
+      'SELECT part_uri, sha256 FROM feature_materializations WHERE set_name = $1 AND version = $2 ORDER BY id',
+      [fs.name, fs.version],
+    )
+  ).rows;
+  const state = await pool.query<{ features: FeatureColumn[] }>('SELECT features FROM feature_watermarks WHERE set_name = $1 AND version = $2', [
+    fs.name,
+    fs.version,
+  ]);
   if (parts.length === 0 || !state.rows[0]) {
-    throw new FeatureSetError(`feature set ${fs.name}@${fs.version} has no materialized rows; run \`mlops features materialize ${fs.name} --version ${fs.version}\` first`);
+    throw new FeatureSetError(
+      `feature set ${fs.name}@${fs.version} has no materialized rows; run \`mlops features materialize ${fs.name} --version ${fs.version}\` first`,
+    );
   }
   const available = state.rows[0].features.map((f) => f.name);
   const unknown = (want.features ?? []).filter((f) => !available.includes(f));
-  if (unknown.length > 0) throw new FeatureSetError(`feature set ${fs.name}@${fs.version} has no feature ${unknown.map((u) => JSON.stringify(u)).join(', ')} (features: ${available.join(', ')})`);
+  if (unknown.length > 0)
+    throw new FeatureSetError(
+      `feature set ${fs.name}@${fs.version} has no feature ${unknown.map((u) => JSON.stringify(u)).join(', ')} (features: ${available.join(', ')})`,
+    );
   if (want.features && want.features.length === 0) throw new FeatureSetError(`feature set ${fs.name}: features is an empty list; omit it for all features`);
   return { fs, parts, features: want.features ?? available, stored: state.rows[0].features };
 }
@@ -108,27 +117,40 @@ export async function buildTrainingSet(deps: FeatureStoreDeps, request: Training
     const { rows, columns, eventsSha256 } = await withSourceTable(request.events, { s3: deps.s3, format: request.format }, async (conn, table, source) => {
       const types = new Map(source.columns.map((c) => [c.name, c.type]));
       const names = source.columns.map((c) => c.name).join(', ');
-      for (const [col, field] of [[request.entity, 'entity'], [request.timestamp, 'timestamp']] as const) {
+      for (const [col, field] of [
+        [request.entity, 'entity'],
+        [request.timestamp, 'timestamp'],
+      ] as const) {
         if (!types.has(col)) throw new FeatureSetError(`events ${request.events} have no ${field} column ${JSON.stringify(col)} (columns: ${names})`);
       }
-      if (rawKind(types.get(request.timestamp)!) !== 'date') throw new FeatureSetError(`events ${request.events}: timestamp column ${JSON.stringify(request.timestamp)} is ${types.get(request.timestamp)}, not a DATE or TIMESTAMP`);
+      if (rawKind(types.get(request.timestamp)!) !== 'date')
+        throw new FeatureSetError(
+          `events ${request.events}: timestamp column ${JSON.stringify(request.timestamp)} is ${types.get(request.timestamp)}, not a DATE or TIMESTAMP`,
+        );
       const taken = new Map(source.columns.map((c) => [c.name, 'an events column']));
       const reserved = reservedColumnName(source.columns.map((c) => c.name));
       if (reserved !== undefined) throw new FeatureSetError(`events ${request.events}: ${reservedColumnReason(reserved)}`);
       for (const s of sets) {
         for (const column of Object.values(s.columns)) {
           const clash = taken.get(column);
-          if (clash) throw new FeatureSetError(`column ${JSON.stringify(column)} of feature set ${s.fs.name} collides with ${clash}; select features or join with prefixed names (<set>__<feature>)`);
+          if (clash)
+            throw new FeatureSetError(
+              `column ${JSON.stringify(column)} of feature set ${s.fs.name} collides with ${clash}; select features or join with prefixed names (<set>__<feature>)`,
+            );
           taken.set(column, `a feature of ${s.fs.name}`);
         }
       }
 
       // The table keeps the events' order (__mlops_row), which the training set keeps too.
-      await conn.run(`CREATE TEMP TABLE ev AS SELECT *, ${ident(request.entity)}::VARCHAR AS __mlops_entity, ${ident(request.timestamp)}::TIMESTAMP AS __mlops_ts, row_number() OVER () AS __mlops_row FROM ${table}`);
+      await conn.run(
+        `CREATE TEMP TABLE ev AS SELECT *, ${ident(request.entity)}::VARCHAR AS __mlops_entity, ${ident(request.timestamp)}::TIMESTAMP AS __mlops_ts, row_number() OVER () AS __mlops_row FROM ${table}`,
+      );
       const joins: string[] = [];
       for (const [k, s] of sets.entries()) {
         const def = s.fs.definition;
-        const select = Object.entries(s.columns).map(([f, c]) => `${ident(f)} AS ${ident(c)}`).join(', ');
+        const select = Object.entries(s.columns)
+          .map(([f, c]) => `${ident(f)} AS ${ident(c)}`)
+          .join(', ');
         await conn.run(
           `CREATE TEMP TABLE f${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __mlops_entity, ${ident(def.timestamp)}::TIMESTAMP AS __mlops_ts, ${select}
              FROM read_parquet([${files[k]!.map(literal).join(', ')}])`,
@@ -136,7 +158,9 @@ export async function buildTrainingSet(deps: FeatureStoreDeps, request: Training
         joins.push(`ASOF LEFT JOIN f${k} ON e.__mlops_entity = f${k}.__mlops_entity AND e.__mlops_ts >= f${k}.__mlops_ts`);
       }
       const selects = ['e.* EXCLUDE (__mlops_entity, __mlops_ts, __mlops_row)', ...sets.map((_, k) => `f${k}.* EXCLUDE (__mlops_entity, __mlops_ts)`)];
-      await conn.run(`COPY (SELECT ${selects.join(', ')} FROM ev e ${joins.join(' ')} ORDER BY e.__mlops_row) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      await conn.run(
+        `COPY (SELECT ${selects.join(', ')} FROM ev e ${joins.join(' ')} ORDER BY e.__mlops_row) TO ${literal(out)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
       const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(out)})`);
       const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${literal(out)})`);
       return {
@@ -154,10 +178,13 @@ export async function buildTrainingSet(deps: FeatureStoreDeps, request: Training
     const sha256 = await hashFile(out);
     const ref = await deps.artifacts.putFile(`trainingsets/${sha256}.parquet`, out, 'application/vnd.apache.parquet');
     const summary = sets.map((s) => ({ name: s.fs.name, version: s.fs.version, parts: s.parts.length, columns: s.columns }));
-    const inputs: ArtifactInput[] = [...(request.eventsArtifact ? [request.eventsArtifact] : []), ...sets.flatMap((s) => [
-      { uri: s.fs.uri, sha256: s.fs.sha256, type: 'FeatureSet', properties: { name: s.fs.name } },
-      ...s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' })),
-    ])];
+    const inputs: ArtifactInput[] = [
+      ...(request.eventsArtifact ? [request.eventsArtifact] : []),
+      ...sets.flatMap((s) => [
+        { uri: s.fs.uri, sha256: s.fs.sha256, type: 'FeatureSet', properties: { name: s.fs.name } },
+        ...s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' })),
+      ]),
+    ];
     const params = { events: request.events, eventsSha256, entity: request.entity, timestamp: request.timestamp, sets: summary };
     await deps.lineage.recordStage({
       key: `featurestore/training-set/${sha256}`,

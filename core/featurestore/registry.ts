@@ -41,10 +41,7 @@ function toVersion(r: Record<string, unknown>): FeatureSetVersion {
 }
 
 /** Registers a definition (raw JSON or parsed); returns its version and whether this call created it. */
-export async function applyFeatureSet(
-  deps: { pool: pg.Pool; artifacts: ArtifactStore },
-  raw: unknown,
-): Promise<{ set: FeatureSetVersion; created: boolean }> {
+export async function applyFeatureSet(deps: { pool: pg.Pool; artifacts: ArtifactStore }, raw: unknown): Promise<{ set: FeatureSetVersion; created: boolean }> {
   const definition = parseFeatureSet(raw);
   const sha256 = definitionSha256(definition);
   // Content-addressed, so storing it before the transaction is harmless if the transaction fails.
@@ -56,10 +53,13 @@ export async function applyFeatureSet(
     const last = latest.rows[0] ? toVersion(latest.rows[0]) : undefined;
     if (last && last.sha256 === sha256) return { set: last, created: false };
     await putArtifact(db, { uri: ref.uri, sha256: ref.sha256, type: 'FeatureSet', properties: { name: definition.name } });
-    const res = await db.query(
-      `INSERT INTO feature_sets (name, version, definition, sha256, uri) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [definition.name, (last?.version ?? 0) + 1, JSON.stringify(definition), sha256, ref.uri],
-    );
+    const res = await db.query(`INSERT INTO feature_sets (name, version, definition, sha256, uri) VALUES ($1, $2, $3, $4, $5) RETURNING *`, [
+      definition.name,
+      (last?.version ?? 0) + 1,
+      JSON.stringify(definition),
+      sha256,
+      ref.uri,
+    ]);
     return { set: toVersion(res.rows[0]), created: true };
   });
 }
@@ -67,10 +67,10 @@ export async function applyFeatureSet(
 /** One version of a set (default: the latest), or undefined. */
 export async function getFeatureSet(pool: Pick<pg.Pool, 'query'>, name: string, version?: number): Promise<FeatureSetVersion | undefined> {
   assertFeatureSetName(name);
-  const res = await pool.query(
-    'SELECT * FROM feature_sets WHERE name = $1 AND ($2::int IS NULL OR version = $2) ORDER BY version DESC LIMIT 1',
-    [name, version ?? null],
-  );
+  const res = await pool.query('SELECT * FROM feature_sets WHERE name = $1 AND ($2::int IS NULL OR version = $2) ORDER BY version DESC LIMIT 1', [
+    name,
+    version ?? null,
+  ]);
   return res.rows[0] ? toVersion(res.rows[0]) : undefined;
 }
 
@@ -79,7 +79,8 @@ export async function requireFeatureSet(pool: Pick<pg.Pool, 'query'>, name: stri
   const set = await getFeatureSet(pool, name, version);
   if (set) return set;
   const versions = await pool.query<{ version: number }>('SELECT version FROM feature_sets WHERE name = $1 ORDER BY version', [name]);
-  if (versions.rows.length === 0) throw new FeatureSetError(`feature set ${JSON.stringify(name)} is not registered; register it with \`mlops features apply FILE\``);
+  if (versions.rows.length === 0)
+    throw new FeatureSetError(`feature set ${JSON.stringify(name)} is not registered; register it with \`mlops features apply FILE\``);
   throw new FeatureSetError(`feature set ${name} has no version ${version} (versions: ${versions.rows.map((r) => r.version).join(', ')})`);
 }
 

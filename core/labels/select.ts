@@ -53,11 +53,16 @@ export function selectForLabelling(rows: LoggedPrediction[], strategy: LabelStra
   }
   if (strategy === 'uncertainty') {
     const scored = rows.map((r) => ({ ...r, score: margin(r.output.probabilities) }));
-    if (rows.length > 0 && scored.every((r) => r.score === null)) throw new Error('labels: uncertainty needs class probabilities in the logged predictions (a classifier); use random for a regression model');
-    return scored.filter((r) => r.score !== null).sort((a, b) => a.score! - b.score! || (a.at < b.at ? 1 : -1)).slice(0, sample);
+    if (rows.length > 0 && scored.every((r) => r.score === null))
+      throw new Error('labels: uncertainty needs class probabilities in the logged predictions (a classifier); use random for a regression model');
+    return scored
+      .filter((r) => r.score !== null)
+      .sort((a, b) => a.score! - b.score! || (a.at < b.at ? 1 : -1))
+      .slice(0, sample);
   }
   const paired = rows.filter((r) => r.shadow);
-  if (rows.length > 0 && paired.length === 0) throw new Error('labels: disagreement needs a shadow rollout (deploy.strategy "shadow"): no logged prediction has a challenger answer');
+  if (rows.length > 0 && paired.length === 0)
+    throw new Error('labels: disagreement needs a shadow rollout (deploy.strategy "shadow"): no logged prediction has a challenger answer');
   return paired
     .map((r) => ({ ...r, differs: r.shadow!.label !== r.output.label, score: gap(r.output.probabilities, r.shadow!.probabilities) ?? 0 }))
     .sort((a, b) => Number(b.differs) - Number(a.differs) || b.score - a.score)

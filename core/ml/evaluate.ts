@@ -49,16 +49,23 @@ export function applyGates(spec: PipelineSpec, candidate: TrainedModel, champion
       const before = champion[metric];
       if (now === null || now === undefined || before === null || before === undefined) continue;
       const drop = LOWER_IS_BETTER.has(metric) ? now - before : before - now;
-      if (limit.absolute !== undefined && drop > limit.absolute) reasons.push(`${metric} regressed by ${fmt(drop)} against production (${fmt(before)} → ${fmt(now)}), more than ${limit.absolute}`);
+      if (limit.absolute !== undefined && drop > limit.absolute)
+        reasons.push(`${metric} regressed by ${fmt(drop)} against production (${fmt(before)} → ${fmt(now)}), more than ${limit.absolute}`);
       if (limit.relative !== undefined && before !== 0 && drop / Math.abs(before) > limit.relative) {
-        reasons.push(`${metric} regressed by ${fmt((drop / Math.abs(before)) * 100)}% against production (${fmt(before)} → ${fmt(now)}), more than ${fmt(limit.relative * 100)}%`);
+        reasons.push(
+          `${metric} regressed by ${fmt((drop / Math.abs(before)) * 100)}% against production (${fmt(before)} → ${fmt(now)}), more than ${fmt(limit.relative * 100)}%`,
+        );
       }
     }
   }
   if (spec.gates.maxFairnessGap !== null) {
     for (const [attribute, f] of Object.entries(candidate.fairness)) {
-      for (const [name, gap] of [['demographic parity difference', f.demographicParityDifference], ['true-positive-rate difference', f.equalOpportunityDifference]] as const) {
-        if (gap !== null && gap > spec.gates.maxFairnessGap) reasons.push(`${name} over ${attribute} is ${fmt(gap)}, above the maximum ${spec.gates.maxFairnessGap}`);
+      for (const [name, gap] of [
+        ['demographic parity difference', f.demographicParityDifference],
+        ['true-positive-rate difference', f.equalOpportunityDifference],
+      ] as const) {
+        if (gap !== null && gap > spec.gates.maxFairnessGap)
+          reasons.push(`${name} over ${attribute} is ${fmt(gap)}, above the maximum ${spec.gates.maxFairnessGap}`);
       }
     }
   }
@@ -68,13 +75,17 @@ export function applyGates(spec: PipelineSpec, candidate: TrainedModel, champion
   return reasons;
 }
 
-export async function evaluateStage(input: EvaluateInput, deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress }): Promise<Evaluation> {
+export async function evaluateStage(
+  input: EvaluateInput,
+  deps: { artifacts: ArtifactStore; registry: ModelRegistry; onProgress?: Progress },
+): Promise<Evaluation> {
   const progress = deps.onProgress ?? (() => undefined);
   const championVersion = await deps.registry.getAlias(input.model, input.spec.deploy.alias);
   let champion: Evaluation['champion'] = null;
   if (championVersion !== undefined && championVersion !== input.candidate.version) {
     const mv = await deps.registry.getVersion(input.model, championVersion);
-    const props = mv?.properties as { planUri?: string; planSha256?: string; selected?: string[]; task?: string; classes?: string[]; threshold?: number } | undefined;
+    const props = mv?.properties as
+      { planUri?: string; planSha256?: string; selected?: string[]; task?: string; classes?: string[]; threshold?: number } | undefined;
     if (mv && props?.planUri && props.planSha256 && props.selected && props.task === input.candidate.task) {
       const plan = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(props.planUri), props.planSha256)).toString('utf8')) as FeaturePlan;
       const bytes = await deps.artifacts.getBuffer(deps.artifacts.keyOf(mv.uri), mv.sha256);
@@ -87,13 +98,16 @@ export async function evaluateStage(input: EvaluateInput, deps: { artifacts: Art
       if (input.candidate.task !== 'regression' && !sameClasses) {
         progress(`production v${championVersion} predicts classes ${championClasses.join(', ')}, the data has ${data.classes.join(', ')}: not comparable`);
       } else {
-        const p: Predictions = input.candidate.task === 'regression'
-          ? { values: Float64Array.from(out[OUTPUT.value] as Float32Array) }
-          : { proba: Float64Array.from(out[OUTPUT.probabilities] as Float32Array) };
+        const p: Predictions =
+          input.candidate.task === 'regression'
+            ? { values: Float64Array.from(out[OUTPUT.value] as Float32Array) }
+            : { proba: Float64Array.from(out[OUTPUT.probabilities] as Float32Array) };
         const labels = input.candidate.task === 'regression' ? new Int32Array(0) : Int32Array.from(data.split.test, (i) => data.labels[i]!);
         const targets = input.candidate.task === 'regression' ? Float64Array.from(data.split.test, (i) => data.targets[i]!) : new Float64Array(0);
         champion = { version: championVersion, metrics: metricsOf(input.candidate.task, data.classes.length, labels, targets, p, props.threshold ?? 0.5) };
-        progress(`production v${championVersion} on the same test rows: ${input.candidate.primaryMetric}=${fmt(champion.metrics[input.candidate.primaryMetric])}`);
+        progress(
+          `production v${championVersion} on the same test rows: ${input.candidate.primaryMetric}=${fmt(champion.metrics[input.candidate.primaryMetric])}`,
+        );
       }
     }
   }

@@ -59,7 +59,13 @@ export function binaryCurve(labels: Int32Array, scores: Float64Array, maxPoints 
     else fp++;
     // Ties share one threshold: emit a point only after the last row of a score.
     if (k + 1 < order.length && scores[order[k + 1]!] === scores[i]) continue;
-    all.push({ threshold: scores[i]!, fpr: negatives ? fp / negatives : 0, tpr: positives ? tp / positives : 0, precision: tp / (tp + fp), recall: positives ? tp / positives : 0 });
+    all.push({
+      threshold: scores[i]!,
+      fpr: negatives ? fp / negatives : 0,
+      tpr: positives ? tp / positives : 0,
+      precision: tp / (tp + fp),
+      recall: positives ? tp / positives : 0,
+    });
   }
   if (all.length <= maxPoints) return all;
   const step = (all.length - 1) / (maxPoints - 1);
@@ -97,7 +103,13 @@ export function evaluationReport(input: {
 }): EvaluationReport {
   const { task, idx, card } = input;
   const report: EvaluationReport = {
-    task, classes: input.classes, threshold: input.threshold, rows: idx.length, metrics: card.metrics, slices: card.slices, fairness: card.fairness,
+    task,
+    classes: input.classes,
+    threshold: input.threshold,
+    rows: idx.length,
+    metrics: card.metrics,
+    slices: card.slices,
+    fairness: card.fairness,
     ...(card.confusion ? { confusion: card.confusion } : {}),
   };
   if (task === 'binary') {
@@ -110,7 +122,11 @@ export function evaluationReport(input: {
     const k = input.classes.length;
     report.classCurves = input.classes.map((name, c) => ({
       class: name,
-      points: binaryCurve(Int32Array.from(idx, (i) => (input.labels[i] === c ? 1 : 0)), Float64Array.from(idx, (i) => input.predictions.proba![i * k + c]!), CLASS_CURVE_POINTS),
+      points: binaryCurve(
+        Int32Array.from(idx, (i) => (input.labels[i] === c ? 1 : 0)),
+        Float64Array.from(idx, (i) => input.predictions.proba![i * k + c]!),
+        CLASS_CURVE_POINTS,
+      ),
     }));
   }
   if (task === 'regression') {

@@ -43,7 +43,9 @@ async function writeSplit(conn: DuckDBConnection, data: TrainingData, target: st
   const table = '__mlops_split';
   const cols = data.features;
   const targetType = data.task === 'regression' ? 'DOUBLE' : 'VARCHAR';
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (${[...cols.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`), `${ident(target)} ${targetType}`].join(', ')})`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${table} (${[...cols.map((c) => `${ident(c.name)} ${c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`), `${ident(target)} ${targetType}`].join(', ')})`,
+  );
   const appender = await conn.createAppender(table);
   try {
     for (const i of rows) {
@@ -81,10 +83,13 @@ export async function prepareExternal(
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-external-'));
   try {
     const files = { train: path.join(work, 'train.parquet'), validation: path.join(work, 'validation.parquet') };
-    await withDuckDB(async (conn) => {
-      await writeSplit(conn, data, input.spec.target, data.split.train, files.train);
-      await writeSplit(conn, data, input.spec.target, data.split.validation, files.validation);
-    }, { threads: 1 });
+    await withDuckDB(
+      async (conn) => {
+        await writeSplit(conn, data, input.spec.target, data.split.train, files.train);
+        await writeSplit(conn, data, input.spec.target, data.split.validation, files.validation);
+      },
+      { threads: 1 },
+    );
     const train = await deps.artifacts.putContent('splits', '.parquet', createReadStream(files.train));
     const validation = await deps.artifacts.putContent('splits', '.parquet', createReadStream(files.validation));
     deps.onProgress?.(`wrote ${data.split.train.length} train and ${data.split.validation.length} validation rows for the trainer on ${external.taskQueue}`);
@@ -92,11 +97,15 @@ export async function prepareExternal(
     const runHash = createHash('sha256').update(input.runKey).digest('hex').slice(0, 16);
     return {
       input: {
-        model: input.model, task: data.task, target: input.spec.target,
+        model: input.model,
+        task: data.task,
+        target: input.spec.target,
         features: data.features.map((f) => ({ name: f.name, type: f.kind })),
-        train: { uri: train.uri }, validation: { uri: validation.uri },
+        train: { uri: train.uri },
+        validation: { uri: validation.uri },
         ...(data.task === 'regression' ? {} : { classes: data.classes }),
-        params: external.params, seed: input.spec.training.seed,
+        params: external.params,
+        seed: input.spec.training.seed,
         output: { uri: deps.artifacts.uri(`external/${input.model}/${runHash}/model.onnx`) },
         s3: { endpoint: deps.s3.endpoint, bucket: deps.artifacts.bucket },
       },
@@ -132,9 +141,15 @@ async function predictRows(scorer: OnnxScorer, data: TrainingData, columns: Data
 function primaryScore(data: TrainingData, rows: Int32Array, p: Predictions): number {
   const labels = data.task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
   const targets = data.task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
-  const compact: Predictions = data.task === 'regression'
-    ? { values: Float64Array.from(rows, (i) => p.values![i]!) }
-    : { proba: Float64Array.from({ length: rows.length * data.classes.length }, (_, k) => p.proba![rows[Math.floor(k / data.classes.length)]! * data.classes.length + (k % data.classes.length)]!) };
+  const compact: Predictions =
+    data.task === 'regression'
+      ? { values: Float64Array.from(rows, (i) => p.values![i]!) }
+      : {
+          proba: Float64Array.from(
+            { length: rows.length * data.classes.length },
+            (_, k) => p.proba![rows[Math.floor(k / data.classes.length)]! * data.classes.length + (k % data.classes.length)]!,
+          ),
+        };
   return metricsOf(data.task, data.classes.length, labels, targets, compact, 0.5)[PRIMARY_METRIC[data.task]] ?? NaN;
 }
 
@@ -179,50 +194,125 @@ export async function registerExternal(
   let costs: TrainedModel['costs'] = null;
   if (task === 'binary' && input.spec.costs && split.validation.length > 0) {
     const rows = split.validation;
-    const choice = chooseThreshold(Int32Array.from(rows, (i) => data.labels[i]!), Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!), input.spec.costs);
+    const choice = chooseThreshold(
+      Int32Array.from(rows, (i) => data.labels[i]!),
+      Float64Array.from(rows, (i) => positiveColumn(predictions.proba!, 2)[i]!),
+      input.spec.costs,
+    );
     threshold = choice.threshold;
     costs = { ...choice, chosenOn: 'validation split' };
   }
   const card = scorecard(task, data.classes.length, data.labels, data.targets, predictions, split.test, data.slices, {
-    threshold, minGroupSize: input.spec.governance.minGroupSize ?? 30, protectedAttributes: input.spec.governance.protected ?? [],
+    threshold,
+    minGroupSize: input.spec.governance.minGroupSize ?? 30,
+    protectedAttributes: input.spec.governance.protected ?? [],
   });
   progress(`test ${metric}=${card.metrics[metric]} (computed by the pipeline on ${split.test.length} held-out rows)`);
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const trainerSha256 = createHash('sha256').update(reg.onnx).digest('hex');
   const algorithm = externalAlgorithm(reg.result.framework);
-  const trainer = { taskQueue: reg.trainer.taskQueue, framework: reg.result.framework, ...(reg.result.codeVersion ? { codeVersion: reg.result.codeVersion } : {}), ...(reg.result.identity ? { identity: reg.result.identity } : {}), onnxUri: reg.result.uri, onnxSha256: trainerSha256 };
+  const trainer = {
+    taskQueue: reg.trainer.taskQueue,
+    framework: reg.result.framework,
+    ...(reg.result.codeVersion ? { codeVersion: reg.result.codeVersion } : {}),
+    ...(reg.result.identity ? { identity: reg.result.identity } : {}),
+    onnxUri: reg.result.uri,
+    onnxSha256: trainerSha256,
+  };
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
-  const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
-    task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
-  }));
+  const evaluation = await storeEvaluationReport(
+    deps.artifacts,
+    evaluationReport({
+      task,
+      classes: data.classes,
+      threshold,
+      labels: data.labels,
+      targets: data.targets,
+      predictions,
+      idx: split.test,
+      card,
+    }),
+  );
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
     artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
-    signature: { ...signature, task, classes: data.classes, threshold, derive: input.plan.derive, raw: input.plan.raw.filter((r) => r.name !== input.plan.target) } as unknown as Record<string, unknown>,
+    signature: {
+      ...signature,
+      task,
+      classes: data.classes,
+      threshold,
+      derive: input.plan.derive,
+      raw: input.plan.raw.filter((r) => r.name !== input.plan.target),
+    } as unknown as Record<string, unknown>,
     metrics: card.metrics,
     properties: {
-      algorithm, params: reg.result.params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance: permutation, permutationImportance: permutation, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec,
-      protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
-      selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: createHash('sha256').update(canonicalJson(input.spec)).digest('hex'),
-      seed: input.spec.training.seed, codeVersion: codeVersion(), trainer, splits: reg.plan.splits,
+      algorithm,
+      params: reg.result.params,
+      task,
+      classes: data.classes,
+      threshold,
+      planUri: input.planRef.uri,
+      planSha256: input.planRef.sha256,
+      importance: permutation,
+      permutationImportance: permutation,
+      referenceUri: reference.uri,
+      referenceSha256: reference.sha256,
+      evaluationUri: evaluation.uri,
+      evaluationSha256: evaluation.sha256,
+      spec: input.spec,
+      protected: input.spec.governance.protected ?? [],
+      logProtected: input.spec.governance.logProtected ?? 'hash',
+      selected: input.selected,
+      datasetUri: input.dataset.uri,
+      datasetSha256: input.dataset.sha256,
+      specSha256: createHash('sha256').update(canonicalJson(input.spec)).digest('hex'),
+      seed: input.spec.training.seed,
+      codeVersion: codeVersion(),
+      trainer,
+      splits: reg.plan.splits,
     },
   });
   if (registered.sha256 !== sha256) {
-    throw new Error(`model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but the trainer's model now has ${sha256}: a retried trainer must write the same model`);
+    throw new Error(
+      `model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but the trainer's model now has ${sha256}: a retried trainer must write the same model`,
+    );
   }
   await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
   progress(`registered ${input.model} v${registered.version} (${algorithm}, ${bytes.length} bytes)`);
   return {
-    name: input.model, version: registered.version, uri: registered.uri, sha256: registered.sha256, task, classes: data.classes,
-    algorithm, params: reg.result.params, metrics: card.metrics, slices: card.slices, fairness: card.fairness,
+    name: input.model,
+    version: registered.version,
+    uri: registered.uri,
+    sha256: registered.sha256,
+    task,
+    classes: data.classes,
+    algorithm,
+    params: reg.result.params,
+    metrics: card.metrics,
+    slices: card.slices,
+    fairness: card.fairness,
     ...(card.confusion ? { confusion: card.confusion } : {}),
     // No model-specific importance exists for a foreign model: permutation importance stands in for it.
-    importance: permutation, permutationImportance: permutation, threshold, costs, trials: [], searchCutShort: false, primaryMetric: metric,
-    latency, sizeBytes: bytes.length, trainingMs: Date.now() - started,
-    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows, search: split.train.length },
-    signature, codeVersion: codeVersion(),
+    importance: permutation,
+    permutationImportance: permutation,
+    threshold,
+    costs,
+    trials: [],
+    searchCutShort: false,
+    primaryMetric: metric,
+    latency,
+    sizeBytes: bytes.length,
+    trainingMs: Date.now() - started,
+    rows: {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+      droppedMissingTarget: data.droppedRows,
+      search: split.train.length,
+    },
+    signature,
+    codeVersion: codeVersion(),
   };
 }

@@ -41,14 +41,19 @@ export class ExternalModelError extends Error {
 /** Checks a trainer's result object (it crossed a process boundary from code we do not control). */
 export function parseTrainResult(raw: unknown, expectedUri: string): ExternalTrainResult {
   const r = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
-  if (r.uri !== expectedUri) throw new ExternalModelError(`the trainer's result.uri must be the output uri it was given (${expectedUri}), got ${JSON.stringify(r.uri)}`);
-  if (typeof r.framework !== 'string' || r.framework.trim() === '') throw new ExternalModelError(`the trainer's result.framework must be a string like "scikit-learn 1.9.1", got ${JSON.stringify(r.framework)}`);
-  if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params)) throw new ExternalModelError(`the trainer's result.params must be an object, got ${JSON.stringify(r.params)}`);
+  if (r.uri !== expectedUri)
+    throw new ExternalModelError(`the trainer's result.uri must be the output uri it was given (${expectedUri}), got ${JSON.stringify(r.uri)}`);
+  if (typeof r.framework !== 'string' || r.framework.trim() === '')
+    throw new ExternalModelError(`the trainer's result.framework must be a string like "scikit-learn 1.9.1", got ${JSON.stringify(r.framework)}`);
+  if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params))
+    throw new ExternalModelError(`the trainer's result.params must be an object, got ${JSON.stringify(r.params)}`);
   for (const k of ['codeVersion', 'identity'] as const) {
     if (r[k] !== undefined && typeof r[k] !== 'string') throw new ExternalModelError(`the trainer's result.${k} must be a string, got ${JSON.stringify(r[k])}`);
   }
   return {
-    uri: r.uri, framework: r.framework.trim(), params: r.params as Record<string, unknown>,
+    uri: r.uri,
+    framework: r.framework.trim(),
+    params: r.params as Record<string, unknown>,
     ...(typeof r.codeVersion === 'string' ? { codeVersion: r.codeVersion } : {}),
     ...(typeof r.identity === 'string' ? { identity: r.identity } : {}),
   };
@@ -58,4 +63,3 @@ export function parseTrainResult(raw: unknown, expectedUri: string): ExternalTra
 export function externalAlgorithm(framework: string): `external:${string}` {
   return `external:${framework.split(/\s+/)[0]!.toLowerCase()}`;
 }
-

@@ -44,12 +44,7 @@ export interface FairnessOptions {
 }
 
 /** `proba` is P(class 1) per row, `labels` 0/1, `groups` the sensitive attribute per row (null = missing). */
-export function fairnessReport(
-  labels: Int32Array,
-  proba: Float64Array,
-  groups: readonly (string | null)[],
-  options: FairnessOptions = {},
-): FairnessReport {
+export function fairnessReport(labels: Int32Array, proba: Float64Array, groups: readonly (string | null)[], options: FairnessOptions = {}): FairnessReport {
   const what = 'fairness report';
   const threshold = options.threshold ?? 0.5;
   const minGroupSize = options.minGroupSize ?? 30;

@@ -112,7 +112,7 @@ function binValues(values: Float64Array, f: number, cols: number, e: Float64Arra
     }
     // Lower bound (the first edge ≥ x), branch-free: random values defeat the branch predictor.
     let base = 0;
-    for (let n = k; n > 1; ) {
+    for (let n = k; n > 1;) {
       const half = n >>> 1;
       base += Number(e[base + half]! < x) * half;
       n -= half;
@@ -198,7 +198,6 @@ function edgesOf(sorted: Float64Array, maxBins: number): Float64Array {
   }
   return Float64Array.from(edges);
 }
-
 
 /** A float32 m with a ≤ m < b for float32 values a < b: a sends a left and b right. −0 is stored as 0. */
 function midpoint32(a: number, b: number): number {

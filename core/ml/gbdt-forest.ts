@@ -116,7 +116,20 @@ export function forestFromJson(json: GbdtForestJson, width: number, columns: num
   const fail = (rule: string): never => {
     throw new Error(`gbdt forest: ${rule}`);
   };
-  const keys: (keyof GbdtForestJson)[] = ['treeStart', 'treeClass', 'feature', 'threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count', 'categorical', 'catBits'];
+  const keys: (keyof GbdtForestJson)[] = [
+    'treeStart',
+    'treeClass',
+    'feature',
+    'threshold',
+    'missingLeft',
+    'left',
+    'right',
+    'value',
+    'gain',
+    'count',
+    'categorical',
+    'catBits',
+  ];
   for (const key of keys) {
     const xs: unknown = json[key];
     if (!Array.isArray(xs) || !xs.every((x) => typeof x === 'number' && Number.isFinite(x))) fail(`${key} must be an array of finite numbers`);

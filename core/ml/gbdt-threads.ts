@@ -265,9 +265,7 @@ function rowPasses(workers: Started[], buffers: HistogramBuffers, rowData: RowBu
   return {
     gradients() {
       const d = rowBuffers();
-      rowPass(JOB_GRADIENTS, d.n, 0, 0, (from, to) =>
-        gradientRows(d.task, d.classes, d.labels, d.targets, d.weights, d.raw, d.grad, d.hess, d.n, from, to),
-      );
+      rowPass(JOB_GRADIENTS, d.n, 0, 0, (from, to) => gradientRows(d.task, d.classes, d.labels, d.targets, d.weights, d.raw, d.grad, d.hess, d.n, from, to));
     },
     root(k) {
       const d = rowBuffers();
@@ -402,8 +400,10 @@ function workerLoop(
       else if (job === 2) rk.gradientRows(d!.task, d!.classes, d!.labels, d!.targets, d!.weights, d!.raw, d!.grad, d!.hess, d!.n, ctl[3]!, ctl[4]!);
       else if (job === 3) rk.rootRows(d!.grad, d!.hess, ctl[11]! * d!.n, idx, og, oh, d!.blockSums, rk.block, ctl[3]!, ctl[4]!);
       else if (job === 4) rk.addLeafRows(d!.raw, ctl[11]! * d!.n, idx, d!.leaves, ctl[12]!, ctl[3]!, ctl[4]!);
-      else if (job === 5) rk.scoreBinnedRows(d!.validBins, d!.validRows, d!.nodes, d!.nodeBins, d!.nodeValue, d!.validRaw, ctl[11]! * d!.validRows, ctl[3]!, ctl[4]!);
-      else if (job === 6) rk.lossRows(d!.task, d!.classes, d!.validLabels, d!.validTargets, d!.validRaw, d!.validRows, d!.validLoss, rk.block, ctl[3]!, ctl[4]!);
+      else if (job === 5)
+        rk.scoreBinnedRows(d!.validBins, d!.validRows, d!.nodes, d!.nodeBins, d!.nodeValue, d!.validRaw, ctl[11]! * d!.validRows, ctl[3]!, ctl[4]!);
+      else if (job === 6)
+        rk.lossRows(d!.task, d!.classes, d!.validLabels, d!.validTargets, d!.validRaw, d!.validRows, d!.validLoss, rk.block, ctl[3]!, ctl[4]!);
       else kernel(hists[ctl[2]!]!, bins, rows, start, skip, dense, sparse, idx, ctl[3]!, ctl[4]!, og, oh, ctl[5] === 1, sums);
     } catch {
       Atomics.store(ctl, 7, 1);

@@ -69,8 +69,7 @@ export function createTreeGrower(
   const categorical = Uint8Array.from(categories, (c) => (c > 0 ? 1 : 0));
   const nodeBins = new Uint8Array(256 * (2 * params.maxLeaves - 1));
 
-  const splittable = (leaf: Leaf): boolean =>
-    leaf.to - leaf.from >= 2 * params.minSamplesLeaf && (params.maxDepth === null || leaf.depth < params.maxDepth);
+  const splittable = (leaf: Leaf): boolean => leaf.to - leaf.from >= 2 * params.minSamplesLeaf && (params.maxDepth === null || leaf.depth < params.maxDepth);
   const evaluate = (leaf: Leaf): void => {
     leaf.split = leaf.hist >= 0 && splittable(leaf) ? findBestSplit(hists[leaf.hist]!, layout, binned.valueBins, categorical, leaf.sums, rule) : undefined;
     if (leaf.split === undefined) release(leaf);
@@ -109,8 +108,24 @@ export function createTreeGrower(
         const goesLeft = leftBins(split, binned.valueBins[split.feature]!);
         nodeBins.set(goesLeft, 256 * parent.node);
         const mid = builder.partition(parent.from, parent.to, split.feature, goesLeft);
-        const left: Leaf = { node: nodes.add(split.left.count), from: parent.from, to: mid, depth: parent.depth + 1, sums: split.left, hist: -1, split: undefined };
-        const right: Leaf = { node: nodes.add(split.right.count), from: mid, to: parent.to, depth: parent.depth + 1, sums: split.right, hist: -1, split: undefined };
+        const left: Leaf = {
+          node: nodes.add(split.left.count),
+          from: parent.from,
+          to: mid,
+          depth: parent.depth + 1,
+          sums: split.left,
+          hist: -1,
+          split: undefined,
+        };
+        const right: Leaf = {
+          node: nodes.add(split.right.count),
+          from: mid,
+          to: parent.to,
+          depth: parent.depth + 1,
+          sums: split.right,
+          hist: -1,
+          split: undefined,
+        };
         nodes.setSplit(parent.node, split, split.bin < edges[split.feature]!.length ? edges[split.feature]![split.bin]! : FLOAT32_MAX, left.node, right.node);
         leaves.splice(best, 1, left, right);
 

@@ -74,7 +74,9 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
     rows: matrix.rows,
     cols: matrix.cols,
     validationRows: validation?.matrix.rows ?? 0,
-    hash: tracked ? dataHash([binned, categories, targetBytes(targets), ...(validation ? [validation.matrix.values, targetBytes(validation.targets)] : [])]) : '',
+    hash: tracked
+      ? dataHash([binned, categories, targetBytes(targets), ...(validation ? [validation.matrix.values, targetBytes(validation.targets)] : [])])
+      : '',
   };
   const fresh: TrainingSetup = {
     task: targets.task,
@@ -85,7 +87,9 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
     edges,
   };
   const state: TrainingState =
-    opts.resume === undefined ? { ...fresh, iteration: 0, trees: [], treeClass: [], bestLoss: Infinity, bestIteration: 0 } : restoreCheckpoint(opts.resume, fresh, columns);
+    opts.resume === undefined
+      ? { ...fresh, iteration: 0, trees: [], treeClass: [], bestLoss: Infinity, bestIteration: 0 }
+      : restoreCheckpoint(opts.resume, fresh, columns);
 
   // Raw scores, score column k of row r at raw[k · rows + r], with the gradients in shared memory (gbdt-rows.ts).
   const validBins = validation === undefined ? undefined : { ...binMatrix(validation.matrix, edges, categories), targets: validation.targets };
@@ -239,7 +243,8 @@ export function planCategories(plan: EncodingPlan): Int32Array {
 
 function categoryCounts(categories: ArrayLike<number> | undefined, cols: number): Int32Array {
   if (categories === undefined) return new Int32Array(cols);
-  if (categories.length !== cols) throw new Error(`${WHAT}: categories has ${categories.length} entries for ${cols} matrix columns; give one per column (0 = numeric)`);
+  if (categories.length !== cols)
+    throw new Error(`${WHAT}: categories has ${categories.length} entries for ${cols} matrix columns; give one per column (0 = numeric)`);
   const out = new Int32Array(cols);
   for (let f = 0; f < cols; f++) {
     const c = categories[f]!;
@@ -265,7 +270,8 @@ function trainingTargets(target: GbdtTarget, rows: number): { targets: LossTarge
     return { targets: { task: 'regression', targets: target.targets }, classes: [] };
   }
   const { labels, classes } = target;
-  if (classes.length < 2) throw new Error(`${WHAT}: a classifier needs at least two classes, got ${classes.length} (${classes.map((c) => `'${c}'`).join(', ')})`);
+  if (classes.length < 2)
+    throw new Error(`${WHAT}: a classifier needs at least two classes, got ${classes.length} (${classes.map((c) => `'${c}'`).join(', ')})`);
   for (let i = 1; i < classes.length; i++) {
     if (!(classes[i - 1]! < classes[i]!)) {
       throw new Error(`${WHAT}: classes must be distinct and sorted ascending, but '${classes[i - 1]}' comes before '${classes[i]}'`);
@@ -291,7 +297,8 @@ function validationTargets(
   classes: number,
 ): { matrix: Matrix; targets: LossTargets } {
   checkShape(v.matrix, 'validation matrix');
-  if (v.matrix.cols !== cols) throw new Error(`${WHAT}: the validation matrix has ${v.matrix.cols} columns, the training matrix ${cols}; encode both with one plan`);
+  if (v.matrix.cols !== cols)
+    throw new Error(`${WHAT}: the validation matrix has ${v.matrix.cols} columns, the training matrix ${cols}; encode both with one plan`);
   if (training.task === 'regression') {
     if (v.targets === undefined) throw new Error(`${WHAT}: validation.targets is missing; a regression validation set needs one target per row`);
     checkValues(v.targets, v.matrix.rows, 'validation.targets');

@@ -10,10 +10,12 @@ import { fitRidge } from './ridge';
 
 export function modelImportance(features: DataColumn[], target: DataColumn, rows: number, sampleRows = 20_000): Map<string, number> {
   const sample = strideSample(rows, sampleRows);
-  const present = Int32Array.from(Array.from(sample).filter((i) => {
-    const v = target.values[i];
-    return v !== null && v !== undefined && !(typeof v === 'number' && !Number.isFinite(v));
-  }));
+  const present = Int32Array.from(
+    Array.from(sample).filter((i) => {
+      const v = target.values[i];
+      return v !== null && v !== undefined && !(typeof v === 'number' && !Number.isFinite(v));
+    }),
+  );
   const choices: Record<string, EncodingChoice> = {};
   for (const f of features) choices[f.name] = f.kind === 'numeric' ? { encoding: 'standardize' } : { encoding: 'onehot', topK: 20 };
   const plan = fitEncodingPlan(features, choices, present);

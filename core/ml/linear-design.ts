@@ -46,7 +46,8 @@ export function designRows(design: LinearDesign, idx: Int32Array): LinearDesign 
 export function checkDesign(design: LinearDesign, what: string, allowEmpty = false): void {
   const { rows, width, denseCols, dense, blocks, hot, blockStarts } = design;
   if (blockStarts.length !== blocks) throw new Error(`${what}: ${blockStarts.length} block starts for ${blocks} one-hot blocks`);
-  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(width) || width < 0) throw new Error(`${what}: rows (${rows}) and width (${width}) must be non-negative integers`);
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(width) || width < 0)
+    throw new Error(`${what}: rows (${rows}) and width (${width}) must be non-negative integers`);
   if (rows === 0 && !allowEmpty) throw new Error(`${what}: the design is empty (0 rows); there is nothing to fit`);
   if (dense.length !== rows * denseCols.length) throw new Error(`${what}: ${dense.length} dense values for ${rows} rows × ${denseCols.length} dense columns`);
   if (hot.length !== rows * blocks) throw new Error(`${what}: ${hot.length} one-hot indices for ${rows} rows × ${blocks} blocks`);

@@ -6,7 +6,18 @@
 // start leaves the calling thread to do every chunk.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { binaryChunk, chunkRows, hessianChunk, localPass, multinomialChunk, partialLength, runChunks, type ChunkPass, type DesignProblem, type PassKind } from './linear-objective';
+import {
+  binaryChunk,
+  chunkRows,
+  hessianChunk,
+  localPass,
+  multinomialChunk,
+  partialLength,
+  runChunks,
+  type ChunkPass,
+  type DesignProblem,
+  type PassKind,
+} from './linear-objective';
 
 export interface LinearPool {
   pass: ChunkPass;

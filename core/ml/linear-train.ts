@@ -36,7 +36,8 @@ export function roundCoefficients<M extends LinearModel>(model: M): M {
 }
 
 function fitted(model: LinearModel): LinearFitted {
-  if (model.kind === 'logistic') return { model, predict: (m) => ({ proba: predictProba(model, m) }), predictDesign: (d) => ({ proba: predictProbaDesign(model, d) }) };
+  if (model.kind === 'logistic')
+    return { model, predict: (m) => ({ proba: predictProba(model, m) }), predictDesign: (d) => ({ proba: predictProbaDesign(model, d) }) };
   return { model, predict: (m) => ({ values: predictValue(model, m) }), predictDesign: (d) => ({ values: predictValueDesign(model, d) }) };
 }
 
@@ -53,7 +54,12 @@ export function fitLinearPath(
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
   if (algorithm === 'logistic') {
     const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-    const fits = fitLogisticPath(design, labels, data.classes, l2s, { maxIter: 200, tol: 1e-8, ...(sampleWeights ? { sampleWeights } : {}), ...(pass ? { pass } : {}) });
+    const fits = fitLogisticPath(design, labels, data.classes, l2s, {
+      maxIter: 200,
+      tol: 1e-8,
+      ...(sampleWeights ? { sampleWeights } : {}),
+      ...(pass ? { pass } : {}),
+    });
     return fits.map((f) => fitted(roundCoefficients(f.model)));
   }
   const targets = Float64Array.from(rows, (i) => data.targets[i]!);
@@ -100,7 +106,14 @@ export function linearSearch(
   data: TrainingData,
   weights: Float64Array | undefined,
   pass?: ChunkPass,
-): (algorithm: LinearAlgorithm, l2: number, fold: number, choices: Record<string, EncodingChoice>, trainRows: Int32Array, validationRows: Int32Array) => LinearTrial {
+): (
+  algorithm: LinearAlgorithm,
+  l2: number,
+  fold: number,
+  choices: Record<string, EncodingChoice>,
+  trainRows: Int32Array,
+  validationRows: Int32Array,
+) => LinearTrial {
   const solved = new Map<string, Map<number, LinearTrial>>();
   return (algorithm, l2, fold, choices, trainRows, validationRows) => {
     const key = `${algorithm}/${fold}`;

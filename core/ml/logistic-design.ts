@@ -28,7 +28,13 @@ export interface DesignFit {
   theta: Float64Array;
 }
 
-export function fitLogisticDesign(design: LinearDesign, labels: Int32Array, classes: readonly string[], options: DesignFitOptions = {}, start?: Float64Array): DesignFit {
+export function fitLogisticDesign(
+  design: LinearDesign,
+  labels: Int32Array,
+  classes: readonly string[],
+  options: DesignFitOptions = {},
+  start?: Float64Array,
+): DesignFit {
   const what = 'logistic regression';
   const l2 = options.l2 ?? 1;
   const maxIter = options.maxIter ?? 200;
@@ -52,7 +58,14 @@ export function fitLogisticDesign(design: LinearDesign, labels: Int32Array, clas
   }
 }
 
-function solve(p: DesignProblem, k: number, classes: readonly string[], pass: ChunkPass, options: DesignFitOptions, start: Float64Array | undefined): DesignFit {
+function solve(
+  p: DesignProblem,
+  k: number,
+  classes: readonly string[],
+  pass: ChunkPass,
+  options: DesignFitOptions,
+  start: Float64Array | undefined,
+): DesignFit {
   const what = 'logistic regression';
   const { design, labels } = p;
   const d = design.width;
@@ -70,7 +83,13 @@ function solve(p: DesignProblem, k: number, classes: readonly string[], pass: Ch
   const noise = 4 * Number.EPSILON * Math.sqrt(design.rows);
   let result: SolverResult;
   if (k === 2 && (solver === 'newton' || (solver === 'auto' && d <= DESIGN_NEWTON_MAX_WIDTH))) {
-    result = newtonMinimize((theta, grad) => binaryDesignObjective(p, pass, theta, grad), theta0, maxIter, tol, (theta, hessian) => binaryDesignHessian(p, pass, theta, hessian));
+    result = newtonMinimize(
+      (theta, grad) => binaryDesignObjective(p, pass, theta, grad),
+      theta0,
+      maxIter,
+      tol,
+      (theta, hessian) => binaryDesignHessian(p, pass, theta, hessian),
+    );
   } else if (k === 2) {
     result = minimizeLbfgs((theta, grad) => binaryDesignObjective(p, pass, theta, grad), theta0, { maxIter, tol, noise });
   } else {
@@ -103,14 +122,22 @@ function solve(p: DesignProblem, k: number, classes: readonly string[], pass: Ch
  * Fits every l2 of `l2s` (positive, any order) as one regularization path: from the strongest penalty down,
  * each fit warm-started at the previous optimum. Returns the fits in the order of `l2s`.
  */
-export function fitLogisticPath(design: LinearDesign, labels: Int32Array, classes: readonly string[], l2s: readonly number[], options: DesignFitOptions = {}): DesignFit[] {
+export function fitLogisticPath(
+  design: LinearDesign,
+  labels: Int32Array,
+  classes: readonly string[],
+  l2s: readonly number[],
+  options: DesignFitOptions = {},
+): DesignFit[] {
   const order = l2s.map((l2, i) => ({ l2, i })).sort((a, b) => b.l2 - a.l2 || a.i - b.i);
   const out: DesignFit[] = new Array<DesignFit>(l2s.length);
   const weightSum = checkWeights(options.sampleWeights, design.rows, 'logistic regression');
   checkDesign(design, 'logistic regression');
   checkLabels(labels, design.rows, classes.length, 'logistic regression');
   // One pool for the whole path: the problem differs only in l2, which the pass does not read.
-  const pool = options.pass ? undefined : startLinearPool({ design, labels, weights: options.sampleWeights, weightSum, l2: 1 }, classes.length, options.threads ?? linearThreads());
+  const pool = options.pass
+    ? undefined
+    : startLinearPool({ design, labels, weights: options.sampleWeights, weightSum, l2: 1 }, classes.length, options.threads ?? linearThreads());
   try {
     let start: Float64Array | undefined;
     for (const { l2, i } of order) {
@@ -127,7 +154,8 @@ export function fitLogisticPath(design: LinearDesign, labels: Int32Array, classe
 /** Class probabilities, rows × classes row-major (binary: [P(classes[0]), P(classes[1])] per row). */
 export function predictProbaDesign(model: LogisticModel, design: LinearDesign): Float64Array {
   checkDesign(design, 'logistic prediction', true);
-  if (design.width !== model.width) throw new Error(`logistic prediction: the design has ${design.width} columns but the model was trained on ${model.width}; encode with the model's plan`);
+  if (design.width !== model.width)
+    throw new Error(`logistic prediction: the design has ${design.width} columns but the model was trained on ${model.width}; encode with the model's plan`);
   const k = model.classes.length;
   const rowsOut = k === 2 ? 1 : k;
   const out = new Float64Array(design.rows * k);

@@ -42,7 +42,8 @@ function present(c: DataColumn, current: Record<string, unknown>[]): boolean {
 }
 
 function currentColumn(c: DataColumn, current: Record<string, unknown>[]): FeatureColumn {
-  if (c.kind === 'numeric') return { name: c.name, kind: 'numeric', values: Float64Array.from(current, (r) => (typeof r[c.name] === 'number' ? (r[c.name] as number) : NaN)) };
+  if (c.kind === 'numeric')
+    return { name: c.name, kind: 'numeric', values: Float64Array.from(current, (r) => (typeof r[c.name] === 'number' ? (r[c.name] as number) : NaN)) };
   return { name: c.name, kind: 'categorical', values: current.map((r) => (r[c.name] === null || r[c.name] === undefined ? null : String(r[c.name]))) };
 }
 
@@ -66,7 +67,9 @@ export function domainWeights(features: DataColumn[], rows: number, current: Rec
   const refRows = strideSample(rows, maxRows);
   const cur = current.length > maxRows ? Array.from(strideSample(current.length, maxRows), (i) => current[i]!) : current;
   const combined = used.map((c) => stack(c, refRows, currentColumn(c, cur)));
-  const choices: Record<string, EncodingChoice> = Object.fromEntries(used.map((c) => [c.name, c.kind === 'numeric' ? { encoding: 'standardize' } : { encoding: 'onehot', topK: 20 }]));
+  const choices: Record<string, EncodingChoice> = Object.fromEntries(
+    used.map((c) => [c.name, c.kind === 'numeric' ? { encoding: 'standardize' } : { encoding: 'onehot', topK: 20 }]),
+  );
   const plan = fitEncodingPlan(combined, choices);
   const n0 = refRows.length;
   const n1 = cur.length;
@@ -75,7 +78,10 @@ export function domainWeights(features: DataColumn[], rows: number, current: Rec
   const balance = new Float64Array(n0 + n1).fill((n0 + n1) / (2 * n0), 0, n0).fill((n0 + n1) / (2 * n1), n0);
   const model = fitLogistic(encode(plan, combined), labels, ['reference', 'current'], { l2: opts.l2 ?? 1, sampleWeights: balance });
   const fitted = predictProba(model, encode(plan, combined));
-  const domainAuc = rocAuc(labels, Float64Array.from({ length: n0 + n1 }, (_, i) => fitted[i * 2 + 1]!));
+  const domainAuc = rocAuc(
+    labels,
+    Float64Array.from({ length: n0 + n1 }, (_, i) => fitted[i * 2 + 1]!),
+  );
 
   const proba = predictProba(model, encode(plan, used));
   const weights = new Float64Array(rows);
@@ -104,8 +110,15 @@ export function domainWeights(features: DataColumn[], rows: number, current: Rec
   return {
     weights,
     summary: {
-      referenceRows: n0, currentRows: n1, columns: used.map((c) => c.name), domainAuc: round(domainAuc), clip, clipped,
-      minWeight: round(minWeight), maxWeight: round(maxWeight), effectiveRows: Math.round(rows ** 2 / sumSq),
+      referenceRows: n0,
+      currentRows: n1,
+      columns: used.map((c) => c.name),
+      domainAuc: round(domainAuc),
+      clip,
+      clipped,
+      minWeight: round(minWeight),
+      maxWeight: round(maxWeight),
+      effectiveRows: Math.round(rows ** 2 / sumSq),
     },
   };
 }

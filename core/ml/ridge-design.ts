@@ -100,7 +100,8 @@ export function fitRidgePath(design: LinearDesign, targets: Float64Array, l2s: r
 /** Predicted value per row. */
 export function predictValueDesign(model: RidgeModel, design: LinearDesign): Float64Array {
   checkDesign(design, 'ridge prediction', true);
-  if (design.width !== model.width) throw new Error(`ridge prediction: the design has ${design.width} columns but the model was trained on ${model.width}; encode with the model's plan`);
+  if (design.width !== model.width)
+    throw new Error(`ridge prediction: the design has ${design.width} columns but the model was trained on ${model.width}; encode with the model's plan`);
   const out = new Float64Array(design.rows);
   const intercepts = Float64Array.of(model.intercept);
   for (let from = 0; from < design.rows; from += CHUNK_ROWS) {

@@ -53,8 +53,15 @@ export function metricsOf(task: Task, classes: number, labels: Int32Array, targe
   if (task === 'binary') {
     const m = binaryMetrics(labels, positiveColumn(p.proba!, 2), threshold);
     return {
-      accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: m.rocAuc,
-      average_precision: m.averagePrecision, log_loss: m.logLoss, brier: m.brier, ece: m.ece,
+      accuracy: m.accuracy,
+      precision: m.precision,
+      recall: m.recall,
+      f1: m.f1,
+      roc_auc: m.rocAuc,
+      average_precision: m.averagePrecision,
+      log_loss: m.logLoss,
+      brier: m.brier,
+      ece: m.ece,
     };
   }
   const m = multiclassMetrics(labels, p.proba!, classes);
@@ -122,7 +129,12 @@ export function scorecard(
     }
     if (task === 'binary' && opts.protectedAttributes.includes(attribute)) {
       const proba = positiveColumn(p.proba!, 2);
-      const report = fairnessReport(l, proba, Array.from(idx, (i) => values[i] ?? null), { threshold: opts.threshold, minGroupSize: opts.minGroupSize });
+      const report = fairnessReport(
+        l,
+        proba,
+        Array.from(idx, (i) => values[i] ?? null),
+        { threshold: opts.threshold, minGroupSize: opts.minGroupSize },
+      );
       card.fairness[attribute] = {
         demographicParityDifference: report.demographicParityDifference,
         equalOpportunityDifference: report.equalOpportunityDifference,

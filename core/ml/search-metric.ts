@@ -7,7 +7,17 @@ import { metricsOf, positiveColumn, type Predictions } from './scorecard';
 import { chooseThreshold, type DecisionCosts } from './threshold';
 
 export type SearchMetric = 'roc_auc' | 'average_precision' | 'log_loss' | 'f1' | 'accuracy' | 'expected_cost' | 'rmse' | 'mae' | 'r2';
-export const SEARCH_METRICS = ['roc_auc', 'average_precision', 'log_loss', 'f1', 'accuracy', 'expected_cost', 'rmse', 'mae', 'r2'] as const satisfies readonly SearchMetric[];
+export const SEARCH_METRICS = [
+  'roc_auc',
+  'average_precision',
+  'log_loss',
+  'f1',
+  'accuracy',
+  'expected_cost',
+  'rmse',
+  'mae',
+  'r2',
+] as const satisfies readonly SearchMetric[];
 export const SEARCH_METRICS_BY_TASK: Readonly<Record<Task, readonly SearchMetric[]>> = {
   binary: ['roc_auc', 'average_precision', 'log_loss', 'f1', 'accuracy', 'expected_cost'],
   multiclass: ['log_loss', 'accuracy', 'f1'],
@@ -38,7 +48,13 @@ export const lowerIsBetter = (metric: string): boolean => LOWER_IS_BETTER.has(me
 
 /** The search score of predictions `p` of rows with `labels` (classification) or `targets` (regression). */
 export function searchScore(
-  task: Task, metric: SearchMetric, classes: number, labels: Int32Array, targets: Float64Array, p: Predictions, costs: DecisionCosts | null,
+  task: Task,
+  metric: SearchMetric,
+  classes: number,
+  labels: Int32Array,
+  targets: Float64Array,
+  p: Predictions,
+  costs: DecisionCosts | null,
 ): number {
   if (metric === 'expected_cost') {
     if (!costs) throw new SearchMetricError('expected_cost needs costs');

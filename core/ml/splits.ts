@@ -140,7 +140,9 @@ export function expandingWindowFolds(timestamps: Float64Array, k: number): Fold[
   starts.push(rows);
   for (let b = 0; b <= k; b++) {
     if (starts[b + 1]! <= starts[b]!) {
-      throw new Error(`${what}: ${rows} rows with their timestamps cannot make ${k + 1} non-empty periods (ties stay together); use fewer folds or the holdout`);
+      throw new Error(
+        `${what}: ${rows} rows with their timestamps cannot make ${k + 1} non-empty periods (ties stay together); use fewer folds or the holdout`,
+      );
     }
   }
   const folds: Fold[] = [];
@@ -155,7 +157,10 @@ function checkRows(rows: number, what: string): void {
 }
 
 function checkFractions(validation: number, test: number, what: string): void {
-  for (const [name, f] of [['validation', validation], ['test', test]] as const) {
+  for (const [name, f] of [
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
     if (!(f >= 0 && f < 1)) throw new Error(`${what}: the ${name} fraction is ${f}; it must be in [0, 1)`);
   }
   if (!(validation + test < 1)) throw new Error(`${what}: validation + test = ${validation + test}; it must be < 1 to leave rows for training`);

@@ -76,7 +76,12 @@ export function trainThreadScript(): string | undefined {
 
 // Errors a stage maps to non-retryable failures keep their class across the thread boundary.
 const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
-  DataError, GovernanceError, FeatureSpecError, FeatureSetError, SpecError, TrainingDataError,
+  DataError,
+  GovernanceError,
+  FeatureSpecError,
+  FeatureSetError,
+  SpecError,
+  TrainingDataError,
 };
 
 function errorOf(m: Extract<ThreadMessage, { kind: 'failed' }>): Error {

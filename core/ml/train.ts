@@ -51,8 +51,7 @@ export interface TrainInput {
 }
 
 export type Candidate =
-  | { algorithm: 'logistic' | 'ridge'; l2: number }
-  | { algorithm: 'gbdt'; learningRate: number; maxLeaves: number; minSamplesLeaf: number };
+  { algorithm: 'logistic' | 'ridge'; l2: number } | { algorithm: 'gbdt'; learningRate: number; maxLeaves: number; minSamplesLeaf: number };
 
 /** A finished search trial; `iterations`: the boosting iterations early stopping kept (holdout GBDT). */
 export type Trial = Candidate & { score: number; iterations?: number };
@@ -148,25 +147,41 @@ async function fit(
   data: TrainingData,
   m: Matrix | LinearDesign,
   rows: Int32Array,
-  gbdt: { validation?: { matrix: Matrix; rows: Int32Array }; onIteration?: (c: GbdtCheckpoint) => Promise<void>; resume?: GbdtCheckpoint; plan?: EncodingPlan } = {},
+  gbdt: {
+    validation?: { matrix: Matrix; rows: Int32Array };
+    onIteration?: (c: GbdtCheckpoint) => Promise<void>;
+    resume?: GbdtCheckpoint;
+    plan?: EncodingPlan;
+  } = {},
   weights?: Float64Array,
 ): Promise<Fitted> {
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
   if (c.algorithm === 'gbdt') {
     if (!('values' in m)) throw new Error('a GBDT fits on the encoded matrix, not the linear design');
     const classification = data.task !== 'regression';
-    const target = classification ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes } : { targets: Float64Array.from(rows, (i) => data.targets[i]!) };
-    const validation = gbdt.validation && gbdt.validation.rows.length > 0
-      ? {
-          matrix: gbdt.validation.matrix,
-          ...(classification ? { labels: Int32Array.from(gbdt.validation.rows, (i) => data.labels[i]!) } : { targets: Float64Array.from(gbdt.validation.rows, (i) => data.targets[i]!) }),
-        }
-      : undefined;
+    const target = classification
+      ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes }
+      : { targets: Float64Array.from(rows, (i) => data.targets[i]!) };
+    const validation =
+      gbdt.validation && gbdt.validation.rows.length > 0
+        ? {
+            matrix: gbdt.validation.matrix,
+            ...(classification
+              ? { labels: Int32Array.from(gbdt.validation.rows, (i) => data.labels[i]!) }
+              : { targets: Float64Array.from(gbdt.validation.rows, (i) => data.targets[i]!) }),
+          }
+        : undefined;
     const model = await fitGbdt(
       m,
       target,
       { maxIter: spec.training.gbdt.maxIter, learningRate: c.learningRate, maxLeaves: c.maxLeaves, minSamplesLeaf: c.minSamplesLeaf, seed: spec.training.seed },
-      { ...(gbdt.plan ? { categories: planCategories(gbdt.plan) } : {}), ...(validation ? { validation } : {}), ...(sampleWeights ? { sampleWeights } : {}), ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}), ...(gbdt.resume ? { resume: gbdt.resume } : {}) },
+      {
+        ...(gbdt.plan ? { categories: planCategories(gbdt.plan) } : {}),
+        ...(validation ? { validation } : {}),
+        ...(sampleWeights ? { sampleWeights } : {}),
+        ...(gbdt.onIteration ? { onIteration: gbdt.onIteration, checkpointEvery: 10 } : {}),
+        ...(gbdt.resume ? { resume: gbdt.resume } : {}),
+      },
     );
     return { model, predict: (x) => (classification ? { proba: predictGbdt(model, x) } : { values: predictGbdt(model, x) }) };
   }
@@ -192,11 +207,16 @@ export function searchSpace(task: Task, spec: PipelineSpec): Candidate[] {
   const fits = (a: Algorithm): boolean => a === 'gbdt' || (task === 'regression' ? a === 'ridge' : a === 'logistic');
   const wanted: Algorithm[] = spec.training.algorithms.length > 0 ? spec.training.algorithms : [task === 'regression' ? 'ridge' : 'logistic'];
   const algorithms = wanted.filter(fits);
-  if (algorithms.length === 0) throw new TrainingDataError(`training.algorithms ${JSON.stringify(wanted)} has none for a ${task} task (${task === 'regression' ? 'ridge' : 'logistic'} or gbdt fit)`);
+  if (algorithms.length === 0)
+    throw new TrainingDataError(
+      `training.algorithms ${JSON.stringify(wanted)} has none for a ${task} task (${task === 'regression' ? 'ridge' : 'logistic'} or gbdt fit)`,
+    );
   const all: Candidate[] = algorithms.flatMap((algorithm): Candidate[] => {
     if (algorithm !== 'gbdt') return spec.training.l2.map((l2) => ({ algorithm, l2 }));
     const g = spec.training.gbdt;
-    return g.learningRate.flatMap((learningRate) => g.maxLeaves.flatMap((maxLeaves) => g.minSamplesLeaf.map((minSamplesLeaf) => ({ algorithm, learningRate, maxLeaves, minSamplesLeaf }))));
+    return g.learningRate.flatMap((learningRate) =>
+      g.maxLeaves.flatMap((maxLeaves) => g.minSamplesLeaf.map((minSamplesLeaf) => ({ algorithm, learningRate, maxLeaves, minSamplesLeaf }))),
+    );
   });
   if (spec.training.trials >= all.length) return all;
   const random = seededRandom(spec.training.seed ^ 0x5eed);
@@ -216,11 +236,16 @@ function choicesFor(plan: FeaturePlan, selected: string[], spec: PipelineSpec, a
     const kind = kinds.get(name);
     // Trees take numbers as they are (missing values routed by the trees) and categories as codes they split
     // by sets; linear models need numbers scaled and categories one-hot.
-    const encoding = asked ?? (algorithm === 'gbdt' ? (kind === 'categorical' ? 'category' : 'passthrough') : kind === 'categorical' ? 'onehot' : 'standardize');
-    if (encoding === 'standardize' && kind === 'categorical') throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
-    out[name] = encoding === 'onehot' ? { encoding, topK: spec.features.topK ?? 20 }
-      : typeof given === 'object' ? { encoding: 'ordinal', order: given.order }
-      : { encoding: encoding as EncodingChoice['encoding'] };
+    const encoding =
+      asked ?? (algorithm === 'gbdt' ? (kind === 'categorical' ? 'category' : 'passthrough') : kind === 'categorical' ? 'onehot' : 'standardize');
+    if (encoding === 'standardize' && kind === 'categorical')
+      throw new TrainingDataError(`features.encodings.${name}: a categorical feature cannot be standardized; use onehot or ordinal`);
+    out[name] =
+      encoding === 'onehot'
+        ? { encoding, topK: spec.features.topK ?? 20 }
+        : typeof given === 'object'
+          ? { encoding: 'ordinal', order: given.order }
+          : { encoding: encoding as EncodingChoice['encoding'] };
   }
   return out;
 }
@@ -262,7 +287,8 @@ export async function trainStage(
   const { split, task } = data;
   progress(`${task} task: ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test rows`);
   const reweighted = input.reweight ? await shiftWeights(input, data, deps.loggedRows) : undefined;
-  if (reweighted) progress(`reweighted training rows by a domain classifier (AUC ${reweighted.summary.domainAuc}, effective rows ${reweighted.summary.effectiveRows})`);
+  if (reweighted)
+    progress(`reweighted training rows by a domain classifier (AUC ${reweighted.summary.domainAuc}, effective rows ${reweighted.summary.effectiveRows})`);
   const weights = reweighted?.weights;
   const space = searchSpace(task, input.spec);
   let metric: SearchMetric;
@@ -286,13 +312,15 @@ export async function trainStage(
   const trials: Trial[] = [];
   const budget = input.spec.training.timeBudgetSeconds;
   let searchCutShort = false;
-  const describe = (c: Candidate): string => (c.algorithm === 'gbdt' ? `gbdt lr=${c.learningRate} leaves=${c.maxLeaves} minLeaf=${c.minSamplesLeaf}` : `${c.algorithm} l2=${c.l2}`);
+  const describe = (c: Candidate): string =>
+    c.algorithm === 'gbdt' ? `gbdt lr=${c.learningRate} leaves=${c.maxLeaves} minLeaf=${c.minSamplesLeaf}` : `${c.algorithm} l2=${c.l2}`;
   timed('prepare');
   // The leading trial so far (same rule as the final choice below) and, when this attempt fitted it on the
   // training split, its model: training.refit "reuse" keeps that model instead of fitting it again.
   let leader: { trial: Trial; fitted?: Fitted; enc?: EncodingPlan } | undefined;
   const lead = (trial: Trial, fitted?: Fitted, enc?: EncodingPlan): void => {
-    if (!leader || !Number.isFinite(leader.trial.score) || (Number.isFinite(trial.score) && better(metric, trial.score, leader.trial.score))) leader = { trial, ...(fitted && enc ? { fitted, enc } : {}) };
+    if (!leader || !Number.isFinite(leader.trial.score) || (Number.isFinite(trial.score) && better(metric, trial.score, leader.trial.score)))
+      leader = { trial, ...(fitted && enc ? { fitted, enc } : {}) };
   };
   const bestSoFar = (): TrainStatus['best'] => (leader && Number.isFinite(leader.trial.score) ? { metric, score: leader.trial.score } : undefined);
 
@@ -335,8 +363,17 @@ export async function trainStage(
     } else {
       const enc = fitEncodingPlan(data.features, choices, searchPool);
       const validation = { matrix: encode(enc, data.features, split.validation), rows: split.validation };
-      const onIteration = async (c: GbdtCheckpoint): Promise<void> => status({ ...trialStatus, iteration: c.iteration, maxIter: input.spec.training.gbdt.maxIter, best: bestSoFar() });
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, searchPool), searchPool, { validation, onIteration, plan: enc }, weights);
+      const onIteration = async (c: GbdtCheckpoint): Promise<void> =>
+        status({ ...trialStatus, iteration: c.iteration, maxIter: input.spec.training.gbdt.maxIter, best: bestSoFar() });
+      const fitted = await fit(
+        candidate,
+        input.spec,
+        data,
+        encode(enc, data.features, searchPool),
+        searchPool,
+        { validation, onIteration, plan: enc },
+        weights,
+      );
       s = score(split.validation, fitted.predict(validation.matrix));
       kept = { fitted, enc };
     }
@@ -358,18 +395,35 @@ export async function trainStage(
   // every 10 iterations, so a retried attempt continues where this one stopped.
   const requested = input.spec.training.refit;
   const mode = requested === 'auto' ? (kfold ? 'full' : 'reuse') : requested;
-  if (mode === 'reuse' && kfold) throw new TrainingDataError('training.refit "reuse" needs training.validation.strategy "holdout": a k-fold search fits no model to reuse');
-  const finalRows = mode === 'full' ? pool.length === split.train.length + split.validation.length ? pool : Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
+  if (mode === 'reuse' && kfold)
+    throw new TrainingDataError('training.refit "reuse" needs training.validation.strategy "holdout": a k-fold search fits no model to reuse');
+  const finalRows =
+    mode === 'full'
+      ? pool.length === split.train.length + split.validation.length
+        ? pool
+        : Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b))
+      : split.train;
   const { score: _bestScore, iterations: bestIterations, ...bestCandidate } = best;
   void _bestScore;
-  const finalSpec = mode === 'full' && bestIterations !== undefined ? { ...input.spec, training: { ...input.spec.training, gbdt: { ...input.spec.training.gbdt, maxIter: Math.max(1, bestIterations) } } } : input.spec;
+  const finalSpec =
+    mode === 'full' && bestIterations !== undefined
+      ? { ...input.spec, training: { ...input.spec.training, gbdt: { ...input.spec.training.gbdt, maxIter: Math.max(1, bestIterations) } } }
+      : input.spec;
   // A search on a subsample (training.searchRows) fitted fewer rows than the final model gets: never kept.
   // A linear trial comes from its search's l2 path, solved again the same way when a retried attempt resumed the
   // trials (deterministic), so the search's linear model is always there to reuse.
-  const linearKept = mode === 'reuse' && best.algorithm !== 'gbdt'
-    ? linearTrial(best.algorithm, best.l2, 0, choicesFor(input.plan, input.selected, input.spec, best.algorithm), searchPool, split.validation)
-    : undefined;
-  const reused = mode !== 'reuse' || searchPool !== pool ? undefined : linearKept ? { fitted: linearKept.fitted, enc: linearKept.plan } : leader?.trial === best ? leader : undefined;
+  const linearKept =
+    mode === 'reuse' && best.algorithm !== 'gbdt'
+      ? linearTrial(best.algorithm, best.l2, 0, choicesFor(input.plan, input.selected, input.spec, best.algorithm), searchPool, split.validation)
+      : undefined;
+  const reused =
+    mode !== 'reuse' || searchPool !== pool
+      ? undefined
+      : linearKept
+        ? { fitted: linearKept.fitted, enc: linearKept.plan }
+        : leader?.trial === best
+          ? leader
+          : undefined;
   const enc = reused?.enc ?? fitEncodingPlan(data.features, choicesFor(input.plan, input.selected, input.spec, best.algorithm), finalRows);
   let fitted: Fitted;
   if (reused?.fitted) {
@@ -379,21 +433,36 @@ export async function trainStage(
     // Linear models fit on the sparse design and need no validation rows (no early stopping).
     const linear = isLinear(best.algorithm);
     const finalValidation = mode === 'reuse' && !linear ? { matrix: encode(enc, data.features, split.validation), rows: split.validation } : undefined;
-    fitted = await fit(bestCandidate as Candidate, finalSpec, data, linear ? encodeLinear(enc, data.features, finalRows) : encode(enc, data.features, finalRows), finalRows, {
-      plan: enc,
-      ...(finalValidation ? { validation: finalValidation } : {}),
-      onIteration: async (c: GbdtCheckpoint) => {
-        status({ phase: 'refit', iteration: c.iteration, maxIter: finalSpec.training.gbdt.maxIter });
-        await deps.checkpoint?.save({ trials, final: c });
+    fitted = await fit(
+      bestCandidate as Candidate,
+      finalSpec,
+      data,
+      linear ? encodeLinear(enc, data.features, finalRows) : encode(enc, data.features, finalRows),
+      finalRows,
+      {
+        plan: enc,
+        ...(finalValidation ? { validation: finalValidation } : {}),
+        onIteration: async (c: GbdtCheckpoint) => {
+          status({ phase: 'refit', iteration: c.iteration, maxIter: finalSpec.training.gbdt.maxIter });
+          await deps.checkpoint?.save({ trials, final: c });
+        },
+        ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
       },
-      ...(resumed.final && JSON.stringify(resumed.trials) === JSON.stringify(trials) ? { resume: resumed.final } : {}),
-    }, weights);
+      weights,
+    );
   }
   const refit: RefitRecord = {
-    requested, mode, reusedSearchModel: reused?.fitted !== undefined, rows: finalRows.length,
+    requested,
+    mode,
+    reusedSearchModel: reused?.fitted !== undefined,
+    rows: finalRows.length,
     ...(fitted.model.kind === 'gbdt' ? { iterations: fitted.model.bestIteration } : {}),
   };
-  progress(refit.reusedSearchModel ? 'final model: the search\'s fit (training.refit reuse)' : `final model: fitted on ${finalRows.length} rows (training.refit ${mode})`);
+  progress(
+    refit.reusedSearchModel
+      ? "final model: the search's fit (training.refit reuse)"
+      : `final model: fitted on ${finalRows.length} rows (training.refit ${mode})`,
+  );
   timed('refit');
   status({ phase: 'evaluate' });
   // Only the rows something reads are scored: the test split, and the threshold's rows when costs are given.
@@ -434,13 +503,15 @@ export async function trainStage(
 
   // One graph: encoders + model. It must reproduce the TypeScript model on the test rows. The version is
   // left out of the graph (0), so the same data + spec + seed give the same bytes whatever number it gets.
-  const { bytes, signature } = fitted.model.kind === 'gbdt'
-    ? exportGbdtOnnx(enc, fitted.model, { name: input.model, version: 0 })
-    : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
+  const { bytes, signature } =
+    fitted.model.kind === 'gbdt'
+      ? exportGbdtOnnx(enc, fitted.model, { name: input.model, version: 0 })
+      : exportLinearOnnx(enc, fitted.model, { name: input.model, version: 0 });
   timed('export');
   status({ phase: 'verify' });
   const verifyRows = sampleRows(split.test, VERIFY_MAX_ROWS, input.spec.training.seed);
-  const expected = task === 'regression' ? Float64Array.from(verifyRows, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, verifyRows, data.classes.length);
+  const expected =
+    task === 'regression' ? Float64Array.from(verifyRows, (i) => predictions.values![i]!) : rowsOf(predictions.proba!, verifyRows, data.classes.length);
   const check = await verifyOnnx(bytes, data.features, verifyRows, expected, 1e-5);
   progress(`ONNX verified on ${check.rows} test rows (max abs diff ${check.maxAbsDiff.toExponential(2)})`);
   timed('verify');
@@ -468,25 +539,72 @@ export async function trainStage(
   // The training reference the drift monitor compares production traffic with, and for a binary
   // classifier what CBPE needs to estimate performance before labels arrive (calibration on test rows).
   const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
-  const cbpe = task === 'binary' ? cbpeReference(Float64Array.from(split.test, (i) => predictions.proba![i * 2 + 1]!), Int32Array.from(split.test, (i) => data.labels[i]!), threshold) : undefined;
-  const evaluation = await storeEvaluationReport(deps.artifacts, evaluationReport({
-    task, classes: data.classes, threshold, labels: data.labels, targets: data.targets, predictions, idx: split.test, card,
-  }));
+  const cbpe =
+    task === 'binary'
+      ? cbpeReference(
+          Float64Array.from(split.test, (i) => predictions.proba![i * 2 + 1]!),
+          Int32Array.from(split.test, (i) => data.labels[i]!),
+          threshold,
+        )
+      : undefined;
+  const evaluation = await storeEvaluationReport(
+    deps.artifacts,
+    evaluationReport({
+      task,
+      classes: data.classes,
+      threshold,
+      labels: data.labels,
+      targets: data.targets,
+      predictions,
+      idx: split.test,
+      card,
+    }),
+  );
   const registered = await deps.registry.registerVersion({
     model: input.model,
     runKey: input.runKey,
     artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
-    signature: { ...signature, task, classes: data.classes, threshold, derive: input.plan.derive, raw: input.plan.raw.filter((r) => r.name !== input.plan.target) } as unknown as Record<string, unknown>,
+    signature: {
+      ...signature,
+      task,
+      classes: data.classes,
+      threshold,
+      derive: input.plan.derive,
+      raw: input.plan.raw.filter((r) => r.name !== input.plan.target),
+    } as unknown as Record<string, unknown>,
     metrics: card.metrics,
     properties: {
-      algorithm: best.algorithm, params, task, classes: data.classes, threshold, planUri: input.planRef.uri, planSha256: input.planRef.sha256,
-      importance, permutationImportance: permutation, refit, referenceUri: reference.uri, referenceSha256: reference.sha256, evaluationUri: evaluation.uri, evaluationSha256: evaluation.sha256, spec: input.spec, protected: input.spec.governance.protected ?? [], logProtected: input.spec.governance.logProtected ?? 'hash',
-      selected: input.selected, datasetUri: input.dataset.uri, datasetSha256: input.dataset.sha256, specSha256: sha(canonicalJson(input.spec)),
-      seed: input.spec.training.seed, codeVersion: codeVersion(), ...(reweighted ? { reweight: reweighted.summary } : {}), ...(cbpe ? { cbpe } : {}),
+      algorithm: best.algorithm,
+      params,
+      task,
+      classes: data.classes,
+      threshold,
+      planUri: input.planRef.uri,
+      planSha256: input.planRef.sha256,
+      importance,
+      permutationImportance: permutation,
+      refit,
+      referenceUri: reference.uri,
+      referenceSha256: reference.sha256,
+      evaluationUri: evaluation.uri,
+      evaluationSha256: evaluation.sha256,
+      spec: input.spec,
+      protected: input.spec.governance.protected ?? [],
+      logProtected: input.spec.governance.logProtected ?? 'hash',
+      selected: input.selected,
+      datasetUri: input.dataset.uri,
+      datasetSha256: input.dataset.sha256,
+      specSha256: sha(canonicalJson(input.spec)),
+      seed: input.spec.training.seed,
+      codeVersion: codeVersion(),
+      ...(reweighted ? { reweight: reweighted.summary } : {}),
+      ...(cbpe ? { cbpe } : {}),
     },
   });
   if (registered.sha256 !== sha256) {
-    throw new Error(`model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but retraining produced ${sha256}: training is not reproducible`);
+    throw new Error(
+      `model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but retraining produced ${sha256}: training is not reproducible`,
+    );
   }
   await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
   progress(`registered ${input.model} v${registered.version} (${bytes.length} bytes)`);
@@ -517,17 +635,30 @@ export async function trainStage(
     latency,
     sizeBytes: bytes.length,
     trainingMs,
-    rows: { train: split.train.length, validation: split.validation.length, test: split.test.length, droppedMissingTarget: data.droppedRows, search: searchPool.length },
+    rows: {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+      droppedMissingTarget: data.droppedRows,
+      search: searchPool.length,
+    },
     signature,
     codeVersion: codeVersion(),
     ...(reweighted ? { reweight: reweighted.summary } : {}),
   };
 }
 
-async function shiftWeights(input: TrainInput, data: TrainingData, loggedRows: ((model: string, windowSeconds: number) => Promise<Record<string, unknown>[]>) | undefined): Promise<DomainWeights> {
+async function shiftWeights(
+  input: TrainInput,
+  data: TrainingData,
+  loggedRows: ((model: string, windowSeconds: number) => Promise<Record<string, unknown>[]>) | undefined,
+): Promise<DomainWeights> {
   if (!loggedRows) throw new Error('training with reweight needs access to the prediction log');
   const current = await loggedRows(input.model, input.reweight!.windowSeconds);
-  if (current.length === 0) throw new TrainingDataError(`monitor.onDrift reweight: model ${input.model} logged no predictions in the last ${input.reweight!.windowSeconds} s to reweight towards`);
+  if (current.length === 0)
+    throw new TrainingDataError(
+      `monitor.onDrift reweight: model ${input.model} logged no predictions in the last ${input.reweight!.windowSeconds} s to reweight towards`,
+    );
   return domainWeights(data.features, data.rows, current);
 }
 

@@ -87,11 +87,16 @@ export async function prepareTrainingData(
   const distinct = new Set<string>();
   if (targetKept.kind === 'categorical') for (const v of targetKept.values) distinct.add(v!);
   else for (const v of targetKept.values) if (distinct.size <= 1000) distinct.add(label(v));
-  let task: Task = spec.task ?? (targetKept.kind === 'categorical' ? (distinct.size === 2 ? 'binary' : 'multiclass') : distinct.size === 2 ? 'binary' : 'regression');
-  if (task === 'regression' && targetKept.kind === 'categorical') throw new TrainingDataError(`task is regression but the target ${JSON.stringify(plan.target)} is not numeric`);
+  let task: Task =
+    spec.task ?? (targetKept.kind === 'categorical' ? (distinct.size === 2 ? 'binary' : 'multiclass') : distinct.size === 2 ? 'binary' : 'regression');
+  if (task === 'regression' && targetKept.kind === 'categorical')
+    throw new TrainingDataError(`task is regression but the target ${JSON.stringify(plan.target)} is not numeric`);
   if (task !== 'regression') {
     if (distinct.size < 2) throw new TrainingDataError(`the target ${JSON.stringify(plan.target)} has one class only`);
-    if (distinct.size > 100) throw new TrainingDataError(`the target ${JSON.stringify(plan.target)} has ${distinct.size > 1000 ? 'over 1000' : distinct.size} classes; use task "regression" or fewer classes`);
+    if (distinct.size > 100)
+      throw new TrainingDataError(
+        `the target ${JSON.stringify(plan.target)} has ${distinct.size > 1000 ? 'over 1000' : distinct.size} classes; use task "regression" or fewer classes`,
+      );
     if (task === 'binary' && distinct.size !== 2) task = 'multiclass';
   }
   const classes = task === 'regression' ? [] : sortClasses([...distinct]);
@@ -112,7 +117,16 @@ export async function prepareTrainingData(
   });
 
   const missing = sliceNames.filter((n) => !byName.has(n));
-  const extra = missing.length > 0 ? (await readColumns(conn, table, missing.map((name) => ({ name, kind: 'categorical' as const })))).columns : [];
+  const extra =
+    missing.length > 0
+      ? (
+          await readColumns(
+            conn,
+            table,
+            missing.map((name) => ({ name, kind: 'categorical' as const })),
+          )
+        ).columns
+      : [];
   const slices: Record<string, (string | null)[]> = {};
   for (const name of sliceNames) {
     const c = byName.get(name) ?? extra.find((x) => x.name === name)!;
@@ -128,7 +142,12 @@ export async function prepareTrainingData(
     time = keepRows(column, keep).values as Float64Array;
     split = timeHoldout(time, { validation: v.validationFraction, test: v.testFraction });
   } else {
-    split = holdoutSplit(rows, { validation: v.validationFraction, test: v.testFraction, seed: spec.training.seed, ...(task !== 'regression' ? { stratify: labels } : {}) });
+    split = holdoutSplit(rows, {
+      validation: v.validationFraction,
+      test: v.testFraction,
+      seed: spec.training.seed,
+      ...(task !== 'regression' ? { stratify: labels } : {}),
+    });
   }
   return { task, classes, labels, targets, rows, droppedRows: allRows - rows, features, slices, split, ...(time ? { time } : {}) };
 }

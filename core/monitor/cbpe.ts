@@ -52,7 +52,7 @@ export function expectedMetrics(scores: ArrayLike<number>, positive: Float64Arra
   let pos = 0;
   let neg = 0;
   let area = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     let groupPos = 0;
     let groupNeg = 0;

@@ -87,43 +87,90 @@ async function skewOf(
   const keys = props.spec?.data.keys ?? [];
   if (!props.spec || keys.length === 0 || logged.length === 0) return null;
   return checkSkew(
-    { dataUri: props.spec.data.uri, keys, raw: signature?.raw ?? [], derive: signature?.derive ?? [], logged, skip: props.protected ?? [], maxShare: props.spec.monitor.maxSkew },
+    {
+      dataUri: props.spec.data.uri,
+      keys,
+      raw: signature?.raw ?? [],
+      derive: signature?.derive ?? [],
+      logged,
+      skip: props.protected ?? [],
+      maxShare: props.spec.monitor.maxSkew,
+    },
     { s3: stores.s3 },
   );
 }
 
 export async function checkModelDrift(input: DriftCheckInput, stores: Stores): Promise<DriftCheck> {
-  const none = (version: number | null): DriftCheck => ({ model: input.model, version, rows: 0, enough: false, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: null, concept: null, skew: null, domain: null, estimate: null, realised: [] });
+  const none = (version: number | null): DriftCheck => ({
+    model: input.model,
+    version,
+    rows: 0,
+    enough: false,
+    datasetDrift: false,
+    driftedColumns: [],
+    driftedShare: 0,
+    reportUri: null,
+    concept: null,
+    skew: null,
+    domain: null,
+    estimate: null,
+    realised: [],
+  });
   const version = (await stores.registry.getAlias(input.model, input.alias ?? 'production').catch(() => undefined)) ?? null;
   if (version === null) return none(null);
   const mv = await stores.registry.getVersion(input.model, version);
-  const props = (mv?.properties ?? {}) as { referenceUri?: string; referenceSha256?: string; spec?: PipelineSpec; protected?: string[]; cbpe?: CbpeReference; classes?: string[] };
+  const props = (mv?.properties ?? {}) as {
+    referenceUri?: string;
+    referenceSha256?: string;
+    spec?: PipelineSpec;
+    protected?: string[];
+    cbpe?: CbpeReference;
+    classes?: string[];
+  };
   if (!props.referenceUri || !props.referenceSha256) return none(version);
-  const reference = JSON.parse((await stores.artifacts.getBuffer(stores.artifacts.keyOf(props.referenceUri), props.referenceSha256)).toString('utf8')) as ReferenceSample;
+  const reference = JSON.parse(
+    (await stores.artifacts.getBuffer(stores.artifacts.keyOf(props.referenceUri), props.referenceSha256)).toString('utf8'),
+  ) as ReferenceSample;
   const res = await stores.pool.query<{ features: Record<string, unknown> }>(
     `SELECT features FROM predictions WHERE model = $1 AND version = $2 AND at > now() - make_interval(secs => $3) ORDER BY at DESC LIMIT $4`,
     [input.model, version, input.windowSeconds, input.maxRows ?? 50_000],
   );
   const rows = res.rows.length;
   const concept = await livePerformance(input, stores, version, (mv?.metrics ?? {}) as Record<string, unknown>);
-  const skew = await skewOf(props, mv?.signature as { raw?: SkewInput['raw']; derive?: Derivation[] } | undefined, res.rows.map((r) => r.features), stores);
+  const skew = await skewOf(
+    props,
+    mv?.signature as { raw?: SkewInput['raw']; derive?: Derivation[] } | undefined,
+    res.rows.map((r) => r.features),
+    stores,
+  );
   const realised = await realiseEstimates({ model: input.model, version, minLabels: input.minLabels ?? 30 }, props.cbpe, props.classes, stores);
   const estimate = await estimateWindow(
-    { model: input.model, version, windowSeconds: input.windowSeconds, minRows: input.minRows ?? 50, maxEstimatedDrop: input.maxEstimatedDrop ?? 0.05 }, props.cbpe, props.classes, stores,
+    { model: input.model, version, windowSeconds: input.windowSeconds, minRows: input.minRows ?? 50, maxEstimatedDrop: input.maxEstimatedDrop ?? 0.05 },
+    props.cbpe,
+    props.classes,
+    stores,
   );
   const performance = { concept, skew, estimate, realised };
   if (rows < (input.minRows ?? 50)) return { ...none(version), rows, ...performance };
   const all: DriftColumn[] = reference.columns.map((c) =>
     c.kind === 'numeric'
       ? {
-          name: c.name, kind: 'numeric',
+          name: c.name,
+          kind: 'numeric',
           reference: Float64Array.from(c.values, (v) => (v === null ? NaN : v)),
-          current: Float64Array.from(res.rows, (r) => { const v = r.features[c.name]; return typeof v === 'number' ? v : NaN; }),
+          current: Float64Array.from(res.rows, (r) => {
+            const v = r.features[c.name];
+            return typeof v === 'number' ? v : NaN;
+          }),
         }
       : {
-          name: c.name, kind: 'categorical',
+          name: c.name,
+          kind: 'categorical',
           reference: c.values,
-          current: res.rows.map((r) => { const v = r.features[c.name]; return v === null || v === undefined ? null : String(v); }),
+          current: res.rows.map((r) => {
+            const v = r.features[c.name];
+            return v === null || v === undefined ? null : String(v);
+          }),
         },
   );
   // A feature absent from every logged row (older logs, another client) cannot be compared: leave it out.
@@ -132,18 +179,44 @@ export async function checkModelDrift(input: DriftCheckInput, stores: Stores): P
   if (columns.length === 0) return { ...none(version), rows, ...performance };
   const report: DriftReport = detectDrift(columns, { ...monitorDriftOptions(input.drift ?? {}, input.options?.correction ?? 'none'), ...input.options });
   const domainSettings = input.drift?.domainClassifier ?? MONITOR_DRIFT_DEFAULTS.domainClassifier;
-  const domain = domainSettings.enabled ? domainClassifierCheck(columns, { alpha: domainSettings.alpha, permutations: domainSettings.permutations, seed: version }) : null;
+  const domain = domainSettings.enabled
+    ? domainClassifierCheck(columns, { alpha: domainSettings.alpha, permutations: domainSettings.permutations, seed: version })
+    : null;
   const histograms = columnHistograms(columns);
   const html = renderDriftHtml(report, histograms, {
-    title: `Drift of ${input.model} v${version}`, reference: `training reference (${reference.rows} rows)`, current: `${rows} logged predictions`, createdAt: new Date().toISOString(),
+    title: `Drift of ${input.model} v${version}`,
+    reference: `training reference (${reference.rows} rows)`,
+    current: `${rows} logged predictions`,
+    createdAt: new Date().toISOString(),
   });
   const refs = await storeDriftReport(stores.artifacts, { ...report, ...(domain ? { domainClassifier: domain } : {}) }, html);
   const driftedColumns = report.columns.filter((c) => c.drifted).map((c) => c.name);
   await stores.pool.query(
     `INSERT INTO drift_reports (model, version, rows, drifted_share, dataset_drift, columns, report_uri, skew, domain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [input.model, version, rows, report.driftedShare, report.datasetDrift, JSON.stringify(withHistograms(report, histograms)), refs.html.uri, skew ? JSON.stringify(skew) : null, domain ? JSON.stringify(domain) : null],
+    [
+      input.model,
+      version,
+      rows,
+      report.driftedShare,
+      report.datasetDrift,
+      JSON.stringify(withHistograms(report, histograms)),
+      refs.html.uri,
+      skew ? JSON.stringify(skew) : null,
+      domain ? JSON.stringify(domain) : null,
+    ],
   );
-  return { model: input.model, version, rows, enough: true, datasetDrift: report.datasetDrift, driftedColumns, driftedShare: report.driftedShare, reportUri: refs.html.uri, ...performance, domain };
+  return {
+    model: input.model,
+    version,
+    rows,
+    enough: true,
+    datasetDrift: report.datasetDrift,
+    driftedColumns,
+    driftedShare: report.driftedShare,
+    reportUri: refs.html.uri,
+    ...performance,
+    domain,
+  };
 }
 
 /** Each column's drift with its reference vs current histogram, so a row alone can be drawn (the console does). */

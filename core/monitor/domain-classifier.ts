@@ -90,7 +90,7 @@ function take(labels: Int32Array, rows: Int32Array): Int32Array {
 function averageRanks(scores: Float64Array): Float64Array {
   const order = Int32Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   const ranks = new Float64Array(scores.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     for (let k = i; k <= j; k++) ranks[order[k]!] = (i + j) / 2 + 1;
@@ -133,7 +133,12 @@ export function domainClassifierCheck(columns: DriftColumn[], opts: DomainClassi
   const fitRows = half(0);
   const heldRows = half(1);
   const fitLabels = take(labels, fitRows);
-  const model = fitLogistic(encode(plan, combined, fitRows), fitLabels, ['reference', 'current'], { l2: 1, maxIter: 100, tol: 1e-6, sampleWeights: balancedWeights(fitLabels) });
+  const model = fitLogistic(encode(plan, combined, fitRows), fitLabels, ['reference', 'current'], {
+    l2: 1,
+    maxIter: 100,
+    tol: 1e-6,
+    sampleWeights: balancedWeights(fitLabels),
+  });
   const proba = predictProba(model, encode(plan, combined, heldRows));
   const ranks = averageRanks(Float64Array.from({ length: heldRows.length }, (_, k) => proba[k * 2 + 1]!));
   const heldLabels = take(labels, heldRows);
@@ -158,6 +163,19 @@ export function domainClassifierCheck(columns: DriftColumn[], opts: DomainClassi
   const byColumn = absoluteByFeature(plan, full.coefficients, 1);
   const total = [...byColumn.values()].reduce((a, b) => a + b, 0);
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
-  const top = [...byColumn].map(([name, v]) => ({ name, share: total > 0 ? round(v / total) : 0 })).sort((a, b) => b.share - a.share || (a.name < b.name ? -1 : 1)).slice(0, 5);
-  return { auc: round(auc), threshold: round(threshold), pValue: round(pValue), drift: auc > threshold, permutations, alpha, referenceRows: ref.length, currentRows: cur.length, top };
+  const top = [...byColumn]
+    .map(([name, v]) => ({ name, share: total > 0 ? round(v / total) : 0 }))
+    .sort((a, b) => b.share - a.share || (a.name < b.name ? -1 : 1))
+    .slice(0, 5);
+  return {
+    auc: round(auc),
+    threshold: round(threshold),
+    pValue: round(pValue),
+    drift: auc > threshold,
+    permutations,
+    alpha,
+    referenceRows: ref.length,
+    currentRows: cur.length,
+    top,
+  };
 }

@@ -2,7 +2,15 @@
 // probabilities, stored in performance_estimates), and the same windows' realised performance once feedback
 // labels arrive for their predictions, with the estimate's error stored beside it.
 import type { Stores } from '../store';
-import { ESTIMATED_METRICS, estimatePerformance, realisedMetrics, type CbpeReference, type EstimatedMetric, type PerformanceEstimate, type PerformanceValues } from './cbpe';
+import {
+  ESTIMATED_METRICS,
+  estimatePerformance,
+  realisedMetrics,
+  type CbpeReference,
+  type EstimatedMetric,
+  type PerformanceEstimate,
+  type PerformanceValues,
+} from './cbpe';
 
 export interface EstimateCheck extends PerformanceEstimate {
   id: number;
@@ -45,7 +53,15 @@ export async function estimateWindow(
   });
   const row = await stores.pool.query<{ id: string }>(
     `INSERT INTO performance_estimates (model, version, window_start, window_end, rows, estimated, reference) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [input.model, input.version, res.rows[0]!.start, res.rows[0]!.end, scores.length, JSON.stringify({ ...estimate.estimated, interval: estimate.interval }), JSON.stringify(cbpe.realised)],
+    [
+      input.model,
+      input.version,
+      res.rows[0]!.start,
+      res.rows[0]!.end,
+      scores.length,
+      JSON.stringify({ ...estimate.estimated, interval: estimate.interval }),
+      JSON.stringify(cbpe.realised),
+    ],
   );
   return { ...estimate, id: Number(row.rows[0]!.id), reference: cbpe.realised, dropped, maxEstimatedDrop: input.maxEstimatedDrop };
 }
@@ -75,9 +91,20 @@ export async function realiseEstimates(
     );
     const labelled = res.rows.filter((r) => typeof r.p === 'number' && Number.isFinite(r.p));
     if (labelled.length < input.minLabels || labelled.length <= (e.labels ?? 0)) continue;
-    const realised = realisedMetrics(labelled.map((r) => r.p!), labelled.map((r) => (r.label === classes[1] ? 1 : 0)), cbpe.threshold);
-    const error = Object.fromEntries(ESTIMATED_METRICS.map((k) => [k, e.estimated[k] !== null && realised[k] !== null ? e.estimated[k]! - realised[k]! : null])) as PerformanceValues;
-    await stores.pool.query(`UPDATE performance_estimates SET realised = $2, error = $3, labels = $4, realised_at = now() WHERE id = $1`, [e.id, JSON.stringify(realised), JSON.stringify(error), labelled.length]);
+    const realised = realisedMetrics(
+      labelled.map((r) => r.p!),
+      labelled.map((r) => (r.label === classes[1] ? 1 : 0)),
+      cbpe.threshold,
+    );
+    const error = Object.fromEntries(
+      ESTIMATED_METRICS.map((k) => [k, e.estimated[k] !== null && realised[k] !== null ? e.estimated[k]! - realised[k]! : null]),
+    ) as PerformanceValues;
+    await stores.pool.query(`UPDATE performance_estimates SET realised = $2, error = $3, labels = $4, realised_at = now() WHERE id = $1`, [
+      e.id,
+      JSON.stringify(realised),
+      JSON.stringify(error),
+      labelled.length,
+    ]);
     out.push({ id: Number(e.id), labels: labelled.length, realised, error });
   }
   return out;

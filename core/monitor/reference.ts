@@ -17,7 +17,14 @@ export function referenceSample(features: DataColumn[], trainRows: Int32Array, m
     rows: pick.length,
     columns: features.map((c) =>
       c.kind === 'numeric'
-        ? { name: c.name, kind: 'numeric' as const, values: Array.from(pick, (k) => { const v = c.values[trainRows[k]!]!; return Number.isFinite(v) ? v : null; }) }
+        ? {
+            name: c.name,
+            kind: 'numeric' as const,
+            values: Array.from(pick, (k) => {
+              const v = c.values[trainRows[k]!]!;
+              return Number.isFinite(v) ? v : null;
+            }),
+          }
         : { name: c.name, kind: 'categorical' as const, values: Array.from(pick, (k) => c.values[trainRows[k]!] ?? null) },
     ),
   };

@@ -47,7 +47,8 @@ export interface SkewInput {
   maxShare?: number;
 }
 
-const keyOf = (row: Record<string, unknown>, keys: string[]): string | null => (keys.every((k) => row[k] !== null && row[k] !== undefined) ? JSON.stringify(keys.map((k) => String(row[k]))) : null);
+const keyOf = (row: Record<string, unknown>, keys: string[]): string | null =>
+  keys.every((k) => row[k] !== null && row[k] !== undefined) ? JSON.stringify(keys.map((k) => String(row[k]))) : null;
 
 function same(served: unknown, offline: number | string | null, kind: 'numeric' | 'categorical'): boolean {
   if (kind === 'categorical') return (served === null || served === undefined ? null : String(served)) === offline;
@@ -105,7 +106,10 @@ export async function checkSkew(input: SkewInput, deps: { s3?: Client }): Promis
       }
       const share = batch.rows > 0 ? rowsWithMismatch / batch.rows : 0;
       return {
-        checked: batch.rows, unmatched: latest.size - batch.rows, rowsWithMismatch, share,
+        checked: batch.rows,
+        unmatched: latest.size - batch.rows,
+        rowsWithMismatch,
+        share,
         skew: batch.rows > 0 && share > (input.maxShare ?? 0.01),
         columns: result.filter((c) => c.mismatches > 0),
       };

@@ -64,7 +64,11 @@ export function coalescing(scorer: OnnxScorer): OnnxScorer {
     if (batch.length === 1) return runAlone(batch[0]!);
     const total = batch.reduce((n, p) => n + p.rows, 0);
     const merged: OnnxFeeds = {};
-    for (const name of Object.keys(batch[0]!.feeds)) merged[name] = concat(batch.map((p) => p.feeds), name);
+    for (const name of Object.keys(batch[0]!.feeds))
+      merged[name] = concat(
+        batch.map((p) => p.feeds),
+        name,
+      );
     scorer.score(merged).then(
       (out) => {
         const parts = split(out, batch, total);
@@ -84,7 +88,9 @@ export function coalescing(scorer: OnnxScorer): OnnxScorer {
       // Only well-formed feeds merge (every input of the model, of its type, with the same number of rows);
       // any other goes to the session alone, which names what is wrong.
       const mergeable =
-        rows > 0 && rows <= COALESCE_MAX_ROWS && Object.keys(feeds).length === scorer.inputs.length &&
+        rows > 0 &&
+        rows <= COALESCE_MAX_ROWS &&
+        Object.keys(feeds).length === scorer.inputs.length &&
         scorer.inputs.every((i) => {
           const f = feeds[i.name];
           return f !== undefined && f.length === rows && (i.type === 'float32' ? f instanceof Float32Array : Array.isArray(f));

@@ -119,7 +119,14 @@ function encodeColumn(g: GraphParts, enc: ColumnEncoding, p: string): string[] {
       'LabelEncoder',
       [enc.input],
       [`${p}/index`],
-      [attr.strings('keys_strings', enc.categories), attr.floats('values_floats', enc.categories.map((_, i) => i)), attr.float('default_float', -1)],
+      [
+        attr.strings('keys_strings', enc.categories),
+        attr.floats(
+          'values_floats',
+          enc.categories.map((_, i) => i),
+        ),
+        attr.float('default_float', -1),
+      ],
       ML_DOMAIN,
     );
     const unknown = addNode(g, 'Equal', [idx, addFloatConstant(g, `${p}/unknown_index`, [], [-1])], [`${p}/unknown`]);

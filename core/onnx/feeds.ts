@@ -15,7 +15,7 @@ export function feedsFromColumns(inputs: readonly InputRef[], columns: FeatureCo
     const column = byName.get(input.name);
     if (column === undefined) throw new Error(`ONNX input "${input.name}": no feature column of that name`);
     const n = rowsIdx?.length ?? column.values.length;
-    const row = (i: number): number => (rowsIdx === undefined ? i : rowsIdx[i] ?? -1);
+    const row = (i: number): number => (rowsIdx === undefined ? i : (rowsIdx[i] ?? -1));
     if (input.type === 'float32') {
       if (column.kind !== 'numeric') throw new Error(`ONNX input "${input.name}" is float32 but the column is ${column.kind}`);
       const out = new Float32Array(n);
@@ -36,8 +36,7 @@ export function feedsFromRow(inputs: readonly InputRef[], row: Record<string, un
   const feeds: OnnxFeeds = {};
   for (const input of inputs) {
     const raw = row[input.name];
-    feeds[input.name] =
-      input.type === 'float32' ? Float32Array.of(parseNumericValue(input.name, raw)) : [parseCategoricalValue(input.name, raw) ?? ''];
+    feeds[input.name] = input.type === 'float32' ? Float32Array.of(parseNumericValue(input.name, raw)) : [parseCategoricalValue(input.name, raw) ?? ''];
   }
   return feeds;
 }

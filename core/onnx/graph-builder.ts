@@ -55,14 +55,7 @@ export const attr = {
 };
 
 /** Appends a node named after its first output. Returns that output's name. */
-export function addNode(
-  g: GraphParts,
-  opType: string,
-  inputs: string[],
-  outputs: string[],
-  attributes: Attribute[] = [],
-  domain = '',
-): string {
+export function addNode(g: GraphParts, opType: string, inputs: string[], outputs: string[], attributes: Attribute[] = [], domain = ''): string {
   const first = outputs[0];
   if (first === undefined) throw new Error(`${opType} node needs at least one output`);
   g.nodes.push({ opType, input: inputs, output: outputs, name: first, attribute: attributes, domain });
@@ -112,12 +105,7 @@ export interface ModelMeta {
   mlOpset?: number;
 }
 
-export function encodeModel(
-  g: GraphParts,
-  inputs: onnx.IValueInfoProto[],
-  outputs: onnx.IValueInfoProto[],
-  meta: ModelMeta,
-): Uint8Array {
+export function encodeModel(g: GraphParts, inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], meta: ModelMeta): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [

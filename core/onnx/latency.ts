@@ -41,7 +41,13 @@ export async function measureLatency(bytes: Uint8Array, columns: FeatureColumn[]
 
     const batches: ReturnType<typeof feedsFromColumns>[] = [];
     for (let s = 0; s < total; s += batchSize) {
-      batches.push(feedsFromColumns(scorer.inputs, columns, Int32Array.from({ length: Math.min(batchSize, total - s) }, (_, i) => s + i)));
+      batches.push(
+        feedsFromColumns(
+          scorer.inputs,
+          columns,
+          Int32Array.from({ length: Math.min(batchSize, total - s) }, (_, i) => s + i),
+        ),
+      );
     }
     const t0 = performance.now();
     for (const feeds of batches) await scorer.score(feeds);

@@ -40,7 +40,12 @@ function addModel(g: GraphParts, model: LinearModel, features: string): OnnxOutp
       'LinearRegressor',
       [features],
       [OUTPUT.value],
-      [attr.floats('coefficients', model.coefficients), attr.floats('intercepts', [model.intercept]), attr.int('targets', 1), attr.string('post_transform', 'NONE')],
+      [
+        attr.floats('coefficients', model.coefficients),
+        attr.floats('intercepts', [model.intercept]),
+        attr.int('targets', 1),
+        attr.string('post_transform', 'NONE'),
+      ],
       ML_DOMAIN,
     );
     return [{ name: OUTPUT.value, type: 'float32', shape: [-1, 1] }];

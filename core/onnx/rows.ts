@@ -41,8 +41,16 @@ export function rowFeatures(model: RowModel, kinds: Record<string, FieldKind>, r
 export function featureFeeds(model: RowModel, features: Record<string, Scalar>[]): Feeds {
   const feeds: Feeds = {};
   for (const input of model.inputs) {
-    if (input.type === 'float32') feeds[input.name] = Float32Array.from(features, (f) => { const v = f[input.name]; return typeof v === 'number' ? v : NaN; });
-    else feeds[input.name] = features.map((f) => { const v = f[input.name]; return v === null || v === undefined ? '' : String(v); });
+    if (input.type === 'float32')
+      feeds[input.name] = Float32Array.from(features, (f) => {
+        const v = f[input.name];
+        return typeof v === 'number' ? v : NaN;
+      });
+    else
+      feeds[input.name] = features.map((f) => {
+        const v = f[input.name];
+        return v === null || v === undefined ? '' : String(v);
+      });
   }
   return feeds;
 }

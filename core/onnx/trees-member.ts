@@ -47,7 +47,18 @@ interface TreeEnsembleAttributes {
 function ensembleLists(model: GbdtModel): TreeEnsembleAttributes {
   const f = model.trees;
   const a: TreeEnsembleAttributes = {
-    featureIds: [], modes: [], splits: [], trueIds: [], trueLeafs: [], falseIds: [], falseLeafs: [], missingTrue: [], members: [], roots: [], leafTargets: [], leafWeights: [],
+    featureIds: [],
+    modes: [],
+    splits: [],
+    trueIds: [],
+    trueLeafs: [],
+    falseIds: [],
+    falseLeafs: [],
+    missingTrue: [],
+    members: [],
+    roots: [],
+    leafTargets: [],
+    leafWeights: [],
   };
   for (let t = 0; t < f.treeClass.length; t++) {
     const from = f.treeStart[t]!;
@@ -91,7 +102,17 @@ function ensembleLists(model: GbdtModel): TreeEnsembleAttributes {
   return a;
 }
 
-function pushNode(a: TreeEnsembleAttributes, feature: number, mode: number, split: number, t: number, tLeaf: number, fl: number, fLeaf: number, missing: number): void {
+function pushNode(
+  a: TreeEnsembleAttributes,
+  feature: number,
+  mode: number,
+  split: number,
+  t: number,
+  tLeaf: number,
+  fl: number,
+  fLeaf: number,
+  missing: number,
+): void {
   a.featureIds.push(feature);
   a.modes.push(mode);
   a.splits.push(split);

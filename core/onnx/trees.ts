@@ -205,7 +205,8 @@ function checkExport(plan: EncodingPlan, model: GbdtModel, meta: { name: string;
       const feature = f.feature[i]!;
       if (feature < 0) continue;
       if (feature >= model.width) fail(`tree ${t} node ${n} splits on column ${feature} of ${model.width}`);
-      if (f.categorical[i] === 1 && codes[feature] !== 1) fail(`tree ${t} node ${n} splits column ${feature} by a set of categories, but the plan does not encode it as category codes`);
+      if (f.categorical[i] === 1 && codes[feature] !== 1)
+        fail(`tree ${t} node ${n} splits column ${feature} by a set of categories, but the plan does not encode it as category codes`);
       if (!(f.left[i]! > n && f.left[i]! < size && f.right[i]! > n && f.right[i]! < size)) fail(`tree ${t} node ${n} has children outside the tree`);
       if (Math.fround(f.threshold[i]!) !== f.threshold[i]) fail(`tree ${t} node ${n}: threshold ${f.threshold[i]} is not a float32 value`);
     }

@@ -39,8 +39,11 @@ export function checkInstances(model: ServedModel, instances: unknown): Record<s
         const v = row[field];
         if (v === null) continue;
         if (kind === 'numeric' && typeof v !== 'number' && typeof v !== 'boolean' && (typeof v !== 'string' || Number.isNaN(coerce(v, 'numeric') as number))) {
-          problems.push(`instances[${i}].${field} must be a number${model.derive.some((d) => ('inputs' in d ? d.inputs : [d.input]).includes(field)) ? ' or an ISO date' : ''}, got ${JSON.stringify(v).slice(0, 40)}`);
-        } else if (kind === 'categorical' && typeof v === 'object') problems.push(`instances[${i}].${field} must be a string, got ${JSON.stringify(v).slice(0, 40)}`);
+          problems.push(
+            `instances[${i}].${field} must be a number${model.derive.some((d) => ('inputs' in d ? d.inputs : [d.input]).includes(field)) ? ' or an ISO date' : ''}, got ${JSON.stringify(v).slice(0, 40)}`,
+          );
+        } else if (kind === 'categorical' && typeof v === 'object')
+          problems.push(`instances[${i}].${field} must be a string, got ${JSON.stringify(v).slice(0, 40)}`);
       }
     }
   });
@@ -65,11 +68,19 @@ export function perModel<T>(fn: (model: ServedModel) => T): (model: ServedModel)
 
 const kindsOf = perModel((model) => Object.fromEntries(model.fields) as Record<string, 'numeric' | 'categorical'>);
 const rowModelOf = perModel((model): RowModel => ({
-  fields: [...model.fields], derive: model.derive, inputs: model.signature.inputs, task: model.task, classes: model.classes, threshold: model.threshold,
+  fields: [...model.fields],
+  derive: model.derive,
+  inputs: model.signature.inputs,
+  task: model.task,
+  classes: model.classes,
+  threshold: model.threshold,
 }));
 
 /** Predictions for checked instances: derivations, then the graph (core/onnx/rows, shared with the exported bundles). */
-export async function predict(model: ServedModel, rows: Record<string, unknown>[]): Promise<{ features: Record<string, unknown>[]; predictions: Record<string, unknown>[] }> {
+export async function predict(
+  model: ServedModel,
+  rows: Record<string, unknown>[],
+): Promise<{ features: Record<string, unknown>[]; predictions: Record<string, unknown>[] }> {
   const rowModel = rowModelOf(model);
   const features = rowFeatures(rowModel, kindsOf(model), rows);
   const out = await model.scorer.score(featureFeeds(rowModel, features));

@@ -56,7 +56,9 @@ export function servedFeatureSets(spec: StoredSpec | undefined, fields: Map<stri
       name: x.name,
       version: x.version!,
       entity: f.entity!,
-      fields: x.features!.map((feature): [string, string] => [feature, f.prefixed ? `${x.name}__${feature}` : feature]).filter(([, field]) => fields.has(field)),
+      fields: x
+        .features!.map((feature): [string, string] => [feature, f.prefixed ? `${x.name}__${feature}` : feature])
+        .filter(([, field]) => fields.has(field)),
     }))
     .filter((x) => x.fields.length > 0);
 }
@@ -74,7 +76,11 @@ export async function loadServedModel(stores: Stores, name: string, version: num
   // Concurrent single-row requests share one ONNX call (core/onnx/coalesce).
   const scorer = coalescing(await createOnnxScorer(new Uint8Array(bytes)));
   const served: ServedModel = {
-    name, version, sha256: mv.sha256, scorer, signature,
+    name,
+    version,
+    sha256: mv.sha256,
+    scorer,
+    signature,
     task: taskOf(signature),
     classes: signature.classes ?? [],
     threshold: signature.threshold ?? 0.5,

@@ -4,7 +4,11 @@
 import type pg from 'pg';
 import type { ArmCounts } from '../stats/ab';
 
-export async function armOutcomes(pool: pg.Pool, model: string, arms: { champion: number; challenger: number; since: Date }): Promise<{ control: ArmCounts; treatment: ArmCounts }> {
+export async function armOutcomes(
+  pool: pg.Pool,
+  model: string,
+  arms: { champion: number; challenger: number; since: Date },
+): Promise<{ control: ArmCounts; treatment: ArmCounts }> {
   const res = await pool.query<{ version: number; trials: string; successes: string }>(
     `SELECT p.version, count(*) AS trials, count(*) FILTER (WHERE p.output->>'label' = f.label) AS successes
        FROM predictions p JOIN feedback f ON f.prediction_id = COALESCE((p.output->>'shadowOf')::uuid, p.id)

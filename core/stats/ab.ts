@@ -241,7 +241,8 @@ function validateConfig(config: AbTestConfig): void {
   requireOpenUnit(what, 'alpha', config.alpha);
   requireOpenUnit(what, 'power', config.power);
   requireOpenUnit(what, 'minimumDetectableEffect', config.minimumDetectableEffect);
-  if (config.rule !== 'fixed' && config.rule !== 'sequential') throw new RangeError(`${what}: rule must be "fixed" or "sequential", got "${String(config.rule)}"`);
+  if (config.rule !== 'fixed' && config.rule !== 'sequential')
+    throw new RangeError(`${what}: rule must be "fixed" or "sequential", got "${String(config.rule)}"`);
   const m = config.minSamples;
   if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new RangeError(`${what}: minSamples must be a positive integer, got ${m}`);
   if (config.tau !== undefined && !(config.tau > 0)) throw new RangeError(`${what}: tau must be > 0, got ${config.tau}`);

@@ -51,7 +51,8 @@ export async function compareDatasets(
         }
         const kr = columnKind(refTypes.get(name)!);
         const kc = columnKind(curTypes.get(name)!);
-        const kind = (k: string): ColumnRequest['kind'] | undefined => (k === 'numeric' ? 'numeric' : k === 'date' || k === 'timestamp' ? 'date' : k === 'string' || k === 'boolean' ? 'categorical' : undefined);
+        const kind = (k: string): ColumnRequest['kind'] | undefined =>
+          k === 'numeric' ? 'numeric' : k === 'date' || k === 'timestamp' ? 'date' : k === 'string' || k === 'boolean' ? 'categorical' : undefined;
         const a = kind(kr);
         const b = kind(kc);
         if (!a || a !== b) {

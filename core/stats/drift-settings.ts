@@ -60,14 +60,16 @@ export function isPValueMethod(method: TestMethod): boolean {
 }
 
 function checkMethod(method: unknown, where: string): DriftMethod {
-  if (!DRIFT_METHODS.includes(method as DriftMethod)) throw new Error(`drift: unknown method ${JSON.stringify(method)}${where}; use one of ${DRIFT_METHODS.join(', ')}`);
+  if (!DRIFT_METHODS.includes(method as DriftMethod))
+    throw new Error(`drift: unknown method ${JSON.stringify(method)}${where}; use one of ${DRIFT_METHODS.join(', ')}`);
   return method as DriftMethod;
 }
 
 /** A threshold of `method`: a significance level in (0, 1) for p-value tests, a positive distance otherwise. */
 export function checkThreshold(method: TestMethod, value: unknown, where: string): number {
   if (isPValueMethod(method)) {
-    if (typeof value !== 'number' || !(value > 0 && value < 1)) throw new Error(`drift: threshold ${method}${where} is a significance level and must be a number in (0, 1), got ${value}`);
+    if (typeof value !== 'number' || !(value > 0 && value < 1))
+      throw new Error(`drift: threshold ${method}${where} is a significance level and must be a number in (0, 1), got ${value}`);
     return value;
   }
   const upper = method === 'jensenshannon' ? 1 : Infinity;
@@ -83,7 +85,9 @@ function checkOverrides(raw: Record<string, ColumnOverride> | undefined): Record
     if (typeof o !== 'object' || o === null) throw new Error(`drift: the override of column "${name}" must be an object {method?, threshold?}`);
     const method = o.method === undefined ? undefined : checkMethod(o.method, ` for column "${name}"`);
     if (o.threshold !== undefined && (method === undefined || method === 'auto')) {
-      throw new Error(`drift: column "${name}" sets a threshold without a method; a threshold means alpha for ks/chisquare/ztest and a distance otherwise, so name the method too`);
+      throw new Error(
+        `drift: column "${name}" sets a threshold without a method; a threshold means alpha for ks/chisquare/ztest and a distance otherwise, so name the method too`,
+      );
     }
     if (o.threshold !== undefined) checkThreshold(method as TestMethod, o.threshold, ` for column "${name}"`);
     out.push([name, { ...(method ? { method } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }]);
@@ -103,15 +107,28 @@ export function settingsFrom(opts: DriftOptions): DriftSettings {
   }
   const thresholds: Record<TestMethod, number> = { ks: alpha, chisquare: alpha, ztest: alpha, ...DEFAULT_THRESHOLDS };
   for (const [key, value] of Object.entries(opts.thresholds ?? {})) {
-    if (!Object.hasOwn(thresholds, key)) throw new Error(`drift: unknown threshold ${JSON.stringify(key)}; thresholds exist for ${Object.keys(thresholds).join(', ')}`);
+    if (!Object.hasOwn(thresholds, key))
+      throw new Error(`drift: unknown threshold ${JSON.stringify(key)}; thresholds exist for ${Object.keys(thresholds).join(', ')}`);
     if (value === undefined) continue;
     thresholds[key as TestMethod] = checkThreshold(key as TestMethod, value, '');
   }
   const base = opts.base ?? DEFAULT_JENSEN_SHANNON_BASE;
   if (!JENSEN_SHANNON_BASES.includes(base)) throw new Error(`drift: base must be "e" or "2", got ${JSON.stringify(base)}`);
   const autoSizeOf = opts.autoSizeOf ?? 'reference';
-  if (autoSizeOf !== 'reference' && autoSizeOf !== 'smaller') throw new Error(`drift: autoSizeOf must be "reference" or "smaller", got ${JSON.stringify(autoSizeOf)}`);
+  if (autoSizeOf !== 'reference' && autoSizeOf !== 'smaller')
+    throw new Error(`drift: autoSizeOf must be "reference" or "smaller", got ${JSON.stringify(autoSizeOf)}`);
   const autoTestMaxValues = opts.autoTestMaxValues ?? SMALL_REFERENCE_MAX;
-  if (!Number.isInteger(autoTestMaxValues) || autoTestMaxValues < 0) throw new Error(`drift: autoTestMaxValues must be a whole number ≥ 0, got ${autoTestMaxValues}`);
-  return { method, correction, alpha, datasetDriftShare, thresholds, base, autoSizeOf, autoTestMaxValues, columnOverrides: checkOverrides(opts.columnOverrides) };
+  if (!Number.isInteger(autoTestMaxValues) || autoTestMaxValues < 0)
+    throw new Error(`drift: autoTestMaxValues must be a whole number ≥ 0, got ${autoTestMaxValues}`);
+  return {
+    method,
+    correction,
+    alpha,
+    datasetDriftShare,
+    thresholds,
+    base,
+    autoSizeOf,
+    autoTestMaxValues,
+    columnOverrides: checkOverrides(opts.columnOverrides),
+  };
 }

@@ -111,7 +111,10 @@ function prepare(column: DriftColumn, work: Workspace): Prepared {
     }
     const reference = sortedWithoutNaN(column.reference, work.reference, work.sort);
     const current = sortedWithoutNaN(column.current, work.current, work.sort);
-    for (const [which, sample] of [['reference', reference], ['current', current]] as const) {
+    for (const [which, sample] of [
+      ['reference', reference],
+      ['current', current],
+    ] as const) {
       if (sample.length === 0) throw emptySample(name, which, 'NaN');
       if (sample[0] === -Infinity || sample[sample.length - 1] === Infinity) {
         throw new Error(`drift: column "${name}": the ${which} sample contains ±Infinity; replace it or mark it missing (NaN)`);
@@ -131,7 +134,9 @@ function prepare(column: DriftColumn, work: Workspace): Prepared {
     if (counts.currentTotal === 0) throw emptySample(name, 'current', 'null');
     return { name, type: 'categorical', counts };
   }
-  throw new Error(`drift: column "${(column as { name: string }).name}" has kind ${JSON.stringify((column as { kind: unknown }).kind)}; use 'numeric' or 'categorical'`);
+  throw new Error(
+    `drift: column "${(column as { name: string }).name}" has kind ${JSON.stringify((column as { kind: unknown }).kind)}; use 'numeric' or 'categorical'`,
+  );
 }
 
 function referenceSize(c: Prepared): number {
@@ -166,7 +171,10 @@ function autoChoice(c: Prepared, settings: DriftSettings): { method: TestMethod;
   if (small) {
     if (c.type === 'numeric') return { method: 'ks', reason: `${rule}, numeric → KS test` };
     const binary = c.counts.keys.length <= 2;
-    return { method: binary ? 'ztest' : 'chisquare', reason: `${rule}, categorical with ${c.counts.keys.length} categories → ${binary ? 'two-proportion z-test' : 'chi-squared test'}` };
+    return {
+      method: binary ? 'ztest' : 'chisquare',
+      reason: `${rule}, categorical with ${c.counts.keys.length} categories → ${binary ? 'two-proportion z-test' : 'chi-squared test'}`,
+    };
   }
   if (c.type === 'numeric') return { method: 'wasserstein', reason: `${rule}, numeric → normed Wasserstein distance` };
   return { method: 'jensenshannon', reason: `${rule}, categorical → Jensen–Shannon distance (base ${settings.base})` };
@@ -178,9 +186,13 @@ function chooseMethod(c: Prepared, settings: DriftSettings): { method: TestMetho
   const wanted: DriftMethod = override?.method ?? settings.method;
   const source = override?.method ? 'column override' : 'chosen';
   if (wanted !== 'auto') {
-    if (fits(wanted, c)) return { method: wanted, reason: `${source}: ${wanted}`, ...(override?.threshold !== undefined ? { threshold: override.threshold } : {}) };
+    if (fits(wanted, c))
+      return { method: wanted, reason: `${source}: ${wanted}`, ...(override?.threshold !== undefined ? { threshold: override.threshold } : {}) };
     const auto = autoChoice(c, settings);
-    return { ...auto, reason: `${wanted} does not fit a ${c.type} column${c.type === 'categorical' ? ` with ${c.counts.keys.length} categories` : ''}; ${auto.reason}` };
+    return {
+      ...auto,
+      reason: `${wanted} does not fit a ${c.type} column${c.type === 'categorical' ? ` with ${c.counts.keys.length} categories` : ''}; ${auto.reason}`,
+    };
   }
   return autoChoice(c, settings);
 }
@@ -245,8 +257,14 @@ export function detectDrift(columns: DriftColumn[], opts: DriftOptions = {}): Dr
     const c = prepare(column, work);
     const { method, reason, threshold } = chooseMethod(c, settings);
     return {
-      name: c.name, type: c.type, method, reason, threshold: threshold ?? settings.thresholds[method],
-      referenceCount: referenceSize(c), currentCount: currentSize(c), ...measure(c, method, settings.base),
+      name: c.name,
+      type: c.type,
+      method,
+      reason,
+      threshold: threshold ?? settings.thresholds[method],
+      referenceCount: referenceSize(c),
+      currentCount: currentSize(c),
+      ...measure(c, method, settings.base),
     };
   });
   const tested = measured.flatMap((m, i) => (m.pValue === null ? [] : [i]));

@@ -64,12 +64,7 @@ export function smirnovSf(n: number, d: number): number {
     const nq = n - j - nd;
     if (nq <= 0) break;
     const logBinomial =
-      stirlingN -
-      stirlingError(j) -
-      stirlingError(n - j) -
-      deviance(j, np) -
-      deviance(n - j, nq) -
-      0.5 * Math.log((2 * Math.PI * j * (n - j)) / n);
+      stirlingN - stirlingError(j) - stirlingError(n - j) - deviance(j, np) - deviance(n - j, nq) - 0.5 * Math.log((2 * Math.PI * j * (n - j)) / n);
     sum += (nd / np) * Math.exp(logBinomial);
   }
   return Math.min(1, sum);

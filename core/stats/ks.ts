@@ -123,7 +123,10 @@ export function ksTwoSampleSorted(reference: Float64Array, current: Float64Array
 
 /** Two-sample KS test; sorts copies of the samples. Throws on NaN (drop missing values first). */
 export function ksTwoSample(reference: Float64Array, current: Float64Array): KsResult {
-  for (const [label, sample] of [['reference', reference], ['current', current]] as const) {
+  for (const [label, sample] of [
+    ['reference', reference],
+    ['current', current],
+  ] as const) {
     if (sample.some((v) => Number.isNaN(v))) throw new Error(`KS test: the ${label} sample contains NaN; drop missing values first`);
   }
   return ksTwoSampleSorted(sortInPlace(reference.slice()), sortInPlace(current.slice()));

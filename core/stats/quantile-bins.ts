@@ -26,7 +26,6 @@ export function referenceQuantileEdges(sortedReference: Float64Array, bins = 10)
   return Float64Array.from(edges);
 }
 
-
 /** Counts of an ascending-sorted sample in the bins (−∞, e1], (e1, e2], …, (e_last, ∞). */
 export function binCountsSorted(sorted: Float64Array, edges: Float64Array): Float64Array {
   const counts = new Float64Array(edges.length + 1);

@@ -61,9 +61,7 @@ function numericHistogram(name: string, reference: Float64Array, current: Float6
 
 function categoricalHistogram(name: string, reference: (string | null)[], current: (string | null)[]): ColumnHistogram {
   const counts = countCategories(reference, current);
-  const order = counts.keys
-    .map((_, i) => i)
-    .sort((a, b) => counts.reference[b]! + counts.current[b]! - (counts.reference[a]! + counts.current[a]!) || a - b);
+  const order = counts.keys.map((_, i) => i).sort((a, b) => counts.reference[b]! + counts.current[b]! - (counts.reference[a]! + counts.current[a]!) || a - b);
   const top = order.slice(0, TOP_CATEGORIES);
   const rest = order.slice(TOP_CATEGORIES);
   const bars: HistogramBar[] = top.map((i) => ({ label: counts.keys[i]!, reference: counts.reference[i]!, current: counts.current[i]! }));
@@ -140,7 +138,9 @@ function chart(h: ColumnHistogram): string {
     if (h.kind === 'categorical') {
       const label = b.label.length > 16 ? `${b.label.slice(0, 15)}…` : b.label;
       const lx = x + barW / 2;
-      parts.push(`<text x="${lx.toFixed(2)}" y="${baseY + 10}" class="tick" text-anchor="end" transform="rotate(-45 ${lx.toFixed(2)} ${baseY + 10})">${escapeHtml(label)}</text>`);
+      parts.push(
+        `<text x="${lx.toFixed(2)}" y="${baseY + 10}" class="tick" text-anchor="end" transform="rotate(-45 ${lx.toFixed(2)} ${baseY + 10})">${escapeHtml(label)}</text>`,
+      );
     }
   });
   if (h.kind === 'numeric') {
@@ -177,7 +177,8 @@ function row(c: ColumnDrift, index: number): string {
 }
 
 function section(c: ColumnDrift, index: number, h: ColumnHistogram | undefined): string {
-  const rule = c.pValue === null ? `drift when ${escapeHtml(c.method)} ≥ ${formatNumber(c.threshold)}` : `drift when adjusted p &lt; ${formatNumber(c.threshold)}`;
+  const rule =
+    c.pValue === null ? `drift when ${escapeHtml(c.method)} ≥ ${formatNumber(c.threshold)}` : `drift when adjusted p &lt; ${formatNumber(c.threshold)}`;
   return (
     `<section id="col-${index}"><h2>${escapeHtml(c.name)} ${c.drifted ? '<span class="badge drift">drift</span>' : '<span class="badge ok">no drift</span>'}</h2>` +
     `<p class="muted">${escapeHtml(c.type)} · ${escapeHtml(c.method)} = ${formatNumber(c.statistic)}${c.pValue === null ? '' : ` · p = ${formatP(c.pValue)} (adjusted ${formatP(c.adjustedPValue)})`} · ${rule} · ` +

@@ -14,10 +14,7 @@ function logGammaStirling(x: number): number {
   const r = 1 / x;
   const r2 = r * r;
   // Bernoulli terms B_2k / (2k (2k-1) x^(2k-1)) up to x^-13.
-  const series =
-    r *
-    (1 / 12 +
-      r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 * (1 / 156)))))));
+  const series = r * (1 / 12 + r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 * (1 / 156)))))));
   return (x - 0.5) * Math.log(x) - x + LOG_SQRT_2PI + series;
 }
 

@@ -48,7 +48,19 @@ export async function listDeliveries(pool: pg.Pool, opts: { model?: string; limi
     [opts.model ?? null, opts.limit ?? 50],
   );
   return res.rows.map((r) => ({
-    alertId: r.alert_id, event: r.event, model: r.model, version: r.version, workflowId: r.workflow_id, url: r.url, target: r.target, attempt: r.attempt,
-    ok: r.ok, statusCode: r.status_code, error: r.error, final: r.final, ms: r.duration_ms, at: r.at,
+    alertId: r.alert_id,
+    event: r.event,
+    model: r.model,
+    version: r.version,
+    workflowId: r.workflow_id,
+    url: r.url,
+    target: r.target,
+    attempt: r.attempt,
+    ok: r.ok,
+    statusCode: r.status_code,
+    error: r.error,
+    final: r.final,
+    ms: r.duration_ms,
+    at: r.at,
   }));
 }

@@ -31,14 +31,21 @@ const SHA_META = 'sha256';
 /** Refuses keys that could escape a prefix or confuse a reader: `..`, absolute paths, control characters. */
 export function assertKey(key: string): string {
   const problem =
-    typeof key !== 'string' || key.length === 0 ? 'is empty'
-    : Buffer.byteLength(key) > 1024 ? 'is longer than 1024 bytes'
-    : key.startsWith('/') ? 'is an absolute path'
-    : /[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(key) ? 'contains a control character or line separator'
-    : key.includes('\\') ? 'contains a backslash'
-    : key.split('/').some((s) => s === '..' || s === '.') ? 'contains a . or .. segment'
-    : key.split('/').some((s) => s === '') ? 'contains an empty segment (//) or ends with /'
-    : undefined;
+    typeof key !== 'string' || key.length === 0
+      ? 'is empty'
+      : Buffer.byteLength(key) > 1024
+        ? 'is longer than 1024 bytes'
+        : key.startsWith('/')
+          ? 'is an absolute path'
+          : /[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(key)
+            ? 'contains a control character or line separator'
+            : key.includes('\\')
+              ? 'contains a backslash'
+              : key.split('/').some((s) => s === '..' || s === '.')
+                ? 'contains a . or .. segment'
+                : key.split('/').some((s) => s === '')
+                  ? 'contains an empty segment (//) or ends with /'
+                  : undefined;
   if (problem) throw new ArtifactError(`artifact key ${JSON.stringify(key)} ${problem}`);
   return key;
 }

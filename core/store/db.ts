@@ -67,7 +67,10 @@ function guardStaleConnections(pool: pg.Pool, log: StaleLog): void {
   const patched = pool as unknown as { connect: (cb?: ConnectCallback) => Promise<pg.PoolClient> | void; query: (...args: unknown[]) => unknown };
   patched.connect = (cb?: ConnectCallback) => {
     if (!cb) return connect();
-    connect().then((c) => cb(undefined, c, (release) => c.release(release)), (err: Error) => cb(err, undefined, () => undefined));
+    connect().then(
+      (c) => cb(undefined, c, (release) => c.release(release)),
+      (err: Error) => cb(err, undefined, () => undefined),
+    );
   };
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   patched.query = (...args: unknown[]) => {

@@ -122,14 +122,14 @@ export class LineageStore {
       );
       const executionId = Number(exec.rows[0]!.id);
       const artifactIds: Record<string, number> = {};
-      for (const [type, list] of [['input', r.inputs ?? []], ['output', r.outputs ?? []]] as const) {
+      for (const [type, list] of [
+        ['input', r.inputs ?? []],
+        ['output', r.outputs ?? []],
+      ] as const) {
         for (const a of list) {
           const id = await putArtifact(db, a);
           artifactIds[a.uri] = id;
-          await db.query(
-            'INSERT INTO events (execution_id, artifact_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [executionId, id, type],
-          );
+          await db.query('INSERT INTO events (execution_id, artifact_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [executionId, id, type]);
         }
       }
       for (const c of r.contexts ?? []) {
@@ -260,10 +260,10 @@ export class LineageStore {
     const artifactIds = new Set<number>([artifactId]);
     const uris = new Set<string>();
     for (const e of executions) for (const u of [...e.inputs, ...e.outputs]) uris.add(u);
-    const arts = await this.pool.query(
-      `SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE id = ANY($1::bigint[]) OR uri = ANY($2::text[]) ORDER BY id`,
-      [[...artifactIds], [...uris]],
-    );
+    const arts = await this.pool.query(`SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE id = ANY($1::bigint[]) OR uri = ANY($2::text[]) ORDER BY id`, [
+      [...artifactIds],
+      [...uris],
+    ]);
     return { artifacts: arts.rows.map(toArtifact), executions };
   }
 

@@ -42,12 +42,30 @@ export class PipelineVersions {
     );
   }
 
-  async update(buildId: string, fields: { status?: PipelineStatus; unitPassed?: number; unitFailed?: number; replay?: PipelineVersion['replay']; integrationRun?: string; reasons?: string[] }): Promise<void> {
+  async update(
+    buildId: string,
+    fields: {
+      status?: PipelineStatus;
+      unitPassed?: number;
+      unitFailed?: number;
+      replay?: PipelineVersion['replay'];
+      integrationRun?: string;
+      reasons?: string[];
+    },
+  ): Promise<void> {
     await this.pool.query(
       `UPDATE pipeline_versions SET status = COALESCE($2, status), unit_passed = COALESCE($3, unit_passed), unit_failed = COALESCE($4, unit_failed),
          replay = COALESCE($5, replay), integration_run = COALESCE($6, integration_run), reasons = COALESCE($7, reasons), updated_at = now()
        WHERE build_id = $1`,
-      [buildId, fields.status ?? null, fields.unitPassed ?? null, fields.unitFailed ?? null, fields.replay ? JSON.stringify(fields.replay) : null, fields.integrationRun ?? null, fields.reasons ? JSON.stringify(fields.reasons) : null],
+      [
+        buildId,
+        fields.status ?? null,
+        fields.unitPassed ?? null,
+        fields.unitFailed ?? null,
+        fields.replay ? JSON.stringify(fields.replay) : null,
+        fields.integrationRun ?? null,
+        fields.reasons ? JSON.stringify(fields.reasons) : null,
+      ],
     );
   }
 
@@ -100,9 +118,20 @@ export class PipelineVersions {
         ORDER BY v.created_at DESC`,
     );
     return res.rows.map((r) => ({
-      buildId: r.build_id, ref: r.ref, status: r.status, unitPassed: r.unit_passed, unitFailed: r.unit_failed, replay: r.replay,
-      integrationRun: r.integration_run, reasons: r.reasons, cicdRun: r.cicd_run, createdAt: r.created_at, updatedAt: r.updated_at,
-      promotedAt: r.promoted_at, promotedBy: r.promoted_by, current: r.build_id === current,
+      buildId: r.build_id,
+      ref: r.ref,
+      status: r.status,
+      unitPassed: r.unit_passed,
+      unitFailed: r.unit_failed,
+      replay: r.replay,
+      integrationRun: r.integration_run,
+      reasons: r.reasons,
+      cicdRun: r.cicd_run,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      promotedAt: r.promoted_at,
+      promotedBy: r.promoted_by,
+      current: r.build_id === current,
     }));
   }
 }

@@ -98,8 +98,15 @@ export class ModelRegistry {
         `INSERT INTO model_versions (model, version, artifact_id, signature, metrics, properties, run_key)
          VALUES ($1, $7, $2, $3, $4, $5, $6)
          RETURNING version`,
-        [input.model, artifactId, JSON.stringify(input.signature ?? {}), JSON.stringify(input.metrics ?? {}),
-          JSON.stringify(input.properties ?? {}), input.runKey, version],
+        [
+          input.model,
+          artifactId,
+          JSON.stringify(input.signature ?? {}),
+          JSON.stringify(input.metrics ?? {}),
+          JSON.stringify(input.properties ?? {}),
+          input.runKey,
+          version,
+        ],
       );
       const made = await db.query(`${VERSION_SELECT} WHERE v.model = $1 AND v.version = $2`, [input.model, res.rows[0]!.version]);
       return toVersion(made.rows[0]);
@@ -119,7 +126,8 @@ export class ModelRegistry {
   /** The version an alias points to, or undefined. */
   async getAlias(model: string, alias: string): Promise<number | undefined> {
     const res = await this.pool.query<{ version: number }>('SELECT version FROM model_aliases WHERE model = $1 AND alias = $2', [
-      assertModelName(model), assertAlias(alias),
+      assertModelName(model),
+      assertAlias(alias),
     ]);
     return res.rows[0]?.version;
   }
@@ -152,7 +160,9 @@ export class ModelRegistry {
       const from = current.rows[0]?.version ?? null;
       if (from === input.version) return undefined;
       if (input.expectedFrom !== undefined && from !== input.expectedFrom) {
-        throw new AliasConflictError(`${input.model}@${input.alias} points to ${from ?? 'nothing'}, not ${input.expectedFrom ?? 'nothing'} as this move expected: another run moved it`);
+        throw new AliasConflictError(
+          `${input.model}@${input.alias} points to ${from ?? 'nothing'}, not ${input.expectedFrom ?? 'nothing'} as this move expected: another run moved it`,
+        );
       }
       if (input.version === null) {
         await db.query('DELETE FROM model_aliases WHERE model = $1 AND alias = $2', [input.model, input.alias]);
@@ -173,10 +183,10 @@ export class ModelRegistry {
   }
 
   async aliasHistory(model: string, alias?: string): Promise<AliasMove[]> {
-    const res = await this.pool.query(
-      `SELECT * FROM alias_history WHERE model = $1 AND ($2::text IS NULL OR alias = $2) ORDER BY id`,
-      [assertModelName(model), alias === undefined ? null : assertAlias(alias)],
-    );
+    const res = await this.pool.query(`SELECT * FROM alias_history WHERE model = $1 AND ($2::text IS NULL OR alias = $2) ORDER BY id`, [
+      assertModelName(model),
+      alias === undefined ? null : assertAlias(alias),
+    ]);
     return res.rows.map(toMove);
   }
 

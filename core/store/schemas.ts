@@ -56,7 +56,11 @@ export class SchemaStore {
       const artifactId = await putArtifact(db, artifact);
       const version = (current?.version ?? 0) + 1;
       await db.query('INSERT INTO dataset_schemas (model, version, artifact_id, accepted_by, reason) VALUES ($1, $2, $3, $4, $5)', [
-        model, version, artifactId, acceptedBy, reason,
+        model,
+        version,
+        artifactId,
+        acceptedBy,
+        reason,
       ]);
       const made = await db.query(`${SELECT} WHERE s.model = $1 AND s.version = $2`, [model, version]);
       return toSchema(made.rows[0]);

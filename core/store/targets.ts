@@ -26,14 +26,30 @@ export async function recordTarget(pool: pg.Pool, r: TargetRecord): Promise<void
 
 /** The targets recorded for a model (one version, or all), by version then server, edge, browser. */
 export async function listTargets(pool: pg.Pool, model: string, version?: number): Promise<TargetRecord[]> {
-  const res = await pool.query<{ model: string; version: number; target: DeployTarget; bundle_uri: string | null; bundle_sha256: string | null; costs: TargetCostsResult; blessed: boolean; reasons: string[]; measured_at: Date }>(
+  const res = await pool.query<{
+    model: string;
+    version: number;
+    target: DeployTarget;
+    bundle_uri: string | null;
+    bundle_sha256: string | null;
+    costs: TargetCostsResult;
+    blessed: boolean;
+    reasons: string[];
+    measured_at: Date;
+  }>(
     `SELECT model, version, target, bundle_uri, bundle_sha256, costs, blessed, reasons, measured_at FROM model_targets
       WHERE model = $1 AND ($2::int IS NULL OR version = $2)
       ORDER BY version, array_position(ARRAY['server', 'edge', 'browser'], target)`,
     [model, version ?? null],
   );
   return res.rows.map((r) => ({
-    model: r.model, version: r.version, target: r.target, bundle: r.bundle_uri ? { uri: r.bundle_uri, sha256: r.bundle_sha256! } : null,
-    costs: r.costs, blessed: r.blessed, reasons: r.reasons, measuredAt: r.measured_at,
+    model: r.model,
+    version: r.version,
+    target: r.target,
+    bundle: r.bundle_uri ? { uri: r.bundle_uri, sha256: r.bundle_sha256! } : null,
+    costs: r.costs,
+    blessed: r.blessed,
+    reasons: r.reasons,
+    measuredAt: r.measured_at,
   }));
 }

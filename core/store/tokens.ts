@@ -29,10 +29,12 @@ export async function createToken(pool: pg.Pool, input: { name: string; scope: T
   if (!NAME.test(input.name)) throw new TokenError(`token name ${JSON.stringify(input.name)} must be 1-63 of a-z 0-9 _ . - (starting with a letter or digit)`);
   if (!TOKEN_SCOPES.includes(input.scope)) throw new TokenError(`scope ${JSON.stringify(input.scope)} is not one of ${TOKEN_SCOPES.join(', ')}`);
   const token = `mlops_${randomBytes(24).toString('base64url')}`;
-  const res = await pool.query(
-    `INSERT INTO serving_tokens (name, scope, sha256, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`,
-    [input.name, input.scope, tokenSha256(token), input.createdBy],
-  );
+  const res = await pool.query(`INSERT INTO serving_tokens (name, scope, sha256, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`, [
+    input.name,
+    input.scope,
+    tokenSha256(token),
+    input.createdBy,
+  ]);
   if (res.rowCount === 0) throw new TokenError(`a token named ${input.name} exists already (revoked ones keep their name): pick another name`);
   return token;
 }
@@ -52,10 +54,12 @@ export async function revokeToken(pool: pg.Pool, name: string): Promise<void> {
 
 /** Every live token's hash → scope, and whether any token was ever created (once one exists, auth is on). */
 export async function activeTokens(pool: pg.Pool): Promise<{ any: boolean; byHash: Map<string, TokenScope> }> {
-  const res = await pool.query<{ sha256: string; scope: TokenScope; revoked: boolean }>('SELECT sha256, scope, revoked_at IS NOT NULL AS revoked FROM serving_tokens').catch((err: { code?: string }) => {
-    // A database not migrated yet (undefined_table) has no tokens: the server starts open, as before tokens existed.
-    if (err.code === '42P01') return { rows: [] };
-    throw err;
-  });
+  const res = await pool
+    .query<{ sha256: string; scope: TokenScope; revoked: boolean }>('SELECT sha256, scope, revoked_at IS NOT NULL AS revoked FROM serving_tokens')
+    .catch((err: { code?: string }) => {
+      // A database not migrated yet (undefined_table) has no tokens: the server starts open, as before tokens existed.
+      if (err.code === '42P01') return { rows: [] };
+      throw err;
+    });
   return { any: res.rows.length > 0, byHash: new Map(res.rows.filter((r) => !r.revoked).map((r) => [r.sha256, r.scope])) };
 }

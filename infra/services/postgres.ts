@@ -67,10 +67,14 @@ export function postgresUser(config: Config): { user: string; password: string; 
 export async function startPostgres(config: Config, bin: string, log: Log): Promise<void> {
   if (!(await postgresHealthy(config))) await startCluster(config, bin, log);
   const { database } = postgresUser(config);
-  await postgresQuery(config, async (c) => {
-    const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await c.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
-  }, 'postgres');
+  await postgresQuery(
+    config,
+    async (c) => {
+      const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await c.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    },
+    'postgres',
+  );
   const pool = createPool(config);
   try {
     const applied = await migrate(pool, config.dbSchema);
@@ -96,8 +100,16 @@ async function startCluster(config: Config, bin: string, log: Log): Promise<void
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initCluster(config, bin, root, dataDir, log);
   const pgLog = path.join(root, 'postgres.log');
   const [cmd, args] = pgCommand(bin, 'pg_ctl', [
-    '-D', dataDir, '-l', pgLog, '-w', '-t', '60', 'start',
-    '-o', `-p ${config.postgresPort} -k ${dataDir} -c listen_addresses=127.0.0.1`,
+    '-D',
+    dataDir,
+    '-l',
+    pgLog,
+    '-w',
+    '-t',
+    '60',
+    'start',
+    '-o',
+    `-p ${config.postgresPort} -k ${dataDir} -c listen_addresses=127.0.0.1`,
   ]);
   try {
     await run(cmd, args);
@@ -115,8 +127,16 @@ async function initCluster(config: Config, bin: string, root: string, dataDir: s
   if (asRoot()) chownSync(pwfile, ...postgresIds());
   try {
     const [cmd, args] = pgCommand(bin, 'initdb', [
-      '-D', dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=scram-sha-256',
-      '-E', 'UTF8', '--locale=C',
+      '-D',
+      dataDir,
+      '-U',
+      user,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C',
     ]);
     await run(cmd, args);
   } finally {

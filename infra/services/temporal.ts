@@ -24,18 +24,28 @@ export async function temporalHealthy(config: Config): Promise<boolean> {
  * both are off by default, in the dev server too (core/priority.ts sets the keys). Ordering holds within a task
  * queue partition: the dev server is one process, so one partition per queue makes it exact there.
  */
-export const TEMPORAL_DYNAMIC_CONFIG = { 'matching.useNewMatcher': true, 'matching.enableFairness': true, 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 } as const;
+export const TEMPORAL_DYNAMIC_CONFIG = {
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+} as const;
 
 /** The dev server's arguments: persisted when `dbFile` is given, in memory otherwise. */
 export function temporalDevArgs(o: { host: string; port: number; uiPort?: number; dbFile?: string; namespace?: string; headless?: boolean }): string[] {
   return [
-    'server', 'start-dev',
-    '--ip', o.host,
-    '--port', String(o.port),
+    'server',
+    'start-dev',
+    '--ip',
+    o.host,
+    '--port',
+    String(o.port),
     ...(o.headless ? ['--headless'] : ['--ui-port', String(o.uiPort ?? o.port + 1000)]),
     ...(o.dbFile ? ['--db-filename', o.dbFile] : []),
-    '--namespace', o.namespace ?? 'default',
-    '--log-level', 'warn',
+    '--namespace',
+    o.namespace ?? 'default',
+    '--log-level',
+    'warn',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...Object.entries(TEMPORAL_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
@@ -50,8 +60,13 @@ export async function startTemporal(config: Config, binary: string): Promise<voi
     throw new Error(`Temporal: port ${port} is in use by another process that is not a healthy Temporal server`);
   }
   mkdirSync(path.join(home, 'temporal'), { recursive: true });
-  const args = temporalDevArgs({ host, port, uiPort: config.temporal.uiPort, dbFile: path.join(home, 'temporal', 'temporal.db'), namespace: config.temporal.namespace });
+  const args = temporalDevArgs({
+    host,
+    port,
+    uiPort: config.temporal.uiPort,
+    dbFile: path.join(home, 'temporal', 'temporal.db'),
+    namespace: config.temporal.namespace,
+  });
   const pid = startDetached(home, 'temporal', binary, args, process.env);
   await waitHealthy('Temporal', () => temporalHealthy(config), { timeoutMs: 60_000, pid, log: logFile(home, 'temporal') });
 }
-

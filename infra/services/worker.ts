@@ -46,7 +46,11 @@ export async function startVersionWorker(config: Config, buildId: string, dir: s
   const running = recordedPid(home, service, 'node');
   if (running !== undefined) return running;
   const pid = startDetached(home, service, process.execPath, [path.join(dir, 'bin', 'mlops.js'), 'worker', '--build-id', buildId], {
-    ...env, MLOPS_HOME: home, MLOPS_BUILD_ID: buildId, MLOPS_DEPLOYMENT: config.deployment, MLOPS_TASK_QUEUE: config.taskQueue,
+    ...env,
+    MLOPS_HOME: home,
+    MLOPS_BUILD_ID: buildId,
+    MLOPS_DEPLOYMENT: config.deployment,
+    MLOPS_TASK_QUEUE: config.taskQueue,
   });
   const connection = await Connection.connect({ address: config.temporal.address });
   try {
@@ -71,7 +75,10 @@ export async function stopVersionWorker(config: Config, buildId: string): Promis
  */
 export async function startWorker(config: Config, log: Log, env: NodeJS.ProcessEnv): Promise<void> {
   const pool = createPool(config, { max: 1 });
-  const current = await new PipelineVersions(pool).current().catch(() => null).finally(() => pool.end());
+  const current = await new PipelineVersions(pool)
+    .current()
+    .catch(() => null)
+    .finally(() => pool.end());
   if (current === null) return startCheckoutWorker(config, env);
   const connection = await Connection.connect({ address: config.temporal.address });
   const state = await deploymentState(connection.workflowService, config).finally(() => connection.close());

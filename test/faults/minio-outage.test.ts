@@ -8,8 +8,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSynthCsv } from '../../core/data/synth';
 import {
-  activitySpans, expectRunIntact, onStageComplete, reachStage, resultOf, servedVersion, sleep, startCt, startFaultStack, startTraffic,
-  weatherBefore2015, WEATHER, WEATHER_INSTANCE, WEATHER_SPEC, type FaultStack,
+  activitySpans,
+  expectRunIntact,
+  onStageComplete,
+  reachStage,
+  resultOf,
+  servedVersion,
+  sleep,
+  startCt,
+  startFaultStack,
+  startTraffic,
+  weatherBefore2015,
+  WEATHER,
+  WEATHER_INSTANCE,
+  WEATHER_SPEC,
+  type FaultStack,
 } from '../support/fault-stack';
 import { waitFor } from '../support/wait';
 
@@ -73,7 +86,9 @@ describe('MinIO stopped for 20 s during a run', () => {
 
     expect(r).toMatchObject({ status: 'deployed', deployed: { version: 2 } });
     await expectRunIntact(stack, r, { versions: [1, 2] });
-    const deploy = await stack.stores.pool.query<{ params: { served: boolean }; ended_at: Date }>(`SELECT params, ended_at FROM executions WHERE key = $1`, [`${r.workflowId}/${r.runId}/deploy`]);
+    const deploy = await stack.stores.pool.query<{ params: { served: boolean }; ended_at: Date }>(`SELECT params, ended_at FROM executions WHERE key = $1`, [
+      `${r.workflowId}/${r.runId}/deploy`,
+    ]);
     expect(deploy.rows[0]!.params.served).toBe(true);
     expect(deploy.rows[0]!.ended_at.getTime()).toBeGreaterThan(stoppedAt + 15_000);
     // Every request got a 200: v1 throughout the outage, then v2, never back.

@@ -8,7 +8,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  expectRunIntact, onAliasMove, resultOf, servedVersion, sleep, startCt, startFaultStack, startTraffic, weatherBefore2015, WEATHER, WEATHER_INSTANCE, WEATHER_SPEC,
+  expectRunIntact,
+  onAliasMove,
+  resultOf,
+  servedVersion,
+  sleep,
+  startCt,
+  startFaultStack,
+  startTraffic,
+  weatherBefore2015,
+  WEATHER,
+  WEATHER_INSTANCE,
+  WEATHER_SPEC,
   type FaultStack,
 } from '../support/fault-stack';
 import { waitFor } from '../support/wait';
@@ -49,8 +60,9 @@ describe('model server killed during a deploy', () => {
     expect(r.status).toBe('deployed');
     expect(r.deployed?.version).toBe(2);
     await expectRunIntact(stack, r, { versions: [1, 2] });
-    const deploy = await stack.stores.pool.query<{ params: { served: boolean } }>(
-      `SELECT x.params FROM executions x WHERE x.key = $1`, [`${r.workflowId}/${r.runId}/deploy`]);
+    const deploy = await stack.stores.pool.query<{ params: { served: boolean } }>(`SELECT x.params FROM executions x WHERE x.key = $1`, [
+      `${r.workflowId}/${r.runId}/deploy`,
+    ]);
     // Either the deploy saw a server report v2 (the restarted one, as a rule), or it found no server at all
     // and, as documented, did not wait: the restarted server loads the alias before it takes requests.
     expect(typeof deploy.rows[0]!.params.served).toBe('boolean');

@@ -33,17 +33,30 @@ let flipped: DatasetRef;
 
 /** Registers a version of `model`: a good one, or a broken one trained on inverted labels (a label pipeline bug). */
 async function train(model: string, kind: 'good' | 'broken', l2 = 1): Promise<number> {
-  const spec = parseSpec({ name: model, data: { uri: kind === 'good' ? data : flippedData }, target: 'churned', features: { exclude: ['customer_id'] }, training: { l2: [l2] } });
+  const spec = parseSpec({
+    name: model,
+    data: { uri: kind === 'good' ? data : flippedData },
+    target: 'churned',
+    features: { exclude: ['customer_id'] },
+    training: { l2: [l2] },
+  });
   const dataset = kind === 'good' ? good : flipped;
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage({ model, runKey: `${model}-${kind}-${l2}`, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 });
+  const m = await trainStage(
+    { model, runKey: `${model}-${kind}-${l2}`, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 },
+  );
   return m.version;
 }
 
 const trafficRows = (): Record<string, unknown>[] => readSynthRows(traffic);
 
 async function predict(model: string, key: string, instances: Record<string, unknown>[]): Promise<{ arm: string; version: string; ids: string[] }> {
-  const res = await fetch(`${server.url}/v1/models/${model}:predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mlops-key': key }, body: JSON.stringify({ instances }) });
+  const res = await fetch(`${server.url}/v1/models/${model}:predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mlops-key': key },
+    body: JSON.stringify({ instances }),
+  });
   if (!res.ok) throw new Error(`predict: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { predictions: { id: string }[]; model_version: string };
   return { arm: res.headers.get('x-mlops-arm') ?? '', version: body.model_version, ids: body.predictions.map((p) => p.id) };
@@ -54,15 +67,19 @@ async function sendTraffic(model: string): Promise<void> {
   const rows = trafficRows();
   for (let i = 0; i < rows.length; i += 10) {
     const batch = rows.slice(i, i + 10);
-    const out = await predict(model, `customer-${i}`, batch.map(({ churned: _y, ...r }) => r));
+    const out = await predict(
+      model,
+      `customer-${i}`,
+      batch.map(({ churned: _y, ...r }) => r),
+    );
     const res = await fetch(`${server.url}/v1/models/${model}:feedback`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ labels: out.ids.map((id, k) => ({ id, label: String(batch[k]!.churned) })) }),
     });
     expect(res.status).toBe(200);
   }
 }
-
 
 function rollout(model: string, champion: number, challenger: number, over: Partial<RolloutInput> = {}): RolloutInput {
   const test = { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.05, rule: 'sequential' as const, minSamples: 100, interval: 1, maxDuration: 300 };
@@ -71,9 +88,17 @@ function rollout(model: string, champion: number, challenger: number, over: Part
 
 async function startRollout(input: RolloutInput) {
   await s.registry.setAlias({ model: input.model, alias: 'production', version: input.champion, actor: 'test', reason: 'champion' });
-  await waitFor('the champion served', async () => ((await (await fetch(`${server.url}/v1/models/${input.model}`)).json()) as { version?: number }).version === input.champion || undefined);
+  await waitFor(
+    'the champion served',
+    async () => ((await (await fetch(`${server.url}/v1/models/${input.model}`)).json()) as { version?: number }).version === input.champion || undefined,
+  );
   const handle = await w.client.workflow.start('abTest', { workflowId: `ab-${input.model}`, taskQueue: w.taskQueue, args: [input] });
-  await waitFor('the challenger served', async () => ((await (await fetch(`${server.url}/v1/models/${input.model}`)).json()) as { challenger?: { version: number } }).challenger?.version === input.challenger || undefined);
+  await waitFor(
+    'the challenger served',
+    async () =>
+      ((await (await fetch(`${server.url}/v1/models/${input.model}`)).json()) as { challenger?: { version: number } }).challenger?.version ===
+        input.challenger || undefined,
+  );
   return handle;
 }
 
@@ -85,12 +110,18 @@ beforeAll(async () => {
   const [header, ...lines] = readFileSync(data, 'utf8').trim().split('\n');
   writeFileSync(flippedData, [header, ...lines.map((l) => l.replace(/,([01])$/, (_, y: string) => `,${1 - Number(y)}`))].join('\n'));
   flipped = await ingest({ uri: flippedData }, { artifacts: s.artifacts });
-  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), {
+    address: `127.0.0.1:${randomInt(20000, 29999)}`,
+  });
   w = await startTestWorker(s, 'abtest', { serveUrl: server.url });
 }, 120_000);
 
 afterAll(async () => {
-  for (const m of ['better', 'worse', 'tie', 'shadow', 'canary']) await w?.client.workflow.getHandle(`ab-${m}`).terminate('test done').catch(() => undefined);
+  for (const m of ['better', 'worse', 'tie', 'shadow', 'canary'])
+    await w?.client.workflow
+      .getHandle(`ab-${m}`)
+      .terminate('test done')
+      .catch(() => undefined);
   await w?.stop();
   await server?.close();
   await s.drop();
@@ -154,22 +185,58 @@ describe('abTest', () => {
     expect(await s.registry.getAlias('tie', 'challenger')).toBeUndefined();
     // A person may still promote it by hand; the move is recorded the same way.
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
-    expect(await mlopsAsync(['models', 'promote', 'tie', String(challenger + 10), '--reason', 'x'], env)).toMatchObject({ code: 2, stderr: `mlops: model tie has no version ${challenger + 10}\n` });
-    expect(await mlopsAsync(['models', 'promote', 'tie', String(challenger), '--reason', 'simpler model, same accuracy'], env)).toMatchObject({ code: 0, stdout: `tie: production v${champion} → v${challenger}\n` });
-    expect((await s.registry.aliasHistory('tie', 'production')).at(-1)).toMatchObject({ fromVersion: champion, toVersion: challenger, reason: 'simpler model, same accuracy', details: { by: 'hand' } });
-    expect(await mlopsAsync(['models', 'rollback', 'tie', '--reason', 'changed my mind'], env)).toMatchObject({ code: 0, stdout: `tie: production v${challenger} → v${champion} (rolled back)\n` });
+    expect(await mlopsAsync(['models', 'promote', 'tie', String(challenger + 10), '--reason', 'x'], env)).toMatchObject({
+      code: 2,
+      stderr: `mlops: model tie has no version ${challenger + 10}\n`,
+    });
+    expect(await mlopsAsync(['models', 'promote', 'tie', String(challenger), '--reason', 'simpler model, same accuracy'], env)).toMatchObject({
+      code: 0,
+      stdout: `tie: production v${champion} → v${challenger}\n`,
+    });
+    expect((await s.registry.aliasHistory('tie', 'production')).at(-1)).toMatchObject({
+      fromVersion: champion,
+      toVersion: challenger,
+      reason: 'simpler model, same accuracy',
+      details: { by: 'hand' },
+    });
+    expect(await mlopsAsync(['models', 'rollback', 'tie', '--reason', 'changed my mind'], env)).toMatchObject({
+      code: 0,
+      stdout: `tie: production v${challenger} → v${champion} (rolled back)\n`,
+    });
   });
 
   it('a CT run with deploy.strategy canary deploys its first model directly, then starts a rollout for the next', async () => {
-    const spec = { name: 'canary', data: { uri: data }, target: 'churned', features: { exclude: ['customer_id'] }, deploy: { strategy: 'canary', share: 0.2 }, monitor: { enabled: false } };
-    const first = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: 'ct-canary', taskQueue: w.taskQueue, args: [spec] })) as RunResult;
+    const spec = {
+      name: 'canary',
+      data: { uri: data },
+      target: 'churned',
+      features: { exclude: ['customer_id'] },
+      deploy: { strategy: 'canary', share: 0.2 },
+      monitor: { enabled: false },
+    };
+    const first = (await w.client.workflow.execute('continuousTrainingPipeline', {
+      workflowId: 'ct-canary',
+      taskQueue: w.taskQueue,
+      args: [spec],
+    })) as RunResult;
     expect(first.deployed).toEqual({ alias: 'production', version: 1 });
     expect(first.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/no production version to test against/)]));
-    const second = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: 'ct-canary', taskQueue: w.taskQueue, args: [{ ...spec, data: { uri: traffic } }] })) as RunResult;
+    const second = (await w.client.workflow.execute('continuousTrainingPipeline', {
+      workflowId: 'ct-canary',
+      taskQueue: w.taskQueue,
+      args: [{ ...spec, data: { uri: traffic } }],
+    })) as RunResult;
     expect(second).toMatchObject({ status: 'deployed', deployed: { alias: 'challenger', version: 2, strategy: 'canary', abTest: 'ab-canary' } });
-    expect((await s.registry.aliasHistory('canary', 'staging')).map((m) => [m.toVersion, m.reason])).toEqual([[2, 'blessed; staged for its canary against v1']]);
+    expect((await s.registry.aliasHistory('canary', 'staging')).map((m) => [m.toVersion, m.reason])).toEqual([
+      [2, 'blessed; staged for its canary against v1'],
+    ]);
     const ab = w.client.workflow.getHandle('ab-canary');
-    await waitFor('the canary served', async () => ((await (await fetch(`${server.url}/v1/models/canary`)).json()) as { challenger?: { version: number; share: number } }).challenger?.share === 0.2 || undefined);
+    await waitFor(
+      'the canary served',
+      async () =>
+        ((await (await fetch(`${server.url}/v1/models/canary`)).json()) as { challenger?: { version: number; share: number } }).challenger?.share === 0.2 ||
+        undefined,
+    );
     expect(await ab.query('status')).toMatchObject({ champion: 1, challenger: 2, strategy: 'canary', share: 0.2 });
     await ab.terminate('test done');
   });
@@ -182,7 +249,11 @@ describe('abTest', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => predict('shadow', `k${i}`, [instance])));
     expect(new Set(answers.map((a) => `${a.arm}/${a.version}`))).toEqual(new Set([`champion/${champion}`]));
     const mirrored = await waitFor('the shadow predictions logged', async () => {
-      await fetch(`${server.url}/v1/models/shadow:feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ labels: [{ id: answers[0]!.ids[0], label: '1' }] }) });
+      await fetch(`${server.url}/v1/models/shadow:feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ labels: [{ id: answers[0]!.ids[0], label: '1' }] }),
+      });
       const r = await s.pool.query(`SELECT output->>'shadowOf' AS of FROM predictions WHERE model = 'shadow' AND version = $1`, [challenger]);
       return r.rows.length === 20 ? r.rows : undefined;
     });
@@ -193,6 +264,10 @@ describe('abTest', () => {
     expect(cli).toMatchObject({ code: 0, stdout: `shadow: challenger v${challenger} rolled back; production stays v${champion}\n` });
     const result = (await handle.result()) as AbTestResult;
     expect(result).toMatchObject({ decision: 'ended-by-hand', production: champion });
-    expect((await s.registry.aliasHistory('shadow', 'challenger')).at(-1)).toMatchObject({ toVersion: null, reason: 'shadow too slow', actor: expect.stringMatching(/mlops models rollback/) });
+    expect((await s.registry.aliasHistory('shadow', 'challenger')).at(-1)).toMatchObject({
+      toVersion: null,
+      reason: 'shadow too slow',
+      actor: expect.stringMatching(/mlops models rollback/),
+    });
   });
 });

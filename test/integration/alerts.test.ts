@@ -58,14 +58,22 @@ afterAll(async () => {
 });
 
 const spec = (model: string, extra: Record<string, unknown> = {}) => ({
-  name: model, data: { uri: weather }, target: 'weather', monitor: { enabled: false },
-  alerts: { webhooks: [{ url: hookUrl, secretEnv: 'MLOPS_TEST_ALERT_SECRET' }] }, ...extra,
+  name: model,
+  data: { uri: weather },
+  target: 'weather',
+  monitor: { enabled: false },
+  alerts: { webhooks: [{ url: hookUrl, secretEnv: 'MLOPS_TEST_ALERT_SECRET' }] },
+  ...extra,
 });
 
 async function ct(model: string, input: Record<string, unknown>, trigger: 'manual' | 'drift' = 'manual', reason?: string) {
   const run = { trigger, requestId: randomBytes(8).toString('hex'), ...(reason ? { reason, driftedColumns: ['wind'] } : {}) };
   const h = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
-    workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ ...input, run }], signal: retrainSignal, signalArgs: [{ ...run }],
+    workflowId: ctWorkflowId(model),
+    taskQueue: w.taskQueue,
+    args: [{ ...input, run }],
+    signal: retrainSignal,
+    signalArgs: [{ ...run }],
   });
   return w.client.workflow.getHandle(h.workflowId, h.signaledRunId);
 }
@@ -75,7 +83,8 @@ async function alertFor(model: string, event: string): Promise<Received> {
   for (;;) {
     const hit = received.find((r) => r.json.model === model && r.json.event === event);
     if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`no ${event} alert for ${model}; got ${received.map((r) => `${r.json.event}/${r.json.model}`).join(', ') || 'none'}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${event} alert for ${model}; got ${received.map((r) => `${r.json.event}/${r.json.model}`).join(', ') || 'none'}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -90,7 +99,13 @@ describe('alerts', () => {
     const deployed = await alertFor(model, 'model.deployed');
     expect(verifySignature(deployed.body, secret, deployed.signature)).toBe(true);
     expect(verifySignature(deployed.body, 'another secret', deployed.signature)).toBe(false);
-    expect(deployed.json).toMatchObject({ event: 'model.deployed', model, version: 1, workflowId: ctWorkflowId(model), numbers: { alias: 'production', previous: null, trigger: 'manual' } });
+    expect(deployed.json).toMatchObject({
+      event: 'model.deployed',
+      model,
+      version: 1,
+      workflowId: ctWorkflowId(model),
+      numbers: { alias: 'production', previous: null, trigger: 'manual' },
+    });
     expect(deployed.json.temporalUi).toMatch(new RegExp(`/namespaces/default/workflows/${ctWorkflowId(model)}/${r.runId}/history$`));
     expect(deployed.json.numbers.metrics).toHaveProperty('accuracy');
     expect(deployed.body).not.toContain(secret);
@@ -116,7 +131,12 @@ describe('alerts', () => {
 
   it('mlops models rollback posts model.rolled_back to the webhooks of the production spec', async () => {
     const v1 = await s.registry.getVersion(model, 1);
-    const v2 = await s.registry.registerVersion({ model, artifact: { uri: v1!.uri, sha256: v1!.sha256, type: 'Model' }, runKey: `by-hand-${suffix}`, properties: v1!.properties });
+    const v2 = await s.registry.registerVersion({
+      model,
+      artifact: { uri: v1!.uri, sha256: v1!.sha256, type: 'Model' },
+      runKey: `by-hand-${suffix}`,
+      properties: v1!.properties,
+    });
     await s.registry.setAlias({ model, alias: 'production', version: v2.version, actor: 'test', reason: 'a second version', expectedFrom: 1 });
     const r = await mlopsAsync(['models', 'rollback', model, '--reason', 'latency regression'], env());
     expect(r.stderr).toBe('');
@@ -167,7 +187,15 @@ describe('alert delivery attempts', () => {
     try {
       const config = loadConfig();
       const alert: Alert = {
-        id: `retry-${suffix}`, event: 'drift.detected', model: `retried-${suffix}`, version: 3, workflowId: 'drift-x', runId: 'r', message: 'm', numbers: {}, at: new Date().toISOString(),
+        id: `retry-${suffix}`,
+        event: 'drift.detected',
+        model: `retried-${suffix}`,
+        version: 3,
+        workflowId: 'drift-x',
+        runId: 'r',
+        message: 'm',
+        numbers: {},
+        at: new Date().toISOString(),
         webhooks: [{ url: hookUrl, secretEnv: 'MLOPS_TEST_ALERT_SECRET' }, { url: failingUrl }],
       };
       const before = received.length;
@@ -179,7 +207,9 @@ describe('alert delivery attempts', () => {
       expect(calls).toBe(2);
       const rows = (await listDeliveries(s.pool, { model: alert.model })).reverse();
       expect(rows.map((r) => [r.url, r.attempt, r.ok, r.statusCode, r.final])).toEqual([
-        [hookUrl, 1, true, 204, true], [failingUrl, 1, false, 503, false], [failingUrl, 5, false, 503, true],
+        [hookUrl, 1, true, 204, true],
+        [failingUrl, 1, false, 503, false],
+        [failingUrl, 5, false, 503, true],
       ]);
     } finally {
       await new Promise((r) => failing.close(r));
@@ -195,9 +225,12 @@ describe('tokens on the model server', () => {
     const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
     server = await startServing(config, { address: `127.0.0.1:${randomInt(20000, 29999)}` });
     const instance = { date: '2015-06-01', precipitation: 0, temp_max: 25, temp_min: 14, wind: 3 };
-    const predict = (token?: string) => fetch(`${server.url}/v1/models/${model}:predict`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ instances: [instance] }),
-    });
+    const predict = (token?: string) =>
+      fetch(`${server.url}/v1/models/${model}:predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ instances: [instance] }),
+      });
     expect((await predict()).status).toBe(200);
 
     const created = await mlopsAsync(['tokens', 'create', 'scorer'], env());
@@ -224,11 +257,16 @@ describe('tokens on the model server', () => {
     // gRPC inference takes the same tokens from its `authorization` metadata (checked before the tensors).
     const Inference = inferenceServiceConstructor();
     const rpc = new Inference(server.grpc, grpc.credentials.createInsecure());
-    const infer = (token?: string): Promise<grpc.ServiceError> => new Promise((resolve) => {
-      const md = new grpc.Metadata();
-      if (token) md.set('authorization', `Bearer ${token}`);
-      (rpc as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError) => void) => void>).ModelInfer!({ model_name: model, inputs: [] }, md, resolve);
-    });
+    const infer = (token?: string): Promise<grpc.ServiceError> =>
+      new Promise((resolve) => {
+        const md = new grpc.Metadata();
+        if (token) md.set('authorization', `Bearer ${token}`);
+        (rpc as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError) => void) => void>).ModelInfer!(
+          { model_name: model, inputs: [] },
+          md,
+          resolve,
+        );
+      });
     expect((await infer()).code).toBe(grpc.status.UNAUTHENTICATED);
     expect((await infer(labeller)).code).toBe(grpc.status.PERMISSION_DENIED);
     const allowed = await infer(scorer);
@@ -236,7 +274,11 @@ describe('tokens on the model server', () => {
     rpc.close();
 
     const list = await mlopsAsync(['tokens', 'list', '--json'], env());
-    expect(JSON.parse(list.stdout).map((t: { name: string; scope: string }) => `${t.name}:${t.scope}`)).toEqual(['scorer:predict', 'labeller:feedback', 'ops:admin']);
+    expect(JSON.parse(list.stdout).map((t: { name: string; scope: string }) => `${t.name}:${t.scope}`)).toEqual([
+      'scorer:predict',
+      'labeller:feedback',
+      'ops:admin',
+    ]);
     expect(list.stdout).not.toContain(scorer);
     const stored = await s.pool.query('SELECT sha256 FROM serving_tokens');
     expect(stored.rows.every((r: { sha256: string }) => /^[0-9a-f]{64}$/.test(r.sha256))).toBe(true);

@@ -29,7 +29,11 @@ const repo = path.join(scratch, 'repo');
 const weather = path.join(projectRoot(), 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
 const builds: string[] = [];
 const env = (): NodeJS.ProcessEnv => ({
-  MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix, MLOPS_TASK_QUEUE: w.taskQueue, MLOPS_DEPLOYMENT: config.deployment, MLOPS_PIPELINE_REPO: repo,
+  MLOPS_DB_SCHEMA: s.schema,
+  MLOPS_S3_PREFIX: s.artifacts.prefix,
+  MLOPS_TASK_QUEUE: w.taskQueue,
+  MLOPS_DEPLOYMENT: config.deployment,
+  MLOPS_PIPELINE_REPO: repo,
 });
 
 const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
@@ -51,14 +55,24 @@ function replaceIn(file: string, from: string, to: string): void {
 }
 
 async function cicd(ref: string, expected: CicdResult['status']): Promise<CicdResult> {
-  const result = (await w.client.workflow.execute('cicdPipeline', { workflowId: `cicd-${id}-${ref}`, taskQueue: w.taskQueue, args: [{ ref, sample: { uri: weather, target: 'weather' } }] })) as CicdResult;
+  const result = (await w.client.workflow.execute('cicdPipeline', {
+    workflowId: `cicd-${id}-${ref}`,
+    taskQueue: w.taskQueue,
+    args: [{ ref, sample: { uri: weather, target: 'weather' } }],
+  })) as CicdResult;
   // On an unexpected outcome, say why before the field-by-field checks.
   expect(result.status, `${ref}: ${result.reasons.join(' | ')}`).toBe(expected);
   if (result.unit) expect(result.unit.failures, `${ref}: unit tests that failed`).toEqual(ref === 'bad-unit' ? ['test/unit/zz-broken.test.ts › adds up'] : []);
   return result;
 }
 
-const ctSpec = (name: string) => ({ name: `${name}-${id}`, data: { uri: weather }, target: 'weather', training: { algorithms: ['logistic'] }, monitor: { enabled: false } });
+const ctSpec = (name: string) => ({
+  name: `${name}-${id}`,
+  data: { uri: weather },
+  target: 'weather',
+  training: { algorithms: ['logistic'] },
+  monitor: { enabled: false },
+});
 
 beforeAll(async () => {
   s = await isolatedStores('cicd');
@@ -66,7 +80,13 @@ beforeAll(async () => {
   git('config', 'user.email', 'cicd-test@localhost');
   git('config', 'user.name', 'cicd test');
   const deployment = `mlops-test-${id}`;
-  config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix, MLOPS_DEPLOYMENT: deployment, MLOPS_PIPELINE_REPO: repo });
+  config = loadConfig({
+    ...process.env,
+    MLOPS_DB_SCHEMA: s.schema,
+    MLOPS_S3_PREFIX: s.artifacts.prefix,
+    MLOPS_DEPLOYMENT: deployment,
+    MLOPS_PIPELINE_REPO: repo,
+  });
   w = await startTestWorker(s, 'cicd', { config });
   client = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
 }, 120_000);
@@ -75,7 +95,10 @@ afterAll(async () => {
   // Nothing of this test may keep running once its versions' workers are gone.
   if (w) {
     for await (const e of w.client.workflow.list({ query: `TaskQueue = '${w.taskQueue}' AND ExecutionStatus = 'Running'` })) {
-      await w.client.workflow.getHandle(e.workflowId, e.runId).terminate('test done').catch(() => undefined);
+      await w.client.workflow
+        .getHandle(e.workflowId, e.runId)
+        .terminate('test done')
+        .catch(() => undefined);
     }
   }
   for (const b of builds) await stopVersionWorker(config, b).catch(() => undefined);
@@ -97,13 +120,30 @@ describe('cicdPipeline', () => {
     const base = git('rev-parse', 'HEAD');
     const goodA = branch('good-a', base, () => writeFileSync(path.join(repo, 'CHANGES.md'), 'A: a documentation change\n'));
     const failing = branch('bad-unit', base, () =>
-      writeFileSync(path.join(repo, 'test', 'unit', 'zz-broken.test.ts'), "import { expect, it } from 'vitest';\nit('adds up', () => expect(1 + 1).toBe(3));\n"),
+      writeFileSync(
+        path.join(repo, 'test', 'unit', 'zz-broken.test.ts'),
+        "import { expect, it } from 'vitest';\nit('adds up', () => expect(1 + 1).toBe(3));\n",
+      ),
     );
     // Reorders activities in every pipeline run, and "fixes" the replay test by deleting the histories it broke:
     // only the recent production histories can catch it.
     const reordered = branch('bad-replay', base, () => {
-      replaceIn('workflows/run.ts', "  const dataset = await stage('ingest',", "  await controlActivities.productionInfo({ model, alias: spec.deploy.alias });\n  const dataset = await stage('ingest',");
-      for (const f of ['ct-coalesced', 'ct-deployed', 'ct-deployed-alerted', 'ct-drift-persists', 'ct-failed-alerted', 'ct-forwarded', 'ct-skipped', 'manual-deployed']) rmSync(path.join(repo, 'test', 'histories', `${f}.json`));
+      replaceIn(
+        'workflows/run.ts',
+        "  const dataset = await stage('ingest',",
+        "  await controlActivities.productionInfo({ model, alias: spec.deploy.alias });\n  const dataset = await stage('ingest',",
+      );
+      for (const f of [
+        'ct-coalesced',
+        'ct-deployed',
+        'ct-deployed-alerted',
+        'ct-drift-persists',
+        'ct-failed-alerted',
+        'ct-forwarded',
+        'ct-skipped',
+        'manual-deployed',
+      ])
+        rmSync(path.join(repo, 'test', 'histories', `${f}.json`));
       replaceIn(
         'test/unit/replay.test.ts',
         "['abTest', 'cicdPipeline', 'continuousTrainingPipeline', 'driftMonitor', 'manualPipeline', 'materializeFeatures']",
@@ -114,7 +154,11 @@ describe('cicdPipeline', () => {
     builds.push(goodA, failing, reordered, goodB);
 
     // A production model trained before any pipeline version: its CT history is one the candidates must replay.
-    const prod = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: `ct-prod-${id}`, taskQueue: w.taskQueue, args: [ctSpec('prod')] })) as RunResult;
+    const prod = (await w.client.workflow.execute('continuousTrainingPipeline', {
+      workflowId: `ct-prod-${id}`,
+      taskQueue: w.taskQueue,
+      args: [ctSpec('prod')],
+    })) as RunResult;
     expect(prod.deployed?.alias).toBe('production');
 
     const a = await cicd('good-a', 'promoted');
@@ -139,7 +183,9 @@ describe('cicdPipeline', () => {
     const replay = await cicd('bad-replay', 'rejected');
     expect(replay).toMatchObject({ status: 'rejected', buildId: reordered, integration: null });
     expect(replay.unit!.failed).toBe(0);
-    expect(replay.reasons[0]).toMatch(/not deterministic: \d+ of \d+ histories fail to replay; first (continuousTrainingPipeline|manualPipeline) \S+: .*(Nondeterminism|nondeterminism|does not match)/);
+    expect(replay.reasons[0]).toMatch(
+      /not deterministic: \d+ of \d+ histories fail to replay; first (continuousTrainingPipeline|manualPipeline) \S+: .*(Nondeterminism|nondeterminism|does not match)/,
+    );
 
     const b = await cicd('good-b', 'promoted');
     expect(b).toMatchObject({ status: 'promoted', buildId: goodB, previous: goodA });
@@ -151,7 +197,11 @@ describe('cicdPipeline', () => {
     }
     expect(((await pinned.result()) as RunResult).status).toMatch(/deployed|blessed/);
     expect(await executionBuildId(client, config, pinned.workflowId)).toBe(goodA);
-    const fresh = await w.client.workflow.start('continuousTrainingPipeline', { workflowId: `ct-fresh-${id}`, taskQueue: w.taskQueue, args: [ctSpec('fresh')] });
+    const fresh = await w.client.workflow.start('continuousTrainingPipeline', {
+      workflowId: `ct-fresh-${id}`,
+      taskQueue: w.taskQueue,
+      args: [ctSpec('fresh')],
+    });
     await fresh.result();
     expect(await executionBuildId(client, config, fresh.workflowId)).toBe(goodB);
 
@@ -159,20 +209,29 @@ describe('cicdPipeline', () => {
     expect(versions.code).toBe(0);
     const listed = JSON.parse(versions.stdout) as { versions: { buildId: string; status: string; current: boolean; unitFailed: number | null }[] };
     expect(Object.fromEntries(listed.versions.map((v) => [v.buildId, [v.status, v.current]]))).toEqual({
-      [goodA]: ['promoted', false], [failing]: ['rejected', false], [reordered]: ['rejected', false], [goodB]: ['promoted', true],
+      [goodA]: ['promoted', false],
+      [failing]: ['rejected', false],
+      [reordered]: ['rejected', false],
+      [goodB]: ['promoted', true],
     });
     expect(listed.versions.find((v) => v.buildId === failing)!.unitFailed).toBe(1);
 
     expect(await mlopsAsync(['pipeline', 'rollback'], env())).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --reason/) });
     const rollback = await mlopsAsync(['pipeline', 'rollback', '--reason', 'B misbehaves'], env());
-    expect(rollback).toMatchObject({ code: 0, stdout: `pipeline ${goodB.slice(0, 12)} → ${goodA.slice(0, 12)} (rolled back): new runs start on ${goodA.slice(0, 12)}\n` });
+    expect(rollback).toMatchObject({
+      code: 0,
+      stdout: `pipeline ${goodB.slice(0, 12)} → ${goodA.slice(0, 12)} (rolled back): new runs start on ${goodA.slice(0, 12)}\n`,
+    });
     expect(await s.pipelines.current()).toBe(goodA);
-    const after = await w.client.workflow.start('continuousTrainingPipeline', { workflowId: `ct-after-${id}`, taskQueue: w.taskQueue, args: [ctSpec('after')] });
+    const after = await w.client.workflow.start('continuousTrainingPipeline', {
+      workflowId: `ct-after-${id}`,
+      taskQueue: w.taskQueue,
+      args: [ctSpec('after')],
+    });
     await after.result();
     expect(await executionBuildId(client, config, after.workflowId)).toBe(goodA);
   }, 1_200_000);
 });
-
 
 async function waitForRun(workflowId: string, match: (r: RunResult) => boolean): Promise<RunResult> {
   return waitFor(`a run of ${workflowId}`, async () => {

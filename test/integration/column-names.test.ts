@@ -54,7 +54,41 @@ function sqlIdentifiers(): string[] {
 }
 
 const FROM_SQL = sqlIdentifiers();
-const EXTRA = ['select', 'group', 'order', 'count', 'value', 'bin', 'n', 'v', 'b', 'k', 'rows', 'rowid', 'Rowid', 'ROWS', 'SELECT', 'Group', 'x"y', "it's", 'a b', 'a.b', 'pay.rate', 'größe', '日付', 'e\u0301', 'from', 'where', 'table', 'null', 'true', '1a', '__proto__', `${INTERNAL_PREFIX}row`, `${INTERNAL_PREFIX.toUpperCase()}KEY`];
+const EXTRA = [
+  'select',
+  'group',
+  'order',
+  'count',
+  'value',
+  'bin',
+  'n',
+  'v',
+  'b',
+  'k',
+  'rows',
+  'rowid',
+  'Rowid',
+  'ROWS',
+  'SELECT',
+  'Group',
+  'x"y',
+  "it's",
+  'a b',
+  'a.b',
+  'pay.rate',
+  'größe',
+  '日付',
+  'e\u0301',
+  'from',
+  'where',
+  'table',
+  'null',
+  'true',
+  '1a',
+  '__proto__',
+  `${INTERNAL_PREFIX}row`,
+  `${INTERNAL_PREFIX.toUpperCase()}KEY`,
+];
 const POOL = [...new Set([...FROM_SQL, ...EXTRA])];
 
 const isReserved = (name: string): boolean => name === '__proto__' || name.toLowerCase().startsWith(INTERNAL_PREFIX);
@@ -83,8 +117,7 @@ function writeCsv(header: string[], rows: (string | number)[][]): string {
 }
 
 /** Distinct names (DuckDB compares them case-insensitively). */
-const names = (min: number, max: number) =>
-  fc.uniqueArray(fc.constantFrom(...POOL), { minLength: min, maxLength: max, selector: (x) => x.toLowerCase() });
+const names = (min: number, max: number) => fc.uniqueArray(fc.constantFrom(...POOL), { minLength: min, maxLength: max, selector: (x) => x.toLowerCase() });
 
 /** Every usable name of the pool, in tables of at most `size` columns with no two names equal but for case. */
 function cover(size: number): string[][] {
@@ -115,7 +148,9 @@ function generator(seed: number): () => number {
 function table(cols: string[], seed: number, rows: number, shift = 0): (string | number)[][] {
   const next = generator(seed);
   return Array.from({ length: rows }, (_, i) => {
-    const row: (string | number)[] = cols.slice(0, -1).map((_, j) => (j % 2 === 0 ? Math.round((next() * 10 + shift) * 100) / 100 : ['red', 'green', 'blue'][(i + j) % 3]!));
+    const row: (string | number)[] = cols
+      .slice(0, -1)
+      .map((_, j) => (j % 2 === 0 ? Math.round((next() * 10 + shift) * 100) / 100 : ['red', 'green', 'blue'][(i + j) % 3]!));
     const a = row[0] as number;
     row.push(a + (row[1] === 'red' ? 3 : 0) + next() * 4 > 7 + shift ? 'yes' : 'no');
     return row;
@@ -151,12 +186,22 @@ async function pipeline(cols: string[], seed: number): Promise<void> {
 async function featureStore(cols: string[], seed: number): Promise<void> {
   const [entity, at, label, ...values] = cols as [string, string, string, ...string[]];
   const day = (d: number): string => `2024-01-${String(d).padStart(2, '0')}T00:00:00Z`;
-  const source = writeCsv([entity, at, ...values], Array.from({ length: 20 }, (_, i) => [`e${i % 5}`, day(1 + Math.floor(i / 5)), ...values.map((_, j) => i * 10 + j)]));
+  const source = writeCsv(
+    [entity, at, ...values],
+    Array.from({ length: 20 }, (_, i) => [`e${i % 5}`, day(1 + Math.floor(i / 5)), ...values.map((_, j) => i * 10 + j)]),
+  );
   const name = `names_${seed}`;
   await applyFeatureSet(s, { name, entity, timestamp: at, source: { uri: source }, columns: values });
   const m = await materialize(s, { name });
   expect(m.rows).toBe(20);
-  const events = writeCsv([entity, at, label], [['e1', day(3), 1], ['e2', day(9), 0], ['e9', day(9), 1]]);
+  const events = writeCsv(
+    [entity, at, label],
+    [
+      ['e1', day(3), 1],
+      ['e2', day(9), 0],
+      ['e9', day(9), 1],
+    ],
+  );
   const set = await buildTrainingSet(s, { events, entity, timestamp: at, sets: [{ name }] });
   expect(set.columns.map((c) => c.name)).toEqual([entity, at, label, ...values]);
   expect(set.rows).toBe(3);
@@ -181,7 +226,10 @@ describe('column names from the product SQL', () => {
   });
 
   it('a table of one-letter columns with a constant target fails validation with target_constant', async () => {
-    const csv = writeCsv(['a', 'b', 'c'], Array.from({ length: 40 }, (_, i) => [i % 7, (i * 13) % 11, 'same']));
+    const csv = writeCsv(
+      ['a', 'b', 'c'],
+      Array.from({ length: 40 }, (_, i) => [i % 7, (i * 13) % 11, 'same']),
+    );
     const dataset = await ingest({ uri: csv }, { artifacts: s.artifacts });
     const v = await validateDataset({ dataset, model: 'letters', rules: { target: 'c' } }, { artifacts: s.artifacts, schemas: s.schemas });
     expect(v.passed).toBe(false);
@@ -199,7 +247,9 @@ describe('column names from the product SQL', () => {
 
   it('refuses a feature named like a model output before training, naming it', async () => {
     for (const name of OUTPUTS) {
-      await expect(pipeline([name, 'x', 'y'], 1)).rejects.toThrow(`feature "${name}" cannot be a model input: the model's outputs are named label, probabilities, value`);
+      await expect(pipeline([name, 'x', 'y'], 1)).rejects.toThrow(
+        `feature "${name}" cannot be a model input: the model's outputs are named label, probabilities, value`,
+      );
     }
   });
 
@@ -213,9 +263,15 @@ describe('column names from the product SQL', () => {
     }
   }, 600_000);
 
-  it('refuses a column that takes the pipeline\'s own prefix, naming it', async () => {
+  it("refuses a column that takes the pipeline's own prefix, naming it", async () => {
     for (const name of POOL.filter(isReserved)) {
-      const csv = writeCsv(['x', name, 'y'], [[1, 2, 'a'], [2, 3, 'b']]);
+      const csv = writeCsv(
+        ['x', name, 'y'],
+        [
+          [1, 2, 'a'],
+          [2, 3, 'b'],
+        ],
+      );
       await expect(ingest({ uri: csv }, { artifacts: s.artifacts })).rejects.toThrow(`${csv}: ${reservedColumnReason(name)}`);
     }
   });

@@ -44,7 +44,11 @@ async function churnCsv(file: string, rows: number, seed: number, drift = 0): Pr
 }
 
 async function ct(model: string, input: Record<string, unknown>): Promise<RunResult> {
-  return (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ ...input, name: model }] })) as RunResult;
+  return (await w.client.workflow.execute('continuousTrainingPipeline', {
+    workflowId: ctWorkflowId(model),
+    taskQueue: w.taskQueue,
+    args: [{ ...input, name: model }],
+  })) as RunResult;
 }
 
 beforeAll(async () => {
@@ -58,7 +62,11 @@ beforeAll(async () => {
   const v1 = await ct(churnModel, base);
   const v2 = await ct(churnModel, { ...base, training: { seed: 7, l2: [0.1] } });
   const charges = await ct(chargesModel, { data: { uri: data }, target: 'monthly_charges', features: { exclude: ['customer_id', 'churned'] } });
-  const weatherRun = await ct(weatherModel, { data: { uri: weather }, target: 'weather', features: { derive: [{ name: 'month', op: 'month', input: 'date' }] } });
+  const weatherRun = await ct(weatherModel, {
+    data: { uri: weather },
+    target: 'weather',
+    features: { derive: [{ name: 'month', op: 'month', input: 'date' }] },
+  });
   runs = { v1: v1 as typeof runs.v1, v2, charges, weather: weatherRun };
   // Shifted production traffic as the model server logs it, then the monitor's own check of it.
   await logSynthTraffic(s.pool, churnModel, (await s.registry.getAlias(churnModel, 'production'))!, traffic);
@@ -73,7 +81,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await consoleApp?.close();
-  for (const model of [churnModel, chargesModel, weatherModel]) await w?.client.workflow.getHandle(driftWorkflowId(model)).terminate('test over').catch(() => undefined);
+  for (const model of [churnModel, chargesModel, weatherModel])
+    await w?.client.workflow
+      .getHandle(driftWorkflowId(model))
+      .terminate('test over')
+      .catch(() => undefined);
   await w?.stop();
   await s?.drop();
 });

@@ -28,7 +28,9 @@ describe('data stage activities', () => {
   it('ingest and validate record one execution each, linked to the run and the model', async () => {
     const workflowId = `ingest-${randomBytes(4).toString('hex')}`;
     const handle = await w.client.workflow.start<typeof ingestAndValidate>('ingestAndValidate', {
-      taskQueue: w.taskQueue, workflowId, args: [{ uri: weather, model: 'weather', rules: { target: 'weather' } }],
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [{ uri: weather, model: 'weather', rules: { target: 'weather' } }],
     });
     const out = await handle.result();
     expect(out.dataset.rows).toBe(1461);
@@ -56,7 +58,9 @@ describe('data stage activities', () => {
     writeFileSync(bad, 'a,b\n1,2\n3\n');
     const cause = await expectFailure(
       w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
-        taskQueue: w.taskQueue, workflowId: `bad-${randomBytes(4).toString('hex')}`, args: [{ uri: bad, model: 'weather', rules: { target: 'b' } }],
+        taskQueue: w.taskQueue,
+        workflowId: `bad-${randomBytes(4).toString('hex')}`,
+        args: [{ uri: bad, model: 'weather', rules: { target: 'b' } }],
       }),
     );
     expect(cause?.type).toBe('InvalidData');
@@ -74,10 +78,16 @@ describe('data stage activities', () => {
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
     const workflowId = `v2-${randomBytes(4).toString('hex')}`;
     const cause = await expectFailure(
-      w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', { taskQueue: w.taskQueue, workflowId, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }] }),
+      w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
+        taskQueue: w.taskQueue,
+        workflowId,
+        args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
+      }),
     );
     expect(cause?.type).toBe('ValidationFailed');
-    expect(cause?.message).toMatch(/column "weather": unexpected_categories: expected values in the schema's domain \(5 values\), at most 1\.00% outside; observed 14 rows \(50\.00%\) outside it, e\.g\. \["sleet"\]/);
+    expect(cause?.message).toMatch(
+      /column "weather": unexpected_categories: expected values in the schema's domain \(5 values\), at most 1\.00% outside; observed 14 rows \(50\.00%\) outside it, e\.g\. \["sleet"\]/,
+    );
 
     const accepted = mlops(['schema', 'accept', 'weather', '--from-run', workflowId, '--reason', 'sleet is a new weather class'], env);
     expect(accepted.stderr).toBe('');
@@ -87,7 +97,9 @@ describe('data stage activities', () => {
     expect(shown.schema.columns.find((c: { name: string }) => c.name === 'weather').domain).toEqual(['rain', 'sleet']);
 
     const second = await w.client.workflow.execute<typeof ingestAndValidate>('ingestAndValidate', {
-      taskQueue: w.taskQueue, workflowId: `v2b-${randomBytes(4).toString('hex')}`, args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
+      taskQueue: w.taskQueue,
+      workflowId: `v2b-${randomBytes(4).toString('hex')}`,
+      args: [{ uri: changed, model: 'weather', rules: { target: 'weather' } }],
     });
     expect(second.validation.passed).toBe(true);
     expect(second.validation.schema.version).toBe(2);

@@ -27,7 +27,10 @@ beforeAll(async () => {
   const spec = parseSpec({ name: 'churn', data: { uri: train }, target: 'churned', features: { exclude: ['customer_id'] } });
   const dataset = await ingest({ uri: train }, { artifacts: s.artifacts });
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage({ model: 'churn', runKey: 'r1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 });
+  const m = await trainStage(
+    { model: 'churn', runKey: 'r1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 },
+  );
   await s.registry.setAlias({ model: 'churn', alias: 'production', version: m.version, actor: 'test', reason: 'deploy' });
 }, 120_000);
 
@@ -64,19 +67,29 @@ describe('drift check of a deployed model', () => {
     expect(stored.rows[0]!.domain.auc).toBe(r.domain!.auc);
     expect((await s.artifacts.getBuffer(s.artifacts.keyOf(r.reportUri!))).toString()).toMatch(/Drift of churn v1/);
     const rows = await s.pool.query('SELECT dataset_drift, rows FROM drift_reports ORDER BY id');
-    expect(rows.rows.map((x) => [x.dataset_drift, x.rows])).toEqual([[false, 600], [true, 600]]);
+    expect(rows.rows.map((x) => [x.dataset_drift, x.rows])).toEqual([
+      [false, 600],
+      [true, 600],
+    ]);
   });
 
   it('runs KS and chi-squared on a 600-row window against the 5,000-row reference, and says why', async () => {
-    const stored = await s.pool.query<{ columns: { name: string; method: string; reason: string }[] }>('SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1');
+    const stored = await s.pool.query<{ columns: { name: string; method: string; reason: string }[] }>(
+      'SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1',
+    );
     const byName = new Map(stored.rows[0]!.columns.map((c) => [c.name, c]));
     expect(byName.get('age')).toMatchObject({ method: 'ks', reason: 'auto: smaller sample of 600 values ≤ 1000, numeric → KS test' });
     expect(byName.get('plan')).toMatchObject({ method: 'chisquare' });
   });
 
   it('runs the tests the monitor settings choose: a method, a threshold, a column override', async () => {
-    const r = await checkModelDrift({ model: 'churn', windowSeconds: 3600, drift: { method: 'psi', threshold: 10, columns: { age: { method: 'wasserstein', threshold: 0.05 } } } }, s);
-    const stored = await s.pool.query<{ columns: { name: string; method: string; threshold: number; drifted: boolean; reason: string }[] }>('SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1');
+    const r = await checkModelDrift(
+      { model: 'churn', windowSeconds: 3600, drift: { method: 'psi', threshold: 10, columns: { age: { method: 'wasserstein', threshold: 0.05 } } } },
+      s,
+    );
+    const stored = await s.pool.query<{ columns: { name: string; method: string; threshold: number; drifted: boolean; reason: string }[] }>(
+      'SELECT columns FROM drift_reports ORDER BY id DESC LIMIT 1',
+    );
     const byName = new Map(stored.rows[0]!.columns.map((c) => [c.name, c]));
     expect(byName.get('plan')).toMatchObject({ method: 'psi', threshold: 10, drifted: false, reason: 'chosen: psi' });
     expect(byName.get('age')).toMatchObject({ method: 'wasserstein', threshold: 0.05, drifted: true, reason: 'column override: wasserstein' });
@@ -99,7 +112,10 @@ describe('concept drift from feedback labels', () => {
         `INSERT INTO predictions (id, model, version, features, output) SELECT id, 'churn', 1, '{}', jsonb_build_object('label', '1') FROM unnest($1::uuid[]) AS id`,
         [ids],
       );
-      await s.pool.query(`INSERT INTO feedback (prediction_id, label) SELECT id, CASE WHEN n <= $2 THEN '1' ELSE '0' END FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`, [ids, correct]);
+      await s.pool.query(
+        `INSERT INTO feedback (prediction_id, label) SELECT id, CASE WHEN n <= $2 THEN '1' ELSE '0' END FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`,
+        [ids, correct],
+      );
     };
     await insert(100, Math.round(evaluated * 100));
     const fine = await checkModelDrift({ model: 'churn', windowSeconds: 3600 }, s);

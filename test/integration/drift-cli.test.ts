@@ -24,7 +24,16 @@ afterAll(async () => {
 });
 
 interface Out {
-  columns: { name: string; type: string; method: string; statistic: number; pValue: number | null; adjustedPValue: number | null; threshold: number; drifted: boolean }[];
+  columns: {
+    name: string;
+    type: string;
+    method: string;
+    statistic: number;
+    pValue: number | null;
+    adjustedPValue: number | null;
+    threshold: number;
+    drifted: boolean;
+  }[];
   driftedShare: number;
   datasetDrift: boolean;
 }
@@ -42,14 +51,17 @@ describe('mlops drift', () => {
     const calm = JSON.parse(mlops(['drift', '--reference', ref, '--current', same, '--json', '--correction', 'bonferroni']).stdout) as Out;
     expect(calm.columns.filter((c) => c.drifted).map((c) => c.name)).toEqual([]);
     expect(calm.datasetDrift).toBe(false);
-    for (const c of calm.columns) if (c.pValue !== null) expect(c.adjustedPValue).toBe(Math.min(1, c.pValue * calm.columns.filter((x) => x.pValue !== null).length));
+    for (const c of calm.columns)
+      if (c.pValue !== null) expect(c.adjustedPValue).toBe(Math.min(1, c.pValue * calm.columns.filter((x) => x.pValue !== null).length));
   });
 
   it('forces a method where it fits and reads s3:// inputs', async () => {
     const a = await s.artifacts.putFile('drift/reference.csv', ref);
     const b = await s.artifacts.putFile('drift/shifted.csv', shifted);
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
-    const out = JSON.parse(mlops(['drift', '--reference', a.uri, '--current', b.uri, '--method', 'psi', '--json', '--store'], env).stdout) as Out & { report: { json: string; html: string } };
+    const out = JSON.parse(mlops(['drift', '--reference', a.uri, '--current', b.uri, '--method', 'psi', '--json', '--store'], env).stdout) as Out & {
+      report: { json: string; html: string };
+    };
     expect(out.columns.every((c) => c.method === 'psi')).toBe(true);
     // The same result as a JSON artifact, and the HTML page, in the artifact store.
     const stored = JSON.parse((await s.artifacts.getBuffer(s.artifacts.keyOf(out.report.json))).toString()) as Out;
@@ -59,14 +71,22 @@ describe('mlops drift', () => {
   });
 
   it('measures Jensen–Shannon in base e by default and in base 2 on request, and says why each test ran', () => {
-    const e = JSON.parse(mlops(['drift', '--reference', ref, '--current', shifted, '--method', 'jensenshannon', '--json']).stdout) as Out & { base: string; columns: { reason: string }[] };
-    const two = JSON.parse(mlops(['drift', '--reference', ref, '--current', shifted, '--method', 'jensenshannon', '--base', '2', '--json']).stdout) as Out & { base: string };
+    const e = JSON.parse(mlops(['drift', '--reference', ref, '--current', shifted, '--method', 'jensenshannon', '--json']).stdout) as Out & {
+      base: string;
+      columns: { reason: string }[];
+    };
+    const two = JSON.parse(mlops(['drift', '--reference', ref, '--current', shifted, '--method', 'jensenshannon', '--base', '2', '--json']).stdout) as Out & {
+      base: string;
+    };
     expect([e.base, two.base]).toEqual(['e', '2']);
     const moved = e.columns.flatMap((c, i) => (c.statistic > 0 ? [i] : []));
     expect(moved.length).toBeGreaterThan(3);
     for (const i of moved) expect(two.columns[i]!.statistic / e.columns[i]!.statistic).toBeCloseTo(1 / Math.sqrt(Math.LN2), 12);
     expect(e.columns[0]!.reason).toBe('chosen: jensenshannon');
-    expect(mlops(['drift', '--reference', ref, '--current', same, '--base', '10'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--base "10" is not e or 2/) });
+    expect(mlops(['drift', '--reference', ref, '--current', same, '--base', '10'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--base "10" is not e or 2/),
+    });
   });
 
   it('writes a self-contained HTML report with drifted columns first and a readable table', () => {
@@ -83,7 +103,10 @@ describe('mlops drift', () => {
 
   it('rejects bad arguments and bad files with exit 2 and a clear message', () => {
     expect(mlops(['drift', '--reference', ref])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--reference and --current are both required/) });
-    expect(mlops(['drift', '--reference', ref, '--current', same, '--method', 'magic'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--method "magic" is not one of auto, ks/) });
+    expect(mlops(['drift', '--reference', ref, '--current', same, '--method', 'magic'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--method "magic" is not one of auto, ks/),
+    });
     const empty = path.join(dir, 'empty.csv');
     writeFileSync(empty, '');
     expect(mlops(['drift', '--reference', ref, '--current', empty])).toMatchObject({ code: 2, stderr: expect.stringMatching(/empty\.csv: the file is empty/) });

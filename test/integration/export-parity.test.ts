@@ -55,7 +55,11 @@ function weatherCsv(): { file: string; rows: Record<string, unknown>[] } {
 
 function runEdge(bundle: string, input: string, args: string[] = []): Promise<{ stdout: string; stderr: string; code: number | null }> {
   // No MLOPS_* variable, no stack address: only what a gateway box would have.
-  const child = spawn(process.execPath, [path.join(bundle, 'score.mjs'), ...args], { cwd: bundle, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(bundle, 'score.mjs'), ...args], {
+    cwd: bundle,
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -86,7 +90,9 @@ beforeAll(async () => {
   const data = weatherCsv();
   rows = data.rows;
   const spec = parseSpec({
-    name: MODEL, data: { uri: data.file }, target: 'weather',
+    name: MODEL,
+    data: { uri: data.file },
+    target: 'weather',
     features: {
       derive: [
         { name: 'month', op: 'month', input: DATE },
@@ -100,12 +106,24 @@ beforeAll(async () => {
   });
   const dataset = await ingest({ uri: data.file }, { artifacts: s.artifacts });
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage({ model: MODEL, runKey: 'run-1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 });
+  const m = await trainStage(
+    { model: MODEL, runKey: 'run-1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 },
+  );
   await s.registry.setAlias({ model: MODEL, alias: 'production', version: m.version, actor: 'test', reason: 'parity' });
-  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), { address: `127.0.0.1:${randomInt(20000, 29999)}` });
-  const res = await fetch(`${server.url}/v1/models/${MODEL}:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: rows }) });
+  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), {
+    address: `127.0.0.1:${randomInt(20000, 29999)}`,
+  });
+  const res = await fetch(`${server.url}/v1/models/${MODEL}:predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ instances: rows }),
+  });
   expect(res.status).toBe(200);
-  serverPredictions = ((await res.json()) as { predictions: (Prediction & { id: string })[] }).predictions.map(({ label, probabilities }) => ({ label, probabilities }));
+  serverPredictions = ((await res.json()) as { predictions: (Prediction & { id: string })[] }).predictions.map(({ label, probabilities }) => ({
+    label,
+    probabilities,
+  }));
   // A model that answers one class for everything would make parity trivial.
   expect(new Set(serverPredictions.map((p) => p.label)).size).toBeGreaterThan(2);
 }, 300_000);
@@ -125,7 +143,12 @@ describe('exported bundles', () => {
     expect(Object.keys(pkg.dependencies)).toEqual(['onnxruntime-node']);
     const imports = [...readFileSync(path.join(edge.out, 'score.mjs'), 'utf8').matchAll(/^import .* from "([^"]+)";$/gm)].map((x) => x[1]);
     expect(imports.filter((i) => !i!.startsWith('node:'))).toEqual(['onnxruntime-node']);
-    for (const f of edge.manifest.files) expect(execFileSync('sha256sum', [path.join(edge.out, f.path)]).toString().slice(0, 64)).toBe(f.sha256);
+    for (const f of edge.manifest.files)
+      expect(
+        execFileSync('sha256sum', [path.join(edge.out, f.path)])
+          .toString()
+          .slice(0, 64),
+      ).toBe(f.sha256);
     const artifact = await s.lineage.artifactByUri(edge.bundle.uri);
     expect(artifact).toMatchObject({ type: 'Bundle', sha256: edge.bundle.sha256, properties: { target: 'edge', version: 1 } });
     const up = await s.lineage.upstream(artifact!.id);
@@ -133,7 +156,8 @@ describe('exported bundles', () => {
     expect(up.artifacts.find((a) => a.type === 'Model')?.sha256).toBe(edge.manifest.modelSha256);
     // Every stored file of the bundle is in lineage, so `mlops gc` keeps it.
     const referenced = await s.lineage.referencedUris();
-    for (const f of edge.manifest.files.filter((x) => x.path !== 'model.onnx')) expect(referenced.has(s.artifacts.uri(`bundles/files/${f.sha256}`)), f.path).toBe(true);
+    for (const f of edge.manifest.files.filter((x) => x.path !== 'model.onnx'))
+      expect(referenced.has(s.artifacts.uri(`bundles/files/${f.sha256}`)), f.path).toBe(true);
     // The same version exported again is the same bundle (content-addressed).
     const again = await exportBundle(s, { model: MODEL, target: 'edge', out: path.join(dir, 'edge') });
     expect(again.bundle).toEqual(edge.bundle);
@@ -145,7 +169,10 @@ describe('exported bundles', () => {
     const { stdout, stderr, code } = await runEdge(edge.out, input);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Prediction & { error?: string });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Prediction & { error?: string });
     expect(lines).toHaveLength(1002);
     expectSame(lines.slice(0, 1000), serverPredictions);
     expect(lines[1000]!.error).toMatch(/not a JSON object/);
@@ -154,17 +181,30 @@ describe('exported bundles', () => {
 
   it('posts its predictions to the prediction log, keeping them in a spool file while the server is away', async () => {
     const spool = path.join(dir, 'outbox.jsonl');
-    const input = rows.slice(0, 30).map((r) => JSON.stringify(r)).join('\n') + '\n';
+    const input =
+      rows
+        .slice(0, 30)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n';
     const offline = await runEdge(edge.out, input, ['--log', 'http://127.0.0.1:9', '--spool', spool]);
     expect(offline.code).toBe(0);
     expect(offline.stderr).toMatch(/30 predictions not delivered \(kept in/);
-    const ids = offline.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const ids = offline.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(readFileSync(spool, 'utf8').trim().split('\n')).toHaveLength(30);
     const online = await runEdge(edge.out, input, ['--log', server.url, '--spool', spool]);
     expect(online.stderr).toBe('');
-    const idsOnline = online.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const idsOnline = online.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(existsSync(spool)).toBe(false);
-    const logged = await s.pool.query<{ id: string; version: number; output: Prediction }>('SELECT id, version, output FROM predictions WHERE model = $1 AND id = ANY($2::uuid[])', [MODEL, [...ids, ...idsOnline]]);
+    const logged = await s.pool.query<{ id: string; version: number; output: Prediction }>(
+      'SELECT id, version, output FROM predictions WHERE model = $1 AND id = ANY($2::uuid[])',
+      [MODEL, [...ids, ...idsOnline]],
+    );
     expect(logged.rowCount).toBe(60);
     expect(logged.rows.every((r) => r.version === 1)).toBe(true);
     const first = logged.rows.find((r) => r.id === ids[0]);
@@ -173,7 +213,16 @@ describe('exported bundles', () => {
 
   it('scores the 1,000 rows in headless Chromium with the WASM runtime it ships, fetching nothing else', async () => {
     const web = await exportBundle(s, { model: MODEL, target: 'browser', out: path.join(dir, 'browser') });
-    expect(web.manifest.files.map((f) => f.path)).toEqual(['README.md', 'index.html', 'model.json', 'model.onnx', 'ort/ort-wasm-simd-threaded.mjs', 'ort/ort-wasm-simd-threaded.wasm', 'ort/ort.wasm.min.mjs', 'score.mjs']);
+    expect(web.manifest.files.map((f) => f.path)).toEqual([
+      'README.md',
+      'index.html',
+      'model.json',
+      'model.onnx',
+      'ort/ort-wasm-simd-threaded.mjs',
+      'ort/ort-wasm-simd-threaded.wasm',
+      'ort/ort.wasm.min.mjs',
+      'score.mjs',
+    ]);
     const files = await serveFolder(web.out);
     const browser = await launchBrowser();
     try {
@@ -214,10 +263,23 @@ describe('exported bundles', () => {
 
 describe('deploy targets', () => {
   it('measures every target, records the costs with the version, and never blesses a bundle too big for its target', async () => {
-    const deployed = await deployTargets(s, {
-      model: MODEL, version: 1, targets: ['server', 'edge', 'browser'], gates: { maxBundleBytes: { browser: 1_000_000 }, maxEdgeP99Ms: null }, actor: 'test', reason: 'targets',
-    }, { measureServer });
-    expect(deployed.map((t) => [t.target, t.blessed, t.alias])).toEqual([['server', true, null], ['edge', true, 'edge'], ['browser', false, null]]);
+    const deployed = await deployTargets(
+      s,
+      {
+        model: MODEL,
+        version: 1,
+        targets: ['server', 'edge', 'browser'],
+        gates: { maxBundleBytes: { browser: 1_000_000 }, maxEdgeP99Ms: null },
+        actor: 'test',
+        reason: 'targets',
+      },
+      { measureServer },
+    );
+    expect(deployed.map((t) => [t.target, t.blessed, t.alias])).toEqual([
+      ['server', true, null],
+      ['edge', true, 'edge'],
+      ['browser', false, null],
+    ]);
     const browser = deployed[2]!;
     expect(browser.reasons[0]).toMatch(/^browser bundle is \d+ bytes, over gates.maxBundleBytes 1000000$/);
     expect(await s.registry.getAlias(MODEL, 'edge')).toBe(1);
@@ -242,7 +304,9 @@ describe('deploy targets', () => {
     const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/mlops.js'), 'models', 'show', MODEL], {
       env: { ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix },
     }).toString();
-    expect(out).toMatch(/edge +blessed; model [\d.]+ kB, bundle [\d.]+ kB; load \d+ ms, single row p50 [\d.]+ ms p99 [\d.]+ ms, \d+ rows\/s, peak RSS [\d.]+ MB/);
+    expect(out).toMatch(
+      /edge +blessed; model [\d.]+ kB, bundle [\d.]+ kB; load \d+ ms, single row p50 [\d.]+ ms p99 [\d.]+ ms, \d+ rows\/s, peak RSS [\d.]+ MB/,
+    );
     expect(out).toMatch(/browser NOT blessed \(browser bundle is \d+ bytes, over gates.maxBundleBytes 1000000\)/);
   }, 240_000);
 });

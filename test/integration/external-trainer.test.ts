@@ -44,7 +44,9 @@ beforeAll(async () => {
   await writeSynthCsv(churn, { rows: 3000, seed: 28 });
   const quiet = { stdio: ['ignore', 'inherit', 'inherit'] as ['ignore', 'inherit', 'inherit'] };
   trainers.push(await startPythonTrainer(loadConfig(), { taskQueue: queue, ...quiet }));
-  trainers.push(await startPythonTrainer(loadConfig(), { taskQueue: faultyQueue, script: path.join(root, 'test', 'fixtures', 'trainers', 'faulty_trainer.py'), ...quiet }));
+  trainers.push(
+    await startPythonTrainer(loadConfig(), { taskQueue: faultyQueue, script: path.join(root, 'test', 'fixtures', 'trainers', 'faulty_trainer.py'), ...quiet }),
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -56,20 +58,29 @@ afterAll(async () => {
 });
 
 const specOf = (model: string, external: Record<string, unknown>) => ({
-  name: model, data: { uri: churn }, target: 'churned', features: { exclude: ['customer_id', 'signup_date'] },
-  governance: { protected: ['region'] }, training: { external }, monitor: { enabled: false },
+  name: model,
+  data: { uri: churn },
+  target: 'churned',
+  features: { exclude: ['customer_id', 'signup_date'] },
+  governance: { protected: ['region'] },
+  training: { external },
+  monitor: { enabled: false },
 });
 
 async function ct(model: string, external: Record<string, unknown>) {
   const run = { trigger: 'manual' as const, requestId: randomUUID() };
   const h = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
-    workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ ...specOf(model, external), run }], signal: retrainSignal, signalArgs: [{ ...run }],
+    workflowId: ctWorkflowId(model),
+    taskQueue: w.taskQueue,
+    args: [{ ...specOf(model, external), run }],
+    signal: retrainSignal,
+    signalArgs: [{ ...run }],
   });
   return w.client.workflow.getHandle(h.workflowId, h.signaledRunId);
 }
 
 describe('training.external', () => {
-  it('deploys the reference trainer\'s model; served probabilities are scikit-learn\'s and the metrics are the served answers\'', async () => {
+  it("deploys the reference trainer's model; served probabilities are scikit-learn's and the metrics are the served answers'", async () => {
     const model = `ext-${suffix}`;
     const params = { algorithm: 'hist_gradient_boosting', max_iter: 40, max_leaf_nodes: 15 };
     const r = (await (await ct(model, { taskQueue: queue, params })).result()) as RunResult;
@@ -80,31 +91,72 @@ describe('training.external', () => {
 
     // Lineage: the trainer's identity, framework and code version, and the splits it was given (no test split).
     const mv = (await s.registry.getVersion(model, 1))!;
-    const props = mv.properties as { trainer: Record<string, string>; splits: { train: { uri: string; sha256: string } }; planUri: string; planSha256: string; selected: string[] };
+    const props = mv.properties as {
+      trainer: Record<string, string>;
+      splits: { train: { uri: string; sha256: string } };
+      planUri: string;
+      planSha256: string;
+      selected: string[];
+    };
     expect(props.trainer).toMatchObject({ taskQueue: queue, codeVersion: 'mlops-trainer-python 0.1.0' });
     expect(props.trainer.framework).toMatch(/^scikit-learn \d+\.\d+/);
     expect(props.trainer.identity).toMatch(/^\d+@/);
     const prepared = await s.pool.query(`SELECT params FROM executions WHERE stage = 'train-data' ORDER BY id DESC LIMIT 1`);
     const trainerInput = (prepared.rows[0] as { params: { trainerInput: ExternalTrainInput } }).params.trainerInput;
-    expect(Object.keys(trainerInput).sort()).toEqual(['classes', 'features', 'model', 'output', 'params', 's3', 'seed', 'target', 'task', 'train', 'validation']);
+    expect(Object.keys(trainerInput).sort()).toEqual([
+      'classes',
+      'features',
+      'model',
+      'output',
+      'params',
+      's3',
+      'seed',
+      'target',
+      'task',
+      'train',
+      'validation',
+    ]);
     expect(JSON.stringify(trainerInput)).not.toMatch(/secret|accessKey|password/i);
 
     // The test rows, as the pipeline split them, sent to the model server.
     const plan = JSON.parse((await s.artifacts.getBuffer(s.artifacts.keyOf(props.planUri), props.planSha256)).toString('utf8')) as FeaturePlan;
     const spec = parseSpec(specOf(model, { taskQueue: queue }));
     const data = await withDatasetTable(s.artifacts, r.dataset!, (conn, table) => prepareTrainingData(conn, table, plan, props.selected, spec));
-    const test = [...data.split.test].map((i) => Object.fromEntries(data.features.map((f) => [f.name, f.kind === 'numeric' ? (Number.isFinite(f.values[i]!) ? f.values[i] : null) : f.values[i] ?? null])));
-    const res = await fetch(`${server.url}/v1/models/${model}:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: test }) });
+    const test = [...data.split.test].map((i) =>
+      Object.fromEntries(
+        data.features.map((f) => [f.name, f.kind === 'numeric' ? (Number.isFinite(f.values[i]!) ? f.values[i] : null) : (f.values[i] ?? null)]),
+      ),
+    );
+    const res = await fetch(`${server.url}/v1/models/${model}:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: test }),
+    });
     expect(res.status).toBe(200);
-    const served = ((await res.json()) as { predictions: { probabilities: Record<string, number> }[] }).predictions.map((p) => data.classes.map((c) => p.probabilities[c]!));
+    const served = ((await res.json()) as { predictions: { probabilities: Record<string, number> }[] }).predictions.map((p) =>
+      data.classes.map((c) => p.probabilities[c]!),
+    );
 
     // scikit-learn's own answers, in the trainer's venv (scripts/reference/external_trainer_reference.py).
     const trainFile = path.join(dir, 'train.parquet');
     await s.artifacts.getFile(s.artifacts.keyOf(props.splits.train.uri), trainFile, props.splits.train.sha256);
     const request = path.join(dir, 'reference.json');
-    writeFileSync(request, JSON.stringify({ train: trainFile, trainerInput, params: r.model!.params, test, labels: [...data.split.test].map((i) => data.classes[data.labels[i]!]), served }));
+    writeFileSync(
+      request,
+      JSON.stringify({
+        train: trainFile,
+        trainerInput,
+        params: r.model!.params,
+        test,
+        labels: [...data.split.test].map((i) => data.classes[data.labels[i]!]),
+        served,
+      }),
+    );
     const python = await ensureTrainerVenv(loadConfig().home);
-    const { stdout } = await promisify(execFile)(python, [path.join(root, 'scripts', 'reference', 'external_trainer_reference.py'), request], { env: trainerEnv(loadConfig()), maxBuffer: 64 << 20 });
+    const { stdout } = await promisify(execFile)(python, [path.join(root, 'scripts', 'reference', 'external_trainer_reference.py'), request], {
+      env: trainerEnv(loadConfig()),
+      maxBuffer: 64 << 20,
+    });
     const reference = JSON.parse(stdout) as { proba: number[][]; servedMetrics: Record<string, number> };
     let maxDiff = 0;
     reference.proba.forEach((row, k) => row.forEach((p, c) => (maxDiff = Math.max(maxDiff, Math.abs(p - served[k]![c]!)))));
@@ -124,7 +176,7 @@ describe('training.external', () => {
     expect(await s.registry.listVersions(`ext-zip-${suffix}`)).toHaveLength(0);
   }, 300_000);
 
-  it('fails with the trainer\'s own error type and message', async () => {
+  it("fails with the trainer's own error type and message", async () => {
     const f = await expectFailure((await ct(`ext-raise-${suffix}`, { taskQueue: faultyQueue, params: { mode: 'raise' } })).result());
     expect(f).toMatchObject({ type: 'ValueError' });
     expect(f.message).toBe(`the trainer on task queue ${faultyQueue} failed with ValueError: the trainer found no usable rows`);
@@ -142,11 +194,11 @@ describe('training.external', () => {
     const r = (await handle.result()) as RunResult;
     expect(r.status).toBe('deployed');
     const history = await handle.fetchHistory();
-    const trainAttempts = (history.events ?? [])
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'train')
-      .map((e) => e.eventId);
+    const trainAttempts = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'train').map((e) => e.eventId);
     expect(trainAttempts).toHaveLength(1);
-    const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(trainAttempts[0]));
+    const started = (history.events ?? []).filter(
+      (e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(trainAttempts[0]),
+    );
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
   }, 300_000);
 });

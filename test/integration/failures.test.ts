@@ -54,7 +54,9 @@ afterAll(async () => {
 describe('failures a user can act on', () => {
   it('fails a stage whose SQL does not bind after two more attempts, as an internal error recorded in lineage', async () => {
     const workflowId = `broken-${randomBytes(4).toString('hex')}`;
-    const failure = await expectFailure(w.client.workflow.execute('stageFailure', { taskQueue: w.taskQueue, workflowId, args: ['SELECT b, count(*) FROM range(3) t(a) GROUP BY a'] }));
+    const failure = await expectFailure(
+      w.client.workflow.execute('stageFailure', { taskQueue: w.taskQueue, workflowId, args: ['SELECT b, count(*) FROM range(3) t(a) GROUP BY a'] }),
+    );
     expect(failure).toMatchObject({ type: 'InternalError', nonRetryable: true });
     expect(failure.message).toMatch(/^internal error in validate: Binder Error: /);
     expect(attempts).toBe(3);
@@ -78,27 +80,44 @@ describe('failures a user can act on', () => {
 
   it('`mlops advance` of a stage that is not waiting names the one that is', async () => {
     const workflowId = `manual-${randomBytes(4).toString('hex')}`;
-    await w.client.workflow.start('manualPipeline', { taskQueue: w.taskQueue, workflowId, args: [{ name: `adv${randomBytes(3).toString('hex')}`, data: { uri: weather }, target: 'weather' }] });
+    await w.client.workflow.start('manualPipeline', {
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [{ name: `adv${randomBytes(3).toString('hex')}`, data: { uri: weather }, target: 'weather' }],
+    });
     const env = { MLOPS_TASK_QUEUE: w.taskQueue, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
-    const out = await waitFor('the manual run to wait for ingest', async () => {
-      const r = await mlopsAsync(['advance', workflowId, '--stage', 'train'], env);
-      return r.stderr.includes('is not waiting') ? r : undefined;
-    }, 60_000, 500);
+    const out = await waitFor(
+      'the manual run to wait for ingest',
+      async () => {
+        const r = await mlopsAsync(['advance', workflowId, '--stage', 'train'], env);
+        return r.stderr.includes('is not waiting') ? r : undefined;
+      },
+      60_000,
+      500,
+    );
     expect(out.code).toBe(2);
     expect(out.stderr).toContain(`cannot advance ${workflowId}: stage train is not waiting; ingest is`);
     await w.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
-  it('a deploy to a model server that never loads the model fails with the wait\'s own message, not a timeout', async () => {
+  it("a deploy to a model server that never loads the model fails with the wait's own message, not a timeout", async () => {
     const model = `ready${randomBytes(3).toString('hex')}`;
     const run = { trigger: 'manual' as const, requestId: randomBytes(8).toString('hex') };
     const handle = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
-      workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ name: model, data: { uri: weather }, target: 'weather', run }], signal: retrainSignal, signalArgs: [run],
+      workflowId: ctWorkflowId(model),
+      taskQueue: w.taskQueue,
+      args: [{ name: model, data: { uri: weather }, target: 'weather', run }],
+      signal: retrainSignal,
+      signalArgs: [run],
     });
-    const failure = await waitFor('the first failed attempt of deployModel', async () => {
-      const pending = (await w.client.workflow.getHandle(handle.workflowId).describe()).raw.pendingActivities ?? [];
-      return pending.find((a) => a.activityType?.name === 'deployModel' && a.lastFailure)?.lastFailure ?? undefined;
-    }, 120_000);
+    const failure = await waitFor(
+      'the first failed attempt of deployModel',
+      async () => {
+        const pending = (await w.client.workflow.getHandle(handle.workflowId).describe()).raw.pendingActivities ?? [];
+        return pending.find((a) => a.activityType?.name === 'deployModel' && a.lastFailure)?.lastFailure ?? undefined;
+      },
+      120_000,
+    );
     expect(failure.message).toMatch(new RegExp(`did not report ${model} v1 ready within 2 s`));
     expect(failure.timeoutFailureInfo).toBeFalsy();
     await w.client.workflow.getHandle(handle.workflowId).terminate('test done');

@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 const run = (input: FeatureStagesInput) =>
-  w.client.workflow.execute<typeof featureStages>('featureStages', { taskQueue: w.taskQueue, workflowId: `features-${randomBytes(4).toString('hex')}`, args: [input] });
+  w.client.workflow.execute<typeof featureStages>('featureStages', {
+    taskQueue: w.taskQueue,
+    workflowId: `features-${randomBytes(4).toString('hex')}`,
+    args: [input],
+  });
 
 describe('govern, features and select activities', () => {
   it('derives day of week and holidays from seattle-weather dates and selects among them', async () => {
@@ -41,7 +45,16 @@ describe('govern, features and select activities', () => {
         ],
       },
     });
-    expect(out.features.plan.features.map((f) => f.name)).toEqual(['precipitation', 'temp_max', 'temp_min', 'wind', 'dow', 'holiday', 'month', 'temp_max_copy']);
+    expect(out.features.plan.features.map((f) => f.name)).toEqual([
+      'precipitation',
+      'temp_max',
+      'temp_min',
+      'wind',
+      'dow',
+      'holiday',
+      'month',
+      'temp_max_copy',
+    ]);
     expect(out.features.derivedMissing).toEqual({ dow: 0, holiday: 0, month: 0, temp_max_copy: 0 });
     expect(out.selection.dropped).toContainEqual({ name: 'temp_max_copy', reason: 'correlated (r = 1.000) with temp_max, which is kept' });
     expect(out.selection.selected).toContain('holiday');
@@ -54,12 +67,22 @@ describe('govern, features and select activities', () => {
       model: 'wages',
       uri: wages,
       target: 'wage',
-      governance: { prohibited: ['race'], protected: ['gender', 'race'], license: 'CPS 1985 public use', purpose: 'research', allowedPurposes: ['research'], minGroupSize: 30 },
+      governance: {
+        prohibited: ['race'],
+        protected: ['gender', 'race'],
+        license: 'CPS 1985 public use',
+        purpose: 'research',
+        allowedPurposes: ['research'],
+        minGroupSize: 30,
+      },
     });
     expect(out.features.plan.features.map((f) => f.name)).not.toEqual(expect.arrayContaining(['race']));
     expect(out.features.plan.features.map((f) => f.name)).not.toContain('gender');
     const gender = out.governance.representation.find((r) => r.attribute === 'gender')!;
-    expect(gender.groups.map((g) => [g.value, g.count])).toEqual([['male', 289], ['female', 245]]);
+    expect(gender.groups.map((g) => [g.value, g.count])).toEqual([
+      ['male', 289],
+      ['female', 245],
+    ]);
     const race = out.governance.representation.find((r) => r.attribute === 'race')!;
     expect(race.groups.find((g) => g.value === 'hispanic')).toMatchObject({ count: 27, tooSmall: true });
     expect(out.governance.warnings[0]).toMatch(/race=hispanic: 27 rows/);
@@ -68,16 +91,20 @@ describe('govern, features and select activities', () => {
   });
 
   it('refuses, without retrying, a purpose the terms exclude and a cross built from a prohibited column', async () => {
-    const refused = await expectFailure(run({ model: 'wages', uri: wages, target: 'wage', governance: { license: 'CPS', prohibitedPurposes: ['credit-scoring'], purpose: 'credit-scoring' } }));
+    const refused = await expectFailure(
+      run({ model: 'wages', uri: wages, target: 'wage', governance: { license: 'CPS', prohibitedPurposes: ['credit-scoring'], purpose: 'credit-scoring' } }),
+    );
     expect(refused.type).toBe('InvalidSpec');
     expect(refused.message).toMatch(/exclude the purpose "credit-scoring"/);
-    const crossed = await expectFailure(run({
-      model: 'wages',
-      uri: wages,
-      target: 'wage',
-      governance: { prohibited: ['race'] },
-      features: { derive: [{ name: 'race_x_sector', op: 'cross', inputs: ['race', 'sector'] }] },
-    }));
+    const crossed = await expectFailure(
+      run({
+        model: 'wages',
+        uri: wages,
+        target: 'wage',
+        governance: { prohibited: ['race'] },
+        features: { derive: [{ name: 'race_x_sector', op: 'cross', inputs: ['race', 'sector'] }] },
+      }),
+    );
     expect(crossed.message).toMatch(/feature "race_x_sector" uses prohibited column "race"/);
   });
 
@@ -87,7 +114,7 @@ describe('govern, features and select activities', () => {
     expect(err.message).toMatch(/features.include names column "educaton", which the dataset does not have \(columns: education, south/);
   });
 
-  it('keeps the top-k features by model importance on a sample, recording each dropped feature\'s rank', async () => {
+  it("keeps the top-k features by model importance on a sample, recording each dropped feature's rank", async () => {
     const out = await run({ model: 'wages', uri: wages, target: 'wage', governance: { prohibited: ['race', 'gender'] }, selection: { topK: 3 } });
     expect(out.selection.selected).toHaveLength(3);
     expect(out.selection.selected).toContain('education');

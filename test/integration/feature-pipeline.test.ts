@@ -32,7 +32,13 @@ const T0 = Date.UTC(2024, 0, 1);
 const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 const CUSTOMERS = 200;
 
-interface StatRow { customer_id: string; at: number; avg_spend: number; visits: number; plan: string }
+interface StatRow {
+  customer_id: string;
+  at: number;
+  avg_spend: number;
+  visits: number;
+  plan: string;
+}
 const stats: StatRow[] = [];
 const events: { customer_id: string; at: number; channel: string; churned: number }[] = [];
 
@@ -51,8 +57,14 @@ const spec = {
   monitor: { enabled: false },
 };
 
-async function predict(instances: Record<string, unknown>[]): Promise<{ status: number; body: { predictions: { label: string; probabilities: Record<string, number> }[]; model_version: string; error?: string } }> {
-  const res = await fetch(`${server.url}/v1/models/${model}:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
+async function predict(
+  instances: Record<string, unknown>[],
+): Promise<{ status: number; body: { predictions: { label: string; probabilities: Record<string, number> }[]; model_version: string; error?: string } }> {
+  const res = await fetch(`${server.url}/v1/models/${model}:predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ instances }),
+  });
   return { status: res.status, body: (await res.json()) as never };
 }
 
@@ -69,22 +81,40 @@ beforeAll(async () => {
   const plans = ['free', 'pro', 'team'];
   for (let c = 1; c <= CUSTOMERS; c++) {
     for (const d of [0, 10, 20]) {
-      stats.push({ customer_id: `c${c}`, at: T0 + d * DAY + Math.floor(random() * 24) * 3_600_000, avg_spend: Math.round(random() * 10_000) / 100, visits: Math.floor(random() * 30), plan: plans[Math.floor(random() * 3)]! });
+      stats.push({
+        customer_id: `c${c}`,
+        at: T0 + d * DAY + Math.floor(random() * 24) * 3_600_000,
+        avg_spend: Math.round(random() * 10_000) / 100,
+        visits: Math.floor(random() * 30),
+        plan: plans[Math.floor(random() * 3)]!,
+      });
     }
   }
   for (let i = 0; i < 1_500; i++) {
     const customer = `c${1 + Math.floor(random() * CUSTOMERS)}`;
     const at = T0 + DAY + Math.floor(random() * 29 * 24) * 3_600_000 + 1_800_000;
     const spend = asOf(customer, at)!.avg_spend;
-    events.push({ customer_id: customer, at, channel: random() < 0.5 ? 'web' : 'app', churned: (spend < 40) !== (random() < 0.05) ? 1 : 0 });
+    events.push({ customer_id: customer, at, channel: random() < 0.5 ? 'web' : 'app', churned: spend < 40 !== random() < 0.05 ? 1 : 0 });
   }
-  writeFileSync(statsCsv, `customer_id,updated_at,avg_spend,visits,plan\n${stats.map((r) => `${r.customer_id},${iso(r.at)},${r.avg_spend},${r.visits},${r.plan}`).join('\n')}\n`);
-  writeFileSync(eventsCsv, `customer_id,event_time,channel,churned\n${events.map((e) => `${e.customer_id},${iso(e.at)},${e.channel},${e.churned}`).join('\n')}\n`);
+  writeFileSync(
+    statsCsv,
+    `customer_id,updated_at,avg_spend,visits,plan\n${stats.map((r) => `${r.customer_id},${iso(r.at)},${r.avg_spend},${r.visits},${r.plan}`).join('\n')}\n`,
+  );
+  writeFileSync(
+    eventsCsv,
+    `customer_id,event_time,channel,churned\n${events.map((e) => `${e.customer_id},${iso(e.at)},${e.channel},${e.churned}`).join('\n')}\n`,
+  );
   await applyFeatureSet(s, {
-    name: 'customer_stats', entity: 'customer_id', timestamp: 'updated_at', source: { uri: statsCsv }, columns: ['avg_spend', 'visits', 'plan'],
+    name: 'customer_stats',
+    entity: 'customer_id',
+    timestamp: 'updated_at',
+    source: { uri: statsCsv },
+    columns: ['avg_spend', 'visits', 'plan'],
     features: { derive: [{ name: 'log_spend', op: 'log1p', input: 'avg_spend' }] },
   });
-  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), {
+    address: `127.0.0.1:${randomInt(20000, 29999)}`,
+  });
   w = await startTestWorker(s, 'fspipeline', { serveUrl: server.url });
 }, 120_000);
 
@@ -101,7 +131,11 @@ describe('a CT pipeline with features.sets', () => {
   it('materializes the set, trains on the point-in-time join of the events, and records the set version it used', async () => {
     first = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: `ct-${model}`, taskQueue: w.taskQueue, args: [spec] })) as RunResult;
     expect(first).toMatchObject({ status: 'deployed', deployed: { alias: 'production', version: 1 } });
-    expect(first.spec.features).toEqual({ sets: [{ name: 'customer_stats', version: 1, features: ['avg_spend', 'visits', 'plan', 'log_spend'] }], entity: 'customer_id', prefixed: false });
+    expect(first.spec.features).toEqual({
+      sets: [{ name: 'customer_stats', version: 1, features: ['avg_spend', 'visits', 'plan', 'log_spend'] }],
+      entity: 'customer_id',
+      prefixed: false,
+    });
     expect(first.dataset!.rows).toBe(events.length);
     expect(first.dataset!.columns.map((c) => c.name)).toEqual(['customer_id', 'event_time', 'channel', 'churned', 'avg_spend', 'visits', 'plan', 'log_spend']);
     expect(first.features!.selected).not.toContain('customer_id');
@@ -130,20 +164,32 @@ describe('a CT pipeline with features.sets', () => {
   }, 180_000);
 
   it('skips a second run when nothing is new: the join of the same events and parts is the same dataset', async () => {
-    const again = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: `ct-${model}`, taskQueue: w.taskQueue, args: [spec] })) as RunResult;
+    const again = (await w.client.workflow.execute('continuousTrainingPipeline', {
+      workflowId: `ct-${model}`,
+      taskQueue: w.taskQueue,
+      args: [spec],
+    })) as RunResult;
     expect(again.status).toBe('skipped');
     expect(again.dataset!.sha256).toBe(first.dataset!.sha256);
     expect((await listFeatureSets(s.pool)).find((x) => x.name === 'customer_stats')!.parts).toBe(1);
   }, 120_000);
 
   it('fails with InvalidSpec naming an unregistered set, and events without the entity column', async () => {
-    const unknown = await expectFailure(w.client.workflow.execute('continuousTrainingPipeline', {
-      workflowId: 'ct-fs-unknown', taskQueue: w.taskQueue, args: [{ ...spec, name: 'fs-unknown', features: { sets: [{ name: 'nope' }], entity: 'customer_id' } }],
-    }));
+    const unknown = await expectFailure(
+      w.client.workflow.execute('continuousTrainingPipeline', {
+        workflowId: 'ct-fs-unknown',
+        taskQueue: w.taskQueue,
+        args: [{ ...spec, name: 'fs-unknown', features: { sets: [{ name: 'nope' }], entity: 'customer_id' } }],
+      }),
+    );
     expect(unknown).toMatchObject({ type: 'InvalidSpec', message: 'feature set "nope" is not registered; register it with `mlops features apply FILE`' });
-    const noEntity = await expectFailure(w.client.workflow.execute('continuousTrainingPipeline', {
-      workflowId: 'ct-fs-noentity', taskQueue: w.taskQueue, args: [{ ...spec, name: 'fs-noentity', features: { sets: [{ name: 'customer_stats' }], entity: 'client' } }],
-    }));
+    const noEntity = await expectFailure(
+      w.client.workflow.execute('continuousTrainingPipeline', {
+        workflowId: 'ct-fs-noentity',
+        taskQueue: w.taskQueue,
+        args: [{ ...spec, name: 'fs-noentity', features: { sets: [{ name: 'customer_stats' }], entity: 'client' } }],
+      }),
+    );
     expect(noEntity.type).toBe('InvalidSpec');
     expect(noEntity.message).toBe(`events ${eventsCsv} have no entity column "client" (columns: customer_id, event_time, channel, churned)`);
   }, 120_000);
@@ -181,9 +227,16 @@ describe('the model server with a model trained on feature sets', () => {
 });
 
 describe('batch scoring', () => {
-  it('scores every entity\'s latest offline values with the deployed version, as the server would', async () => {
+  it("scores every entity's latest offline values with the deployed version, as the server would", async () => {
     const r = await batchScore(s, { model, sets: [{ name: 'customer_stats' }], chunkRows: 64 });
-    expect(r).toMatchObject({ model, version: 1, alias: 'production', rows: CUSTOMERS, sets: [{ name: 'customer_stats', version: 1, parts: 1 }], missingFields: ['channel'] });
+    expect(r).toMatchObject({
+      model,
+      version: 1,
+      alias: 'production',
+      rows: CUSTOMERS,
+      sets: [{ name: 'customer_stats', version: 1, parts: 1 }],
+      missingFields: ['channel'],
+    });
     expect(r.columns.map((c) => c.name)).toEqual(['customer_id', 'model_version', 'label', 'probability_0', 'probability_1']);
     const rows = await readParquet(r.ref.uri);
     expect(rows.length).toBe(CUSTOMERS);
@@ -214,8 +267,14 @@ describe('batch scoring', () => {
     const out = JSON.parse(lines.join('\n'));
     expect(out).toMatchObject({ model, version: 1, rows: 3, missingFields: [], table: { uri: table } });
     const rows = await readParquet(out.ref.uri);
-    const served = await predict([{ customer_id: 'c1', channel: 'web' }, { customer_id: 'c2', channel: 'app' }, { customer_id: 'c-unknown', channel: 'web' }]);
-    expect(rows.map((x) => [x.customer_id, x.label, x.probability_1])).toEqual(served.body.predictions.map((p, i) => [['c1', 'c2', 'c-unknown'][i], p.label, p.probabilities['1']]));
+    const served = await predict([
+      { customer_id: 'c1', channel: 'web' },
+      { customer_id: 'c2', channel: 'app' },
+      { customer_id: 'c-unknown', channel: 'web' },
+    ]);
+    expect(rows.map((x) => [x.customer_id, x.label, x.probability_1])).toEqual(
+      served.body.predictions.map((p, i) => [['c1', 'c2', 'c-unknown'][i], p.label, p.probabilities['1']]),
+    );
     await expect(featuresScoreCommand({ model, table, set: ['customer_stats'] }, [])).rejects.toThrow('give --set (one or more) or --table, not both');
   }, 60_000);
 
@@ -229,17 +288,29 @@ describe('batch scoring', () => {
     expect(r).toMatchObject({ rows: wanted.length, asOf: 'scored_at', missingFields: [] });
     const rows = await readParquet(r.ref.uri);
     // What the server answers for the same rows given, in full, the values of that time.
-    const served = await predict(wanted.map(({ customer_id, at }) => {
-      const v = asOf(customer_id, at);
-      return { channel: 'web', avg_spend: v?.avg_spend ?? null, visits: v?.visits ?? null, plan: v?.plan ?? null, log_spend: v ? Math.log1p(v.avg_spend) : null };
-    }));
-    expect(rows.map((x) => [x.customer_id, x.label, x.probability_1])).toEqual(served.body.predictions.map((p, i) => [wanted[i]!.customer_id, p.label, p.probabilities['1']]));
+    const served = await predict(
+      wanted.map(({ customer_id, at }) => {
+        const v = asOf(customer_id, at);
+        return {
+          channel: 'web',
+          avg_spend: v?.avg_spend ?? null,
+          visits: v?.visits ?? null,
+          plan: v?.plan ?? null,
+          log_spend: v ? Math.log1p(v.avg_spend) : null,
+        };
+      }),
+    );
+    expect(rows.map((x) => [x.customer_id, x.label, x.probability_1])).toEqual(
+      served.body.predictions.map((p, i) => [wanted[i]!.customer_id, p.label, p.probabilities['1']]),
+    );
     // The values differ over time, so the answers do too: the latest values alone would give one answer per customer.
     expect(new Set(rows.filter((x) => x.customer_id === 'c1').map((x) => x.probability_1)).size).toBeGreaterThan(1);
 
     await expect(batchScore(s, { model, table, asOf: 'channel' })).rejects.toThrow(/as-of column "channel" is VARCHAR, not a DATE or TIMESTAMP/);
     await expect(batchScore(s, { model, table, asOf: 'when' })).rejects.toThrow(/has no column "when" to take the as-of time from/);
-    await expect(featuresScoreCommand({ model, set: ['customer_stats'], 'as-of': 'scored_at' }, [])).rejects.toThrow(/--as-of names a time column of the --table/);
+    await expect(featuresScoreCommand({ model, set: ['customer_stats'], 'as-of': 'scored_at' }, [])).rejects.toThrow(
+      /--as-of names a time column of the --table/,
+    );
   }, 60_000);
 });
 
@@ -247,33 +318,53 @@ describe('materializeFeatures', () => {
   it('brings the online store up to date, and the server answers with the new values', async () => {
     const later = T0 + 40 * DAY;
     appendFileSync(statsCsv, `c1,${iso(later)},1.5,3,free\n`);
-    const result = (await w.client.workflow.execute('materializeFeatures', { workflowId: `materialize-${randomInt(1e9)}`, taskQueue: w.taskQueue, args: [{ sets: [{ name: 'customer_stats' }] }] })) as { sets: { rows: number; entities: number; watermark: string }[] };
+    const result = (await w.client.workflow.execute('materializeFeatures', {
+      workflowId: `materialize-${randomInt(1e9)}`,
+      taskQueue: w.taskQueue,
+      args: [{ sets: [{ name: 'customer_stats' }] }],
+    })) as { sets: { rows: number; entities: number; watermark: string }[] };
     expect(result.sets[0]).toMatchObject({ rows: 1, entities: 1, watermark: new Date(later).toISOString().replace('Z', '000Z') });
     const byKey = await predict([{ customer_id: 'c1', channel: 'web' }]);
     const stored = (await getOnlineFeatures(s.pool, { name: 'customer_stats', version: 1 }, ['c1'])).get('c1')!.values;
     expect(stored).toMatchObject({ avg_spend: 1.5, visits: 3, plan: 'free' });
     const full = await predict([{ channel: 'web', ...stored }]);
     expect(byKey.body.predictions[0]!.probabilities).toEqual(full.body.predictions[0]!.probabilities);
-    const idle = (await w.client.workflow.execute('materializeFeatures', { workflowId: `materialize-${randomInt(1e9)}`, taskQueue: w.taskQueue, args: [{ sets: [{ name: 'customer_stats' }] }] })) as { sets: { rows: number }[] };
+    const idle = (await w.client.workflow.execute('materializeFeatures', {
+      workflowId: `materialize-${randomInt(1e9)}`,
+      taskQueue: w.taskQueue,
+      args: [{ sets: [{ name: 'customer_stats' }] }],
+    })) as { sets: { rows: number }[] };
     expect(idle.sets[0]!.rows).toBe(0);
-    const bad = await expectFailure(w.client.workflow.execute('materializeFeatures', { workflowId: `materialize-${randomInt(1e9)}`, taskQueue: w.taskQueue, args: [{}] }));
+    const bad = await expectFailure(
+      w.client.workflow.execute('materializeFeatures', { workflowId: `materialize-${randomInt(1e9)}`, taskQueue: w.taskQueue, args: [{}] }),
+    );
     expect(bad).toMatchObject({ type: 'InvalidSpec', message: expect.stringMatching(/^materializeFeatureSets takes \{ "sets": \[/) });
   }, 60_000);
 
   it('runs on a schedule made with mlops schedule create features', async () => {
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix, MLOPS_TASK_QUEUE: w.taskQueue };
     const id = `features-test-${randomInt(1e9)}`;
-    expect(await mlopsAsync(['schedule', 'create', 'features', '--every', '1h', '--id', id], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs at least one --set/) });
-    expect(await mlopsAsync(['schedule', 'create', 'features', '--set', 'Bad Name', '--every', '1h', '--id', id], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--set "Bad Name" must be NAME or NAME@VERSION/) });
+    expect(await mlopsAsync(['schedule', 'create', 'features', '--every', '1h', '--id', id], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/needs at least one --set/),
+    });
+    expect(await mlopsAsync(['schedule', 'create', 'features', '--set', 'Bad Name', '--every', '1h', '--id', id], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--set "Bad Name" must be NAME or NAME@VERSION/),
+    });
     const created = await mlopsAsync(['schedule', 'create', 'features', '--set', 'customer_stats@1', '--every', '1h', '--id', id], env);
     expect(created).toMatchObject({ code: 0, stdout: `created schedule ${id}: materializeFeatures for customer_stats@1 every 1h\n` });
     try {
       appendFileSync(statsCsv, `c2,${iso(T0 + 41 * DAY)},2.5,4,free\n`);
       expect((await mlopsAsync(['schedule', 'trigger', id], env)).code).toBe(0);
-      const stored = await waitFor('the scheduled materialization', async () => {
-        const v = (await getOnlineFeatures(s.pool, { name: 'customer_stats', version: 1 }, ['c2'])).get('c2')?.values;
-        return v && (v as { avg_spend?: number }).avg_spend === 2.5 ? v : undefined;
-      }, 60_000);
+      const stored = await waitFor(
+        'the scheduled materialization',
+        async () => {
+          const v = (await getOnlineFeatures(s.pool, { name: 'customer_stats', version: 1 }, ['c2'])).get('c2')?.values;
+          return v && (v as { avg_spend?: number }).avg_spend === 2.5 ? v : undefined;
+        },
+        60_000,
+      );
       expect(stored).toMatchObject({ avg_spend: 2.5, visits: 4 });
     } finally {
       await mlopsAsync(['schedule', 'delete', id], env);
@@ -285,10 +376,14 @@ describe('retraining with feedback', () => {
   it('adds labelled predictions with their features as served, the entity key and the prediction time', async () => {
     const customers = Array.from({ length: 30 }, (_, i) => `c${i + 1}`);
     const answered = await fetch(`${server.url}/v1/models/${model}:predict`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: customers.map((c) => ({ customer_id: c, channel: 'app' })) }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: customers.map((c) => ({ customer_id: c, channel: 'app' })) }),
     }).then((r) => r.json() as Promise<{ predictions: { id: string }[] }>);
     const fb = await fetch(`${server.url}/v1/models/${model}:feedback`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ labels: answered.predictions.map((p, i) => ({ id: p.id, label: String(i % 2) })) }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ labels: answered.predictions.map((p, i) => ({ id: p.id, label: String(i % 2) })) }),
     });
     expect(await fb.json()).toEqual({ accepted: 30, unknown: 0 });
     const before = Date.now();

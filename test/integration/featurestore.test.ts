@@ -7,12 +7,25 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { literal, withDuckDB } from '../../core/data/duckdb';
 import { coerce, deriveRow } from '../../core/features/derive';
 import {
-  applyFeatureSet, buildTrainingSet, getFeatureSet, getOnlineFeatures, listFeatureSets, materialize, resolveFeatureSet, storedValue,
-  withSourceTable, writeOnlineFeatures, type FeatureValue,
+  applyFeatureSet,
+  buildTrainingSet,
+  getFeatureSet,
+  getOnlineFeatures,
+  listFeatureSets,
+  materialize,
+  resolveFeatureSet,
+  storedValue,
+  withSourceTable,
+  writeOnlineFeatures,
+  type FeatureValue,
 } from '../../core/featurestore';
 import { seededRandom } from '../../core/random';
 import {
-  featuresApplyCommand, featuresGetCommand, featuresListCommand, featuresMaterializeCommand, featuresTrainingSetCommand,
+  featuresApplyCommand,
+  featuresGetCommand,
+  featuresListCommand,
+  featuresMaterializeCommand,
+  featuresTrainingSetCommand,
 } from '../../starters/feature-commands';
 import { UsageError } from '../../starters/usage-error';
 import { isolatedStores } from '../support/isolated-stores';
@@ -69,7 +82,11 @@ describe('feature sets', () => {
     expect((await applyFeatureSet(s, def)).set.version).toBe(3);
 
     const listed = (await listFeatureSets(s.pool)).filter((x) => x.name === 'accounts');
-    expect(listed.map((x) => [x.version, x.watermark, x.parts])).toEqual([[1, null, 0], [2, null, 0], [3, null, 0]]);
+    expect(listed.map((x) => [x.version, x.watermark, x.parts])).toEqual([
+      [1, null, 0],
+      [2, null, 0],
+      [3, null, 0],
+    ]);
     const artifact = await s.lineage.artifactByUri(first.set.uri);
     expect(artifact).toMatchObject({ type: 'FeatureSet', sha256: first.set.sha256 });
     await expect(applyFeatureSet(s, { ...def, columns: ['id'] })).rejects.toThrow('feature set "accounts": columns[0] "id" is the entity column');
@@ -91,7 +108,12 @@ describe('incremental materialization', () => {
     timestamp: 'ts',
     source: { uri: path.join(dir, 'spend.csv') },
     columns: ['spend', 'plan'],
-    features: { derive: [{ name: 'spend_x2', op: 'weighted_sum', inputs: ['spend'], weights: [2] }, { name: 'dow', op: 'day_of_week', input: 'ts' }] },
+    features: {
+      derive: [
+        { name: 'spend_x2', op: 'weighted_sum', inputs: ['spend'], weights: [2] },
+        { name: 'dow', op: 'day_of_week', input: 'ts' },
+      ],
+    },
   };
 
   it('writes new rows once, then only rows past the watermark; the online store keeps the latest value per entity', async () => {
@@ -104,7 +126,12 @@ describe('incremental materialization', () => {
     expect(first.part!.uri).toMatch(/\/featuresets\/spend\/1\/parts\/[0-9a-f]{64}\.parquet$/);
     expect(messages.some((m) => m.startsWith('4 new rows'))).toBe(true);
     const part = await readParquet(first.part!.uri);
-    expect(part.map((r) => [r.user, r.spend, r.plan, r.spend_x2])).toEqual([['1', 10, 'free', 20], ['1', 12, 'pro', 24], ['2', 5, 'free', 10], ['3', 7.25, null, 14.5]]);
+    expect(part.map((r) => [r.user, r.spend, r.plan, r.spend_x2])).toEqual([
+      ['1', 10, 'free', 20],
+      ['1', 12, 'pro', 24],
+      ['2', 5, 'free', 10],
+      ['3', 7.25, null, 14.5],
+    ]);
 
     const online = await getOnlineFeatures(s.pool, set, ['1', '2', '3', '404']);
     expect([...online.keys()].sort()).toEqual(['1', '2', '3']);
@@ -148,7 +175,15 @@ describe('incremental materialization', () => {
   });
 
   it('reads an s3:// source, and two concurrent runs write the new rows once', async () => {
-    const file = writeCsv('visits.csv', ['page', 'ts', 'hits'], [{ page: 'a', ts: day(0), hits: 1 }, { page: 'b', ts: day(1), hits: 2 }, { page: 'a', ts: day(2), hits: 3 }]);
+    const file = writeCsv(
+      'visits.csv',
+      ['page', 'ts', 'hits'],
+      [
+        { page: 'a', ts: day(0), hits: 1 },
+        { page: 'b', ts: day(1), hits: 2 },
+        { page: 'a', ts: day(2), hits: 3 },
+      ],
+    );
     const source = await s.artifacts.putFile('sources/visits.csv', file);
     const { set } = await applyFeatureSet(s, { name: 'visits', entity: 'page', timestamp: 'ts', source: { uri: source.uri }, columns: ['hits'] });
     const runs = await Promise.all([materialize(s, set), materialize(s, set)]);
@@ -161,7 +196,9 @@ describe('incremental materialization', () => {
   it('names the missing column when the source does not match the definition', async () => {
     writeCsv('broken.csv', ['user', 'ts', 'amount'], [{ user: 1, ts: day(0), amount: 3 }]);
     await applyFeatureSet(s, { ...def, name: 'broken', source: { uri: path.join(dir, 'broken.csv') } });
-    await expect(materialize(s, { name: 'broken' })).rejects.toThrow(/feature set broken: source .*broken\.csv has no column "spend" \(named by columns\[0\]; columns: user, ts, amount\)/);
+    await expect(materialize(s, { name: 'broken' })).rejects.toThrow(
+      /feature set broken: source .*broken\.csv has no column "spend" \(named by columns\[0\]; columns: user, ts, amount\)/,
+    );
     await expect(materialize(s, { name: 'nope' })).rejects.toThrow('feature set "nope" is not registered');
   });
 });
@@ -177,11 +214,18 @@ describe('point-in-time training sets', () => {
       for (const t of times) feature.push({ item: `i${item}`, ts: day(0, t), price: Math.round(random() * 10_000) / 100, asof: t });
     }
     writeCsv('prices.csv', ['item', 'ts', 'price', 'asof'], feature);
-    const { set } = await applyFeatureSet(s, { name: 'prices', entity: 'item', timestamp: 'ts', source: { uri: path.join(dir, 'prices.csv') }, columns: ['price', 'asof'] });
+    const { set } = await applyFeatureSet(s, {
+      name: 'prices',
+      entity: 'item',
+      timestamp: 'ts',
+      source: { uri: path.join(dir, 'prices.csv') },
+      columns: ['price', 'asof'],
+    });
     await materialize(s, { name: 'prices' });
 
     const events: Row[] = [];
-    for (let i = 0; i < 2_000; i++) events.push({ event_id: i, item: `i${Math.floor(random() * 55)}`, at: day(0, Math.floor(random() * 62 * 24) * 3_600_000 + 1_800_000), label: i % 2 });
+    for (let i = 0; i < 2_000; i++)
+      events.push({ event_id: i, item: `i${Math.floor(random() * 55)}`, at: day(0, Math.floor(random() * 62 * 24) * 3_600_000 + 1_800_000), label: i % 2 });
     // The edges: exactly at a feature row's time (visible), and before any row of the entity (nulls).
     const first = feature.find((r) => r.item === 'i0')!;
     const earliest = Math.min(...feature.filter((r) => r.item === 'i0').map((r) => r.asof as number));
@@ -208,7 +252,10 @@ describe('point-in-time training sets', () => {
     expect(rows.at(-1)).toMatchObject({ asof: null, price: null });
 
     const lineage = await s.lineage.artifactByUri(result.ref.uri);
-    expect(lineage).toMatchObject({ type: 'TrainingSet', properties: { events: path.join(dir, 'events.csv'), eventsSha256: result.eventsSha256, rows: events.length } });
+    expect(lineage).toMatchObject({
+      type: 'TrainingSet',
+      properties: { events: path.join(dir, 'events.csv'), eventsSha256: result.eventsSha256, rows: events.length },
+    });
     const upstream = await s.lineage.upstream(lineage!.id);
     expect(upstream.artifacts.map((a) => a.type).sort()).toEqual(['FeatureSet', 'FeatureSetPart', 'TrainingSet']);
   });
@@ -216,18 +263,35 @@ describe('point-in-time training sets', () => {
   it('refuses colliding feature names unless prefixed, and sets that were never materialized', async () => {
     const request = { events: path.join(dir, 'events.csv'), entity: 'item', timestamp: 'at' };
     await applyFeatureSet(s, { name: 'prices2', entity: 'item', timestamp: 'ts', source: { uri: path.join(dir, 'prices.csv') }, columns: ['price'] });
-    await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices2' }] })).rejects.toThrow('feature set prices2@1 has no materialized rows; run `mlops features materialize prices2 --version 1` first');
+    await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices2' }] })).rejects.toThrow(
+      'feature set prices2@1 has no materialized rows; run `mlops features materialize prices2 --version 1` first',
+    );
     await materialize(s, { name: 'prices2' });
-    await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices' }, { name: 'prices2' }] })).rejects.toThrow('column "price" of feature set prices2 collides with a feature of prices');
-    await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices', features: ['cost'] }] })).rejects.toThrow('feature set prices@1 has no feature "cost" (features: price, asof)');
+    await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices' }, { name: 'prices2' }] })).rejects.toThrow(
+      'column "price" of feature set prices2 collides with a feature of prices',
+    );
+    await expect(buildTrainingSet(s, { ...request, sets: [{ name: 'prices', features: ['cost'] }] })).rejects.toThrow(
+      'feature set prices@1 has no feature "cost" (features: price, asof)',
+    );
     // DuckDB's own names (rowid) are ordinary columns; only the pipeline's helper prefix is refused.
-    writeCsv('rowid-events.csv', ['rowid', 'item', 'at'], [{ rowid: 7, item: 'i0', at: day(1) }, { rowid: 3, item: 'i1', at: day(2) }]);
+    writeCsv(
+      'rowid-events.csv',
+      ['rowid', 'item', 'at'],
+      [
+        { rowid: 7, item: 'i0', at: day(1) },
+        { rowid: 3, item: 'i1', at: day(2) },
+      ],
+    );
     const withRowid = await buildTrainingSet(s, { ...request, events: path.join(dir, 'rowid-events.csv'), sets: [{ name: 'prices' }] });
     expect(withRowid.columns.map((c) => c.name)).toEqual(['rowid', 'item', 'at', 'price', 'asof']);
     expect((await readParquet(withRowid.ref.uri, 'SELECT rowid::INT AS r FROM t')).map((r) => r.r)).toEqual([7, 3]);
     writeCsv('helper-events.csv', ['__MLOPS_row', 'item', 'at'], [{ __MLOPS_row: 1, item: 'i0', at: day(1) }]);
-    await expect(buildTrainingSet(s, { ...request, events: path.join(dir, 'helper-events.csv'), sets: [{ name: 'prices' }] })).rejects.toThrow('column "__MLOPS_row" starts with "__mlops_", which is reserved for the pipeline\'s own columns; rename it');
-    await expect(buildTrainingSet(s, { ...request, timestamp: 'when', sets: [{ name: 'prices' }] })).rejects.toThrow(/have no timestamp column "when" \(columns: event_id, item, at, label\)/);
+    await expect(buildTrainingSet(s, { ...request, events: path.join(dir, 'helper-events.csv'), sets: [{ name: 'prices' }] })).rejects.toThrow(
+      'column "__MLOPS_row" starts with "__mlops_", which is reserved for the pipeline\'s own columns; rename it',
+    );
+    await expect(buildTrainingSet(s, { ...request, timestamp: 'when', sets: [{ name: 'prices' }] })).rejects.toThrow(
+      /have no timestamp column "when" \(columns: event_id, item, at, label\)/,
+    );
     const both = await buildTrainingSet(s, { ...request, sets: [{ name: 'prices', features: ['price'] }, { name: 'prices2' }], prefixed: true });
     expect(both.columns.map((c) => c.name)).toEqual(['event_id', 'item', 'at', 'label', 'prices__price', 'prices2__price']);
     const rows = await readParquet(both.ref.uri, 'SELECT count(*) FILTER (prices__price IS DISTINCT FROM prices2__price)::INT AS differ FROM t');
@@ -335,12 +399,19 @@ describe('mlops features commands', () => {
 
   it('apply, materialize, get, training-set and list, with paths relative to the definition file', async () => {
     const sub = mkdtempSync(path.join(dir, 'cli-'));
-    writeCsv(path.relative(dir, path.join(sub, 'rates.csv')), ['shop', 'ts', 'rate'], [
-      { shop: 's1', ts: day(0), rate: 0.5 },
-      { shop: 's1', ts: day(3), rate: 0.75 },
-      { shop: 's2', ts: day(1), rate: 2 },
-    ]);
-    writeFileSync(path.join(sub, 'rates.json'), JSON.stringify({ name: 'rates', entity: 'shop', timestamp: 'ts', source: { uri: 'rates.csv' }, columns: ['rate'] }));
+    writeCsv(
+      path.relative(dir, path.join(sub, 'rates.csv')),
+      ['shop', 'ts', 'rate'],
+      [
+        { shop: 's1', ts: day(0), rate: 0.5 },
+        { shop: 's1', ts: day(3), rate: 0.75 },
+        { shop: 's2', ts: day(1), rate: 2 },
+      ],
+    );
+    writeFileSync(
+      path.join(sub, 'rates.json'),
+      JSON.stringify({ name: 'rates', entity: 'shop', timestamp: 'ts', source: { uri: 'rates.csv' }, columns: ['rate'] }),
+    );
     const applied = await run(() => featuresApplyCommand({ json: true }, [path.join(sub, 'rates.json')]));
     expect(JSON.parse(applied.out)).toMatchObject({ name: 'rates', version: 1, created: true, definition: { source: { uri: path.join(sub, 'rates.csv') } } });
     expect((await run(() => featuresApplyCommand({}, [path.join(sub, 'rates.json')]))).out).toMatch(/^rates v1 unchanged/);
@@ -354,11 +425,23 @@ describe('mlops features commands', () => {
     expect(JSON.parse(got.out)).toEqual({
       name: 'rates',
       version: 1,
-      entities: [{ entity: 's1', eventTime: '2024-01-04T00:00:00.000Z', values: { rate: 0.75 } }, { entity: 'nope', eventTime: null, values: null }],
+      entities: [
+        { entity: 's1', eventTime: '2024-01-04T00:00:00.000Z', values: { rate: 0.75 } },
+        { entity: 'nope', eventTime: null, values: null },
+      ],
     });
 
-    writeCsv(path.relative(dir, path.join(sub, 'orders.csv')), ['order', 'shop', 'at'], [{ order: 1, shop: 's1', at: day(2) }, { order: 2, shop: 's2', at: day(0) }]);
-    const ts = await run(() => featuresTrainingSetCommand({ events: path.join(sub, 'orders.csv'), entity: 'shop', timestamp: 'at', set: ['rates@1:rate'], json: true }, []));
+    writeCsv(
+      path.relative(dir, path.join(sub, 'orders.csv')),
+      ['order', 'shop', 'at'],
+      [
+        { order: 1, shop: 's1', at: day(2) },
+        { order: 2, shop: 's2', at: day(0) },
+      ],
+    );
+    const ts = await run(() =>
+      featuresTrainingSetCommand({ events: path.join(sub, 'orders.csv'), entity: 'shop', timestamp: 'at', set: ['rates@1:rate'], json: true }, []),
+    );
     const out = JSON.parse(ts.out);
     expect(out).toMatchObject({ rows: 2, sets: [{ name: 'rates', version: 1, columns: { rate: 'rate' } }] });
     expect((await readParquet(out.ref.uri)).map((r) => r.rate)).toEqual([0.5, null]);
@@ -374,7 +457,11 @@ describe('mlops features commands', () => {
     await expect(run(() => featuresMaterializeCommand({ version: '0' }, ['rates']))).rejects.toThrow('--version "0" is not a positive integer');
     await expect(run(() => featuresMaterializeCommand({ version: '9' }, ['rates']))).rejects.toThrow('feature set rates has no version 9 (versions: 1)');
     await expect(run(() => featuresGetCommand({}, ['rates']))).rejects.toThrow('expected NAME and at least one ENTITY');
-    await expect(run(() => featuresTrainingSetCommand({ events: 'e.csv', entity: 'shop' }, []))).rejects.toThrow('--events, --entity, --timestamp and at least one --set are required');
-    await expect(run(() => featuresTrainingSetCommand({ events: 'e.csv', entity: 'shop', timestamp: 'at', set: ['rates@x'] }, []))).rejects.toThrow('--set "rates@x" is not NAME[@VERSION][:FEATURE,FEATURE…]');
+    await expect(run(() => featuresTrainingSetCommand({ events: 'e.csv', entity: 'shop' }, []))).rejects.toThrow(
+      '--events, --entity, --timestamp and at least one --set are required',
+    );
+    await expect(run(() => featuresTrainingSetCommand({ events: 'e.csv', entity: 'shop', timestamp: 'at', set: ['rates@x'] }, []))).rejects.toThrow(
+      '--set "rates@x" is not NAME[@VERSION][:FEATURE,FEATURE…]',
+    );
   });
 });

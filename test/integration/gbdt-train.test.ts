@@ -56,31 +56,51 @@ describe('gradient-boosted trees in the train stage', () => {
 
   it('resumes an interrupted fit from its last checkpoint to the byte-identical model', async () => {
     // refit "full": the final fit (train + validation) is the one that checkpoints every 10 iterations.
-    const spec = { ...gbdtSpec, name: 'churn-resume', training: { algorithms: ['gbdt'], gbdt: { maxIter: 40, learningRate: [0.2], maxLeaves: [15] }, refit: 'full', seed: 9 } };
+    const spec = {
+      ...gbdtSpec,
+      name: 'churn-resume',
+      training: { algorithms: ['gbdt'], gbdt: { maxIter: 40, learningRate: [0.2], maxLeaves: [15] }, refit: 'full', seed: 9 },
+    };
     const p = await prepared(spec);
-    const whole = await trainStage({ model: 'churn-resume', runKey: 'uninterrupted', ...p }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 50 });
+    const whole = await trainStage(
+      { model: 'churn-resume', runKey: 'uninterrupted', ...p },
+      { artifacts: s.artifacts, registry: s.registry, latencyCalls: 50 },
+    );
 
     // First attempt: crashes right after its first checkpoint of the final fit (at the early-stopped iteration count).
     let saved: TrainCheckpoint | undefined;
     let finalSaves = 0;
-    const crash = await trainStage({ model: 'churn-resume', runKey: 'interrupted', ...p }, {
-      artifacts: s.artifacts, registry: s.registry, latencyCalls: 50,
-      checkpoint: {
-        load: async () => undefined,
-        save: async (c) => {
-          saved = JSON.parse(JSON.stringify(c)) as TrainCheckpoint;
-          if (c.final && ++finalSaves === 1) throw new Error('worker lost');
+    const crash = await trainStage(
+      { model: 'churn-resume', runKey: 'interrupted', ...p },
+      {
+        artifacts: s.artifacts,
+        registry: s.registry,
+        latencyCalls: 50,
+        checkpoint: {
+          load: async () => undefined,
+          save: async (c) => {
+            saved = JSON.parse(JSON.stringify(c)) as TrainCheckpoint;
+            if (c.final && ++finalSaves === 1) throw new Error('worker lost');
+          },
         },
       },
-    }).then(() => undefined, (e: unknown) => e);
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((crash as Error).message).toBe('worker lost');
     expect(saved?.final).toBeDefined();
 
     // The retried attempt starts from the saved checkpoint: finished trials are not repeated.
-    const retried = await trainStage({ model: 'churn-resume', runKey: 'interrupted', ...p }, {
-      artifacts: s.artifacts, registry: s.registry, latencyCalls: 50,
-      checkpoint: { load: async () => saved, save: async () => undefined },
-    });
+    const retried = await trainStage(
+      { model: 'churn-resume', runKey: 'interrupted', ...p },
+      {
+        artifacts: s.artifacts,
+        registry: s.registry,
+        latencyCalls: 50,
+        checkpoint: { load: async () => saved, save: async () => undefined },
+      },
+    );
     expect(retried.sha256).toBe(whole.sha256);
     expect(retried.trials).toEqual(whole.trials);
     // The crash came mid-fit: the final fit runs past the checkpoint it resumed from.
@@ -89,39 +109,61 @@ describe('gradient-boosted trees in the train stage', () => {
   }, 180_000);
 
   it('refits the best trial of an earlier attempt to the byte-identical model the search kept (refit reuse)', async () => {
-    const spec = { ...gbdtSpec, name: 'churn-reuse', training: { algorithms: ['gbdt'], gbdt: { maxIter: 30, learningRate: [0.1, 0.3], maxLeaves: [15] }, seed: 4 } };
+    const spec = {
+      ...gbdtSpec,
+      name: 'churn-reuse',
+      training: { algorithms: ['gbdt'], gbdt: { maxIter: 30, learningRate: [0.1, 0.3], maxLeaves: [15] }, seed: 4 },
+    };
     const p = await prepared(spec);
     const whole = await trainStage({ model: 'churn-reuse', runKey: 'uninterrupted', ...p }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 });
     expect(whole.refit).toMatchObject({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: whole.rows.train });
 
     // First attempt: lost right after its last trial was checkpointed, so the retry has no fitted model to keep.
     let saved: TrainCheckpoint | undefined;
-    const crash = await trainStage({ model: 'churn-reuse', runKey: 'interrupted', ...p }, {
-      artifacts: s.artifacts, registry: s.registry, latencyCalls: 20,
-      checkpoint: {
-        load: async () => undefined,
-        save: async (c) => {
-          saved = JSON.parse(JSON.stringify(c)) as TrainCheckpoint;
-          if (c.trials.length === 2) throw new Error('worker lost');
+    const crash = await trainStage(
+      { model: 'churn-reuse', runKey: 'interrupted', ...p },
+      {
+        artifacts: s.artifacts,
+        registry: s.registry,
+        latencyCalls: 20,
+        checkpoint: {
+          load: async () => undefined,
+          save: async (c) => {
+            saved = JSON.parse(JSON.stringify(c)) as TrainCheckpoint;
+            if (c.trials.length === 2) throw new Error('worker lost');
+          },
         },
       },
-    }).then(() => undefined, (e: unknown) => e);
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((crash as Error).message).toBe('worker lost');
-    const retried = await trainStage({ model: 'churn-reuse', runKey: 'interrupted', ...p }, {
-      artifacts: s.artifacts, registry: s.registry, latencyCalls: 20,
-      checkpoint: { load: async () => saved, save: async () => undefined },
-    });
+    const retried = await trainStage(
+      { model: 'churn-reuse', runKey: 'interrupted', ...p },
+      {
+        artifacts: s.artifacts,
+        registry: s.registry,
+        latencyCalls: 20,
+        checkpoint: { load: async () => saved, save: async () => undefined },
+      },
+    );
     expect(retried.refit).toMatchObject({ mode: 'reuse', reusedSearchModel: false, rows: whole.rows.train });
     expect(retried.sha256).toBe(whole.sha256);
   }, 180_000);
 
   it('records a search cut short by the time budget', async () => {
     const p = await prepared({ ...gbdtSpec, name: 'churn-budget', training: { algorithms: ['logistic'], l2: [0.01, 0.1, 1, 10], timeBudgetSeconds: 1 } });
-    const m = await trainStage({ model: 'churn-budget', runKey: 'budget', ...p }, {
-      artifacts: s.artifacts, registry: s.registry, latencyCalls: 20,
-      // Each trial "takes" over a second: the budget stops the search after the first.
-      checkpoint: { load: async () => undefined, save: () => new Promise((r) => setTimeout(r, 1100)) },
-    });
+    const m = await trainStage(
+      { model: 'churn-budget', runKey: 'budget', ...p },
+      {
+        artifacts: s.artifacts,
+        registry: s.registry,
+        latencyCalls: 20,
+        // Each trial "takes" over a second: the budget stops the search after the first.
+        checkpoint: { load: async () => undefined, save: () => new Promise((r) => setTimeout(r, 1100)) },
+      },
+    );
     expect(m.searchCutShort).toBe(true);
     expect(m.trials).toHaveLength(1);
   }, 120_000);

@@ -50,7 +50,14 @@ describe('ingest', () => {
     expect(penguins.rows).toBe(344);
     expect(penguins.columns.map((c) => c.name)).toContain('Sex');
     const nd = await ingest({ uri: write('rows.ndjson', '{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n') }, { artifacts: s.artifacts });
-    expect(nd).toMatchObject({ rows: 2, format: 'json', columns: [{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'VARCHAR' }] });
+    expect(nd).toMatchObject({
+      rows: 2,
+      format: 'json',
+      columns: [
+        { name: 'a', type: 'BIGINT' },
+        { name: 'b', type: 'VARCHAR' },
+      ],
+    });
     const pq = await ingest({ uri: s.artifacts.uri(`datasets/${penguins.sha256}.parquet`) }, { artifacts: s.artifacts, s3: s.s3 });
     expect(pq).toMatchObject({ rows: 344, format: 'parquet', sha256: penguins.sha256 });
   });
@@ -87,14 +94,20 @@ describe('ingest', () => {
       { day: '2024-06-04', score: null, plan: 'basic', gender: null, churn: false },
     ]);
     // No feedback rows: the same canonical Parquet as a plain ingest.
-    expect((await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, rows: [] } })).sha256).toBe((await ingest({ uri: src }, { artifacts: s.artifacts })).sha256);
+    expect((await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, rows: [] } })).sha256).toBe(
+      (await ingest({ uri: src }, { artifacts: s.artifacts })).sha256,
+    );
     // data.maxFeedbackShare: at most a third of the rows may be feedback → 1 of the 2 (2 source rows).
     const capped = await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, maxShare: 1 / 3 } });
     expect(capped).toMatchObject({ rows: 3, feedbackRows: 1, feedbackCapped: 1 });
     // The feedback rows' features against the source rows', target and protected attributes left out.
     expect(ref.feedbackDrift).toMatchObject({ sourceRows: 2, feedbackRows: 2 });
     expect(ref.feedbackDrift!.columns.map((c) => c.name)).toEqual(['day', 'score', 'plan']);
-    expect(await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, maxShare: 0 } })).toMatchObject({ rows: 2, feedbackRows: 0, feedbackCapped: 2 });
+    expect(await ingest({ uri: src }, { artifacts: s.artifacts, feedback: { ...feedback, maxShare: 0 } })).toMatchObject({
+      rows: 2,
+      feedbackRows: 0,
+      feedbackCapped: 2,
+    });
   });
 
   it('detects a semicolon delimiter, and a wrong forced delimiter shows up as a missing column', async () => {
@@ -119,7 +132,10 @@ describe('ingest', () => {
   for (const [name, content, message] of bad) {
     it(`rejects ${name} with a clear message and stores nothing`, async () => {
       const before = (await s.artifacts.list('datasets')).length;
-      const err = await ingest({ uri: write(name, content) }, { artifacts: s.artifacts }).then(() => undefined, (e: unknown) => e);
+      const err = await ingest({ uri: write(name, content) }, { artifacts: s.artifacts }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(DataError);
       expect((err as Error).message).toMatch(message);
       expect((err as Error).message).toContain(name);
@@ -157,7 +173,10 @@ describe('validate', () => {
 
   it('flags every anomaly of a changed dataset against the stored schema, naming column, rule, expected and observed', async () => {
     const rows = ['date,precipitation,temp_max,wind,weather,extra'];
-    for (let i = 0; i < 40; i++) rows.push(`2013-01-${String((i % 28) + 1).padStart(2, '0')},${i % 3 === 0 ? '' : 'oops'},${i < 20 ? 80 : 10},${i % 2 ? 'NaN' : '1'},${i % 4 === 0 ? 'hail' : 'rain'},1`);
+    for (let i = 0; i < 40; i++)
+      rows.push(
+        `2013-01-${String((i % 28) + 1).padStart(2, '0')},${i % 3 === 0 ? '' : 'oops'},${i < 20 ? 80 : 10},${i % 2 ? 'NaN' : '1'},${i % 4 === 0 ? 'hail' : 'rain'},1`,
+      );
     const changed = await ingest({ uri: write('changed.csv', rows.join('\n')) }, { artifacts: s.artifacts });
     const r = await validateDataset({ dataset: changed, model: 'weather', rules: { target: 'weather' } }, { artifacts: s.artifacts, schemas: s.schemas });
     expect(r.passed).toBe(false);
@@ -173,7 +192,10 @@ describe('validate', () => {
 
   it('fails on a missing or constant target, too few rows, duplicate keys and a spec column that does not exist', async () => {
     const small = await ingest({ uri: write('small.csv', 'id,x,y\n1,1,a\n1,2,a\n2,3,a\n') }, { artifacts: s.artifacts });
-    const r = await validateDataset({ dataset: small, model: 'small', rules: { target: 'y', keys: ['id'], required: ['ts'] } }, { artifacts: s.artifacts, schemas: s.schemas });
+    const r = await validateDataset(
+      { dataset: small, model: 'small', rules: { target: 'y', keys: ['id'], required: ['ts'] } },
+      { artifacts: s.artifacts, schemas: s.schemas },
+    );
     expect(r.passed).toBe(false);
     expect(r.anomalies.map((a) => a.rule).sort()).toEqual(['duplicate_keys', 'missing_column', 'target_constant', 'too_few_rows']);
     expect(r.anomalies.find((a) => a.rule === 'missing_column')?.observed).toBe('no such column; columns are: id, x, y');

@@ -47,14 +47,26 @@ describe('mlops labels', () => {
     const imported = mlops(['labels', 'import', file], env);
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringMatching(/imported 2 labels/) });
     const fed = await s.pool.query<{ prediction_id: string; label: string }>('SELECT prediction_id, label FROM feedback ORDER BY label, prediction_id');
-    expect(new Map(fed.rows.map((r) => [r.prediction_id, r.label]))).toEqual(new Map([[ids[1], '1'], [ids[3], '0'], [ids[7], '1']]));
+    expect(new Map(fed.rows.map((r) => [r.prediction_id, r.label]))).toEqual(
+      new Map([
+        [ids[1], '1'],
+        [ids[3], '0'],
+        [ids[7], '1'],
+      ]),
+    );
   });
 
   it('refuses what it cannot do with exit 2 and a clear message', () => {
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
     const file = path.join(dir, 'x.csv');
-    expect(mlops(['labels', 'export', '--model', 'churn', '--out', file, '--strategy', 'disagreement'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs a shadow rollout/) });
-    expect(mlops(['labels', 'export', '--model', 'nobody', '--out', file], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/no logged predictions without a label/) });
+    expect(mlops(['labels', 'export', '--model', 'churn', '--out', file, '--strategy', 'disagreement'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/needs a shadow rollout/),
+    });
+    expect(mlops(['labels', 'export', '--model', 'nobody', '--out', file], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no logged predictions without a label/),
+    });
     writeFileSync(file, 'id,label\nx,1\n');
     expect(mlops(['labels', 'import', file], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/must have prediction_id and label columns/) });
   });

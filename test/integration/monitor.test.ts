@@ -25,7 +25,11 @@ const model = `mon-${randomBytes(3).toString('hex')}`;
 const calm = `${model}-calm`;
 
 const post = async (route: string, body: unknown, name = model): Promise<Record<string, unknown>> => {
-  const res = await fetch(`${server.url}/v1/models/${name}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/v1/models/${name}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 };
@@ -47,16 +51,21 @@ async function sendShifted(version: number, rows: number, opts: { name?: string;
   }
 }
 
-
 beforeAll(async () => {
   s = await isolatedStores('monitor');
-  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), {
+    address: `127.0.0.1:${randomInt(20000, 29999)}`,
+  });
   w = await startTestWorker(s, 'monitor', { serveUrl: server.url });
   await writeSynthCsv(data, { rows: 3000, seed: 61 });
 }, 120_000);
 
 afterAll(async () => {
-  for (const m of [model, calm]) await w.client.workflow.getHandle(`drift-${m}`).terminate('test done').catch(() => undefined);
+  for (const m of [model, calm])
+    await w.client.workflow
+      .getHandle(`drift-${m}`)
+      .terminate('test done')
+      .catch(() => undefined);
   await w?.stop();
   await server?.close();
   await s.drop();
@@ -65,8 +74,20 @@ afterAll(async () => {
 describe('drift monitor', () => {
   it('retrains on drift in production traffic, follows the new version, and holds the cool-down', async () => {
     const run = { trigger: 'manual' as const, requestId: randomUUID() };
-    const spec = { name: model, data: { uri: data }, target: 'churned', features: { exclude: ['customer_id'] }, monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, onDrift: 'reweight' } };
-    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', { workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ ...spec, run }], signal: retrainSignal, signalArgs: [run] });
+    const spec = {
+      name: model,
+      data: { uri: data },
+      target: 'churned',
+      features: { exclude: ['customer_id'] },
+      monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, onDrift: 'reweight' },
+    };
+    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+      workflowId: ctWorkflowId(model),
+      taskQueue: w.taskQueue,
+      args: [{ ...spec, run }],
+      signal: retrainSignal,
+      signalArgs: [run],
+    });
     const first = (await w.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
     expect(first.deployed).toEqual({ alias: 'production', version: 1 });
     const monitor = w.client.workflow.getHandle(`drift-${model}`);
@@ -92,14 +113,17 @@ describe('drift monitor', () => {
     expect(retrained.dataset?.rows).toBe(3300);
     expect(retrained.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/monitor.onDrift reweight/)]));
     // The new data at data.uri is already shifted like the traffic: the domain classifier barely tells them apart.
-    const reweight = ((await s.registry.getVersion(model, 2))!.properties as { reweight?: { domainAuc: number; currentRows: number; effectiveRows: number } }).reweight;
+    const reweight = ((await s.registry.getVersion(model, 2))!.properties as { reweight?: { domainAuc: number; currentRows: number; effectiveRows: number } })
+      .reweight;
     expect(reweight).toMatchObject({ currentRows: 300, columns: expect.arrayContaining(['age', 'plan']) });
     expect(reweight!.domainAuc).toBeLessThan(0.65);
     expect(reweight!.effectiveRows).toBeGreaterThan(0.8 * 3300 * 0.8);
     expect(await (await fetch(`${server.url}/v1/models/${model}`)).json()).toMatchObject({ version: 2 });
     const report = await s.pool.query(`SELECT version, columns FROM drift_reports WHERE model = $1 AND dataset_drift ORDER BY id LIMIT 1`, [model]);
     expect(report.rows[0].version).toBe(1);
-    expect((report.rows[0].columns as { name: string; drifted: boolean }[]).filter((c) => c.drifted).map((c) => c.name)).toEqual(expect.arrayContaining(['age']));
+    expect((report.rows[0].columns as { name: string; drifted: boolean }[]).filter((c) => c.drifted).map((c) => c.name)).toEqual(
+      expect.arrayContaining(['age']),
+    );
 
     // The monitor follows v2; v2's traffic still drifts against v2's reference, but the cool-down holds.
     await sendShifted(2, 300);
@@ -114,9 +138,24 @@ describe('drift monitor', () => {
     // Data of its own: the first test rewrote `data` with shifted rows.
     const calmData = path.join(dir, 'calm.csv');
     await writeSynthCsv(calmData, { rows: 3000, seed: 63 });
-    const spec = { name: calm, data: { uri: calmData }, target: 'churned', features: { exclude: ['customer_id'] }, monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, minLabels: 100 } };
-    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', { workflowId: ctWorkflowId(calm), taskQueue: w.taskQueue, args: [{ ...spec, run }], signal: retrainSignal, signalArgs: [run] });
-    expect(((await w.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult).deployed).toEqual({ alias: 'production', version: 1 });
+    const spec = {
+      name: calm,
+      data: { uri: calmData },
+      target: 'churned',
+      features: { exclude: ['customer_id'] },
+      monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, minLabels: 100 },
+    };
+    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+      workflowId: ctWorkflowId(calm),
+      taskQueue: w.taskQueue,
+      args: [{ ...spec, run }],
+      signal: retrainSignal,
+      signalArgs: [run],
+    });
+    expect(((await w.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult).deployed).toEqual({
+      alias: 'production',
+      version: 1,
+    });
     const monitor = w.client.workflow.getHandle(`drift-${calm}`);
 
     await sendShifted(1, 300, { name: calm, drift: 0, seed: 91 });

@@ -34,7 +34,9 @@ beforeAll(async () => {
   await withDuckDB(async (conn) => {
     const cuts = [0, 30_000, 75_000, ROWS];
     for (let p = 0; p < 3; p++) {
-      await conn.run(`COPY (SELECT * FROM read_csv(${literal(csv)}) LIMIT ${cuts[p + 1]! - cuts[p]!} OFFSET ${cuts[p]}) TO ${literal(path.join(local, `part-${p}.parquet`))} (FORMAT parquet)`);
+      await conn.run(
+        `COPY (SELECT * FROM read_csv(${literal(csv)}) LIMIT ${cuts[p + 1]! - cuts[p]!} OFFSET ${cuts[p]}) TO ${literal(path.join(local, `part-${p}.parquet`))} (FORMAT parquet)`,
+      );
     }
   });
   for (let p = 0; p < 3; p++) await s.artifacts.putFile(`inputs/part-${p}.parquet`, path.join(local, `part-${p}.parquet`));
@@ -47,7 +49,11 @@ afterAll(async () => {
 });
 
 const run = (uri: string, model: string) =>
-  w.client.workflow.execute('partitionedIngestAndValidate', { taskQueue: w.taskQueue, workflowId: `partitioned-${model}-${Date.now()}`, args: [{ uri, model, rules: { target: 'churned' } }] }) as Promise<{ dataset: DatasetRef; validation: ValidationResult }>;
+  w.client.workflow.execute('partitionedIngestAndValidate', {
+    taskQueue: w.taskQueue,
+    workflowId: `partitioned-${model}-${Date.now()}`,
+    args: [{ uri, model, rules: { target: 'churned' } }],
+  }) as Promise<{ dataset: DatasetRef; validation: ValidationResult }>;
 
 describe('partitioned ingest', () => {
   it('ingests an s3:// prefix as one dataset version over its partitions, statistics merged as a single pass gives them', async () => {
@@ -62,7 +68,9 @@ describe('partitioned ingest', () => {
       const seen = await expectAgreement(conn, table, merged, single);
       console.log(`merged vs single pass (${ROWS} rows, 3 partitions): ${JSON.stringify(seen)}`);
     });
-    const parts = await s.pool.query(`SELECT count(*)::int AS n, count(DISTINCT key)::int AS k FROM executions WHERE stage = 'ingest-partition' AND status = 'complete'`);
+    const parts = await s.pool.query(
+      `SELECT count(*)::int AS n, count(DISTINCT key)::int AS k FROM executions WHERE stage = 'ingest-partition' AND status = 'complete'`,
+    );
     expect(parts.rows[0]).toEqual({ n: 3, k: 3 });
     const lineage = await s.pool.query(
       `SELECT count(*)::int AS n FROM events e JOIN artifacts a ON a.id = e.artifact_id JOIN executions x ON x.id = e.execution_id
@@ -81,7 +89,11 @@ describe('partitioned ingest', () => {
 
   it('splits one file above partitionRows into row ranges that add up to the file', async () => {
     const plan = await planPartitions({ uri: csv, partitionRows: 50_000 }, { s3: s.s3, artifacts: s.artifacts });
-    expect(plan?.partitions.map((p) => p.rows)).toEqual([{ start: 0, count: 40_000 }, { start: 40_000, count: 40_000 }, { start: 80_000, count: 40_000 }]);
+    expect(plan?.partitions.map((p) => p.rows)).toEqual([
+      { start: 0, count: 40_000 },
+      { start: 40_000, count: 40_000 },
+      { start: 80_000, count: 40_000 },
+    ]);
     expect(parseS3Uri(plan!.partitions[0]!.uri).key).toMatch(/sources\/[0-9a-f]{64}\.csv$/);
     expect(await planPartitions({ uri: csv }, { s3: s.s3, artifacts: s.artifacts })).toBeUndefined();
   });

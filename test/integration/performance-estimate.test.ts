@@ -25,7 +25,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-cbpe-'));
 const model = 'cbpe';
 
 const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
-  const res = await fetch(`${server.url}/v1/models/${model}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/v1/models/${model}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 };
@@ -63,9 +67,14 @@ beforeAll(async () => {
   const spec = parseSpec({ name: model, data: { uri: train }, target: 'churned', features: { exclude: ['customer_id'] } });
   const dataset = await ingest({ uri: train }, { artifacts: s.artifacts });
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage({ model, runKey: 'r1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 });
+  const m = await trainStage(
+    { model, runKey: 'r1', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 10 },
+  );
   await s.registry.setAlias({ model, alias: 'production', version: m.version, actor: 'test', reason: 'deploy' });
-  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), {
+    address: `127.0.0.1:${randomInt(20000, 29999)}`,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -106,9 +115,13 @@ describe('performance estimates before labels (CBPE)', () => {
     const later = await checkModelDrift({ model, windowSeconds: 1, minRows: 100_000 }, s);
     expect(later.estimate).toBeNull();
     expect(later.realised.map((r) => r.labels).sort()).toEqual([1500, 1500]);
-    const stored = await s.pool.query<{ id: string; estimated: Record<string, number>; realised: Record<string, number>; error: Record<string, number>; labels: number }>(
-      'SELECT id, estimated, realised, error, labels FROM performance_estimates ORDER BY id',
-    );
+    const stored = await s.pool.query<{
+      id: string;
+      estimated: Record<string, number>;
+      realised: Record<string, number>;
+      error: Record<string, number>;
+      labels: number;
+    }>('SELECT id, estimated, realised, error, labels FROM performance_estimates ORDER BY id');
     expect(stored.rows).toHaveLength(2);
     for (const row of stored.rows) {
       for (const k of ['accuracy', 'f1', 'roc_auc']) {

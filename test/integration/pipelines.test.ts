@@ -36,7 +36,11 @@ const ct = (model: string, input: Record<string, unknown>, trigger: 'manual' | '
   const requestId = randomUUID();
   const run = { trigger, requestId };
   return w.client.workflow.signalWithStart('continuousTrainingPipeline', {
-    workflowId: ctWorkflowId(model), taskQueue: w.taskQueue, args: [{ ...input, name: model, run }], signal: retrainSignal, signalArgs: [{ ...run }],
+    workflowId: ctWorkflowId(model),
+    taskQueue: w.taskQueue,
+    args: [{ ...input, name: model, run }],
+    signal: retrainSignal,
+    signalArgs: [{ ...run }],
   });
 };
 
@@ -51,13 +55,19 @@ describe('continuousTrainingPipeline', () => {
     expect(await s.registry.getAlias(model, 'production')).toBe(1);
     const stages = await s.pool.query(
       `SELECT x.stage FROM executions x JOIN associations a ON a.execution_id = x.id JOIN contexts c ON c.id = a.context_id
-        WHERE c.type = 'pipeline_run' AND c.name = $1 ORDER BY x.id`, [`${handle.workflowId}/${handle.signaledRunId}`]);
+        WHERE c.type = 'pipeline_run' AND c.name = $1 ORDER BY x.id`,
+      [`${handle.workflowId}/${handle.signaledRunId}`],
+    );
     expect(stages.rows.map((x) => x.stage)).toEqual(['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy']);
     const history = await s.registry.aliasHistory(model, 'production');
     expect(history[0]).toMatchObject({ fromVersion: null, toVersion: 1, actor: `continuousTrainingPipeline:${ctWorkflowId(model)}` });
     const described = await w.client.workflow.getHandle(handle.workflowId, handle.signaledRunId).describe();
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
-      expect.arrayContaining([['MlopsModel', model], ['MlopsLevel', 1], ['MlopsTrigger', 'manual']]),
+      expect.arrayContaining([
+        ['MlopsModel', model],
+        ['MlopsLevel', 1],
+        ['MlopsTrigger', 'manual'],
+      ]),
     );
 
     // Same data, spec and code again: nothing to learn.
@@ -67,15 +77,27 @@ describe('continuousTrainingPipeline', () => {
     expect((await s.registry.listVersions(model)).length).toBe(1);
   }, 120_000);
 
-  it('forwards a run started under another id (the Temporal CLI and UI send one JSON payload) to the model\'s CT workflow', async () => {
+  it("forwards a run started under another id (the Temporal CLI and UI send one JSON payload) to the model's CT workflow", async () => {
     const model = `cli-${suffix}`;
     const config = loadConfig();
     const temporal = path.join(cacheDir(), `temporal-${TEMPORAL_CLI.version}`, 'temporal');
     const input = JSON.stringify({ name: model, data: { uri: churn }, target: 'churned', features: { exclude: ['customer_id'] } });
     // Async: the worker runs in this process, so a blocking call would starve it.
     const { stdout: out } = await promisify(execFile)(temporal, [
-      'workflow', 'execute', '--address', config.temporal.address, '--task-queue', w.taskQueue, '--type', 'continuousTrainingPipeline',
-      '--workflow-id', `ui-start-${suffix}`, '--input', input, '--output', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      config.temporal.address,
+      '--task-queue',
+      w.taskQueue,
+      '--type',
+      'continuousTrainingPipeline',
+      '--workflow-id',
+      `ui-start-${suffix}`,
+      '--input',
+      input,
+      '--output',
+      'json',
     ]);
     expect(out).toMatch(/"status":\s*"forwarded"/);
     const r = (await w.client.workflow.getHandle(ctWorkflowId(model)).result()) as RunResult;
@@ -83,21 +105,39 @@ describe('continuousTrainingPipeline', () => {
   }, 120_000);
 
   it('fails fast on a bad spec or a missing target and moves no alias', async () => {
-    const bad = await expectFailure(w.client.workflow.execute('continuousTrainingPipeline', { taskQueue: w.taskQueue, workflowId: ctWorkflowId(`bad-${suffix}`), args: [{ name: `bad-${suffix}`, data: { uri: churn } }] }));
+    const bad = await expectFailure(
+      w.client.workflow.execute('continuousTrainingPipeline', {
+        taskQueue: w.taskQueue,
+        workflowId: ctWorkflowId(`bad-${suffix}`),
+        args: [{ name: `bad-${suffix}`, data: { uri: churn } }],
+      }),
+    );
     expect(bad).toMatchObject({ type: 'InvalidSpec', message: 'spec.target is required: the column to predict' });
-    const missing = await expectFailure(w.client.workflow.execute('continuousTrainingPipeline', { taskQueue: w.taskQueue, workflowId: ctWorkflowId(`missing-${suffix}`), args: [{ name: `missing-${suffix}`, data: { uri: churn }, target: 'left' }] }));
+    const missing = await expectFailure(
+      w.client.workflow.execute('continuousTrainingPipeline', {
+        taskQueue: w.taskQueue,
+        workflowId: ctWorkflowId(`missing-${suffix}`),
+        args: [{ name: `missing-${suffix}`, data: { uri: churn }, target: 'left' }],
+      }),
+    );
     expect(missing.type).toBe('ValidationFailed');
     expect(missing.message).toMatch(/column "left": target_missing/);
     expect(await s.registry.getAlias(`missing-${suffix}`, 'production').catch(() => undefined)).toBeUndefined();
   }, 60_000);
 
-  it('a schedule starts a run that lands in the model\'s CT workflow', async () => {
+  it("a schedule starts a run that lands in the model's CT workflow", async () => {
     const model = `sched-${suffix}`;
     const scheduleId = `test-${model}`;
     const handle = await w.client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: '1h' }] },
-      action: { type: 'startWorkflow', workflowType: 'continuousTrainingPipeline', taskQueue: w.taskQueue, workflowId: ctWorkflowId(model), args: [{ name: model, data: { uri: churn }, target: 'churned', run: { trigger: 'schedule' } }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'continuousTrainingPipeline',
+        taskQueue: w.taskQueue,
+        workflowId: ctWorkflowId(model),
+        args: [{ name: model, data: { uri: churn }, target: 'churned', run: { trigger: 'schedule' } }],
+      },
     });
     try {
       await handle.trigger();
@@ -130,7 +170,11 @@ async function updateRefusal(p: Promise<unknown>): Promise<string | undefined> {
 describe('manualPipeline', () => {
   it('waits for a person before every stage, refuses an advance for the wrong stage, and deploys when advanced', async () => {
     const model = `manual-${suffix}`;
-    const handle = await w.client.workflow.start('manualPipeline', { taskQueue: w.taskQueue, workflowId: `manual-${suffix}`, args: [{ name: model, data: { uri: churn }, target: 'churned' }] });
+    const handle = await w.client.workflow.start('manualPipeline', {
+      taskQueue: w.taskQueue,
+      workflowId: `manual-${suffix}`,
+      args: [{ name: model, data: { uri: churn }, target: 'churned' }],
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect((await handle.query(statusQuery)).waitingFor).toBe('ingest');
     expect(await updateRefusal(handle.executeUpdate(advanceUpdate, { args: [{ stage: 'train' }] }))).toBe('stage train is not waiting; ingest is');

@@ -57,14 +57,25 @@ async function dispatchOrder(tasks: { label: string; priority: { priorityKey?: n
   const order: string[] = [];
   const nativeConnection = await NativeConnection.connect({ address });
   // Workflows only: the activities wait in the queue until every one is scheduled.
-  const scheduler = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'index.ts') });
+  const scheduler = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'index.ts'),
+  });
   const scheduling = scheduler.run();
   const handle = await client.workflow.start('prioritizedTasks', { taskQueue, workflowId: taskQueue, args: [{ tasks }] });
   for (let i = 0; i < 200 && ((await handle.describe()).raw.pendingActivities?.length ?? 0) < tasks.length; i++) await new Promise((r) => setTimeout(r, 100));
   expect((await handle.describe()).raw.pendingActivities?.length).toBe(tasks.length);
   const runner = await Worker.create({
-    connection: nativeConnection, taskQueue, maxConcurrentActivityTaskExecutions: 1,
-    activities: { recordTask: async (label: string) => { order.push(label); await new Promise((r) => setTimeout(r, 50)); } },
+    connection: nativeConnection,
+    taskQueue,
+    maxConcurrentActivityTaskExecutions: 1,
+    activities: {
+      recordTask: async (label: string) => {
+        order.push(label);
+        await new Promise((r) => setTimeout(r, 50));
+      },
+    },
   });
   await runner.runUntil(handle.result());
   scheduler.shutdown();

@@ -87,21 +87,29 @@ describe('three workers, one partitioned input', () => {
   it('spreads the partitions over the workers, survives a SIGKILL mid-fan-out, and merges what a single pass computes', async () => {
     const model = `scale-${randomBytes(3).toString('hex')}`;
     const uri = s.artifacts.uri(`inputs/${path.basename(files[0]!)}`).replace(/[^/]+$/, '');
-    const h = await client.workflow.start('manualPipeline', { taskQueue, workflowId: `scale-${model}`, args: [{ name: model, data: { uri }, target: 'label' }] });
+    const h = await client.workflow.start('manualPipeline', {
+      taskQueue,
+      workflowId: `scale-${model}`,
+      args: [{ name: model, data: { uri }, target: 'label' }],
+    });
     await advance(h, 'ingest');
     const desc = await h.describe();
     const childId = `${h.workflowId}/partitions/${desc.runId}`;
     const child = client.workflow.getHandle(childId);
 
     // Kill the worker that holds a partition once at least one partition is done.
-    const victim = await until('a partition in flight after one completed', async () => {
-      const d = await child.describe();
-      const pending = d.raw.pendingActivities ?? [];
-      const completed = (await child.fetchHistory()).events?.filter((e) => e.activityTaskCompletedEventAttributes).length ?? 0;
-      // State 2 is PENDING_ACTIVITY_STATE_STARTED: a worker holds it.
-      const held = pending.find((a) => a.lastWorkerIdentity && Number(a.state) === 2);
-      return completed >= 1 && held ? { identity: held.lastWorkerIdentity!, activityId: held.activityId! } : undefined;
-    }, 240_000);
+    const victim = await until(
+      'a partition in flight after one completed',
+      async () => {
+        const d = await child.describe();
+        const pending = d.raw.pendingActivities ?? [];
+        const completed = (await child.fetchHistory()).events?.filter((e) => e.activityTaskCompletedEventAttributes).length ?? 0;
+        // State 2 is PENDING_ACTIVITY_STATE_STARTED: a worker holds it.
+        const held = pending.find((a) => a.lastWorkerIdentity && Number(a.state) === 2);
+        return completed >= 1 && held ? { identity: held.lastWorkerIdentity!, activityId: held.activityId! } : undefined;
+      },
+      240_000,
+    );
     const pid = Number(victim.identity.split('@')[0]);
     expect(workers.has(pid), `${victim.identity} is one of this test's workers`).toBe(true);
     workers.get(pid)!.kill('SIGKILL');
@@ -117,21 +125,26 @@ describe('three workers, one partitioned input', () => {
 
     // Who completed which partition, from the child's history.
     const history = await child.fetchHistory();
-    const completed = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).map((e) => {
-      const a = e.activityTaskCompletedEventAttributes!;
-      const r = defaultPayloadConverter.fromPayload<PartitionResult>(a.result!.payloads![0]!);
-      return { index: r.index, identity: a.identity! };
-    });
+    const completed = (history.events ?? [])
+      .filter((e) => e.activityTaskCompletedEventAttributes)
+      .map((e) => {
+        const a = e.activityTaskCompletedEventAttributes!;
+        const r = defaultPayloadConverter.fromPayload<PartitionResult>(a.result!.payloads![0]!);
+        return { index: r.index, identity: a.identity! };
+      });
     expect(completed.map((c) => c.index).sort((a, b) => a - b)).toEqual([...Array(PARTITIONS).keys()]);
     const identities = new Set(completed.map((c) => c.identity));
     expect(identities.size).toBeGreaterThanOrEqual(2);
     // The killed worker's partition was finished by another worker.
     const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityId === victim.activityId)!;
-    const lost = defaultPayloadConverter.fromPayload<{ partition: { index: number } }>(scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!).partition.index;
+    const lost = defaultPayloadConverter.fromPayload<{ partition: { index: number } }>(scheduled.activityTaskScheduledEventAttributes!.input!.payloads![0]!)
+      .partition.index;
     expect(completed.find((c) => c.index === lost)!.identity).not.toBe(victim.identity);
 
     // Lineage: one complete execution and one partition artifact per partition, none twice.
-    const parts = await s.pool.query(`SELECT count(*)::int AS n, count(DISTINCT key)::int AS k FROM executions WHERE stage = 'ingest-partition' AND status = 'complete'`);
+    const parts = await s.pool.query(
+      `SELECT count(*)::int AS n, count(DISTINCT key)::int AS k FROM executions WHERE stage = 'ingest-partition' AND status = 'complete'`,
+    );
     expect(parts.rows[0]).toEqual({ n: PARTITIONS, k: PARTITIONS });
     const artifacts = await s.pool.query(`SELECT count(*)::int AS n FROM artifacts WHERE type = 'DatasetPartition'`);
     expect(artifacts.rows[0].n).toBe(PARTITIONS);
@@ -143,7 +156,9 @@ describe('three workers, one partitioned input', () => {
       const table = `read_parquet([${files.map(literal).join(', ')}])`;
       const single = await computeStatistics(conn, table, result.dataset!.columns);
       const seen = await expectAgreement(conn, table, merged, single);
-      console.log(`scale-out: ${identities.size} workers completed partitions; killed ${victim.identity} holding partition ${lost}; merged vs single pass ${JSON.stringify(seen)}`);
+      console.log(
+        `scale-out: ${identities.size} workers completed partitions; killed ${victim.identity} holding partition ${lost}; merged vs single pass ${JSON.stringify(seen)}`,
+      );
     });
   }, 600_000);
 });

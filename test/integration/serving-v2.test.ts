@@ -33,35 +33,64 @@ const STRINGS = new Set(['signup_date', 'plan', 'region']);
 
 async function train(runKey: string, l2: number): Promise<number> {
   const spec = parseSpec({
-    name: 'churn', data: { uri: data }, target: 'churned', governance: { protected: ['region'] },
-    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] }, training: { l2: [l2] },
+    name: 'churn',
+    data: { uri: data },
+    target: 'churned',
+    governance: { protected: ['region'] },
+    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] },
+    training: { l2: [l2] },
   });
   const dataset = await ingest({ uri: data }, { artifacts: s.artifacts });
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage({ model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 5 });
+  const m = await trainStage(
+    { model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 5 },
+  );
   return m.version;
 }
 
 /** One REST tensor per raw column: BYTES for strings and dates, FP64 for numbers. */
-function tensors(instances: Record<string, string | number>[], shape: (n: number) => number[] = (n) => [n]): { name: string; datatype: string; shape: number[]; data: (string | number)[] }[] {
-  return Object.keys(instances[0]!).map((name) => ({ name, datatype: STRINGS.has(name) ? 'BYTES' : 'FP64', shape: shape(instances.length), data: instances.map((r) => r[name]!) }));
+function tensors(
+  instances: Record<string, string | number>[],
+  shape: (n: number) => number[] = (n) => [n],
+): { name: string; datatype: string; shape: number[]; data: (string | number)[] }[] {
+  return Object.keys(instances[0]!).map((name) => ({
+    name,
+    datatype: STRINGS.has(name) ? 'BYTES' : 'FP64',
+    shape: shape(instances.length),
+    data: instances.map((r) => r[name]!),
+  }));
 }
 
 const get = async (p: string): Promise<{ status: number; body: Record<string, unknown> }> => {
   const res = await fetch(`${server.url}${p}`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
-const post = async (p: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; arm: string | null }> => {
+const post = async (
+  p: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown>; arm: string | null }> => {
   const res = await fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, arm: res.headers.get('x-mlops-arm') };
 };
 
-interface Output { name: string; datatype: string; shape: number[]; data: unknown[]; parameters?: Record<string, unknown> }
+interface Output {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: unknown[];
+  parameters?: Record<string, unknown>;
+}
 
 /** A unary call of the generated client, as a promise. */
 function call<T>(method: string, request: object, metadata = new grpc.Metadata()): Promise<T> {
   return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: T) => void) => void>)[method]!(request, metadata, (err, res) => (err ? reject(err) : resolve(res)));
+    (client as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: T) => void) => void>)[method]!(
+      request,
+      metadata,
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
   });
 }
 
@@ -74,8 +103,14 @@ beforeAll(async () => {
   const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
   server = await startServing(config, { address: `127.0.0.1:${randomInt(20000, 29999)}` });
   // The client: generated at run time from the protocol's own proto file, nothing of the server's code.
-  const proto = protoLoader.loadSync(path.join(__dirname, '..', '..', 'serving', 'proto', 'open_inference_grpc.proto'), { keepCase: true, longs: Number, defaults: true, oneofs: true });
-  const Service = (grpc.loadPackageDefinition(proto) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } }).inference.GRPCInferenceService;
+  const proto = protoLoader.loadSync(path.join(__dirname, '..', '..', 'serving', 'proto', 'open_inference_grpc.proto'), {
+    keepCase: true,
+    longs: Number,
+    defaults: true,
+    oneofs: true,
+  });
+  const Service = (grpc.loadPackageDefinition(proto) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } }).inference
+    .GRPCInferenceService;
   client = new Service(server.grpc, grpc.credentials.createInsecure());
 }, 180_000);
 
@@ -96,10 +131,25 @@ describe('Open Inference Protocol over REST (raw HTTP, endpoint by endpoint)', (
     for (const p of ['/v2/models/churn', '/v2/models/churn/versions/1']) {
       const m = await get(p);
       expect(m.status).toBe(200);
-      expect(m.body).toMatchObject({ name: 'churn', platform: 'onnx', outputs: [{ name: 'label', datatype: 'BYTES', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }] });
+      expect(m.body).toMatchObject({
+        name: 'churn',
+        platform: 'onnx',
+        outputs: [
+          { name: 'label', datatype: 'BYTES', shape: [-1] },
+          { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+        ],
+      });
       expect(m.body.versions).toContain('1');
       const inputs = m.body.inputs as { name: string; datatype: string; shape: number[] }[];
-      expect(Object.fromEntries(inputs.map((i) => [i.name, i.datatype]))).toEqual({ signup_date: 'BYTES', age: 'FP64', income: 'FP64', plan: 'BYTES', tenure_months: 'FP64', support_calls: 'FP64', monthly_charges: 'FP64' }); // region: protected, not read by the model
+      expect(Object.fromEntries(inputs.map((i) => [i.name, i.datatype]))).toEqual({
+        signup_date: 'BYTES',
+        age: 'FP64',
+        income: 'FP64',
+        plan: 'BYTES',
+        tenure_months: 'FP64',
+        support_calls: 'FP64',
+        monthly_charges: 'FP64',
+      }); // region: protected, not read by the model
       expect((m.body.parameters as Record<string, string>).version_loading).toMatch(/loaded on first use.*least recently used/);
     }
     expect(await get('/v2/models/churn/ready')).toEqual({ status: 200, body: { name: 'churn', ready: true } });
@@ -113,7 +163,7 @@ describe('Open Inference Protocol over REST (raw HTTP, endpoint by endpoint)', (
 
   it('infers with one tensor per raw column, as V1 does, echoing id and parameters', async () => {
     const v1 = await post('/v1/models/churn:predict', { instances: rows });
-    const want = (v1.body.predictions as { label: string; probabilities: Record<string, number> }[]);
+    const want = v1.body.predictions as { label: string; probabilities: Record<string, number> }[];
     for (const shape of [(n: number) => [n], (n: number) => [n, 1]]) {
       const res = await post('/v2/models/churn/infer', { id: 'req-7', parameters: { trace: 'abc', sample: 3 }, inputs: tensors(rows, shape) });
       expect(res.status).toBe(200);
@@ -178,7 +228,14 @@ describe('Open Inference Protocol over REST (raw HTTP, endpoint by endpoint)', (
   });
 
   it('routes a rollout by X-Mlops-Key, sticky per key, as V1 does', async () => {
-    await s.registry.setAlias({ model: 'churn', alias: 'challenger', version: v2, actor: 'test', reason: 'canary', details: { strategy: 'canary', share: 0.5 } });
+    await s.registry.setAlias({
+      model: 'churn',
+      alias: 'challenger',
+      version: v2,
+      actor: 'test',
+      reason: 'canary',
+      details: { strategy: 'canary', share: 0.5 },
+    });
     const deadline = Date.now() + 10_000;
     while (server.host.challenger('churn')?.model.version !== v2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const arms = new Map<string, Set<string>>();
@@ -198,30 +255,48 @@ describe('Open Inference Protocol over REST (raw HTTP, endpoint by endpoint)', (
 
 describe('Open Inference Protocol over gRPC (a client generated from the official proto)', () => {
   const typed = (instances: Record<string, string | number>[]) =>
-    Object.keys(instances[0]!).map((name) => STRINGS.has(name)
-      ? { name, datatype: 'BYTES', shape: [instances.length], contents: { bytes_contents: instances.map((r) => Buffer.from(String(r[name]))) } }
-      : { name, datatype: 'FP64', shape: [instances.length, 1], contents: { fp64_contents: instances.map((r) => r[name] as number) } });
+    Object.keys(instances[0]!).map((name) =>
+      STRINGS.has(name)
+        ? { name, datatype: 'BYTES', shape: [instances.length], contents: { bytes_contents: instances.map((r) => Buffer.from(String(r[name]))) } }
+        : { name, datatype: 'FP64', shape: [instances.length, 1], contents: { fp64_contents: instances.map((r) => r[name] as number) } },
+    );
 
   /** raw_input_contents: little-endian FP64, BYTES as 4-byte length + UTF-8. */
   const raw = (instances: Record<string, string | number>[]) => {
     const names = Object.keys(instances[0]!);
     return {
       inputs: names.map((name) => ({ name, datatype: STRINGS.has(name) ? 'BYTES' : 'FP64', shape: [instances.length] })),
-      raw_input_contents: names.map((name) => Buffer.concat(instances.map((r) => {
-        if (!STRINGS.has(name)) {
-          const b = Buffer.alloc(8);
-          b.writeDoubleLE(r[name] as number);
-          return b;
-        }
-        const text = Buffer.from(String(r[name]));
-        const len = Buffer.alloc(4);
-        len.writeUInt32LE(text.length);
-        return Buffer.concat([len, text]);
-      }))),
+      raw_input_contents: names.map((name) =>
+        Buffer.concat(
+          instances.map((r) => {
+            if (!STRINGS.has(name)) {
+              const b = Buffer.alloc(8);
+              b.writeDoubleLE(r[name] as number);
+              return b;
+            }
+            const text = Buffer.from(String(r[name]));
+            const len = Buffer.alloc(4);
+            len.writeUInt32LE(text.length);
+            return Buffer.concat([len, text]);
+          }),
+        ),
+      ),
     };
   };
 
-  interface InferResponse { model_name: string; model_version: string; id: string; parameters: Record<string, { string_param?: string; int64_param?: number }>; outputs: { name: string; datatype: string; shape: number[]; parameters: Record<string, { string_param?: string }>; contents: { bytes_contents: Buffer[]; fp32_contents: number[] } }[] }
+  interface InferResponse {
+    model_name: string;
+    model_version: string;
+    id: string;
+    parameters: Record<string, { string_param?: string; int64_param?: number }>;
+    outputs: {
+      name: string;
+      datatype: string;
+      shape: number[];
+      parameters: Record<string, { string_param?: string }>;
+      contents: { bytes_contents: Buffer[]; fp32_contents: number[] };
+    }[];
+  }
 
   it('answers liveness, readiness and metadata', async () => {
     expect(await call('ServerLive', {})).toEqual({ live: true });
@@ -230,7 +305,14 @@ describe('Open Inference Protocol over gRPC (a client generated from the officia
     expect(await call('ModelReady', { name: 'churn' })).toEqual({ ready: true });
     expect(await call('ModelReady', { name: 'churn', version: '1' })).toEqual({ ready: true });
     expect(await call('ModelReady', { name: 'nope' })).toEqual({ ready: false });
-    const meta = await call<{ name: string; platform: string; versions: string[]; inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string }[]; properties: Record<string, string> }>('ModelMetadata', { name: 'churn' });
+    const meta = await call<{
+      name: string;
+      platform: string;
+      versions: string[];
+      inputs: { name: string; datatype: string; shape: number[] }[];
+      outputs: { name: string }[];
+      properties: Record<string, string>;
+    }>('ModelMetadata', { name: 'churn' });
     expect(meta).toMatchObject({ name: 'churn', platform: 'onnx' });
     expect(meta.inputs.find((i) => i.name === 'plan')).toEqual({ name: 'plan', datatype: 'BYTES', shape: [-1] });
     expect(meta.outputs.map((o) => o.name)).toEqual(['label', 'probabilities']);
@@ -263,7 +345,10 @@ describe('Open Inference Protocol over gRPC (a client generated from the officia
       [{ inputs: swap('age', { datatype: 'FP128' }) }, /input age: unknown datatype "FP128"/],
       [{ inputs: swap('age', undefined) }, /input age is missing/],
       [{ inputs: swap('plan', { datatype: 'FP64', contents: { fp64_contents: [1, 2] } }) }, /input plan: a string column takes BYTES, got FP64/],
-      [{ inputs, raw_input_contents: raw_input_contents.map((b, i) => (inputs[i]!.name === 'age' ? b.subarray(0, 12) : b)) }, /input age: raw contents hold 12 bytes, shape \[2\] of FP64 needs 16/],
+      [
+        { inputs, raw_input_contents: raw_input_contents.map((b, i) => (inputs[i]!.name === 'age' ? b.subarray(0, 12) : b)) },
+        /input age: raw contents hold 12 bytes, shape \[2\] of FP64 needs 16/,
+      ],
       [{ inputs, raw_input_contents: raw_input_contents.slice(1) }, /raw_input_contents has 7 entries for 8 inputs/],
       [{ inputs: good, model_version: 'latest' }, /model_version "latest" is not a version number/],
     ];

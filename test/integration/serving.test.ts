@@ -19,20 +19,37 @@ let s: Awaited<ReturnType<typeof isolatedStores>>;
 let server: RunningServer;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-serving-'));
 const data = path.join(dir, 'churn.csv');
-const instance = { signup_date: '2023-05-02', age: 41, income: 52000, plan: 'basic', tenure_months: 3, support_calls: 5, monthly_charges: 47.5, region: 'north' };
+const instance = {
+  signup_date: '2023-05-02',
+  age: 41,
+  income: 52000,
+  plan: 'basic',
+  tenure_months: 3,
+  support_calls: 5,
+  monthly_charges: 47.5,
+  region: 'north',
+};
 
 async function train(runKey: string, l2: number): Promise<number> {
   const spec = parseSpec({
-    name: 'churn', data: { uri: data }, target: 'churned', governance: { protected: ['region'] },
-    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] }, training: { l2: [l2] },
+    name: 'churn',
+    data: { uri: data },
+    target: 'churned',
+    governance: { protected: ['region'] },
+    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] },
+    training: { l2: [l2] },
   });
   const dataset = await ingest({ uri: data }, { artifacts: s.artifacts });
   const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage({ model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) }, { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 });
+  const m = await trainStage(
+    { model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 },
+  );
   return m.version;
 }
 
-const post = (p: string, body: unknown) => fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (p: string, body: unknown) =>
+  fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 beforeAll(async () => {
   s = await isolatedStores('serving');
@@ -85,7 +102,12 @@ describe('model server', () => {
   it('logs predictions with protected attributes hashed, and joins feedback to them', async () => {
     const res = await post('/v1/models/churn:predict', { instances: [instance] });
     const id = ((await res.json()) as { predictions: { id: string }[] }).predictions[0]!.id;
-    const fb = await post('/v1/models/churn:feedback', { labels: [{ id, label: 1 }, { id: '00000000-0000-0000-0000-000000000000', label: 0 }] });
+    const fb = await post('/v1/models/churn:feedback', {
+      labels: [
+        { id, label: 1 },
+        { id: '00000000-0000-0000-0000-000000000000', label: 0 },
+      ],
+    });
     expect(await fb.json()).toEqual({ accepted: 1, unknown: 1 });
     const row = await s.pool.query(`SELECT p.features, p.version, f.label FROM predictions p JOIN feedback f ON f.prediction_id = p.id WHERE p.id = $1`, [id]);
     expect(row.rows[0]).toMatchObject({ version: 1, label: '1' });

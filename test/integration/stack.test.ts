@@ -120,7 +120,9 @@ describe('local stack', () => {
     const other = mkdtempSync(path.join(os.tmpdir(), 'mlops-stack-other-'));
     const otherEnv = { ...env, MLOPS_HOME: other };
     try {
-      await expect(up({ env: otherEnv, log, worker: false })).rejects.toThrow(/MinIO at http:\/\/127\.0\.0\.1:19000 refuses this home's credentials .*another stack .*mlops down/);
+      await expect(up({ env: otherEnv, log, worker: false })).rejects.toThrow(
+        /MinIO at http:\/\/127\.0\.0\.1:19000 refuses this home's credentials .*another stack .*mlops down/,
+      );
     } finally {
       await down({ env: otherEnv });
       const link = path.join(other, 'postgres');

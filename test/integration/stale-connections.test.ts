@@ -52,7 +52,15 @@ describe('stale keep-alive connections', () => {
 
     // The same sequence through a bare client fails: the proxy really leaves it a dead connection.
     const u = new URL(proxied.s3.endpoint);
-    const bare = new Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: config.s3.accessKey, secretKey: config.s3.secretKey, pathStyle: true, region: 'us-east-1' });
+    const bare = new Client({
+      endPoint: u.hostname,
+      port: Number(u.port),
+      useSSL: false,
+      accessKey: config.s3.accessKey,
+      secretKey: config.s3.secretKey,
+      pathStyle: true,
+      region: 'us-east-1',
+    });
     await bare.statObject(config.s3.bucket, `test/stale_${id}/a.txt`);
     await idle();
     await expect(bare.statObject(config.s3.bucket, `test/stale_${id}/a.txt`)).rejects.toThrow(/ECONNRESET|socket hang up/);

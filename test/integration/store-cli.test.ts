@@ -13,9 +13,18 @@ beforeAll(async () => {
   const model = await s.artifacts.putBuffer('models/churn/1/model.onnx', Buffer.from('onnx bytes'));
   const dataset = { ...data, type: 'Dataset' };
   const modelArt = { ...model, type: 'Model' };
-  const contexts = [{ type: 'pipeline_run' as const, name: 'wf/r' }, { type: 'model' as const, name: 'churn' }];
+  const contexts = [
+    { type: 'pipeline_run' as const, name: 'wf/r' },
+    { type: 'model' as const, name: 'churn' },
+  ];
   // Another run ingested the same content-addressed dataset: it must not show up in churn@1's lineage.
-  await s.lineage.recordStage({ key: 'other/r/ingest', stage: 'ingest', codeVersion: 'old', outputs: [dataset], contexts: [{ type: 'pipeline_run', name: 'other/r' }] });
+  await s.lineage.recordStage({
+    key: 'other/r/ingest',
+    stage: 'ingest',
+    codeVersion: 'old',
+    outputs: [dataset],
+    contexts: [{ type: 'pipeline_run', name: 'other/r' }],
+  });
   await s.lineage.recordStage({ key: 'wf/r/ingest', stage: 'ingest', codeVersion: 'c0ffee', outputs: [dataset], contexts });
   await s.lineage.recordStage({ key: 'wf/r/validate', stage: 'validate', codeVersion: 'c0ffee', inputs: [dataset], contexts });
   await s.lineage.recordStage({ key: 'wf/r/train', stage: 'train', codeVersion: 'c0ffee', inputs: [dataset], outputs: [modelArt], contexts });

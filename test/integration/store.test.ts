@@ -74,16 +74,56 @@ describe('lineage store', () => {
   const features = { uri: 's3://mlops/features/f1.parquet', sha256: sha('b'), type: 'Features' };
   const model = { uri: 's3://mlops/models/churn/1/model.onnx', sha256: sha('c'), type: 'Model' };
   const report = { uri: 's3://mlops/reports/r1.json', sha256: sha('d'), type: 'Report' };
-  const ctx = [{ type: 'pipeline_run' as const, name: 'wf-1/run-1' }, { type: 'model' as const, name: 'churn' }];
+  const ctx = [
+    { type: 'pipeline_run' as const, name: 'wf-1/run-1' },
+    { type: 'model' as const, name: 'churn' },
+  ];
 
   it('records stages idempotently under a simulated retry', async () => {
-    const first = await s.lineage.recordStage({ key: 'wf-1/run-1/ingest', stage: 'ingest', codeVersion: 'abc', params: { uri: 'x.csv' }, outputs: [dataset], contexts: ctx });
-    const retry = await s.lineage.recordStage({ key: 'wf-1/run-1/ingest', stage: 'ingest', codeVersion: 'abc', params: { uri: 'x.csv' }, outputs: [dataset], contexts: ctx });
+    const first = await s.lineage.recordStage({
+      key: 'wf-1/run-1/ingest',
+      stage: 'ingest',
+      codeVersion: 'abc',
+      params: { uri: 'x.csv' },
+      outputs: [dataset],
+      contexts: ctx,
+    });
+    const retry = await s.lineage.recordStage({
+      key: 'wf-1/run-1/ingest',
+      stage: 'ingest',
+      codeVersion: 'abc',
+      params: { uri: 'x.csv' },
+      outputs: [dataset],
+      contexts: ctx,
+    });
     expect(retry.executionId).toBe(first.executionId);
     await s.lineage.recordStage({ key: 'wf-1/run-1/features', stage: 'features', codeVersion: 'abc', inputs: [dataset], outputs: [features], contexts: ctx });
-    await s.lineage.recordStage({ key: 'wf-1/run-1/train', stage: 'train', codeVersion: 'abc', params: { seed: 7 }, inputs: [features], outputs: [model], contexts: ctx });
-    await s.lineage.recordStage({ key: 'wf-1/run-1/train', stage: 'train', codeVersion: 'abc', params: { seed: 7 }, inputs: [features], outputs: [model], contexts: ctx });
-    await s.lineage.recordStage({ key: 'wf-1/run-1/evaluate', stage: 'evaluate', codeVersion: 'abc', inputs: [model, dataset], outputs: [report], contexts: ctx });
+    await s.lineage.recordStage({
+      key: 'wf-1/run-1/train',
+      stage: 'train',
+      codeVersion: 'abc',
+      params: { seed: 7 },
+      inputs: [features],
+      outputs: [model],
+      contexts: ctx,
+    });
+    await s.lineage.recordStage({
+      key: 'wf-1/run-1/train',
+      stage: 'train',
+      codeVersion: 'abc',
+      params: { seed: 7 },
+      inputs: [features],
+      outputs: [model],
+      contexts: ctx,
+    });
+    await s.lineage.recordStage({
+      key: 'wf-1/run-1/evaluate',
+      stage: 'evaluate',
+      codeVersion: 'abc',
+      inputs: [model, dataset],
+      outputs: [report],
+      contexts: ctx,
+    });
     const counts = await s.pool.query(`SELECT (SELECT count(*) FROM executions)::int AS x, (SELECT count(*) FROM artifacts)::int AS a,
       (SELECT count(*) FROM events)::int AS e, (SELECT count(*) FROM contexts)::int AS c, (SELECT count(*) FROM associations)::int AS s`);
     // events: ingest 1, features 2, train 2, evaluate 3; each execution associated with both contexts.

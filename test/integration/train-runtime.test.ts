@@ -55,18 +55,26 @@ afterAll(async () => {
 });
 
 const start = (raw: Record<string, unknown>) =>
-  w.client.workflow.start<typeof trainStages>('trainStages', { taskQueue: w.taskQueue, workflowId: `trainrt-${randomBytes(4).toString('hex')}`, args: [parseSpec(raw)] });
+  w.client.workflow.start<typeof trainStages>('trainStages', {
+    taskQueue: w.taskQueue,
+    workflowId: `trainrt-${randomBytes(4).toString('hex')}`,
+    args: [parseSpec(raw)],
+  });
 
 describe('train stage run time', () => {
   it('heartbeats at least every 2 s through a long GBDT fit; its progress shows in the pending activity and in `mlops run --wait`', async () => {
     const data = await mixedTableFile(300_000, 7);
     const specFile = path.join(dir, 'mixed.json');
-    writeFileSync(specFile, JSON.stringify({
-      data: { uri: data }, target: 'y',
-      training: { algorithms: ['gbdt'], trials: 2, gbdt: { maxIter: 40, learningRate: [0.1, 0.2] }, seed: 5 },
-      // Rejected at the gate: the run ends before deploy (no model server here).
-      gates: { min: { roc_auc: 0.9999 } },
-    }));
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        data: { uri: data },
+        target: 'y',
+        training: { algorithms: ['gbdt'], trials: 2, gbdt: { maxIter: 40, learningRate: [0.1, 0.2] }, seed: 5 },
+        // Rejected at the gate: the run ends before deploy (no model server here).
+        gates: { min: { roc_auc: 0.9999 } },
+      }),
+    );
     const name = `mixed-hb-${randomBytes(3).toString('hex')}`;
     const cli = mlopsAsync(['run', 'ct', '--spec', specFile, '--name', name, '--wait'], { MLOPS_TASK_QUEUE: w.taskQueue }, 280_000);
     const handle = w.client.workflow.getHandle<typeof continuousTrainingPipeline>(ctWorkflowId(name));
@@ -78,7 +86,9 @@ describe('train stage run time', () => {
         const desc = await handle.describe().catch(() => undefined);
         for (const a of desc?.raw.pendingActivities ?? []) {
           const p = a.heartbeatDetails?.payloads?.[0];
-          const d = p ? defaultPayloadConverter.fromPayload<{ status?: TrainStatus }>(p as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) : undefined;
+          const d = p
+            ? defaultPayloadConverter.fromPayload<{ status?: TrainStatus }>(p as Parameters<typeof defaultPayloadConverter.fromPayload>[0])
+            : undefined;
           if (a.activityType?.name === 'trainModel' && d?.status) seen.push(d.status);
         }
         await new Promise((r) => setTimeout(r, 500));
@@ -105,7 +115,13 @@ describe('train stage run time', () => {
     expect(seen.some((x) => x.phase === 'search' && x.trial === 2 && x.best?.metric === 'roc_auc' && x.best.score > 0.6)).toBe(true);
 
     // The run result: how the final model was obtained, and the train stage's parts.
-    expect(r.model?.refit).toEqual({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: expect.any(Number), iterations: r.model?.params.bestIteration });
+    expect(r.model?.refit).toEqual({
+      requested: 'auto',
+      mode: 'reuse',
+      reusedSearchModel: true,
+      rows: expect.any(Number),
+      iterations: r.model?.params.bestIteration,
+    });
     const detail = r.timingsMs.trainDetail!;
     expect(Object.keys(detail).sort()).toEqual(['export', 'importance', 'latency', 'prepare', 'refit', 'register', 'score', 'search', 'verify']);
     expect(detail.search).toBeGreaterThan(detail.refit);
@@ -118,13 +134,24 @@ describe('train stage run time', () => {
     const t = full.trained;
     expect(t.trials[0]!.iterations).toBeGreaterThan(0);
     expect(t.trials[0]!.iterations).toBeLessThan(200);
-    expect(t.refit).toEqual({ requested: 'full', mode: 'full', reusedSearchModel: false, rows: t.rows.train + t.rows.validation, iterations: t.trials[0]!.iterations });
+    expect(t.refit).toEqual({
+      requested: 'full',
+      mode: 'full',
+      reusedSearchModel: false,
+      rows: t.rows.train + t.rows.validation,
+      iterations: t.trials[0]!.iterations,
+    });
     expect(t.params.bestIteration).toBe(t.trials[0]!.iterations);
     expect(t.permutationRows).toBe(t.rows.test);
 
     // After a k-fold search there is no model on all the rows: "auto" refits them all.
     const kfold = await (await start({ ...spec, name: 'churn-kfold', training: { l2: [1], validation: { strategy: 'kfold', folds: 3 }, seed: 3 } })).result();
-    expect(kfold.trained.refit).toEqual({ requested: 'auto', mode: 'full', reusedSearchModel: false, rows: kfold.trained.rows.train + kfold.trained.rows.validation });
+    expect(kfold.trained.refit).toEqual({
+      requested: 'auto',
+      mode: 'full',
+      reusedSearchModel: false,
+      rows: kfold.trained.rows.train + kfold.trained.rows.validation,
+    });
 
     // After a holdout search "auto" keeps the search's model: no second fit.
     const holdout = await (await start({ ...spec, name: 'churn-reuse', training: { l2: [0.1, 1], seed: 3 } })).result();

@@ -30,7 +30,11 @@ afterAll(async () => {
 });
 
 const train = (raw: Record<string, unknown>) =>
-  w.client.workflow.execute<typeof trainStages>('trainStages', { taskQueue: w.taskQueue, workflowId: `train-${randomBytes(4).toString('hex')}`, args: [parseSpec(raw)] });
+  w.client.workflow.execute<typeof trainStages>('trainStages', {
+    taskQueue: w.taskQueue,
+    workflowId: `train-${randomBytes(4).toString('hex')}`,
+    args: [parseSpec(raw)],
+  });
 
 const churnSpec = {
   name: 'churn',
@@ -91,7 +95,12 @@ describe('train and evaluate', () => {
   }, 120_000);
 
   it('searches l2 by k-fold on a path per fold, then fits on train + validation rows', async () => {
-    const spec = { ...churnSpec, name: 'churn-kfold', gates: { min: {}, maxRegression: {} }, training: { l2: [1e5, 0.1, 1], seed: 7, validation: { strategy: 'kfold', folds: 3 } } };
+    const spec = {
+      ...churnSpec,
+      name: 'churn-kfold',
+      gates: { min: {}, maxRegression: {} },
+      training: { l2: [1e5, 0.1, 1], seed: 7, validation: { strategy: 'kfold', folds: 3 } },
+    };
     const m = (await train(spec)).trained;
     expect(m.trials.map((t) => (t.algorithm === 'gbdt' ? null : t.l2))).toEqual([1e5, 0.1, 1]);
     for (const t of m.trials) expect(t.score).toBeGreaterThan(0.5);
@@ -123,7 +132,13 @@ describe('train and evaluate', () => {
   }, 120_000);
 
   it('trains multiclass and regression models on seattle-weather', async () => {
-    const multi = await train({ name: 'weather-kind', data: { uri: weather }, target: 'weather', time: 'date', features: { derive: [{ name: 'month', op: 'month', input: 'date' }] } });
+    const multi = await train({
+      name: 'weather-kind',
+      data: { uri: weather },
+      target: 'weather',
+      time: 'date',
+      features: { derive: [{ name: 'month', op: 'month', input: 'date' }] },
+    });
     expect(multi.trained).toMatchObject({ task: 'multiclass', classes: ['drizzle', 'fog', 'rain', 'snow', 'sun'], primaryMetric: 'log_loss' });
     expect(multi.trained.metrics.accuracy).toBeGreaterThan(0.6);
     expect(multi.trained.confusion).toHaveLength(5);
@@ -141,7 +156,14 @@ describe('train and evaluate', () => {
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
     const list = mlops(['runs', 'list', '--model', 'churn', '--json'], env);
     expect(list.stderr).toBe('');
-    const runs = JSON.parse(list.stdout) as { version: number; algorithm: string; metrics: Record<string, number>; datasetSha256: string; codeVersion: string; blessed: boolean | null }[];
+    const runs = JSON.parse(list.stdout) as {
+      version: number;
+      algorithm: string;
+      metrics: Record<string, number>;
+      datasetSha256: string;
+      codeVersion: string;
+      blessed: boolean | null;
+    }[];
     expect(runs.map((r) => r.version)).toEqual([3, 2, 1]);
     expect(runs[0]).toMatchObject({ algorithm: 'logistic', blessed: false });
     expect(runs[2]!.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -156,14 +178,24 @@ describe('train and evaluate', () => {
       ...churnSpec,
       time: 'signup_date',
       features: { ...churnSpec.features, encodings: { plan: { encoding: 'ordinal', order: ['basic', 'standard', 'premium', 'enterprise'] } } },
-      training: { algorithms: ['logistic', 'gbdt'], l2: [1], gbdt: { maxIter: 20 }, metric: 'average_precision', validation: { strategy: 'kfold', folds: 3 }, seed: 7 },
+      training: {
+        algorithms: ['logistic', 'gbdt'],
+        l2: [1],
+        gbdt: { maxIter: 20 },
+        metric: 'average_precision',
+        validation: { strategy: 'kfold', folds: 3 },
+        seed: 7,
+      },
     });
     const m = out.trained;
     expect(m.primaryMetric).toBe('average_precision');
     expect(m.metrics.average_precision).toBeGreaterThan(0.3);
     expect(m.trials.map((t) => t.algorithm).sort()).toEqual(['gbdt', 'logistic']);
     const env = { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix };
-    const compare = JSON.parse(mlops(['runs', 'compare', '--model', 'churn', '--json'], env).stdout) as { versions: number[]; rows: Record<string, (string | number | null)[]> };
+    const compare = JSON.parse(mlops(['runs', 'compare', '--model', 'churn', '--json'], env).stdout) as {
+      versions: number[];
+      rows: Record<string, (string | number | null)[]>;
+    };
     expect(compare.versions).toEqual([4, 3, 2, 1]);
     expect(compare.rows['search metric']).toEqual(['average_precision', 'roc_auc', 'roc_auc', 'roc_auc']);
     expect(compare.rows.l2!.slice(1)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);

@@ -50,8 +50,20 @@ describe('worker killed during training', () => {
     const model = `kill-${randomBytes(3).toString('hex')}`;
     const run = { trigger: 'manual' as const, requestId: randomUUID() };
     const handle = await client.workflow.signalWithStart('continuousTrainingPipeline', {
-      workflowId: ctWorkflowId(model), taskQueue, signal: retrainSignal, signalArgs: [run],
-      args: [{ name: model, data: { uri: data }, target: 'churned', features: { exclude: ['customer_id'] }, training: { algorithms: ['gbdt'], gbdt: { maxIter: 400, learningRate: [0.05] } }, run }],
+      workflowId: ctWorkflowId(model),
+      taskQueue,
+      signal: retrainSignal,
+      signalArgs: [run],
+      args: [
+        {
+          name: model,
+          data: { uri: data },
+          target: 'churned',
+          features: { exclude: ['customer_id'] },
+          training: { algorithms: ['gbdt'], gbdt: { maxIter: 400, learningRate: [0.05] } },
+          run,
+        },
+      ],
     });
     const h = client.workflow.getHandle(handle.workflowId, handle.signaledRunId);
     const deadline = Date.now() + 120_000;

@@ -5,7 +5,15 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwrig
 export const CHROMIUM = process.env.MLOPS_CHROMIUM || '/usr/bin/chromium';
 
 // Without the background-networking flags Chromium keeps calling home, and a closed network refuses each call.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A fresh headless browser; playwright gives it an empty temporary profile and removes it on close(). */
 export function launchBrowser(): Promise<Browser> {

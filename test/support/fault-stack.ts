@@ -92,8 +92,14 @@ export async function startFaultStack(): Promise<FaultStack> {
     MLOPS_GRPC_ADDRESS: `127.0.0.1:${grpcPort}`,
     MLOPS_CONSOLE_ADDRESS: `127.0.0.1:${consolePort}`,
     // Everything else from the stack's own local.env (or defaults), never from the shared stack's settings.
-    MLOPS_S3_ACCESS_KEY: '', MLOPS_S3_SECRET_KEY: '', MLOPS_DATABASE_URL: '', MLOPS_DB_SCHEMA: '', MLOPS_S3_PREFIX: '',
-    MLOPS_S3_BUCKET: '', MLOPS_TASK_QUEUE: '', TEMPORAL_NAMESPACE: '',
+    MLOPS_S3_ACCESS_KEY: '',
+    MLOPS_S3_SECRET_KEY: '',
+    MLOPS_DATABASE_URL: '',
+    MLOPS_DB_SCHEMA: '',
+    MLOPS_S3_PREFIX: '',
+    MLOPS_S3_BUCKET: '',
+    MLOPS_TASK_QUEUE: '',
+    TEMPORAL_NAMESPACE: '',
   };
   const log = (): void => undefined;
 
@@ -165,12 +171,15 @@ export function weatherBefore2015(dir: string): string {
   return file;
 }
 
-
 /** Starts (signal-with-start) the model's CT run on the stack's own task queue, as `mlops run ct` does. */
 export async function startCt(stack: FaultStack, spec: Record<string, unknown> & { name: string }): Promise<WorkflowHandle> {
   const run = { trigger: 'manual' as const, requestId: randomUUID() };
   const handle = await stack.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
-    workflowId: ctWorkflowId(spec.name), taskQueue: stack.config.taskQueue, args: [{ ...spec, run }], signal: retrainSignal, signalArgs: [run],
+    workflowId: ctWorkflowId(spec.name),
+    taskQueue: stack.config.taskQueue,
+    args: [{ ...spec, run }],
+    signal: retrainSignal,
+    signalArgs: [run],
   });
   return stack.client.workflow.getHandle(handle.workflowId, handle.signaledRunId);
 }
@@ -178,19 +187,29 @@ export async function startCt(stack: FaultStack, spec: Record<string, unknown> &
 /** Waits until the run has reached `stage` (or a later one). */
 export async function reachStage(handle: WorkflowHandle, stage: (typeof STAGES)[number], timeoutMs = 120_000): Promise<StatusView> {
   const want = STAGES.indexOf(stage);
-  return waitFor(`the run to reach ${stage}`, async () => {
-    const s = await handle.query(statusQuery);
-    const at = s.stage === 'done' ? STAGES.length : s.stage === null ? -1 : STAGES.indexOf(s.stage);
-    return at >= want ? s : undefined;
-  }, timeoutMs, 50);
+  return waitFor(
+    `the run to reach ${stage}`,
+    async () => {
+      const s = await handle.query(statusQuery);
+      const at = s.stage === 'done' ? STAGES.length : s.stage === null ? -1 : STAGES.indexOf(s.stage);
+      return at >= want ? s : undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 /** Waits until the worker is running the named activity of the run (the server has recorded its start). */
 export async function activityRunning(handle: WorkflowHandle, activity: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(`${activity} to be running`, async () => {
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    return pending.some((a) => a.activityType?.name === activity && a.lastStartedTime) || undefined;
-  }, timeoutMs, 50);
+  await waitFor(
+    `${activity} to be running`,
+    async () => {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      return pending.some((a) => a.activityType?.name === activity && a.lastStartedTime) || undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 /** The run's result; survives the dev server being away for a while (the client call is retried). */
@@ -224,7 +243,8 @@ export async function activitySpans(handle: WorkflowHandle): Promise<ActivitySpa
   const spans = new Map<string, ActivitySpan>();
   for (const e of events) {
     const id = String(e.eventId);
-    if (e.activityTaskScheduledEventAttributes) spans.set(id, { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', scheduledAt: ms(e.eventTime), attempt: 1 });
+    if (e.activityTaskScheduledEventAttributes)
+      spans.set(id, { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', scheduledAt: ms(e.eventTime), attempt: 1 });
     const started = e.activityTaskStartedEventAttributes;
     if (started) Object.assign(spans.get(String(started.scheduledEventId))!, { startedAt: ms(e.eventTime), attempt: started.attempt ?? 1 });
     const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
@@ -280,7 +300,10 @@ export async function onStageComplete(stack: FaultStack, stage: string, action: 
       const at = Date.now();
       action();
       resolve(at);
-      void listener.query('DROP TRIGGER fault_stage_done ON executions').finally(() => listener.end()).catch(() => undefined);
+      void listener
+        .query('DROP TRIGGER fault_stage_done ON executions')
+        .finally(() => listener.end())
+        .catch(() => undefined);
     });
   });
   await listener.query('LISTEN fault_stage_done');
@@ -306,7 +329,10 @@ export function startTraffic(stack: FaultStack, model: string, instance: Record<
       const at = Date.now();
       try {
         const res = await fetch(`${stack.serveUrl}/v1/models/${model}:predict`, {
-          method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5_000),
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+          signal: AbortSignal.timeout(5_000),
         });
         const json = (await res.json()) as { model_version?: string };
         answers.push({ at, status: res.status, version: json.model_version });
@@ -358,7 +384,9 @@ export async function expectRunIntact(stack: FaultStack, r: RunResult, opts: { v
   // One execution per stage, keyed by the run: a retried stage found its own row.
   const execs = await pool.query<{ stage: string; status: string; key: string }>(
     `SELECT x.stage, x.status, x.key FROM executions x JOIN associations a ON a.execution_id = x.id
-       JOIN contexts c ON c.id = a.context_id WHERE c.type = 'pipeline_run' AND c.name = $1 ORDER BY x.id`, [run]);
+       JOIN contexts c ON c.id = a.context_id WHERE c.type = 'pipeline_run' AND c.name = $1 ORDER BY x.id`,
+    [run],
+  );
   const stages = execs.rows.map((x) => x.stage);
   if (JSON.stringify(stages) !== JSON.stringify([...STAGES])) fail(`executions ${JSON.stringify(stages)}, expected one per stage ${JSON.stringify(STAGES)}`);
   const notComplete = execs.rows.filter((x) => x.status !== 'complete' || x.key !== `${run}/${x.stage}`);
@@ -368,7 +396,8 @@ export async function expectRunIntact(stack: FaultStack, r: RunResult, opts: { v
 
   // Exactly the expected versions; this run's is the one registered under its run key.
   const versions = await registry.listVersions(model.name);
-  if (JSON.stringify(versions.map((v) => v.version)) !== JSON.stringify(opts.versions)) fail(`model versions ${JSON.stringify(versions.map((v) => v.version))}, expected ${JSON.stringify(opts.versions)}`);
+  if (JSON.stringify(versions.map((v) => v.version)) !== JSON.stringify(opts.versions))
+    fail(`model versions ${JSON.stringify(versions.map((v) => v.version))}, expected ${JSON.stringify(opts.versions)}`);
   const mine = versions.find((v) => v.version === model.version);
   if (!mine || mine.uri !== model.uri || mine.sha256 !== model.sha256) fail(`model version ${model.version} does not match the run's model ${model.uri}`);
   const moves = (await registry.aliasHistory(model.name, r.deployed!.alias)).filter((m) => m.toVersion === model.version);
@@ -378,7 +407,9 @@ export async function expectRunIntact(stack: FaultStack, r: RunResult, opts: { v
   const arts = await pool.query<{ uri: string; sha256: string }>(
     `SELECT a.uri, a.sha256 FROM events e JOIN artifacts a ON a.id = e.artifact_id
        JOIN associations s ON s.execution_id = e.execution_id JOIN contexts c ON c.id = s.context_id
-      WHERE c.type = 'pipeline_run' AND c.name = $1 GROUP BY a.uri, a.sha256`, [run]);
+      WHERE c.type = 'pipeline_run' AND c.name = $1 GROUP BY a.uri, a.sha256`,
+    [run],
+  );
   const prefix = `s3://${stack.config.s3.bucket}/`;
   for (const a of arts.rows) {
     if (!a.uri.startsWith(prefix)) continue;

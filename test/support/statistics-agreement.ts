@@ -25,14 +25,24 @@ export async function expectAgreement(conn: DuckDBConnection, table: string, mer
   expect(merged.columns.map((c) => [c.name, c.type, c.kind])).toEqual(single.columns.map((c) => [c.name, c.type, c.kind]));
   for (const [i, m] of merged.columns.entries()) {
     const s = single.columns[i]!;
-    expect({ count: m.count, missing: m.missing, nan: m.nan, infinite: m.infinite, min: m.min, max: m.max }, m.name).toEqual({ count: s.count, missing: s.missing, nan: s.nan, infinite: s.infinite, min: s.min, max: s.max });
+    expect({ count: m.count, missing: m.missing, nan: m.nan, infinite: m.infinite, min: m.min, max: m.max }, m.name).toEqual({
+      count: s.count,
+      missing: s.missing,
+      nan: s.nan,
+      infinite: s.infinite,
+      min: s.min,
+      max: s.max,
+    });
     const col = ident(m.name);
     const exact = Number((await conn.runAndReadAll(`SELECT count(DISTINCT ${col})::BIGINT AS n FROM ${table}`)).getRowObjectsJS()[0]!.n);
     const distinctError = exact === 0 ? 0 : Math.abs(m.distinct - exact) / exact;
     seen.distinct = Math.max(seen.distinct, distinctError);
     expect(distinctError, `${m.name}: distinct ${m.distinct} vs exact ${exact}`).toBeLessThanOrEqual(3 * hllRelativeStdError());
     if (m.kind === 'numeric' && s.mean != null && m.mean != null) {
-      for (const [a, b] of [[m.mean, s.mean], [m.std, s.std]] as [number | null, number | null][]) {
+      for (const [a, b] of [
+        [m.mean, s.mean],
+        [m.std, s.std],
+      ] as [number | null, number | null][]) {
         if (a === null || b === null) continue;
         const rel = b === 0 ? Math.abs(a) : Math.abs(a - b) / Math.abs(b);
         seen.moments = Math.max(seen.moments, rel);
@@ -42,7 +52,10 @@ export async function expectAgreement(conn: DuckDBConnection, table: string, mer
       const n = s.count - (s.nan ?? 0) - (s.infinite ?? 0);
       for (const key of Object.keys(s.quantiles ?? {})) {
         const [a, b] = [m.quantiles![key]!, s.quantiles![key]!];
-        const res = await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE ${finite} <= $1)::BIGINT AS a, count(*) FILTER (WHERE ${finite} <= $2)::BIGINT AS b FROM ${table} WHERE isfinite(${finite})`, [a, b]);
+        const res = await conn.runAndReadAll(
+          `SELECT count(*) FILTER (WHERE ${finite} <= $1)::BIGINT AS a, count(*) FILTER (WHERE ${finite} <= $2)::BIGINT AS b FROM ${table} WHERE isfinite(${finite})`,
+          [a, b],
+        );
         const row = res.getRowObjectsJS()[0]!;
         // quantile_cont interpolates between neighbours: allow the one rank that separates them.
         const err = Math.max(0, Math.abs(Number(row.a) - Number(row.b)) - 1) / n;

@@ -18,6 +18,12 @@ export async function logSynthTraffic(pool: pg.Pool, model: string, version: num
   const features = readSynthRows(file, ['plan', 'region', 'signup_date']);
   await pool.query(
     `INSERT INTO predictions (id, model, version, features, output) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[])`,
-    [features.map(() => randomUUID()), features.map(() => model), features.map(() => version), features.map((f) => JSON.stringify(f)), features.map(() => '{}')],
+    [
+      features.map(() => randomUUID()),
+      features.map(() => model),
+      features.map(() => version),
+      features.map((f) => JSON.stringify(f)),
+      features.map(() => '{}'),
+    ],
   );
 }

@@ -39,7 +39,9 @@ export async function startTestWorker(
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
     activities: {
-      ...(opts.wrap ?? ((a) => a))(createActivities(stores, { client, taskQueue, serveUrl: opts.serveUrl, config: opts.config, serveWaitMs: opts.serveWaitMs })),
+      ...(opts.wrap ?? ((a) => a))(
+        createActivities(stores, { client, taskQueue, serveUrl: opts.serveUrl, config: opts.config, serveWaitMs: opts.serveWaitMs }),
+      ),
       ...opts.extraActivities,
     },
     maxHeartbeatThrottleInterval: '2 seconds',

@@ -21,7 +21,12 @@ describe('alert signature', () => {
   it('sends the event first, with the model, version, workflow, Temporal UI link and numbers', () => {
     const ui = temporalUiLink('http://127.0.0.1:8233', 'default', 'ct-churn', 'r1');
     expect(ui).toBe('http://127.0.0.1:8233/namespaces/default/workflows/ct-churn/r1/history');
-    const body = JSON.parse(alertBody({ id: 'a', event: 'model.deployed', model: 'churn', version: 3, workflowId: 'ct-churn', runId: 'r1', message: 'm', numbers: { auc: 0.8 }, at: 't' }, ui));
+    const body = JSON.parse(
+      alertBody(
+        { id: 'a', event: 'model.deployed', model: 'churn', version: 3, workflowId: 'ct-churn', runId: 'r1', message: 'm', numbers: { auc: 0.8 }, at: 't' },
+        ui,
+      ),
+    );
     expect(Object.keys(body)[0]).toBe('event');
     expect(body).toMatchObject({ event: 'model.deployed', model: 'churn', version: 3, workflowId: 'ct-churn', temporalUi: ui, numbers: { auc: 0.8 } });
     expect(body).not.toHaveProperty('webhooks');
@@ -31,7 +36,10 @@ describe('alert signature', () => {
 describe('spec.alerts', () => {
   it('is absent unless given, and echoes webhooks as validated', () => {
     expect(parseSpec(base)).not.toHaveProperty('alerts');
-    const spec = parseSpec({ ...base, alerts: { webhooks: [{ url: 'https://hooks.example/x', events: ['run.failed', 'run.failed'], secretEnv: 'HOOK_SECRET' }] } });
+    const spec = parseSpec({
+      ...base,
+      alerts: { webhooks: [{ url: 'https://hooks.example/x', events: ['run.failed', 'run.failed'], secretEnv: 'HOOK_SECRET' }] },
+    });
     expect(spec.alerts).toEqual({ webhooks: [{ url: 'https://hooks.example/x', events: ['run.failed'], secretEnv: 'HOOK_SECRET' }] });
     expect(parseSpec(spec)).toEqual(spec);
   });
@@ -79,7 +87,11 @@ describe('MLOPS_ALERT_WEBHOOKS', () => {
 
 describe('model server tokens', () => {
   const tokens = (entries: [string, TokenScope][]) => tokenSet({ any: true, byHash: new Map(entries.map(([t, s]) => [tokenSha256(t), s])) });
-  const t = tokens([['p', 'predict'], ['f', 'feedback'], ['a', 'admin']]);
+  const t = tokens([
+    ['p', 'predict'],
+    ['f', 'feedback'],
+    ['a', 'admin'],
+  ]);
 
   it('guards predict, feedback, V2 infer and /metrics; health and readiness stay open', () => {
     expect(requiredScope('POST', '/v1/models/churn:predict')).toBe('predict');
@@ -87,7 +99,13 @@ describe('model server tokens', () => {
     expect(requiredScope('POST', '/v1/models/churn:log')).toBe('feedback');
     expect(requiredScope('POST', '/v1/models/churn:feedback')).toBe('feedback');
     expect(requiredScope('GET', '/metrics')).toBe('any');
-    for (const [m, p] of [['GET', '/v1/models/churn'], ['GET', '/v1/models'], ['GET', '/v2/health/ready'], ['GET', '/v2/models/churn/ready']]) expect(requiredScope(m, p!)).toBeNull();
+    for (const [m, p] of [
+      ['GET', '/v1/models/churn'],
+      ['GET', '/v1/models'],
+      ['GET', '/v2/health/ready'],
+      ['GET', '/v2/models/churn/ready'],
+    ])
+      expect(requiredScope(m, p!)).toBeNull();
   });
 
   it('answers 401 without a valid token, 403 for a wrong scope, nothing once allowed; no tokens: open', () => {

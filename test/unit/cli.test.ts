@@ -4,11 +4,41 @@ import { COMMANDS, main, resolveCommand, UsageError } from '../../starters/mlops
 describe('mlops CLI', () => {
   it('has every command of the contract, each with usage and summary', () => {
     const names = COMMANDS.map((c) => c.name);
-    for (const n of ['up', 'down', 'status', 'worker', 'serve', 'demo', 'synth', 'run manual', 'run ct', 'run cicd', 'advance',
-      'schedule create', 'schedule list', 'schedule delete', 'schedule trigger', 'schedule pause', 'schedule unpause',
-      'schema show', 'schema accept', 'drift', 'models list', 'models show', 'models promote', 'models rollback',
-      'runs list', 'runs compare', 'lineage', 'pipeline versions', 'pipeline rollback', 'features apply',
-      'features materialize', 'features get', 'gc']) {
+    for (const n of [
+      'up',
+      'down',
+      'status',
+      'worker',
+      'serve',
+      'demo',
+      'synth',
+      'run manual',
+      'run ct',
+      'run cicd',
+      'advance',
+      'schedule create',
+      'schedule list',
+      'schedule delete',
+      'schedule trigger',
+      'schedule pause',
+      'schedule unpause',
+      'schema show',
+      'schema accept',
+      'drift',
+      'models list',
+      'models show',
+      'models promote',
+      'models rollback',
+      'runs list',
+      'runs compare',
+      'lineage',
+      'pipeline versions',
+      'pipeline rollback',
+      'features apply',
+      'features materialize',
+      'features get',
+      'gc',
+    ]) {
       expect(names).toContain(n);
     }
     for (const c of COMMANDS) expect(c.usage.startsWith(`mlops ${c.name}`)).toBe(true);

@@ -43,8 +43,17 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the worker and the server the same env-var contract, with secrets only from .env', () => {
-    const contract = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'MLOPS_TASK_QUEUE', 'MLOPS_S3_ENDPOINT', 'MLOPS_S3_ACCESS_KEY',
-      'MLOPS_S3_SECRET_KEY', 'MLOPS_S3_BUCKET', 'MLOPS_DATABASE_URL', 'MLOPS_HOME'];
+    const contract = [
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'MLOPS_TASK_QUEUE',
+      'MLOPS_S3_ENDPOINT',
+      'MLOPS_S3_ACCESS_KEY',
+      'MLOPS_S3_SECRET_KEY',
+      'MLOPS_S3_BUCKET',
+      'MLOPS_DATABASE_URL',
+      'MLOPS_HOME',
+    ];
     for (const name of ['worker', 'serving']) {
       const env = services[name]!.environment!;
       for (const v of contract) expect(Object.keys(env), `${name} ${v}`).toContain(v);

@@ -6,10 +6,11 @@ import { parseSpec } from '../../core/spec';
 import { trainerFailure } from '../../workflows/external-train';
 
 const external = parseSpec({ data: { uri: 'x.csv' }, target: 'y', training: { external: { taskQueue: 'py', scheduleTimeout: '30s' } } }).training.external!;
-const failed = (cause: Error): ActivityFailure => new ActivityFailure('Activity task failed', 'train', '9', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'trainer@host', cause);
+const failed = (cause: Error): ActivityFailure =>
+  new ActivityFailure('Activity task failed', 'train', '9', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'trainer@host', cause);
 
 describe('a failed external train activity', () => {
-  it('keeps the trainer\'s error type and message', () => {
+  it("keeps the trainer's error type and message", () => {
     const f = trainerFailure(failed(ApplicationFailure.create({ type: 'ValueError', message: 'no usable rows' })), external) as ApplicationFailure;
     expect(f).toBeInstanceOf(ApplicationFailure);
     expect([f.type, f.message, f.nonRetryable]).toEqual(['ValueError', 'the trainer on task queue py failed with ValueError: no usable rows', true]);

@@ -7,7 +7,15 @@ import type { ServedModel } from '../../serving/model-host';
 const model = {
   name: 'churn',
   featureSets: [
-    { name: 'spend', version: 2, entity: 'customer_id', fields: [['avg_spend', 'avg_spend'], ['plan', 'plan']] },
+    {
+      name: 'spend',
+      version: 2,
+      entity: 'customer_id',
+      fields: [
+        ['avg_spend', 'avg_spend'],
+        ['plan', 'plan'],
+      ],
+    },
     { name: 'visits', version: 1, entity: 'customer_id', fields: [['visits', 'visits__visits']] },
   ],
 } as unknown as ServedModel;
@@ -40,7 +48,10 @@ describe('online feature lookup', () => {
       { customer_id: 'nobody', channel: 'web', avg_spend: null, plan: null, visits__visits: null },
       { channel: 'web', avg_spend: 1, plan: 'free', visits__visits: 2 },
     ]);
-    expect(db.queries.map((q) => [q.set, q.version, q.entities])).toEqual([['spend', 2, ['7', '8', 'nobody']], ['visits', 1, ['7', '8', 'nobody']]]);
+    expect(db.queries.map((q) => [q.set, q.version, q.entities])).toEqual([
+      ['spend', 2, ['7', '8', 'nobody']],
+      ['visits', 1, ['7', '8', 'nobody']],
+    ]);
     expect(counts).toEqual({ hits: 3, misses: 3 });
     expect(instances[0]).toEqual({ customer_id: 7, channel: 'web' }); // the request's objects are not changed
   });

@@ -25,7 +25,23 @@ describe('published JSON Schemas', () => {
     const schema = JSON.parse(renderJsonSchema('feature-set.schema.json'));
     expect(schema.required).toEqual(['name', 'entity', 'timestamp', 'source']);
     expect(schema.additionalProperties).toBe(false);
-    const ops = schema.properties.features.properties.derive.items.oneOf.flatMap((o: { properties: { op: { enum?: string[]; const?: string } } }) => o.properties.op.enum ?? [o.properties.op.const]);
-    expect(ops).toEqual(['day_of_week', 'month', 'hour', 'weekend', 'day_of_year', 'year', 'log1p', 'ratio', 'product', 'bucketize', 'weighted_sum', 'cross', 'holiday']);
+    const ops = schema.properties.features.properties.derive.items.oneOf.flatMap(
+      (o: { properties: { op: { enum?: string[]; const?: string } } }) => o.properties.op.enum ?? [o.properties.op.const],
+    );
+    expect(ops).toEqual([
+      'day_of_week',
+      'month',
+      'hour',
+      'weekend',
+      'day_of_year',
+      'year',
+      'log1p',
+      'ratio',
+      'product',
+      'bucketize',
+      'weighted_sum',
+      'cross',
+      'holiday',
+    ]);
   });
 });

@@ -3,7 +3,10 @@ import { csvField, parseCsv } from '../../core/labels/csv';
 import { selectForLabelling, type LoggedPrediction } from '../../core/labels/select';
 
 const row = (id: string, p: number, shadow?: number): LoggedPrediction => ({
-  id, version: 1, at: `2026-01-01T00:00:0${id.length % 10}Z`, features: { x: p },
+  id,
+  version: 1,
+  at: `2026-01-01T00:00:0${id.length % 10}Z`,
+  features: { x: p },
   output: { label: p >= 0.5 ? '1' : '0', probabilities: { '0': 1 - p, '1': p } },
   ...(shadow !== undefined ? { shadow: { label: shadow >= 0.5 ? '1' : '0', probabilities: { '0': 1 - shadow, '1': shadow } } } : {}),
 });
@@ -40,7 +43,13 @@ describe('choosing predictions to label', () => {
 describe('labelling CSV', () => {
   it('quotes what needs quoting and reads it back', () => {
     const line = ['id', 'a,b', 'say "hi"', 'two\nlines', null, 3].map(csvField).join(',');
-    expect(parseCsv(`h1,h2,h3,h4,h5,h6\n${line}\n`)).toEqual([['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], ['id', 'a,b', 'say "hi"', 'two\nlines', '', '3']]);
-    expect(parseCsv('a,b\r\n1,2\r\n')).toEqual([['a', 'b'], ['1', '2']]);
+    expect(parseCsv(`h1,h2,h3,h4,h5,h6\n${line}\n`)).toEqual([
+      ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'],
+      ['id', 'a,b', 'say "hi"', 'two\nlines', '', '3'],
+    ]);
+    expect(parseCsv('a,b\r\n1,2\r\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 });

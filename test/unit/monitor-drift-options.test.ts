@@ -19,8 +19,15 @@ describe('monitor drift settings', () => {
     const forced = monitorDriftOptions(parseMonitorDrift({ method: 'psi', threshold: 0.1 }), 'bh');
     expect(forced).toMatchObject({ method: 'psi', correction: 'bh', thresholds: { psi: 0.1 } });
     expect(detectDrift([window(400)], forced).columns[0]).toMatchObject({ method: 'psi', threshold: 0.1, reason: 'chosen: psi' });
-    const perMethod = monitorDriftOptions(parseMonitorDrift({ threshold: { ks: 0.01, jensenshannon: 0.2 }, columns: { income: { method: 'wasserstein', threshold: 0.3 } }, base: '2' }), 'none');
-    expect(perMethod).toMatchObject({ thresholds: { ks: 0.01, jensenshannon: 0.2 }, base: '2', columnOverrides: { income: { method: 'wasserstein', threshold: 0.3 } } });
+    const perMethod = monitorDriftOptions(
+      parseMonitorDrift({ threshold: { ks: 0.01, jensenshannon: 0.2 }, columns: { income: { method: 'wasserstein', threshold: 0.3 } }, base: '2' }),
+      'none',
+    );
+    expect(perMethod).toMatchObject({
+      thresholds: { ks: 0.01, jensenshannon: 0.2 },
+      base: '2',
+      columnOverrides: { income: { method: 'wasserstein', threshold: 0.3 } },
+    });
     expect(detectDrift([window(400)], perMethod).columns[0]).toMatchObject({ method: 'wasserstein', threshold: 0.3, reason: 'column override: wasserstein' });
   });
 

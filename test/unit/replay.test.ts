@@ -6,11 +6,15 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 
 const dir = path.join(__dirname, '..', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('workflow replay', () => {
   it('has recorded histories of every pipeline workflow type', () => {
-    const types = new Set(files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
+    const types = new Set(
+      files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name),
+    );
     expect([...types].sort()).toEqual(['abTest', 'cicdPipeline', 'continuousTrainingPipeline', 'driftMonitor', 'manualPipeline', 'materializeFeatures']);
   });
 

@@ -5,7 +5,8 @@ describe('rollout routing', () => {
   it('puts a key in the same place every time, and keys spread evenly', () => {
     expect(bucketOf('churn', 'alice')).toBe(bucketOf('churn', 'alice'));
     expect(bucketOf('churn', 'alice')).not.toBe(bucketOf('other', 'alice'));
-    const share = Array.from({ length: 10_000 }, (_, i) => armFor('churn', `k${i}`, { strategy: 'canary', share: 0.1 })).filter((a) => a === 'challenger').length / 10_000;
+    const share =
+      Array.from({ length: 10_000 }, (_, i) => armFor('churn', `k${i}`, { strategy: 'canary', share: 0.1 })).filter((a) => a === 'challenger').length / 10_000;
     expect(share).toBeGreaterThan(0.09);
     expect(share).toBeLessThan(0.11);
   });

@@ -10,8 +10,13 @@ describe('mlops run --wait progress', () => {
   });
 
   it('says the trial, the iteration and the best score so far, or else the last message', () => {
-    expect(describeProgress('train', { stage: 'train', status: { phase: 'search', trial: 2, trials: 8, iteration: 40, maxIter: 100, best: { metric: 'roc_auc', score: 0.73491 } } }, 12_400))
-      .toBe('train: search · trial 2/8 · iteration 40/100 · best roc_auc 0.7349 (12 s)');
+    expect(
+      describeProgress(
+        'train',
+        { stage: 'train', status: { phase: 'search', trial: 2, trials: 8, iteration: 40, maxIter: 100, best: { metric: 'roc_auc', score: 0.73491 } } },
+        12_400,
+      ),
+    ).toBe('train: search · trial 2/8 · iteration 40/100 · best roc_auc 0.7349 (12 s)');
     expect(describeProgress('ingest', { stage: 'ingest', message: 'wrote 1000000 rows' }, 2_000)).toBe('ingest: wrote 1000000 rows (2 s)');
     expect(describeProgress('validate', undefined, 0)).toBe('validate: running (0 s)');
   });

@@ -8,7 +8,10 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-synth-'));
 async function rows(name: string, opts: Parameters<typeof writeSynthCsv>[1]): Promise<string[][]> {
   const file = path.join(dir, name);
   await writeSynthCsv(file, opts);
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
 }
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 

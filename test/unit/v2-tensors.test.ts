@@ -5,9 +5,16 @@ import type { ServedModel } from '../../serving/model-host';
 import { decodeRaw, inputMetadata, outputTensors, rowsFromTensors } from '../../serving/v2-tensors';
 
 const model = {
-  name: 'm', task: 'binary', classes: ['no', 'yes'], featureSets: [],
+  name: 'm',
+  task: 'binary',
+  classes: ['no', 'yes'],
+  featureSets: [],
   derive: [{ name: 'month', op: 'month', input: 'day' }],
-  fields: new Map([['age', 'numeric'], ['plan', 'categorical'], ['day', 'numeric']]),
+  fields: new Map([
+    ['age', 'numeric'],
+    ['plan', 'categorical'],
+    ['day', 'numeric'],
+  ]),
 } as unknown as ServedModel;
 
 describe('V2 tensors', () => {
@@ -49,14 +56,29 @@ describe('V2 tensors', () => {
       { name: 'day', datatype: 'BYTES', shape: [2], data: ['2024-01-02', '2024-03-04'] },
       { name: 'customer', datatype: 'BYTES', shape: [2], data: ['c1', 'c2'] },
     ]);
-    expect(rows).toEqual([{ age: 40, plan: 'a', day: '2024-01-02', customer: 'c1' }, { age: 50, plan: null, day: '2024-03-04', customer: 'c2' }]);
-    expect(inputMetadata(model)).toEqual([{ name: 'age', datatype: 'FP64', shape: [-1] }, { name: 'plan', datatype: 'BYTES', shape: [-1] }, { name: 'day', datatype: 'BYTES', shape: [-1] }]);
-    expect(() => rowsFromTensors(model, [{ name: 'age', datatype: 'FP64', shape: [1], data: [1] }, { name: 'day', datatype: 'FP64', shape: [1], data: [1] }])).toThrow(/input plan is missing \(model m reads age, plan, day\)/);
+    expect(rows).toEqual([
+      { age: 40, plan: 'a', day: '2024-01-02', customer: 'c1' },
+      { age: 50, plan: null, day: '2024-03-04', customer: 'c2' },
+    ]);
+    expect(inputMetadata(model)).toEqual([
+      { name: 'age', datatype: 'FP64', shape: [-1] },
+      { name: 'plan', datatype: 'BYTES', shape: [-1] },
+      { name: 'day', datatype: 'BYTES', shape: [-1] },
+    ]);
+    expect(() =>
+      rowsFromTensors(model, [
+        { name: 'age', datatype: 'FP64', shape: [1], data: [1] },
+        { name: 'day', datatype: 'FP64', shape: [1], data: [1] },
+      ]),
+    ).toThrow(/input plan is missing \(model m reads age, plan, day\)/);
     expect(() => rowsFromTensors(model, [])).toThrow(/non-empty list/);
   });
 
   it('writes probabilities [n, k] in class order, with the classes in the tensor parameters', () => {
-    const out = outputTensors(model, [{ id: 'a', label: 'yes', probabilities: { no: 0.25, yes: 0.75 } }, { id: 'b', label: 'no', probabilities: { yes: 0.5, no: 0.5 } }]);
+    const out = outputTensors(model, [
+      { id: 'a', label: 'yes', probabilities: { no: 0.25, yes: 0.75 } },
+      { id: 'b', label: 'no', probabilities: { yes: 0.5, no: 0.5 } },
+    ]);
     expect(out[0]).toEqual({ name: 'label', datatype: 'BYTES', shape: [2], data: ['yes', 'no'] });
     expect(out[1]).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [2, 2], parameters: { classes: '["no","yes"]' } });
     expect(Array.from(out[1]!.data as Float32Array)).toEqual([0.25, 0.75, 0.5, 0.5]);

@@ -19,13 +19,19 @@ const HOUR = 3600;
 
 function rollout(model: string, test: Partial<RolloutInput['test']> = {}): AbTestInput {
   return {
-    model, champion: 1, challenger: 2, strategy: 'ab', share: 0.5, requestedBy: 'test',
+    model,
+    champion: 1,
+    challenger: 2,
+    strategy: 'ab',
+    share: 0.5,
+    requestedBy: 'test',
     test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.05, rule: 'sequential', minSamples: 100, interval: HOUR, maxDuration: 7 * 24 * HOUR, ...test },
   };
 }
 
 const verdict = (decision: AbDecision, alwaysValidPValue: number): AbVerdict => ({
-  decision, reason: `${decision} at p=${alwaysValidPValue}`,
+  decision,
+  reason: `${decision} at p=${alwaysValidPValue}`,
   numbers: { controlSuccesses: 50, controlTrials: 100, treatmentSuccesses: 60, treatmentTrials: 100, minSamples: 100, alwaysValidPValue },
 });
 
@@ -45,7 +51,7 @@ function rolloutAnswers(decide: (n: number, input: Parameters<NonNullable<Answer
 const start = (input: AbTestInput) => t.env.client.workflow.start('abTest', { taskQueue: t.taskQueue, workflowId: `ab-${input.model}`, args: [input] });
 
 describe('abTest', () => {
-  it('promotes the challenger once a check says so, passing each check\'s always-valid p-value to the next', async () => {
+  it("promotes the challenger once a check says so, passing each check's always-valid p-value to the next", async () => {
     const calls = t.answer(rolloutAnswers((n) => (n < 3 ? verdict('continue', 1 / n) : verdict('promote', 0.01))));
     const handle = await start(rollout('better'));
     const r = (await handle.result()) as AbTestResult;

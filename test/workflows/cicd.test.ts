@@ -50,7 +50,11 @@ describe('cicdPipeline', () => {
   });
 
   it('rejects a version that cannot replay the recorded histories', async () => {
-    const calls = t.answer(gates({ replayPipeline: () => ({ replayed: 11, failures: [{ workflowId: 'ct-churn', type: 'DeterminismViolationError', message: 'activity type mismatch' }] }) }));
+    const calls = t.answer(
+      gates({
+        replayPipeline: () => ({ replayed: 11, failures: [{ workflowId: 'ct-churn', type: 'DeterminismViolationError', message: 'activity type mismatch' }] }),
+      }),
+    );
     const r = await cicd({ ref: 'non-deterministic' });
     expect(r.status).toBe('rejected');
     expect(r.reasons).toEqual(['not deterministic: 1 of 11 histories fail to replay; first DeterminismViolationError ct-churn: activity type mismatch']);
@@ -58,7 +62,19 @@ describe('cicdPipeline', () => {
   });
 
   it('rejects a version whose integration run blesses no model', async () => {
-    const calls = t.answer(gates({ integrationRunPipeline: () => ({ workflowId: 'ct-sample', runId: 'r2', status: 'rejected', blessed: false, model: 'sample', version: 3, reasons: ['gates.min.accuracy: 0.41 < 0.6'] }) }));
+    const calls = t.answer(
+      gates({
+        integrationRunPipeline: () => ({
+          workflowId: 'ct-sample',
+          runId: 'r2',
+          status: 'rejected',
+          blessed: false,
+          model: 'sample',
+          version: 3,
+          reasons: ['gates.min.accuracy: 0.41 < 0.6'],
+        }),
+      }),
+    );
     const r = await cicd({ ref: 'worse-model', sample: { uri: 'sample.csv', target: 'y' } });
     expect(r.reasons).toEqual(['the integration run ct-sample did not bless a model (rejected): gates.min.accuracy: 0.41 < 0.6']);
     expect(calls.of('integrationRunPipeline')[0]!.input).toEqual({ buildId: 'build-worse-model', sample: { uri: 'sample.csv', target: 'y' } });

@@ -22,7 +22,11 @@ function trigger(model: string, request: TrainingRequest, input: Record<string, 
   const { spec: _spec, ...run } = request;
   void _spec;
   return t.env.client.workflow.signalWithStart('continuousTrainingPipeline', {
-    workflowId: ctWorkflowId(model), taskQueue: t.taskQueue, args: [{ ...input, name: model, run }], signal: retrainSignal, signalArgs: [request],
+    workflowId: ctWorkflowId(model),
+    taskQueue: t.taskQueue,
+    args: [{ ...input, name: model, run }],
+    signal: retrainSignal,
+    signalArgs: [request],
   });
 }
 
@@ -54,7 +58,13 @@ describe('continuousTrainingPipeline', () => {
     const requests: TrainingRequest[] = [
       { requestId: randomUUID(), trigger: 'drift', reason: 'drift in precipitation', driftedColumns: ['precipitation'] },
       { requestId: randomUUID(), trigger: 'data', reason: 'new data' },
-      { requestId: randomUUID(), trigger: 'drift', reason: 'drift in wind', driftedColumns: ['wind', 'precipitation'], spec: { ...spec, name: model, monitor: { onDrift: 'drop-drifted' }, training: { l2: [3] } } },
+      {
+        requestId: randomUUID(),
+        trigger: 'drift',
+        reason: 'drift in wind',
+        driftedColumns: ['wind', 'precipitation'],
+        spec: { ...spec, name: model, monitor: { onDrift: 'drop-drifted' }, training: { l2: [3] } },
+      },
     ];
     for (const r of requests) await trigger(model, r);
     expect((await handle.query(statusQuery)).pendingRequests).toBe(3);
@@ -85,20 +95,30 @@ describe('continuousTrainingPipeline', () => {
     expect(calls.of('ingestDataset')).toHaveLength(1);
   });
 
-  it('forwards a run started under another id to the model\'s CT workflow', async () => {
+  it("forwards a run started under another id to the model's CT workflow", async () => {
     const calls = t.answer({ requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'the-ct-run' }) });
     const r = (await t.env.client.workflow.execute('continuousTrainingPipeline', {
-      taskQueue: t.taskQueue, workflowId: 'schedule-forwarded-2026-01-01', args: [{ ...spec, name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } }],
+      taskQueue: t.taskQueue,
+      workflowId: 'schedule-forwarded-2026-01-01',
+      args: [{ ...spec, name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } }],
     })) as ForwardedResult;
     expect(r).toEqual({ status: 'forwarded', workflowId: 'ct-forwarded', runId: 'the-ct-run', reasons: ['coalesced into ct-forwarded'] });
     const [call] = calls.of('requestTraining');
-    expect(call!.input).toMatchObject({ workflowId: 'ct-forwarded', request: { trigger: 'schedule', reason: 'nightly' }, startInput: { name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } } });
+    expect(call!.input).toMatchObject({
+      workflowId: 'ct-forwarded',
+      request: { trigger: 'schedule', reason: 'nightly' },
+      startInput: { name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } },
+    });
     expect(call!.input.startInput.run).toMatchObject({ requestId: call!.input.request.requestId });
     expect(calls.names()).toEqual(['requestTraining']);
   });
 
   it('skips a run on the same data, spec and code as production, before validating anything', async () => {
-    const calls = t.answer({ ...recordedPipeline(), productionInfo: () => ({ version: 4, datasetSha256: 'd', specSha256: 's', codeVersion: 'c' }), sameAsProduction: () => true });
+    const calls = t.answer({
+      ...recordedPipeline(),
+      productionInfo: () => ({ version: 4, datasetSha256: 'd', specSha256: 's', codeVersion: 'c' }),
+      sameAsProduction: () => true,
+    });
     const started = await trigger('unchanged', { requestId: randomUUID(), trigger: 'schedule' });
     const r = (await t.env.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
     expect(r.status).toBe('skipped');
@@ -107,24 +127,43 @@ describe('continuousTrainingPipeline', () => {
   });
 
   it('deploys to the edge and browser targets after the server only when deploy.targets names them', async () => {
-    const sizes = { modelBytes: 3_456, loadMs: 4, runtime: 'x', via: 'mock', singleRow: { calls: 300, p50Ms: 0.1, p99Ms: 0.3 }, throughput: { rowsPerSecond: 50_000, batchRows: 1000, seconds: 1 } };
+    const sizes = {
+      modelBytes: 3_456,
+      loadMs: 4,
+      runtime: 'x',
+      via: 'mock',
+      singleRow: { calls: 300, p50Ms: 0.1, p99Ms: 0.3 },
+      throughput: { rowsPerSecond: 50_000, batchRows: 1000, seconds: 1 },
+    };
     const calls = t.answer({
       ...recordedPipeline(),
-      deployToTargets: (input) => input.targets.map((target) => ({
-        target, bundle: target === 'server' ? null : { uri: `s3://mlops/bundles/${target}.json`, sha256: 'a'.repeat(64) },
-        costs: { target, bundleBytes: target === 'server' ? null : target === 'edge' ? 22_000 : 14_300_000, ...sizes },
-        blessed: target !== 'browser', reasons: target === 'browser' ? ['browser bundle is 14300000 bytes, over gates.maxBundleBytes 1000000'] : [],
-        alias: target === 'edge' ? 'edge' : null,
-      })),
+      deployToTargets: (input) =>
+        input.targets.map((target) => ({
+          target,
+          bundle: target === 'server' ? null : { uri: `s3://mlops/bundles/${target}.json`, sha256: 'a'.repeat(64) },
+          costs: { target, bundleBytes: target === 'server' ? null : target === 'edge' ? 22_000 : 14_300_000, ...sizes },
+          blessed: target !== 'browser',
+          reasons: target === 'browser' ? ['browser bundle is 14300000 bytes, over gates.maxBundleBytes 1000000'] : [],
+          alias: target === 'edge' ? 'edge' : null,
+        })),
     });
     const withTargets = { ...spec, deploy: { targets: ['server', 'edge', 'browser'] }, gates: { maxBundleBytes: { browser: 1_000_000 } } };
     const started = await trigger('targets', { requestId: randomUUID(), trigger: 'manual' }, withTargets);
     const r = (await t.env.client.workflow.getHandle(started.workflowId, started.signaledRunId).result()) as RunResult;
     expect(r.status).toBe('deployed');
-    expect(calls.of('deployToTargets').map((c) => c.input)).toEqual([expect.objectContaining({
-      model: 'targets', version: 1, targets: ['server', 'edge', 'browser'], gates: { maxBundleBytes: { browser: 1_000_000 }, maxEdgeP99Ms: null },
-    })]);
-    expect(r.targets?.map((x) => [x.target, x.blessed, x.alias])).toEqual([['server', true, null], ['edge', true, 'edge'], ['browser', false, null]]);
+    expect(calls.of('deployToTargets').map((c) => c.input)).toEqual([
+      expect.objectContaining({
+        model: 'targets',
+        version: 1,
+        targets: ['server', 'edge', 'browser'],
+        gates: { maxBundleBytes: { browser: 1_000_000 }, maxEdgeP99Ms: null },
+      }),
+    ]);
+    expect(r.targets?.map((x) => [x.target, x.blessed, x.alias])).toEqual([
+      ['server', true, null],
+      ['edge', true, 'edge'],
+      ['browser', false, null],
+    ]);
     expect(r.reasons).toContain('not blessed for browser: browser bundle is 14300000 bytes, over gates.maxBundleBytes 1000000');
     // The default (server only) issues no targets activity: runs recorded before targets replay unchanged.
     const plain = t.answer(recordedPipeline());

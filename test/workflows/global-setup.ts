@@ -21,7 +21,8 @@ const root = path.join(__dirname, '..', '..');
 export default async function setup(project: TestProject): Promise<() => void> {
   const installed = spawnSync('node', [path.join(root, 'scripts', 'setup.mjs'), '--test-server'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const launcher = installed.stdout.trim().split('\n').pop();
-  if (installed.status !== 0 || !launcher) throw new Error('the time-skipping test server is not installed and `node scripts/setup.mjs --test-server` could not install it (see above)');
+  if (installed.status !== 0 || !launcher)
+    throw new Error('the time-skipping test server is not installed and `node scripts/setup.mjs --test-server` could not install it (see above)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-wf-bundle-'));
   const bundle = path.join(dir, 'workflows.js');
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });

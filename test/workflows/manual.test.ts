@@ -64,7 +64,9 @@ describe('manualPipeline', () => {
     const r = (await handle.result()) as RunResult;
     expect(r).toMatchObject({ status: 'deployed', blessed: true, deployed: { alias: 'production', version: 1 }, trigger: 'manual' });
     expect(Object.keys(r.timingsMs)).toEqual([...STAGES, 'total']);
-    expect(calls.of('deployModel').map((c) => c.input)).toEqual([expect.objectContaining({ alias: 'production', version: 1, actor: 'manualPipeline:manual-advanced', reason: 'manual' })]);
+    expect(calls.of('deployModel').map((c) => c.input)).toEqual([
+      expect.objectContaining({ alias: 'production', version: 1, actor: 'manualPipeline:manual-advanced', reason: 'manual' }),
+    ]);
     expect(calls.of('ensureMonitor')).toHaveLength(1);
   });
 
@@ -89,7 +91,10 @@ describe('manualPipeline', () => {
     await waitingFor(handle, 'ingest');
     await handle.executeUpdate(advanceUpdate, { args: [{ stage: 'ingest' }] });
     await waitingFor(handle, 'validate');
-    expect(await handle.executeUpdate(advanceUpdate, { args: [{ approve: false, reason: 'wrong data source' }] })).toEqual({ stage: 'validate', approved: false });
+    expect(await handle.executeUpdate(advanceUpdate, { args: [{ approve: false, reason: 'wrong data source' }] })).toEqual({
+      stage: 'validate',
+      approved: false,
+    });
     const r = (await handle.result()) as RunResult;
     expect(r).toMatchObject({ status: 'rejected', reasons: ['validate rejected: wrong data source'], deployed: null, validation: null });
     expect(r.dataset).not.toBeNull();

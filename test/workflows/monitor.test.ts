@@ -15,7 +15,13 @@ afterAll(async () => {
 const MINUTE = 60_000;
 
 const monitor = (model: string, over: Partial<MonitorInput> = {}): MonitorInput => ({
-  model, interval: 60, window: 3600, coolDown: 3600, minRows: 100, correction: 'none', ...over,
+  model,
+  interval: 60,
+  window: 3600,
+  coolDown: 3600,
+  minRows: 100,
+  correction: 'none',
+  ...over,
 });
 
 /** A drift check of `model` whose n-th call (1-based) finds dataset drift in `age` when `drifts(n)`. */
@@ -25,8 +31,20 @@ function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
     checkDrift: (): ActivityResult<'checkDrift'> => {
       const drift = drifts(++n);
       return {
-        model, version: 1, rows: 500, enough: true, datasetDrift: drift, driftedColumns: drift ? ['age'] : [], driftedShare: drift ? 0.1 : 0,
-        reportUri: `s3://reports/${n}.json`, concept: null, skew: null, domain: null, estimate: null, realised: [], spec: { name: model, target: 'churned' },
+        model,
+        version: 1,
+        rows: 500,
+        enough: true,
+        datasetDrift: drift,
+        driftedColumns: drift ? ['age'] : [],
+        driftedShare: drift ? 0.1 : 0,
+        reportUri: `s3://reports/${n}.json`,
+        concept: null,
+        skew: null,
+        domain: null,
+        estimate: null,
+        realised: [],
+        spec: { name: model, target: 'churned' },
       };
     },
     requestTraining: (input) => ({ workflowId: input.workflowId, runId: `retrain-${n}` }),
@@ -36,7 +54,11 @@ function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
 describe('driftMonitor', () => {
   it('asks for a retraining on drift at most once per cool-down', async () => {
     const calls = t.answer(driftAnswers('cooling', () => true));
-    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-cooling', args: [monitor('cooling', { coolDown: 600 })] });
+    const handle = await t.env.client.workflow.start('driftMonitor', {
+      taskQueue: t.taskQueue,
+      workflowId: 'drift-cooling',
+      args: [monitor('cooling', { coolDown: 600 })],
+    });
     await t.env.sleep(25 * MINUTE + 30_000);
     const status = await handle.query(monitorStatusQuery);
     await handle.terminate('test done');
@@ -57,7 +79,11 @@ describe('driftMonitor', () => {
     // A run makes 200 checks. Drift on the first check, then from the first check of the next run on; the
     // cool-down (205 checks) only lets the 206th ask again.
     const calls = t.answer(driftAnswers('carried', (n) => n === 1 || n > 200));
-    const handle = await t.env.client.workflow.start('driftMonitor', { taskQueue: t.taskQueue, workflowId: 'drift-carried', args: [monitor('carried', { coolDown: 205 * 60 })] });
+    const handle = await t.env.client.workflow.start('driftMonitor', {
+      taskQueue: t.taskQueue,
+      workflowId: 'drift-carried',
+      args: [monitor('carried', { coolDown: 205 * 60 })],
+    });
     await t.env.sleep(210 * MINUTE + 30_000);
     const latest = t.env.client.workflow.getHandle('drift-carried');
     const status = await latest.query(monitorStatusQuery);
@@ -71,27 +97,61 @@ describe('driftMonitor', () => {
 
   it('alerts on an estimated performance drop (CBPE) and on multivariate drift, and retrains on the estimate when asked', async () => {
     const estimate = {
-      id: 1, rows: 800, estimated: { accuracy: 0.62, f1: 0.5, roc_auc: 0.7 }, interval: { accuracy: [0.59, 0.65] as [number, number], f1: null, roc_auc: null },
-      reference: { accuracy: 0.74, f1: 0.5, roc_auc: 0.76 }, dropped: ['accuracy' as const], maxEstimatedDrop: 0.05,
+      id: 1,
+      rows: 800,
+      estimated: { accuracy: 0.62, f1: 0.5, roc_auc: 0.7 },
+      interval: { accuracy: [0.59, 0.65] as [number, number], f1: null, roc_auc: null },
+      reference: { accuracy: 0.74, f1: 0.5, roc_auc: 0.76 },
+      dropped: ['accuracy' as const],
+      maxEstimatedDrop: 0.05,
     };
-    const domain = { auc: 0.81, threshold: 0.54, pValue: 0.001, drift: true, permutations: 999, alpha: 0.01, referenceRows: 5000, currentRows: 800, top: [{ name: 'age', share: 0.6 }] };
+    const domain = {
+      auc: 0.81,
+      threshold: 0.54,
+      pValue: 0.001,
+      drift: true,
+      permutations: 999,
+      alpha: 0.01,
+      referenceRows: 5000,
+      currentRows: 800,
+      top: [{ name: 'age', share: 0.6 }],
+    };
     const calls = t.answer({
       checkDrift: () => ({
-        model: 'estimated', version: 1, rows: 800, enough: true, datasetDrift: false, driftedColumns: [], driftedShare: 0, reportUri: 's3://reports/e.json',
-        concept: null, skew: null, domain, estimate, realised: [], spec: { name: 'estimated', target: 'churned' },
+        model: 'estimated',
+        version: 1,
+        rows: 800,
+        enough: true,
+        datasetDrift: false,
+        driftedColumns: [],
+        driftedShare: 0,
+        reportUri: 's3://reports/e.json',
+        concept: null,
+        skew: null,
+        domain,
+        estimate,
+        realised: [],
+        spec: { name: 'estimated', target: 'churned' },
       }),
       deliverAlert: () => ({ targets: 0, delivered: 0, failed: [] }),
       requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'retrain-estimated' }),
     });
     const handle = await t.env.client.workflow.start('driftMonitor', {
-      taskQueue: t.taskQueue, workflowId: 'drift-estimated', args: [monitor('estimated', { maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain' })],
+      taskQueue: t.taskQueue,
+      workflowId: 'drift-estimated',
+      args: [monitor('estimated', { maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain' })],
     });
     await t.env.sleep(3 * MINUTE + 30_000);
     const status = await handle.query(monitorStatusQuery);
     await handle.terminate('test done');
     expect(status.last).toMatchObject({ estimate: { rows: 800, dropped: ['accuracy'] }, domain: { auc: 0.81, drift: true, top: ['age'] } });
     // One alert of each kind while the condition holds, not one per check.
-    expect(calls.of('deliverAlert').map((c) => c.input.event).sort()).toEqual(['domain_drift.detected', 'performance_drop.estimated']);
+    expect(
+      calls
+        .of('deliverAlert')
+        .map((c) => c.input.event)
+        .sort(),
+    ).toEqual(['domain_drift.detected', 'performance_drop.estimated']);
     const asked = calls.of('requestTraining');
     expect(asked).toHaveLength(1);
     expect(asked[0]!.input.request.reason).toBe('estimated accuracy drop before labels (CBPE)');

@@ -25,7 +25,19 @@ function answerWithConcurrency(): { maxInFlight: () => number; calls: () => numb
       // Later partitions finish first: the results must still come back in partition order.
       await new Promise((r) => setTimeout(r, 5 + ((40 - partition.index) % 7)));
       inFlight--;
-      return { index: partition.index, uri: `s3://b/datasets/${partition.index}.parquet`, sha256: String(partition.index).padStart(64, '0'), rows: 10, columns: [], sourceUri: partition.uri, sourceSha256: '', range: null, format: 'parquet', summary: { uri: '', sha256: '', size: 0 }, checks: null } satisfies PartitionResult;
+      return {
+        index: partition.index,
+        uri: `s3://b/datasets/${partition.index}.parquet`,
+        sha256: String(partition.index).padStart(64, '0'),
+        rows: 10,
+        columns: [],
+        sourceUri: partition.uri,
+        sourceSha256: '',
+        range: null,
+        format: 'parquet',
+        summary: { uri: '', sha256: '', size: 0 },
+        checks: null,
+      } satisfies PartitionResult;
     },
   });
   return { maxInFlight: () => max, calls: () => calls.of('ingestPartition').map((c) => c.input.partition.index) };
@@ -35,7 +47,9 @@ describe('ingestPartitions', () => {
   it('keeps at most the window in flight and returns every partition once, in order', async () => {
     const seen = answerWithConcurrency();
     const result = await t.env.client.workflow.execute('ingestPartitions', {
-      taskQueue: t.taskQueue, workflowId: `partitions-window-${Date.now()}`, args: [{ model: 'm', partitions, schema: null, window: 4 }],
+      taskQueue: t.taskQueue,
+      workflowId: `partitions-window-${Date.now()}`,
+      args: [{ model: 'm', partitions, schema: null, window: 4 }],
     });
     expect((result as PartitionResult[]).map((r) => r.index)).toEqual(partitions.map((p) => p.index));
     expect(seen.maxInFlight()).toBeLessThanOrEqual(4);
@@ -46,7 +60,9 @@ describe('ingestPartitions', () => {
   it('continues as new when its history grows, carrying the results, and loses or repeats no partition', async () => {
     const seen = answerWithConcurrency();
     const handle = await t.env.client.workflow.start('ingestPartitions', {
-      taskQueue: t.taskQueue, workflowId: `partitions-can-${Date.now()}`, args: [{ model: 'm', partitions, schema: null, window: 3, historyLimit: 60 }],
+      taskQueue: t.taskQueue,
+      workflowId: `partitions-can-${Date.now()}`,
+      args: [{ model: 'm', partitions, schema: null, window: 3, historyLimit: 60 }],
     });
     const result = (await handle.result()) as PartitionResult[];
     expect(result.map((r) => r.index)).toEqual(partitions.map((p) => p.index));

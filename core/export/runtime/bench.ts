@@ -18,7 +18,11 @@ function quantile(sorted: number[], q: number): number {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-export async function benchScorer(score: (rows: Record<string, unknown>[]) => Promise<unknown>, rows: Record<string, unknown>[], opts: { calls?: number; batchRows?: number; minMs?: number } = {}): Promise<ScoringBench> {
+export async function benchScorer(
+  score: (rows: Record<string, unknown>[]) => Promise<unknown>,
+  rows: Record<string, unknown>[],
+  opts: { calls?: number; batchRows?: number; minMs?: number } = {},
+): Promise<ScoringBench> {
   if (rows.length === 0) throw new Error('the cost measurement needs at least one row');
   const calls = opts.calls ?? 300;
   for (let i = 0; i < Math.min(30, calls); i++) await score([rows[i % rows.length]!]);

@@ -39,7 +39,14 @@ export interface ScoringKernel {
 export function scoringKernel(meta: unknown): ScoringKernel {
   const model = meta as BundleModel;
   if (model?.format !== BUNDLE_FORMAT) throw new Error(`model.json is not a ${BUNDLE_FORMAT} file`);
-  const rowModel: RowModel = { fields: model.fields, derive: model.derive, inputs: model.inputs, task: model.task, classes: model.classes, threshold: model.threshold };
+  const rowModel: RowModel = {
+    fields: model.fields,
+    derive: model.derive,
+    inputs: model.inputs,
+    task: model.task,
+    classes: model.classes,
+    threshold: model.threshold,
+  };
   const kinds: Record<string, FieldKind> = Object.create(null) as Record<string, FieldKind>;
   for (const [name, kind] of model.fields) kinds[name] = kind;
   return {
@@ -51,8 +58,15 @@ export function scoringKernel(meta: unknown): ScoringKernel {
       for (const [field, kind] of model.fields) {
         if (!Object.hasOwn(r, field)) problems.push(`${JSON.stringify(field)} is missing (send null for a missing value)`);
         else if (r[field] === null) continue;
-        else if (kind === 'numeric' && typeof r[field] !== 'number' && typeof r[field] !== 'boolean' && (typeof r[field] !== 'string' || Number.isNaN(coerce(r[field], 'numeric') as number))) problems.push(`${JSON.stringify(field)} must be a number, got ${JSON.stringify(r[field]).slice(0, 40)}`);
-        else if (kind === 'categorical' && typeof r[field] === 'object') problems.push(`${JSON.stringify(field)} must be a string, got ${JSON.stringify(r[field]).slice(0, 40)}`);
+        else if (
+          kind === 'numeric' &&
+          typeof r[field] !== 'number' &&
+          typeof r[field] !== 'boolean' &&
+          (typeof r[field] !== 'string' || Number.isNaN(coerce(r[field], 'numeric') as number))
+        )
+          problems.push(`${JSON.stringify(field)} must be a number, got ${JSON.stringify(r[field]).slice(0, 40)}`);
+        else if (kind === 'categorical' && typeof r[field] === 'object')
+          problems.push(`${JSON.stringify(field)} must be a string, got ${JSON.stringify(r[field]).slice(0, 40)}`);
       }
       return problems.length === 0 ? null : problems.join('; ');
     },

@@ -46,7 +46,10 @@ export async function load(dir = HERE): Promise<EdgeScorer> {
   return { kernel, score: async (rows) => (await run(rows)).predictions, loadMs: performance.now() - started };
 }
 
-const scorerRun = new WeakMap<ScoringKernel, (rows: Record<string, unknown>[]) => Promise<{ features: Record<string, unknown>[]; predictions: Prediction[] }>>();
+const scorerRun = new WeakMap<
+  ScoringKernel,
+  (rows: Record<string, unknown>[]) => Promise<{ features: Record<string, unknown>[]; predictions: Prediction[] }>
+>();
 
 interface LogOptions {
   url: string;
@@ -64,7 +67,10 @@ function predictionOutbox(kernel: ScoringKernel, opts: LogOptions): { add(entry:
     // Entries a previous run could not deliver go first; the file is renamed so a crash cannot send them twice.
     const taken = `${opts.spool}.sending`;
     renameSync(opts.spool, taken);
-    pending = readFileSync(taken, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as object);
+    pending = readFileSync(taken, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as object);
     appendFileSync(taken, '');
   }
   const endpoint = `${opts.url.replace(/\/$/, '')}/v1/models/${encodeURIComponent(kernel.model.name)}:log`;
@@ -112,7 +118,10 @@ function predictionOutbox(kernel: ScoringKernel, opts: LogOptions): { add(entry:
         if (pending.length > 0) appendFileSync(opts.spool, pending.map((e) => JSON.stringify(e)).join('\n') + '\n');
         if (existsSync(taken)) renameSync(taken, `${taken}.done`);
       }
-      if (pending.length > 0 || dropped > 0) process.stderr.write(`prediction log: ${pending.length} predictions not delivered${opts.spool ? ` (kept in ${opts.spool})` : ''}, ${dropped} dropped\n`);
+      if (pending.length > 0 || dropped > 0)
+        process.stderr.write(
+          `prediction log: ${pending.length} predictions not delivered${opts.spool ? ` (kept in ${opts.spool})` : ''}, ${dropped} dropped\n`,
+        );
     },
   };
   return outbox;
@@ -136,7 +145,9 @@ async function bench(file: string): Promise<void> {
   const scorer = await load();
   const rows = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
   const measured = await benchScorer(scorer.score, rows);
-  process.stdout.write(`${JSON.stringify({ loadMs: Math.round(scorer.loadMs * 1000) / 1000, ...measured, peakRssBytes: process.resourceUsage().maxRSS * 1024, runtime: `onnxruntime-node ${ort.env.versions.node ?? ''}`.trim() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ loadMs: Math.round(scorer.loadMs * 1000) / 1000, ...measured, peakRssBytes: process.resourceUsage().maxRSS * 1024, runtime: `onnxruntime-node ${ort.env.versions.node ?? ''}`.trim() })}\n`,
+  );
 }
 
 /** The scoring loop: one JSON row per stdin line → one JSON prediction (or {"error"}) per stdout line. */

@@ -31,7 +31,8 @@ export function topKOfValues(values: Iterable<string>, capacity = DEFAULT_TOPK_C
   return topKFromCounts(sorted, capacity, sorted[capacity]?.count ?? 0);
 }
 
-const byCount = (a: { value: string; count: number }, b: { value: string; count: number }): number => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+const byCount = (a: { value: string; count: number }, b: { value: string; count: number }): number =>
+  b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
 
 export function topKMerge(a: TopKSummary, b: TopKSummary): TopKSummary {
   const capacity = Math.max(a.capacity, b.capacity);

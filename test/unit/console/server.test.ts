@@ -12,7 +12,9 @@ describe('console html', () => {
   it('escapes every interpolated string, in arrays too, and keeps markup made by html', () => {
     const name = '<img src=x onerror=alert(1)>';
     const out = html`<td title="${name}">${name}</td>${[name, html`<b>${'&'}</b>`]}${raw('<hr>')}`.text;
-    expect(out).toBe('<td title="&lt;img src=x onerror=alert(1)&gt;">&lt;img src=x onerror=alert(1)&gt;</td>&lt;img src=x onerror=alert(1)&gt;<b>&amp;</b><hr>');
+    expect(out).toBe(
+      '<td title="&lt;img src=x onerror=alert(1)&gt;">&lt;img src=x onerror=alert(1)&gt;</td>&lt;img src=x onerror=alert(1)&gt;<b>&amp;</b><hr>',
+    );
     expect(html`<a href="${'" onclick="x'}">`.text).toBe('<a href="&quot; onclick=&quot;x">');
   });
 

@@ -5,7 +5,10 @@ import { strideSamplePredicate } from '../../../core/data/stride-sample';
 
 // Quantiles of a large table come from its stride sample when the relation has a row-number column.
 let db: DuckDB;
-const columns = [{ name: 'x', type: 'DOUBLE' }, { name: 'k', type: 'BIGINT' }];
+const columns = [
+  { name: 'x', type: 'DOUBLE' },
+  { name: 'k', type: 'BIGINT' },
+];
 
 beforeAll(async () => {
   db = await openDuckDB({ threads: 2 });
@@ -31,7 +34,12 @@ describe('statistics of a large table', () => {
     for (const [p, v] of Object.entries(exact.columns[0]!.quantiles!)) expect(Math.abs(x.quantiles![p]! - v!)).toBeLessThan(2e-3);
     // Counts, moments and histograms are over every row either way.
     // (Parallel sums may differ in the last bit between two runs.)
-    expect({ ...x, quantiles: undefined, mean: undefined, std: undefined }).toEqual({ ...exact.columns[0]!, quantiles: undefined, mean: undefined, std: undefined });
+    expect({ ...x, quantiles: undefined, mean: undefined, std: undefined }).toEqual({
+      ...exact.columns[0]!,
+      quantiles: undefined,
+      mean: undefined,
+      std: undefined,
+    });
     expect(x.mean).toBeCloseTo(exact.columns[0]!.mean!, 12);
     expect(x.std).toBeCloseTo(exact.columns[0]!.std!, 12);
     expect(x.nan).toBe(1);

@@ -40,7 +40,9 @@ describe('derived features', () => {
       const batch = await readColumns(conn, table, raw);
       const order = derivationOrder(spec.derive!, new Set(raw.map((r) => r.name)));
       const derived = deriveColumns(order, batch.columns, batch.rows);
-      const rows = (await conn.runAndReadAll(`SELECT strftime(date, '%Y-%m-%d') AS date, precipitation, temp_max, temp_min, wind FROM ${table}`)).getRowObjectsJS();
+      const rows = (
+        await conn.runAndReadAll(`SELECT strftime(date, '%Y-%m-%d') AS date, precipitation, temp_max, temp_min, wind FROM ${table}`)
+      ).getRowObjectsJS();
       expect(rows).toHaveLength(1000);
       const kinds = { date: 'numeric', precipitation: 'numeric', temp_max: 'numeric', temp_min: 'numeric', wind: 'numeric' } as const;
       let holidays = 0;
@@ -97,7 +99,9 @@ describe('US federal holiday calendar', () => {
 describe('feature spec parsing', () => {
   it('names the derivation and field that is wrong', () => {
     expect(() => parseFeatureSpec({ derive: [{ name: 'x', op: 'sqrt', input: 'a' }] })).toThrow(/features.derive\[0\] \(x\).op "sqrt"/);
-    expect(() => parseFeatureSpec({ derive: [{ name: 'x', op: 'ratio', inputs: ['a'] }] })).toThrow(/\(x\)\.inputs must be a list of exactly 2 column names, got \["a"\]/);
+    expect(() => parseFeatureSpec({ derive: [{ name: 'x', op: 'ratio', inputs: ['a'] }] })).toThrow(
+      /\(x\)\.inputs must be a list of exactly 2 column names, got \["a"\]/,
+    );
     expect(() => parseFeatureSpec({ derive: [{ name: 'x', op: 'bucketize', input: 'a', boundaries: [2, 1] }] })).toThrow(/strictly increasing/);
     expect(() => parseFeatureSpec({ derive: [{ name: 'x', op: 'holiday', input: 'a', calendar: 'mars' }] })).toThrow(/calendar must be one of us-federal/);
     expect(() => parseFeatureSpec({ encodings: { a: 'hash' } })).toThrow(/features.encodings.a/);

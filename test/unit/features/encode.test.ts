@@ -39,7 +39,17 @@ describe('fitEncodingPlan', () => {
     const rows = Array.from({ length: m.rows }, (_, r) => [...m.values.subarray(r * 3, r * 3 + 3)]);
     // d, c (not in the top 2), null, "" (missing) and z (never seen) all land in other
     expect(rows).toEqual([
-      [0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 1],
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 0, 1],
+      [0, 0, 1],
     ]);
   });
 
@@ -69,7 +79,9 @@ describe('fitEncodingPlan', () => {
     expect(plan.columns[0]).toEqual({ kind: 'ordinal', input: 'size', categories: ['S', 'M', 'L'], impute: 1, mean: 1, scale: Math.sqrt(0.5) });
     const s = f32(Math.sqrt(0.5));
     expect([...encode(plan, [c]).values]).toEqual([0, f32(-1 / s), f32(1 / s), 0, 0, 0]);
-    expect(() => fitEncodingPlan([c], { size: { encoding: 'ordinal', order: ['small', 'large'] } }, train(5))).toThrow(/none of the 5 training values is in the ordinal order/);
+    expect(() => fitEncodingPlan([c], { size: { encoding: 'ordinal', order: ['small', 'large'] } }, train(5))).toThrow(
+      /none of the 5 training values is in the ordinal order/,
+    );
     expect(() => fitEncodingPlan([c], { size: { encoding: 'onehot', order: ['S'] } })).toThrow(/an order only applies to the ordinal encoding/);
   });
 
@@ -122,9 +134,7 @@ describe('bad input', () => {
     expect(() => fitEncodingPlan(columns, { plan: { encoding: 'standardize' } })).toThrow(/column "plan" is categorical/);
   });
   it('names a column with no training values, a bad topK and a bad row index', () => {
-    expect(() => fitEncodingPlan([num('x', [NaN, 1])], { x: { encoding: 'standardize' } }, Int32Array.of(0))).toThrow(
-      /column "x" has no non-missing values/,
-    );
+    expect(() => fitEncodingPlan([num('x', [NaN, 1])], { x: { encoding: 'standardize' } }, Int32Array.of(0))).toThrow(/column "x" has no non-missing values/);
     expect(() => fitEncodingPlan(columns, { plan: { encoding: 'onehot', topK: 0 } })).toThrow(/column "plan": topK must be a positive integer/);
     expect(() => fitEncodingPlan(columns, { plan: { encoding: 'ordinal', topK: 3 } })).toThrow(/column "plan": topK only applies to the onehot/);
     expect(() => fitEncodingPlan(columns, { age: { encoding: 'standardize' } }, Int32Array.of(0, 2))).toThrow(/row index 2/);

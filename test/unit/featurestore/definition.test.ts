@@ -1,6 +1,13 @@
 // Feature-set definitions: every bad input is refused with a message that names the field.
 import { describe, expect, it } from 'vitest';
-import { canonicalDefinition, definitionSha256, featureNames, FeatureSetError, parseFeatureSet, resolveFeatureSet } from '../../../core/featurestore/definition';
+import {
+  canonicalDefinition,
+  definitionSha256,
+  featureNames,
+  FeatureSetError,
+  parseFeatureSet,
+  resolveFeatureSet,
+} from '../../../core/featurestore/definition';
 
 const good = {
   name: 'customer_stats',
@@ -18,7 +25,11 @@ const refuses = (raw: unknown, message: string | RegExp): void => {
 
 describe('parseFeatureSet', () => {
   it('accepts a complete definition and fills in derivation defaults', () => {
-    const def = parseFeatureSet({ ...good, features: { derive: [...good.features.derive, { name: 'holiday', op: 'holiday', input: 'event_time' }] }, description: 'spend' });
+    const def = parseFeatureSet({
+      ...good,
+      features: { derive: [...good.features.derive, { name: 'holiday', op: 'holiday', input: 'event_time' }] },
+      description: 'spend',
+    });
     expect(def.features!.derive[1]).toEqual({ name: 'holiday', op: 'holiday', input: 'event_time', calendar: 'us-federal' });
     expect(featureNames(def)).toEqual(['spend', 'plan', 'log_spend', 'holiday']);
     expect(parseFeatureSet({ ...good, columns: undefined, features: good.features }).columns).toEqual([]);
@@ -38,7 +49,10 @@ describe('parseFeatureSet', () => {
     refuses(null, 'a feature set must be a JSON object');
     refuses({ ...good, entity: undefined }, 'feature set "customer_stats": entity is required');
     refuses({ ...good, source: undefined }, 'feature set "customer_stats": source is required');
-    refuses({ ...good, owner: 'me' }, 'feature set "customer_stats": owner is not a feature-set field (fields: name, entity, timestamp, source, columns, features, description)');
+    refuses(
+      { ...good, owner: 'me' },
+      'feature set "customer_stats": owner is not a feature-set field (fields: name, entity, timestamp, source, columns, features, description)',
+    );
   });
 
   it('refuses names that are not like model names', () => {
@@ -68,14 +82,29 @@ describe('parseFeatureSet', () => {
     refuses({ ...good, source: { uri: 'x.csv', bucket: 'b' } }, 'source.bucket is not a source field (fields: uri, format)');
   });
 
-  it('refuses bad derivations with the feature spec parser\'s messages', () => {
+  it("refuses bad derivations with the feature spec parser's messages", () => {
     refuses({ ...good, features: [] }, 'features must be an object like { "derive": [...] }');
-    refuses({ ...good, features: { derive: [], encodings: {} } }, 'features.encodings is not a feature-set field (fields: derive); encodings and selection belong in the pipeline spec');
+    refuses(
+      { ...good, features: { derive: [], encodings: {} } },
+      'features.encodings is not a feature-set field (fields: derive); encodings and selection belong in the pipeline spec',
+    );
     refuses({ ...good, features: { derive: {} } }, 'features.derive must be a list');
-    refuses({ ...good, features: { derive: [{ name: 'x', op: 'sqrt', input: 'spend' }] } }, 'feature set "customer_stats": features.derive[0] (x).op "sqrt" is not one of');
-    refuses({ ...good, features: { derive: [{ name: 'x', op: 'ratio', inputs: ['spend'] }] } }, 'features.derive[0] (x).inputs must be a list of exactly 2 column names, got ["spend"]');
-    refuses({ ...good, features: { derive: [{ name: 'spend', op: 'log1p', input: 'spend' }] } }, 'features.derive[0] (spend) has the name of a kept column; rename the derived feature');
-    refuses({ ...good, features: { derive: [{ name: 'customer_id', op: 'log1p', input: 'spend' }] } }, 'features.derive[0] (customer_id) has the name of the entity column');
+    refuses(
+      { ...good, features: { derive: [{ name: 'x', op: 'sqrt', input: 'spend' }] } },
+      'feature set "customer_stats": features.derive[0] (x).op "sqrt" is not one of',
+    );
+    refuses(
+      { ...good, features: { derive: [{ name: 'x', op: 'ratio', inputs: ['spend'] }] } },
+      'features.derive[0] (x).inputs must be a list of exactly 2 column names, got ["spend"]',
+    );
+    refuses(
+      { ...good, features: { derive: [{ name: 'spend', op: 'log1p', input: 'spend' }] } },
+      'features.derive[0] (spend) has the name of a kept column; rename the derived feature',
+    );
+    refuses(
+      { ...good, features: { derive: [{ name: 'customer_id', op: 'log1p', input: 'spend' }] } },
+      'features.derive[0] (customer_id) has the name of the entity column',
+    );
     refuses({ ...good, features: { derive: [{ name: '__x', op: 'log1p', input: 'spend' }] } }, 'features.derive[0].name "__x" starts with "__"');
   });
 
@@ -95,15 +124,30 @@ describe('resolveFeatureSet', () => {
     { name: 'active', type: 'BOOLEAN' },
     { name: 'tags', type: 'VARCHAR[]' },
   ];
-  const def = parseFeatureSet({ ...good, columns: ['spend', 'plan', 'active'], features: { derive: [{ name: 'm', op: 'month', input: 'signup' }, { name: 'pm', op: 'cross', inputs: ['plan', 'm'] }] } });
+  const def = parseFeatureSet({
+    ...good,
+    columns: ['spend', 'plan', 'active'],
+    features: {
+      derive: [
+        { name: 'm', op: 'month', input: 'signup' },
+        { name: 'pm', op: 'cross', inputs: ['plan', 'm'] },
+      ],
+    },
+  });
 
   it('lists the features with their kinds and what the derivations read', () => {
     const r = resolveFeatureSet(def, columns);
     expect(r.features).toEqual([
-      { name: 'spend', kind: 'numeric' }, { name: 'plan', kind: 'categorical' }, { name: 'active', kind: 'numeric' },
-      { name: 'm', kind: 'numeric' }, { name: 'pm', kind: 'categorical' },
+      { name: 'spend', kind: 'numeric' },
+      { name: 'plan', kind: 'categorical' },
+      { name: 'active', kind: 'numeric' },
+      { name: 'm', kind: 'numeric' },
+      { name: 'pm', kind: 'categorical' },
     ]);
-    expect(r.deriveInputs).toEqual([{ name: 'signup', kind: 'date' }, { name: 'plan', kind: 'categorical' }]);
+    expect(r.deriveInputs).toEqual([
+      { name: 'signup', kind: 'date' },
+      { name: 'plan', kind: 'categorical' },
+    ]);
     expect(r.rowKinds).toEqual({ signup: 'numeric', plan: 'categorical' });
   });
 
@@ -115,8 +159,14 @@ describe('resolveFeatureSet', () => {
     const stringTime = columns.map((c) => (c.name === 'event_time' ? { ...c, type: 'VARCHAR' } : c));
     expect(() => resolveFeatureSet(def, stringTime)).toThrow('timestamp column "event_time" is VARCHAR, not a DATE or TIMESTAMP');
     expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['signup'] }), columns)).toThrow('column "signup" is a DATE; derive features from it');
-    expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['tags'] }), columns)).toThrow('column "tags" has type VARCHAR[], which is neither numeric nor categorical');
-    expect(resolveFeatureSet(parseFeatureSet({ ...good, columns: ['RowId'] }), [...columns, { name: 'RowId', type: 'BIGINT' }]).kept.map((f) => f.name)).toContain('RowId');
-    expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['__Mlops_row'] }), [...columns, { name: '__Mlops_row', type: 'BIGINT' }])).toThrow('"__Mlops_row" starts with "__", which the feature store reserves');
+    expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['tags'] }), columns)).toThrow(
+      'column "tags" has type VARCHAR[], which is neither numeric nor categorical',
+    );
+    expect(
+      resolveFeatureSet(parseFeatureSet({ ...good, columns: ['RowId'] }), [...columns, { name: 'RowId', type: 'BIGINT' }]).kept.map((f) => f.name),
+    ).toContain('RowId');
+    expect(() => resolveFeatureSet(parseFeatureSet({ ...good, columns: ['__Mlops_row'] }), [...columns, { name: '__Mlops_row', type: 'BIGINT' }])).toThrow(
+      '"__Mlops_row" starts with "__", which the feature store reserves',
+    );
   });
 });

@@ -40,12 +40,33 @@ const token = fc.oneof(
   fc.constantFrom(...words),
   fc.constantFrom(...options).map((o) => `--${o}`),
   fc.tuple(fc.constantFrom(...options), fc.string({ maxLength: 12 })).map(([o, v]) => `--${o}=${v}`),
-  fc.constantFrom('-h', '--help', 'help', '--', '-', '-x', '-abc', '--no-wait', '---', '=', '', ' ', '--=', '--json=false', '\0', '$(rm -rf /)', '../../etc/passwd'),
+  fc.constantFrom(
+    '-h',
+    '--help',
+    'help',
+    '--',
+    '-',
+    '-x',
+    '-abc',
+    '--no-wait',
+    '---',
+    '=',
+    '',
+    ' ',
+    '--=',
+    '--json=false',
+    '\0',
+    '$(rm -rf /)',
+    '../../etc/passwd',
+  ),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );
 /** Mostly a real command followed by anything; sometimes anything at all. */
 const argv = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...COMMANDS.map((c) => c.name.split(' '))), fc.array(token, { maxLength: 6 })).map(([c, rest]) => [...c, ...rest]) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom(...COMMANDS.map((c) => c.name.split(' '))), fc.array(token, { maxLength: 6 })).map(([c, rest]) => [...c, ...rest]),
+  },
   { weight: 1, arbitrary: fc.array(token, { maxLength: 6 }) },
 );
 
@@ -117,7 +138,13 @@ describe('mlops argument handling under hostile argv', () => {
 /** Valid JSON specs, broken ones, and bytes that are not JSON at all. */
 const specText = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.record({ data: fc.option(fc.record({ uri: fc.oneof(fc.string(), fc.jsonValue()) }), { nil: undefined }), target: fc.option(fc.oneof(fc.string(), fc.jsonValue()), { nil: undefined }), name: fc.option(fc.jsonValue(), { nil: undefined }) }).map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      data: fc.option(fc.record({ uri: fc.oneof(fc.string(), fc.jsonValue()) }), { nil: undefined }),
+      target: fc.option(fc.oneof(fc.string(), fc.jsonValue()), { nil: undefined }),
+      name: fc.option(fc.jsonValue(), { nil: undefined }),
+    })
+    .map((v) => JSON.stringify(v)),
   fc.string({ unit: 'binary', maxLength: 60 }),
   fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.constantFrom('', '{', '[]', 'null', '"spec"', '{"data":{"uri":"a.csv"},"target":"y"}', '\uFEFF{"data":{"uri":"a.csv"},"target":"y"}'),
@@ -150,17 +177,27 @@ describe('checks commands make before contacting any service', () => {
   });
 
   it('drift: a method or correction outside the list, or a missing dataset, is a UsageError', async () => {
-    const bad = fc.string({ maxLength: 15 }).filter((s) => !['auto', 'ks', 'chisquare', 'ztest', 'psi', 'jensenshannon', 'wasserstein', 'none', 'bonferroni', 'bh'].includes(s));
+    const bad = fc
+      .string({ maxLength: 15 })
+      .filter((s) => !['auto', 'ks', 'chisquare', 'ztest', 'psi', 'jensenshannon', 'wasserstein', 'none', 'bonferroni', 'bh'].includes(s));
     await fc.assert(
-      fc.asyncProperty(fc.option(fc.string(), { nil: undefined }), fc.option(fc.string(), { nil: undefined }), bad, bad, async (reference, current, method, correction) => {
-        await expect(driftCommand({ reference, current, method, correction })).rejects.toThrow(UsageError);
-      }),
+      fc.asyncProperty(
+        fc.option(fc.string(), { nil: undefined }),
+        fc.option(fc.string(), { nil: undefined }),
+        bad,
+        bad,
+        async (reference, current, method, correction) => {
+          await expect(driftCommand({ reference, current, method, correction })).rejects.toThrow(UsageError);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('advance: no id, an unknown --stage, or --reject without --reason is a UsageError', async () => {
-    const stage = fc.string({ maxLength: 12 }).filter((s) => !['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy'].includes(s));
+    const stage = fc
+      .string({ maxLength: 12 })
+      .filter((s) => !['ingest', 'validate', 'govern', 'features', 'select', 'train', 'evaluate', 'deploy'].includes(s));
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), stage, async (id, s) => {
         await expect(advanceCommand(undefined, {})).rejects.toThrow(UsageError);

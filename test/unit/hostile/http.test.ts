@@ -18,7 +18,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Postgres's uuid input: 32 hex digits, in the canonical 8-4-4-4-12 form or without hyphens. */
 function pgUuid(v: string): string {
-  if (!UUID.test(v.toLowerCase()) && !/^[0-9a-f]{32}$/i.test(v)) throw Object.assign(new Error(`invalid input syntax for type uuid: "${v}"`), { code: '22P02' });
+  if (!UUID.test(v.toLowerCase()) && !/^[0-9a-f]{32}$/i.test(v))
+    throw Object.assign(new Error(`invalid input syntax for type uuid: "${v}"`), { code: '22P02' });
   return v.toLowerCase().replace(/-/g, '');
 }
 
@@ -33,7 +34,8 @@ const db = {
       // The rows arrive as one JSON array (jsonb_to_recordset); each id is cast to uuid.
       const ids = (JSON.parse(params[0] as string) as { id: string }[]).map((r) => pgUuid(r.id));
       const conflict = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (conflict && !/ON CONFLICT/i.test(text)) throw Object.assign(new Error('duplicate key value violates unique constraint "predictions_pkey"'), { code: '23505' });
+      if (conflict && !/ON CONFLICT/i.test(text))
+        throw Object.assign(new Error('duplicate key value violates unique constraint "predictions_pkey"'), { code: '23505' });
       for (const id of ids) db.logged.add(id);
       return { rows: [], rowCount: new Set(ids).size };
     }
@@ -61,30 +63,62 @@ function servedModel(name: string, extra: Partial<ServedModel> = {}): ServedMode
       for (const input of inputs) {
         const f = feeds[input.name];
         if (!f || f.length !== n) throw new Error(`feed ${input.name} has ${f?.length} values, expected ${n}`);
-        if (input.type === 'float32' ? !(f instanceof Float32Array) : !Array.isArray(f) || f.some((s) => typeof s !== 'string')) throw new Error(`feed ${input.name} is not ${input.type}`);
+        if (input.type === 'float32' ? !(f instanceof Float32Array) : !Array.isArray(f) || f.some((s) => typeof s !== 'string'))
+          throw new Error(`feed ${input.name} is not ${input.type}`);
       }
       return { [OUTPUT.probabilities]: Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 ? 0.3 : 0.7)) };
     },
     async release() {},
   };
   return {
-    name, version: 3, sha256: 'a'.repeat(64), scorer,
+    name,
+    version: 3,
+    sha256: 'a'.repeat(64),
+    scorer,
     signature: { inputs, outputs: classifierOutputs(2), classes: ['no', 'yes'], opsets: { 'ai.onnx': 17, 'ai.onnx.ml': 3 }, irVersion: 8 },
-    task: 'binary', classes: ['no', 'yes'], threshold: 0.5,
+    task: 'binary',
+    classes: ['no', 'yes'],
+    threshold: 0.5,
     derive: [
       { name: 'month', op: 'month', input: 'signup_date' },
       { name: 'spend_ratio', op: 'ratio', inputs: ['spend', 'age'] },
       { name: 'plan_x_region', op: 'cross', inputs: ['plan', 'region'] },
     ],
-    fields: new Map([['age', 'numeric'], ['plan', 'categorical'], ['signup_date', 'numeric'], ['spend', 'numeric'], ['region', 'categorical']]),
-    protectedFields: ['region'], logProtected: 'hash', keys: ['customer_id'], featureSets: [], loadedAt: new Date(), ...extra,
+    fields: new Map([
+      ['age', 'numeric'],
+      ['plan', 'categorical'],
+      ['signup_date', 'numeric'],
+      ['spend', 'numeric'],
+      ['region', 'categorical'],
+    ]),
+    protectedFields: ['region'],
+    logProtected: 'hash',
+    keys: ['customer_id'],
+    featureSets: [],
+    loadedAt: new Date(),
+    ...extra,
   } as ServedModel;
 }
 
 const models = new Map<string, ServedModel>([
   ['churn', servedModel('churn')],
   // Trained with a feature set: absent set fields are looked up by the entity key.
-  ['shop', servedModel('shop', { featureSets: [{ name: 'spend', version: 2, entity: 'customer_id', fields: [['spend', 'spend'], ['age', 'age']] }] })],
+  [
+    'shop',
+    servedModel('shop', {
+      featureSets: [
+        {
+          name: 'spend',
+          version: 2,
+          entity: 'customer_id',
+          fields: [
+            ['spend', 'spend'],
+            ['age', 'age'],
+          ],
+        },
+      ],
+    }),
+  ],
 ]);
 const host = { alias: 'production', get: (n: string) => models.get(n), list: () => [...models.values()], challenger: () => undefined } as unknown as ModelHost;
 const log = new PredictionLog(db as never, { intervalMs: 60_000 });
@@ -107,20 +141,23 @@ function request(method: string, path: string, body?: Buffer | string, headers: 
   return new Promise((resolve, reject) => {
     // Always a Content-Length: Node's client sends a GET/DELETE/OPTIONS body unframed otherwise.
     const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: { 'content-type': 'application/json', ...headers, ...length }, timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json: unknown = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          /* the metrics page is text */
-        }
-        resolve({ status: res.statusCode ?? 0, json });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent, headers: { 'content-type': 'application/json', ...headers, ...length }, timeout: 5_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown = text;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* the metrics page is text */
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 5 s`)));
     // An idle keep-alive socket the server closed just as it was reused (its keep-alive timeout): the
     // request never reached the server, so send it again (Node's documented pattern).
@@ -150,7 +187,7 @@ function expectRefusedClearly(r: { status: number; json: unknown }): void {
   if (r.status >= 400) {
     expect([400, 404, 405, 413]).toContain(r.status);
     expect(typeof (r.json as { error?: unknown }).error).toBe('string');
-    expect(((r.json as { error: string }).error).length).toBeGreaterThan(5);
+    expect((r.json as { error: string }).error.length).toBeGreaterThan(5);
   }
 }
 
@@ -165,7 +202,27 @@ function expectPredictions(r: { status: number; json: unknown }, n: number): voi
 
 const value = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom<unknown>('', 'NaN', 'Infinity', '-Infinity', '1e400', '2014-02-30', '0000-00-00', '9999-12-31T23:59:59Z', '2015-06-01', ' 12 ', '0x10', true, false, -0, 1e308, -1e308, 5e-324, '__proto__', 'a'.repeat(5_000)),
+  fc.constantFrom<unknown>(
+    '',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1e400',
+    '2014-02-30',
+    '0000-00-00',
+    '9999-12-31T23:59:59Z',
+    '2015-06-01',
+    ' 12 ',
+    '0x10',
+    true,
+    false,
+    -0,
+    1e308,
+    -1e308,
+    5e-324,
+    '__proto__',
+    'a'.repeat(5_000),
+  ),
 );
 const FIELDS = ['age', 'plan', 'signup_date', 'spend', 'region', 'customer_id', 'id', '__proto__', 'constructor', 'toString', ''];
 const instance = fc.oneof(
@@ -173,23 +230,38 @@ const instance = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
 );
 /** Ids a caller might send: its own UUIDs (repeated too), data columns named id, junk. */
-const callerId = fc.oneof(fc.uuid(), fc.constant('00000000-0000-0000-0000-000000000000'), fc.string({ maxLength: 40 }), fc.constant('-'.repeat(36)), fc.integer());
+const callerId = fc.oneof(
+  fc.uuid(),
+  fc.constant('00000000-0000-0000-0000-000000000000'),
+  fc.string({ maxLength: 40 }),
+  fc.constant('-'.repeat(36)),
+  fc.integer(),
+);
 const complete = fc.record({
-  age: fc.oneof(fc.double(), fc.constant(null)), plan: fc.oneof(fc.string({ maxLength: 20 }), fc.constant(null)),
-  signup_date: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constant(null)),
-  spend: fc.oneof(fc.double(), fc.constant(null)), region: fc.oneof(fc.string({ maxLength: 10 }), fc.constant(null)),
+  age: fc.oneof(fc.double(), fc.constant(null)),
+  plan: fc.oneof(fc.string({ maxLength: 20 }), fc.constant(null)),
+  signup_date: fc.oneof(
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constant(null),
+  ),
+  spend: fc.oneof(fc.double(), fc.constant(null)),
+  region: fc.oneof(fc.string({ maxLength: 10 }), fc.constant(null)),
   id: fc.option(callerId, { nil: undefined }),
 });
 
 describe('the model server under hostile requests', () => {
   it('predict with any instances: predictions for well-formed ones, else a 400 naming the bad field', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('churn', 'shop'), fc.array(fc.oneof(instance, complete as fc.Arbitrary<unknown>), { maxLength: 6 }), async (model, instances) => {
-        const r = await request('POST', `/v1/models/${model}:predict`, JSON.stringify({ instances }));
-        expectRefusedClearly(r);
-        if (r.status === 200) expectPredictions(r, instances.length);
-        else expect((r.json as { error: string }).error).toMatch(/instances|must|missing/);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('churn', 'shop'),
+        fc.array(fc.oneof(instance, complete as fc.Arbitrary<unknown>), { maxLength: 6 }),
+        async (model, instances) => {
+          const r = await request('POST', `/v1/models/${model}:predict`, JSON.stringify({ instances }));
+          expectRefusedClearly(r);
+          if (r.status === 200) expectPredictions(r, instances.length);
+          else expect((r.json as { error: string }).error).toMatch(/instances|must|missing/);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -214,8 +286,28 @@ describe('the model server under hostile requests', () => {
   it('any body bytes, to any route, with any method: a clear answer, never a 500', async () => {
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS');
     const path = fc.oneof(
-      fc.constantFrom('/v1/models/churn:predict', '/v1/models/churn:feedback', '/v1/models/churn', '/v1/models', '/metrics', '/v1/models/nope:predict', '/v1/models/CHURN:predict', '/v1/models/churn:explain', '/'),
-      fc.constantFrom('/v2', '/v2/health/live', '/v2/health/ready', '/v2/models/churn', '/v2/models/churn/ready', '/v2/models/churn/infer', '/v2/models/churn/versions/3/infer', '/v2/models/nope/infer', '/v2/models/churn/versions/0/infer'),
+      fc.constantFrom(
+        '/v1/models/churn:predict',
+        '/v1/models/churn:feedback',
+        '/v1/models/churn',
+        '/v1/models',
+        '/metrics',
+        '/v1/models/nope:predict',
+        '/v1/models/CHURN:predict',
+        '/v1/models/churn:explain',
+        '/',
+      ),
+      fc.constantFrom(
+        '/v2',
+        '/v2/health/live',
+        '/v2/health/ready',
+        '/v2/models/churn',
+        '/v2/models/churn/ready',
+        '/v2/models/churn/infer',
+        '/v2/models/churn/versions/3/infer',
+        '/v2/models/nope/infer',
+        '/v2/models/churn/versions/0/infer',
+      ),
       fc.webPath(),
       fc.string({ maxLength: 30 }).map((s) => `/v1/models/${encodeURIComponent(s)}:predict`),
     );
@@ -225,15 +317,32 @@ describe('the model server under hostile requests', () => {
       fc.record({ labels: fc.array(fc.record({ id: callerId, label: fc.jsonValue({ maxDepth: 1 }) }), { maxLength: 4 }) }).map((v) => JSON.stringify(v)),
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
       // V2 tensors: any name, datatype, shape and data, with parameters and requested outputs.
-      fc.record({
-        id: fc.jsonValue({ maxDepth: 0 }),
-        parameters: fc.jsonValue({ maxDepth: 1 }),
-        inputs: fc.array(fc.record({ name: fc.constantFrom('age', 'plan', 'signup_date', 'spend', 'region', 'x'), datatype: fc.constantFrom('FP64', 'FP32', 'INT64', 'BOOL', 'BYTES', 'FP16', 'x'), shape: fc.array(fc.integer({ min: -1, max: 3 }), { maxLength: 3 }), data: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }) }), { maxLength: 6 }),
-        outputs: fc.array(fc.record({ name: fc.constantFrom('label', 'probabilities', 'value', 'x') }), { maxLength: 2 }),
-      }, { requiredKeys: ['inputs'] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          {
+            id: fc.jsonValue({ maxDepth: 0 }),
+            parameters: fc.jsonValue({ maxDepth: 1 }),
+            inputs: fc.array(
+              fc.record({
+                name: fc.constantFrom('age', 'plan', 'signup_date', 'spend', 'region', 'x'),
+                datatype: fc.constantFrom('FP64', 'FP32', 'INT64', 'BOOL', 'BYTES', 'FP16', 'x'),
+                shape: fc.array(fc.integer({ min: -1, max: 3 }), { maxLength: 3 }),
+                data: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
+              }),
+              { maxLength: 6 },
+            ),
+            outputs: fc.array(fc.record({ name: fc.constantFrom('label', 'probabilities', 'value', 'x') }), { maxLength: 2 }),
+          },
+          { requiredKeys: ['inputs'] },
+        )
+        .map((v) => JSON.stringify(v)),
       fc.constantFrom('', '{', 'null', '[]', '{"instances":[]}', '{"instances":{}}', '{"labels":[]}', '\uFEFF{"instances":[{}]}'),
     );
-    const headers = fc.dictionary(fc.constantFrom('x-mlops-key', 'x-request-id', 'content-type', 'accept'), fc.string({ maxLength: 300 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), { maxKeys: 3 });
+    const headers = fc.dictionary(
+      fc.constantFrom('x-mlops-key', 'x-request-id', 'content-type', 'accept'),
+      fc.string({ maxLength: 300 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+      { maxKeys: 3 },
+    );
     await fc.assert(
       fc.asyncProperty(method, path, body, headers, async (m, p, b, h) => {
         const r = await request(m, p, m === 'GET' ? undefined : b, h);
@@ -245,7 +354,17 @@ describe('the model server under hostile requests', () => {
 
   it('request targets no client would send: a 4xx, never a 500', async () => {
     const target = fc.oneof(
-      fc.constantFrom('//[', '//a:b@c', '/v1/models/churn:predict?x=%zz', '/%', '//', '*', 'http://other/v1/models/churn', '/v1/models/churn%00:predict', '/v1/models/../models/churn:predict'),
+      fc.constantFrom(
+        '//[',
+        '//a:b@c',
+        '/v1/models/churn:predict?x=%zz',
+        '/%',
+        '//',
+        '*',
+        'http://other/v1/models/churn',
+        '/v1/models/churn%00:predict',
+        '/v1/models/../models/churn:predict',
+      ),
       fc.string({ minLength: 1, maxLength: 30 }).filter((s) => /^[\x21-\x7e]+$/.test(s)),
     );
     await fc.assert(
@@ -259,7 +378,13 @@ describe('the model server under hostile requests', () => {
   });
 
   it('columns named like Object.prototype members are checked as columns, not inherited', () => {
-    const odd = servedModel('odd', { fields: new Map([['constructor', 'numeric'], ['toString', 'categorical'], ['__proto__', 'numeric']]) });
+    const odd = servedModel('odd', {
+      fields: new Map([
+        ['constructor', 'numeric'],
+        ['toString', 'categorical'],
+        ['__proto__', 'numeric'],
+      ]),
+    });
     const refusal = (instances: unknown): string => {
       try {
         checkInstances(odd, instances);
@@ -279,7 +404,11 @@ describe('the model server under hostile requests', () => {
     expect((await request('POST', '/v1/models/churn:predict', big)).status).toBe(413);
     const many = JSON.stringify({ instances: Array.from({ length: 10_001 }, () => ({})) });
     expect((await request('POST', '/v1/models/churn:predict', many)).status).toBe(413);
-    const ok = await request('POST', '/v1/models/churn:predict', JSON.stringify({ instances: [{ age: 40, plan: 'pro', signup_date: '2015-06-01', spend: 10, region: 'north' }] }));
+    const ok = await request(
+      'POST',
+      '/v1/models/churn:predict',
+      JSON.stringify({ instances: [{ age: 40, plan: 'pro', signup_date: '2015-06-01', spend: 10, region: 'north' }] }),
+    );
     expect(ok.status).toBe(200);
   });
 });

@@ -25,8 +25,31 @@ function checkConstraint(file: string, column: string): RegExp {
 const hostile = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.array(fc.constantFrom('a', 'B', '0', '.', '..', '/', '\\', '-', '_', ' ', '\n', '\0', '%2e', '\u202e', 'é', "'", '"', ';', '--', '*', '?', '#', '\u0000', '\t'), { maxLength: 12 }).map((p) => p.join('')),
-  fc.constantFrom('', '.', '..', '/', '//', 'a\u2028b', 'a\u0085b', 'a\rb', 'a/../../b', '/etc/passwd', 'a/./b', 'a//b', 'a/', 'C:\\x', 'a'.repeat(1025), 'é'.repeat(600), "x'; DROP TABLE artifacts; --"),
+  fc
+    .array(
+      fc.constantFrom('a', 'B', '0', '.', '..', '/', '\\', '-', '_', ' ', '\n', '\0', '%2e', '\u202e', 'é', "'", '"', ';', '--', '*', '?', '#', '\u0000', '\t'),
+      { maxLength: 12 },
+    )
+    .map((p) => p.join('')),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '/',
+    '//',
+    'a\u2028b',
+    'a\u0085b',
+    'a\rb',
+    'a/../../b',
+    '/etc/passwd',
+    'a/./b',
+    'a//b',
+    'a/',
+    'C:\\x',
+    'a'.repeat(1025),
+    'é'.repeat(600),
+    "x'; DROP TABLE artifacts; --",
+  ),
 );
 
 describe('artifact keys', () => {
@@ -71,7 +94,11 @@ describe('artifact keys', () => {
   });
 
   it('parseS3Uri: a bucket and a safe key, or an ArtifactError', () => {
-    const uri = fc.oneof(hostile.map((s) => `s3://mlops/${s}`), hostile.map((s) => `s3://${s}`), hostile);
+    const uri = fc.oneof(
+      hostile.map((s) => `s3://mlops/${s}`),
+      hostile.map((s) => `s3://${s}`),
+      hostile,
+    );
     fc.assert(
       fc.property(uri, (u) => {
         try {
@@ -170,12 +197,15 @@ describe('DuckDB quoting', () => {
 
   it('ident(x) names exactly one column x, whatever x holds', async () => {
     await fc.assert(
-      fc.asyncProperty(text.filter((s) => s.length > 0 && !s.includes('\0')), async (s) => {
-        const reader = await db.conn.runAndReadAll(`SELECT 1 AS ${ident(s)}, 42 AS __canary_7f3e`);
-        expect(reader.columnNames()).toEqual([s, '__canary_7f3e']);
-        // Rows as arrays: a row object cannot hold a column named "__proto__" (ingest refuses that name).
-        expect(reader.getRows()).toEqual([[1, 42]]);
-      }),
+      fc.asyncProperty(
+        text.filter((s) => s.length > 0 && !s.includes('\0')),
+        async (s) => {
+          const reader = await db.conn.runAndReadAll(`SELECT 1 AS ${ident(s)}, 42 AS __canary_7f3e`);
+          expect(reader.columnNames()).toEqual([s, '__canary_7f3e']);
+          // Rows as arrays: a row object cannot hold a column named "__proto__" (ingest refuses that name).
+          expect(reader.getRows()).toEqual([[1, 42]]);
+        },
+      ),
       { numRuns: 300, examples: [['__proto__'], ['"'], ['" , 1 AS "x']] },
     );
   });

@@ -7,7 +7,23 @@ import { CALENDARS } from '../../../core/features/holidays';
 import { FeatureSetError, parseFeatureSet } from '../../../core/featurestore/definition';
 import { parseSpec, SpecError, type PipelineSpec } from '../../../core/spec';
 
-const TOP = ['name', 'data', 'target', 'task', 'time', 'features', 'governance', 'selection', 'validation', 'training', 'slices', 'costs', 'gates', 'deploy', 'monitor'];
+const TOP = [
+  'name',
+  'data',
+  'target',
+  'task',
+  'time',
+  'features',
+  'governance',
+  'selection',
+  'validation',
+  'training',
+  'slices',
+  'costs',
+  'gates',
+  'deploy',
+  'monitor',
+];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -19,7 +35,10 @@ const VALID: Json = {
   task: 'binary',
   time: 'signup_date',
   features: {
-    include: ['age', 'plan'], exclude: ['customer_id'], topK: 20, encodings: { plan: 'onehot', age: 'standardize', size: { encoding: 'ordinal', order: ['S', 'M', 'L'] } },
+    include: ['age', 'plan'],
+    exclude: ['customer_id'],
+    topK: 20,
+    encodings: { plan: 'onehot', age: 'standardize', size: { encoding: 'ordinal', order: ['S', 'M', 'L'] } },
     derive: [
       { name: 'month', op: 'month', input: 'signup_date' },
       { name: 'calls_per_month', op: 'ratio', inputs: ['support_calls', 'tenure_months'] },
@@ -29,20 +48,57 @@ const VALID: Json = {
       { name: 'holiday', op: 'holiday', input: 'signup_date', calendar: 'us-federal' },
     ],
   },
-  governance: { prohibited: ['ssn'], protected: ['region'], license: 'internal', purpose: 'retention', minGroupSize: 30, minGroupShare: 0.01, onSmallGroup: 'warn', logProtected: 'hash' },
+  governance: {
+    prohibited: ['ssn'],
+    protected: ['region'],
+    license: 'internal',
+    purpose: 'retention',
+    minGroupSize: 30,
+    minGroupShare: 0.01,
+    onSmallGroup: 'warn',
+    logProtected: 'hash',
+  },
   selection: { maxMissingFraction: 0.5, maxTopShare: 0.99, maxCorrelation: 0.95, sampleRows: 10_000, topK: 10 },
   validation: { minRows: 10, maxMissingFraction: 0.5, maxUnexpectedFraction: 0.01, maxOutOfRangeFraction: 0.01 },
   training: {
-    algorithms: ['logistic', 'gbdt'], l2: [0.1, 1], gbdt: { maxIter: 50, learningRate: [0.1], maxLeaves: [15], minSamplesLeaf: [20] },
-    trials: 4, timeBudgetSeconds: 60, searchRows: 50_000, validation: { strategy: 'kfold', folds: 3, validationFraction: 0.2, testFraction: 0.2 }, metric: 'average_precision', seed: 7,
+    algorithms: ['logistic', 'gbdt'],
+    l2: [0.1, 1],
+    gbdt: { maxIter: 50, learningRate: [0.1], maxLeaves: [15], minSamplesLeaf: [20] },
+    trials: 4,
+    timeBudgetSeconds: 60,
+    searchRows: 50_000,
+    validation: { strategy: 'kfold', folds: 3, validationFraction: 0.2, testFraction: 0.2 },
+    metric: 'average_precision',
+    seed: 7,
   },
   slices: ['region'],
   costs: { fp: 1, fn: 5, tp: 0, tn: 0 },
   gates: { min: { auc: 0.6 }, maxRegression: { auc: { absolute: 0.02, relative: 0.05 } }, maxFairnessGap: 0.2, maxP99LatencyMs: 50 },
-  deploy: { alias: 'production', strategy: 'canary', share: 0.1, test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, rule: 'sequential', minSamples: 100, interval: 60, maxDuration: 86_400 } },
-  monitor: { enabled: true, interval: 300, window: 3600, coolDown: 3600, minRows: 50, correction: 'bh', maxPerformanceDrop: 0.05, minLabels: 30, onDrift: 'retrain', maxSkew: 0.01,
-    method: 'ks', threshold: 0.01, columns: { plan: { method: 'jensenshannon', threshold: 0.2 } }, base: 'e', autoTestMaxValues: 1000,
-    domainClassifier: { enabled: true, alpha: 0.01, permutations: 999 }, maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain',
+  deploy: {
+    alias: 'production',
+    strategy: 'canary',
+    share: 0.1,
+    test: { alpha: 0.05, power: 0.8, minimumDetectableEffect: 0.02, rule: 'sequential', minSamples: 100, interval: 60, maxDuration: 86_400 },
+  },
+  monitor: {
+    enabled: true,
+    interval: 300,
+    window: 3600,
+    coolDown: 3600,
+    minRows: 50,
+    correction: 'bh',
+    maxPerformanceDrop: 0.05,
+    minLabels: 30,
+    onDrift: 'retrain',
+    maxSkew: 0.01,
+    method: 'ks',
+    threshold: 0.01,
+    columns: { plan: { method: 'jensenshannon', threshold: 0.2 } },
+    base: 'e',
+    autoTestMaxValues: 1000,
+    domainClassifier: { enabled: true, alpha: 0.01, permutations: 999 },
+    maxEstimatedDrop: 0.05,
+    onEstimatedDrop: 'retrain',
   },
 };
 
@@ -102,7 +158,27 @@ const json = fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>;
 /** Values that sit on the edges of what fields accept. */
 const edgy: fc.Arbitrary<Json> = fc.oneof(
   json,
-  fc.constantFrom<Json>('', ' ', '__proto__', 'constructor', 'toString', '../x', 'a'.repeat(10_000), 0, -1, 1e308, -0, 0.5, 2 ** 32, 1e-9, [], {}, [''], [null], { '': 1 }),
+  fc.constantFrom<Json>(
+    '',
+    ' ',
+    '__proto__',
+    'constructor',
+    'toString',
+    '../x',
+    'a'.repeat(10_000),
+    0,
+    -1,
+    1e308,
+    -0,
+    0.5,
+    2 ** 32,
+    1e-9,
+    [],
+    {},
+    [''],
+    [null],
+    { '': 1 },
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
@@ -171,8 +247,12 @@ describe('parseSpec under hostile input', () => {
 
   it('feature-set definitions (`mlops features apply FILE`): a definition or a FeatureSetError, never another error', () => {
     const valid: Json = {
-      name: 'customer_stats', entity: 'customer_id', timestamp: 'updated_at', source: { uri: 'data/customer_stats.csv', format: 'csv' },
-      columns: ['avg_spend', 'visits', 'plan'], features: { derive: [{ name: 'log_spend', op: 'log1p', input: 'avg_spend' }] },
+      name: 'customer_stats',
+      entity: 'customer_id',
+      timestamp: 'updated_at',
+      source: { uri: 'data/customer_stats.csv', format: 'csv' },
+      columns: ['avg_spend', 'visits', 'plan'],
+      features: { derive: [{ name: 'log_spend', op: 'log1p', input: 'avg_spend' }] },
     };
     const setPaths = paths(valid).filter((p) => p.length > 0);
     const raw = fc.oneof(

@@ -19,7 +19,7 @@ const VETTED: Record<string, string> = {
   'serving/prediction-log.ts: from.toISOString()': 'an ISO timestamp from a Date',
   'serving/prediction-log.ts: to.toISOString()': 'an ISO timestamp from a Date',
   'serving/prediction-log.ts: name': "a catalog name matched by '^predictions_[0-9]{8}$'",
-  "infra/services/postgres.ts: database.replace(/\"/g, '\"\"')": 'the configured database name, quoted as an identifier',
+  'infra/services/postgres.ts: database.replace(/"/g, \'""\')': 'the configured database name, quoted as an identifier',
   'infra/migrate.ts: m.sql': "a migration file's text, shipped in migrations/",
 };
 
@@ -44,7 +44,11 @@ function audit(file: string, text = readFileSync(path.join(ROOT, file), 'utf8'))
   // Temporal's handle.query(statusQuery) is a workflow query, not SQL: its definitions come from these modules.
   const workflowQueries = new Set<string>();
   for (const st of source.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /workflows\/(messages|contracts)$|^@temporalio\//.test(st.moduleSpecifier.text)) {
+    if (
+      ts.isImportDeclaration(st) &&
+      ts.isStringLiteral(st.moduleSpecifier) &&
+      /workflows\/(messages|contracts)$|^@temporalio\//.test(st.moduleSpecifier.text)
+    ) {
       const named = st.importClause?.namedBindings;
       if (named && ts.isNamedImports(named)) for (const e of named.elements) workflowQueries.add(e.name.text);
     }
@@ -98,7 +102,9 @@ describe('Postgres SQL in the product', () => {
     expect(probe("pool.query('SELECT * FROM t WHERE name = $1', [name]); pool.query(`${SELECT} WHERE id = $1`, [id]);")).toEqual([]);
     expect(probe('db.query({ name: "x", text: `SELECT ${id}`, values: [] });')).toEqual(['${id} in the SQL text: pass it as a $n parameter']);
     expect(probe('db.query({ name: "x", text: LOOKUP, values: [a] });')).toEqual([]);
-    expect(probe("import { statusQuery } from '../workflows/messages';\nhandle.query(statusQuery); handle.query(other);")).toEqual(['the SQL text is other, not a literal: write it out at the call']);
+    expect(probe("import { statusQuery } from '../workflows/messages';\nhandle.query(statusQuery); handle.query(other);")).toEqual([
+      'the SQL text is other, not a literal: write it out at the call',
+    ]);
     expect(audit('serving/prediction-log.ts', 'pool.query(`DROP TABLE ${name}`)').findings).toEqual([]);
   });
 });

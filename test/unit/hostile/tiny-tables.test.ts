@@ -28,17 +28,19 @@ const value: Record<Type, fc.Arbitrary<string>> = {
 const cell = (t: Type): fc.Arbitrary<string> => fc.oneof({ weight: 1, arbitrary: fc.constant('NULL') }, { weight: 3, arbitrary: value[t] });
 
 /** Columns (type + whether every row repeats one value) and 0–5 rows of SQL literals. */
-const tinyTable = fc
-  .array(fc.record({ type: fc.constantFrom(...TYPES), constant: fc.boolean() }), { minLength: 1, maxLength: 4 })
-  .chain((cols) =>
-    fc.integer({ min: 0, max: 5 }).chain((rows) =>
-      fc.tuple(...cols.map((c) => (c.constant ? cell(c.type).map((v) => Array<string>(rows).fill(v)) : fc.array(cell(c.type), { minLength: rows, maxLength: rows })))).map((values) => ({
+const tinyTable = fc.array(fc.record({ type: fc.constantFrom(...TYPES), constant: fc.boolean() }), { minLength: 1, maxLength: 4 }).chain((cols) =>
+  fc.integer({ min: 0, max: 5 }).chain((rows) =>
+    fc
+      .tuple(
+        ...cols.map((c) => (c.constant ? cell(c.type).map((v) => Array<string>(rows).fill(v)) : fc.array(cell(c.type), { minLength: rows, maxLength: rows }))),
+      )
+      .map((values) => ({
         columns: cols.map((c, i) => ({ name: `c${i}`, type: c.type })),
         rows,
         values,
       })),
-    ),
-  );
+  ),
+);
 
 type Tiny = { columns: { name: string; type: Type }[]; rows: number; values: string[][] };
 
@@ -89,7 +91,17 @@ describe('validation of degenerate tables', () => {
 
   it('names a target that is absent, and one that is empty', async () => {
     await withDuckDB(async (conn) => {
-      const t: Tiny = { columns: [{ name: 'a', type: 'DOUBLE' }, { name: 'b', type: 'VARCHAR' }], rows: 3, values: [['1', '2', '3'], ["'x'", "'y'", "'x'"]] };
+      const t: Tiny = {
+        columns: [
+          { name: 'a', type: 'DOUBLE' },
+          { name: 'b', type: 'VARCHAR' },
+        ],
+        rows: 3,
+        values: [
+          ['1', '2', '3'],
+          ["'x'", "'y'", "'x'"],
+        ],
+      };
       expect((await validate(conn, 'tiny', t, 'label')).anomalies.map((a) => `${a.column}:${a.rule}`)).toContain('label:target_missing');
       const empty: Tiny = { columns: [...t.columns, { name: 'label', type: 'VARCHAR' }], rows: 3, values: [...t.values, ['NULL', 'NULL', 'NULL']] };
       expect((await validate(conn, 'tiny', empty, 'label')).anomalies.map((a) => `${a.column}:${a.rule}`)).toContain('label:target_missing_values');

@@ -55,7 +55,13 @@ describe('evaluation report', () => {
     const values = Float64Array.from({ length: 3_000 }, (_, i) => i + 1);
     const idx = Int32Array.from({ length: 1_500 }, (_, k) => k * 2);
     const report = evaluationReport({
-      task: 'regression', classes: [], threshold: 0.5, labels: new Int32Array(0), targets, predictions: { values }, idx,
+      task: 'regression',
+      classes: [],
+      threshold: 0.5,
+      labels: new Int32Array(0),
+      targets,
+      predictions: { values },
+      idx,
       card: { metrics: { rmse: 1 }, slices: [], fairness: {} },
     });
     expect(report.residuals).toHaveLength(1_000);
@@ -74,13 +80,23 @@ describe('evaluation report of a multiclass model', () => {
       for (let c = 0; c < 3; c++) proba[i * 3 + c] = c === labels[i] ? hit : (1 - hit) / 2;
     }
     const idx = Int32Array.from({ length: n }, (_, i) => i);
-    const report = evaluationReport({ task: 'multiclass', classes: ['a', 'b', 'c'], threshold: 0.5, labels, targets: new Float64Array(0), predictions: { proba }, idx, card: { metrics: {}, slices: [], fairness: {} } });
+    const report = evaluationReport({
+      task: 'multiclass',
+      classes: ['a', 'b', 'c'],
+      threshold: 0.5,
+      labels,
+      targets: new Float64Array(0),
+      predictions: { proba },
+      idx,
+      card: { metrics: {}, slices: [], fairness: {} },
+    });
     expect(report.classCurves!.map((c) => c.class)).toEqual(['a', 'b', 'c']);
     for (const [c, curve] of report.classCurves!.entries()) {
       const oneVsRest = Int32Array.from(labels, (y) => (y === c ? 1 : 0));
       const scores = Float64Array.from({ length: n }, (_, i) => proba[i * 3 + c]!);
       let auc = 0;
-      for (let k = 1; k < curve.points.length; k++) auc += ((curve.points[k]!.fpr - curve.points[k - 1]!.fpr) * (curve.points[k]!.tpr + curve.points[k - 1]!.tpr)) / 2;
+      for (let k = 1; k < curve.points.length; k++)
+        auc += ((curve.points[k]!.fpr - curve.points[k - 1]!.fpr) * (curve.points[k]!.tpr + curve.points[k - 1]!.tpr)) / 2;
       expect(curve.points.length).toBeLessThanOrEqual(100);
       expect(auc).toBeCloseTo(rocAuc(oneVsRest, scores), 2);
     }

@@ -30,12 +30,14 @@ describe('training.external in the spec', () => {
   });
 });
 
-describe('the trainer\'s result', () => {
+describe("the trainer's result", () => {
   it('must name the output it was given and its framework', () => {
     const ok = parseTrainResult({ uri: 's3://b/m.onnx', framework: 'scikit-learn 1.9.1', params: { C: 1 }, codeVersion: 'v1' }, 's3://b/m.onnx');
     expect(ok).toEqual({ uri: 's3://b/m.onnx', framework: 'scikit-learn 1.9.1', params: { C: 1 }, codeVersion: 'v1' });
     expect(externalAlgorithm(ok.framework)).toBe('external:scikit-learn');
-    expect(() => parseTrainResult({ uri: 's3://b/other.onnx', framework: 'x', params: {} }, 's3://b/m.onnx')).toThrow(/result.uri must be the output uri it was given/);
+    expect(() => parseTrainResult({ uri: 's3://b/other.onnx', framework: 'x', params: {} }, 's3://b/m.onnx')).toThrow(
+      /result.uri must be the output uri it was given/,
+    );
     expect(() => parseTrainResult({ uri: 's3://b/m.onnx', params: {} }, 's3://b/m.onnx')).toThrow(/result.framework must be a string/);
   });
 });
@@ -48,10 +50,21 @@ describe('an ONNX model from an external trainer', () => {
   });
 
   it('names a missing input, an input of the wrong type and an input that is no feature', async () => {
-    await expect(checkExternalOnnx(classifier, [...features, { name: 'tenure', kind: 'numeric' }], 'multiclass', ['a', 'b', 'c'])).rejects.toThrow('ONNX input "tenure" is missing');
+    await expect(checkExternalOnnx(classifier, [...features, { name: 'tenure', kind: 'numeric' }], 'multiclass', ['a', 'b', 'c'])).rejects.toThrow(
+      'ONNX input "tenure" is missing',
+    );
     const wrongKind = features.map((f) => (f.name === 'age' ? { ...f, kind: 'categorical' as const } : f));
-    await expect(checkExternalOnnx(classifier, wrongKind, 'multiclass', ['a', 'b', 'c'])).rejects.toThrow('ONNX input "age" must be a string tensor (categorical feature), got float32');
-    await expect(checkExternalOnnx(classifier, features.filter((f) => f.name !== 'plan'), 'multiclass', ['a', 'b', 'c'])).rejects.toThrow('ONNX input "plan" is not one of the features');
+    await expect(checkExternalOnnx(classifier, wrongKind, 'multiclass', ['a', 'b', 'c'])).rejects.toThrow(
+      'ONNX input "age" must be a string tensor (categorical feature), got float32',
+    );
+    await expect(
+      checkExternalOnnx(
+        classifier,
+        features.filter((f) => f.name !== 'plan'),
+        'multiclass',
+        ['a', 'b', 'c'],
+      ),
+    ).rejects.toThrow('ONNX input "plan" is not one of the features');
   });
 
   it('names the probabilities output when it does not have one column per class', async () => {
@@ -72,6 +85,8 @@ describe('an ONNX model from an external trainer', () => {
   });
 
   it('refuses bytes that are not a model onnxruntime can load', async () => {
-    await expect(checkExternalOnnx(new TextEncoder().encode('not a model at all'), features, 'binary', ['a', 'b'])).rejects.toThrow(/not an ONNX model|cannot load/);
+    await expect(checkExternalOnnx(new TextEncoder().encode('not a model at all'), features, 'binary', ['a', 'b'])).rejects.toThrow(
+      /not an ONNX model|cannot load/,
+    );
   });
 });

@@ -27,7 +27,7 @@ describe('sortFloat32', () => {
     );
     const expected = Float64Array.from(values).sort();
     const sorted = sortFloat32(Float64Array.from(values));
-    expect(Array.from(sorted, (x) => Object.is(x, -0) ? '-0' : String(x))).toEqual(Array.from(expected, (x) => Object.is(x, -0) ? '-0' : String(x)));
+    expect(Array.from(sorted, (x) => (Object.is(x, -0) ? '-0' : String(x)))).toEqual(Array.from(expected, (x) => (Object.is(x, -0) ? '-0' : String(x))));
   });
 });
 

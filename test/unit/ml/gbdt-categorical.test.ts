@@ -8,7 +8,11 @@ import { categoricalData, GOOD_SHOPS, SHOPS } from './categorical-fixtures';
 // Test rows without unseen categories: those go right at every split, whichever side that is.
 const data = categoricalData(12_000, 9_000, 5, false);
 const NATIVE: Record<string, EncodingChoice> = { shop: { encoding: 'category' }, amount: { encoding: 'passthrough' }, tier: { encoding: 'category' } };
-const ONEHOT: Record<string, EncodingChoice> = { shop: { encoding: 'onehot', topK: 20 }, amount: { encoding: 'passthrough' }, tier: { encoding: 'onehot', topK: 20 } };
+const ONEHOT: Record<string, EncodingChoice> = {
+  shop: { encoding: 'onehot', topK: 20 },
+  amount: { encoding: 'passthrough' },
+  tier: { encoding: 'onehot', topK: 20 },
+};
 const PARAMS: Partial<GbdtParams> = { maxIter: 10, maxLeaves: 4, learningRate: 0.3 };
 const labelsOf = (rows: Int32Array): Int32Array => Int32Array.from(rows, (r) => data.labels[r]!);
 const positive = (proba: Float64Array): Float64Array => Float64Array.from({ length: proba.length / 2 }, (_, r) => proba[2 * r + 1]!);
@@ -53,11 +57,13 @@ describe('GBDT native categorical splits', () => {
   it('learns what missing values say: a missing tier scores higher than every known tier', async () => {
     const plan = fitEncodingPlan(data.columns, NATIVE, data.trainIdx);
     const { model } = await fitWith(NATIVE, { maxIter: 40, maxLeaves: 8, learningRate: 0.2 });
-    const rows = [null, 'a', 'b', 'c', 'd', 'e', 'f'].map((tier) => encode(plan, [
-      { name: 'shop', kind: 'categorical', values: ['shop01'] },
-      { name: 'amount', kind: 'numeric', values: Float64Array.of(0) },
-      { name: 'tier', kind: 'categorical', values: [tier] },
-    ]));
+    const rows = [null, 'a', 'b', 'c', 'd', 'e', 'f'].map((tier) =>
+      encode(plan, [
+        { name: 'shop', kind: 'categorical', values: ['shop01'] },
+        { name: 'amount', kind: 'numeric', values: Float64Array.of(0) },
+        { name: 'tier', kind: 'categorical', values: [tier] },
+      ]),
+    );
     const p = rows.map((m) => predictGbdt(model, m)[1]!);
     for (const q of p.slice(1)) expect(p[0]!).toBeGreaterThan(q);
   });
@@ -101,7 +107,9 @@ describe('GBDT native categorical splits', () => {
   it('refuses codes that do not fit the declared categories, and bad category counts', async () => {
     const values = Float64Array.of(0, 1, 2, 5);
     const target = { labels: Int32Array.of(0, 1, 0, 1), classes: ['0', '1'] };
-    await expect(fitGbdt({ rows: 4, cols: 1, values }, target, {}, { categories: [3] })).rejects.toThrow(/categorical column 0 \(codes 0 … 2\) holds 5 in row 3/);
+    await expect(fitGbdt({ rows: 4, cols: 1, values }, target, {}, { categories: [3] })).rejects.toThrow(
+      /categorical column 0 \(codes 0 … 2\) holds 5 in row 3/,
+    );
     await expect(fitGbdt({ rows: 4, cols: 1, values }, target, {}, { categories: [300] })).rejects.toThrow(/categories\[0\] is 300/);
     await expect(fitGbdt({ rows: 4, cols: 1, values }, target, {}, { categories: [3, 3] })).rejects.toThrow(/2 entries for 1 matrix columns/);
   });

@@ -35,7 +35,10 @@ async function fitRecording(target: GbdtTarget, p: Partial<GbdtParams>, every = 
 }
 
 const resume = (target: GbdtTarget, p: Partial<GbdtParams>, checkpoint: string): Promise<GbdtModel> =>
-  fitGbdt(train.matrix, target, p, { validation: { matrix: valid.matrix, labels: valid.labels, targets: valid.targets }, resume: JSON.parse(checkpoint) as GbdtCheckpoint });
+  fitGbdt(train.matrix, target, p, {
+    validation: { matrix: valid.matrix, labels: valid.labels, targets: valid.targets },
+    resume: JSON.parse(checkpoint) as GbdtCheckpoint,
+  });
 
 describe('GBDT checkpoints', () => {
   const multiclass: GbdtTarget = { labels: train.labels, classes: ['low', 'mid', 'high'].sort() };

@@ -44,7 +44,12 @@ describe('GBDT row passes', () => {
         { threads, categories, sampleWeights: weights, validation: { matrix: valid.matrix, labels: valid.three } },
       );
     const regression = (threads: number): Promise<GbdtModel> =>
-      fitGbdt(train.matrix, { targets: train.values }, { maxIter: 3, maxLeaves: 8 }, { threads, categories, validation: { matrix: valid.matrix, targets: valid.values } });
+      fitGbdt(
+        train.matrix,
+        { targets: train.values },
+        { maxIter: 3, maxLeaves: 8 },
+        { threads, categories, validation: { matrix: valid.matrix, targets: valid.values } },
+      );
     const one = await multiclass(1);
     expect(one.trees.treeClass).toHaveLength(9);
     expect(modelJson(await multiclass(2))).toBe(modelJson(one));
@@ -116,7 +121,15 @@ describe('GBDT row passes', () => {
         // The split's bin: the last edge at or below the threshold.
         const bin = tree.categorical[j] === 1 ? 0 : edges[f]!.findIndex((e) => e === tree.threshold[j]);
         const set = tree.categorical[j] === 1 ? tree.catBits.slice(j * CAT_WORDS, (j + 1) * CAT_WORDS) : undefined;
-        const split = { gain: 1, feature: f, bin: bin < 0 ? binned.valueBins[f]! - 1 : bin, missingLeft: tree.missingLeft[j] === 1, left: { g: 0, h: 0, count: 0 }, right: { g: 0, h: 0, count: 0 }, ...(set ? { set } : {}) };
+        const split = {
+          gain: 1,
+          feature: f,
+          bin: bin < 0 ? binned.valueBins[f]! - 1 : bin,
+          missingLeft: tree.missingLeft[j] === 1,
+          left: { g: 0, h: 0, count: 0 },
+          right: { g: 0, h: 0, count: 0 },
+          ...(set ? { set } : {}),
+        };
         nodeBins.set(leftBins(split, binned.valueBins[f]!), 256 * j);
       }
       const byBins = new Float64Array(valid.matrix.rows);

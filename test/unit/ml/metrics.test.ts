@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  averagePrecision,
-  binaryLogLoss,
-  binaryMetrics,
-  confusionMatrix,
-  multiclassMetrics,
-  regressionMetrics,
-  rocAuc,
-} from '../../../core/ml/metrics';
+import { averagePrecision, binaryLogLoss, binaryMetrics, confusionMatrix, multiclassMetrics, regressionMetrics, rocAuc } from '../../../core/ml/metrics';
 
 // Reference values: scikit-learn 1.9.1 on the same arrays (the sklearn.metrics call is named on each line).
-const P = Float64Array.from([
-  0.9, 0.1, 0.8, 0.3, 0.5, 0.5, 0.7, 0.2, 0.0, 1.0, 0.6, 0.4, 0.3, 0.9, 0.1, 0.55, 0.65, 0.35, 0.5, 0.8, 0.25, 0.95, 0.05, 0.7,
-]);
+const P = Float64Array.from([0.9, 0.1, 0.8, 0.3, 0.5, 0.5, 0.7, 0.2, 0.0, 1.0, 0.6, 0.4, 0.3, 0.9, 0.1, 0.55, 0.65, 0.35, 0.5, 0.8, 0.25, 0.95, 0.05, 0.7]);
 const Y = Int32Array.from([1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1]);
 
 describe('binary metrics', () => {
@@ -57,8 +47,8 @@ describe('binary metrics', () => {
 describe('multiclass metrics', () => {
   const y = Int32Array.from([0, 1, 2, 2, 1, 0, 0, 2, 1, 1, 2, 0]);
   const proba = Float64Array.from([
-    0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.3, 0.5, 0.4, 0.4, 0.2, 0.5, 0.3, 0.2, 0.6, 0.1, 0.3, 0.3, 0.3, 0.4, 0.0, 0.0, 1.0, 0.2, 0.7,
-    0.1, 0.34, 0.33, 0.33, 0.1, 0.1, 0.8, 1.0, 0.0, 0.0,
+    0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.3, 0.5, 0.4, 0.4, 0.2, 0.5, 0.3, 0.2, 0.6, 0.1, 0.3, 0.3, 0.3, 0.4, 0.0, 0.0, 1.0, 0.2, 0.7, 0.1, 0.34, 0.33, 0.33,
+    0.1, 0.1, 0.8, 1.0, 0.0, 0.0,
   ]);
 
   it('match sklearn accuracy, macro-F1 and log loss', () => {

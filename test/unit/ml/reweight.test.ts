@@ -29,8 +29,8 @@ describe('domain-classifier reweighting', () => {
     let nh = 0;
     let nl = 0;
     for (let i = 0; i < 4000; i++) {
-      if (x[i]! > 1) (high += weights[i]!), nh++;
-      if (x[i]! < -1) (low += weights[i]!), nl++;
+      if (x[i]! > 1) ((high += weights[i]!), nh++);
+      if (x[i]! < -1) ((low += weights[i]!), nl++);
     }
     expect(high / nh).toBeGreaterThan(3);
     expect(low / nl).toBeLessThan(0.3);
@@ -70,7 +70,11 @@ describe('weighted gradient boosting', () => {
 
   it('rejects a weight per row that is missing or negative', async () => {
     const matrix = { rows: 2, cols: 1, values: Float64Array.of(0, 1) };
-    await expect(fitGbdt(matrix, { labels: Int32Array.of(0, 1), classes: ['0', '1'] }, {}, { sampleWeights: Float64Array.of(1) })).rejects.toThrow(/1 sample weights for 2 rows/);
-    await expect(fitGbdt(matrix, { labels: Int32Array.of(0, 1), classes: ['0', '1'] }, {}, { sampleWeights: Float64Array.of(1, -1) })).rejects.toThrow(/weights must be finite and ≥ 0/);
+    await expect(fitGbdt(matrix, { labels: Int32Array.of(0, 1), classes: ['0', '1'] }, {}, { sampleWeights: Float64Array.of(1) })).rejects.toThrow(
+      /1 sample weights for 2 rows/,
+    );
+    await expect(fitGbdt(matrix, { labels: Int32Array.of(0, 1), classes: ['0', '1'] }, {}, { sampleWeights: Float64Array.of(1, -1) })).rejects.toThrow(
+      /weights must be finite and ≥ 0/,
+    );
   });
 });

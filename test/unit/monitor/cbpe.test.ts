@@ -7,8 +7,13 @@ import { seededRandom } from '../../../core/random';
 
 // scripts/reference/cbpe_reference.py (scikit-learn)
 interface Reference {
-  roc_auc: number; f1_at_0_5: number; accuracy_at_0_5: number; f1_at_0_3: number; accuracy_at_0_3: number;
-  isotonic_scores: number[]; isotonic_values: number[];
+  roc_auc: number;
+  f1_at_0_5: number;
+  accuracy_at_0_5: number;
+  f1_at_0_3: number;
+  accuracy_at_0_3: number;
+  isotonic_scores: number[];
+  isotonic_values: number[];
 }
 const ref = JSON.parse(readFileSync(path.join(__dirname, 'cbpe-reference.json'), 'utf8')) as Reference;
 const N = 300;

@@ -50,7 +50,10 @@ describe('coalescing ONNX scorer', () => {
     const { scorer, calls, columns } = await counted();
     const merged = coalescing(scorer);
     await merged.score(feedsFromColumns(scorer.inputs, columns, rows(0, 5)));
-    await Promise.all([merged.score(feedsFromColumns(scorer.inputs, columns, rows(0, COALESCE_MAX_ROWS + 1))), merged.score(feedsFromColumns(scorer.inputs, columns, rows(0, 2)))]);
+    await Promise.all([
+      merged.score(feedsFromColumns(scorer.inputs, columns, rows(0, COALESCE_MAX_ROWS + 1))),
+      merged.score(feedsFromColumns(scorer.inputs, columns, rows(0, 2))),
+    ]);
     expect(calls).toEqual([5, COALESCE_MAX_ROWS + 1, 2]);
     await scorer.release();
   });

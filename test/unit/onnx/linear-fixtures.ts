@@ -29,8 +29,8 @@ export function churnColumns(n: number, train: number, seed = 42): { columns: Fe
     age[i] = random() < 0.05 ? NaN : 40 + 12 * normal();
     income[i] = 52_000 + 9_000 * normal();
     const p = random();
-    plan.push(p < 0.04 ? null : p < 0.07 ? '' : PLANS[Math.floor(random() * PLANS.length)] ?? 'basic');
-    size.push(random() < 0.05 ? null : SIZES[Math.floor(random() * SIZES.length)] ?? 'S');
+    plan.push(p < 0.04 ? null : p < 0.07 ? '' : (PLANS[Math.floor(random() * PLANS.length)] ?? 'basic'));
+    size.push(random() < 0.05 ? null : (SIZES[Math.floor(random() * SIZES.length)] ?? 'S'));
     if (i >= train) {
       const odd = i % 9;
       if (odd === 0) age[i] = Infinity;

@@ -20,7 +20,8 @@ const labels = Int32Array.from(data.trainIdx, (r) => data.labels[r]!);
 const three = Int32Array.from(data.trainIdx, (r, i) => (data.labels[r]! + (i % 3 === 0 ? 1 : 0)) % 3);
 const spend = Float64Array.from(data.trainIdx, (r, i) => 100 * data.labels[r]! + (i % 10));
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const fitBinary = (): Promise<GbdtModel> => fitGbdt(trainMatrix, { labels, classes: ['no', 'yes'] }, { maxIter: 30, maxLeaves: 8 }, { categories: planCategories(plan) });
+const fitBinary = (): Promise<GbdtModel> =>
+  fitGbdt(trainMatrix, { labels, classes: ['no', 'yes'] }, { maxIter: 30, maxLeaves: 8 }, { categories: planCategories(plan) });
 
 let binary: GbdtModel;
 let multiclass: GbdtModel;
@@ -60,9 +61,16 @@ describe('ONNX export of GBDTs with native categorical splits', () => {
   });
 
   it('exports a split whose set holds only the missing values (one category per split) with the same routing', async () => {
-    const model = await fitGbdt(trainMatrix, { labels, classes: ['no', 'yes'] }, { maxIter: 20, maxLeaves: 4, maxCategoriesPerSplit: 1 }, { categories: planCategories(plan) });
+    const model = await fitGbdt(
+      trainMatrix,
+      { labels, classes: ['no', 'yes'] },
+      { maxIter: 20, maxLeaves: 4, maxCategoriesPerSplit: 1 },
+      { categories: planCategories(plan) },
+    );
     const f = model.trees;
-    const missingOnly = Array.from(f.categorical).filter((c, i) => c === 1 && f.missingLeft[i] === 1 && f.catBits.subarray(8 * i, 8 * i + 8).every((w) => w === 0));
+    const missingOnly = Array.from(f.categorical).filter(
+      (c, i) => c === 1 && f.missingLeft[i] === 1 && f.catBits.subarray(8 * i, 8 * i + 8).every((w) => w === 0),
+    );
     expect(missingOnly.length).toBeGreaterThan(0);
     const { bytes } = exportGbdtOnnx(plan, model, { name: 'shops', version: 1 });
     expect((await verifyOnnx(bytes, data.columns, data.testIdx, predictGbdt(model, testMatrix))).maxAbsDiff).toBeLessThan(5e-7);
@@ -105,11 +113,15 @@ describe('ONNX export of GBDTs with native categorical splits', () => {
 
   it('refuses set splits on a column the plan does not encode as category codes', () => {
     const asNumbers = { ...plan, columns: plan.columns.map((c) => (c.kind === 'category' ? { kind: 'passthrough' as const, input: c.input } : c)) };
-    expect(() => exportGbdtOnnx(asNumbers, binary, { name: 'shops', version: 1 })).toThrow(/splits column 0 by a set of categories, but the plan does not encode it as category codes/);
+    expect(() => exportGbdtOnnx(asNumbers, binary, { name: 'shops', version: 1 })).toThrow(
+      /splits column 0 by a set of categories, but the plan does not encode it as category codes/,
+    );
   });
 
   it('gives byte-identical models when retrained on the same data, spec and seed', async () => {
     const again = await fitBinary();
-    expect(sha256(exportGbdtOnnx(plan, again, { name: 'shops', version: 1 }).bytes)).toBe(sha256(exportGbdtOnnx(plan, binary, { name: 'shops', version: 1 }).bytes));
+    expect(sha256(exportGbdtOnnx(plan, again, { name: 'shops', version: 1 }).bytes)).toBe(
+      sha256(exportGbdtOnnx(plan, binary, { name: 'shops', version: 1 }).bytes),
+    );
   });
 });

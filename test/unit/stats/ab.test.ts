@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  abZTest,
-  decideAbTest,
-  msprtTwoProportions,
-  sampleSizeTwoProportions,
-} from '../../../core/stats/ab';
+import { abZTest, decideAbTest, msprtTwoProportions, sampleSizeTwoProportions } from '../../../core/stats/ab';
 import { normalQuantile } from '../../../core/stats/special';
 import type { AbTestConfig, ArmCounts } from '../../../core/stats/ab';
 import { seededRandom } from '../../../core/random';
@@ -85,8 +80,12 @@ describe('abZTest (challenger minus champion)', () => {
   });
 
   it('rejects an empty arm and more successes than trials', () => {
-    expect(() => abZTest({ control: { successes: 0, trials: 0 }, treatment: { successes: 1, trials: 5 } })).toThrow(/control trials must be a positive integer, got 0/);
-    expect(() => abZTest({ control: { successes: 1, trials: 5 }, treatment: { successes: 6, trials: 5 } })).toThrow(/treatment successes must be an integer in \[0, trials=5\], got 6/);
+    expect(() => abZTest({ control: { successes: 0, trials: 0 }, treatment: { successes: 1, trials: 5 } })).toThrow(
+      /control trials must be a positive integer, got 0/,
+    );
+    expect(() => abZTest({ control: { successes: 1, trials: 5 }, treatment: { successes: 6, trials: 5 } })).toThrow(
+      /treatment successes must be an integer in \[0, trials=5\], got 6/,
+    );
   });
 });
 
@@ -107,7 +106,16 @@ interface PeekingOutcome {
 }
 
 /** Simulated tests peeked after every batch; counts those the mSPRT and the naive z-test ever reject. */
-function simulatePeeking(seed: number, runs: number, pc: number, pt: number, batchControl: number, batchTreatment: number, batches: number, tau: number): PeekingOutcome {
+function simulatePeeking(
+  seed: number,
+  runs: number,
+  pc: number,
+  pt: number,
+  batchControl: number,
+  batchTreatment: number,
+  batches: number,
+  tau: number,
+): PeekingOutcome {
   const random = seededRandom(seed);
   let msprtRejected = 0;
   let naiveRejected = 0;
@@ -149,7 +157,11 @@ describe('msprtTwoProportions', () => {
     expect(strong.lambda).toBeGreaterThanOrEqual(20);
     expect(strong.reject).toBe(true);
     expectRelClose(strong.pValue, 1 / strong.lambda, 1e-14);
-    expect(msprtTwoProportions({ control: { successes: 0, trials: 200 }, treatment: { successes: 0, trials: 200 }, tau: 0.05 })).toEqual({ lambda: 1, pValue: 1, reject: false });
+    expect(msprtTwoProportions({ control: { successes: 0, trials: 200 }, treatment: { successes: 0, trials: 200 }, tau: 0.05 })).toEqual({
+      lambda: 1,
+      pValue: 1,
+      reject: false,
+    });
     expect(() => msprtTwoProportions({ control: { successes: 1, trials: 2 }, treatment: { successes: 1, trials: 2 }, tau: 0 })).toThrow(/tau/);
   });
 
@@ -210,7 +222,9 @@ describe('decideAbTest', () => {
   it('keeps the champion when the fixed horizon shows no significant difference', () => {
     const v = decideAbTest(state(fixed, [640, 1000], [650, 1000]));
     expect(v.decision).toBe('keep-champion');
-    expect(v.reason).toMatch(/^no significant difference at the fixed horizon: challenger 0.65 vs champion 0.64 \(n=1000\/1000\), z=0.47, p=0.64 ≥ alpha 0.05, difference \+0.01 .*the champion keeps serving$/);
+    expect(v.reason).toMatch(
+      /^no significant difference at the fixed horizon: challenger 0.65 vs champion 0.64 \(n=1000\/1000\), z=0.47, p=0.64 ≥ alpha 0.05, difference \+0.01 .*the champion keeps serving$/,
+    );
   });
 
   it('calls a tie at the maximum duration a keep-champion, under either rule', () => {

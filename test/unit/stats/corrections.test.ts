@@ -16,9 +16,10 @@ describe('multiple-testing corrections', () => {
   });
 
   it('bh matches statsmodels multipletests(p, method="fdr_bh"), in input order', () => {
-    expectAllClose(adjustPValues(P, 'bh'), [
-      0.02666666666666667, 0.05333333333333334, 0.05333333333333334, 0.02, 0.2285714285714286, 0.05333333333333334, 0.9, 0.0008,
-    ]);
+    expectAllClose(
+      adjustPValues(P, 'bh'),
+      [0.02666666666666667, 0.05333333333333334, 0.05333333333333334, 0.02, 0.2285714285714286, 0.05333333333333334, 0.9, 0.0008],
+    );
   });
 
   it('bh handles tied p-values like statsmodels', () => {

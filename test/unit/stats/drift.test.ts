@@ -9,7 +9,12 @@ function repeated<T>(...runs: [T, number][]): T[] {
 }
 
 const numeric = (name: string, reference: Float64Array, current: Float64Array): DriftColumn => ({ name, kind: 'numeric', reference, current });
-const categorical = (name: string, reference: (string | null)[], current: (string | null)[]): DriftColumn => ({ name, kind: 'categorical', reference, current });
+const categorical = (name: string, reference: (string | null)[], current: (string | null)[]): DriftColumn => ({
+  name,
+  kind: 'categorical',
+  reference,
+  current,
+});
 
 // Small reference (≤ 1000 rows): p-value tests.
 const smallNumeric = numeric('amount', sample(300, 7919, 10007, 1), sample(217, 4801, 9973, 3, 0.35));
@@ -108,7 +113,11 @@ describe('detectDrift: automatic method choice', () => {
   });
 
   it('drops missing values (NaN, null) before counting and testing', () => {
-    const withNaN = numeric('amount', Float64Array.from([...sample(300, 7919, 10007, 1), NaN, NaN]), Float64Array.from([NaN, ...sample(217, 4801, 9973, 3, 0.35)]));
+    const withNaN = numeric(
+      'amount',
+      Float64Array.from([...sample(300, 7919, 10007, 1), NaN, NaN]),
+      Float64Array.from([NaN, ...sample(217, 4801, 9973, 3, 0.35)]),
+    );
     const c = column([withNaN]);
     expect(c).toMatchObject({ referenceCount: 300, currentCount: 217, method: 'ks' });
     expectRelClose(c.pValue!, 1.1666763221068674e-13, 1e-12);
@@ -167,7 +176,11 @@ describe('detectDrift: forced methods', () => {
     expect(report.columns.map((c) => [c.method, c.threshold, c.reason])).toEqual([
       ['psi', 0.25, 'chosen: psi'],
       ['ks', 0.01, 'column override: ks'],
-      ['chisquare', 0.05, 'ks does not fit a categorical column with 4 categories; auto: reference of 100 values ≤ 1000, categorical with 4 categories → chi-squared test'],
+      [
+        'chisquare',
+        0.05,
+        'ks does not fit a categorical column with 4 categories; auto: reference of 100 values ≤ 1000, categorical with 4 categories → chi-squared test',
+      ],
     ]);
   });
 });
@@ -216,7 +229,9 @@ describe('detectDrift: bad input', () => {
     expect(() => detectDrift([smallNumeric, numeric('age', Float64Array.from([NaN, NaN]), Float64Array.from([1, 2]))])).toThrow(
       /column "age": the reference sample is empty after dropping missing \(NaN\) values/,
     );
-    expect(() => detectDrift([categorical('city', ['a', 'b'], [null, null])])).toThrow(/column "city": the current sample is empty after dropping missing \(null\)/);
+    expect(() => detectDrift([categorical('city', ['a', 'b'], [null, null])])).toThrow(
+      /column "city": the current sample is empty after dropping missing \(null\)/,
+    );
     expect(() => detectDrift([numeric('z', Float64Array.from([]), Float64Array.from([1]))])).toThrow(/column "z"/);
   });
 
@@ -229,7 +244,9 @@ describe('detectDrift: bad input', () => {
     expect(() => detectDrift([smallNumeric], { thresholds: { ks: 1.5 } })).toThrow(/threshold ks is a significance level and must be a number in \(0, 1\)/);
     expect(() => detectDrift([smallNumeric], { thresholds: { ttest: 0.1 } as DriftOptions['thresholds'] })).toThrow(/unknown threshold "ttest"/);
     expect(() => detectDrift([smallNumeric], { columnOverrides: { amount: { threshold: 0.1 } } })).toThrow(/column "amount" sets a threshold without a method/);
-    expect(() => detectDrift([smallNumeric], { columnOverrides: { amount: { method: 'ttest' as 'ks' } } })).toThrow(/unknown method "ttest" for column "amount"/);
+    expect(() => detectDrift([smallNumeric], { columnOverrides: { amount: { method: 'ttest' as 'ks' } } })).toThrow(
+      /unknown method "ttest" for column "amount"/,
+    );
     expect(() => detectDrift([smallNumeric], { base: '10' as 'e' })).toThrow(/base must be "e" or "2"/);
     expect(() => detectDrift([smallNumeric], { thresholds: { toString: 0.1 } as DriftOptions['thresholds'] })).toThrow(/unknown threshold "toString"/);
   });
@@ -239,7 +256,9 @@ describe('detectDrift: bad input', () => {
     expect(() => detectDrift([smallNumeric], { correction: 'holm' as DriftOptions['correction'] })).toThrow(/unknown correction "holm"/);
     expect(() => detectDrift([smallNumeric, smallNumeric])).toThrow(/column "amount" appears twice/);
     expect(() => detectDrift([])).toThrow(/no columns/);
-    expect(() => detectDrift([numeric('t', Float64Array.from([1, 2, Infinity]), Float64Array.from([1]))])).toThrow(/column "t": the reference sample contains ±Infinity/);
+    expect(() => detectDrift([numeric('t', Float64Array.from([1, 2, Infinity]), Float64Array.from([1]))])).toThrow(
+      /column "t": the reference sample contains ±Infinity/,
+    );
     expect(() => detectDrift([{ name: 'w', kind: 'numeric', reference: [1, 2] as unknown as Float64Array, current: Float64Array.from([1]) }])).toThrow(
       /column "w" is numeric, so reference and current must be Float64Arrays/,
     );

@@ -14,8 +14,22 @@ describe('two-sample Kolmogorov–Smirnov test', () => {
     ['300 vs 217, nearly the same', sample(300, 7919, 10007, 1), sample(217, 4801, 9973, 3, 0.02), 0.0595852534562212, 0.7325936230424608, 'exact'],
     ['1000 vs 10000: still exact at the switch', sample(1000, 7919, 10007, 1), sample(10000, 4801, 9973, 3, 0.05), 0.0511, 0.016844731873660874, 'exact'],
     ['12000 vs 9000: asymptotic', sample(12000, 7919, 10007, 1), sample(9000, 4801, 9973, 3, 0.03), 0.03061111111111109, 0.00012751813892383968, 'asymptotic'],
-    ['12000 vs 9000, nearly the same', sample(12000, 7919, 10007, 1), sample(9000, 4801, 9973, 3, 0.003), 0.004111111111111121, 0.9999928145204683, 'asymptotic'],
-    ['20000 vs 15000 with ties', sample(20000, 7919, 10007, 1, 0, 100), sample(15000, 4801, 9973, 3, 0.01, 100), 0.010149999999999992, 0.33805853841571054, 'asymptotic'],
+    [
+      '12000 vs 9000, nearly the same',
+      sample(12000, 7919, 10007, 1),
+      sample(9000, 4801, 9973, 3, 0.003),
+      0.004111111111111121,
+      0.9999928145204683,
+      'asymptotic',
+    ],
+    [
+      '20000 vs 15000 with ties',
+      sample(20000, 7919, 10007, 1, 0, 100),
+      sample(15000, 4801, 9973, 3, 0.01, 100),
+      0.010149999999999992,
+      0.33805853841571054,
+      'asymptotic',
+    ],
   ];
 
   it.each(cases)('%s: statistic and p-value match scipy (p within 1e-12 exact, 1e-10 asymptotic)', (_, a, b, d, p, method) => {

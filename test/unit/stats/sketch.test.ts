@@ -2,7 +2,16 @@
 // each summary's documented error. Reference values: scripts/reference/sketch_reference.py (numpy).
 import { describe, expect, it } from 'vitest';
 import { createHll, hllAddString, hllEstimate, hllFromBase64, hllMerge, hllRelativeStdError, hllToBase64 } from '../../../core/stats/sketch/hll';
-import { createKll, kllFromOrderStatistics, kllMerge, kllQuantiles, kllRankErrorBound, kllRanksFor, kllUpdate, type KllSketch } from '../../../core/stats/sketch/kll';
+import {
+  createKll,
+  kllFromOrderStatistics,
+  kllMerge,
+  kllQuantiles,
+  kllRankErrorBound,
+  kllRanksFor,
+  kllUpdate,
+  type KllSketch,
+} from '../../../core/stats/sketch/kll';
 import { mergeMoments, momentsOf, sampleStd } from '../../../core/stats/sketch/moments';
 import { topKComplete, topKItems, topKMerge, topKOfValues, type TopKSummary } from '../../../core/stats/sketch/topk';
 import reference from './sketch-reference.json';
@@ -75,7 +84,11 @@ describe('KLL quantile sketch', () => {
     for (const k of [2048, 64]) {
       const sketches = parts.map((p) => {
         const part = Float64Array.from(x.subarray(p.start, p.end)).sort();
-        return kllFromOrderStatistics(part.length, kllRanksFor(part.length, k).map((r) => part[r]!), k);
+        return kllFromOrderStatistics(
+          part.length,
+          kllRanksFor(part.length, k).map((r) => part[r]!),
+          k,
+        );
       });
       const merged = sketches.reduce(kllMerge);
       expect(merged.levels.reduce((w, l, h) => w + l.length * 2 ** h, 0)).toBe(N);
