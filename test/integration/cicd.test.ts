@@ -131,7 +131,7 @@ describe('cicdPipeline', () => {
       replaceIn(
         'workflows/run.ts',
         "  const dataset = await stage('ingest',",
-        "  await controlActivities.productionInfo({ model, alias: spec.deploy.alias });\n  const dataset = await stage('ingest',",
+        "  await productionInfo({ model, alias: spec.deploy.alias });\n  const dataset = await stage('ingest',",
       );
       for (const f of [
         'ct-coalesced',
