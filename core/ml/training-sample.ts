@@ -67,6 +67,18 @@ export function stratifiedQuotas(counts: readonly number[], total: number): numb
 
 let sampleCounter = 0;
 
+/** The sample's predicate: by key against each class's cut-off key, or exactly, by (key, file, row). */
+function pickedRows(name: string, y: string, cls: string, by: 'keys' | 'exact'): string {
+  const key = rowKey(name);
+  const at = `list_position(getvariable('${name}').classes, ${cls})`;
+  if (by === 'keys') return `${y} IS NOT NULL AND ${key} <= getvariable('${name}').keys[${at}]`;
+  const cut = `getvariable('${name}').cuts[${at}]`;
+  return `${y} IS NOT NULL AND (${key}, file_index, file_row_number) <= (${cut}.k, ${cut}.f, ${cut}.r)`;
+}
+
+/** hash() of several values mixes them only linearly: the seed is mixed in before one more full hash. */
+const rowKey = (name: string): string => `hash(xor(hash(file_index, file_row_number), hash(getvariable('${name}_seed'))))`;
+
 /**
  * The seeded sample of `maxRows` labelled rows of `table` (a read_parquet relation), or undefined when it has
  * no more labelled rows than that (training then reads the table as it is).
@@ -74,7 +86,14 @@ let sampleCounter = 0;
 export async function sampleTrainingRows(
   conn: DuckDBConnection,
   table: string,
-  opts: { target: { name: string; kind: RawKind }; task: Task | undefined; maxRows: number; seed: number },
+  opts: {
+    target: { name: string; kind: RawKind };
+    task: Task | undefined;
+    maxRows: number;
+    seed: number;
+    /** Always compare (key, file, row), as on a tie at a cut-off (for tests). */
+    exact?: boolean;
+  },
 ): Promise<SampledRelation | undefined> {
   const y = targetValue(opts.target.name, opts.target.kind);
   const count = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n, count(${y})::BIGINT AS labelled FROM ${table}`);
@@ -95,8 +114,7 @@ export async function sampleTrainingRows(
   }
   const cls = stratify ? y : `''`;
   const name = `mlops_sample_${++sampleCounter}`;
-  // hash() of several values mixes them only linearly: the seed is mixed in before one more full hash.
-  const key = `hash(xor(hash(file_index, file_row_number), hash(getvariable('${name}_seed'))))`;
+  const key = rowKey(name);
   await conn.run(`CREATE TEMP TABLE ${name}_quota (cls ${stratify && opts.target.kind !== 'categorical' ? 'DOUBLE' : 'VARCHAR'}, n BIGINT, quota BIGINT)`);
   try {
     const classes = await conn.runAndReadAll(`SELECT ${cls} AS cls, count(*)::BIGINT AS n FROM ${table} WHERE ${y} IS NOT NULL GROUP BY 1 ORDER BY 1`);
@@ -132,15 +150,11 @@ export async function sampleTrainingRows(
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${name}_quota`);
   }
-  const at = `list_position(getvariable('${name}').classes, ${cls})`;
   // Comparing keys alone is several times faster per scan; it is exact unless a kept row's key equals another
   // row's of the same class at a cut-off (64-bit hashes: about once in 10¹² samples), checked here.
-  let picked = `${y} IS NOT NULL AND ${key} <= getvariable('${name}').keys[${at}]`;
+  let picked = pickedRows(name, y, cls, 'keys');
   const kept = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${table} WHERE ${picked}`);
-  if (Number((kept.getRowObjectsJS()[0] as { n: bigint }).n) !== opts.maxRows) {
-    const cut = `getvariable('${name}').cuts[${at}]`;
-    picked = `${y} IS NOT NULL AND (${key}, file_index, file_row_number) <= (${cut}.k, ${cut}.f, ${cut}.r)`;
-  }
+  if (Number((kept.getRowObjectsJS()[0] as { n: bigint }).n) !== opts.maxRows || opts.exact) picked = pickedRows(name, y, cls, 'exact');
   return {
     table: `(SELECT * FROM ${table} WHERE ${picked})`,
     sample: { rows: opts.maxRows, of, seed: opts.seed, stratifiedBy: stratify ? opts.target.name : null },

@@ -36,8 +36,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function sampled(maxRows: number, seed: number, target = { name: 'y', kind: 'categorical' as const }, task?: 'regression') {
-  const s = await sampleTrainingRows(db.conn, table, { target, task, maxRows, seed });
+async function sampled(maxRows: number, seed: number, exact = false) {
+  const s = await sampleTrainingRows(db.conn, table, { target: { name: 'y', kind: 'categorical' }, task: undefined, maxRows, seed, exact });
   if (!s) throw new Error('expected a sample');
   const cols = await readColumns(db.conn, s.table, [
     { name: 'id', kind: 'numeric' },
@@ -71,6 +71,13 @@ describe('the training sample above training.maxRows', () => {
     // Two independent 5,000-of-58,800 samples share about 5,000 × 5,000 / 58,800 ≈ 425 rows.
     expect(shared).toBeGreaterThan(250);
     expect(shared).toBeLessThan(650);
+  });
+
+  it('picks the same rows by key alone as by (key, file, row)', async () => {
+    const fast = await sampled(7_777, 11);
+    const exact = await sampled(7_777, 11, true);
+    expect(exact.table).not.toBe(fast.table);
+    expect(Array.from(exact.ids)).toEqual(Array.from(fast.ids));
   });
 
   it('spreads the sample over every partition', async () => {
