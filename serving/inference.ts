@@ -9,7 +9,15 @@ import type { ModelHost, ServedModel } from './model-host';
 import { checkInstances, RequestError, predict } from '../core/predict/score';
 import { hashValue, type PredictionLog } from './prediction-log';
 import { createVersionCache, type VersionCache } from './version-cache';
-import { createServingMetrics, type KeyedCounter, type ServingMetrics } from './metrics';
+
+export interface Counters {
+  requests: Map<string, number>;
+  errors: Map<string, number>;
+  latency: Map<string, number[]>; // histogram bucket counts per model/version
+  lookups: Map<string, number>; // online feature lookups per model|hit or model|miss
+}
+
+export const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
 /** Which model answered: the rollout's arm, or a version asked for by number. */
 export type Arm = 'champion' | 'challenger' | 'version';
@@ -23,7 +31,7 @@ export interface InferResult {
 export interface Inference {
   host: ModelHost;
   log: PredictionLog;
-  counters: ServingMetrics;
+  counters: Counters;
   versions: VersionCache;
   /** The model answering for `name` (at `version` when given): 404 when there is none. */
   resolve(name: string, version?: number): Promise<{ model: ServedModel; arm: Arm }>;
@@ -32,14 +40,14 @@ export interface Inference {
    * tensors against its columns); `key` is the caller's sticky routing key, if any.
    */
   infer(name: string, version: number | undefined, instances: (model: ServedModel) => unknown, key: string | undefined, started: bigint): Promise<InferResult>;
-  inc(m: KeyedCounter, key: string): void;
+  inc(m: Map<string, number>, key: string): void;
 }
 
 export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: string; log: PredictionLog }): Inference {
   const { log } = opts;
-  const counters = createServingMetrics(host, log);
+  const counters: Counters = { requests: new Map(), errors: new Map(), latency: new Map(), lookups: new Map() };
   const versions = createVersionCache(host);
-  const inc = (m: KeyedCounter, key: string, by = 1): void => m.inc(key, by);
+  const inc = (m: Map<string, number>, key: string, by = 1): void => void m.set(key, (m.get(key) ?? 0) + by);
   const logPredictions = (
     model: ServedModel,
     rows: Record<string, unknown>[],
@@ -98,7 +106,11 @@ export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: st
     if (lookup.counts.misses > 0) inc(counters.lookups, `${served.name}|miss`, lookup.counts.misses);
     const rows = checkInstances(served, lookup.instances);
     const { features, predictions } = await predict(served, rows);
-    counters.latency(served.name, served.version, Number(process.hrtime.bigint() - started) / 1e6);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const buckets = counters.latency.get(servedKey) ?? new Array<number>(BUCKETS_MS.length + 1).fill(0);
+    const at = BUCKETS_MS.findIndex((b) => ms <= b);
+    buckets[at === -1 ? BUCKETS_MS.length : at]! += 1;
+    counters.latency.set(servedKey, buckets);
     logPredictions(served, rows, features, predictions);
     if (challenger?.route.strategy === 'shadow') {
       const shadow = challenger.model;
@@ -118,4 +130,40 @@ export function createInference(host: ModelHost, pool: pg.Pool, opts: { salt: st
   };
 
   return { host, log, counters, versions, resolve, infer, inc };
+}
+
+export function metricsText(host: ModelHost, c: Counters, log: PredictionLog): string {
+  const lines: string[] = [];
+  const label = (key: string): string => {
+    const [model, version] = key.split('|');
+    return `model="${model}",version="${version}"`;
+  };
+  lines.push('# TYPE mlops_requests_total counter');
+  for (const [k, v] of c.requests) lines.push(`mlops_requests_total{${label(k)}} ${v}`);
+  lines.push('# TYPE mlops_errors_total counter');
+  for (const [k, v] of c.errors) {
+    const [model, status] = k.split('|');
+    lines.push(`mlops_errors_total{model="${model}",status="${status}"} ${v}`);
+  }
+  lines.push('# TYPE mlops_predict_latency_ms histogram');
+  for (const [k, buckets] of c.latency) {
+    let cumulative = 0;
+    BUCKETS_MS.forEach((b, i) => {
+      cumulative += buckets[i]!;
+      lines.push(`mlops_predict_latency_ms_bucket{${label(k)},le="${b}"} ${cumulative}`);
+    });
+    cumulative += buckets[BUCKETS_MS.length]!;
+    lines.push(`mlops_predict_latency_ms_bucket{${label(k)},le="+Inf"} ${cumulative}`);
+    lines.push(`mlops_predict_latency_ms_count{${label(k)}} ${cumulative}`);
+  }
+  lines.push('# TYPE mlops_feature_lookups_total counter');
+  for (const [k, v] of c.lookups) {
+    const [model, result] = k.split('|');
+    lines.push(`mlops_feature_lookups_total{model="${model}",result="${result}"} ${v}`);
+  }
+  lines.push('# TYPE mlops_prediction_log_dropped_total counter', `mlops_prediction_log_dropped_total ${log.dropped}`);
+  lines.push('# TYPE mlops_prediction_log_written_total counter', `mlops_prediction_log_written_total ${log.written}`);
+  lines.push('# TYPE mlops_model_loaded gauge');
+  for (const m of host.list()) lines.push(`mlops_model_loaded{model="${m.name}",version="${m.version}"} 1`);
+  return `${lines.join('\n')}\n`;
 }

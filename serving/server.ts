@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type pg from 'pg';
 import { parseJson, readBody, requestUrl, routingKey } from './http-io';
-import { createInference, type Inference } from './inference';
+import { createInference, metricsText, type Inference } from './inference';
 import type { ModelHost } from './model-host';
 import { RequestError, MAX_INSTANCES, PREDICTION_ID } from '../core/predict/score';
 import { PredictionLog } from './prediction-log';
@@ -41,9 +41,8 @@ export function createServer(
       const url = requestUrl(req);
       if (opts.auth?.(req, res, url.pathname)) return;
       if (req.method === 'GET' && url.pathname === '/metrics') {
-        const text = await counters.text();
-        res.writeHead(200, { 'content-type': counters.contentType });
-        res.end(text);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(metricsText(host, counters, log));
         return;
       }
       if (req.method === 'GET' && url.pathname === '/v1/models') {
