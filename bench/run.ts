@@ -12,6 +12,7 @@ import { gbdtAucVsSklearn, gbdtFit100k, gbdtFit1m, gbdtFitTimeVsSklearn } from '
 import { gbdtMixedAucVsSklearn, gbdtMixedCpuVsSklearn, gbdtMixedFitVsSklearn } from './gbdt-mixed.bench';
 import { logregAucVsSklearn, logregFit1m, logregMixedVsSklearn } from './linear.bench';
 import { servingBatch, servingP99, servingProtocols, servingProtocolsP99, servingThroughput, servingTokens } from './serving.bench';
+import { servingAb } from './serving-ab.bench';
 import { installCold, upRestart, upWarm } from './stack.bench';
 import { load50 } from './load.bench';
 import { targetsDemo } from './targets.bench';
@@ -50,6 +51,7 @@ const BENCHMARKS: Benchmark[] = [
   servingProtocols,
   servingProtocolsP99,
   servingTokens,
+  servingAb,
   load50,
   ctGbdt1m,
   ctDefault1m,

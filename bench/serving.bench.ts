@@ -28,29 +28,49 @@ const ECHO_PORT = 18482;
 const GRPC_ECHO_PORT = 18483;
 const instance = { date: '2014-07-04', precipitation: 0, temp_max: 25, temp_min: 12, wind: 2 };
 
-/** Trains and deploys the benchmark model once (idempotent), then starts a server on `port` (and `grpcPort`). */
-export async function serve(opts: { port?: number; grpcPort?: number; nodeArgs?: string[] } = {}): Promise<ChildProcess> {
-  const port = opts.port ?? defaultPort;
-  const config = loadConfig();
-  const stores = openStores(config);
+/** A model the serving benchmarks train and deploy: its name, a spec (without `name`) and the data's URI. */
+export interface BenchModel {
+  name: string;
+  spec: Record<string, unknown>;
+  uri: string;
+}
+
+const WEATHER: BenchModel = {
+  name: MODEL,
+  uri: path.join(projectRoot(), 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'),
+  spec: { target: 'weather', features: { derive: [{ name: 'month', op: 'month', input: 'date' }] } },
+};
+
+/** Trains `model` and gives it the production alias, unless it has one already. */
+export async function deployBenchModel(model: BenchModel): Promise<void> {
+  const stores = openStores(loadConfig());
   try {
-    if ((await stores.registry.getAlias(MODEL, 'production').catch(() => undefined)) === undefined) {
-      const uri = path.join(projectRoot(), 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
-      const spec = parseSpec({ name: MODEL, data: { uri }, target: 'weather', features: { derive: [{ name: 'month', op: 'month', input: 'date' }] } });
-      const dataset = await ingest({ uri }, { artifacts: stores.artifacts });
+    if ((await stores.registry.getAlias(model.name, 'production').catch(() => undefined)) === undefined) {
+      const spec = parseSpec({ ...model.spec, name: model.name, data: { uri: model.uri } });
+      const dataset = await ingest({ uri: model.uri }, { artifacts: stores.artifacts });
       const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: stores.artifacts });
       const m = await trainStage(
-        { model: MODEL, runKey: 'bench', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
+        { model: model.name, runKey: 'bench', spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
         { artifacts: stores.artifacts, registry: stores.registry, latencyCalls: 10 },
       );
-      await stores.registry.setAlias({ model: MODEL, alias: 'production', version: m.version, actor: 'bench', reason: 'serving benchmark' });
+      await stores.registry.setAlias({ model: model.name, alias: 'production', version: m.version, actor: 'bench', reason: 'serving benchmark' });
     }
   } finally {
     await stores.close();
   }
+}
+
+/**
+ * Trains and deploys the benchmark model once (idempotent), then starts a server on `port` (and `grpcPort`):
+ * `mlops serve` of the checkout at `root` (this one by default; it must be built).
+ */
+export async function serve(opts: { port?: number; grpcPort?: number; nodeArgs?: string[]; root?: string; model?: BenchModel } = {}): Promise<ChildProcess> {
+  const port = opts.port ?? defaultPort;
+  const model = opts.model ?? WEATHER;
+  await deployBenchModel(model);
   const args = [
     ...(opts.nodeArgs ?? []),
-    path.join(projectRoot(), 'bin', 'mlops.js'),
+    path.join(opts.root ?? projectRoot(), 'bin', 'mlops.js'),
     'serve',
     '--address',
     `127.0.0.1:${port}`,
@@ -60,7 +80,7 @@ export async function serve(opts: { port?: number; grpcPort?: number; nodeArgs?:
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}/v1/models/${model.name}`).then(
       (r) => r.ok,
       () => false,
     );

@@ -13,8 +13,7 @@ import type { PartitionSummary, SchemaChecks } from './partition-summary';
 import { readManifest, summaryKey } from './partitioned-dataset';
 import { compatibleKinds, inferSchema, type DatasetSchema } from './schema';
 import type { DatasetStatistics } from './statistics';
-import { canonicalJson } from '../canonical-json';
-import { type ValidateInput, type ValidationResult } from './validate';
+import { validationResult, type ValidateInput, type ValidationResult } from './validate';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
@@ -42,44 +41,20 @@ export async function validatePartitionedDataset(
   const { merged, stats } = await mergedStatistics(deps.artifacts, input.dataset);
   progress(`statistics of ${stats.rows} rows × ${stats.columns.length} columns merged from ${input.dataset.partitions} partitions`);
   const observed = inferSchema(stats, domainsOf(merged));
-  const [statistics, observedSchema] = await Promise.all([
-    deps.artifacts.putContent('statistics', '.json', canonicalJson(stats), 'application/json'),
-    deps.artifacts.putContent('schemas', '.json', canonicalJson(observed), 'application/json'),
-  ]);
-  let accepted = await deps.schemas.current(input.model);
-  let createdNow = false;
-  let anomalies: Anomaly[];
-  if (accepted) {
-    const baseline = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(accepted.uri), accepted.sha256)).toString('utf8')) as DatasetSchema;
+  const noRows = !input.rules.keys?.length;
+  return validationResult(input, deps, stats, observed, (baseline, accepted) => {
     const checks = input.dataset.checks;
-    if (checks && checks.schemaSha256 === accepted.sha256 && !input.rules.keys?.length) {
+    if (baseline && accepted && checks && checks.schemaSha256 === accepted.sha256 && noRows) {
       // Every partition counted against this schema: no row needs reading again.
-      anomalies = await withDuckDB((conn) => findAnomalies(conn, '(SELECT 1 WHERE false)', stats, withoutRowChecks(baseline), input.rules));
-      anomalies.push(...schemaCountAnomalies(checks, baseline, stats, input.rules));
-    } else {
-      anomalies = await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => findAnomalies(conn, table, stats, baseline, input.rules));
+      return withDuckDB(async (conn) => [
+        ...(await findAnomalies(conn, '(SELECT 1 WHERE false)', stats, withoutRowChecks(baseline), input.rules)),
+        ...schemaCountAnomalies(checks, baseline, stats, input.rules),
+      ]);
     }
-  } else {
-    const noRows = !input.rules.keys?.length;
-    anomalies = noRows
-      ? await withDuckDB((conn) => findAnomalies(conn, '(SELECT 1 WHERE false)', stats, undefined, input.rules))
-      : await withDatasetTable(deps.artifacts, input.dataset, (conn, table) => findAnomalies(conn, table, stats, undefined, input.rules));
-    if (!anomalies.some((a) => a.severity === 'error')) {
-      accepted = await deps.schemas.accept(input.model, { ...observedSchema, type: 'Schema' }, 'pipeline', 'first dataset of the model', { onlyIfNone: true });
-      createdNow = accepted.sha256 === observedSchema.sha256;
-    }
-  }
-  const passed = !anomalies.some((a) => a.severity === 'error');
-  progress(`${anomalies.length} anomalies (${anomalies.filter((a) => a.severity === 'error').length} errors)`);
-  return {
-    passed,
-    anomalies,
-    statistics,
-    observedSchema,
-    schema: accepted
-      ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
-      : { version: 0, uri: '', sha256: '', createdNow: false },
-  };
+    // Without an accepted schema only duplicate keys need the rows.
+    if (!baseline && noRows) return withDuckDB((conn) => findAnomalies(conn, '(SELECT 1 WHERE false)', stats, undefined, input.rules));
+    return withDatasetTable(deps.artifacts, input.dataset, (conn, table) => findAnomalies(conn, table, stats, baseline, input.rules));
+  });
 }
 
 /** The schema without what findAnomalies would check row by row (domains, numeric ranges). */

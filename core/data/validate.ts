@@ -43,40 +43,52 @@ export async function validateDataset(
         }
       }
       const observed = inferSchema(stats, domains);
-      const [statistics, observedSchema] = await Promise.all([
-        deps.artifacts.putContent('statistics', '.json', canonicalJson(stats), 'application/json'),
-        deps.artifacts.putContent('schemas', '.json', canonicalJson(observed), 'application/json'),
-      ]);
-      let accepted = await deps.schemas.current(input.model);
-      let baseline: DatasetSchema | undefined;
-      let createdNow = false;
-      let anomalies: Anomaly[];
-      if (accepted) {
-        baseline = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(accepted.uri), accepted.sha256)).toString('utf8')) as DatasetSchema;
-        anomalies = await findAnomalies(conn, table, stats, baseline, input.rules);
-      } else {
-        anomalies = await findAnomalies(conn, table, stats, undefined, input.rules);
-        if (!anomalies.some((a) => a.severity === 'error')) {
-          accepted = await deps.schemas.accept(input.model, { ...observedSchema, type: 'Schema' }, 'pipeline', 'first dataset of the model', {
-            onlyIfNone: true,
-          });
-          createdNow = accepted.sha256 === observedSchema.sha256;
-        }
-      }
-      const passed = !anomalies.some((a) => a.severity === 'error');
-      progress(`${anomalies.length} anomalies (${anomalies.filter((a) => a.severity === 'error').length} errors)`);
-      return {
-        passed,
-        anomalies,
-        statistics,
-        observedSchema,
-        schema: accepted
-          ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
-          : { version: 0, uri: '', sha256: '', createdNow: false },
-      };
+      return validationResult(input, deps, stats, observed, (baseline) => findAnomalies(conn, table, stats, baseline, input.rules));
     },
     { rowNumbers: true },
   );
+}
+
+/**
+ * What every validate stage ends with, whatever computed the statistics: the statistics and the observed schema
+ * stored, the anomalies against the model's accepted schema (`anomaliesFor` gets it parsed, with its record; or
+ * undefined when the model has none), the first valid dataset's schema accepted as version 1, and the result.
+ */
+export async function validationResult(
+  input: ValidateInput,
+  deps: { artifacts: ArtifactStore; schemas: SchemaStore; onProgress?: Progress },
+  stats: DatasetStatistics,
+  observed: DatasetSchema,
+  anomaliesFor: (baseline: DatasetSchema | undefined, accepted: AcceptedSchema | undefined) => Promise<Anomaly[]>,
+): Promise<ValidationResult> {
+  const [statistics, observedSchema] = await Promise.all([
+    deps.artifacts.putContent('statistics', '.json', canonicalJson(stats), 'application/json'),
+    deps.artifacts.putContent('schemas', '.json', canonicalJson(observed), 'application/json'),
+  ]);
+  let accepted = await deps.schemas.current(input.model);
+  let createdNow = false;
+  let anomalies: Anomaly[];
+  if (accepted) {
+    const baseline = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(accepted.uri), accepted.sha256)).toString('utf8')) as DatasetSchema;
+    anomalies = await anomaliesFor(baseline, accepted);
+  } else {
+    anomalies = await anomaliesFor(undefined, undefined);
+    if (!anomalies.some((a) => a.severity === 'error')) {
+      accepted = await deps.schemas.accept(input.model, { ...observedSchema, type: 'Schema' }, 'pipeline', 'first dataset of the model', { onlyIfNone: true });
+      createdNow = accepted.sha256 === observedSchema.sha256;
+    }
+  }
+  const passed = !anomalies.some((a) => a.severity === 'error');
+  deps.onProgress?.(`${anomalies.length} anomalies (${anomalies.filter((a) => a.severity === 'error').length} errors)`);
+  return {
+    passed,
+    anomalies,
+    statistics,
+    observedSchema,
+    schema: accepted
+      ? { version: accepted.version, uri: accepted.uri, sha256: accepted.sha256, createdNow }
+      : { version: 0, uri: '', sha256: '', createdNow: false },
+  };
 }
 
 export type { AcceptedSchema, DatasetStatistics };

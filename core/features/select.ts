@@ -1,6 +1,7 @@
 // Feature selection by statistics: too many missing values, (near-)constant, or highly correlated with a
 // feature already kept. Every dropped feature carries its reason. Model-based ranking is optional and
 // supplied by the caller (it needs a trainer).
+import { sampleCorrelation, variance } from 'simple-statistics';
 import type { DataColumn } from '../data/columns';
 
 export interface SelectionSpec {
@@ -30,19 +31,29 @@ export interface SelectionResult {
   stats: FeatureStat[];
 }
 
-export function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number): FeatureStat {
+/** simple-statistics reads only `length` and indices, so typed arrays go in without a copy. */
+const numbers = (x: Float64Array): readonly number[] => x as unknown as readonly number[];
+
+/** The finite values among the first `rows` of `values` (the same array when all are finite). */
+function finiteValues(values: Float64Array, rows: number): Float64Array {
+  const head = values.subarray(0, rows);
   let n = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (let i = 0; i < rows; i++) {
-    const x = c.values[i]!;
-    if (!Number.isFinite(x)) continue;
-    n++;
-    const d = x - mean;
-    mean += d / n;
-    m2 += d * (x - mean);
-  }
-  return { name: c.name, kind: 'numeric', missingFraction: rows === 0 ? 1 : (rows - n) / rows, variance: n > 0 ? m2 / n : 0 };
+  for (let i = 0; i < rows; i++) if (Number.isFinite(head[i]!)) n++;
+  if (n === rows) return head;
+  const out = new Float64Array(n);
+  for (let i = 0, k = 0; i < rows; i++) if (Number.isFinite(head[i]!)) out[k++] = head[i]!;
+  return out;
+}
+
+/** Missing fraction and population variance of the finite values. */
+export function numericStat(c: Extract<DataColumn, { kind: 'numeric' }>, rows: number): FeatureStat {
+  const finite = finiteValues(c.values, rows);
+  return {
+    name: c.name,
+    kind: 'numeric',
+    missingFraction: rows === 0 ? 1 : (rows - finite.length) / rows,
+    variance: finite.length > 0 ? variance(numbers(finite)) : 0,
+  };
 }
 
 /** Missing fraction over every row; the top value's share over the stride sample (an estimate on big data). */
@@ -62,34 +73,21 @@ export function categoricalStat(c: Extract<DataColumn, { kind: 'categorical' }>,
   return { name: c.name, kind: 'categorical', missingFraction: rows === 0 ? 1 : missing / rows, topShare: present === 0 ? 1 : top / present };
 }
 
-/** Pearson correlation over rows where both are finite. */
+/** Pearson correlation over the rows `idx` where both are finite; 0 below three such rows or for a constant. */
 export function correlation(a: Float64Array, b: Float64Array, idx: Int32Array): number {
+  const x = new Float64Array(idx.length);
+  const y = new Float64Array(idx.length);
   let n = 0;
-  let ma = 0;
-  let mb = 0;
   for (let k = 0; k < idx.length; k++) {
-    const x = a[idx[k]!]!;
-    const y = b[idx[k]!]!;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    n++;
-    ma += x;
-    mb += y;
+    const u = a[idx[k]!]!;
+    const v = b[idx[k]!]!;
+    if (!Number.isFinite(u) || !Number.isFinite(v)) continue;
+    x[n] = u;
+    y[n++] = v;
   }
   if (n < 3) return 0;
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let k = 0; k < idx.length; k++) {
-    const x = a[idx[k]!]!;
-    const y = b[idx[k]!]!;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    sab += (x - ma) * (y - mb);
-    saa += (x - ma) ** 2;
-    sbb += (y - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  const r = sampleCorrelation(numbers(x.subarray(0, n)), numbers(y.subarray(0, n)));
+  return Number.isFinite(r) ? r : 0;
 }
 
 export function strideSample(rows: number, max: number): Int32Array {
