@@ -20,7 +20,7 @@ import { startServing, type RunningServer } from '../../serving/main';
 import { abStatusQuery, abWorkflowId, ctWorkflowId, driftWorkflowId, type RolloutInput, type RunResult } from '../../workflows/contracts';
 import { launchBrowser, watchPage } from '../support/browser';
 import { isolatedStores } from '../support/isolated-stores';
-import { logSynthTraffic, readSynthRows } from '../support/synth-traffic';
+import { logSynthTraffic, readSynthRows, serveSynthRows } from '../support/synth-traffic';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
@@ -278,34 +278,6 @@ describe('web console with a running A/B test and performance estimates', () => 
   let champion: number;
   let challenger: number;
 
-  /** One window of real traffic through the model server, 10 rows per sticky customer key; returns the true labels by prediction id. */
-  async function serveWindow(rows: Record<string, unknown>[], window: string): Promise<{ id: string; label: string }[]> {
-    const labels: { id: string; label: string }[] = [];
-    for (let i = 0; i < rows.length; i += 10) {
-      const batch = rows.slice(i, i + 10);
-      const res = await fetch(`${server.url}/v1/models/${churnModel}:predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-mlops-key': `customer-${window}-${i}` },
-        body: JSON.stringify({ instances: batch.map(({ churned: _y, ...r }) => r) }),
-      });
-      expect(res.status).toBe(200);
-      const arm = served[res.headers.get('x-mlops-arm') as keyof typeof served];
-      const body = (await res.json()) as { predictions: { id: string; label: string }[] };
-      body.predictions.forEach((p, k) => {
-        const truth = String(batch[k]!.churned);
-        arm.trials++;
-        if (String(p.label) === truth) arm.successes++;
-        labels.push({ id: p.id, label: truth });
-      });
-    }
-    // The server logs predictions in the background: the monitor reads only what is written.
-    await waitFor('the window in the prediction log', async () => {
-      const n = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE id = ANY($1::uuid[])', [labels.map((l) => l.id)]);
-      return n.rows[0]!.n === labels.length || undefined;
-    });
-    return labels;
-  }
-
   beforeAll(async () => {
     champion = (await s.registry.getAlias(churnModel, 'production'))!;
     challenger = champion === runs.v1.model!.version ? runs.v2.model!.version : runs.v1.model!.version;
@@ -327,13 +299,19 @@ describe('web console with a running A/B test and performance estimates', () => 
         undefined,
     );
     const file = path.join(dir, 'ab-traffic.csv');
-    await writeSynthCsv(file, { rows: 600, seed: 13 });
+    await churnCsv(file, 600, 13);
     const rows = readSynthRows(file);
     // Two monitor windows, each estimated from its served probabilities before any label, then the labels.
     const labels: { id: string; label: string }[] = [];
     for (const [k, window] of [rows.slice(0, 300), rows.slice(300)].entries()) {
       const start = Date.now();
-      labels.push(...(await serveWindow(window, String(k))));
+      for (const p of await serveSynthRows(server.url, s.pool, churnModel, window, `window-${k}`)) {
+        expect(Object.keys(served)).toContain(p.arm);
+        const arm = served[p.arm as keyof typeof served];
+        arm.trials++;
+        if (p.predicted === p.label) arm.successes++;
+        labels.push({ id: p.id, label: p.label });
+      }
       const check = await checkModelDrift({ model: churnModel, windowSeconds: (Date.now() - start) / 1000 + 0.5, minRows: 50 }, s);
       expect(check.estimate?.rows).toBeGreaterThanOrEqual(50);
       await new Promise((r) => setTimeout(r, 1200));
@@ -348,12 +326,14 @@ describe('web console with a running A/B test and performance estimates', () => 
     }
     const later = await checkModelDrift({ model: churnModel, windowSeconds: 1, minRows: 100_000 }, s);
     expect(later.realised).toHaveLength(2);
-    // A check that has counted every outcome.
-    await waitFor('an A/B check with every outcome', async () => {
-      const status = await w.client.workflow.getHandle(abWorkflowId(churnModel)).query(abStatusQuery);
-      const n = status.last?.numbers;
-      return n && n.controlTrials + n.treatmentTrials === labels.length ? true : undefined;
+    // Two checks that have counted every outcome, so both p-values have more than one point.
+    const status = () => w.client.workflow.getHandle(abWorkflowId(churnModel)).query(abStatusQuery);
+    const counted = await waitFor('an A/B check with every outcome', async () => {
+      const st = await status();
+      const n = st.last?.numbers;
+      return n && n.controlTrials + n.treatmentTrials === labels.length ? st.checks : undefined;
     });
+    await waitFor('one more A/B check', async () => ((await status()).checks > counted ? true : undefined));
   }, 300_000);
 
   it('shows the running A/B test: its arms, their outcome counts and the p-values of every check', async () => {
@@ -374,7 +354,9 @@ describe('web console with a running A/B test and performance estimates', () => 
     expect(checks.length).toBeLessThanOrEqual(after);
     // One line per p-value (always-valid, fixed-horizon), one point per check that has it.
     expect(await marks(page, 'ab-pvalue', 'line')).toBe(2);
-    const points = checks.filter((c) => c.numbers.alwaysValidPValue !== undefined).length + checks.filter((c) => c.numbers.pValue !== undefined).length;
+    const fixed = checks.filter((c) => c.numbers.pValue !== undefined).length;
+    expect(fixed).toBeGreaterThanOrEqual(2);
+    const points = checks.filter((c) => c.numbers.alwaysValidPValue !== undefined).length + fixed;
     expect(await marks(page, 'ab-pvalue', 'symbol')).toBe(points);
     expect(problems).toEqual([]);
     await page.close();
