@@ -1,6 +1,6 @@
 // The console's server time per page with 100 models × 50 versions: a schema and prefix of their own on the
-// real local stack, filled with registry, lineage (8 stage executions per version), alias history and drift
-// reports in bulk SQL, and one real evaluation report artifact every version points to. Each page is rendered
+// real local stack, filled with registry, lineage (8 stage executions per version), alias history, drift
+// reports and performance estimates in bulk SQL, and one real evaluation report artifact every version points to. Each page is rendered
 // in-process (`renderRoute`: the queries, artifact reads and HTML or JSON, without sockets) after warm-up.
 // Temporal is left out (no A/B history or activity timings: those are one history fetch each). The yardstick
 // is the registry's own `listModels` call (what `mlops models list` runs) on the same data.
@@ -139,6 +139,19 @@ async function seed(stores: Stores): Promise<{ evaluationUri: string; evaluation
        FROM registered_models m, generate_series(1, $1) r`,
     [DRIFT_REPORTS, VERSIONS, JSON.stringify(driftColumns)],
   );
+  // One performance estimate (CBPE) per drift check, the older half realised by late labels.
+  await q(
+    `INSERT INTO performance_estimates (model, version, at, window_start, window_end, rows, estimated, reference, realised, error, labels, realised_at)
+     SELECT m.name, $2, now() - r * interval '1 hour', now() - (r + 1) * interval '1 hour', now() - r * interval '1 hour', 1000,
+            jsonb_build_object('accuracy', 0.8 - r / 1000.0, 'f1', 0.6, 'roc_auc', 0.85,
+                               'interval', jsonb_build_object('accuracy', jsonb_build_array(0.77, 0.83), 'f1', jsonb_build_array(0.55, 0.65), 'roc_auc', jsonb_build_array(0.82, 0.88))),
+            '{"accuracy": 0.81, "f1": 0.61, "roc_auc": 0.86}'::jsonb,
+            CASE WHEN r > $1 / 2 THEN '{"accuracy": 0.79, "f1": 0.59, "roc_auc": 0.84}'::jsonb END,
+            CASE WHEN r > $1 / 2 THEN '{"accuracy": 0.01, "f1": 0.01, "roc_auc": 0.01}'::jsonb END,
+            CASE WHEN r > $1 / 2 THEN 800 END, CASE WHEN r > $1 / 2 THEN now() END
+       FROM registered_models m, generate_series(1, $1) r`,
+    [DRIFT_REPORTS, VERSIONS],
+  );
   await q('ANALYZE');
   return { evaluationUri: ref.uri, evaluationSha256: ref.sha256 };
 }
@@ -156,7 +169,7 @@ async function timeIt(fn: () => Promise<unknown>, runs = 15): Promise<number> {
 
 export const consolePages: Benchmark = {
   name: 'console-pages',
-  what: `Console server time per page (HTML, in-process: queries, artifact reads, rendering) with ${MODELS} models × ${VERSIONS} versions, 8 stage executions per version and ${DRIFT_REPORTS} drift reports of 20 columns per model; the figure is the slowest page's median; the yardstick is the registry's listModels on the same data.`,
+  what: `Console server time per page (HTML, in-process: queries, artifact reads, rendering) with ${MODELS} models × ${VERSIONS} versions, 8 stage executions per version and ${DRIFT_REPORTS} drift reports of 20 columns and performance estimates per model; the figure is the slowest page's median; the yardstick is the registry's listModels on the same data.`,
   unit: 'ms',
   target: 300,
   better: 'lower',

@@ -192,3 +192,49 @@ export function graphChart(nodes: GraphNode[], edges: { from: string; to: string
     ],
   };
 }
+
+export interface EstimatePoint {
+  at: string;
+  metric: string;
+  version: number;
+  estimated: number;
+  /** The 95% interval of the estimate, when stored. */
+  lo?: number;
+  hi?: number;
+  /** The realised value once the window's labels arrived. */
+  realised?: number;
+}
+
+/** CBPE over time: per metric the estimate (line and points) in its interval band, and the realised value as a square. */
+export function estimateChart(points: EstimatePoint[]): Spec {
+  const x = { field: 'at', type: 'temporal', title: 'time' };
+  const color = { field: 'metric', type: 'nominal', title: null };
+  const tooltip = [
+    { field: 'metric' },
+    { field: 'version' },
+    { field: 'at', type: 'temporal', format: '%Y-%m-%d %H:%M:%S' },
+    { field: 'estimated', format: '.4f' },
+    { field: 'lo', format: '.4f' },
+    { field: 'hi', format: '.4f' },
+    { field: 'realised', format: '.4f' },
+  ];
+  return base(points, {
+    encoding: { x, color },
+    layer: [
+      {
+        transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }],
+        mark: { type: 'area', opacity: 0.18 },
+        encoding: { y: { field: 'lo', type: 'quantitative', title: 'metric', scale: { zero: false } }, y2: { field: 'hi' } },
+      },
+      {
+        mark: { type: 'line', point: { filled: true } },
+        encoding: { y: { field: 'estimated', type: 'quantitative', title: 'estimated (CBPE) and realised' }, tooltip },
+      },
+      {
+        transform: [{ filter: 'isValid(datum.realised)' }],
+        mark: { type: 'point', shape: 'square', filled: false, size: 90, strokeWidth: 2 },
+        encoding: { y: { field: 'realised', type: 'quantitative' }, tooltip },
+      },
+    ],
+  });
+}

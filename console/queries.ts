@@ -2,6 +2,7 @@
 // feature store tables. Read-only: nothing here writes. Each page needs a handful of queries, whatever
 // the number of models and versions (no query per row).
 import type pg from 'pg';
+import type { PerformanceEstimate, PerformanceValues } from '../core/monitor/cbpe';
 
 export interface ModelRow {
   name: string;
@@ -128,43 +129,75 @@ export interface DriftColumnRow {
   histogram?: { name: string; kind: string; bars: { label: string; reference: number; current: number }[]; referenceTotal: number; currentTotal: number };
 }
 
+const DRIFT_COLUMNS = 'id, version, at, rows, drifted_share, dataset_drift, report_uri, columns';
+
+function driftRow(r: Record<string, unknown>): DriftRow & { columns: DriftColumnRow[] } {
+  return {
+    id: Number(r.id),
+    version: r.version as number,
+    at: r.at as Date,
+    rows: r.rows as number,
+    driftedShare: r.drifted_share as number,
+    datasetDrift: r.dataset_drift as boolean,
+    reportUri: r.report_uri as string,
+    columns: r.columns as DriftColumnRow[],
+  };
+}
+
 /** The newest drift reports of a model (at most `limit`), newest first, with their columns. */
 export async function driftReports(pool: pg.Pool, model: string, limit = 200): Promise<(DriftRow & { columns: DriftColumnRow[] })[]> {
-  const res = await pool.query(
-    `SELECT id, version, at, rows, drifted_share, dataset_drift, report_uri, columns FROM drift_reports
-      WHERE model = $1 ORDER BY at DESC, id DESC LIMIT $2`,
-    [model, limit],
-  );
-  return res.rows.map((r) => ({
-    id: Number(r.id),
-    version: r.version,
-    at: r.at,
-    rows: r.rows,
-    driftedShare: r.drifted_share,
-    datasetDrift: r.dataset_drift,
-    reportUri: r.report_uri,
-    columns: r.columns,
-  }));
+  const res = await pool.query(`SELECT ${DRIFT_COLUMNS} FROM drift_reports WHERE model = $1 ORDER BY at DESC, id DESC LIMIT $2`, [model, limit]);
+  return res.rows.map(driftRow);
 }
 
 export async function driftReport(pool: pg.Pool, model: string, id: number): Promise<(DriftRow & { columns: DriftColumnRow[]; skew: unknown }) | undefined> {
-  const res = await pool.query(
-    `SELECT id, version, at, rows, drifted_share, dataset_drift, report_uri, columns, skew FROM drift_reports WHERE model = $1 AND id = $2`,
-    [model, id],
-  );
+  const res = await pool.query(`SELECT ${DRIFT_COLUMNS}, skew FROM drift_reports WHERE model = $1 AND id = $2`, [model, id]);
   const r = res.rows[0];
-  if (!r) return undefined;
-  return {
-    id: Number(r.id),
-    version: r.version,
-    at: r.at,
-    rows: r.rows,
-    driftedShare: r.drifted_share,
-    datasetDrift: r.dataset_drift,
-    reportUri: r.report_uri,
-    columns: r.columns,
-    skew: r.skew,
-  };
+  return r ? { ...driftRow(r), skew: r.skew } : undefined;
+}
+
+type MetricValues = Partial<PerformanceValues>;
+
+export interface EstimateRow {
+  id: number;
+  version: number;
+  at: Date;
+  windowStart: Date;
+  windowEnd: Date;
+  rows: number;
+  /** CBPE: the expected metric from the served probabilities, with its 95% interval when stored. */
+  estimated: MetricValues;
+  interval: PerformanceEstimate['interval'];
+  /** The version's test-split values the estimate is compared with. */
+  reference: MetricValues;
+  /** Once feedback labels arrived for the window's predictions: the realised metric on them. */
+  realised: MetricValues | null;
+  labels: number | null;
+}
+
+/** The newest performance estimates (CBPE) of a model (at most `limit`), oldest first. */
+export async function performanceEstimates(pool: pg.Pool, model: string, limit = 500): Promise<EstimateRow[]> {
+  const res = await pool.query(
+    `SELECT * FROM (SELECT id, version, at, window_start, window_end, rows, estimated, reference, realised, labels FROM performance_estimates
+      WHERE model = $1 ORDER BY at DESC, id DESC LIMIT $2) newest ORDER BY at, id`,
+    [model, limit],
+  );
+  return res.rows.map((r) => {
+    const { interval, ...estimated } = r.estimated as MetricValues & { interval?: EstimateRow['interval'] };
+    return {
+      id: Number(r.id),
+      version: r.version,
+      at: r.at,
+      windowStart: r.window_start,
+      windowEnd: r.window_end,
+      rows: r.rows,
+      estimated,
+      interval: interval ?? { accuracy: null, f1: null, roc_auc: null },
+      reference: r.reference ?? {},
+      realised: r.realised,
+      labels: r.labels,
+    };
+  });
 }
 
 export interface FeatureSetRow {

@@ -1,16 +1,18 @@
-// Drift pages: per model, each column's statistic and p-value over the monitor's checks; per report, the
-// reference vs current histogram of every column.
-import { histogramChart, timeChart, type Spec } from '../charts';
+// Drift pages: per model, each column's statistic and p-value over the monitor's checks beside the
+// performance estimated before labels (CBPE) and, once labels arrive, the realised performance; per report,
+// the reference vs current histogram of every column.
+import { ESTIMATED_METRICS } from '../../core/monitor/cbpe';
+import { estimateChart, histogramChart, timeChart, type EstimatePoint, type Spec } from '../charts';
 import type { PageHandler } from '../context';
-import { chart, fmtNumber, fmtTime, html, seg, table } from '../html';
-import { driftReport, driftReports } from '../queries';
+import { chart, fmtNumber, fmtTime, html, seg, table, type Markup } from '../html';
+import { driftReport, driftReports, performanceEstimates, type EstimateRow } from '../queries';
 import { driftWorkflowId } from '../../workflows/contracts';
 import { workflowUrl } from '../temporal';
 import { isModelName } from './model';
 
 export const driftPage: PageHandler = async (ctx, [name]) => {
   if (!name || !isModelName(name)) return null;
-  const reports = await driftReports(ctx.stores.pool, name);
+  const [reports, estimates] = await Promise.all([driftReports(ctx.stores.pool, name), performanceEstimates(ctx.stores.pool, name)]);
   const points = reports.flatMap((r) =>
     r.columns.map((c) => ({ at: r.at.toISOString(), column: c.name, statistic: c.statistic, pValue: c.pValue, method: c.method })),
   );
@@ -26,9 +28,15 @@ export const driftPage: PageHandler = async (ctx, [name]) => {
         ),
       }
     : {};
+  if (estimates.length) charts.estimate = estimateChart(estimatePoints(estimates));
   const body = html`
 <p class="links"><a class="temporal" href="${workflowUrl(ctx.temporalUi, driftWorkflowId(name))}">drift monitor ${driftWorkflowId(name)} in the Temporal UI</a></p>
-${reports.length ? html`<div class="grid">${chart('statistic', 'Drift statistic per column')}${chart('p-value', 'p-value per column (tests that give one)')}</div>` : ''}
+<div class="grid">
+${reports.length ? html`${chart('statistic', 'Drift statistic per column')}${chart('p-value', 'p-value per column (tests that give one)')}` : ''}
+${estimates.length ? chart('estimate', 'Estimated performance before labels (CBPE, 95% band) and realised (squares)') : ''}
+</div>
+<h2>Performance estimate (CBPE)</h2>
+${estimateTable(estimates)}
 <h2>Reports</h2>
 ${table({
   id: 'drift-reports',
@@ -42,7 +50,7 @@ ${table({
     r.datasetDrift ? 'yes' : 'no',
   ]),
 })}
-<p class="empty">No performance estimate (CBPE) is computed by this deployment.</p>`;
+`;
   return {
     title: `Drift of ${name}`,
     crumbs: [
@@ -51,9 +59,58 @@ ${table({
     ],
     body,
     charts,
-    data: { model: name, reports: reports.map((r) => ({ ...r, columns: r.columns.map(({ histogram: _h, ...c }) => c) })) },
+    data: { model: name, reports: reports.map((r) => ({ ...r, columns: r.columns.map(({ histogram: _h, ...c }) => c) })), estimates },
   };
 };
+
+function estimatePoints(estimates: EstimateRow[]): EstimatePoint[] {
+  return estimates.flatMap((e) =>
+    ESTIMATED_METRICS.flatMap((metric) => {
+      const estimated = e.estimated[metric];
+      if (typeof estimated !== 'number') return [];
+      const band = e.interval[metric];
+      const realised = e.realised?.[metric];
+      return [
+        {
+          at: e.windowEnd.toISOString(),
+          metric,
+          version: e.version,
+          estimated,
+          ...(band ? { lo: band[0], hi: band[1] } : {}),
+          ...(typeof realised === 'number' ? { realised } : {}),
+        },
+      ];
+    }),
+  );
+}
+
+/** The newest estimate per metric next to the test split, and the newest window whose labels arrived: estimated vs realised. */
+function estimateTable(estimates: EstimateRow[]): Markup {
+  const latest = estimates.at(-1);
+  if (!latest)
+    return html`<p class="empty">No performance estimate yet: the monitor estimates a binary classifier's accuracy, F1 and ROC-AUC from the served probabilities of each window.</p>`;
+  const labelled = estimates.filter((e) => e.realised).at(-1);
+  const interval = (b: [number, number] | null | undefined) => (b ? `${fmtNumber(b[0])} – ${fmtNumber(b[1])}` : '—');
+  return html`<p>Latest window: v${latest.version}, ${fmtTime(latest.windowStart)} to ${fmtTime(latest.windowEnd)}, ${latest.rows} predictions.
+${labelled ? html`Newest window with labels: ${fmtTime(labelled.windowEnd)}, ${labelled.labels} labels.` : 'No labels have arrived for any window yet.'}</p>
+${table({
+  id: 'cbpe-latest',
+  head: ['metric', 'estimated', '95% interval', 'test split', 'estimated (labelled window)', 'realised', 'error'],
+  rows: ESTIMATED_METRICS.map((k) => {
+    const est = labelled?.estimated[k];
+    const real = labelled?.realised?.[k];
+    return [
+      k,
+      fmtNumber(latest.estimated[k]),
+      interval(latest.interval[k]),
+      fmtNumber(latest.reference[k]),
+      fmtNumber(est),
+      fmtNumber(real),
+      typeof est === 'number' && typeof real === 'number' ? fmtNumber(est - real, 3) : '—',
+    ];
+  }),
+})}`;
+}
 
 export const driftReportPage: PageHandler = async (ctx, [name, id]) => {
   if (!name || !isModelName(name) || !/^[1-9]\d{0,15}$/.test(id ?? '')) return null;

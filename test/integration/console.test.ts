@@ -1,8 +1,10 @@
 // The web console in headless Chromium, after real pipeline runs on the real stack: a binary model trained
 // twice (curves, calibration, confusion, fairness slices, compare) on data with a column named like an XSS
 // payload, a regression model (residuals), a multiclass model (a curve per class), and a drift check of
-// shifted traffic. Every page must render the runs' data with the expected number of chart marks, no console
-// error and no failed request; screenshots go to test-output/console (MLOPS_TEST_OUTPUT overrides the folder).
+// shifted traffic; then a running A/B test of the two binary versions on the model server with real traffic and
+// feedback, and the monitor's performance estimates (CBPE) of that traffic. Every page must render the runs'
+// data with the expected number of chart marks, no console error and no failed request; screenshots go to
+// test-output/console (MLOPS_TEST_OUTPUT overrides the folder).
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,10 +16,12 @@ import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import type { EvaluationReport } from '../../core/ml/evaluation-report';
 import { checkModelDrift } from '../../core/monitor/check';
-import { ctWorkflowId, driftWorkflowId, type RunResult } from '../../workflows/contracts';
+import { startServing, type RunningServer } from '../../serving/main';
+import { abStatusQuery, abWorkflowId, ctWorkflowId, driftWorkflowId, type RolloutInput, type RunResult } from '../../workflows/contracts';
 import { launchBrowser, watchPage } from '../support/browser';
 import { isolatedStores } from '../support/isolated-stores';
-import { logSynthTraffic } from '../support/synth-traffic';
+import { logSynthTraffic, readSynthRows, serveSynthRows } from '../support/synth-traffic';
+import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -32,6 +36,7 @@ const shots = path.join(process.env.MLOPS_TEST_OUTPUT ?? path.join(__dirname, '.
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
 let consoleApp: RunningConsole;
+let server: RunningServer;
 let browser: Browser;
 let runs: { v1: RunResult & { dataset: NonNullable<RunResult['dataset']> }; v2: RunResult; charges: RunResult; weather: RunResult };
 
@@ -53,12 +58,21 @@ async function ct(model: string, input: Record<string, unknown>): Promise<RunRes
 
 beforeAll(async () => {
   s = await isolatedStores('console');
-  w = await startTestWorker(s, 'console');
+  const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
+  server = await startServing(config, { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  w = await startTestWorker(s, 'console', { serveUrl: server.url });
   const data = path.join(dir, 'churn.csv');
   const traffic = path.join(dir, 'traffic.csv');
   await churnCsv(data, 3000, 11);
   await churnCsv(traffic, 400, 12, 1);
-  const base = { data: { uri: data }, target: 'churned', features: { exclude: ['customer_id'] }, governance: { protected: ['region'] } };
+  // The drift monitor's own checks stay out of the way (the test runs the checks it draws).
+  const base = {
+    data: { uri: data },
+    target: 'churned',
+    features: { exclude: ['customer_id'] },
+    governance: { protected: ['region'] },
+    monitor: { interval: 86_400 },
+  };
   const v1 = await ct(churnModel, base);
   const v2 = await ct(churnModel, { ...base, training: { seed: 7, l2: [0.1] } });
   const charges = await ct(chargesModel, { data: { uri: data }, target: 'monthly_charges', features: { exclude: ['customer_id', 'churned'] } });
@@ -72,7 +86,6 @@ beforeAll(async () => {
   await logSynthTraffic(s.pool, churnModel, (await s.registry.getAlias(churnModel, 'production'))!, traffic);
   const check = await checkModelDrift({ model: churnModel, windowSeconds: 3600, minRows: 50 }, s);
   expect(check.enough).toBe(true);
-  const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
   consoleApp = await startConsole(config, { address: `127.0.0.1:${randomInt(30000, 39999)}` });
   browser = await launchBrowser();
   mkdirSync(shots, { recursive: true });
@@ -81,18 +94,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await consoleApp?.close();
-  for (const model of [churnModel, chargesModel, weatherModel])
+  for (const id of [abWorkflowId(churnModel), ...[churnModel, chargesModel, weatherModel].map(driftWorkflowId)])
     await w?.client.workflow
-      .getHandle(driftWorkflowId(model))
+      .getHandle(id)
       .terminate('test over')
       .catch(() => undefined);
   await w?.stop();
+  await server?.close();
   await s?.drop();
 });
 
-/** Opens a console page, waits for its charts, and returns the page with what went wrong on it. */
-async function open(urlPath: string, shot: string): Promise<{ page: Page; problems: string[] }> {
+/** Opens a console page, waits for its charts, and returns the page with what went wrong on it and the data its charts were drawn from. */
+async function open(urlPath: string, shot: string): Promise<{ page: Page; problems: string[]; api: Promise<{ data: unknown } | null> }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const api = page
+    .waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/'))
+    .then(async (r) => (await r.json()) as { data: unknown })
+    .catch(() => null);
   const { problems } = watchPage(page);
   page.on('dialog', (d) => {
     problems.push(`dialog: ${d.message()}`);
@@ -103,7 +121,7 @@ async function open(urlPath: string, shot: string): Promise<{ page: Page; proble
   await page.waitForSelector('body[data-charts-ready]', { timeout: 30_000 });
   expect(await page.getAttribute('body', 'data-charts-ready')).toBe('true');
   await page.screenshot({ path: path.join(shots, `${shot}.png`), fullPage: true });
-  return { page, problems };
+  return { page, problems, api };
 }
 
 async function evaluationOf(model: string, version: number) {
@@ -252,5 +270,119 @@ describe('web console', () => {
     expect((await fetch(`${consoleApp.url}/models/${churnModel}/versions/99`)).status).toBe(404);
     expect((await fetch(`${consoleApp.url}/models/${encodeURIComponent(XSS)}`)).status).toBe(404);
     expect((await fetch(`${consoleApp.url}/models`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('web console with a running A/B test and performance estimates', () => {
+  const served = { champion: { trials: 0, successes: 0 }, challenger: { trials: 0, successes: 0 } };
+  let champion: number;
+  let challenger: number;
+
+  beforeAll(async () => {
+    champion = (await s.registry.getAlias(churnModel, 'production'))!;
+    challenger = champion === runs.v1.model!.version ? runs.v2.model!.version : runs.v1.model!.version;
+    // A tiny alpha keeps two equally good versions undecided: the test is still running when the page is read.
+    const input: RolloutInput = {
+      model: churnModel,
+      champion,
+      challenger,
+      strategy: 'ab',
+      share: 0.5,
+      test: { alpha: 1e-6, power: 0.8, minimumDetectableEffect: 0.05, rule: 'sequential', minSamples: 50, interval: 2, maxDuration: 3600 },
+      requestedBy: 'console test',
+    };
+    await w.client.workflow.start('abTest', { workflowId: abWorkflowId(churnModel), taskQueue: w.taskQueue, args: [input] });
+    await waitFor(
+      'the challenger served',
+      async () =>
+        ((await (await fetch(`${server.url}/v1/models/${churnModel}`)).json()) as { challenger?: { version: number } }).challenger?.version === challenger ||
+        undefined,
+    );
+    const file = path.join(dir, 'ab-traffic.csv');
+    await churnCsv(file, 600, 13);
+    const rows = readSynthRows(file);
+    // Two monitor windows, each estimated from its served probabilities before any label, then the labels.
+    const labels: { id: string; label: string }[] = [];
+    for (const [k, window] of [rows.slice(0, 300), rows.slice(300)].entries()) {
+      const start = Date.now();
+      for (const p of await serveSynthRows(server.url, s.pool, churnModel, window, `window-${k}`)) {
+        expect(Object.keys(served)).toContain(p.arm);
+        const arm = served[p.arm as keyof typeof served];
+        arm.trials++;
+        if (p.predicted === p.label) arm.successes++;
+        labels.push({ id: p.id, label: p.label });
+      }
+      const check = await checkModelDrift({ model: churnModel, windowSeconds: (Date.now() - start) / 1000 + 0.5, minRows: 50 }, s);
+      expect(check.estimate?.rows).toBeGreaterThanOrEqual(50);
+      await new Promise((r) => setTimeout(r, 1200));
+    }
+    for (let i = 0; i < labels.length; i += 200) {
+      const res = await fetch(`${server.url}/v1/models/${churnModel}:feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ labels: labels.slice(i, i + 200) }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const later = await checkModelDrift({ model: churnModel, windowSeconds: 1, minRows: 100_000 }, s);
+    expect(later.realised).toHaveLength(2);
+    // Two checks that have counted every outcome, so both p-values have more than one point.
+    const status = () => w.client.workflow.getHandle(abWorkflowId(churnModel)).query(abStatusQuery);
+    const counted = await waitFor('an A/B check with every outcome', async () => {
+      const st = await status();
+      const n = st.last?.numbers;
+      return n && n.controlTrials + n.treatmentTrials === labels.length ? st.checks : undefined;
+    });
+    await waitFor('one more A/B check', async () => ((await status()).checks > counted ? true : undefined));
+  }, 300_000);
+
+  it('shows the running A/B test: its arms, their outcome counts and the p-values of every check', async () => {
+    const handle = w.client.workflow.getHandle(abWorkflowId(churnModel));
+    const before = (await handle.query(abStatusQuery)).checks;
+    const { page, problems, api } = await open(`/models/${churnModel}`, 'model-ab-test');
+    const after = (await handle.query(abStatusQuery)).checks;
+    const arms = page.locator('#ab-arms tbody tr');
+    await expect(arms.count()).resolves.toBe(2);
+    const cells = async (i: number) => (await arms.nth(i).locator('td').allInnerTexts()).map((t) => t.trim());
+    expect((await cells(0)).slice(0, 4)).toEqual(['champion', `v${champion}`, String(served.champion.trials), String(served.champion.successes)]);
+    expect((await cells(1)).slice(0, 4)).toEqual(['challenger', `v${challenger}`, String(served.challenger.trials), String(served.challenger.successes)]);
+    expect(served.champion.trials).toBeGreaterThan(100);
+    expect(served.challenger.trials).toBeGreaterThan(100);
+    expect(await page.locator('main').innerText()).toContain('running');
+    const checks = ((await api)!.data as { abTest: { checks: { numbers: { alwaysValidPValue?: number; pValue?: number } }[] } }).abTest.checks;
+    expect(checks.length).toBeGreaterThanOrEqual(Math.max(2, before));
+    expect(checks.length).toBeLessThanOrEqual(after);
+    // One line per p-value (always-valid, fixed-horizon), one point per check that has it.
+    expect(await marks(page, 'ab-pvalue', 'line')).toBe(2);
+    const fixed = checks.filter((c) => c.numbers.pValue !== undefined).length;
+    expect(fixed).toBeGreaterThanOrEqual(2);
+    const points = checks.filter((c) => c.numbers.alwaysValidPValue !== undefined).length + fixed;
+    expect(await marks(page, 'ab-pvalue', 'symbol')).toBe(points);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('draws the performance estimate (CBPE) over time with its band, and the latest estimate against the realised metric', async () => {
+    const stored = await s.pool.query<{ estimated: Record<string, number | null>; realised: Record<string, number | null> | null }>(
+      'SELECT estimated, realised FROM performance_estimates WHERE model = $1 ORDER BY at, id',
+      [churnModel],
+    );
+    expect(stored.rows).toHaveLength(2);
+    const metrics = ['accuracy', 'f1', 'roc_auc'];
+    const estimated = stored.rows.flatMap((r) => metrics.filter((k) => typeof r.estimated[k] === 'number'));
+    const realised = stored.rows.flatMap((r) => metrics.filter((k) => typeof r.realised?.[k] === 'number'));
+    expect(realised.length).toBeGreaterThan(0);
+    const { page, problems } = await open(`/models/${churnModel}/drift`, 'drift-cbpe');
+    expect(await marks(page, 'estimate', 'line')).toBe(metrics.length);
+    expect(await marks(page, 'estimate', 'area')).toBe(metrics.length);
+    expect(await marks(page, 'estimate', 'symbol')).toBe(estimated.length + realised.length);
+    const latest = stored.rows.at(-1)!;
+    const table = await page.locator('#cbpe-latest').innerText();
+    for (const k of metrics) {
+      expect(table).toContain(String(Number(latest.estimated[k]!.toPrecision(4))));
+      expect(table).toContain(String(Number(latest.realised![k]!.toPrecision(4))));
+    }
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });

@@ -20,9 +20,12 @@ const services = compose.services;
 
 describe('docker-compose.yml', () => {
   it('describes the whole system', () => {
-    expect(Object.keys(services).sort()).toEqual(['minio', 'postgres', 'serving', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['console', 'minio', 'postgres', 'serving', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
     expect(services.worker!.command).toEqual(['worker']);
     expect(services.serving!.command).toEqual(['serve']);
+    expect(services.console!.command).toEqual(['console']);
+    // One image for every process of the project.
+    for (const name of ['worker', 'serving', 'console']) expect(services[name]!.image, name).toBe(services.worker!.image);
   });
 
   it('pins every image tag', () => {
@@ -36,13 +39,14 @@ describe('docker-compose.yml', () => {
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
     for (const p of published) expect(p).toMatch(/^127\.0\.0\.1:/);
     const hostPorts = published.map((p) => Number(p.split(':')[1])).sort((a, b) => a - b);
-    expect(hostPorts).toEqual([5433, 7233, 8080, 8081, 8233, 9000, 9001]);
+    expect(hostPorts).toEqual([5433, 7233, 8080, 8081, 8090, 8233, 9000, 9001]);
     expect(Number(CONFIG_DEFAULTS.TEMPORAL_ADDRESS.split(':')[1])).toBe(7233);
     expect(Number(new URL(CONFIG_DEFAULTS.MLOPS_S3_ENDPOINT).port)).toBe(9000);
     expect(Number(CONFIG_DEFAULTS.MLOPS_SERVE_ADDRESS.split(':')[1])).toBe(8080);
+    expect(Number(CONFIG_DEFAULTS.MLOPS_CONSOLE_ADDRESS.split(':')[1])).toBe(8090);
   });
 
-  it('gives the worker and the server the same env-var contract, with secrets only from .env', () => {
+  it('gives the worker, the server and the console the same env-var contract, with secrets only from .env', () => {
     const contract = [
       'TEMPORAL_ADDRESS',
       'TEMPORAL_NAMESPACE',
@@ -54,7 +58,7 @@ describe('docker-compose.yml', () => {
       'MLOPS_DATABASE_URL',
       'MLOPS_HOME',
     ];
-    for (const name of ['worker', 'serving']) {
+    for (const name of ['worker', 'serving', 'console']) {
       const env = services[name]!.environment!;
       for (const v of contract) expect(Object.keys(env), `${name} ${v}`).toContain(v);
       for (const secret of SECRET_VARIABLES) expect(String(env[secret])).toMatch(/\$\{MLOPS_[A-Z0-9_]+:\?/);
@@ -63,6 +67,10 @@ describe('docker-compose.yml', () => {
     }
     expect(services.serving!.environment!.MLOPS_SERVE_ADDRESS).toBe('0.0.0.0:8080');
     expect(services.serving!.environment!.MLOPS_GRPC_ADDRESS).toBe('0.0.0.0:8081');
+    // The console binds every interface inside its own container only, through its variable; the host sees loopback.
+    expect(services.console!.environment!.MLOPS_CONSOLE_ADDRESS).toBe('0.0.0.0:8090');
+    expect(services.console!.ports).toEqual(['127.0.0.1:8090:8090']);
+    for (const name of ['worker', 'serving']) expect(Object.keys(services[name]!.environment!), name).not.toContain('MLOPS_CONSOLE_ADDRESS');
   });
 
   it('registers the search attributes pipelines use', () => {
