@@ -163,7 +163,7 @@ export async function commitMaterialization(
           ? undefined
           : (
               await db.query<{ part_uri: string; sha256: string; rows: number; entities: number; to_watermark: string }>(
-                `SELECT part_uri, sha256, rows, entities, to_char(to_watermark AT TIME ZONE 'UTC', ${ISO_US}) AS to_watermark FROM feature_materializations
+                `SELECT part_uri, sha256, rows::int AS rows, entities::int AS entities, to_char(to_watermark AT TIME ZONE 'UTC', ${ISO_US}) AS to_watermark FROM feature_materializations
                   WHERE set_name = $1 AND version = $2 AND source_sha256 = $3 AND from_watermark IS NOT DISTINCT FROM $4::timestamptz`,
                 [fs.name, fs.version, sourceSha256, input.plan.fromWatermark],
               )
