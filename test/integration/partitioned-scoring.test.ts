@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { literal, withDuckDB } from '../../core/data/duckdb';
 import { writeSynthCsv } from '../../core/data/synth';
 import { applyFeatureSet } from '../../core/featurestore';
 import { seededRandom } from '../../core/random';
 import { parseSpec } from '../../core/spec';
+import { featuresScoreCommand } from '../../starters/feature-commands';
 import type { BatchScoreOutput } from '../../workflows/batch-score';
 import type { materializeFeatures } from '../../workflows/materialize';
 import { isolatedStores } from '../support/isolated-stores';
@@ -161,6 +162,17 @@ describe('partitioned batch scoring', () => {
     const single = await score({ table });
     const rows = await readRows(fromDir.result.ref.uri);
     expect(rows).toEqual(await readRows(single.result.ref.uri));
+
+    // The CLI hands a partitioned table to the workers (here, this file's worker and its task queue).
+    Object.assign(process.env, { MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix, MLOPS_TASK_QUEUE: w.taskQueue });
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      expect(await featuresScoreCommand({ model, table: parts, version: '1', json: true }, [])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ rows: ROWS, partitions: 3, ref: { sha256: fromDir.result.ref.sha256 } });
   }, 300_000);
 });
 
