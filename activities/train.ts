@@ -57,6 +57,7 @@ export function makeTrain(deps: TrainDeps) {
           latency: model.latency,
           refit: model.refit,
           timingsMs: model.timingsMs,
+          ...(model.sample ? { sample: model.sample } : {}),
         },
         inputs: [
           { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },

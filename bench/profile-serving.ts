@@ -26,7 +26,7 @@ const PARTS: [string, (fn: string, url: string) => boolean][] = [
   ['ONNX call', (_f, u) => u.includes('onnxruntime') || u.includes('core/onnx/')],
   ['derivation', (_f, u) => u.includes('core/features/')],
   ['V2 tensors', (_f, u) => u.includes('serving/v2-') || u.includes('serving/grpc.js')],
-  ['gRPC transport + protobuf', (_f, u) => u.includes('@grpc/') || u.includes('protobufjs')],
+  ['gRPC transport + protobuf', (_f, u) => u.includes('@grpc/') || u.includes('protobufjs') || u.includes('serving/grpc-codec')],
   ['JSON parse/stringify', (f) => f === 'parse' || f === 'stringify' || f === 'parseJson'],
   [
     'HTTP (parser, sockets, writes)',

@@ -4,49 +4,12 @@
 // inference path as REST; errors map onto gRPC status codes (400 → INVALID_ARGUMENT, 404 → NOT_FOUND).
 import * as grpc from '@grpc/grpc-js';
 import { inferenceServiceConstructor } from './grpc-client';
+import { withInferCodecs, type InferParameter, type ModelInferRequest, type ModelInferResponse, type TensorContents } from './grpc-codec';
 import type { Authorizer } from './auth';
 import type { Inference } from './inference';
 import { RequestError } from '../core/predict/score';
 import { decodeRaw, outputTensors, responseParameters, rowsFromTensors, type InputTensor, type OutputTensor, type Parameters } from './v2-tensors';
 import { modelMetadata, serverMetadata } from './v2-rest';
-
-/** InferParameter: one of its typed fields is set, named by the virtual oneof field. */
-interface InferParameter {
-  parameter_choice?: 'bool_param' | 'int64_param' | 'string_param' | 'double_param' | 'uint64_param';
-  bool_param?: boolean;
-  int64_param?: number;
-  string_param?: string;
-  double_param?: number;
-  uint64_param?: number;
-}
-
-interface TensorContents {
-  bool_contents?: boolean[];
-  int_contents?: number[];
-  int64_contents?: number[];
-  uint_contents?: number[];
-  uint64_contents?: number[];
-  fp32_contents?: number[];
-  fp64_contents?: number[];
-  bytes_contents?: Buffer[];
-}
-
-interface InferInputTensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-  contents?: TensorContents | null;
-}
-
-export interface ModelInferRequest {
-  model_name: string;
-  model_version?: string;
-  id?: string;
-  parameters?: Record<string, InferParameter>;
-  inputs: InferInputTensor[];
-  outputs?: { name: string }[];
-  raw_input_contents?: Buffer[];
-}
 
 /** Which typed-contents field carries a datatype's values. */
 const CONTENTS: Record<string, keyof TensorContents> = {
@@ -73,9 +36,13 @@ const CODES: Record<number, grpc.status> = {
   413: grpc.status.RESOURCE_EXHAUSTED,
 };
 
+const utf8 = (b: Uint8Array): string => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('utf8');
+/** 64-bit integers arrive as Longs when they pass 2^53: as numbers, like every other number here. */
+const num = (v: unknown): unknown => (typeof v === 'object' && v !== null ? Number(v) : v);
+
 /** A request's input tensors, decoded from raw_input_contents when present, else from the typed contents. */
 export function decodeInputs(req: ModelInferRequest): InputTensor[] {
-  const raw = req.raw_input_contents ?? [];
+  const raw = req.raw_input_contents;
   if (raw.length > 0 && raw.length !== req.inputs.length)
     throw new RequestError(400, `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
   return req.inputs.map((t, i): InputTensor => {
@@ -85,14 +52,19 @@ export function decodeInputs(req: ModelInferRequest): InputTensor[] {
     // An unknown datatype is refused by rowsFromTensors, naming the input.
     if (!field) return { name: t.name, datatype: t.datatype, shape, data: [] };
     const values = (t.contents?.[field] ?? []) as unknown[];
-    return { name: t.name, datatype: t.datatype, shape, data: field === 'bytes_contents' ? (values as Buffer[]).map((b) => b.toString('utf8')) : values };
+    if (field === 'bytes_contents') return { name: t.name, datatype: t.datatype, shape, data: (values as Uint8Array[]).map(utf8) };
+    return { name: t.name, datatype: t.datatype, shape, data: field === 'int64_contents' || field === 'uint64_contents' ? values.map(num) : values };
   });
 }
 
-function fromParameters(p: Record<string, InferParameter> | undefined): Parameters | undefined {
-  if (!p || Object.keys(p).length === 0) return undefined;
+function fromParameters(p: Record<string, InferParameter>): Parameters | undefined {
+  const keys = Object.keys(p);
+  if (keys.length === 0) return undefined;
   const out: Parameters = {};
-  for (const [k, v] of Object.entries(p)) if (v.parameter_choice) out[k] = v[v.parameter_choice] as string | number | boolean;
+  for (const k of keys) {
+    const v = p[k]!;
+    if (v.parameter_choice) out[k] = num(v[v.parameter_choice]) as string | number | boolean;
+  }
   return out;
 }
 
@@ -105,16 +77,14 @@ function toParameters(p: Record<string, string | number | boolean>): Record<stri
   return out;
 }
 
-function toOutput(t: OutputTensor): Record<string, unknown> {
+function toOutput(t: OutputTensor): ModelInferResponse['outputs'][number] {
   const contents =
-    t.datatype === 'BYTES'
-      ? { bytes_contents: (t.data as string[]).map((s) => Buffer.from(s, 'utf8')) }
-      : { fp32_contents: Array.from(t.data as Float32Array) };
-  return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: toParameters(t.parameters ?? {}), contents };
+    t.datatype === 'BYTES' ? { bytes_contents: (t.data as string[]).map((s) => Buffer.from(s, 'utf8')) } : { fp32_contents: t.data as Float32Array };
+  return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: t.parameters ? toParameters(t.parameters) : {}, contents };
 }
 
-function versionOf(v: string | undefined): number | undefined {
-  if (v === undefined || v === '') return undefined;
+function versionOf(v: string | null | undefined): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
   if (!/^[1-9]\d{0,8}$/.test(v)) throw new RequestError(400, `model_version ${JSON.stringify(v.slice(0, 40))} is not a version number`);
   return Number(v);
 }
@@ -167,7 +137,7 @@ export function inferenceService(inference: Inference, auth?: Pick<Authorizer, '
     ),
     ModelInfer: unary(
       inference,
-      async (call: grpc.ServerUnaryCall<ModelInferRequest, unknown>) => {
+      async (call: grpc.ServerUnaryCall<ModelInferRequest, ModelInferResponse>): Promise<ModelInferResponse> => {
         const started = process.hrtime.bigint();
         // Tokens guard inference here as on REST (health and metadata stay open).
         const auth0 = call.metadata.get('authorization')[0];
@@ -185,12 +155,12 @@ export function inferenceService(inference: Inference, auth?: Pick<Authorizer, '
         const outputs = outputTensors(
           served,
           predictions,
-          req.outputs?.map((o) => o.name),
+          req.outputs.map((o) => o.name),
         );
         return {
           model_name: served.name,
           model_version: String(served.version),
-          id: req.id ?? '',
+          id: req.id,
           parameters: toParameters(responseParameters(fromParameters(req.parameters), predictions, arm)),
           outputs: outputs.map(toOutput),
         };
@@ -209,7 +179,7 @@ export interface RunningGrpc {
 export async function startGrpc(inference: Inference, host: string, port: number, auth?: Pick<Authorizer, 'infer'>): Promise<RunningGrpc> {
   // Channelz keeps per-call statistics nobody reads here: off, it is a cheap share of every call.
   const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
-  server.addService(inferenceServiceConstructor().service, inferenceService(inference, auth));
+  server.addService(withInferCodecs(inferenceServiceConstructor().service), inferenceService(inference, auth));
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(new Error(`gRPC: cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p),

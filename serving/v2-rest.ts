@@ -53,6 +53,13 @@ export function modelMetadata(
 
 const MODEL_PATH = /^\/v2\/models\/([a-z0-9][a-z0-9_.-]{0,62})(?:\/versions\/([1-9]\d{0,8}))?(\/ready|\/infer)?$/;
 
+const FIXED: Record<string, () => unknown> = {
+  '/v2': serverMetadata,
+  '/v2/health/live': () => ({ live: true }),
+  // Models load before the server listens: once it answers, it is ready.
+  '/v2/health/ready': () => ({ ready: true }),
+};
+
 /** A request body's input tensor, checked for form; its values are checked against the model later. */
 function inputTensor(v: unknown, i: number): InputTensor {
   const t = v as Partial<Record<'name' | 'datatype' | 'shape' | 'data', unknown>>;
@@ -83,20 +90,14 @@ export async function handleV2(
   send: (status: number, body: unknown) => void,
   started: bigint,
 ): Promise<void> {
-  const path = url.pathname.replace(/\/$/, '');
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
   const method = req.method ?? 'GET';
   const only = (allowed: string): void => {
     if (method !== allowed) throw new RequestError(405, `${method} is not allowed on ${path} (use ${allowed})`);
   };
-  const fixed: Record<string, () => unknown> = {
-    '/v2': serverMetadata,
-    '/v2/health/live': () => ({ live: true }),
-    // Models load before the server listens: once it answers, it is ready.
-    '/v2/health/ready': () => ({ ready: true }),
-  };
-  if (Object.hasOwn(fixed, path)) {
+  if (Object.hasOwn(FIXED, path)) {
     only('GET');
-    return send(200, fixed[path]!());
+    return send(200, FIXED[path]!());
   }
   const m = MODEL_PATH.exec(path);
   if (!m) throw new RequestError(404, `no route ${method} ${url.pathname}`);

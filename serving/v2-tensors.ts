@@ -85,14 +85,17 @@ function checkValues(t: InputTensor): void {
 export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Record<string, unknown>[] {
   if (inputs.length === 0) throw bad('"inputs" must be a non-empty list of tensors, one per raw column');
   const dates = dateFields(model);
-  const seen = new Map<string, number>();
+  const seen = new Set<string>();
+  let n = -1;
+  let known = 0; // inputs that are columns of the model
   for (const t of inputs) {
     if (seen.has(t.name)) throw bad(`input ${t.name} is given twice`);
-    const n = rowsOf(t);
-    const first = seen.values().next();
-    if (!first.done && first.value !== n) throw bad(`input ${t.name} has ${n} rows, input ${inputs[0]!.name} has ${first.value}`);
-    seen.set(t.name, n);
+    const rows = rowsOf(t);
+    if (n !== -1 && n !== rows) throw bad(`input ${t.name} has ${rows} rows, input ${inputs[0]!.name} has ${n}`);
+    n = rows;
+    seen.add(t.name);
     const kind = model.fields.get(t.name);
+    if (kind !== undefined) known++;
     if (kind === 'categorical' && t.datatype !== 'BYTES') throw bad(`input ${t.name}: a string column takes BYTES, got ${t.datatype}`);
     if (kind === 'numeric' && !NUMBERS.has(t.datatype) && !(dates.has(t.name) && t.datatype === 'BYTES')) {
       throw bad(
@@ -102,11 +105,14 @@ export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Reco
     checkValues(t);
   }
   // Fields a feature set provides may be absent: the entity key looks them up (checked after the lookup).
-  const fromSets = setFields(model);
-  const missing = [...model.fields.keys()].filter((f) => !seen.has(f) && !fromSets.has(f));
-  if (missing.length > 0)
-    throw bad(`input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`);
-  const n = seen.values().next().value!;
+  if (known < model.fields.size) {
+    const fromSets = setFields(model);
+    const missing = [...model.fields.keys()].filter((f) => !seen.has(f) && !fromSets.has(f));
+    if (missing.length > 0)
+      throw bad(
+        `input ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (model ${model.name} reads ${[...model.fields.keys()].join(', ')})`,
+      );
+  }
   if (n === 0) throw bad('the input tensors hold no rows');
   if (n > MAX_INSTANCES) throw new RequestError(413, `at most ${MAX_INSTANCES} rows per request`);
   const rows: Record<string, unknown>[] = new Array(n);
@@ -114,6 +120,9 @@ export function rowsFromTensors(model: ServedModel, inputs: InputTensor[]): Reco
   for (const t of inputs) for (let i = 0; i < n; i++) rows[i]![t.name] = t.data[i];
   return rows;
 }
+
+/** The class order as the probabilities tensor's parameters give it (once per model, not per request). */
+const classParameters = perModel((model: ServedModel) => ({ classes: JSON.stringify(model.classes) }));
 
 /** The predictions as output tensors (all of them, or the requested ones, in that order). */
 export function outputTensors(model: ServedModel, predictions: Record<string, unknown>[], requested?: string[]): OutputTensor[] {
@@ -124,12 +133,14 @@ export function outputTensors(model: ServedModel, predictions: Record<string, un
   } else {
     const k = model.classes.length;
     const proba = new Float32Array(n * k);
-    predictions.forEach((p, i) => {
-      const byClass = p.probabilities as Record<string, number>;
+    const labels = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const byClass = predictions[i]!.probabilities as Record<string, number>;
       for (let c = 0; c < k; c++) proba[i * k + c] = byClass[model.classes[c]!]!;
-    });
-    all.push({ name: 'label', datatype: 'BYTES', shape: [n], data: predictions.map((p) => p.label as string) });
-    all.push({ name: 'probabilities', datatype: 'FP32', shape: [n, k], parameters: { classes: JSON.stringify(model.classes) }, data: proba });
+      labels[i] = predictions[i]!.label as string;
+    }
+    all.push({ name: 'label', datatype: 'BYTES', shape: [n], data: labels });
+    all.push({ name: 'probabilities', datatype: 'FP32', shape: [n, k], parameters: classParameters(model), data: proba });
   }
   if (!requested || requested.length === 0) return all;
   return requested.map((name) => {
@@ -171,8 +182,33 @@ const WIDTH: Record<string, number> = {
   FP64: 8,
 };
 
+/** Little-endian readers of one element of each fixed-size datatype that is decoded. */
+const READ: Record<string, (view: DataView, at: number) => unknown> = {
+  BOOL: (v, at) => v.getUint8(at) !== 0,
+  UINT8: (v, at) => v.getUint8(at),
+  INT8: (v, at) => v.getInt8(at),
+  UINT16: (v, at) => v.getUint16(at, true),
+  INT16: (v, at) => v.getInt16(at, true),
+  UINT32: (v, at) => v.getUint32(at, true),
+  INT32: (v, at) => v.getInt32(at, true),
+  UINT64: (v, at) => Number(v.getBigUint64(at, true)),
+  INT64: (v, at) => Number(v.getBigInt64(at, true)),
+  FP32: (v, at) => v.getFloat32(at, true),
+  FP64: (v, at) => v.getFloat64(at, true),
+};
+const TYPED: Record<string, Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor> = {
+  UINT8: Uint32Array,
+  INT8: Int32Array,
+  UINT16: Uint32Array,
+  INT16: Int32Array,
+  UINT32: Uint32Array,
+  INT32: Int32Array,
+  FP32: Float32Array,
+  FP64: Float64Array,
+};
+
 /** Raw tensor contents (gRPC raw_input_contents) → values; the length must fit the shape and datatype. */
-export function decodeRaw(name: string, datatype: string, shape: number[], raw: Uint8Array): unknown[] {
+export function decodeRaw(name: string, datatype: string, shape: number[], raw: Uint8Array): ArrayLike<unknown> {
   if (!KNOWN.has(datatype)) throw bad(`input ${name}: unknown datatype ${show(datatype)} (one of ${DATATYPES.join(', ')})`);
   const count = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(count) || count < 0 || count > MAX_INSTANCES)
@@ -195,20 +231,10 @@ export function decodeRaw(name: string, datatype: string, shape: number[], raw: 
   if (raw.byteLength !== count * width)
     throw bad(`input ${name}: raw contents hold ${raw.byteLength} bytes, shape ${show(shape)} of ${datatype} needs ${count * width}`);
   if (datatype === 'FP16' || datatype === 'BF16') throw bad(`input ${name}: ${datatype} is not supported (send FP32 or FP64)`);
-  const read: (at: number) => unknown = {
-    BOOL: (at: number) => view.getUint8(at) !== 0,
-    UINT8: (at: number) => view.getUint8(at),
-    INT8: (at: number) => view.getInt8(at),
-    UINT16: (at: number) => view.getUint16(at, true),
-    INT16: (at: number) => view.getInt16(at, true),
-    UINT32: (at: number) => view.getUint32(at, true),
-    INT32: (at: number) => view.getInt32(at, true),
-    UINT64: (at: number) => Number(view.getBigUint64(at, true)),
-    INT64: (at: number) => Number(view.getBigInt64(at, true)),
-    FP32: (at: number) => view.getFloat32(at, true),
-    FP64: (at: number) => view.getFloat64(at, true),
-  }[datatype]!;
-  const out = new Array<unknown>(count);
-  for (let i = 0; i < count; i++) out[i] = read(i * width);
+  // Numbers straight into a typed array; BOOL and the 64-bit integers as plain values.
+  const typed = TYPED[datatype];
+  const out: ArrayLike<unknown> & { [i: number]: unknown } = typed ? new typed(count) : new Array<unknown>(count);
+  const read = READ[datatype]!;
+  for (let i = 0; i < count; i++) out[i] = read(view, i * width);
   return out;
 }

@@ -105,6 +105,12 @@ function invalidInput(err: unknown): { type: string; message: string } | undefin
   return c?.type && INVALID_INPUT_FAILURES.includes(c.type) ? { type: c.type, message: c.message ?? '' } : undefined;
 }
 
+/** "a seeded sample of 5,000,000 of 12,000,000 labelled rows (seed 42, stratified by y)". */
+export function sampleText(s: NonNullable<NonNullable<RunResult['model']>['sample']>): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return `a seeded sample of ${n(s.rows)} of ${n(s.of)} labelled rows (seed ${s.seed}, ${s.stratifiedBy ? `stratified by ${s.stratifiedBy}` : 'not stratified'}; training.maxRows)`;
+}
+
 function printResult(r: RunResult): void {
   console.log(`status: ${r.status}${r.deployed ? ` (${r.spec.name}@${r.deployed.alias} → v${r.deployed.version})` : ''}`);
   if (r.dataset) console.log(`dataset: ${r.dataset.rows} rows, sha256 ${r.dataset.sha256.slice(0, 12)} (${r.dataset.uri})`);
@@ -116,6 +122,7 @@ function printResult(r: RunResult): void {
     console.log(
       `model: ${r.model.name} v${r.model.version} ${r.model.algorithm} ${JSON.stringify(r.model.metrics)}${r.model.refit ? ` (refit: ${r.model.refit.mode})` : ''}`,
     );
+  if (r.model?.sample) console.log(`trained on ${sampleText(r.model.sample)}`);
   for (const reason of r.reasons) console.log(`  - ${reason}`);
   console.log(`timings (ms): ${JSON.stringify(r.timingsMs)}`);
 }

@@ -169,6 +169,8 @@ export interface RunResult {
     permutationImportance: TrainedModel['permutationImportance'];
     /** How the final model was obtained (training.refit). Absent in runs recorded before it existed. */
     refit?: TrainedModel['refit'];
+    /** The seeded sample trained on when the dataset had more labelled rows than training.maxRows. */
+    sample?: TrainedModel['sample'];
   } | null;
   blessed: boolean;
   reasons: string[];

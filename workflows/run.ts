@@ -263,6 +263,7 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     importance: trained.importance,
     permutationImportance: trained.permutationImportance,
     ...(trained.refit ? { refit: trained.refit } : {}),
+    ...(trained.sample ? { sample: trained.sample } : {}),
   };
   if (trained.timingsMs) result.timingsMs.trainDetail = trained.timingsMs;
   status.artifacts.model = trained.uri;

@@ -314,5 +314,6 @@ export async function registerExternal(
     },
     signature,
     codeVersion: codeVersion(),
+    ...(data.sample ? { sample: data.sample } : {}),
   };
 }

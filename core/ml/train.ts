@@ -32,6 +32,7 @@ import { searchFolds } from './search-folds';
 import { lowerIsBetter, searchMetricFor, SearchMetricError, searchScore, type SearchMetric } from './search-metric';
 import { chooseThreshold, type ThresholdChoice } from './threshold';
 import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import type { TrainingSample } from './training-sample';
 import { cbpeReference } from '../monitor/cbpe';
 import { evaluationReport, storeEvaluationReport } from './evaluation-report';
 import { referenceSample, storeReference } from '../monitor/reference';
@@ -136,6 +137,8 @@ export interface TrainedModel {
   codeVersion: string;
   /** Present when the rows were reweighted towards recent traffic (monitor.onDrift "reweight"). */
   reweight?: ReweightSummary;
+  /** Present when the dataset had more labelled rows than training.maxRows: the seeded sample trained on. */
+  sample?: TrainingSample;
 }
 
 /** Linear models also predict on the sparse design (linear-train.ts), which is what they are scored on. */
@@ -598,6 +601,7 @@ export async function trainStage(
       seed: input.spec.training.seed,
       codeVersion: codeVersion(),
       ...(reweighted ? { reweight: reweighted.summary } : {}),
+      ...(data.sample ? { sample: data.sample } : {}),
       ...(cbpe ? { cbpe } : {}),
     },
   });
@@ -645,6 +649,7 @@ export async function trainStage(
     signature,
     codeVersion: codeVersion(),
     ...(reweighted ? { reweight: reweighted.summary } : {}),
+    ...(data.sample ? { sample: data.sample } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { derivationInputs } from '../features/select-table';
 import { computeFeatures } from '../features/stages';
 import type { PipelineSpec, Task } from '../spec';
 import { holdoutSplit, timeHoldout, type Split } from './splits';
+import { sampleTrainingRows, type TrainingSample } from './training-sample';
 
 export interface TrainingData {
   task: Task;
@@ -27,6 +28,8 @@ export interface TrainingData {
   split: Split;
   /** With spec.time: each row's timestamp (epoch ms), for time-ordered validation. */
   time?: Float64Array;
+  /** Above training.maxRows labelled rows: the seeded sample the rows are (training-sample.ts). */
+  sample?: TrainingSample;
 }
 
 export class TrainingDataError extends InvalidInput {
@@ -60,7 +63,7 @@ const label = (v: number): string => String(v);
 
 export async function prepareTrainingData(
   conn: DuckDBConnection,
-  table: string,
+  dataset: string,
   plan: FeaturePlan,
   selected: string[],
   spec: Pick<PipelineSpec, 'task' | 'time' | 'slices' | 'training' | 'governance'>,
@@ -68,6 +71,15 @@ export async function prepareTrainingData(
   // Only what training reads: the selected features (derivations from their inputs), the target and slices.
   const sliceNames = [...new Set([...(spec.governance.protected ?? []), ...spec.slices])];
   const needed = new Set([...selected, plan.target, ...sliceNames, ...derivationInputs(plan).map((r) => r.name)]);
+  const targetKind = plan.raw.find((r) => r.name === plan.target)?.kind;
+  if (!targetKind) throw new TrainingDataError(`the target column ${JSON.stringify(plan.target)} is not in the feature plan`);
+  const sampled = await sampleTrainingRows(conn, dataset, {
+    target: { name: plan.target, kind: targetKind },
+    task: spec.task,
+    maxRows: spec.training.maxRows,
+    seed: spec.training.seed,
+  });
+  const table = sampled?.table ?? dataset;
   const { rows: allRows, byName } = await computeFeatures(conn, table, { ...plan, raw: plan.raw.filter((r) => needed.has(r.name)) });
   const target = byName.get(plan.target);
   if (!target) throw new TrainingDataError(`the target column ${JSON.stringify(plan.target)} was not read`);
@@ -149,5 +161,18 @@ export async function prepareTrainingData(
       ...(task !== 'regression' ? { stratify: labels } : {}),
     });
   }
-  return { task, classes, labels, targets, rows, droppedRows: allRows - rows, features, slices, split, ...(time ? { time } : {}) };
+  const droppedRows = sampled ? sampled.unlabelled : allRows - rows;
+  return {
+    task,
+    classes,
+    labels,
+    targets,
+    rows,
+    droppedRows,
+    features,
+    slices,
+    split,
+    ...(time ? { time } : {}),
+    ...(sampled ? { sample: sampled.sample } : {}),
+  };
 }

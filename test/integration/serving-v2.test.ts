@@ -3,51 +3,22 @@
 // proto (serving/proto/open_inference_grpc.proto). Both must agree with V1 on the same rows, log what they
 // answer, take feedback on the ids they hand out, follow rollout routing, serve unaliased versions, and refuse
 // bad tensors with a message naming the input.
-import { randomInt } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/config';
-import { ingest } from '../../core/data/ingest';
-import { writeSynthCsv } from '../../core/data/synth';
-import { featuresStage } from '../../core/features/stages';
-import { trainStage } from '../../core/ml/train';
-import { parseSpec } from '../../core/spec';
-import { startServing, type RunningServer } from '../../serving/main';
-import { isolatedStores } from '../support/isolated-stores';
+import type { RunningServer } from '../../serving/main';
+import { churnModel, serveChurn, type ChurnModel } from '../support/churn-serving';
 
-let s: Awaited<ReturnType<typeof isolatedStores>>;
+let s: ChurnModel['stores'];
 let server: RunningServer;
 let client: grpc.Client;
 let v2: number;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-v2-'));
-const data = path.join(dir, 'churn.csv');
 const rows = [
   { signup_date: '2023-05-02', age: 41, income: 52000, plan: 'basic', tenure_months: 3, support_calls: 5, monthly_charges: 47.5, region: 'north' },
   { signup_date: '2021-11-20', age: 29, income: 81000, plan: 'premium', tenure_months: 60, support_calls: 0, monthly_charges: 99, region: 'south' },
 ];
 const STRINGS = new Set(['signup_date', 'plan', 'region']);
-
-async function train(runKey: string, l2: number): Promise<number> {
-  const spec = parseSpec({
-    name: 'churn',
-    data: { uri: data },
-    target: 'churned',
-    governance: { protected: ['region'] },
-    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] },
-    training: { l2: [l2] },
-  });
-  const dataset = await ingest({ uri: data }, { artifacts: s.artifacts });
-  const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage(
-    { model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
-    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 5 },
-  );
-  return m.version;
-}
 
 /** One REST tensor per raw column: BYTES for strings and dates, FP64 for numbers. */
 function tensors(
@@ -95,13 +66,10 @@ function call<T>(method: string, request: object, metadata = new grpc.Metadata()
 }
 
 beforeAll(async () => {
-  s = await isolatedStores('servingv2');
-  await writeSynthCsv(data, { rows: 3000, seed: 41 });
-  const v1 = await train('run-1', 1);
-  await s.registry.setAlias({ model: 'churn', alias: 'production', version: v1, actor: 'test', reason: 'first' });
-  v2 = await train('run-2', 0.001); // registered, no alias
-  const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
-  server = await startServing(config, { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  const churn = await churnModel('servingv2', { latencyCalls: 5 });
+  s = churn.stores;
+  v2 = await churn.train('run-2', 0.001); // registered, no alias
+  server = await serveChurn(churn);
   // The client: generated at run time from the protocol's own proto file, nothing of the server's code.
   const proto = protoLoader.loadSync(path.join(__dirname, '..', '..', 'serving', 'proto', 'open_inference_grpc.proto'), {
     keepCase: true,

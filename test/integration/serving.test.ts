@@ -1,24 +1,13 @@
 // The model server against real stores: KServe V1 predict, bad requests, feedback, the prediction log with
 // hashed protected attributes, metrics, and a hot reload under continuous traffic with no failed request.
-import { randomInt } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/config';
-import { ingest } from '../../core/data/ingest';
-import { writeSynthCsv } from '../../core/data/synth';
-import { featuresStage } from '../../core/features/stages';
-import { trainStage } from '../../core/ml/train';
-import { parseSpec } from '../../core/spec';
-import { startServing, type RunningServer } from '../../serving/main';
+import type { RunningServer } from '../../serving/main';
 import { dropOldPartitions, ensurePartitions, partitionName } from '../../serving/prediction-log';
-import { isolatedStores } from '../support/isolated-stores';
+import { churnModel, serveChurn, type ChurnModel } from '../support/churn-serving';
 
-let s: Awaited<ReturnType<typeof isolatedStores>>;
+let churn: ChurnModel;
+let s: ChurnModel['stores'];
 let server: RunningServer;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-serving-'));
-const data = path.join(dir, 'churn.csv');
 const instance = {
   signup_date: '2023-05-02',
   age: 41,
@@ -30,39 +19,18 @@ const instance = {
   region: 'north',
 };
 
-async function train(runKey: string, l2: number): Promise<number> {
-  const spec = parseSpec({
-    name: 'churn',
-    data: { uri: data },
-    target: 'churned',
-    governance: { protected: ['region'] },
-    features: { exclude: ['customer_id'], derive: [{ name: 'signup_month', op: 'month', input: 'signup_date' }] },
-    training: { l2: [l2] },
-  });
-  const dataset = await ingest({ uri: data }, { artifacts: s.artifacts });
-  const f = await featuresStage({ dataset, target: spec.target, features: spec.features, governance: spec.governance }, { artifacts: s.artifacts });
-  const m = await trainStage(
-    { model: 'churn', runKey, spec, dataset, plan: f.plan, planRef: f.planRef, selected: f.plan.features.map((x) => x.name) },
-    { artifacts: s.artifacts, registry: s.registry, latencyCalls: 20 },
-  );
-  return m.version;
-}
-
 const post = (p: string, body: unknown) =>
   fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 beforeAll(async () => {
-  s = await isolatedStores('serving');
-  await writeSynthCsv(data, { rows: 3000, seed: 41 });
-  const v1 = await train('run-1', 1);
-  await s.registry.setAlias({ model: 'churn', alias: 'production', version: v1, actor: 'test', reason: 'first' });
-  const config = loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix });
-  server = await startServing(config, { address: `127.0.0.1:${randomInt(20000, 29999)}` });
+  churn = await churnModel('serving', { latencyCalls: 20 });
+  s = churn.stores;
+  server = await serveChurn(churn);
 }, 120_000);
 
 afterAll(async () => {
   await server?.close();
-  await s.drop();
+  await s?.drop();
 });
 
 describe('model server', () => {
@@ -119,7 +87,7 @@ describe('model server', () => {
   });
 
   it('hot-reloads a new production version under continuous traffic with no failed request', async () => {
-    const v2 = await train('run-2', 0.01);
+    const v2 = await churn.train('run-2', 0.01);
     let stop = false;
     const versions = new Set<string>();
     let failures = 0;

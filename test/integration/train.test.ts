@@ -94,6 +94,24 @@ describe('train and evaluate', () => {
     expect(sub.metrics.log_loss).toBeCloseTo(full.metrics.log_loss!, 5);
   }, 120_000);
 
+  it('trains on a seeded sample stratified by class above training.maxRows, recorded in the result and lineage', async () => {
+    const spec = { ...churnSpec, name: 'churn-sampled', gates: { min: {}, maxRegression: {} }, training: { ...churnSpec.training, maxRows: 1500 } };
+    const m = (await train(spec)).trained;
+    expect(m.sample).toEqual({ rows: 1500, of: 4000, seed: 7, stratifiedBy: 'churned' });
+    expect(m.rows.train + m.rows.validation + m.rows.test).toBe(1500);
+    expect(m.metrics.roc_auc).toBeGreaterThan(0.7);
+    const lineage = await s.pool.query(`SELECT params FROM executions WHERE stage = 'train' ORDER BY id DESC LIMIT 1`);
+    expect((lineage.rows[0] as { params: { version: number; sample: unknown } }).params).toMatchObject({ version: m.version, sample: m.sample });
+    const registered = await s.registry.getVersion('churn-sampled', m.version);
+    expect(registered?.properties.sample).toEqual(m.sample);
+    // The same seed and dataset pick the same rows: the same model bytes.
+    const again = (await train(spec)).trained;
+    expect(again.sha256).toBe(m.sha256);
+    const full = (await train({ ...spec, training: churnSpec.training })).trained;
+    expect(full.sample).toBeUndefined();
+    expect(full.rows.train + full.rows.validation + full.rows.test).toBe(4000);
+  }, 240_000);
+
   it('searches l2 by k-fold on a path per fold, then fits on train + validation rows', async () => {
     const spec = {
       ...churnSpec,

@@ -12,6 +12,7 @@ describe('PipelineSpec', () => {
       trials: 8,
       timeBudgetSeconds: null,
       searchRows: null,
+      maxRows: 5_000_000,
       validation: { strategy: 'holdout', folds: 5, validationFraction: 0.2, testFraction: 0.2 },
       refit: 'auto',
       seed: 42,
@@ -78,6 +79,7 @@ describe('PipelineSpec', () => {
       [{ data: { uri: 'x.csv' }, target: 'y', trainig: {} }, /spec.trainig is not a spec field/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { trials: 0 } }, /spec.training.trials must be an integer from 1 to 1000, got 0/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 5 } }, /spec.training.searchRows must be an integer from 100 to 1000000000, got 5/],
+      [{ data: { uri: 'x.csv' }, target: 'y', training: { maxRows: 99 } }, /spec.training.maxRows must be an integer from 100 to 1000000000, got 99/],
       [{ data: { uri: 'x.csv' }, target: 'y', training: { searchRows: 1e5 + 0.5 } }, /spec.training.searchRows must be an integer/],
       [
         { data: { uri: 'x.csv' }, target: 'y', training: { algorithms: ['xgboost'] } },

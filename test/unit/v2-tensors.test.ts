@@ -18,21 +18,21 @@ const model = {
 } as unknown as ServedModel;
 
 describe('V2 tensors', () => {
-  it('decodes raw contents of every fixed-size datatype, little-endian', () => {
+  it('decodes raw contents of every fixed-size datatype, little-endian, numbers into typed arrays', () => {
     const b = Buffer.alloc(16);
     b.writeDoubleLE(1.5, 0);
     b.writeDoubleLE(-2, 8);
-    expect(decodeRaw('x', 'FP64', [2], b)).toEqual([1.5, -2]);
+    expect(decodeRaw('x', 'FP64', [2], b)).toEqual(Float64Array.of(1.5, -2));
     const f = Buffer.alloc(8);
     f.writeFloatLE(0.25, 0);
     f.writeFloatLE(3, 4);
-    expect(decodeRaw('x', 'FP32', [2, 1], f)).toEqual([0.25, 3]);
+    expect(decodeRaw('x', 'FP32', [2, 1], f)).toEqual(Float32Array.of(0.25, 3));
     const i = Buffer.alloc(16);
     i.writeBigInt64LE(-7n, 0);
     i.writeBigInt64LE(9007199254740991n, 8);
     expect(decodeRaw('x', 'INT64', [2], i)).toEqual([-7, 9007199254740991]);
-    expect(decodeRaw('x', 'INT32', [1], Buffer.from([0xff, 0xff, 0xff, 0xff]))).toEqual([-1]);
-    expect(decodeRaw('x', 'UINT16', [1], Buffer.from([0x01, 0x02]))).toEqual([0x0201]);
+    expect(decodeRaw('x', 'INT32', [1], Buffer.from([0xff, 0xff, 0xff, 0xff]))).toEqual(Int32Array.of(-1));
+    expect(decodeRaw('x', 'UINT16', [1], Buffer.from([0x01, 0x02]))).toEqual(Uint32Array.of(0x0201));
     expect(decodeRaw('x', 'BOOL', [3], Buffer.from([0, 1, 2]))).toEqual([false, true, true]);
   });
 
@@ -71,6 +71,14 @@ describe('V2 tensors', () => {
         { name: 'day', datatype: 'FP64', shape: [1], data: [1] },
       ]),
     ).toThrow(/input plan is missing \(model m reads age, plan, day\)/);
+    // As many tensors as columns, one of them not a column: the missing one is still named.
+    expect(() =>
+      rowsFromTensors(model, [
+        { name: 'age', datatype: 'FP64', shape: [1], data: [1] },
+        { name: 'day', datatype: 'FP64', shape: [1], data: [1] },
+        { name: 'customer', datatype: 'BYTES', shape: [1], data: ['c1'] },
+      ]),
+    ).toThrow(/input plan is missing/);
     expect(() => rowsFromTensors(model, [])).toThrow(/non-empty list/);
   });
 
