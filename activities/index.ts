@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../core/config';
 import type { Stores } from '../core/store';
 import { makeAlerts } from './alerts';
+import { makeBatchScore } from './batch-score';
 import { makeCicd } from './cicd';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
@@ -13,6 +14,7 @@ import { makeFeatures } from './features';
 import { makeFeatureSets } from './feature-sets';
 import { makeGovern } from './govern';
 import { makeIngest } from './ingest';
+import { makeMaterializePartitions } from './materialize-partitions';
 import { makePartitions } from './partitions';
 import { makeSelect } from './select';
 import { makeEvaluate } from './evaluate';
@@ -38,6 +40,8 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     deployToTargets: makeTargets(stores),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool, schemas: stores.schemas }),
     ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
+    ...makeBatchScore(stores),
+    ...makeMaterializePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),

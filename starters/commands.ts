@@ -371,9 +371,10 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'features materialize',
-    usage: 'mlops features materialize NAME [--version N] [--json]',
-    summary: 'write source rows past the watermark to the offline store (Parquet) and the latest per entity to the online store',
-    options: { version: { type: 'string' }, ...json },
+    usage: 'mlops features materialize NAME [--version N] [--partition-rows N] [--json]',
+    summary:
+      'write source rows past the watermark to the offline store (Parquet) and the latest per entity to the online store (a partitioned source: one activity per partition on the workers)',
+    options: { version: { type: 'string' }, 'partition-rows': { type: 'string' }, ...json },
     action: ({ values, positionals }) => featuresMaterializeCommand(values, positionals),
   },
   {
@@ -399,7 +400,8 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'features score',
-    usage: 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN]) [--json]',
+    usage:
+      'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN] [--partition-rows N]) [--json]',
     summary:
       "batch scoring: the deployed model scores every entity's latest offline features (or a table, optionally as of a time column); predictions stored as Parquet with lineage",
     options: {
@@ -409,6 +411,7 @@ export const COMMANDS: Command[] = [
       set: { type: 'string', multiple: true },
       table: { type: 'string' },
       'as-of': { type: 'string' },
+      'partition-rows': { type: 'string' },
       ...json,
     },
     action: ({ values, positionals }) => featuresScoreCommand(values, positionals),

@@ -1,10 +1,15 @@
 // `mlops features …`: apply a feature-set definition, materialize it, read the online store, build a
 // point-in-time training set, score with a deployed model, list the sets. Each action takes parseArgs' (values, positionals).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../core/config';
 import { applyFeatureSet, buildTrainingSet, FeatureSetError, getOnlineFeatures, listFeatureSets, materialize, requireFeatureSet } from '../core/featurestore';
-import { batchScore } from '../core/featurestore/batch-score';
+import { batchScore, type BatchScoreRequest } from '../core/featurestore/batch-score';
+import { planBatchScore } from '../core/featurestore/batch-score-partitions';
+import { planMaterialization } from '../core/featurestore/materialize-partitions';
+import { workflows } from '../workflows/contracts';
+import { withClient } from './pipeline-commands';
 import { openStores, type Stores } from '../core/store';
 import { UsageError } from './usage-error';
 
@@ -19,6 +24,12 @@ async function withStores<T>(fn: (s: Stores) => Promise<T>): Promise<T> {
   } finally {
     await stores.close();
   }
+}
+
+function partitionRowsOption(text: unknown): number | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string' || !/^[1-9]\d{0,9}$/.test(text)) throw new UsageError(`--partition-rows ${JSON.stringify(text)} is not a positive integer`);
+  return Number(text);
 }
 
 function versionOption(text: unknown): number | undefined {
@@ -66,10 +77,24 @@ export async function featuresApplyCommand(values: Record<string, unknown>, posi
 }
 
 export async function featuresMaterializeCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  if (positionals.length !== 1) throw new UsageError('expected one NAME; usage: mlops features materialize NAME [--version N] [--json]');
+  if (positionals.length !== 1) throw new UsageError('expected one NAME; usage: mlops features materialize NAME [--version N] [--partition-rows N] [--json]');
   const version = versionOption(values.version);
+  const partitionRows = partitionRowsOption(values['partition-rows']);
   return withStores(async (stores) => {
-    const r = await materialize(stores, { name: positionals[0]!, version }, { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) });
+    const set = { name: positionals[0]!, ...(version !== undefined ? { version } : {}) };
+    // A partitioned source fans out over the workers (workflow materializeFeatures); a single file runs here.
+    const plan = await planMaterialization(stores, set, { partitionRows });
+    const r = plan.partitions
+      ? await withClient(async (client, config) => {
+          if (!values.json) console.error(`  ${plan.partitions!.length} partitions: materializing on the workers (task queue ${config.taskQueue})`);
+          const out = await client.workflow.execute(workflows.materializeFeatures, {
+            taskQueue: config.taskQueue,
+            workflowId: `materialize-${set.name}-${randomBytes(4).toString('hex')}`,
+            args: [{ sets: [{ name: plan.name, version: plan.version }], ...(partitionRows !== undefined ? { partitionRows } : {}) }],
+          });
+          return out.sets[0]!;
+        })
+      : await materialize(stores, set, { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) });
     if (values.json) {
       console.log(JSON.stringify(r, null, 2));
       return 0;
@@ -160,7 +185,8 @@ export async function featuresListCommand(values: Record<string, unknown>, posit
 }
 
 export async function featuresScoreCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  const usage = 'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN]) [--json]';
+  const usage =
+    'mlops features score --model NAME [--alias A | --version N] (--set NAME[@V] [--set …] | --table URI [--as-of COLUMN] [--partition-rows N]) [--json]';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}; usage: ${usage}`);
   const model = values.model as string | undefined;
   if (!model) throw new UsageError(`--model is required; usage: ${usage}`);
@@ -173,17 +199,28 @@ export async function featuresScoreCommand(values: Record<string, unknown>, posi
   const asOf = values['as-of'] as string | undefined;
   if (asOf !== undefined && table === undefined) throw new UsageError(`--as-of names a time column of the --table; usage: ${usage}`);
   const version = versionOption(values.version);
+  const partitionRows = partitionRowsOption(values['partition-rows']);
   return withStores(async (stores) => {
-    const r = await batchScore(
-      stores,
-      {
-        model,
-        alias: values.alias as string | undefined,
-        version,
-        ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table), asOf } : { sets }),
-      },
-      { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) },
-    );
+    const request: BatchScoreRequest = {
+      model,
+      ...(values.alias !== undefined ? { alias: values.alias as string } : {}),
+      ...(version !== undefined ? { version } : {}),
+      ...(table !== undefined ? { table: isUri(table) ? table : path.resolve(table), ...(asOf !== undefined ? { asOf } : {}) } : { sets }),
+    };
+    // A partitioned table is scored on the workers, one activity per partition (workflow batchScore); anything else here.
+    const plan = request.table !== undefined ? await planBatchScore(stores, { ...request, partitionRows }) : undefined;
+    const r = plan?.partitions
+      ? await withClient(async (client, config) => {
+          if (!values.json) console.error(`  ${plan.partitions!.length} partitions: scoring on the workers (task queue ${config.taskQueue})`);
+          const started = Date.now();
+          const out = await client.workflow.execute(workflows.batchScore, {
+            taskQueue: config.taskQueue,
+            workflowId: `batch-score-${model}-${randomBytes(4).toString('hex')}`,
+            args: [{ ...request, version: plan.version, ...(partitionRows !== undefined ? { partitionRows } : {}) }],
+          });
+          return { ...out, alias: plan.alias, ms: Date.now() - started };
+        })
+      : await batchScore(stores, request, { onProgress: values.json ? undefined : (m) => console.error(`  ${m}`) });
     if (values.json) console.log(JSON.stringify(r, null, 2));
     else {
       console.log(`${r.model} v${r.version}${r.alias ? ` (${r.alias})` : ''}: scored ${r.rows} rows in ${(r.ms / 1000).toFixed(2)} s  ${r.ref.uri}`);

@@ -13,6 +13,7 @@ import type { AbDecision, AbVerdict } from '../core/stats/ab';
 import type { UnitTestReport } from '../infra/pipeline-build';
 import type { abTest } from './ab-test';
 import type { alertDelivery } from './alerts';
+import type { batchScore } from './batch-score';
 import type { cicdPipeline } from './cicd';
 import type { continuousTrainingPipeline } from './continuous-training';
 import type { manualPipeline } from './manual';
@@ -45,6 +46,7 @@ export const workflows = {
   abTest: workflowRef<typeof abTest>('abTest'),
   materializeFeatures: workflowRef<typeof materializeFeatures>('materializeFeatures'),
   alertDelivery: workflowRef<typeof alertDelivery>('alertDelivery'),
+  batchScore: workflowRef<typeof batchScore>('batchScore'),
 };
 
 /** Workflow types whose histories a pipeline version must replay before it is promoted. */

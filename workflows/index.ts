@@ -4,6 +4,7 @@ export { manualPipeline } from './manual';
 export { driftMonitor } from './monitor';
 export { abTest } from './ab-test';
 export { cicdPipeline } from './cicd';
-export { materializeFeatures } from './materialize';
+export { materializeFeatures, materializePartitions } from './materialize';
 export { alertDelivery } from './alerts';
 export { ingestPartitions } from './partitioned-ingest';
+export { batchScore, scorePartitions } from './batch-score';

@@ -72,6 +72,13 @@ const OPTIONS: Record<ActivityName, ActivityOptions> = {
   deliverAlert: alerts,
   ingestPartition: PARTITION_ACTIVITY_OPTIONS,
   mergePartitions: DATA_ACTIVITY_OPTIONS,
+  planBatchScore: DATA_ACTIVITY_OPTIONS,
+  scoreTable: DATA_ACTIVITY_OPTIONS,
+  scorePartition: PARTITION_ACTIVITY_OPTIONS,
+  mergeScores: DATA_ACTIVITY_OPTIONS,
+  planMaterialization: DATA_ACTIVITY_OPTIONS,
+  materializePartition: PARTITION_ACTIVITY_OPTIONS,
+  commitMaterialization: DATA_ACTIVITY_OPTIONS,
 };
 
 /** The named activities, each proxied with its options from the table above. */

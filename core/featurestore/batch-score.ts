@@ -72,9 +72,18 @@ function tableField(column: string, type: string, kind: 'numeric' | 'categorical
   return rawKind(type) === 'date' ? `epoch_ms(${col}::TIMESTAMP)::DOUBLE` : `TRY_CAST(${col} AS DOUBLE)`;
 }
 
-export async function batchScore(stores: Stores, request: BatchScoreRequest, opts: { onProgress?: Progress } = {}): Promise<BatchScoreResult> {
-  const started = Date.now();
-  const progress = opts.onProgress ?? (() => undefined);
+/** A model version loaded with the feature-set files it reads: what scoring any rows needs. */
+export interface Scoring {
+  model: ServedModel;
+  mv: { uri: string; sha256: string };
+  alias: string | null;
+  sets: (MaterializedSet & { files: string[]; fields: [string, string][] })[];
+  work: string;
+  release: () => Promise<void>;
+}
+
+/** Checks the request, resolves the version (an alias is read once), loads the model and fetches the sets' parts. */
+export async function openScoring(stores: Stores, request: BatchScoreRequest, progress: Progress): Promise<Scoring> {
   const wantSets = request.sets ?? [];
   if (wantSets.length > 0 === (request.table !== undefined))
     throw new FeatureSetError('batch scoring takes feature sets to score or a table, not both and not neither');
@@ -87,6 +96,10 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
 
   const work = await mkdtemp(path.join(os.tmpdir(), 'mlops-batch-score-'));
   let loaded: ServedModel | undefined;
+  const release = async (): Promise<void> => {
+    await loaded?.scorer.release();
+    await rm(work, { recursive: true, force: true });
+  };
   try {
     const model = await loadServedModel(stores, request.model, version);
     loaded = model;
@@ -94,7 +107,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
     // Sets named, or (for a table) the ones the model was trained with; versions default to the trained ones.
     const trained = new Map(model.featureSets.map((s) => [s.name, s]));
     const setRefs: { name: string; version?: number }[] = wantSets.length > 0 ? wantSets : model.featureSets.map((s) => ({ name: s.name }));
-    const sets: (MaterializedSet & { files: string[]; fields: [string, string][] })[] = [];
+    const sets: Scoring['sets'] = [];
     for (const [k, want] of setRefs.entries()) {
       const m = await materializedSet(stores.pool, { name: want.name, version: want.version ?? trained.get(want.name)?.version });
       // Feature → request field: the model's mapping (prefixed or not) for a set it was trained with, else the feature's name.
@@ -107,97 +120,120 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       }
       sets.push({ ...m, fields, files: await fetchParts(stores.artifacts, m.parts, path.join(work, `set${k}`)) });
     }
+    return { model, mv: { uri: mv.uri, sha256: mv.sha256 }, alias, sets, work, release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
 
-    const scoreWith = async (conn: DuckDBConnection, source: { table: string; columns: ColumnType[]; sha256: string } | null) => {
-      const tableTypes = new Map((source?.columns ?? []).map((c) => [c.name, c.type]));
-      const reserved = reservedColumnName(tableTypes.keys());
-      if (reserved !== undefined) throw new FeatureSetError(`table ${request.table}: ${reservedColumnReason(reserved)}`);
-      const asOf = request.asOf;
-      if (asOf !== undefined) {
-        const type = tableTypes.get(asOf);
-        if (type === undefined)
-          throw new FeatureSetError(
-            `table ${request.table} has no column ${JSON.stringify(asOf)} to take the as-of time from (columns: ${[...tableTypes.keys()].join(', ')})`,
-          );
-        if (rawKind(type) !== 'date')
-          throw new FeatureSetError(`table ${request.table}: as-of column ${JSON.stringify(asOf)} is ${type}, not a DATE or TIMESTAMP`);
-      }
-      const entity = model.featureSets[0]?.entity ?? sets[0]?.fs.definition.entity;
-      const fieldSources = new Map<string, FieldSource>();
-      for (const field of model.fields.keys()) {
-        const type = tableTypes.get(field);
-        if (type !== undefined) fieldSources.set(field, { from: 'table', column: field, type });
-      }
-      // Per set, the fields no table column provides: every entity's latest offline row, or with an as-of
-      // column all rows, joined below to the latest at or before each table row's time (ASOF).
-      const setTables: string[] = [];
-      for (const [k, s] of sets.entries()) {
-        const def = s.fs.definition;
-        const take = s.fields.filter(([, field]) => !fieldSources.has(field));
-        // A table that carries all of a set's fields needs nothing from it.
-        if (source && take.length === 0) continue;
-        for (const [, field] of take) fieldSources.set(field, { from: 'set', table: `l${k}`, column: field });
-        await conn.run(
-          `CREATE TEMP TABLE l${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __mlops_entity, ${ident(def.timestamp)}::TIMESTAMP AS __mlops_ts${take.map(([f, field]) => `, ${ident(f)} AS ${ident(field)}`).join('')}
-             FROM read_parquet([${s.files.map(literal).join(', ')}])
-           ${asOf === undefined ? `QUALIFY row_number() OVER (PARTITION BY ${ident(def.entity)} ORDER BY ${ident(def.timestamp)} DESC) = 1` : ''}`,
-        );
-        setTables.push(`l${k}`);
-      }
-      const missingFields = [...model.fields.keys()].filter((f) => !fieldSources.has(f));
-      const selects = [...model.fields].map(([field, kind]) => {
-        const src = fieldSources.get(field) ?? { from: 'missing' };
-        if (src.from === 'table') return `${tableField(src.column, src.type, kind)} AS ${ident(field)}`;
-        if (src.from === 'set') return `${src.table}.${ident(src.column)} AS ${ident(field)}`;
-        return `NULL::${kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'} AS ${ident(field)}`;
-      });
-
-      let keyName: string;
-      let from: string;
-      if (source) {
-        await conn.run(`CREATE TEMP TABLE t AS SELECT *, row_number() OVER () - 1 AS __mlops_row FROM ${source.table}`);
-        const hasEntity = entity !== undefined && tableTypes.has(entity);
-        if (!hasEntity && setTables.length > 0) {
-          throw new FeatureSetError(`table ${request.table} has no column ${JSON.stringify(entity)}, the entity key to join the feature sets' values by`);
-        }
-        keyName = hasEntity ? entity! : 'row';
-        const key = hasEntity ? `t.${ident(entity!)}::VARCHAR` : 't.__mlops_row::BIGINT';
-        const join = (l: string): string =>
-          asOf === undefined
-            ? `LEFT JOIN ${l} ON ${l}.__mlops_entity = t.${ident(entity!)}::VARCHAR`
-            : `ASOF LEFT JOIN ${l} ON ${l}.__mlops_entity = t.${ident(entity!)}::VARCHAR AND t.${ident(asOf)}::TIMESTAMP >= ${l}.__mlops_ts`;
-        from = `SELECT ${key} AS __mlops_key, ${selects.join(', ')} FROM t ${setTables.map(join).join(' ')} ORDER BY t.__mlops_row`;
-      } else {
-        keyName = entity!;
-        const entities = setTables.map((l) => `SELECT __mlops_entity FROM ${l}`).join(' UNION ');
-        from = `SELECT e.__mlops_entity AS __mlops_key, ${selects.join(', ')} FROM (${entities}) e ${setTables.map((l) => `LEFT JOIN ${l} ON ${l}.__mlops_entity = e.__mlops_entity`).join(' ')} ORDER BY e.__mlops_entity`;
-      }
-      if (missingFields.length > 0) progress(`no input provides ${missingFields.join(', ')}: scored as missing`);
-
-      const outputs = model.task === 'regression' ? ['value DOUBLE'] : ['label VARCHAR', ...model.classes.map((c) => `${ident(`probability_${c}`)} DOUBLE`)];
-      await conn.run(
-        `CREATE TEMP TABLE scores (${ident(keyName)} ${source && keyName === 'row' ? 'BIGINT' : 'VARCHAR'}, model_version INTEGER, ${outputs.join(', ')})`,
+/**
+ * Scores `source` (a table relation, or null: every entity of the sets) into `scores` and then `file`, a
+ * Parquet file in the scoring's work dir.
+ */
+export async function scoreRelation(
+  conn: DuckDBConnection,
+  scoring: Scoring,
+  request: Pick<BatchScoreRequest, 'table' | 'asOf' | 'chunkRows'>,
+  source: { table: string; columns: ColumnType[] } | null,
+  file: string,
+  progress: Progress,
+): Promise<{ rows: number; columns: ColumnType[]; missingFields: string[] }> {
+  const { model, sets } = scoring;
+  const tableTypes = new Map((source?.columns ?? []).map((c) => [c.name, c.type]));
+  const reserved = reservedColumnName(tableTypes.keys());
+  if (reserved !== undefined) throw new FeatureSetError(`table ${request.table}: ${reservedColumnReason(reserved)}`);
+  const asOf = request.asOf;
+  if (asOf !== undefined) {
+    const type = tableTypes.get(asOf);
+    if (type === undefined)
+      throw new FeatureSetError(
+        `table ${request.table} has no column ${JSON.stringify(asOf)} to take the as-of time from (columns: ${[...tableTypes.keys()].join(', ')})`,
       );
-      const rows = await scoreChunks(conn, from, model, request.chunkRows ?? 4096, source !== null && keyName === 'row', progress);
-      const file = path.join(work, 'scores.parquet');
-      await conn.run(`COPY scores TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
-      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM scores`);
-      const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-      return { rows, file, columns, missingFields };
-    };
+    if (rawKind(type) !== 'date') throw new FeatureSetError(`table ${request.table}: as-of column ${JSON.stringify(asOf)} is ${type}, not a DATE or TIMESTAMP`);
+  }
+  const entity = model.featureSets[0]?.entity ?? sets[0]?.fs.definition.entity;
+  const fieldSources = new Map<string, FieldSource>();
+  for (const field of model.fields.keys()) {
+    const type = tableTypes.get(field);
+    if (type !== undefined) fieldSources.set(field, { from: 'table', column: field, type });
+  }
+  // Per set, the fields no table column provides: every entity's latest offline row, or with an as-of
+  // column all rows, joined below to the latest at or before each table row's time (ASOF).
+  const setTables: string[] = [];
+  for (const [k, s] of sets.entries()) {
+    const def = s.fs.definition;
+    const take = s.fields.filter(([, field]) => !fieldSources.has(field));
+    // A table that carries all of a set's fields needs nothing from it.
+    if (source && take.length === 0) continue;
+    for (const [, field] of take) fieldSources.set(field, { from: 'set', table: `l${k}`, column: field });
+    await conn.run(
+      `CREATE TEMP TABLE l${k} AS SELECT ${ident(def.entity)}::VARCHAR AS __mlops_entity, ${ident(def.timestamp)}::TIMESTAMP AS __mlops_ts${take.map(([f, field]) => `, ${ident(f)} AS ${ident(field)}`).join('')}
+         FROM read_parquet([${s.files.map(literal).join(', ')}])
+       ${asOf === undefined ? `QUALIFY row_number() OVER (PARTITION BY ${ident(def.entity)} ORDER BY ${ident(def.timestamp)} DESC) = 1` : ''}`,
+    );
+    setTables.push(`l${k}`);
+  }
+  const missingFields = [...model.fields.keys()].filter((f) => !fieldSources.has(f));
+  const selects = [...model.fields].map(([field, kind]) => {
+    const src = fieldSources.get(field) ?? { from: 'missing' };
+    if (src.from === 'table') return `${tableField(src.column, src.type, kind)} AS ${ident(field)}`;
+    if (src.from === 'set') return `${src.table}.${ident(src.column)} AS ${ident(field)}`;
+    return `NULL::${kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'} AS ${ident(field)}`;
+  });
 
+  let keyName: string;
+  let from: string;
+  if (source) {
+    await conn.run(`CREATE TEMP TABLE t AS SELECT *, row_number() OVER () - 1 AS __mlops_row FROM ${source.table}`);
+    const hasEntity = entity !== undefined && tableTypes.has(entity);
+    if (!hasEntity && setTables.length > 0) {
+      throw new FeatureSetError(`table ${request.table} has no column ${JSON.stringify(entity)}, the entity key to join the feature sets' values by`);
+    }
+    keyName = hasEntity ? entity! : 'row';
+    const key = hasEntity ? `t.${ident(entity!)}::VARCHAR` : 't.__mlops_row::BIGINT';
+    const join = (l: string): string =>
+      asOf === undefined
+        ? `LEFT JOIN ${l} ON ${l}.__mlops_entity = t.${ident(entity!)}::VARCHAR`
+        : `ASOF LEFT JOIN ${l} ON ${l}.__mlops_entity = t.${ident(entity!)}::VARCHAR AND t.${ident(asOf)}::TIMESTAMP >= ${l}.__mlops_ts`;
+    from = `SELECT ${key} AS __mlops_key, ${selects.join(', ')} FROM t ${setTables.map(join).join(' ')} ORDER BY t.__mlops_row`;
+  } else {
+    keyName = entity!;
+    const entities = setTables.map((l) => `SELECT __mlops_entity FROM ${l}`).join(' UNION ');
+    from = `SELECT e.__mlops_entity AS __mlops_key, ${selects.join(', ')} FROM (${entities}) e ${setTables.map((l) => `LEFT JOIN ${l} ON ${l}.__mlops_entity = e.__mlops_entity`).join(' ')} ORDER BY e.__mlops_entity`;
+  }
+  if (missingFields.length > 0) progress(`no input provides ${missingFields.join(', ')}: scored as missing`);
+
+  const outputs = model.task === 'regression' ? ['value DOUBLE'] : ['label VARCHAR', ...model.classes.map((c) => `${ident(`probability_${c}`)} DOUBLE`)];
+  await conn.run(
+    `CREATE TEMP TABLE scores (${ident(keyName)} ${source && keyName === 'row' ? 'BIGINT' : 'VARCHAR'}, model_version INTEGER, ${outputs.join(', ')})`,
+  );
+  const rows = await scoreChunks(conn, from, model, request.chunkRows ?? 4096, source !== null && keyName === 'row', progress);
+  await conn.run(`COPY scores TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM scores`);
+  const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  return { rows, columns, missingFields };
+}
+
+export async function batchScore(stores: Stores, request: BatchScoreRequest, opts: { onProgress?: Progress } = {}): Promise<BatchScoreResult> {
+  const started = Date.now();
+  const progress = opts.onProgress ?? (() => undefined);
+  const scoring = await openScoring(stores, request, progress);
+  const { model, mv, alias, sets } = scoring;
+  try {
+    const file = path.join(scoring.work, 'scores.parquet');
     const table = request.table;
     const out =
       table !== undefined
         ? await withSourceTable(table, { s3: stores.s3, format: request.format }, async (conn, rel, src) => ({
-            ...(await scoreWith(conn, { table: rel, columns: src.columns, sha256: src.sha256 })),
+            ...(await scoreRelation(conn, scoring, request, { table: rel, columns: src.columns }, file, progress)),
             tableSha256: src.sha256,
           }))
-        : await withDuckDB(async (conn) => ({ ...(await scoreWith(conn, null)), tableSha256: null }));
+        : await withDuckDB(async (conn) => ({ ...(await scoreRelation(conn, scoring, request, null, file, progress)), tableSha256: null }));
     if (out.rows === 0) throw new FeatureSetError(`nothing to score: ${table !== undefined ? `table ${table} has no rows` : 'the sets have no entities'}`);
 
-    const sha256 = await hashFile(out.file);
-    const ref = await stores.artifacts.putFile(`scores/${model.name}/${model.version}/${sha256}.parquet`, out.file, 'application/vnd.apache.parquet');
+    const sha256 = await hashFile(file);
+    const ref = await stores.artifacts.putFile(scoresKey(model.name, model.version, sha256), file, 'application/vnd.apache.parquet');
     progress(`scored ${out.rows} rows; stored ${ref.uri}`);
     const setSummary = sets.map((s) => ({ name: s.fs.name, version: s.fs.version, parts: s.parts.length }));
     const tableRef = table !== undefined ? { uri: table, sha256: out.tableSha256! } : null;
@@ -218,11 +254,7 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
         asOf: request.asOf ?? null,
         missingFields: out.missingFields,
       },
-      inputs: [
-        { uri: mv.uri, sha256: mv.sha256, type: 'Model' },
-        ...sets.flatMap((s) => s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' }))),
-        ...tableInput,
-      ],
+      inputs: [{ uri: mv.uri, sha256: mv.sha256, type: 'Model' }, ...setPartInputs(scoring), ...tableInput],
       outputs: [{ uri: ref.uri, sha256: ref.sha256, type: 'Predictions', properties: { model: model.name, version: model.version, rows: out.rows } }],
     });
     return {
@@ -239,12 +271,18 @@ export async function batchScore(stores: Stores, request: BatchScoreRequest, opt
       ms: Date.now() - started,
     };
   } finally {
-    await loaded?.scorer.release();
-    await rm(work, { recursive: true, force: true });
+    await scoring.release();
   }
 }
 
-function inStore(stores: Stores, uri: string): boolean {
+/** Where a model version's scores are stored, by content. */
+export const scoresKey = (model: string, version: number, sha256: string): string => `scores/${model}/${version}/${sha256}.parquet`;
+
+/** The feature-set parts a scoring read, as lineage inputs. */
+export const setPartInputs = (scoring: Pick<Scoring, 'sets'>): ArtifactInput[] =>
+  scoring.sets.flatMap((s) => s.parts.map((p) => ({ uri: p.part_uri, sha256: p.sha256, type: 'FeatureSetPart' })));
+
+export function inStore(stores: Stores, uri: string): boolean {
   try {
     stores.artifacts.keyOf(uri);
     return true;

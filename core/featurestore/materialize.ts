@@ -23,7 +23,7 @@ import { inTransaction, putArtifact, type LineageStore } from '../store/lineage'
 import { codeVersion } from '../version';
 import { FeatureSetError, resolveFeatureSet, type FeatureColumn, type FeatureSetDefinition, type ResolvedFeatureSet } from './definition';
 import { writeOnlineFeatures, type FeatureValue, type OnlineBatch } from './online';
-import { ISO_US, requireFeatureSet } from './registry';
+import { ISO_US, requireFeatureSet, type FeatureSetVersion } from './registry';
 
 export interface FeatureStoreDeps {
   pool: pg.Pool;
@@ -85,11 +85,11 @@ async function duck<T>(uri: string, fn: () => Promise<T>): Promise<T> {
 /**
  * A data source (path, file:// or s3://) as a DuckDB relation, for the duration of `fn`: its bytes are
  * checked and hashed first (as ingest does), its columns described. Session time zone UTC, so TIMESTAMPTZ
- * columns become UTC timestamps.
+ * columns become UTC timestamps. `rows` takes a range of rows (a partition of a split file); the sha256 is the whole file's.
  */
 export async function withSourceTable<T>(
   uri: string,
-  opts: { s3?: Client; format?: DataFormat },
+  opts: { s3?: Client; format?: DataFormat; rows?: { start: number; count: number } },
   fn: (conn: DuckDBConnection, table: string, source: { sha256: string; columns: ColumnType[] }) => Promise<T>,
 ): Promise<T> {
   const source = await fetchSource(uri, opts);
@@ -97,12 +97,13 @@ export async function withSourceTable<T>(
     const dialect = source.format === 'csv' ? { delimiter: await detectDelimiter(source.file), quote: '"' } : undefined;
     const sha256 = await scanSource(source, uri, dialect);
     const file = literal(source.file);
-    const table =
+    const reader =
       source.format === 'parquet'
         ? `read_parquet(${file})`
         : source.format === 'json'
           ? `read_json(${file}, format = 'auto')`
           : `read_csv(${file}, delim = ${literal(dialect!.delimiter)}, quote = '"', escape = '"', header = true, strict_mode = true)`;
+    const table = opts.rows ? `(SELECT * FROM ${reader} LIMIT ${Math.trunc(opts.rows.count)} OFFSET ${Math.trunc(opts.rows.start)})` : reader;
     return await withDuckDB(async (conn) => {
       await conn.run(`SET TimeZone = 'UTC'`);
       const described = await duck(uri, () => conn.runAndReadAll(`DESCRIBE SELECT * FROM ${table}`));
@@ -140,7 +141,7 @@ async function appendColumns(conn: DuckDBConnection, table: string, ids: Float64
 }
 
 /** Stages the source rows past the watermark in `fs_new` (one per entity and time) and counts what was left out. */
-async function stageNewRows(
+export async function stageNewRows(
   conn: DuckDBConnection,
   table: string,
   def: FeatureSetDefinition,
@@ -180,7 +181,7 @@ async function stageNewRows(
 }
 
 /** Builds `fs_out` from `fs_new`: entity, event time and every feature as stored, sorted by entity and time. */
-async function buildFeatureRows(conn: DuckDBConnection, def: FeatureSetDefinition, resolved: ResolvedFeatureSet): Promise<void> {
+export async function buildFeatureRows(conn: DuckDBConnection, def: FeatureSetDefinition, resolved: ResolvedFeatureSet): Promise<void> {
   const derivedNames = new Set((def.features?.derive ?? []).map((d) => d.name));
   if (derivedNames.size > 0) {
     // Each row's id travels with its inputs, so the derived values join back whatever order the scan had.
@@ -225,6 +226,56 @@ async function upsertLatest(
     }
   }
   return written + (await writeOnlineFeatures(db, set, batch));
+}
+
+/**
+ * Records a stored part of `fs_out` in the transaction `db` (which holds the set version's row lock): the
+ * materialization row, the part's lineage artifact, the new watermark, and the latest row per entity online.
+ */
+export async function commitPart(
+  conn: DuckDBConnection,
+  db: pg.PoolClient,
+  fs: FeatureSetVersion,
+  features: FeatureColumn[],
+  c: { part: ArtifactRef; rows: number; fromWatermark: string | null; sourceSha256: string; progress: Progress },
+): Promise<{ entities: number; watermark: string; onlineWritten: number }> {
+  const def = fs.definition;
+  const { part, rows, fromWatermark, progress } = c;
+  const span = (
+    await conn.runAndReadAll(
+      `SELECT count(DISTINCT ${ident(def.entity)})::BIGINT AS entities, strftime(max(${ident(def.timestamp)}), ${ISO_DUCK}) AS watermark FROM fs_out`,
+    )
+  ).getRowObjectsJS()[0]!;
+  const entities = Number(span.entities);
+  const watermark = String(span.watermark);
+
+  await db.query(
+    `INSERT INTO feature_materializations (set_name, version, part_uri, sha256, rows, entities, from_watermark, to_watermark, source_sha256)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [fs.name, fs.version, part.uri, part.sha256, rows, entities, fromWatermark, watermark, c.sourceSha256],
+  );
+  await putArtifact(db, {
+    uri: part.uri,
+    sha256: part.sha256,
+    type: 'FeatureSetPart',
+    properties: {
+      name: fs.name,
+      version: fs.version,
+      rows,
+      fromWatermark,
+      toWatermark: watermark,
+      sourceUri: def.source.uri,
+      sourceSha256: c.sourceSha256,
+    },
+  });
+  await db.query(
+    `INSERT INTO feature_watermarks (set_name, version, watermark, features) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (set_name, version) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()`,
+    [fs.name, fs.version, watermark, JSON.stringify(features)],
+  );
+  const onlineWritten = await upsertLatest(conn, db, def, features, { name: fs.name, version: fs.version });
+  progress(`online store: ${onlineWritten} of ${entities} entities moved forward`);
+  return { entities, watermark, onlineWritten };
 }
 
 /** Materializes the rows of `name` (default: its latest version) past the watermark. Safe to run at any time. */
@@ -279,40 +330,13 @@ export async function materialize(
           'application/vnd.apache.parquet',
         );
         progress(`stored ${part.uri}`);
-        const span = (
-          await conn.runAndReadAll(
-            `SELECT count(DISTINCT ${ident(def.entity)})::BIGINT AS entities, strftime(max(${ident(def.timestamp)}), ${ISO_DUCK}) AS watermark FROM fs_out`,
-          )
-        ).getRowObjectsJS()[0]!;
-        const entities = Number(span.entities);
-        const watermark = String(span.watermark);
-
-        await db.query(
-          `INSERT INTO feature_materializations (set_name, version, part_uri, sha256, rows, entities, from_watermark, to_watermark, source_sha256)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [fs.name, fs.version, part.uri, part.sha256, rows, entities, fromWatermark, watermark, source.sha256],
-        );
-        await putArtifact(db, {
-          uri: part.uri,
-          sha256: part.sha256,
-          type: 'FeatureSetPart',
-          properties: {
-            name: fs.name,
-            version: fs.version,
-            rows,
-            fromWatermark,
-            toWatermark: watermark,
-            sourceUri: def.source.uri,
-            sourceSha256: source.sha256,
-          },
+        const { entities, watermark, onlineWritten } = await commitPart(conn, db, fs, resolved.features, {
+          part,
+          rows,
+          fromWatermark,
+          sourceSha256: source.sha256,
+          progress,
         });
-        await db.query(
-          `INSERT INTO feature_watermarks (set_name, version, watermark, features) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (set_name, version) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()`,
-          [fs.name, fs.version, watermark, JSON.stringify(resolved.features)],
-        );
-        const onlineWritten = await upsertLatest(conn, db, def, resolved.features, key);
-        progress(`online store: ${onlineWritten} of ${entities} entities moved forward`);
         return { rows, entities, onlineWritten, skipped, fromWatermark, watermark, part, sourceSha256: source.sha256 };
       });
     });

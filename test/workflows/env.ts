@@ -51,6 +51,13 @@ const ACTIVITY_NAMES: Record<ActivityName, true> = {
   registerExternalModel: true,
   ingestPartition: true,
   mergePartitions: true,
+  planBatchScore: true,
+  scoreTable: true,
+  scorePartition: true,
+  mergeScores: true,
+  planMaterialization: true,
+  materializePartition: true,
+  commitMaterialization: true,
   deployToTargets: true,
 };
 
