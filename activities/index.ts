@@ -7,6 +7,7 @@ import { makeAlerts } from './alerts';
 import { makeCicd } from './cicd';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
+import { makeDriftPartitions } from './drift-partitions';
 import { makeMonitor } from './monitor';
 import { makeRollout } from './rollout';
 import { makeFeatures } from './features';
@@ -38,6 +39,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     deployToTargets: makeTargets(stores),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool, schemas: stores.schemas }),
     ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
+    ...makeDriftPartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),

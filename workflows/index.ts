@@ -7,3 +7,4 @@ export { cicdPipeline } from './cicd';
 export { materializeFeatures } from './materialize';
 export { alertDelivery } from './alerts';
 export { ingestPartitions } from './partitioned-ingest';
+export { partitionedDrift } from './partitioned-drift';

@@ -1,18 +1,17 @@
 // Fan-out of a partitioned input (temporalio samples-typescript batch-sliding-window): the ingestPartitions
-// child workflow keeps at most `window` partition activities in flight, and continues as new, carrying the
-// results so far, before its history grows large. The parent merges the results into one dataset version.
+// child workflow keeps at most `window` partition activities in flight (workflows/sliding-window.ts), and
+// continues as new, carrying the results so far, before its history grows large. The parent merges the
+// results into one dataset version.
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
 import type { IngestInput, PartitionedIngest } from '../activities/ingest';
 import type { DatasetRef } from '../core/data/ingest';
 import type { PartitionResult } from '../core/data/partitioned-dataset';
 import type { PartitionSource } from '../core/data/partitions';
 import type { Priority } from '@temporalio/common';
+import { slidingWindow } from './sliding-window';
 import { activitiesFor } from './stages';
 
-/** Partition activities in flight at once: enough for 100 two-core workers, a tenth of the 2,000 pending limit. */
-export const PARTITION_WINDOW = 200;
-/** Continue as new past this many history events (the server's limit is 51,200). */
-export const PARTITION_HISTORY_LIMIT = 10_000;
+export { PARTITION_HISTORY_LIMIT, PARTITION_WINDOW } from './sliding-window';
 
 // Partitions inherit the child workflow's priority and fairness key (set by ingestStage).
 const { ingestPartition } = activitiesFor('ingestPartition');
@@ -30,29 +29,18 @@ export interface IngestPartitionsInput {
 }
 
 export async function ingestPartitions(input: IngestPartitionsInput): Promise<PartitionResult[]> {
-  const done = [...(input.done ?? [])];
-  const finished = new Set(done.map((d) => d.index));
-  const todo = input.partitions.filter((p) => !finished.has(p.index));
-  const window = input.window ?? PARTITION_WINDOW;
-  const full = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? PARTITION_HISTORY_LIMIT);
-  const inFlight = new Set<Promise<void>>();
-  let next = 0;
-  while (next < todo.length || inFlight.size > 0) {
-    while (inFlight.size < window && next < todo.length && !full()) {
-      const partition = todo[next++]!;
-      const running: Promise<void> = ingestPartition({
+  const done = await slidingWindow(
+    input.partitions,
+    input.done ?? [],
+    (partition) =>
+      ingestPartition({
         model: input.model,
         partition,
         ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}),
         ...(input.schema ? { schema: input.schema } : {}),
-      })
-        .then((r) => void done.push(r))
-        .finally(() => inFlight.delete(running));
-      inFlight.add(running);
-    }
-    if (inFlight.size === 0) break;
-    await Promise.race(inFlight);
-  }
+      }),
+    input,
+  );
   if (done.length < input.partitions.length) await continueAsNew<typeof ingestPartitions>({ ...input, done });
   return done.sort((a, b) => a.index - b.index);
 }

@@ -72,6 +72,8 @@ const OPTIONS: Record<ActivityName, ActivityOptions> = {
   deliverAlert: alerts,
   ingestPartition: PARTITION_ACTIVITY_OPTIONS,
   mergePartitions: DATA_ACTIVITY_OPTIONS,
+  summarizeDriftPartition: PARTITION_ACTIVITY_OPTIONS,
+  mergeDrift: DATA_ACTIVITY_OPTIONS,
 };
 
 /** The named activities, each proxied with its options from the table above. */

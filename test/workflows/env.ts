@@ -51,6 +51,8 @@ const ACTIVITY_NAMES: Record<ActivityName, true> = {
   registerExternalModel: true,
   ingestPartition: true,
   mergePartitions: true,
+  summarizeDriftPartition: true,
+  mergeDrift: true,
   deployToTargets: true,
 };
 
