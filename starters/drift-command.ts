@@ -70,10 +70,9 @@ async function partitionedDrift(
   htmlFile: string | undefined,
 ): Promise<PartitionedDriftResult | undefined> {
   const config = loadConfig();
-  const s3 = createS3Client(config);
   const stores = openStores(config);
   try {
-    const deps = { s3, artifacts: stores.artifacts };
+    const deps = { s3: stores.s3, artifacts: stores.artifacts };
     const ref = await planDriftSide(reference, { partitionRows }, deps);
     const cur = await planDriftSide(current, { partitionRows }, deps);
     if (!ref && !cur) return undefined;
