@@ -41,8 +41,9 @@ export async function ingestPartition(
     const parquet = path.join(work, 'partition.parquet');
     return await withDuckDB(async (conn) => {
       try {
-        const rows = await rangeQuery(conn, source, reader, part.rows);
-        await conn.run(`COPY (${rows}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
+        // LIMIT/OFFSET, not rangeQuery's row-group read: see rangeQuery for why the bytes would change.
+        const slice = part.rows ? ` LIMIT ${part.rows.count} OFFSET ${part.rows.start}` : '';
+        await conn.run(`COPY (SELECT * FROM ${reader}${slice}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
       } catch (err) {
         throw new DataError(`${describe(part)}: ${(err as Error).message.split('\n')[0]}`);
       }
@@ -78,22 +79,32 @@ export async function ingestPartition(
 }
 
 /**
- * The rows of a partition in file order. A row range of a Parquet file filters on DuckDB's file_row_number,
- * which the scan pushes down to the row groups' offsets: a partition decodes only the row groups covering
- * its range (LIMIT/OFFSET decoded every row group before the range). Same rows, same order, same Parquet
- * bytes, so partition sha256s do not change. CSV and JSON have no row index: they keep LIMIT/OFFSET.
+ * The rows of a partition in file order, for reading them (drift summaries). A row range of a Parquet file
+ * filters on DuckDB's file_row_number, which the scan pushes down to the row groups' offsets: it decodes only
+ * the row groups covering the range (LIMIT/OFFSET decodes every row group before it). Ingest does not use it:
+ * a range starting inside a source row group reaches the Parquet writer in chunks of another phase, the writer
+ * cuts its row groups elsewhere, and the partition's bytes (its sha256) would change for the same rows
+ * (test/unit/data/partition-range.test.ts). CSV and JSON have no row index: LIMIT/OFFSET.
  */
-export async function rangeQuery(conn: DuckDBConnection, source: LocalSource, reader: string, rows: PartitionSource['rows']): Promise<string> {
-  if (!rows) return `SELECT * FROM ${reader}`;
+export async function rangeQuery(
+  conn: DuckDBConnection,
+  source: LocalSource,
+  reader: string,
+  rows: PartitionSource['rows'],
+): Promise<{ sql: string; pruned: boolean }> {
+  if (!rows) return { sql: `SELECT * FROM ${reader}`, pruned: false };
   if (![rows.start, rows.count].every((n) => Number.isSafeInteger(n) && n >= 0))
     throw new DataError(`row range ${JSON.stringify(rows)} is not two whole numbers ≥ 0`);
-  const limit = ` LIMIT ${rows.count} OFFSET ${rows.start}`;
-  if (source.format !== 'parquet') return `SELECT * FROM ${reader}${limit}`;
+  const limit = { sql: `SELECT * FROM ${reader} LIMIT ${rows.count} OFFSET ${rows.start}`, pruned: false };
+  if (source.format !== 'parquet') return limit;
   // A source column of that name would clash with the virtual one.
   const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`);
-  if (described.getRowObjectsJS().some((r) => String(r.column_name).toLowerCase() === 'file_row_number')) return `SELECT * FROM ${reader}${limit}`;
-  return `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${literal(source.file)}, file_row_number = true)
-           WHERE file_row_number >= ${rows.start} AND file_row_number < ${rows.start + rows.count}`;
+  if (described.getRowObjectsJS().some((r) => String(r.column_name).toLowerCase() === 'file_row_number')) return limit;
+  return {
+    sql: `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${literal(source.file)}, file_row_number = true)
+           WHERE file_row_number >= ${rows.start} AND file_row_number < ${rows.start + rows.count}`,
+    pruned: true,
+  };
 }
 
 /** The merged dataset version: the manifest stored content-addressed; sourceSha256 hashes the partitions' source hashes. */

@@ -87,7 +87,7 @@ export async function summarizeDriftPartition(
     return await withDuckDB(async (conn) => {
       const where = `${part.side} partition ${part.source.index} (${part.source.uri})`;
       try {
-        await conn.run(`CREATE TEMP TABLE part AS ${await rangeQuery(conn, source, reader, part.source.rows)}`);
+        await conn.run(`CREATE TEMP TABLE part AS ${(await rangeQuery(conn, source, reader, part.source.rows)).sql}`);
       } catch (err) {
         throw new DataError(`${where}: ${(err as Error).message.split('\n')[0]}`);
       }
