@@ -8,6 +8,7 @@ import { makeBatchScore } from './batch-score';
 import { makeCicd } from './cicd';
 import { makeControl } from './control';
 import { makeDeploy } from './deploy';
+import { makeDriftPartitions } from './drift-partitions';
 import { makeMonitor } from './monitor';
 import { makeRollout } from './rollout';
 import { makeFeatures } from './features';
@@ -42,6 +43,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     ...makeBatchScore(stores),
     ...makeMaterializePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
+    ...makeDriftPartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
     ...makeFeatureSets({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     validateData: makeValidate({ artifacts: stores.artifacts, lineage: stores.lineage, schemas: stores.schemas }),
     governData: makeGovern({ artifacts: stores.artifacts, lineage: stores.lineage }),

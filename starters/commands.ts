@@ -223,7 +223,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'drift',
     usage:
-      'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--base e|2] [--html FILE] [--store] [--json]',
+      'mlops drift --reference URI --current URI [--method auto|ks|chisquare|ztest|psi|jensenshannon|wasserstein] [--correction none|bonferroni|bh] [--base e|2] [--partition-rows N] [--html FILE] [--store] [--json]',
     summary: 'compare two datasets column by column (KS, chi-squared, z, PSI, Jensen-Shannon, Wasserstein)',
     options: {
       reference: { type: 'string' },
@@ -231,6 +231,7 @@ export const COMMANDS: Command[] = [
       method: { type: 'string' },
       correction: { type: 'string' },
       base: { type: 'string' },
+      'partition-rows': { type: 'string' },
       html: { type: 'string' },
       store: { type: 'boolean' },
       ...json,

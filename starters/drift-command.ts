@@ -9,6 +9,12 @@ import { DRIFT_METHODS, type DriftMethod } from '../core/stats/drift';
 import type { Correction } from '../core/stats/corrections';
 import { JENSEN_SHANNON_BASES, type JensenShannonBase } from '../core/stats/jensen-shannon';
 import { UsageError } from './usage-error';
+import { randomBytes } from 'node:crypto';
+import type { PartitionedDriftResult } from '../activities/drift-partitions';
+import type { DriftOptions, DriftReport } from '../core/stats/drift';
+import { driftPartitions, planDriftSide, wholeFilePartition } from '../core/stats/drift-partitions';
+import { driftCheckWorkflowId, workflows } from '../workflows/contracts';
+import { withClient } from './pipeline-commands';
 
 const CORRECTIONS = ['none', 'bonferroni', 'bh'];
 
@@ -24,6 +30,12 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   const base = (values.base as string | undefined) ?? 'e';
   if (!JENSEN_SHANNON_BASES.includes(base as JensenShannonBase))
     throw new UsageError(`--base ${JSON.stringify(base)} is not e or 2 (the Jensen–Shannon logarithm base)`);
+  const partitionRows = values['partition-rows'] === undefined ? undefined : Number(values['partition-rows']);
+  if (partitionRows !== undefined && !(Number.isInteger(partitionRows) && partitionRows > 0))
+    throw new UsageError(`--partition-rows ${JSON.stringify(values['partition-rows'])} is not a whole number above 0`);
+  const options = { method: method as DriftMethod, correction: correction as Correction, base: base as JensenShannonBase };
+  const partitioned = await partitionedDrift(reference, current, options, partitionRows, values.html as string | undefined);
+  if (partitioned) return printDrift(values, partitioned.report, partitioned.skipped, partitioned.stored, partitioned);
   const needsS3 = reference.startsWith('s3://') || current.startsWith('s3://');
   const { report, html, skipped } = await compareDatasets(reference, current, {
     method: method as DriftMethod,
@@ -42,6 +54,52 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
       await stores.close();
     }
   }
+  return printDrift(values, report, skipped, stored);
+}
+
+/**
+ * When either side is partitioned (a directory, glob, s3:// prefix, dataset manifest, or a file above
+ * --partition-rows, default 2M), the partitions are summarized on the workers (workflows/partitioned-drift.ts)
+ * and the tests run on the merged summaries; otherwise undefined (the check runs here on the rows).
+ */
+async function partitionedDrift(
+  reference: string,
+  current: string,
+  options: DriftOptions,
+  partitionRows: number | undefined,
+  htmlFile: string | undefined,
+): Promise<PartitionedDriftResult | undefined> {
+  const config = loadConfig();
+  const stores = openStores(config);
+  try {
+    const deps = { s3: stores.s3, artifacts: stores.artifacts };
+    const ref = await planDriftSide(reference, { partitionRows }, deps);
+    const cur = await planDriftSide(current, { partitionRows }, deps);
+    if (!ref && !cur) return undefined;
+    const partitions = driftPartitions(ref ?? (await wholeFilePartition(reference, deps)), cur ?? (await wholeFilePartition(current, deps)));
+    const result = await withClient(
+      (client) =>
+        client.workflow.execute(workflows.partitionedDrift, {
+          taskQueue: config.taskQueue,
+          workflowId: driftCheckWorkflowId(randomBytes(6).toString('hex')),
+          args: [{ referenceUri: reference, currentUri: current, partitions, options }],
+        }),
+      config,
+    );
+    if (htmlFile) await writeFile(htmlFile, await stores.artifacts.getBuffer(stores.artifacts.keyOf(result.stored.html)));
+    return result;
+  } finally {
+    await stores.close();
+  }
+}
+
+function printDrift(
+  values: Record<string, unknown>,
+  report: DriftReport,
+  skipped: { name: string; reason: string }[],
+  stored: { json: string; html: string } | undefined,
+  merged?: PartitionedDriftResult,
+): number {
   if (values.json) {
     const { columns, driftedShare, datasetDrift } = report;
     console.log(
@@ -63,6 +121,7 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
           datasetDrift,
           ...(skipped.length ? { skipped } : {}),
           ...(stored ? { report: stored } : {}),
+          ...(merged ? { partitions: merged.partitions, rows: merged.rows, bounds: merged.bounds } : {}),
         },
         null,
         2,
@@ -85,6 +144,10 @@ export async function driftCommand(values: Record<string, unknown>): Promise<num
   console.log(
     `\n${report.columns.filter((c) => c.drifted).length} of ${report.columns.length} columns drifted (${(report.driftedShare * 100).toFixed(0)}%): dataset drift ${report.datasetDrift ? 'YES' : 'no'}`,
   );
+  if (merged)
+    console.log(
+      `merged from ${merged.partitions.reference} reference and ${merged.partitions.current} current partitions (${merged.rows.reference} and ${merged.rows.current} rows); KS D within ${merged.bounds.columns[0]?.ks.toFixed(4) ?? '-'} of a single pass`,
+    );
   if (values.html) console.log(`report: ${values.html as string}`);
   if (stored) console.log(`stored: ${stored.json} ${stored.html}`);
   return 0;

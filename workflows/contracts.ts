@@ -10,6 +10,8 @@ import type { MonitorDriftSpec } from '../core/monitor/drift-options';
 import type { RolloutStrategy } from '../core/rollout/routing';
 import type { PipelineSpec, RolloutTestSpec } from '../core/spec';
 import type { AbDecision, AbVerdict } from '../core/stats/ab';
+import type { DriftOptions } from '../core/stats/drift';
+import type { DriftPartition } from '../core/stats/drift-partitions';
 import type { UnitTestReport } from '../infra/pipeline-build';
 import type { abTest } from './ab-test';
 import type { alertDelivery } from './alerts';
@@ -19,6 +21,7 @@ import type { continuousTrainingPipeline } from './continuous-training';
 import type { manualPipeline } from './manual';
 import type { materializeFeatures } from './materialize';
 import type { driftMonitor } from './monitor';
+import type { partitionedDrift } from './partitioned-drift';
 
 // ---------------------------------------------------------------- workflow types
 
@@ -47,6 +50,7 @@ export const workflows = {
   materializeFeatures: workflowRef<typeof materializeFeatures>('materializeFeatures'),
   alertDelivery: workflowRef<typeof alertDelivery>('alertDelivery'),
   batchScore: workflowRef<typeof batchScore>('batchScore'),
+  partitionedDrift: workflowRef<typeof partitionedDrift>('partitionedDrift'),
 };
 
 /** Workflow types whose histories a pipeline version must replay before it is promoted. */
@@ -266,6 +270,21 @@ export interface MonitorStatus {
     estimate: { rows: number; estimated: Record<string, number | null>; dropped: string[] } | null;
   } | null;
 }
+
+/** `mlops drift` over partitioned data (workflows/partitioned-drift.ts); ids `drift-check-<random>`. */
+export interface PartitionedDriftInput {
+  referenceUri: string;
+  currentUri: string;
+  /** Both sides' partitions, numbered together (core/stats/drift-partitions.ts driftPartitions). */
+  partitions: DriftPartition[];
+  options: DriftOptions & { columns?: string[] };
+  delimiter?: string;
+  /** Summary activities in flight at once (default PARTITION_WINDOW). */
+  window?: number;
+  historyLimit?: number;
+}
+
+export const driftCheckWorkflowId = (suffix: string): string => `drift-check-${suffix}`;
 
 export const refreshMonitorSignal = defineSignal<[MonitorInput]>('refresh');
 export const monitorStatusQuery = defineQuery<MonitorStatus>('status');

@@ -8,3 +8,4 @@ export { materializeFeatures, materializePartitions } from './materialize';
 export { alertDelivery } from './alerts';
 export { ingestPartitions } from './partitioned-ingest';
 export { batchScore, scorePartitions } from './batch-score';
+export { partitionedDrift } from './partitioned-drift';

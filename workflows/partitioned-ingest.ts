@@ -1,6 +1,7 @@
 // Fan-out of a partitioned input (temporalio samples-typescript batch-sliding-window): the ingestPartitions
-// child workflow keeps at most `window` partition activities in flight, and continues as new, carrying the
-// results so far, before its history grows large. The parent merges the results into one dataset version.
+// child workflow keeps at most `window` partition activities in flight (workflows/sliding-window.ts), and
+// continues as new, carrying the results so far, before its history grows large. The parent merges the
+// results into one dataset version.
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
 import type { IngestInput, PartitionedIngest } from '../activities/ingest';
 import type { DatasetRef } from '../core/data/ingest';

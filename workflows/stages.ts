@@ -79,6 +79,8 @@ const OPTIONS: Record<ActivityName, ActivityOptions> = {
   planMaterialization: DATA_ACTIVITY_OPTIONS,
   materializePartition: PARTITION_ACTIVITY_OPTIONS,
   commitMaterialization: DATA_ACTIVITY_OPTIONS,
+  summarizeDriftPartition: PARTITION_ACTIVITY_OPTIONS,
+  mergeDrift: DATA_ACTIVITY_OPTIONS,
 };
 
 /** The named activities, each proxied with its options from the table above. */

@@ -1,6 +1,7 @@
 // One partition of a partitioned input: its rows become a canonical Parquet artifact plus a mergeable summary
 // (core/data/partition-summary.ts), both content-addressed. The same source rows always give the same bytes.
 import { createHash } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { mergeChecks } from './partition-statistics';
 import { summarizePartition } from './partition-summary';
 import type { PartitionPlan, PartitionSource } from './partitions';
 import type { DatasetSchema } from './schema';
-import { DataError, detectDelimiter, fetchSource, scanSource } from './source';
+import { DataError, detectDelimiter, fetchSource, scanSource, type LocalSource } from './source';
 import { canonicalJson } from '../canonical-json';
 
 export interface PartitionOptions {
@@ -37,10 +38,11 @@ export async function ingestPartition(
     const dialect = source.format === 'csv' ? { delimiter: opts.delimiter ?? (await detectDelimiter(source.file)), quote: '"' } : undefined;
     const sourceSha256 = await scanSource(source, part.uri, dialect);
     const reader = await sourceRelation(source, { delimiter: dialect?.delimiter });
-    const slice = part.rows ? ` LIMIT ${part.rows.count} OFFSET ${part.rows.start}` : '';
     const parquet = path.join(work, 'partition.parquet');
     return await withDuckDB(async (conn) => {
       try {
+        // LIMIT/OFFSET, not rangeQuery's row-group read: see rangeQuery for why the bytes would change.
+        const slice = part.rows ? ` LIMIT ${part.rows.count} OFFSET ${part.rows.start}` : '';
         await conn.run(`COPY (SELECT * FROM ${reader}${slice}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
       } catch (err) {
         throw new DataError(`${describe(part)}: ${(err as Error).message.split('\n')[0]}`);
@@ -74,6 +76,35 @@ export async function ingestPartition(
     await rm(work, { recursive: true, force: true });
     await source.cleanup();
   }
+}
+
+/**
+ * The rows of a partition in file order, for reading them (drift summaries). A row range of a Parquet file
+ * filters on DuckDB's file_row_number, which the scan pushes down to the row groups' offsets: it decodes only
+ * the row groups covering the range (LIMIT/OFFSET decodes every row group before it). Ingest does not use it:
+ * a range starting inside a source row group reaches the Parquet writer in chunks of another phase, the writer
+ * cuts its row groups elsewhere, and the partition's bytes (its sha256) would change for the same rows
+ * (test/unit/data/partition-range.test.ts). CSV and JSON have no row index: LIMIT/OFFSET.
+ */
+export async function rangeQuery(
+  conn: DuckDBConnection,
+  source: LocalSource,
+  reader: string,
+  rows: PartitionSource['rows'],
+): Promise<{ sql: string; pruned: boolean }> {
+  if (!rows) return { sql: `SELECT * FROM ${reader}`, pruned: false };
+  if (![rows.start, rows.count].every((n) => Number.isSafeInteger(n) && n >= 0))
+    throw new DataError(`row range ${JSON.stringify(rows)} is not two whole numbers ≥ 0`);
+  const limit = { sql: `SELECT * FROM ${reader} LIMIT ${rows.count} OFFSET ${rows.start}`, pruned: false };
+  if (source.format !== 'parquet') return limit;
+  // A source column of that name would clash with the virtual one.
+  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`);
+  if (described.getRowObjectsJS().some((r) => String(r.column_name).toLowerCase() === 'file_row_number')) return limit;
+  return {
+    sql: `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${literal(source.file)}, file_row_number = true)
+           WHERE file_row_number >= ${rows.start} AND file_row_number < ${rows.start + rows.count}`,
+    pruned: true,
+  };
 }
 
 /** The merged dataset version: the manifest stored content-addressed; sourceSha256 hashes the partitions' source hashes. */

@@ -51,6 +51,7 @@ export async function summarizePartition(
   table: string,
   columns: ColumnType[],
   schema?: { sha256: string; schema: DatasetSchema },
+  opts: { numericTopK?: boolean } = {},
 ): Promise<{ summary: PartitionSummary; checks: SchemaChecks | null }> {
   const parts = ['count(*)::BIGINT AS "rows"'];
   columns.forEach((c, i) => {
@@ -92,7 +93,8 @@ export async function summarizePartition(
       s.minText = (agg[`c${i}_min`] as string | null) ?? null;
       s.maxText = (agg[`c${i}_max`] as string | null) ?? null;
     }
-    if (kind === 'string' || kind === 'boolean') s.topK = await topK(conn, table, c.name);
+    // Drift checks also count a numeric column's values: one with few values is tested as categorical.
+    if (kind === 'string' || kind === 'boolean' || (kind === 'numeric' && opts.numericTopK)) s.topK = await topK(conn, table, c.name);
     out.push(s);
   }
   const checks = schema

@@ -135,7 +135,7 @@ export async function planPartitions(
 }
 
 /** An s3:// URI for a source: s3 inputs as they are, local files copied once into sources/<sha256><ext>. */
-async function staged(uri: string, artifacts: ArtifactStore, local?: string): Promise<string> {
+export async function staged(uri: string, artifacts: ArtifactStore, local?: string): Promise<string> {
   if (uri.startsWith('s3://')) {
     parseS3Uri(uri);
     return uri;

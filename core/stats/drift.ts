@@ -73,10 +73,36 @@ export const CATEGORICAL_MAX_DISTINCT = 5;
 /** Bins at reference quantiles when PSI or Jensen–Shannon is forced onto a numeric column. */
 export const NUMERIC_BINS = 10;
 
-/** A column after dropping missing values: sorted numeric samples, or aligned category counts. */
-type Prepared =
-  | { name: string; type: 'numeric'; reference: Float64Array; current: Float64Array }
-  | { name: string; type: 'categorical'; counts: CategoryCounts<string | number> };
+/**
+ * What the numeric tests need of a column's two samples. `sortedPair` answers from the sorted samples;
+ * core/stats/merged-drift.ts answers from merged quantile sketches of partitioned data.
+ */
+export interface NumericPair {
+  referenceCount: number;
+  currentCount: number;
+  ks(): { statistic: number; pValue: number };
+  /** Wasserstein-1 divided by max(std(reference), 0.001). */
+  normedWasserstein(): number;
+  /** Counts of both samples in `bins` bins at the reference quantiles. */
+  histogram(bins: number): { reference: Float64Array; current: Float64Array };
+}
+
+/** A column after dropping missing values: its numeric samples, or aligned category counts. */
+export type Prepared = { name: string; type: 'numeric'; pair: NumericPair } | { name: string; type: 'categorical'; counts: CategoryCounts<string | number> };
+
+/** The numeric tests on two ascending-sorted samples without NaN (valid while the arrays are). */
+export function sortedPair(reference: Float64Array, current: Float64Array): NumericPair {
+  return {
+    referenceCount: reference.length,
+    currentCount: current.length,
+    ks: () => ksTwoSampleSorted(reference, current),
+    normedWasserstein: () => normedWassersteinSorted(reference, current),
+    histogram: (bins) => {
+      const edges = referenceQuantileEdges(reference, bins);
+      return { reference: binCountsSorted(reference, edges), current: binCountsSorted(current, edges) };
+    },
+  };
+}
 
 function emptySample(name: string, which: 'reference' | 'current', missing: string): Error {
   return new Error(`drift: column "${name}": the ${which} sample is empty after dropping missing (${missing}) values; drop the column or supply data`);
@@ -123,7 +149,7 @@ function prepare(column: DriftColumn, work: Workspace): Prepared {
     if (distinctValuesUpTo(reference, current, CATEGORICAL_MAX_DISTINCT + 1) <= CATEGORICAL_MAX_DISTINCT) {
       return { name, type: 'categorical', counts: countSortedValues(reference, current) };
     }
-    return { name, type: 'numeric', reference, current };
+    return { name, type: 'numeric', pair: sortedPair(reference, current) };
   }
   if (column.kind === 'categorical') {
     if (!Array.isArray(column.reference) || !Array.isArray(column.current)) {
@@ -140,11 +166,11 @@ function prepare(column: DriftColumn, work: Workspace): Prepared {
 }
 
 function referenceSize(c: Prepared): number {
-  return c.type === 'numeric' ? c.reference.length : c.counts.referenceTotal;
+  return c.type === 'numeric' ? c.pair.referenceCount : c.counts.referenceTotal;
 }
 
 function currentSize(c: Prepared): number {
-  return c.type === 'numeric' ? c.current.length : c.counts.currentTotal;
+  return c.type === 'numeric' ? c.pair.currentCount : c.counts.currentTotal;
 }
 
 function fits(method: TestMethod, c: Prepared): boolean {
@@ -199,21 +225,19 @@ function chooseMethod(c: Prepared, settings: DriftSettings): { method: TestMetho
 
 /** Aligned reference/current counts: categories, or numeric values binned at reference quantiles. */
 function histogramOf(c: Prepared): { reference: Float64Array; current: Float64Array } {
-  if (c.type === 'categorical') return c.counts;
-  const edges = referenceQuantileEdges(c.reference, NUMERIC_BINS);
-  return { reference: binCountsSorted(c.reference, edges), current: binCountsSorted(c.current, edges) };
+  return c.type === 'categorical' ? c.counts : c.pair.histogram(NUMERIC_BINS);
 }
 
 function measure(c: Prepared, method: TestMethod, base: JensenShannonBase): { statistic: number; pValue: number | null } {
   switch (method) {
     case 'ks': {
       if (c.type !== 'numeric') break;
-      const r = ksTwoSampleSorted(c.reference, c.current);
+      const r = c.pair.ks();
       return { statistic: r.statistic, pValue: r.pValue };
     }
     case 'wasserstein':
       if (c.type !== 'numeric') break;
-      return { statistic: normedWassersteinSorted(c.reference, c.current), pValue: null };
+      return { statistic: c.pair.normedWasserstein(), pValue: null };
     case 'chisquare': {
       if (c.type !== 'categorical') break;
       const r = chiSquareContingency(c.counts.reference, c.counts.current);
@@ -249,12 +273,17 @@ function checkColumns(columns: DriftColumn[]): void {
 }
 
 export function detectDrift(columns: DriftColumn[], opts: DriftOptions = {}): DriftReport {
-  const settings = settingsFrom(opts);
   checkColumns(columns);
   const work = workspaceFor(columns);
   // One column at a time: each column's sorted samples live in `work` only while it is measured.
+  return driftReport(columns, (column) => prepare(column, work), opts);
+}
+
+/** The report over columns prepared one at a time (each column's data need live only while it is measured). */
+export function driftReport<T>(columns: readonly T[], prepareColumn: (column: T) => Prepared, opts: DriftOptions = {}): DriftReport {
+  const settings = settingsFrom(opts);
   const measured = columns.map((column) => {
-    const c = prepare(column, work);
+    const c = prepareColumn(column);
     const { method, reason, threshold } = chooseMethod(c, settings);
     return {
       name: c.name,

@@ -113,6 +113,11 @@ export function ksTwoSampleSorted(reference: Float64Array, current: Float64Array
   const n2 = current.length;
   if (n1 === 0 || n2 === 0) throw new Error('KS test needs two non-empty samples');
   const gap = maxCdfGap(reference, current);
+  return ksResult(n1, n2, gap);
+}
+
+/** The result for D = gap / (n1·n2), with scipy's choice between the exact and the asymptotic p-value. */
+export function ksResult(n1: number, n2: number, gap: number): KsResult {
   const statistic = gap / (n1 * n2);
   if (Math.max(n1, n2) <= KS_EXACT_MAX_N) {
     return { statistic, pValue: ksExactSf(n1, n2, gap), method: 'exact' };

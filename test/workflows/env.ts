@@ -58,6 +58,8 @@ const ACTIVITY_NAMES: Record<ActivityName, true> = {
   planMaterialization: true,
   materializePartition: true,
   commitMaterialization: true,
+  summarizeDriftPartition: true,
+  mergeDrift: true,
   deployToTargets: true,
 };
 

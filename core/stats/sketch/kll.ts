@@ -111,7 +111,8 @@ export function kllRanksFor(n: number, k = DEFAULT_KLL_K): number[] {
   return kllBlocks(n, k).map((b) => b.rank);
 }
 
-function weighted(s: KllSketch): { values: Float64Array; cumulative: Float64Array } {
+/** The sketch's items in ascending order with their cumulative weights (the step CDF times n). */
+export function kllWeighted(s: KllSketch): { values: Float64Array; cumulative: Float64Array } {
   const items: [number, number][] = [];
   s.levels.forEach((level, h) => {
     for (const v of level) items.push([v, 2 ** h]);
@@ -131,7 +132,7 @@ function weighted(s: KllSketch): { values: Float64Array; cumulative: Float64Arra
 /** Quantiles for each probability p in [0, 1] (null for an empty sketch). */
 export function kllQuantiles(s: KllSketch, ps: readonly number[]): (number | null)[] {
   if (s.n === 0) return ps.map(() => null);
-  const { values, cumulative } = weighted(s);
+  const { values, cumulative } = kllWeighted(s);
   const total = cumulative[cumulative.length - 1]!;
   return ps.map((p) => {
     const target = Math.min(Math.max(p, 0), 1) * total;
