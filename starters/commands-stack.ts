@@ -73,11 +73,7 @@ export const STACK_COMMANDS: Command[] = [
         log: (l) => console.log(l),
       });
       console.log(`model server on ${running.url}, gRPC on ${running.grpc} (Ctrl-C or SIGTERM stops it)`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await running.close();
+      await closeOnSignal(running);
     },
   },
   {
@@ -88,11 +84,7 @@ export const STACK_COMMANDS: Command[] = [
     action: async ({ values }) => {
       const running = await startConsole(loadConfig(), { address: values.address as string | undefined, log: (l) => console.log(l) });
       console.log(`console on ${running.url} (Ctrl-C or SIGTERM stops it)`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await running.close();
+      await closeOnSignal(running);
     },
   },
   {
@@ -109,6 +101,15 @@ export const STACK_COMMANDS: Command[] = [
     action: ({ values }) => synthCommand(values),
   },
 ];
+
+/** Runs a foreground service until Ctrl-C or SIGTERM, then closes it. */
+async function closeOnSignal(running: { close: () => Promise<void> }): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+}
 
 function allManagedOk(s: StackStatus): boolean {
   return s.temporal.ok && s.minio.ok && s.postgres.ok && s.worker.ok && s.serving.ok;

@@ -1,7 +1,6 @@
 // The train stage's steps (search → final fit → threshold → export) on in-memory data: what training.refit
 // keeps from the search, what a retried attempt resumes, and that the graph reproduces the TypeScript model.
 import { describe, expect, it } from 'vitest';
-import type { FeatureColumn } from '../../../core/features/encode';
 import type { FeaturePlan } from '../../../core/features/plan';
 import { exportOnnx, verifyExport } from '../../../core/ml/train-export';
 import { fitFinal } from '../../../core/ml/train-fit';
@@ -9,34 +8,8 @@ import { sha256Of } from '../../../core/ml/train-register';
 import { planSearch, runSearch } from '../../../core/ml/train-search';
 import { scoreTest } from '../../../core/ml/train-threshold';
 import type { TrainCheckpoint, TrainInput, TrainStatus } from '../../../core/ml/train-types';
-import type { TrainingData } from '../../../core/ml/training-data';
-import { seededRandom } from '../../../core/random';
 import { parseSpec } from '../../../core/spec';
-
-/** 3000 rows, one numeric and one categorical signal; 1800 train, 600 validation, 600 test. */
-function churnLike(): TrainingData {
-  const n = 3000;
-  const random = seededRandom(11);
-  const x = Float64Array.from({ length: n }, () => random() * 2 - 1);
-  const c = Array.from({ length: n }, () => ['p', 'q', 'r'][Math.floor(random() * 3)]!);
-  const labels = Int32Array.from({ length: n }, (_, i) => (random() < 1 / (1 + Math.exp(-(-1 + 2.5 * x[i]! + (c[i] === 'p' ? 1 : 0)))) ? 1 : 0));
-  const features: FeatureColumn[] = [
-    { name: 'x', kind: 'numeric', values: x },
-    { name: 'c', kind: 'categorical', values: c },
-  ];
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  return {
-    task: 'binary',
-    classes: ['0', '1'],
-    labels,
-    targets: new Float64Array(0),
-    rows: n,
-    droppedRows: 0,
-    features,
-    slices: {},
-    split: { train: all.slice(0, 1800), validation: all.slice(1800, 2400), test: all.slice(2400) },
-  };
-}
+import { mixedBinary } from './binary-fixtures';
 
 const plan: FeaturePlan = {
   raw: [
@@ -68,7 +41,7 @@ function inputFor(training: Record<string, unknown>, costs?: Record<string, numb
 
 /** The steps trainStage runs, without stores: the final model's ONNX bytes and what the steps reported. */
 async function steps(input: TrainInput, resumed: TrainCheckpoint = { trials: [] }) {
-  const data = churnLike();
+  const data = mixedBinary();
   const statuses: TrainStatus[] = [];
   const saved: TrainCheckpoint[] = [];
   const hooks = {
@@ -94,7 +67,7 @@ describe('the train stage steps', () => {
     expect(run.search.trials).toHaveLength(4);
     const best = run.search.trials.reduce((a, b) => (b.score > a.score ? b : a));
     expect(run.search.best).toBe(best);
-    expect(run.final.refit).toMatchObject({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: 1800 });
+    expect(run.final.refit).toMatchObject({ requested: 'auto', mode: 'reuse', reusedSearchModel: true, rows: 3000 });
     expect(run.statuses.some((s) => s.phase === 'refit')).toBe(false);
     expect(run.test.card.metrics.roc_auc).toBeGreaterThan(0.75);
     // One checkpoint per finished trial.
@@ -115,7 +88,7 @@ describe('the train stage steps', () => {
     const run = await steps(inputFor({ algorithms: ['gbdt'], gbdt: { maxIter: 60, learningRate: [0.3], maxLeaves: [7] }, refit: 'full', seed: 3 }));
     const [trial] = run.search.trials;
     expect(trial!.iterations).toBeGreaterThan(0);
-    expect(run.final.refit).toEqual({ requested: 'full', mode: 'full', reusedSearchModel: false, rows: 2400, iterations: trial!.iterations });
+    expect(run.final.refit).toEqual({ requested: 'full', mode: 'full', reusedSearchModel: false, rows: 4000, iterations: trial!.iterations });
     expect(run.statuses.some((s) => s.phase === 'refit')).toBe(true);
   });
 
