@@ -14,7 +14,7 @@ import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import type { EvaluationReport } from '../../core/ml/evaluation-report';
 import { checkModelDrift } from '../../core/monitor/check';
-import { ctWorkflowId, driftWorkflowId, type RunResult } from '../../workflows/contracts';
+import { ctWorkflowId, driftWorkflowId, type RunResult, workflows } from '../../workflows/contracts';
 import { launchBrowser, watchPage } from '../support/browser';
 import { isolatedStores } from '../support/isolated-stores';
 import { logSynthTraffic } from '../support/synth-traffic';
@@ -44,7 +44,7 @@ async function churnCsv(file: string, rows: number, seed: number, drift = 0): Pr
 }
 
 async function ct(model: string, input: Record<string, unknown>): Promise<RunResult> {
-  return (await w.client.workflow.execute('continuousTrainingPipeline', {
+  return (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: w.taskQueue,
     args: [{ ...input, name: model }],
