@@ -2,14 +2,16 @@
 // of its `train` activity. One writes the splits it trains on; the other fetches its ONNX, checks the contract,
 // measures the model on the held-out test split and registers it. A model that breaks the contract is refused
 // for good (InvalidModel): retrying would fetch the same bytes.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from 'minio';
 import { ExternalModelError, parseTrainResult } from '../core/ml/external';
 import { prepareExternal, registerExternal, type ExternalPlan, type ExternalStageInput } from '../core/ml/external-train';
 import type { TrainedModel } from '../core/ml/train';
 import { parseS3Uri } from '../core/store/artifacts';
 import type { Stores } from '../core/store';
-import { runStage } from './stage';
+import type { ArtifactInput } from '../core/store/lineage';
+import { runKey, runStage } from './stage';
+import { trainedModelOutcome, trainingInputs } from './trained-model';
 
 export const INVALID_MODEL_TYPE = 'InvalidModel';
 
@@ -18,12 +20,6 @@ export interface RegisterExternalInput extends ExternalStageInput {
   /** The trainer's result as it came back (checked here). */
   result: unknown;
   taskQueue: string;
-}
-
-function runKey(): string {
-  const info = Context.current().info;
-  const wf = info.workflowExecution;
-  return wf ? `${wf.workflowId}/${wf.runId}` : `activity/${info.activityId}`;
 }
 
 async function readObject(s3: Client, uri: string): Promise<Uint8Array> {
@@ -41,6 +37,11 @@ async function readObject(s3: Client, uri: string): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** The train and validation splits written for the trainer. */
+function splitArtifacts({ splits }: ExternalPlan): ArtifactInput[] {
+  return (['train', 'validation'] as const).map((split) => ({ uri: splits[split].uri, sha256: splits[split].sha256, type: 'Dataset', properties: { split } }));
+}
+
 export function makeExternalTrain(deps: { stores: Stores; s3Endpoint: string }) {
   const { artifacts, lineage, registry, s3 } = deps.stores;
   return {
@@ -50,14 +51,8 @@ export function makeExternalTrain(deps: { stores: Stores; s3Endpoint: string }) 
         return {
           result: plan,
           params: { taskQueue: input.spec.training.external?.taskQueue, trainerInput: plan.input },
-          inputs: [
-            { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },
-            { uri: input.planRef.uri, sha256: input.planRef.sha256, type: 'FeaturePlan' },
-          ],
-          outputs: [
-            { uri: plan.splits.train.uri, sha256: plan.splits.train.sha256, type: 'Dataset', properties: { split: 'train' } },
-            { uri: plan.splits.validation.uri, sha256: plan.splits.validation.sha256, type: 'Dataset', properties: { split: 'validation' } },
-          ],
+          inputs: trainingInputs(input),
+          outputs: splitArtifacts(plan),
         };
       });
     },
@@ -72,37 +67,13 @@ export function makeExternalTrain(deps: { stores: Stores; s3Endpoint: string }) 
             { plan: input.external, result, onnx, trainer: { taskQueue: input.taskQueue } },
             { artifacts, registry, onProgress: progress },
           );
-          return {
-            result: model,
+          return trainedModelOutcome(input, model, {
             params: {
-              version: model.version,
-              algorithm: model.algorithm,
-              params: model.params,
-              metrics: model.metrics,
-              primaryMetric: model.primaryMetric,
-              threshold: model.threshold,
-              datasetSha256: input.dataset.sha256,
-              seed: input.spec.training.seed,
-              selected: input.selected,
-              sizeBytes: model.sizeBytes,
-              latency: model.latency,
               trainer: { taskQueue: input.taskQueue, framework: result.framework, codeVersion: result.codeVersion ?? null, identity: result.identity ?? null },
             },
-            inputs: [
-              { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },
-              { uri: input.planRef.uri, sha256: input.planRef.sha256, type: 'FeaturePlan' },
-              { uri: input.external.splits.train.uri, sha256: input.external.splits.train.sha256, type: 'Dataset', properties: { split: 'train' } },
-              {
-                uri: input.external.splits.validation.uri,
-                sha256: input.external.splits.validation.sha256,
-                type: 'Dataset',
-                properties: { split: 'validation' },
-              },
-            ],
-            outputs: [
-              { uri: model.uri, sha256: model.sha256, type: 'Model', properties: { name: model.name, version: model.version, trainer: result.framework } },
-            ],
-          };
+            inputs: splitArtifacts(input.external),
+            modelProperties: { trainer: result.framework },
+          });
         });
       } catch (err) {
         if (err instanceof ExternalModelError) throw ApplicationFailure.create({ type: INVALID_MODEL_TYPE, message: err.message, nonRetryable: true });

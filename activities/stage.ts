@@ -16,6 +16,13 @@ export interface StageOutcome<T> {
   params?: Record<string, unknown>;
 }
 
+/** The run this activity works for (workflow id / run id): the idempotency key of what it writes. */
+export function runKey(): string {
+  const info = Context.current().info;
+  const wf = info.workflowExecution;
+  return wf ? `${wf.workflowId}/${wf.runId}` : `activity/${info.activityId}`;
+}
+
 export async function runStage<T>(
   lineage: LineageStore,
   stage: string,
@@ -24,8 +31,7 @@ export async function runStage<T>(
   opts: { part?: string } = {},
 ): Promise<T> {
   const ctx = Context.current();
-  const wf = ctx.info.workflowExecution;
-  const run = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${ctx.info.activityId}`;
+  const run = runKey();
   // One stage may run as many activities (a partition each): `part` keeps their lineage rows apart.
   const key = `${run}/${stage}${opts.part !== undefined ? `/${opts.part}` : ''}`;
   // A stage run outside any model's pipeline (materializeFeatures) has no model context.

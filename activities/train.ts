@@ -5,15 +5,15 @@ import { artifactCheckpoints, trainInThread, trainThreadScript, type CheckpointR
 import type { Stores } from '../core/store';
 import { Context } from '@temporalio/activity';
 import { loggedFeatures } from '../core/monitor/logged';
-import { runStage } from './stage';
+import { runKey, runStage } from './stage';
+import { trainedModelOutcome } from './trained-model';
 
 type TrainDeps = Pick<Stores, 'artifacts' | 'lineage' | 'registry' | 'pool' | 'config' | 'schema'>;
 
 export function makeTrain(deps: TrainDeps) {
   return async function trainModel(input: Omit<TrainInput, 'runKey'>): Promise<TrainedModel> {
     const ctx = Context.current();
-    const wf = ctx.info.workflowExecution;
-    const runKey = wf ? `${wf.workflowId}/${wf.runId}` : `activity/${ctx.info.activityId}`;
+    const key = runKey();
     // The last checkpoint a previous attempt put in its heartbeat.
     const resumeFrom = (ctx.info.heartbeatDetails as { checkpoint?: CheckpointRef } | undefined)?.checkpoint;
     if (resumeFrom) ctx.log.info(`resuming training from checkpoint ${resumeFrom.uri}`);
@@ -24,11 +24,11 @@ export function makeTrain(deps: TrainDeps) {
       const model = script
         ? await trainInThread(
             script,
-            { input: { ...input, runKey }, stores: { config: deps.config, schema: deps.schema }, ...(resumeFrom ? { resumeFrom } : {}) },
+            { input: { ...input, runKey: key }, stores: { config: deps.config, schema: deps.schema }, ...(resumeFrom ? { resumeFrom } : {}) },
             events,
           )
         : await trainStage(
-            { ...input, runKey },
+            { ...input, runKey: key },
             {
               artifacts: deps.artifacts,
               registry: deps.registry,
@@ -38,33 +38,8 @@ export function makeTrain(deps: TrainDeps) {
               loggedRows: (model, windowSeconds) => loggedFeatures(deps.pool, model, windowSeconds),
             },
           );
-      return {
-        result: model,
-        // Experiment tracking: what `mlops runs list|compare` shows.
-        params: {
-          version: model.version,
-          algorithm: model.algorithm,
-          params: model.params,
-          trials: model.trials,
-          metrics: model.metrics,
-          primaryMetric: model.primaryMetric,
-          threshold: model.threshold,
-          datasetSha256: input.dataset.sha256,
-          seed: input.spec.training.seed,
-          selected: input.selected,
-          sizeBytes: model.sizeBytes,
-          trainingMs: model.trainingMs,
-          latency: model.latency,
-          refit: model.refit,
-          timingsMs: model.timingsMs,
-          ...(model.sample ? { sample: model.sample } : {}),
-        },
-        inputs: [
-          { uri: input.dataset.uri, sha256: input.dataset.sha256, type: 'Dataset' },
-          { uri: input.planRef.uri, sha256: input.planRef.sha256, type: 'FeaturePlan' },
-        ],
-        outputs: [{ uri: model.uri, sha256: model.sha256, type: 'Model', properties: { name: model.name, version: model.version } }],
-      };
+      const { trials, trainingMs, refit, timingsMs } = model;
+      return trainedModelOutcome(input, model, { params: { trials, trainingMs, refit, timingsMs } });
     });
   };
 }

@@ -9,7 +9,7 @@ import { readColumns } from '../core/data/columns';
 import { literal, withDuckDB } from '../core/data/duckdb';
 import { encode, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../core/features/encode';
 import { fitGbdt, planCategories, predictGbdt } from '../core/ml/gbdt';
-import { defaultThreads } from '../core/ml/gbdt-threads';
+import { defaultThreads } from '../core/ml/worker-pool';
 import { rocAuc } from '../core/ml/metrics';
 import { holdoutSplit } from '../core/ml/splits';
 import { projectRoot } from '../infra/paths';

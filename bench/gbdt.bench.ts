@@ -9,7 +9,7 @@ import { literal, withDuckDB } from '../core/data/duckdb';
 import { deriveValue } from '../core/features/derive';
 import { encode, fitEncodingPlan, type FeatureColumn } from '../core/features/encode';
 import { fitGbdt, predictGbdt } from '../core/ml/gbdt';
-import { defaultThreads } from '../core/ml/gbdt-threads';
+import { defaultThreads } from '../core/ml/worker-pool';
 import { rocAuc } from '../core/ml/metrics';
 import type { GbdtParams, Matrix } from '../core/ml/model';
 import { holdoutSplit } from '../core/ml/splits';

@@ -12,22 +12,19 @@ import type { DataColumn } from '../data/columns';
 import { withDatasetTable } from '../data/dataset-table';
 import { ident, literal, withDuckDB } from '../data/duckdb';
 import type { Progress } from '../data/ingest';
-import { canonicalJson } from '../canonical-json';
-import { evaluationReport, storeEvaluationReport } from './evaluation-report';
-import { referenceSample, storeReference } from '../monitor/reference';
 import { feedsFromColumns } from '../onnx/feeds';
 import { measureLatency } from '../onnx/latency';
 import { createOnnxScorer, type OnnxScorer } from '../onnx/score';
 import { OUTPUT } from '../onnx/signature';
 import type { ArtifactRef, ArtifactStore } from '../store/artifacts';
 import type { ModelRegistry } from '../store/registry';
-import { codeVersion } from '../version';
 import { externalAlgorithm, type ExternalTrainInput, type ExternalTrainResult } from './external';
 import { checkExternalOnnx } from './external-onnx';
 import { permutationImportance } from './permutation';
 import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Predictions } from './scorecard';
 import { chooseThreshold } from './threshold';
-import type { TrainedModel, TrainInput } from './train';
+import type { TrainedModel, TrainInput } from './train-types';
+import { registerModel, sha256Of } from './train-register';
 import { prepareTrainingData, type TrainingData } from './training-data';
 
 export type ExternalStageInput = Omit<TrainInput, 'runKey' | 'reweight'>;
@@ -161,6 +158,18 @@ export interface ExternalRegistration {
   trainer: { taskQueue: string };
 }
 
+/** Who fitted the model, as the registry records it. */
+function trainerRecord(reg: ExternalRegistration): Record<string, unknown> {
+  return {
+    taskQueue: reg.trainer.taskQueue,
+    framework: reg.result.framework,
+    ...(reg.result.codeVersion ? { codeVersion: reg.result.codeVersion } : {}),
+    ...(reg.result.identity ? { identity: reg.result.identity } : {}),
+    onnxUri: reg.result.uri,
+    onnxSha256: sha256Of(reg.onnx),
+  };
+}
+
 export async function registerExternal(
   input: ExternalStageInput & { runKey: string },
   reg: ExternalRegistration,
@@ -209,111 +218,28 @@ export async function registerExternal(
   });
   progress(`test ${metric}=${card.metrics[metric]} (computed by the pipeline on ${split.test.length} held-out rows)`);
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const trainerSha256 = createHash('sha256').update(reg.onnx).digest('hex');
   const algorithm = externalAlgorithm(reg.result.framework);
-  const trainer = {
-    taskQueue: reg.trainer.taskQueue,
-    framework: reg.result.framework,
-    ...(reg.result.codeVersion ? { codeVersion: reg.result.codeVersion } : {}),
-    ...(reg.result.identity ? { identity: reg.result.identity } : {}),
-    onnxUri: reg.result.uri,
-    onnxSha256: trainerSha256,
-  };
-  const reference = await storeReference(deps.artifacts, referenceSample(data.features, split.train));
-  const evaluation = await storeEvaluationReport(
-    deps.artifacts,
-    evaluationReport({
-      task,
-      classes: data.classes,
-      threshold,
-      labels: data.labels,
-      targets: data.targets,
-      predictions,
-      idx: split.test,
-      card,
-    }),
-  );
-  const registered = await deps.registry.registerVersion({
-    model: input.model,
-    runKey: input.runKey,
-    artifact: (version) => ({ uri: deps.artifacts.uri(`models/${input.model}/${version}/model.onnx`), sha256, type: 'Model', properties: { format: 'onnx' } }),
-    signature: {
-      ...signature,
-      task,
-      classes: data.classes,
-      threshold,
-      derive: input.plan.derive,
-      raw: input.plan.raw.filter((r) => r.name !== input.plan.target),
-    } as unknown as Record<string, unknown>,
-    metrics: card.metrics,
-    properties: {
-      algorithm,
-      params: reg.result.params,
-      task,
-      classes: data.classes,
-      threshold,
-      planUri: input.planRef.uri,
-      planSha256: input.planRef.sha256,
-      importance: permutation,
-      permutationImportance: permutation,
-      referenceUri: reference.uri,
-      referenceSha256: reference.sha256,
-      evaluationUri: evaluation.uri,
-      evaluationSha256: evaluation.sha256,
-      spec: input.spec,
-      protected: input.spec.governance.protected ?? [],
-      logProtected: input.spec.governance.logProtected ?? 'hash',
-      selected: input.selected,
-      datasetUri: input.dataset.uri,
-      datasetSha256: input.dataset.sha256,
-      specSha256: createHash('sha256').update(canonicalJson(input.spec)).digest('hex'),
-      seed: input.spec.training.seed,
-      codeVersion: codeVersion(),
-      trainer,
-      splits: reg.plan.splits,
-    },
-  });
-  if (registered.sha256 !== sha256) {
-    throw new Error(
-      `model ${input.model} v${registered.version} was registered by this run with sha256 ${registered.sha256}, but the trainer's model now has ${sha256}: a retried trainer must write the same model`,
-    );
-  }
-  await deps.artifacts.putBuffer(deps.artifacts.keyOf(registered.uri), Buffer.from(bytes), 'application/octet-stream');
-  progress(`registered ${input.model} v${registered.version} (${algorithm}, ${bytes.length} bytes)`);
-  return {
-    name: input.model,
-    version: registered.version,
-    uri: registered.uri,
-    sha256: registered.sha256,
-    task,
-    classes: data.classes,
+  // No model-specific importance exists for a foreign model: permutation importance stands in for it.
+  const own = {
     algorithm,
     params: reg.result.params,
-    metrics: card.metrics,
-    slices: card.slices,
-    fairness: card.fairness,
-    ...(card.confusion ? { confusion: card.confusion } : {}),
-    // No model-specific importance exists for a foreign model: permutation importance stands in for it.
     importance: permutation,
     permutationImportance: permutation,
-    threshold,
+    ...(data.sample ? { sample: data.sample } : {}),
+  };
+  const mismatch = (sha256: string): string => `the trainer's model now has ${sha256}: a retried trainer must write the same model`;
+  const properties = { ...own, trainer: trainerRecord(reg), splits: reg.plan.splits };
+  const test = { predictions, threshold, card };
+  const registered = await registerModel({ input, data, bytes, signature, test, searchRows: split.train.length, properties, mismatch }, deps);
+  progress(`registered ${input.model} v${registered.version} (${algorithm}, ${bytes.length} bytes)`);
+  return {
+    ...registered,
+    ...own,
     costs,
     trials: [],
     searchCutShort: false,
     primaryMetric: metric,
     latency,
-    sizeBytes: bytes.length,
     trainingMs: Date.now() - started,
-    rows: {
-      train: split.train.length,
-      validation: split.validation.length,
-      test: split.test.length,
-      droppedMissingTarget: data.droppedRows,
-      search: split.train.length,
-    },
-    signature,
-    codeVersion: codeVersion(),
-    ...(data.sample ? { sample: data.sample } : {}),
   };
 }

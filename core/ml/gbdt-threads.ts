@@ -8,13 +8,13 @@
 //
 // Workers run accumulateColumns from its source text (eval workers), so the same code serves compiled JS and
 // the TypeScript test runner. A worker that does not start leaves the calling thread to build everything.
-import os from 'node:os';
-import { Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { BinnedMatrix } from './gbdt-binning';
 import { accumulateColumns, columnLists, type HistogramLayout } from './gbdt-histogram';
 import { joinChunks, partitionChunk } from './gbdt-partition';
 import { addLeafRows, gradientRows, lossRows, ROOT_BLOCK, rootRows, scoreBinnedRows, type RowBuffers } from './gbdt-rows';
 import type { NodeSums } from './gbdt-split';
+import { awaitJob, evalWorker, post, stopWorker } from './worker-pool';
 
 /** Node rows (index, gradient, hessian by position), their partition spill space and the histograms, shared. */
 export interface HistogramBuffers {
@@ -50,11 +50,6 @@ export interface HistogramBuilder {
   close(): Promise<void>;
 }
 
-/** Default thread count: the cores available, at most 4 (histogram passes are memory-bound beyond that). */
-export function defaultThreads(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism()));
-}
-
 export function sharedHistogramBuffers(rows: number, layout: HistogramLayout, histograms: number): HistogramBuffers {
   const f64 = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
   const f32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * n));
@@ -82,15 +77,11 @@ const READY_TIMEOUT_MS = 10_000;
 /** A histogram taking longer than this means a worker died: fail rather than wait forever. */
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 
-// Control words (Int32Array over a SharedArrayBuffer, one per worker).
-const SEQ = 0; // job number, bumped by the caller
-const DONE = 1; // job number last finished, set by the worker
+// Control words of a worker beyond worker-pool.ts's SEQ, DONE, STOP and FAILED.
 const HIST = 2;
 const FROM = 3;
 const TO = 4;
 const IDENTITY = 5;
-const STOP = 6;
-const FAILED = 7;
 const JOB = 8; // 0 histogram, 1 partition, 2 gradients, 3 root, 4 leaf values, 5 validation scores, 6 validation loss
 const FEATURE = 9;
 const LEFTS = 10; // partition result
@@ -192,12 +183,10 @@ export async function startHistogramBuilder(
         ctl[FROM] = from;
         ctl[TO] = to;
         ctl[IDENTITY] = identity ? 1 : 0;
-        const seq = Atomics.add(ctl, SEQ, 1) + 1;
-        Atomics.notify(ctl, SEQ);
-        return seq;
+        return post(ctl);
       });
       accumulateColumns(hist, bins, rows, start, skip, mine.dense, mine.sparse, idx, from, to, og, oh, identity, sums);
-      workers.forEach((w, i) => awaitJob(w, seqs[i]!, i));
+      workers.forEach((w, i) => awaitWorker(w, seqs[i]!, i));
     },
     partition(from, to, feature, goesLeft) {
       const col = feature * rows;
@@ -210,24 +199,18 @@ export async function startHistogramBuilder(
         ctl[FEATURE] = feature;
         ctl[FROM] = cuts[i + 1]!;
         ctl[TO] = cuts[i + 2]!;
-        const seq = Atomics.add(ctl, SEQ, 1) + 1;
-        Atomics.notify(ctl, SEQ);
-        return seq;
+        return post(ctl);
       });
       const lefts = [partitionChunk(bins, col, goesLeft, idx, og, oh, spill, spillG, spillH, cuts[0]!, cuts[1]!)];
       seqs.forEach((seq, i) => {
-        awaitJob(workers[i]!, seq, i);
+        awaitWorker(workers[i]!, seq, i);
         lefts.push(workers[i]!.ctl[LEFTS]!);
       });
       return joinChunks(buffers, cuts, lefts);
     },
     ...rowPasses(workers, buffers, rowData),
     async close() {
-      for (const { ctl } of workers) {
-        Atomics.store(ctl, STOP, 1);
-        Atomics.add(ctl, SEQ, 1);
-        Atomics.notify(ctl, SEQ);
-      }
+      for (const { ctl } of workers) stopWorker(ctl);
       await Promise.all(workers.map(({ worker }) => worker.terminate()));
     },
   };
@@ -254,12 +237,10 @@ function rowPasses(workers: Started[], buffers: HistogramBuffers, rowData: RowBu
       ctl[COUNT] = count;
       ctl[FROM] = cuts[i + 1]!;
       ctl[TO] = cuts[i + 2]!;
-      const seq = Atomics.add(ctl, SEQ, 1) + 1;
-      Atomics.notify(ctl, SEQ);
-      return seq;
+      return post(ctl);
     });
     mine(cuts[0]!, cuts[1]!);
-    seqs.forEach((seq, i) => awaitJob(workers[i]!, seq, i));
+    seqs.forEach((seq, i) => awaitWorker(workers[i]!, seq, i));
   };
 
   return {
@@ -299,14 +280,9 @@ function rowPasses(workers: Started[], buffers: HistogramBuffers, rowData: RowBu
 }
 
 /** Waits for worker `w` to finish job `seq`; throws when it failed or stopped answering. */
-function awaitJob({ ctl }: Started, seq: number, w: number): void {
-  for (let i = 0; i < SPIN_POLLS && Atomics.load(ctl, DONE) !== seq; i++);
-  for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
-    if (Atomics.wait(ctl, DONE, done, BUILD_TIMEOUT_MS) === 'timed-out') {
-      throw new Error(`gbdt: worker thread ${w + 1} did not answer within ${BUILD_TIMEOUT_MS / 1000} s`);
-    }
-  }
-  if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`gbdt: worker thread ${w + 1} failed its job (a histogram, a partition or a row pass)`);
+function awaitWorker({ ctl }: Started, seq: number, w: number): void {
+  const failed = 'its job (a histogram, a partition or a row pass)';
+  awaitJob(ctl, seq, { who: 'gbdt', thread: w + 1, failed, timeoutMs: BUILD_TIMEOUT_MS, spin: SPIN_POLLS });
 }
 
 /** Column ranges for `threads` threads of about equal work (a sparse column costs about 0.4 of a dense one). */
@@ -339,13 +315,8 @@ async function startWorker(data: WorkerData): Promise<Started | undefined> {
     `const rowKernels = { gradientRows, rootRows, addLeafRows, scoreBinnedRows, lossRows, block: ${ROOT_BLOCK} };`,
     `(${workerLoop.toString()})(workerData, parentPort, accumulateColumns, partitionChunk, rowKernels, ${SPIN_POLLS});`,
   ].join('\n');
-  let worker: Worker;
-  try {
-    worker = new Worker(source, { eval: true, workerData: data });
-  } catch {
-    return undefined;
-  }
-  worker.unref();
+  const worker = evalWorker(source, data);
+  if (worker === undefined) return undefined;
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
     const settle = (ok: boolean): void => {

@@ -1,7 +1,7 @@
 // The linear models' design matrix in the form that fits at ten million rows: dense (numeric, ordinal,
 // passthrough) columns as float32, and each one-hot block as one column index per row, since exactly one column
 // of a block is hot. Trees keep the row-major float64 `Matrix` (model.ts); the linear trainers, predictors,
-// permutation importance and the ONNX check in train.ts use this form, with no dense copy of the one-hot part.
+// permutation importance and the ONNX check of the train stage use this form, with no dense copy of the one-hot part.
 //
 // Float32 loses nothing: the encoders round every numeric value to float32 (encode.ts), as the ONNX graph does.
 

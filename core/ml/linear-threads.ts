@@ -4,8 +4,7 @@
 // the first range and waits (Atomics.wait) for the others. Workers run the chunk kernels from their source text
 // (eval workers), so the same code serves compiled JS and the TypeScript test runner; a worker that does not
 // start leaves the calling thread to do every chunk.
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   binaryChunk,
   chunkRows,
@@ -18,6 +17,7 @@ import {
   type DesignProblem,
   type PassKind,
 } from './linear-objective';
+import { awaitJob, defaultThreads, evalWorker, post, stopWorker } from './worker-pool';
 
 export interface LinearPool {
   pass: ChunkPass;
@@ -26,26 +26,17 @@ export interface LinearPool {
   close(): void;
 }
 
-/** Default thread count: the cores available, at most 4 (the passes are memory-bound beyond that). */
-export function linearThreads(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism()));
-}
-
 /** Below this many chunks a pass stays on the calling thread: waking a worker would cost more than it saves. */
 const MIN_CHUNKS = 4;
 const READY_TIMEOUT_MS = 10_000;
 /** A pass taking longer than this means a worker died: fail rather than wait forever. */
 const PASS_TIMEOUT_MS = 10 * 60_000;
 
-// Control words (Int32Array over a SharedArrayBuffer, one per worker).
-const SEQ = 0; // job number, bumped by the caller
-const DONE = 1; // job number last finished, set by the worker
+// Control words of a worker beyond worker-pool.ts's SEQ, DONE, STOP and FAILED.
 const KIND = 2; // 0 binary, 1 multinomial, 2 hessian
 const CLASSES = 3;
 const FIRST = 4;
 const LAST = 5;
-const STOP = 6;
-const FAILED = 7;
 const READY = 8;
 const LENGTH = 9;
 
@@ -67,7 +58,7 @@ const sharedF64 = (n: number): Float64Array => new Float64Array(new SharedArrayB
  * The design must live in shared memory (encodeLinear allocates it there); labels and weights are copied there.
  * Synchronous: the caller waits (at most READY_TIMEOUT_MS) for the workers to start.
  */
-export function startLinearPool(p: DesignProblem, classes: number, threads = linearThreads()): LinearPool {
+export function startLinearPool(p: DesignProblem, classes: number, threads = defaultThreads()): LinearPool {
   const local = localPass(p);
   const { design } = p;
   const chunksOf = (kind: PassKind): number => Math.ceil(design.rows / chunkRows(kind));
@@ -108,20 +99,12 @@ export function startLinearPool(p: DesignProblem, classes: number, threads = lin
       ctl[LENGTH] = len;
       ctl[FIRST] = bound(w + 1);
       ctl[LAST] = bound(w + 2);
-      const seq = Atomics.add(ctl, SEQ, 1) + 1;
-      Atomics.notify(ctl, SEQ);
-      return seq;
+      return post(ctl);
     });
     runChunks(problem, kind, theta, k, 0, bound(1), out);
-    workers.forEach(({ ctl }, w) => {
-      const seq = seqs[w]!;
-      for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
-        if (Atomics.wait(ctl, DONE, done, PASS_TIMEOUT_MS) === 'timed-out') {
-          throw new Error(`linear model: worker thread ${w + 1} did not answer within ${PASS_TIMEOUT_MS / 1000} s`);
-        }
-      }
-      if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`linear model: worker thread ${w + 1} failed computing a ${kind} pass`);
-    });
+    workers.forEach(({ ctl }, w) =>
+      awaitJob(ctl, seqs[w]!, { who: 'linear model', thread: w + 1, failed: `computing a ${kind} pass`, timeoutMs: PASS_TIMEOUT_MS }),
+    );
     return out.subarray(0, chunks * len);
   };
   return {
@@ -129,9 +112,7 @@ export function startLinearPool(p: DesignProblem, classes: number, threads = lin
     threads: workers.length + 1,
     close() {
       for (const { worker, ctl } of workers) {
-        Atomics.store(ctl, STOP, 1);
-        Atomics.add(ctl, SEQ, 1);
-        Atomics.notify(ctl, SEQ);
+        stopWorker(ctl);
         void worker.terminate();
       }
     },
@@ -147,13 +128,8 @@ function startWorker(data: WorkerData): { worker: Worker; ctl: Int32Array } | un
     `const hessianChunk = ${hessianChunk.toString()};`,
     `(${workerLoop.toString()})(workerData, binaryChunk, multinomialChunk, hessianChunk);`,
   ].join('\n');
-  let worker: Worker;
-  try {
-    worker = new Worker(source, { eval: true, workerData: data });
-  } catch {
-    return undefined;
-  }
-  worker.unref();
+  const worker = evalWorker(source, data);
+  if (worker === undefined) return undefined;
   if (Atomics.wait(data.ctl, READY, 0, READY_TIMEOUT_MS) === 'timed-out' && Atomics.load(data.ctl, READY) === 0) {
     void worker.terminate();
     return undefined;

@@ -1,6 +1,6 @@
 // The train stage's linear side (logistic and ridge): fits on the sparse LinearDesign, the search's l2 grid
 // solved as one regularization path per (algorithm, fold), and the seeded stratified subsample the search may
-// fit on (training.searchRows). train.ts calls these; trees keep their own matrix and fit.
+// fit on (training.searchRows). train-search.ts and train-fit.ts call these; trees keep their own matrix and fit.
 import { encode, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../features/encode';
 import { encodeLinear, reencodeLinear } from '../features/encode-linear';
 import { seededRandom } from '../random';
@@ -19,9 +19,9 @@ export type LinearAlgorithm = 'logistic' | 'ridge';
 
 export interface LinearFitted {
   model: LinearModel;
-  /** On the dense matrix (what tree and linear fits share in train.ts). */
+  /** On the dense matrix (what tree and linear fits share in the train stage). */
   predict: (m: Matrix) => Predictions;
-  /** On the sparse design: what train.ts scores linear models with. */
+  /** On the sparse design: what the train stage scores linear models with. */
   predictDesign: (d: LinearDesign) => Predictions;
 }
 

@@ -6,7 +6,8 @@
 import { maxAbs, minimizeLbfgs, type SolverResult } from './lbfgs';
 import { CHUNK_ROWS, checkDesign, linearScores, type LinearDesign } from './linear-design';
 import { binaryDesignHessian, binaryDesignObjective, multinomialDesignObjective, type ChunkPass, type DesignProblem } from './linear-objective';
-import { linearThreads, startLinearPool } from './linear-threads';
+import { startLinearPool } from './linear-threads';
+import { defaultThreads } from './worker-pool';
 import { checkClasses, checkClassesPresent, type LogisticModel, type LogisticOptions } from './logistic';
 import { sigmoid } from './logistic-loss';
 import { newtonMinimize, priorLogOdds } from './logistic-newton';
@@ -16,7 +17,7 @@ import { checkL2, checkLabels, checkWeights } from './input-checks';
 export const DESIGN_NEWTON_MAX_WIDTH = 1024;
 
 export interface DesignFitOptions extends LogisticOptions {
-  /** Threads for the passes over the rows (linear-threads.ts); default linearThreads(). Results do not depend on it. */
+  /** Threads for the passes over the rows (linear-threads.ts); default defaultThreads(). Results do not depend on it. */
   threads?: number;
   /** A pass to use instead (fitLogisticPath shares one pool over its fits). */
   pass?: ChunkPass;
@@ -50,7 +51,7 @@ export function fitLogisticDesign(
 
   const k = classes.length;
   const p: DesignProblem = { design, labels, weights: options.sampleWeights, weightSum, l2 };
-  const pool = options.pass ? undefined : startLinearPool(p, k, options.threads ?? linearThreads());
+  const pool = options.pass ? undefined : startLinearPool(p, k, options.threads ?? defaultThreads());
   try {
     return solve(p, k, classes, options.pass ?? pool!.pass, options, start);
   } finally {
@@ -137,7 +138,7 @@ export function fitLogisticPath(
   // One pool for the whole path: the problem differs only in l2, which the pass does not read.
   const pool = options.pass
     ? undefined
-    : startLinearPool({ design, labels, weights: options.sampleWeights, weightSum, l2: 1 }, classes.length, options.threads ?? linearThreads());
+    : startLinearPool({ design, labels, weights: options.sampleWeights, weightSum, l2: 1 }, classes.length, options.threads ?? defaultThreads());
   try {
     let start: Float64Array | undefined;
     for (const { l2, i } of order) {

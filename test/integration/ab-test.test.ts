@@ -19,7 +19,7 @@ import { readSynthRows } from '../support/synth-traffic';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
-import type { AbTestResult, RolloutInput, RunResult } from '../../workflows/contracts';
+import { type AbTestResult, type RolloutInput, type RunResult, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
@@ -92,7 +92,7 @@ async function startRollout(input: RolloutInput) {
     'the champion served',
     async () => ((await (await fetch(`${server.url}/v1/models/${input.model}`)).json()) as { version?: number }).version === input.champion || undefined,
   );
-  const handle = await w.client.workflow.start('abTest', { workflowId: `ab-${input.model}`, taskQueue: w.taskQueue, args: [input] });
+  const handle = await w.client.workflow.start(workflows.abTest, { workflowId: `ab-${input.model}`, taskQueue: w.taskQueue, args: [input] });
   await waitFor(
     'the challenger served',
     async () =>
@@ -214,14 +214,14 @@ describe('abTest', () => {
       deploy: { strategy: 'canary', share: 0.2 },
       monitor: { enabled: false },
     };
-    const first = (await w.client.workflow.execute('continuousTrainingPipeline', {
+    const first = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
       workflowId: 'ct-canary',
       taskQueue: w.taskQueue,
       args: [spec],
     })) as RunResult;
     expect(first.deployed).toEqual({ alias: 'production', version: 1 });
     expect(first.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/no production version to test against/)]));
-    const second = (await w.client.workflow.execute('continuousTrainingPipeline', {
+    const second = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
       workflowId: 'ct-canary',
       taskQueue: w.taskQueue,
       args: [{ ...spec, data: { uri: traffic } }],

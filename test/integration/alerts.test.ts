@@ -17,7 +17,7 @@ import { startServing, type RunningServer } from '../../serving/main';
 import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
-import { ctWorkflowId, retrainSignal, type RunResult } from '../../workflows/contracts';
+import { ctWorkflowId, retrainSignal, type RunResult, workflows } from '../../workflows/contracts';
 
 interface Received {
   body: string;
@@ -68,7 +68,7 @@ const spec = (model: string, extra: Record<string, unknown> = {}) => ({
 
 async function ct(model: string, input: Record<string, unknown>, trigger: 'manual' | 'drift' = 'manual', reason?: string) {
   const run = { trigger, requestId: randomBytes(8).toString('hex'), ...(reason ? { reason, driftedColumns: ['wind'] } : {}) };
-  const h = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+  const h = await w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: w.taskQueue,
     args: [{ ...input, run }],

@@ -17,7 +17,7 @@ import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
-import { advanceUpdate, type CicdResult, type RunResult, STAGES, statusQuery } from '../../workflows/contracts';
+import { advanceUpdate, type CicdResult, type RunResult, STAGES, statusQuery, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
@@ -55,7 +55,7 @@ function replaceIn(file: string, from: string, to: string): void {
 }
 
 async function cicd(ref: string, expected: CicdResult['status']): Promise<CicdResult> {
-  const result = (await w.client.workflow.execute('cicdPipeline', {
+  const result = (await w.client.workflow.execute(workflows.cicdPipeline, {
     workflowId: `cicd-${id}-${ref}`,
     taskQueue: w.taskQueue,
     args: [{ ref, sample: { uri: weather, target: 'weather' } }],
@@ -154,7 +154,7 @@ describe('cicdPipeline', () => {
     builds.push(goodA, failing, reordered, goodB);
 
     // A production model trained before any pipeline version: its CT history is one the candidates must replay.
-    const prod = (await w.client.workflow.execute('continuousTrainingPipeline', {
+    const prod = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
       workflowId: `ct-prod-${id}`,
       taskQueue: w.taskQueue,
       args: [ctSpec('prod')],
@@ -173,7 +173,11 @@ describe('cicdPipeline', () => {
     expect(await executionBuildId(client, config, `ct-prod-${id}`, retrain.runId)).toBe(goodA);
 
     // A level-0 run started now is pinned to A while it waits for a person.
-    const pinned = await w.client.workflow.start('manualPipeline', { workflowId: `manual-pinned-${id}`, taskQueue: w.taskQueue, args: [ctSpec('pinned')] });
+    const pinned = await w.client.workflow.start(workflows.manualPipeline, {
+      workflowId: `manual-pinned-${id}`,
+      taskQueue: w.taskQueue,
+      args: [ctSpec('pinned')],
+    });
     await waitFor('the manual run on A', async () => ((await executionBuildId(client, config, pinned.workflowId)) === goodA ? true : undefined));
 
     const unit = await cicd('bad-unit', 'rejected');
@@ -197,7 +201,7 @@ describe('cicdPipeline', () => {
     }
     expect(((await pinned.result()) as RunResult).status).toMatch(/deployed|blessed/);
     expect(await executionBuildId(client, config, pinned.workflowId)).toBe(goodA);
-    const fresh = await w.client.workflow.start('continuousTrainingPipeline', {
+    const fresh = await w.client.workflow.start(workflows.continuousTrainingPipeline, {
       workflowId: `ct-fresh-${id}`,
       taskQueue: w.taskQueue,
       args: [ctSpec('fresh')],
@@ -223,7 +227,7 @@ describe('cicdPipeline', () => {
       stdout: `pipeline ${goodB.slice(0, 12)} → ${goodA.slice(0, 12)} (rolled back): new runs start on ${goodA.slice(0, 12)}\n`,
     });
     expect(await s.pipelines.current()).toBe(goodA);
-    const after = await w.client.workflow.start('continuousTrainingPipeline', {
+    const after = await w.client.workflow.start(workflows.continuousTrainingPipeline, {
       workflowId: `ct-after-${id}`,
       taskQueue: w.taskQueue,
       args: [ctSpec('after')],

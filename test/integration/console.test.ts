@@ -17,7 +17,7 @@ import { writeSynthCsv } from '../../core/data/synth';
 import type { EvaluationReport } from '../../core/ml/evaluation-report';
 import { checkModelDrift } from '../../core/monitor/check';
 import { startServing, type RunningServer } from '../../serving/main';
-import { abStatusQuery, abWorkflowId, ctWorkflowId, driftWorkflowId, type RolloutInput, type RunResult } from '../../workflows/contracts';
+import { abStatusQuery, abWorkflowId, ctWorkflowId, driftWorkflowId, type RolloutInput, type RunResult, workflows } from '../../workflows/contracts';
 import { launchBrowser, watchPage } from '../support/browser';
 import { isolatedStores } from '../support/isolated-stores';
 import { logSynthTraffic, readSynthRows, serveSynthRows } from '../support/synth-traffic';
@@ -49,7 +49,7 @@ async function churnCsv(file: string, rows: number, seed: number, drift = 0): Pr
 }
 
 async function ct(model: string, input: Record<string, unknown>): Promise<RunResult> {
-  return (await w.client.workflow.execute('continuousTrainingPipeline', {
+  return (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: w.taskQueue,
     args: [{ ...input, name: model }],
@@ -291,7 +291,7 @@ describe('web console with a running A/B test and performance estimates', () => 
       test: { alpha: 1e-6, power: 0.8, minimumDetectableEffect: 0.05, rule: 'sequential', minSamples: 50, interval: 2, maxDuration: 3600 },
       requestedBy: 'console test',
     };
-    await w.client.workflow.start('abTest', { workflowId: abWorkflowId(churnModel), taskQueue: w.taskQueue, args: [input] });
+    await w.client.workflow.start(workflows.abTest, { workflowId: abWorkflowId(churnModel), taskQueue: w.taskQueue, args: [input] });
     await waitFor(
       'the challenger served',
       async () =>

@@ -19,7 +19,7 @@ import { ensureTrainerVenv, pythonTrainerDir, startPythonTrainer, trainerEnv } f
 import { startServing, type RunningServer } from '../../serving/main';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
-import { ctWorkflowId, retrainSignal, type RunResult } from '../../workflows/contracts';
+import { ctWorkflowId, retrainSignal, type RunResult, workflows } from '../../workflows/contracts';
 
 const root = path.join(__dirname, '..', '..');
 let s: Awaited<ReturnType<typeof isolatedStores>>;
@@ -69,7 +69,7 @@ const specOf = (model: string, external: Record<string, unknown>) => ({
 
 async function ct(model: string, external: Record<string, unknown>) {
   const run = { trigger: 'manual' as const, requestId: randomUUID() };
-  const h = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+  const h = await w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: w.taskQueue,
     args: [{ ...specOf(model, external), run }],

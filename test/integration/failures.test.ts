@@ -14,7 +14,7 @@ import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
 import { waitFor } from '../support/wait';
-import { ctWorkflowId, retrainSignal, statusQuery } from '../../workflows/contracts';
+import { ctWorkflowId, retrainSignal, statusQuery, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
@@ -80,7 +80,7 @@ describe('failures a user can act on', () => {
 
   it('`mlops advance` of a stage that is not waiting names the one that is', async () => {
     const workflowId = `manual-${randomBytes(4).toString('hex')}`;
-    await w.client.workflow.start('manualPipeline', {
+    await w.client.workflow.start(workflows.manualPipeline, {
       taskQueue: w.taskQueue,
       workflowId,
       args: [{ name: `adv${randomBytes(3).toString('hex')}`, data: { uri: weather }, target: 'weather' }],
@@ -103,7 +103,7 @@ describe('failures a user can act on', () => {
   it("a deploy to a model server that never loads the model fails with the wait's own message, not a timeout", async () => {
     const model = `ready${randomBytes(3).toString('hex')}`;
     const run = { trigger: 'manual' as const, requestId: randomBytes(8).toString('hex') };
-    const handle = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+    const handle = await w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
       workflowId: ctWorkflowId(model),
       taskQueue: w.taskQueue,
       args: [{ name: model, data: { uri: weather }, target: 'weather', run }],

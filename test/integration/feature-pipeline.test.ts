@@ -19,7 +19,7 @@ import { mlopsAsync } from '../support/cli';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
-import type { RunResult } from '../../workflows/contracts';
+import { type RunResult, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
@@ -129,7 +129,11 @@ let first: RunResult;
 
 describe('a CT pipeline with features.sets', () => {
   it('materializes the set, trains on the point-in-time join of the events, and records the set version it used', async () => {
-    first = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: `ct-${model}`, taskQueue: w.taskQueue, args: [spec] })) as RunResult;
+    first = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
+      workflowId: `ct-${model}`,
+      taskQueue: w.taskQueue,
+      args: [spec],
+    })) as RunResult;
     expect(first).toMatchObject({ status: 'deployed', deployed: { alias: 'production', version: 1 } });
     expect(first.spec.features).toEqual({
       sets: [{ name: 'customer_stats', version: 1, features: ['avg_spend', 'visits', 'plan', 'log_spend'] }],
@@ -164,7 +168,7 @@ describe('a CT pipeline with features.sets', () => {
   }, 180_000);
 
   it('skips a second run when nothing is new: the join of the same events and parts is the same dataset', async () => {
-    const again = (await w.client.workflow.execute('continuousTrainingPipeline', {
+    const again = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
       workflowId: `ct-${model}`,
       taskQueue: w.taskQueue,
       args: [spec],
@@ -176,7 +180,7 @@ describe('a CT pipeline with features.sets', () => {
 
   it('fails with InvalidSpec naming an unregistered set, and events without the entity column', async () => {
     const unknown = await expectFailure(
-      w.client.workflow.execute('continuousTrainingPipeline', {
+      w.client.workflow.execute(workflows.continuousTrainingPipeline, {
         workflowId: 'ct-fs-unknown',
         taskQueue: w.taskQueue,
         args: [{ ...spec, name: 'fs-unknown', features: { sets: [{ name: 'nope' }], entity: 'customer_id' } }],
@@ -184,7 +188,7 @@ describe('a CT pipeline with features.sets', () => {
     );
     expect(unknown).toMatchObject({ type: 'InvalidSpec', message: 'feature set "nope" is not registered; register it with `mlops features apply FILE`' });
     const noEntity = await expectFailure(
-      w.client.workflow.execute('continuousTrainingPipeline', {
+      w.client.workflow.execute(workflows.continuousTrainingPipeline, {
         workflowId: 'ct-fs-noentity',
         taskQueue: w.taskQueue,
         args: [{ ...spec, name: 'fs-noentity', features: { sets: [{ name: 'customer_stats' }], entity: 'client' } }],
@@ -318,7 +322,7 @@ describe('materializeFeatures', () => {
   it('brings the online store up to date, and the server answers with the new values', async () => {
     const later = T0 + 40 * DAY;
     appendFileSync(statsCsv, `c1,${iso(later)},1.5,3,free\n`);
-    const result = (await w.client.workflow.execute('materializeFeatures', {
+    const result = (await w.client.workflow.execute(workflows.materializeFeatures, {
       workflowId: `materialize-${randomInt(1e9)}`,
       taskQueue: w.taskQueue,
       args: [{ sets: [{ name: 'customer_stats' }] }],
@@ -329,12 +333,13 @@ describe('materializeFeatures', () => {
     expect(stored).toMatchObject({ avg_spend: 1.5, visits: 3, plan: 'free' });
     const full = await predict([{ channel: 'web', ...stored }]);
     expect(byKey.body.predictions[0]!.probabilities).toEqual(full.body.predictions[0]!.probabilities);
-    const idle = (await w.client.workflow.execute('materializeFeatures', {
+    const idle = (await w.client.workflow.execute(workflows.materializeFeatures, {
       workflowId: `materialize-${randomInt(1e9)}`,
       taskQueue: w.taskQueue,
       args: [{ sets: [{ name: 'customer_stats' }] }],
     })) as { sets: { rows: number }[] };
     expect(idle.sets[0]!.rows).toBe(0);
+    // By name: the typed reference would refuse this input, which is wrong on purpose.
     const bad = await expectFailure(
       w.client.workflow.execute('materializeFeatures', { workflowId: `materialize-${randomInt(1e9)}`, taskQueue: w.taskQueue, args: [{}] }),
     );
@@ -387,7 +392,11 @@ describe('retraining with feedback', () => {
     });
     expect(await fb.json()).toEqual({ accepted: 30, unknown: 0 });
     const before = Date.now();
-    const r = (await w.client.workflow.execute('continuousTrainingPipeline', { workflowId: `ct-${model}`, taskQueue: w.taskQueue, args: [spec] })) as RunResult;
+    const r = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
+      workflowId: `ct-${model}`,
+      taskQueue: w.taskQueue,
+      args: [spec],
+    })) as RunResult;
     expect(r).toMatchObject({ status: 'deployed', dataset: { rows: events.length + 30, feedbackRows: 30 } });
     const rows = (await readParquet(r.dataset!.uri)).slice(events.length);
     expect(rows.map((x) => x.customer_id).sort()).toEqual([...customers].sort());

@@ -14,7 +14,7 @@ import { readSynthRows } from '../support/synth-traffic';
 import { isolatedStores } from '../support/isolated-stores';
 import { waitFor } from '../support/wait';
 import { startTestWorker, type TestWorker } from '../support/worker';
-import { ctWorkflowId, monitorStatusQuery, retrainSignal, type RunResult } from '../../workflows/contracts';
+import { ctWorkflowId, monitorStatusQuery, retrainSignal, type RunResult, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
@@ -81,7 +81,7 @@ describe('drift monitor', () => {
       features: { exclude: ['customer_id'] },
       monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, onDrift: 'reweight' },
     };
-    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+    const started = await w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
       workflowId: ctWorkflowId(model),
       taskQueue: w.taskQueue,
       args: [{ ...spec, run }],
@@ -145,7 +145,7 @@ describe('drift monitor', () => {
       features: { exclude: ['customer_id'] },
       monitor: { interval: 1, window: 3600, coolDown: 3600, minRows: 100, minLabels: 100 },
     };
-    const started = await w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+    const started = await w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
       workflowId: ctWorkflowId(calm),
       taskQueue: w.taskQueue,
       args: [{ ...spec, run }],

@@ -16,6 +16,7 @@ import { seededRandom } from '../../core/random';
 import { parseSpec } from '../../core/spec';
 import { featuresScoreCommand } from '../../starters/feature-commands';
 import type { BatchScoreOutput } from '../../workflows/batch-score';
+import { workflows } from '../../workflows/contracts';
 import type { materializeFeatures } from '../../workflows/materialize';
 import { isolatedStores } from '../support/isolated-stores';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -107,7 +108,7 @@ async function activitiesOf<T>(workflowId: string, type: string): Promise<{ inpu
 
 const score = async (input: Record<string, unknown>): Promise<{ result: BatchScoreOutput; workflowId: string; runId: string }> => {
   const workflowId = `fanout-score-${randomBytes(4).toString('hex')}`;
-  const handle = await w.client.workflow.start('batchScore', { taskQueue: w.taskQueue, workflowId, args: [{ model, version: 1, ...input }] });
+  const handle = await w.client.workflow.start(workflows.batchScore, { taskQueue: w.taskQueue, workflowId, args: [{ model, version: 1, ...input }] });
   return { result: (await handle.result()) as BatchScoreOutput, workflowId, runId: handle.firstExecutionRunId };
 };
 
@@ -206,7 +207,7 @@ describe('partitioned materialization', () => {
 
   const materialize = async (input: Parameters<typeof materializeFeatures>[0]) => {
     const workflowId = `fanout-materialize-${randomBytes(4).toString('hex')}`;
-    const handle = await w.client.workflow.start('materializeFeatures', { taskQueue: w.taskQueue, workflowId, args: [input] });
+    const handle = await w.client.workflow.start(workflows.materializeFeatures, { taskQueue: w.taskQueue, workflowId, args: [input] });
     return { result: (await handle.result()) as Awaited<ReturnType<typeof materializeFeatures>>, workflowId, runId: handle.firstExecutionRunId };
   };
 

@@ -12,7 +12,7 @@ import { writeSynthCsv } from '../../core/data/synth';
 import { cacheDir, TEMPORAL_CLI } from '../../infra/install';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectFailure, startTestWorker, type TestWorker } from '../support/worker';
-import { advanceUpdate, ctWorkflowId, retrainSignal, type RunResult, statusQuery } from '../../workflows/contracts';
+import { advanceUpdate, ctWorkflowId, retrainSignal, type RunResult, statusQuery, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let w: TestWorker;
@@ -35,7 +35,7 @@ afterAll(async () => {
 const ct = (model: string, input: Record<string, unknown>, trigger: 'manual' | 'drift' = 'manual') => {
   const requestId = randomUUID();
   const run = { trigger, requestId };
-  return w.client.workflow.signalWithStart('continuousTrainingPipeline', {
+  return w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: w.taskQueue,
     args: [{ ...input, name: model, run }],
@@ -106,7 +106,7 @@ describe('continuousTrainingPipeline', () => {
 
   it('fails fast on a bad spec or a missing target and moves no alias', async () => {
     const bad = await expectFailure(
-      w.client.workflow.execute('continuousTrainingPipeline', {
+      w.client.workflow.execute(workflows.continuousTrainingPipeline, {
         taskQueue: w.taskQueue,
         workflowId: ctWorkflowId(`bad-${suffix}`),
         args: [{ name: `bad-${suffix}`, data: { uri: churn } }],
@@ -114,7 +114,7 @@ describe('continuousTrainingPipeline', () => {
     );
     expect(bad).toMatchObject({ type: 'InvalidSpec', message: 'spec.target is required: the column to predict' });
     const missing = await expectFailure(
-      w.client.workflow.execute('continuousTrainingPipeline', {
+      w.client.workflow.execute(workflows.continuousTrainingPipeline, {
         taskQueue: w.taskQueue,
         workflowId: ctWorkflowId(`missing-${suffix}`),
         args: [{ name: `missing-${suffix}`, data: { uri: churn }, target: 'left' }],
@@ -170,7 +170,7 @@ async function updateRefusal(p: Promise<unknown>): Promise<string | undefined> {
 describe('manualPipeline', () => {
   it('waits for a person before every stage, refuses an advance for the wrong stage, and deploys when advanced', async () => {
     const model = `manual-${suffix}`;
-    const handle = await w.client.workflow.start('manualPipeline', {
+    const handle = await w.client.workflow.start(workflows.manualPipeline, {
       taskQueue: w.taskQueue,
       workflowId: `manual-${suffix}`,
       args: [{ name: model, data: { uri: churn }, target: 'churned' }],

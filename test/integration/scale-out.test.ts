@@ -12,7 +12,7 @@ import { loadConfig } from '../../core/config';
 import { literal, withDuckDB } from '../../core/data/duckdb';
 import type { PartitionResult } from '../../core/data/partitioned-dataset';
 import { computeStatistics, type DatasetStatistics } from '../../core/data/statistics';
-import { advanceUpdate, statusQuery, type RunResult, type Stage } from '../../workflows/contracts';
+import { advanceUpdate, statusQuery, type RunResult, type Stage, workflows } from '../../workflows/contracts';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectAgreement } from '../support/statistics-agreement';
 
@@ -86,7 +86,7 @@ describe('three workers, one partitioned input', () => {
   it('spreads the partitions over the workers, survives a SIGKILL mid-fan-out, and merges what a single pass computes', async () => {
     const model = `scale-${randomBytes(3).toString('hex')}`;
     const uri = s.artifacts.uri(`inputs/${path.basename(files[0]!)}`).replace(/[^/]+$/, '');
-    const h = await client.workflow.start('manualPipeline', {
+    const h = await client.workflow.start(workflows.manualPipeline, {
       taskQueue,
       workflowId: `scale-${model}`,
       args: [{ name: model, data: { uri }, target: 'label' }],

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { writeSynthCsv } from '../../core/data/synth';
 import { isolatedStores } from '../support/isolated-stores';
-import { ctWorkflowId, retrainSignal, type RunResult, statusQuery } from '../../workflows/contracts';
+import { ctWorkflowId, retrainSignal, type RunResult, statusQuery, workflows } from '../../workflows/contracts';
 
 let s: Awaited<ReturnType<typeof isolatedStores>>;
 let client: Client;
@@ -49,7 +49,7 @@ describe('worker killed during training', () => {
     const first = startWorker();
     const model = `kill-${randomBytes(3).toString('hex')}`;
     const run = { trigger: 'manual' as const, requestId: randomUUID() };
-    const handle = await client.workflow.signalWithStart('continuousTrainingPipeline', {
+    const handle = await client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
       workflowId: ctWorkflowId(model),
       taskQueue,
       signal: retrainSignal,

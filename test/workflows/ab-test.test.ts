@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AbDecision, AbVerdict } from '../../core/stats/ab';
 import { startTestbed, type Answers, type Testbed } from './env';
-import { abStatusQuery, type AbTestInput, type AbTestResult, type RolloutInput } from '../../workflows/contracts';
+import { abStatusQuery, type AbTestInput, type AbTestResult, type RolloutInput, workflows } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {
@@ -48,7 +48,7 @@ function rolloutAnswers(decide: (n: number, input: Parameters<NonNullable<Answer
   };
 }
 
-const start = (input: AbTestInput) => t.env.client.workflow.start('abTest', { taskQueue: t.taskQueue, workflowId: `ab-${input.model}`, args: [input] });
+const start = (input: AbTestInput) => t.env.client.workflow.start(workflows.abTest, { taskQueue: t.taskQueue, workflowId: `ab-${input.model}`, args: [input] });
 
 describe('abTest', () => {
   it("promotes the challenger once a check says so, passing each check's always-valid p-value to the next", async () => {

@@ -2,7 +2,7 @@
 // build, unit tests, replay, the integration run — stops the run there, records why, and promotes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type Answers, type Testbed } from './env';
-import type { CicdInput, CicdResult } from '../../workflows/contracts';
+import { type CicdInput, type CicdResult, workflows } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {
@@ -28,7 +28,7 @@ function gates(over: Answers = {}): Answers {
 
 let runs = 0;
 const cicd = (input: CicdInput) =>
-  t.env.client.workflow.execute('cicdPipeline', { taskQueue: t.taskQueue, workflowId: `cicd-${++runs}`, args: [input] }) as Promise<CicdResult>;
+  t.env.client.workflow.execute(workflows.cicdPipeline, { taskQueue: t.taskQueue, workflowId: `cicd-${++runs}`, args: [input] }) as Promise<CicdResult>;
 
 describe('cicdPipeline', () => {
   it('rejects a ref that does not build, with the build error, and runs nothing else', async () => {

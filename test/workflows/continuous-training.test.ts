@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type Testbed } from './env';
 import { recordedPipeline, recordedSpec } from './fixtures';
-import { ctWorkflowId, type ForwardedResult, retrainSignal, type RunResult, statusQuery, type TrainingRequest } from '../../workflows/contracts';
+import { ctWorkflowId, type ForwardedResult, retrainSignal, type RunResult, statusQuery, type TrainingRequest, workflows } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ const spec = recordedSpec();
 function trigger(model: string, request: TrainingRequest, input: Record<string, unknown> = spec) {
   const { spec: _spec, ...run } = request;
   void _spec;
-  return t.env.client.workflow.signalWithStart('continuousTrainingPipeline', {
+  return t.env.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: t.taskQueue,
     args: [{ ...input, name: model, run }],
@@ -97,7 +97,7 @@ describe('continuousTrainingPipeline', () => {
 
   it("forwards a run started under another id to the model's CT workflow", async () => {
     const calls = t.answer({ requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'the-ct-run' }) });
-    const r = (await t.env.client.workflow.execute('continuousTrainingPipeline', {
+    const r = (await t.env.client.workflow.execute(workflows.continuousTrainingPipeline, {
       taskQueue: t.taskQueue,
       workflowId: 'schedule-forwarded-2026-01-01',
       args: [{ ...spec, name: 'forwarded', run: { trigger: 'schedule', reason: 'nightly' } }],

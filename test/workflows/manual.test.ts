@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type Testbed } from './env';
 import { recordedPipeline, recordedSpec } from './fixtures';
-import { advanceUpdate, type RunResult, type Stage, STAGES, statusQuery } from '../../workflows/contracts';
+import { advanceUpdate, type RunResult, type Stage, STAGES, statusQuery, workflows } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
 
 const spec = recordedSpec();
 const manual = (id: string, run: Record<string, unknown> = {}) =>
-  t.env.client.workflow.start('manualPipeline', { taskQueue: t.taskQueue, workflowId: `manual-${id}`, args: [{ ...spec, run }] });
+  t.env.client.workflow.start(workflows.manualPipeline, { taskQueue: t.taskQueue, workflowId: `manual-${id}`, args: [{ ...spec, run }] });
 
 /** The validator's message of a refused update. */
 async function refusal(p: Promise<unknown>): Promise<string | undefined> {

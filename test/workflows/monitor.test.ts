@@ -2,7 +2,7 @@
 // workflow for a retraining at most once per cool-down, and the cool-down holds across continue-as-new.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type ActivityResult, type Answers, type Testbed } from './env';
-import { type MonitorInput, monitorStatusQuery } from '../../workflows/contracts';
+import { type MonitorInput, monitorStatusQuery, workflows } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {
@@ -54,7 +54,7 @@ function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
 describe('driftMonitor', () => {
   it('asks for a retraining on drift at most once per cool-down', async () => {
     const calls = t.answer(driftAnswers('cooling', () => true));
-    const handle = await t.env.client.workflow.start('driftMonitor', {
+    const handle = await t.env.client.workflow.start(workflows.driftMonitor, {
       taskQueue: t.taskQueue,
       workflowId: 'drift-cooling',
       args: [monitor('cooling', { coolDown: 600 })],
@@ -79,7 +79,7 @@ describe('driftMonitor', () => {
     // A run makes 200 checks. Drift on the first check, then from the first check of the next run on; the
     // cool-down (205 checks) only lets the 206th ask again.
     const calls = t.answer(driftAnswers('carried', (n) => n === 1 || n > 200));
-    const handle = await t.env.client.workflow.start('driftMonitor', {
+    const handle = await t.env.client.workflow.start(workflows.driftMonitor, {
       taskQueue: t.taskQueue,
       workflowId: 'drift-carried',
       args: [monitor('carried', { coolDown: 205 * 60 })],
@@ -136,7 +136,7 @@ describe('driftMonitor', () => {
       deliverAlert: () => ({ targets: 0, delivered: 0, failed: [] }),
       requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'retrain-estimated' }),
     });
-    const handle = await t.env.client.workflow.start('driftMonitor', {
+    const handle = await t.env.client.workflow.start(workflows.driftMonitor, {
       taskQueue: t.taskQueue,
       workflowId: 'drift-estimated',
       args: [monitor('estimated', { maxEstimatedDrop: 0.05, onEstimatedDrop: 'retrain' })],

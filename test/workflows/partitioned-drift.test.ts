@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionSource } from '../../core/data/partitions';
 import { driftPartitions, type DriftPartitionSummary } from '../../core/stats/drift-partitions';
 import { startTestbed, type Testbed } from './env';
+import { workflows } from '../../workflows/contracts';
 
 let t: Testbed;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ function answer(): { maxInFlight: () => number; summarized: () => number[]; merg
 describe('partitionedDrift', () => {
   it('keeps at most the window in flight, continues as new, and merges every partition once, in order', async () => {
     const seen = answer();
-    const handle = await t.env.client.workflow.start('partitionedDrift', {
+    const handle = await t.env.client.workflow.start(workflows.partitionedDrift, {
       taskQueue: t.taskQueue,
       workflowId: `drift-check-${Date.now()}`,
       args: [{ referenceUri: 'ref/', currentUri: 'cur/', partitions, options: { method: 'ks' }, window: 3, historyLimit: 60 }],
