@@ -57,7 +57,7 @@ export async function sendAlert(pool: pg.Pool, registry: ModelRegistry, raised: 
   const own = alert.webhooks ?? (await productionWebhooks(registry, alert.model));
   const targets = targetsFor(alert.event, own, o.defaults ?? configuredWebhooks(o.config));
   const settled = await settledTargets(pool, alert.id);
-  const ui = temporalUiLink(temporalUiBase(o.config), o.config.temporal.namespace, alert.workflowId, alert.runId);
+  const ui = temporalUiLink(o.config.temporal.uiUrl, o.config.temporal.namespace, alert.workflowId, alert.runId);
   const body = alertBody(alert, ui);
   const pending = targets.filter((t) => !settled.has(webhookTarget(t.url)));
   const results = await Promise.all(pending.map(async (t) => ({ t, r: await postAlert(t, body, alert) })));
@@ -85,13 +85,6 @@ export async function sendAlert(pool: pg.Pool, registry: ModelRegistry, raised: 
     failed,
     retry: !o.final && results.some(({ r }) => !r.ok && r.retryable),
   };
-}
-
-/** The Temporal UI of the configured server (its port + 1000, like the dev server), or MLOPS_TEMPORAL_UI. */
-export function temporalUiBase(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MLOPS_TEMPORAL_UI) return env.MLOPS_TEMPORAL_UI.replace(/\/$/, '');
-  const host = config.temporal.address.replace(/:\d+$/, '');
-  return `http://${host}:${config.temporal.uiPort}`;
 }
 
 export function makeAlerts(deps: { pool: pg.Pool; registry: ModelRegistry; config?: Config }) {

@@ -4,14 +4,13 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time';
 import type { Client } from '@temporalio/client';
-import { parseHostPort, type Config } from '../core/config';
+import type { Config } from '../core/config';
 import type { AbNumbers } from '../core/stats/ab';
 import { abWorkflowId } from '../workflows/contracts';
 
-/** http://host:uiPort/namespaces/<ns> of the Temporal UI that belongs to the configured server. */
+/** <Temporal UI>/namespaces/<ns>: the UI of the configured server, as a browser reaches it (MLOPS_TEMPORAL_UI_URL). */
 export function temporalUiBase(config: Config): string {
-  const { host } = parseHostPort(config.temporal.address, 'TEMPORAL_ADDRESS');
-  return `http://${host}:${config.temporal.uiPort}/namespaces/${encodeURIComponent(config.temporal.namespace)}`;
+  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}`;
 }
 
 export function workflowUrl(base: string, workflowId: string, runId?: string): string {

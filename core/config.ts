@@ -6,7 +6,8 @@ import path from 'node:path';
 
 export interface Config {
   home: string;
-  temporal: { address: string; namespace: string; uiPort: number };
+  /** uiUrl: the Temporal UI as a browser reaches it, for links (MLOPS_TEMPORAL_UI; default http://<server host>:<port + 1000>). */
+  temporal: { address: string; namespace: string; uiPort: number; uiUrl: string };
   taskQueue: string;
   s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string; prefix: string };
   databaseUrl: string;
@@ -110,7 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return v ?? '';
   };
   const temporalAddress = get('TEMPORAL_ADDRESS', CONFIG_DEFAULTS.TEMPORAL_ADDRESS);
-  const { port: temporalPort } = parseHostPort(temporalAddress, 'TEMPORAL_ADDRESS');
+  const { host: temporalHost, port: temporalPort } = parseHostPort(temporalAddress, 'TEMPORAL_ADDRESS');
+  const uiUrl = get('MLOPS_TEMPORAL_UI', `http://${temporalHost}:${temporalPort + 1000}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(uiUrl)) {
+    throw new ConfigError(`MLOPS_TEMPORAL_UI=${JSON.stringify(uiUrl)} is not an http:// or https:// URL (for example http://127.0.0.1:8233)`);
+  }
   const endpoint = get('MLOPS_S3_ENDPOINT', CONFIG_DEFAULTS.MLOPS_S3_ENDPOINT);
   let url: URL;
   try {
@@ -154,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: temporalAddress,
       namespace: get('TEMPORAL_NAMESPACE', CONFIG_DEFAULTS.TEMPORAL_NAMESPACE),
       uiPort: temporalPort + 1000,
+      uiUrl,
     },
     taskQueue: get('MLOPS_TASK_QUEUE', CONFIG_DEFAULTS.MLOPS_TASK_QUEUE),
     s3: {

@@ -82,8 +82,7 @@ export function pipelineInput(values: Record<string, unknown>): PipelineInput {
 }
 
 function uiLink(config: Config, workflowId: string, runId?: string): string {
-  const host = config.temporal.address.split(':')[0];
-  return `http://${host}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}`;
+  return `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}`;
 }
 
 /** The innermost cause's message ("Activity task failed" says nothing), with the activity that raised it. */

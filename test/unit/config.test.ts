@@ -6,13 +6,21 @@ const base = { MLOPS_HOME: '/nonexistent/mlops-home' };
 describe('config', () => {
   it('uses the local defaults when nothing is set', () => {
     const c = loadConfig(base);
-    expect(c.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiPort: 8233 });
+    expect(c.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiPort: 8233, uiUrl: 'http://127.0.0.1:8233' });
     expect(c.taskQueue).toBe('mlops');
     expect(c.s3.endpoint).toBe('http://127.0.0.1:9000');
     expect(c.s3.bucket).toBe('mlops');
     expect(c.serveAddress).toBe('127.0.0.1:8080');
     expect(c.grpcAddress).toBe('127.0.0.1:8081');
     expect(c.postgresPort).toBe(5433);
+  });
+
+  it('takes the Temporal UI URL a browser reaches (compose: the host port, not the service name)', () => {
+    expect(loadConfig({ ...base, TEMPORAL_ADDRESS: 'temporal:7233', MLOPS_TEMPORAL_UI: 'http://127.0.0.1:8233/' }).temporal.uiUrl).toBe(
+      'http://127.0.0.1:8233',
+    );
+    expect(loadConfig({ ...base, TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.uiUrl).toBe('http://temporal:8233');
+    expect(() => loadConfig({ ...base, MLOPS_TEMPORAL_UI: 'javascript:alert(1)' })).toThrow(/MLOPS_TEMPORAL_UI/);
   });
 
   it('takes the Postgres port from the database URL', () => {
