@@ -33,8 +33,8 @@ export async function validateDataset(
   return withDatasetTable(
     deps.artifacts,
     input.dataset,
-    async (conn, table) => {
-      const stats = await computeStatistics(conn, table, input.dataset.columns, { rowNumber: 'file_row_number' });
+    async (conn, table, rowNumber) => {
+      const stats = await computeStatistics(conn, table, input.dataset.columns, { rowNumber });
       progress(`statistics of ${stats.rows} rows × ${stats.columns.length} columns`);
       const domains: Record<string, string[] | undefined> = {};
       for (const c of stats.columns) {

@@ -98,7 +98,7 @@ export async function selectStage(
   const selection = await withDatasetTable(
     deps.artifacts,
     input.dataset,
-    (conn, table) => selectFromTable(conn, table, input.plan, input.selection, { onProgress: deps.onProgress }),
+    (conn, table, rowNumber) => selectFromTable(conn, table, input.plan, input.selection, { rowNumber, onProgress: deps.onProgress }),
     { rowNumbers: true },
   );
   deps.onProgress?.(`selected ${selection.selected.length} features, dropped ${selection.dropped.length}`);
