@@ -16,11 +16,19 @@ import { ident, literal, withDuckDB } from '../data/duckdb';
 import type { Progress } from '../data/ingest';
 import { planPartitions, type PartitionSource } from '../data/partitions';
 import { DataError } from '../data/source';
-import { hashFile, type ArtifactRef } from '../store/artifacts';
+import type { ArtifactRef } from '../store/artifacts';
 import { inTransaction } from '../store/lineage';
-import { codeVersion } from '../version';
 import { FeatureSetError, resolveFeatureSet, type FeatureColumn } from './definition';
-import { buildFeatureRows, commitPart, stageNewRows, withSourceTable, type FeatureStoreDeps, type MaterializeResult } from './materialize';
+import {
+  buildFeatureRows,
+  commitPart,
+  recordMaterialization,
+  stageNewRows,
+  storePart,
+  withSourceTable,
+  type FeatureStoreDeps,
+  type MaterializeResult,
+} from './materialize';
 import { ISO_US, requireFeatureSet } from './registry';
 
 export interface MaterializePlan {
@@ -104,14 +112,7 @@ export async function materializePartition(
       progress(`partition ${p.index}: ${rows} new rows`);
       if (rows === 0) return { ...base, rows: null };
       await buildFeatureRows(conn, def, resolved);
-      const file = path.join(work, 'rows.parquet');
-      await conn.run(`COPY fs_out TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
-      const ref = await deps.artifacts.putFile(
-        `featuresets/${fs.name}/${fs.version}/partitions/${await hashFile(file)}.parquet`,
-        file,
-        'application/vnd.apache.parquet',
-      );
-      return { ...base, rows: ref };
+      return { ...base, rows: await storePart(conn, deps, fs, work, 'partitions') };
     });
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -228,38 +229,24 @@ export async function commitMaterialization(
           };
         }
         if (rows === 0) return { ...none, skipped: merged };
-        const file = path.join(work, 'part.parquet');
-        await conn.run(`COPY fs_out TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
-        const part = await deps.artifacts.putFile(
-          `featuresets/${fs.name}/${fs.version}/parts/${await hashFile(file)}.parquet`,
-          file,
-          'application/vnd.apache.parquet',
-        );
+        const part = await storePart(conn, deps, fs, work);
         progress(`merged ${parts.length} partitions: ${rows} rows in ${part.uri}`);
         const c = await commitPart(conn, db, fs, features, { part, rows, fromWatermark, sourceSha256, progress });
         return { rows, ...c, skipped: merged, fromWatermark, part, alreadyCommitted: false };
       });
     });
     if (outcome.part && !outcome.alreadyCommitted) {
-      await deps.lineage.recordStage({
-        key: `featurestore/materialize/${fs.name}/${fs.version}/${outcome.part.sha256}`,
-        stage: 'materialize',
-        codeVersion: codeVersion(),
-        params: {
-          name: fs.name,
-          version: fs.version,
-          rows: outcome.rows,
-          watermark: outcome.watermark,
-          sourceUri: def.source.uri,
-          sourceSha256,
-          partitions: parts.length,
+      await recordMaterialization(
+        deps,
+        fs,
+        { ...outcome, part: outcome.part, sourceSha256 },
+        {
+          params: { partitions: parts.length },
+          inputs: parts.flatMap((p) =>
+            p.rows ? [{ uri: p.rows.uri, sha256: p.rows.sha256, type: 'FeatureSetPartition', properties: { index: p.index } }] : [],
+          ),
         },
-        inputs: [
-          { uri: fs.uri, sha256: fs.sha256, type: 'FeatureSet', properties: { name: fs.name } },
-          ...parts.flatMap((p) => (p.rows ? [{ uri: p.rows.uri, sha256: p.rows.sha256, type: 'FeatureSetPartition', properties: { index: p.index } }] : [])),
-        ],
-        outputs: [{ uri: outcome.part.uri, sha256: outcome.part.sha256, type: 'FeatureSetPart' }],
-      });
+      );
     }
     return { ...key, ...outcome, sourceSha256, ms: Date.now() - started };
   } finally {

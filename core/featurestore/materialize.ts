@@ -19,7 +19,7 @@ import type { ColumnType, Progress } from '../data/ingest';
 import { DataError, detectDelimiter, fetchSource, scanSource, type DataFormat } from '../data/source';
 import { deriveColumns, type Scalar } from '../features/derive';
 import { hashFile, type ArtifactRef, type ArtifactStore } from '../store/artifacts';
-import { inTransaction, putArtifact, type LineageStore } from '../store/lineage';
+import { inTransaction, putArtifact, type ArtifactInput, type LineageStore } from '../store/lineage';
 import { codeVersion } from '../version';
 import { FeatureSetError, resolveFeatureSet, type FeatureColumn, type FeatureSetDefinition, type ResolvedFeatureSet } from './definition';
 import { writeOnlineFeatures, type FeatureValue, type OnlineBatch } from './online';
@@ -278,6 +278,44 @@ export async function commitPart(
   return { entities, watermark, onlineWritten };
 }
 
+/** Writes the staged `fs_out` rows content-addressed under the version's `parts/` (or a partition's rows under `partitions/`). */
+export async function storePart(
+  conn: DuckDBConnection,
+  deps: Pick<FeatureStoreDeps, 'artifacts'>,
+  fs: Pick<FeatureSetVersion, 'name' | 'version'>,
+  work: string,
+  folder: 'parts' | 'partitions' = 'parts',
+): Promise<ArtifactRef> {
+  const file = path.join(work, `${folder}.parquet`);
+  await conn.run(`COPY fs_out TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  return deps.artifacts.putFile(`featuresets/${fs.name}/${fs.version}/${folder}/${await hashFile(file)}.parquet`, file, 'application/vnd.apache.parquet');
+}
+
+/** The execution linking definition (and any partitions) → part; the part's own lineage row is committed with it. */
+export async function recordMaterialization(
+  deps: Pick<FeatureStoreDeps, 'lineage'>,
+  fs: FeatureSetVersion,
+  outcome: { part: ArtifactRef; rows: number; watermark: string | null; sourceSha256: string },
+  extra: { params?: Record<string, unknown>; inputs?: ArtifactInput[] } = {},
+): Promise<void> {
+  await deps.lineage.recordStage({
+    key: `featurestore/materialize/${fs.name}/${fs.version}/${outcome.part.sha256}`,
+    stage: 'materialize',
+    codeVersion: codeVersion(),
+    params: {
+      name: fs.name,
+      version: fs.version,
+      rows: outcome.rows,
+      watermark: outcome.watermark,
+      sourceUri: fs.definition.source.uri,
+      sourceSha256: outcome.sourceSha256,
+      ...extra.params,
+    },
+    inputs: [{ uri: fs.uri, sha256: fs.sha256, type: 'FeatureSet', properties: { name: fs.name } }, ...(extra.inputs ?? [])],
+    outputs: [{ uri: outcome.part.uri, sha256: outcome.part.sha256, type: 'FeatureSetPart' }],
+  });
+}
+
 /** Materializes the rows of `name` (default: its latest version) past the watermark. Safe to run at any time. */
 export async function materialize(
   deps: FeatureStoreDeps,
@@ -322,13 +360,7 @@ export async function materialize(
 
         await buildFeatureRows(conn, def, resolved);
         progress(`derived ${def.features?.derive.length ?? 0} feature(s) for ${rows} rows`);
-        const file = path.join(work, 'part.parquet');
-        await conn.run(`COPY fs_out TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`);
-        const part = await deps.artifacts.putFile(
-          `featuresets/${fs.name}/${fs.version}/parts/${await hashFile(file)}.parquet`,
-          file,
-          'application/vnd.apache.parquet',
-        );
+        const part = await storePart(conn, deps, fs, work);
         progress(`stored ${part.uri}`);
         const { entities, watermark, onlineWritten } = await commitPart(conn, db, fs, resolved.features, {
           part,
@@ -340,24 +372,7 @@ export async function materialize(
         return { rows, entities, onlineWritten, skipped, fromWatermark, watermark, part, sourceSha256: source.sha256 };
       });
     });
-    if (outcome.part) {
-      // The execution linking definition → part; the part's own lineage row committed with it above.
-      await deps.lineage.recordStage({
-        key: `featurestore/materialize/${fs.name}/${fs.version}/${outcome.part.sha256}`,
-        stage: 'materialize',
-        codeVersion: codeVersion(),
-        params: {
-          name: fs.name,
-          version: fs.version,
-          rows: outcome.rows,
-          watermark: outcome.watermark,
-          sourceUri: def.source.uri,
-          sourceSha256: outcome.sourceSha256,
-        },
-        inputs: [{ uri: fs.uri, sha256: fs.sha256, type: 'FeatureSet', properties: { name: fs.name } }],
-        outputs: [{ uri: outcome.part.uri, sha256: outcome.part.sha256, type: 'FeatureSetPart' }],
-      });
-    }
+    if (outcome.part) await recordMaterialization(deps, fs, { ...outcome, part: outcome.part });
     return { ...key, ...outcome, ms: Date.now() - started };
   } finally {
     await rm(work, { recursive: true, force: true });
