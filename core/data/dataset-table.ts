@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../store/artifacts';
 import { INTERNAL_PREFIX } from './column-names';
-import { literal, withDuckDB } from './duckdb';
+import { hasFileRowNumberColumn, literal, withDuckDB } from './duckdb';
 import type { DatasetRef } from './ingest';
 import { isPartitioned, partitionKey, readManifest } from './partitioned-dataset';
 import { parquetTable } from './statistics';
@@ -28,10 +28,7 @@ export async function withDatasetTable<T>(
     const plain = `read_parquet(${files})`;
     return async (conn) => {
       if (!opts.rowNumbers) return fn(conn, plain, '');
-      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${plain}`);
-      if (!described.getRowObjectsJS().some((r) => String(r.column_name).toLowerCase() === FILE_ROW_NUMBER)) {
-        return fn(conn, `read_parquet(${files}, file_row_number = true)`, FILE_ROW_NUMBER);
-      }
+      if (!(await hasFileRowNumberColumn(conn, plain))) return fn(conn, `read_parquet(${files}, file_row_number = true)`, FILE_ROW_NUMBER);
       return fn(conn, `(SELECT *, row_number() OVER () - 1 AS ${ROW} FROM ${plain})`, ROW);
     };
   };

@@ -44,3 +44,12 @@ export function literal(value: string): string {
   if (value.includes('\0')) throw new Error('a NUL byte cannot appear in a SQL literal');
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+/**
+ * Whether `relation` has a column of its own named file_row_number: DuckDB's `file_row_number = true` option
+ * (a 0-based row index of each Parquet file) refuses such a file, so callers number the rows another way.
+ */
+export async function hasFileRowNumberColumn(conn: DuckDBConnection, relation: string): Promise<boolean> {
+  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+  return described.getRowObjectsJS().some((r) => String(r.column_name).toLowerCase() === 'file_row_number');
+}

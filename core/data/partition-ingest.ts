@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Client } from 'minio';
 import { hashFile, type ArtifactStore } from '../store/artifacts';
 import { reservedColumnName, reservedColumnReason } from './column-names';
-import { literal, withDuckDB } from './duckdb';
+import { hasFileRowNumberColumn, literal, withDuckDB } from './duckdb';
 import { sourceRelation, type DatasetRef, type Progress } from './ingest';
 import { manifestOf, partitionKey, type PartitionResult } from './partitioned-dataset';
 import { mergeChecks } from './partition-statistics';
@@ -97,9 +97,7 @@ export async function rangeQuery(
     throw new DataError(`row range ${JSON.stringify(rows)} is not two whole numbers ≥ 0`);
   const limit = { sql: `SELECT * FROM ${reader} LIMIT ${rows.count} OFFSET ${rows.start}`, pruned: false };
   if (source.format !== 'parquet') return limit;
-  // A source column of that name would clash with the virtual one.
-  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`);
-  if (described.getRowObjectsJS().some((r) => String(r.column_name).toLowerCase() === 'file_row_number')) return limit;
+  if (await hasFileRowNumberColumn(conn, reader)) return limit;
   return {
     sql: `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${literal(source.file)}, file_row_number = true)
            WHERE file_row_number >= ${rows.start} AND file_row_number < ${rows.start + rows.count}`,
