@@ -146,7 +146,7 @@ function printDrift(
   );
   if (merged)
     console.log(
-      `merged from ${merged.partitions.reference} reference and ${merged.partitions.current} current partitions (${merged.rows.reference} and ${merged.rows.current} rows); KS D within ${merged.bounds.columns[0]?.ks.toFixed(4) ?? '-'} of a single pass`,
+      `merged from ${merged.partitions.reference} reference and ${merged.partitions.current} current partitions (${merged.rows.reference} and ${merged.rows.current} rows); ${merged.bounds.columns.length > 0 ? `KS D within ${merged.bounds.columns[0]!.ks.toFixed(4)} of a single pass` : 'no numeric column: every test on exact counts'}`,
     );
   if (values.html) console.log(`report: ${values.html as string}`);
   if (stored) console.log(`stored: ${stored.json} ${stored.html}`);
