@@ -2,13 +2,13 @@
 //   node dist/bench/train-memory-probe.js ROWS PARTITIONS [MAXROWS]
 // The seeded mixed table (bench/mixed-table.ts) is cut into PARTITIONS Parquet files and read as training reads
 // a partitioned dataset version (one read_parquet over the list); then the GBDT path of core/ml/train.ts:
-// prepareTrainingData, the encoding fitted on the training rows, the float64 train and validation matrices, and
-// fitGbdt (binning + 3 iterations). Prints the process high-water mark (VmHWM) and current RSS after each phase.
+// prepareTrainingData, the encoding fitted on the training rows, the float64 validation matrix, and fitGbdt
+// (binning the training rows a block at a time from encodedRows, as the train stage does, + 3 iterations). Prints the process high-water mark (VmHWM) and current RSS after each phase.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { literal, withDuckDB } from '../core/data/duckdb';
-import { encode, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../core/features/encode';
+import { encode, encodedRows, fitEncodingPlan, type EncodingChoice, type FeatureColumn } from '../core/features/encode';
 import { planFeatures } from '../core/features/plan';
 import { fitGbdt, planCategories } from '../core/ml/gbdt';
 import { prepareTrainingData } from '../core/ml/training-data';
@@ -59,9 +59,9 @@ async function main(): Promise<void> {
   ]);
   const features = data.features as FeatureColumn[];
   const enc = fitEncodingPlan(features, choices, data.split.train);
-  const train = encode(enc, features, data.split.train);
+  const train = encodedRows(enc, features, data.split.train);
   const validation = encode(enc, features, data.split.validation);
-  say(`encoded ${train.rows} × ${train.cols} train + ${validation.rows} validation float64 matrices`);
+  say(`encoded ${validation.rows} × ${validation.cols} validation float64 matrix (${train.rows} train rows binned from blocks)`);
   const pick = (idx: Int32Array): Int32Array => Int32Array.from(idx, (r) => data.labels[r]!);
   await fitGbdt(
     train,

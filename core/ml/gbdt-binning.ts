@@ -1,5 +1,6 @@
 // Histogram GBDT binning: per matrix column, ascending float32 bin edges placed on a seeded row subsample, and
-// the whole matrix turned into byte bin indices, column-major.
+// the whole matrix turned into byte bin indices, column-major. The rows may come a block at a time
+// (a RowSource): only the bytes are held for every row, never the rows × cols float64 matrix.
 //
 // Bin of a value: x = f32(v); not finite → the missing bin (index edges.length + 1); otherwise the smallest b
 // with x ≤ edges[b], or edges.length when x is above every edge. So "bin ≤ b" ⇔ "f32(v) ≤ edges[b]": a split
@@ -10,7 +11,7 @@
 // bin c; they have no edges.
 import { seededRandom } from '../random';
 import { countAtMost } from '../stats/sort';
-import type { Matrix } from './model';
+import { matrixRows, type Matrix, type RowSource } from './model';
 
 export interface BinnedMatrix {
   rows: number;
@@ -36,10 +37,12 @@ export const SKIP_SHARE = 0.75;
  * midpoint between a value and the next larger one in the sample; a column has at most `maxBins` value bins,
  * and one without two distinct values has no edges.
  */
-export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, seed: number, categories?: Int32Array): Float64Array[] {
-  const { cols, values } = matrix;
-  const sample = sampleRows(matrix.rows, subsample, seed);
+export function fitBinEdges(matrix: Matrix | RowSource, maxBins: number, subsample: number, seed: number, categories?: Int32Array): Float64Array[] {
+  const source = rowsOf(matrix);
+  const { cols } = source;
+  const sample = sampleRows(source.rows, subsample, seed);
   const m = sample.length;
+  const values = source.gather(sample); // the sampled rows only: at most `subsample` × cols values
   const edges: Float64Array[] = [];
   // Gather a group of columns per pass over the sampled rows (one cache line serves several columns).
   const group = Math.min(cols, 32);
@@ -49,7 +52,7 @@ export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, 
     const g = Math.min(group, cols - f0);
     counts.fill(0);
     for (let i = 0; i < m; i++) {
-      const at = sample[i]! * cols + f0;
+      const at = i * cols + f0;
       for (let j = 0; j < g; j++) {
         const x = Math.fround(values[at + j]!);
         if (x - x === 0) gathered[j * m + counts[j]!++] = x;
@@ -64,8 +67,9 @@ export function fitBinEdges(matrix: Matrix, maxBins: number, subsample: number, 
 }
 
 /** Bins every row of `matrix` with `edges` (one list per column); categorical columns by their codes. */
-export function binMatrix(matrix: Matrix, edges: readonly Float64Array[], categories?: Int32Array): BinnedMatrix {
-  const { rows, cols, values } = matrix;
+export function binMatrix(matrix: Matrix | RowSource, edges: readonly Float64Array[], categories?: Int32Array): BinnedMatrix {
+  const source = rowsOf(matrix);
+  const { rows, cols } = source;
   if (edges.length !== cols) throw new Error(`gbdt binning: ${edges.length} edge lists for ${cols} matrix columns`);
   // Shared memory: histogram worker threads (gbdt-threads.ts) read the bins in place.
   const bins = new Uint8Array(new SharedArrayBuffer(rows * cols));
@@ -80,10 +84,11 @@ export function binMatrix(matrix: Matrix, edges: readonly Float64Array[], catego
   // Blocks of rows, every column of a block in turn: the block's values stay in cache for all its columns
   // (the matrix is row-major, the bins column-major).
   for (let r0 = 0; r0 < rows; r0 += BIN_BLOCK) {
-    const r1 = Math.min(rows, r0 + BIN_BLOCK);
+    const n = Math.min(rows, r0 + BIN_BLOCK) - r0;
+    const values = source.block(r0, r0 + n);
     for (let f = 0; f < cols; f++) {
-      if ((categories?.[f] ?? 0) > 0) binCodes(values, f, cols, valueBins[f]!, bins, f * rows, r0, r1);
-      else binValues(values, f, cols, edges[f]!, bins, f * rows, r0, r1);
+      if ((categories?.[f] ?? 0) > 0) binCodes(values, f, cols, valueBins[f]!, bins, f * rows + r0, n, r0);
+      else binValues(values, f, cols, edges[f]!, bins, f * rows + r0, n);
     }
   }
   const skipBin = new Int32Array(cols).fill(-1);
@@ -101,10 +106,12 @@ export function binMatrix(matrix: Matrix, edges: readonly Float64Array[], catego
 
 const BIN_BLOCK = 2048;
 
-/** Values of column f, rows [r0, r1), into out[to + r]: the missing bin k + 1 when not finite, else the lower bound. */
-function binValues(values: Float64Array, f: number, cols: number, e: Float64Array, out: Uint8Array, to: number, r0: number, r1: number): void {
+const rowsOf = (m: Matrix | RowSource): RowSource => ('values' in m ? matrixRows(m) : m);
+
+/** Values of column f of a block's n rows into out[to + r]: the missing bin k + 1 when not finite, else the lower bound. */
+function binValues(values: Float64Array, f: number, cols: number, e: Float64Array, out: Uint8Array, to: number, n: number): void {
   const k = e.length;
-  for (let r = r0, at = r0 * cols + f; r < r1; r++, at += cols) {
+  for (let r = 0, at = f; r < n; r++, at += cols) {
     const x = Math.fround(values[at]!);
     if (x - x !== 0) {
       out[to + r] = k + 1;
@@ -121,16 +128,16 @@ function binValues(values: Float64Array, f: number, cols: number, e: Float64Arra
   }
 }
 
-/** Category codes of column f, rows [r0, r1), into out[to + r]: code v → bin v, NaN → the missing bin c; anything else is refused. */
-function binCodes(values: Float64Array, f: number, cols: number, c: number, out: Uint8Array, to: number, r0: number, r1: number): void {
-  for (let r = r0, at = r0 * cols + f; r < r1; r++, at += cols) {
+/** Category codes of column f of a block's n rows (from row `first`) into out[to + r]: code v → bin v, NaN → the missing bin c; anything else is refused. */
+function binCodes(values: Float64Array, f: number, cols: number, c: number, out: Uint8Array, to: number, n: number, first: number): void {
+  for (let r = 0, at = f; r < n; r++, at += cols) {
     const x = values[at]!;
     if (x !== x) {
       out[to + r] = c;
       continue;
     }
     if (!(x >= 0 && x < c && Math.floor(x) === x)) {
-      throw new Error(`gbdt: categorical column ${f} (codes 0 … ${c - 1}) holds ${x} in row ${r}; encode categories as codes, NaN for missing`);
+      throw new Error(`gbdt: categorical column ${f} (codes 0 … ${c - 1}) holds ${x} in row ${first + r}; encode categories as codes, NaN for missing`);
     }
     out[to + r] = x;
   }

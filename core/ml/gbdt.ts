@@ -24,7 +24,7 @@ import { sharedHistogramBuffers, startHistogramBuilder, type HistogramBuilder } 
 import { defaultThreads } from './worker-pool';
 import { createTreeGrower, type TreeGrower } from './gbdt-tree';
 import { encodingWidth } from '../features/encode';
-import type { EncodingPlan, GbdtModel, GbdtParams, Matrix } from './model';
+import { matrixRows, type EncodingPlan, type GbdtModel, type GbdtParams, type Matrix, type RowSource } from './model';
 
 export type { GbdtCheckpoint } from './gbdt-checkpoint';
 
@@ -53,7 +53,11 @@ export interface GbdtFitOptions {
 
 const WHAT = 'gbdt';
 
-export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partial<GbdtParams> = {}, opts: GbdtFitOptions = {}): Promise<GbdtModel> {
+/**
+ * `matrix`: the encoded training rows, whole or as a RowSource read a block at a time (encodedRows): the fit
+ * keeps only their byte bins, so a source saves the rows × cols float64 matrix. Same rows, same model.
+ */
+export async function fitGbdt(matrix: Matrix | RowSource, target: GbdtTarget, params: Partial<GbdtParams> = {}, opts: GbdtFitOptions = {}): Promise<GbdtModel> {
   const p = resolveGbdtParams(params);
   checkShape(matrix, 'training matrix');
   const { targets, classes } = trainingTargets(target, matrix.rows);
@@ -97,11 +101,17 @@ export async function fitGbdt(matrix: Matrix, target: GbdtTarget, params: Partia
   const rowData = sharedRowBuffers(targets, base, opts.sampleWeights, p.maxLeaves, validBins);
   const raw = rowData.raw;
   const validRaw = validation === undefined ? undefined : rowData.validRaw;
-  state.trees.forEach((tree, t) => {
-    const k = state.treeClass[t]!;
-    addTreeScores(tree, matrix, raw, 1, k * matrix.rows);
-    if (validation !== undefined && validRaw !== undefined) addTreeScores(tree, validation.matrix, validRaw, 1, k * validation.matrix.rows);
-  });
+  if (state.trees.length > 0) {
+    // A resumed fit: the kept trees' scores, on the training rows a block at a time.
+    const rows = 'values' in matrix ? matrixRows(matrix) : matrix;
+    for (let r0 = 0; r0 < rows.rows; r0 += RESUME_BLOCK) {
+      const n = Math.min(rows.rows, r0 + RESUME_BLOCK) - r0;
+      const block = { rows: n, cols: rows.cols, values: rows.block(r0, r0 + n) };
+      state.trees.forEach((tree, t) => addTreeScores(tree, block, raw, 1, state.treeClass[t]! * rows.rows + r0));
+    }
+    if (validation !== undefined && validRaw !== undefined)
+      state.trees.forEach((tree, t) => addTreeScores(tree, validation.matrix, validRaw, 1, state.treeClass[t]! * validation.matrix.rows));
+  }
 
   const layout = histogramLayout(binned);
   const buffers = sharedHistogramBuffers(matrix.rows, layout, p.maxLeaves);
@@ -255,14 +265,17 @@ function categoryCounts(categories: ArrayLike<number> | undefined, cols: number)
   return out;
 }
 
-function checkShape(matrix: Matrix, what: string, allowEmpty = false): void {
-  const { rows, cols, values } = matrix;
+const RESUME_BLOCK = 8192;
+
+function checkShape(matrix: Matrix | RowSource, what: string, allowEmpty = false): void {
+  const { rows, cols } = matrix;
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
     throw new Error(`${WHAT}: ${what}: rows (${rows}) and cols (${cols}) must be non-negative integers`);
   }
   if (rows === 0 && !allowEmpty) throw new Error(`${WHAT}: the ${what} is empty (0 rows); there is nothing to fit`);
   if (cols === 0) throw new Error(`${WHAT}: the ${what} has no columns; encode at least one feature`);
-  if (values.length !== rows * cols) throw new Error(`${WHAT}: ${what}: values has length ${values.length} but rows × cols = ${rows * cols}`);
+  if ('values' in matrix && matrix.values.length !== rows * cols)
+    throw new Error(`${WHAT}: ${what}: values has length ${matrix.values.length} but rows × cols = ${rows * cols}`);
 }
 
 function trainingTargets(target: GbdtTarget, rows: number): { targets: LossTargets; classes: string[] } {

@@ -38,6 +38,31 @@ export interface Matrix {
   values: Float64Array;
 }
 
+/** An encoded matrix read a block of rows at a time, never held whole (core/features/encode.ts encodedRows). */
+export interface RowSource {
+  rows: number;
+  cols: number;
+  /** Rows [r0, r1), row-major; valid until the next call. */
+  block(r0: number, r1: number): Float64Array;
+  /** The rows at `positions` (ascending indices in 0 … rows − 1), row-major, in a new array. */
+  gather(positions: Int32Array): Float64Array;
+}
+
+/** A matrix as a row source: blocks are views of its values. */
+export function matrixRows(m: Matrix): RowSource {
+  const { rows, cols, values } = m;
+  return {
+    rows,
+    cols,
+    block: (r0, r1) => values.subarray(r0 * cols, r1 * cols),
+    gather(positions) {
+      const out = new Float64Array(positions.length * cols);
+      positions.forEach((p, i) => out.set(values.subarray(p * cols, (p + 1) * cols), i * cols));
+      return out;
+    },
+  };
+}
+
 export type LinearModel =
   | {
       kind: 'logistic';

@@ -2,14 +2,14 @@
 // design), the encodings each algorithm asks for, and the final model of training.refit — the search's own fit
 // kept, or the best candidate fitted again.
 import type { Progress } from '../data/ingest';
-import { encode, fitEncodingPlan, type EncodingChoice } from '../features/encode';
+import { encode, encodedRows, fitEncodingPlan, type EncodingChoice } from '../features/encode';
 import { encodeLinear } from '../features/encode-linear';
 import type { FeaturePlan } from '../features/plan';
 import type { Algorithm, PipelineSpec } from '../spec';
 import { fitGbdt, planCategories, predictGbdt, type GbdtCheckpoint } from './gbdt';
 import type { LinearDesign } from './linear-design';
 import { fitLinearPath, isLinear, predictRows } from './linear-train';
-import type { EncodingPlan, Matrix } from './model';
+import type { EncodingPlan, Matrix, RowSource } from './model';
 import type { Predictions } from './scorecard';
 import type { Leader, SearchPlan, SearchResult } from './train-search';
 import type { Candidate, CheckpointHooks, Fitted, RefitRecord, TrainCheckpoint, TrainInput, TrainStatus } from './train-types';
@@ -19,7 +19,7 @@ export async function fit(
   c: Candidate,
   spec: PipelineSpec,
   data: TrainingData,
-  m: Matrix | LinearDesign,
+  m: RowSource | LinearDesign,
   rows: Int32Array,
   gbdt: {
     validation?: { matrix: Matrix; rows: Int32Array };
@@ -31,7 +31,7 @@ export async function fit(
 ): Promise<Fitted> {
   const sampleWeights = weights ? Float64Array.from(rows, (i) => weights[i]!) : undefined;
   if (c.algorithm === 'gbdt') {
-    if (!('values' in m)) throw new Error('a GBDT fits on the encoded matrix, not the linear design');
+    if ('hot' in m) throw new Error('a GBDT fits on the encoded rows, not the linear design');
     const classification = data.task !== 'regression';
     const target = classification
       ? { labels: Int32Array.from(rows, (i) => data.labels[i]!), classes: data.classes }
@@ -139,7 +139,7 @@ export async function fitFinal(
       bestCandidate as Candidate,
       finalSpec,
       data,
-      linear ? encodeLinear(enc, data.features, finalRows) : encode(enc, data.features, finalRows),
+      linear ? encodeLinear(enc, data.features, finalRows) : encodedRows(enc, data.features, finalRows),
       finalRows,
       {
         plan: enc,

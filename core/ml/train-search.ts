@@ -2,7 +2,7 @@
 // metric they are ranked by, and the trials, scored on the validation split or on k folds. Each finished trial
 // is checkpointed, so a retried attempt skips what an earlier one finished.
 import type { Progress } from '../data/ingest';
-import { encode, fitEncodingPlan } from '../features/encode';
+import { encode, encodedRows, fitEncodingPlan } from '../features/encode';
 import { seededRandom } from '../random';
 import type { Algorithm, PipelineSpec, Task } from '../spec';
 import type { GbdtCheckpoint } from './gbdt';
@@ -189,7 +189,7 @@ async function tryCandidate(
         continue;
       }
       const enc = fitEncodingPlan(data.features, choices, trainRows);
-      const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, trainRows), trainRows, { plan: enc }, weights);
+      const fitted = await fit(candidate, input.spec, data, encodedRows(enc, data.features, trainRows), trainRows, { plan: enc }, weights);
       sum += score(valRows, fitted.predict(encode(enc, data.features, valRows)));
     }
     return { score: sum / folds.length };
@@ -200,6 +200,14 @@ async function tryCandidate(
   }
   const enc = fitEncodingPlan(data.features, choices, searchPool);
   const validation = { matrix: encode(enc, data.features, validationRows), rows: validationRows };
-  const fitted = await fit(candidate, input.spec, data, encode(enc, data.features, searchPool), searchPool, { validation, onIteration, plan: enc }, weights);
+  const fitted = await fit(
+    candidate,
+    input.spec,
+    data,
+    encodedRows(enc, data.features, searchPool),
+    searchPool,
+    { validation, onIteration, plan: enc },
+    weights,
+  );
   return { score: score(validationRows, fitted.predict(validation.matrix)), kept: { fitted, enc } };
 }
