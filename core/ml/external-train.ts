@@ -21,11 +21,12 @@ import type { ModelRegistry } from '../store/registry';
 import { externalAlgorithm, type ExternalTrainInput, type ExternalTrainResult } from './external';
 import { checkExternalOnnx } from './external-onnx';
 import { permutationImportance } from './permutation';
-import { LOWER_IS_BETTER, metricsOf, positiveColumn, PRIMARY_METRIC, scorecard, type Predictions } from './scorecard';
+import { positiveColumn, scorecard, type Predictions } from './scorecard';
+import { lowerIsBetter, searchMetricFor, SearchMetricError, searchScore, type SearchMetric } from './search-metric';
 import { chooseThreshold } from './threshold';
 import type { TrainedModel, TrainInput } from './train-types';
 import { registerModel, sha256Of } from './train-register';
-import { prepareTrainingData, type TrainingData } from './training-data';
+import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
 
 export type ExternalStageInput = Omit<TrainInput, 'runKey' | 'reweight'>;
 
@@ -102,6 +103,7 @@ export async function prepareExternal(
         validation: { uri: validation.uri },
         ...(data.task === 'regression' ? {} : { classes: data.classes }),
         params: external.params,
+        metric: metricOf(data, input.spec),
         seed: input.spec.training.seed,
         output: { uri: deps.artifacts.uri(`external/${input.model}/${runHash}/model.onnx`) },
         s3: { endpoint: deps.s3.endpoint, bucket: deps.artifacts.bucket },
@@ -135,7 +137,20 @@ async function predictRows(scorer: OnnxScorer, data: TrainingData, columns: Data
   return { proba };
 }
 
-function primaryScore(data: TrainingData, rows: Int32Array, p: Predictions): number {
+/** training.metric (or the task's default), as the built-in search ranks by it. */
+function metricOf(data: TrainingData, spec: ExternalStageInput['spec']): SearchMetric {
+  try {
+    return searchMetricFor(data.task, spec.training.metric, spec.costs);
+  } catch (err) {
+    if (err instanceof SearchMetricError) throw new TrainingDataError(err.message);
+    throw err;
+  }
+}
+
+/** The scorecard's name for a metric (multiclass f1 is the macro F1), which gates and `runs compare` read. */
+const metricKey = (task: TrainingData['task'], metric: SearchMetric): string => (task === 'multiclass' && metric === 'f1' ? 'macro_f1' : metric);
+
+function metricScore(data: TrainingData, metric: SearchMetric, costs: ExternalStageInput['spec']['costs'], rows: Int32Array, p: Predictions): number {
   const labels = data.task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
   const targets = data.task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
   const compact: Predictions =
@@ -147,7 +162,7 @@ function primaryScore(data: TrainingData, rows: Int32Array, p: Predictions): num
             (_, k) => p.proba![rows[Math.floor(k / data.classes.length)]! * data.classes.length + (k % data.classes.length)]!,
           ),
         };
-  return metricsOf(data.task, data.classes.length, labels, targets, compact, 0.5)[PRIMARY_METRIC[data.task]] ?? NaN;
+  return searchScore(data.task, metric, data.classes.length, labels, targets, compact, costs);
 }
 
 export interface ExternalRegistration {
@@ -181,7 +196,8 @@ export async function registerExternal(
   const { bytes, signature } = await checkExternalOnnx(reg.onnx, data.features, data.task, data.classes);
   progress(`the trainer's ONNX meets the contract (${signature.inputs.length} inputs, outputs ${signature.outputs.map((o) => o.name).join(', ')})`);
   const { split, task } = data;
-  const metric = PRIMARY_METRIC[task];
+  const metric = metricOf(data, input.spec);
+  const key = metricKey(task, metric);
   const scorer = await createOnnxScorer(bytes);
   let permutation: Record<string, number>;
   let predictions: Predictions;
@@ -190,11 +206,11 @@ export async function registerExternal(
     // Permutation importance scores synchronously: a first pass collects the permuted columns (seeded, so
     // the second pass asks for the same ones in the same order), they are scored, a second pass reads the scores.
     const asked: DataColumn[][] = [];
-    permutationImportance(data.features, split.test, (columns) => (asked.push(columns), 0), LOWER_IS_BETTER.has(metric), input.spec.training.seed);
+    permutationImportance(data.features, split.test, (columns) => (asked.push(columns), 0), lowerIsBetter(metric), input.spec.training.seed);
     const scores: number[] = [];
-    for (const columns of asked) scores.push(primaryScore(data, split.test, await predictRows(scorer, data, columns, split.test)));
+    for (const columns of asked) scores.push(metricScore(data, metric, input.spec.costs, split.test, await predictRows(scorer, data, columns, split.test)));
     let k = 0;
-    permutation = permutationImportance(data.features, split.test, () => scores[k++]!, LOWER_IS_BETTER.has(metric), input.spec.training.seed);
+    permutation = permutationImportance(data.features, split.test, () => scores[k++]!, lowerIsBetter(metric), input.spec.training.seed);
     if (task === 'binary' && input.spec.costs && split.validation.length > 0) await predictRows(scorer, data, data.features, split.validation, predictions);
   } finally {
     await scorer.release();
@@ -216,7 +232,7 @@ export async function registerExternal(
     minGroupSize: input.spec.governance.minGroupSize ?? 30,
     protectedAttributes: input.spec.governance.protected ?? [],
   });
-  progress(`test ${metric}=${card.metrics[metric]} (computed by the pipeline on ${split.test.length} held-out rows)`);
+  progress(`test ${key}=${card.metrics[key]} (computed by the pipeline on ${split.test.length} held-out rows)`);
   const latency = await measureLatency(bytes, data.features, deps.latencyCalls ?? 500);
   const algorithm = externalAlgorithm(reg.result.framework);
   // No model-specific importance exists for a foreign model: permutation importance stands in for it.
@@ -238,7 +254,7 @@ export async function registerExternal(
     costs,
     trials: [],
     searchCutShort: false,
-    primaryMetric: metric,
+    primaryMetric: key,
     latency,
     trainingMs: Date.now() - started,
   };

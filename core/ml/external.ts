@@ -3,6 +3,7 @@
 // measured with it. Nothing a trainer reports is taken on trust: the pipeline scores its model itself.
 // Pure (no I/O, no native modules): the workflow imports the activity name and types from here.
 import type { Task } from '../spec';
+import type { SearchMetric } from './search-metric';
 
 /** The activity type every external trainer registers on its task queue. */
 export const EXTERNAL_TRAIN_ACTIVITY = 'train';
@@ -17,6 +18,8 @@ export interface ExternalTrainInput {
   /** Classification: the class labels, in the column order `probabilities` must follow. */
   classes?: string[];
   params: Record<string, unknown>;
+  /** training.metric (or the task's default): what the pipeline scores the model by on the test split. */
+  metric: SearchMetric;
   seed: number;
   output: { uri: string };
   /** Where the splits are and the model goes; credentials come from the trainer's own environment. */

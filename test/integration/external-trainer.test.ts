@@ -57,22 +57,22 @@ afterAll(async () => {
   console.log(`trainer venv ready in ${venvSeconds.map((x) => x.toFixed(1)).join(', ')} s`);
 });
 
-const specOf = (model: string, external: Record<string, unknown>) => ({
+const specOf = (model: string, external: Record<string, unknown>, metric?: string) => ({
   name: model,
   data: { uri: churn },
   target: 'churned',
   features: { exclude: ['customer_id', 'signup_date'] },
   governance: { protected: ['region'] },
-  training: { external },
+  training: { external, ...(metric ? { metric } : {}) },
   monitor: { enabled: false },
 });
 
-async function ct(model: string, external: Record<string, unknown>) {
+async function ct(model: string, external: Record<string, unknown>, metric?: string) {
   const run = { trigger: 'manual' as const, requestId: randomUUID() };
   const h = await w.client.workflow.signalWithStart(workflows.continuousTrainingPipeline, {
     workflowId: ctWorkflowId(model),
     taskQueue: w.taskQueue,
-    args: [{ ...specOf(model, external), run }],
+    args: [{ ...specOf(model, external, metric), run }],
     signal: retrainSignal,
     signalArgs: [{ ...run }],
   });
@@ -83,8 +83,14 @@ describe('training.external', () => {
   it("deploys the reference trainer's model; served probabilities are scikit-learn's and the metrics are the served answers'", async () => {
     const model = `ext-${suffix}`;
     const params = { algorithm: 'hist_gradient_boosting', max_iter: 40, max_leaf_nodes: 15 };
-    const r = (await (await ct(model, { taskQueue: queue, params })).result()) as RunResult;
+    const r = (await (await ct(model, { taskQueue: queue, params }, 'average_precision')).result()) as RunResult;
     expect(r).toMatchObject({ status: 'deployed', deployed: { alias: 'production', version: 1 } });
+    // training.metric reaches the trainer and is the metric the pipeline records and compares the model by.
+    const registered = await s.pool.query(
+      `SELECT params FROM executions WHERE stage = 'train' AND status = 'complete' AND params->'trainer'->>'taskQueue' = $1 ORDER BY id DESC LIMIT 1`,
+      [queue],
+    );
+    expect((registered.rows[0] as { params: { primaryMetric: string } }).params.primaryMetric).toBe('average_precision');
     expect(r.model!.algorithm).toBe('external:scikit-learn');
     expect(r.model!.params).toMatchObject({ ...params, learning_rate: 0.1 });
     expect(r.model!.slices.map((x) => x.attribute)).toContain('region');
@@ -106,6 +112,7 @@ describe('training.external', () => {
     expect(Object.keys(trainerInput).sort()).toEqual([
       'classes',
       'features',
+      'metric',
       'model',
       'output',
       'params',
@@ -116,6 +123,7 @@ describe('training.external', () => {
       'train',
       'validation',
     ]);
+    expect(trainerInput.metric).toBe('average_precision');
     expect(JSON.stringify(trainerInput)).not.toMatch(/secret|accessKey|password/i);
 
     // The test rows, as the pipeline split them, sent to the model server.
