@@ -40,7 +40,7 @@ export function createActivities(stores: Stores, opts: { client?: Client; taskQu
     }),
     deployToTargets: makeTargets(stores),
     ingestDataset: makeIngest({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool, schemas: stores.schemas }),
-    ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),
+    ...makePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     ...makeBatchScore(stores),
     ...makeMaterializePartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3, pool: stores.pool }),
     ...makeDriftPartitions({ artifacts: stores.artifacts, lineage: stores.lineage, s3: stores.s3 }),

@@ -20,6 +20,8 @@ export interface PlanMaterializationInput {
   set: { name: string; version?: number };
   /** Rows above which a single source file is split (default: data.partitionRows' default). */
   partitionRows?: number;
+  /** The pipeline run's model, when a pipeline asks (links the stage run to the model). */
+  model?: string;
 }
 
 export interface MaterializePartitionInput {
@@ -30,18 +32,30 @@ export interface MaterializePartitionInput {
 export interface CommitMaterializationInput {
   plan: MaterializePlan;
   parts: MaterializedPartition[];
+  /** The pipeline run's model, when a pipeline asks (links the stage run to the model). */
+  model?: string;
 }
 
 export type PartitionedMaterializeResult = MaterializeResult & { partitions: number; alreadyCommitted: boolean };
 
+/** A set version within a run's lineage keys: a run (or a materializeFeatures) with several sets plans and commits each. */
+const setKey = (set: { name: string; version?: number } | undefined): string => `${set?.name}@${set?.version ?? 'latest'}`;
+
 export function makeMaterializePartitions(deps: { artifacts: ArtifactStore; lineage: LineageStore; s3: Client; pool: pg.Pool }) {
   return {
     async planMaterialization(input: PlanMaterializationInput): Promise<MaterializePlan> {
-      return runStage(deps.lineage, 'materialize-plan', '', async (progress) => {
-        progress(`planning ${input.set.name}`);
-        const plan = await planMaterialization(deps, input.set, input);
-        return { result: plan, params: { name: plan.name, version: plan.version, from: plan.fromWatermark, partitions: plan.partitions?.length ?? 0 } };
-      });
+      // One plan per set in a run: the set keeps their lineage rows apart.
+      return runStage(
+        deps.lineage,
+        'materialize-plan',
+        input?.model ?? '',
+        async (progress) => {
+          progress(`planning ${input.set.name}`);
+          const plan = await planMaterialization(deps, input.set, input);
+          return { result: plan, params: { name: plan.name, version: plan.version, from: plan.fromWatermark, partitions: plan.partitions?.length ?? 0 } };
+        },
+        { part: setKey(input.set) },
+      );
     },
 
     async materializePartition(input: MaterializePartitionInput): Promise<MaterializedPartition> {
@@ -64,14 +78,20 @@ export function makeMaterializePartitions(deps: { artifacts: ArtifactStore; line
     },
 
     async commitMaterialization(input: CommitMaterializationInput): Promise<PartitionedMaterializeResult> {
-      return runStage(deps.lineage, 'materialize', '', async (progress) => {
-        const r = await commitMaterialization(deps, input, { onProgress: progress });
-        return {
-          result: r,
-          params: { name: r.name, version: r.version, rows: r.rows, watermark: r.watermark, partitions: r.partitions, alreadyCommitted: r.alreadyCommitted },
-          outputs: r.part ? [{ uri: r.part.uri, sha256: r.part.sha256, type: 'FeatureSetPart' }] : [],
-        };
-      });
+      return runStage(
+        deps.lineage,
+        'materialize',
+        input.model ?? '',
+        async (progress) => {
+          const r = await commitMaterialization(deps, input, { onProgress: progress });
+          return {
+            result: r,
+            params: { name: r.name, version: r.version, rows: r.rows, watermark: r.watermark, partitions: r.partitions, alreadyCommitted: r.alreadyCommitted },
+            outputs: r.part ? [{ uri: r.part.uri, sha256: r.part.sha256, type: 'FeatureSetPart' }] : [],
+          };
+        },
+        { part: setKey(input.plan) },
+      );
     },
   };
 }

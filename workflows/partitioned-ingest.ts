@@ -59,7 +59,14 @@ export async function ingestStage(input: IngestInput & { model: string; priority
       { model: input.model, partitions: out.plan.partitions, schema: out.schema, ...(input.delimiter !== undefined ? { delimiter: input.delimiter } : {}) },
     ],
   });
-  return mergePartitions({ model: input.model, sourceUri: out.plan.sourceUri, partitions });
+  // Feedback rows go after the partitions, as a single file's go after its rows.
+  return mergePartitions({
+    model: input.model,
+    sourceUri: out.plan.sourceUri,
+    partitions,
+    ...(input.feedback ? { feedback: input.feedback } : {}),
+    ...(out.schema ? { schema: out.schema } : {}),
+  });
 }
 
 function isPartitioned(x: DatasetRef | PartitionedIngest): x is PartitionedIngest {

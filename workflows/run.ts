@@ -16,6 +16,7 @@ import {
   type Trigger,
 } from './contracts';
 import { trainExternally } from './external-train';
+import { materializeRunSets } from './materialize';
 import { ingestStage } from './partitioned-ingest';
 import { activitiesFor } from './stages';
 import { runPriority } from '../core/priority';
@@ -184,10 +185,11 @@ export async function runPipeline(requested: PipelineSpec, run: RunInfo, status:
     }
     // features.sets: bring each set up to date (incremental), then join the events in data.uri with the
     // feature values as of each event's time; the run trains on that table, with the versions pinned.
-    const fresh = await materializeFeatureSets({
-      model,
-      sets: sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) })),
-    });
+    // A set with a partitioned source fans out one activity per partition (patched: older runs replay their one activity).
+    const wanted = sets.map((x) => ({ name: x.name, ...(x.version !== undefined ? { version: x.version } : {}) }));
+    const fresh = patched('run-partitioned-sets')
+      ? await materializeRunSets(wanted, { model, priority: runPriority(trigger, model), partitionRows: spec.data.partitionRows })
+      : await materializeFeatureSets({ model, sets: wanted });
     const joined = await ingestTrainingSet({
       model,
       events: { uri: spec.data.uri, format: spec.data.format, delimiter: spec.data.delimiter },

@@ -1,6 +1,6 @@
 // Ingest: any supported input becomes one canonical, content-addressed Parquet artifact. DuckDB streams
 // the conversion (the rows never pass through JS); the same input bytes always give the same Parquet bytes.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -10,6 +10,7 @@ import { reservedColumnName, reservedColumnReason } from './column-names';
 import type { SchemaChecks } from './partition-summary';
 import { literal, withDuckDB } from './duckdb';
 import { feedbackDrift, type FeedbackDrift } from './feedback-drift';
+import { feedbackCap, insertFeedback } from './feedback-rows';
 import { DataError, detectDelimiter, fetchSource, scanSource, type CsvDialect, type DataFormat, type LocalSource } from './source';
 
 export interface IngestOptions {
@@ -143,27 +144,10 @@ async function appendFeedback(
   const described = await conn.runAndReadAll('DESCRIBE ingest_rows');
   const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   if (!columns.some((c) => c.name === feedback.target)) return { added: 0, capped: 0 }; // validation names the missing target
-  // share = f / (source + f) ≤ maxShare  ⇔  f ≤ source × maxShare / (1 − maxShare)
-  const share = feedback.maxShare ?? 1;
   const source = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM ingest_rows')).getRowObjectsJS()[0]!.n);
-  const cap = share >= 1 ? feedback.rows.length : Math.min(feedback.rows.length, Math.floor((source * share) / (1 - share) + 1e-9));
-  const rows = feedback.rows.slice(0, cap);
+  const rows = feedback.rows.slice(0, feedbackCap(source, feedback));
   if (rows.length === 0) return { added: 0, capped: feedback.rows.length };
-  await writeFile(file, rows.map((r, i) => JSON.stringify({ i, f: r.features, label: r.label })).join('\n'));
-  const protectedSet = new Set(feedback.protected);
-  const select = columns.map((c) => {
-    const value = `(f->>${literal(c.name)})`;
-    if (c.name === feedback.target) return `TRY_CAST(label AS ${c.type})`;
-    if (protectedSet.has(c.name)) return `NULL::${c.type}`;
-    if (/^(DATE|TIMESTAMP)/.test(c.type)) {
-      return `CASE WHEN json_type(f, ${literal(c.name)}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN epoch_ms(TRY_CAST(${value} AS DOUBLE)::BIGINT)::${c.type} ELSE TRY_CAST(${value} AS ${c.type}) END`;
-    }
-    if (c.type === 'BOOLEAN') return `CASE ${value} WHEN '1' THEN true WHEN '0' THEN false ELSE TRY_CAST(${value} AS BOOLEAN) END`;
-    return `TRY_CAST(${value} AS ${c.type})`;
-  });
-  await conn.run(
-    `INSERT INTO ingest_rows SELECT ${select.join(', ')} FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {i: 'BIGINT', f: 'JSON', label: 'VARCHAR'}) ORDER BY i`,
-  );
+  await insertFeedback(conn, 'ingest_rows', columns, rows, feedback, file);
   const drift = await feedbackDrift(conn, 'ingest_rows', columns, source, new Set([feedback.target, ...feedback.protected]));
   return { added: rows.length, capped: feedback.rows.length - rows.length, drift };
 }

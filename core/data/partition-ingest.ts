@@ -105,10 +105,20 @@ export async function rangeQuery(
   };
 }
 
-/** The merged dataset version: the manifest stored content-addressed; sourceSha256 hashes the partitions' source hashes. */
-export async function storePartitionedDataset(plan: Pick<PartitionPlan, 'sourceUri'>, parts: PartitionResult[], artifacts: ArtifactStore): Promise<DatasetRef> {
-  const manifest = manifestOf(parts);
-  const checks = mergeChecks(parts.map((p) => p.checks));
+/**
+ * The merged dataset version: the manifest stored content-addressed; sourceSha256 hashes the partitions' source
+ * hashes. A feedback partition (core/data/feedback-partition.ts) goes last; like a single-file ingest's feedback
+ * rows it counts in the rows but not in sourceSha256, the hash of the input.
+ */
+export async function storePartitionedDataset(
+  plan: Pick<PartitionPlan, 'sourceUri'>,
+  parts: PartitionResult[],
+  artifacts: ArtifactStore,
+  feedback?: PartitionResult,
+): Promise<DatasetRef> {
+  const all = feedback ? [...parts, feedback] : parts;
+  const manifest = manifestOf(all);
+  const checks = mergeChecks(all.map((p) => p.checks));
   const ref = await artifacts.putContent('datasets', '.json', canonicalJson(manifest), 'application/json');
   const sources = createHash('sha256');
   for (const p of [...parts].sort((a, b) => a.index - b.index)) sources.update(`${p.sourceSha256} ${p.range ? `${p.range.start}+${p.range.count}` : '*'}\n`);
@@ -120,7 +130,7 @@ export async function storePartitionedDataset(plan: Pick<PartitionPlan, 'sourceU
     format: parts[0]!.format,
     rows: manifest.rows,
     columns: manifest.columns,
-    partitions: parts.length,
+    partitions: all.length,
     ...(checks ? { checks } : {}),
   };
 }

@@ -1,12 +1,14 @@
 // The feature store wired into the platform, on real services: a CT run with features.sets materializes the
-// set and trains on the point-in-time join of the labelled events (rows, columns, values, lineage); the model
+// set and trains on the point-in-time join of the labelled events (rows, columns, values, lineage), and a set over
+// a directory is materialized one activity per file into the same training set; the model
 // server fills a request that carries only the entity key from the online store, at the trained set version;
 // batch scoring writes one row per entity with the deployed version; the materializeFeatures workflow keeps
 // the online store current.
 import { randomInt } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { literal, withDuckDB } from '../../core/data/duckdb';
@@ -197,6 +199,66 @@ describe('a CT pipeline with features.sets', () => {
     expect(noEntity.type).toBe('InvalidSpec');
     expect(noEntity.message).toBe(`events ${eventsCsv} have no entity column "client" (columns: customer_id, event_time, channel, churned)`);
   }, 120_000);
+});
+
+/** The activities of `type` a workflow's history scheduled, with their inputs. */
+async function scheduled<T>(workflowId: string, type: string): Promise<T[]> {
+  const events = (await w.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+    .map((e) => defaultPayloadConverter.fromPayload<T>(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!));
+}
+
+describe('a CT pipeline with features.sets whose source is partitioned', () => {
+  it('materializes the set one activity per file of a directory, and trains on the same training set as one file gives', async () => {
+    // The same feature rows as customer_stats, in three files: a set over the directory joins to the same table.
+    const partsDir = path.join(dir, 'customer_stats_parts');
+    mkdirSync(partsDir);
+    const lines = stats.map((r) => `${r.customer_id},${iso(r.at)},${r.avg_spend},${r.visits},${r.plan}`);
+    for (let i = 0; i < 3; i++) {
+      const part = lines.slice((i * lines.length) / 3, ((i + 1) * lines.length) / 3);
+      writeFileSync(path.join(partsDir, `part-${i}.csv`), `customer_id,updated_at,avg_spend,visits,plan\n${part.join('\n')}\n`);
+    }
+    await applyFeatureSet(s, {
+      name: 'customer_stats_parts',
+      entity: 'customer_id',
+      timestamp: 'updated_at',
+      source: { uri: partsDir },
+      columns: ['avg_spend', 'visits', 'plan'],
+      features: { derive: [{ name: 'log_spend', op: 'log1p', input: 'avg_spend' }] },
+    });
+    const parted = 'fs-churn-parts';
+    const r = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
+      workflowId: `ct-${parted}`,
+      taskQueue: w.taskQueue,
+      args: [{ ...spec, name: parted, features: { sets: [{ name: 'customer_stats_parts' }], entity: 'customer_id' } }],
+    })) as RunResult;
+    expect(r).toMatchObject({ status: 'deployed', deployed: { alias: 'production', version: 1 } });
+    expect(r.spec.features.sets).toEqual([{ name: 'customer_stats_parts', version: 1, features: ['avg_spend', 'visits', 'plan', 'log_spend'] }]);
+    // Byte for byte the dataset the single-file set gave: the merged part holds the same rows.
+    expect(r.dataset).toMatchObject({ sha256: first.dataset!.sha256, rows: events.length });
+    expect((await listFeatureSets(s.pool)).find((x) => x.name === 'customer_stats_parts')).toMatchObject({ parts: 1, rows: stats.length });
+
+    // One materializePartition per file in the run's child workflow, planned and committed once by the run itself.
+    const child = `ct-${parted}/materialize/0/${r.runId}`;
+    const partitions = await scheduled<{ partition: { index: number; uri: string } }>(child, 'materializePartition');
+    expect(partitions.map((p) => p.partition.index)).toEqual([0, 1, 2]);
+    expect(await scheduled(r.workflowId, 'materializeFeatureSets')).toEqual([]);
+    expect(await scheduled(r.workflowId, 'planMaterialization')).toHaveLength(1);
+    expect(await scheduled(r.workflowId, 'commitMaterialization')).toEqual([expect.objectContaining({ model: parted })]);
+    // The fan-out runs with the run's priority and fairness key, like the other stages.
+    const started = (await w.client.workflow.getHandle(child).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    expect(started.priority).toMatchObject({ priorityKey: 2, fairnessKey: parted });
+
+    // Lineage: the model goes back through the committed part to every partition's rows; the commit is the run's materialize stage.
+    const version = (await s.registry.getVersion(parted, 1))!;
+    const upstream = await s.lineage.upstream((await s.lineage.artifactByUri(version.uri))!.id);
+    // (The dataset is the first run's too, content-addressed, so its lineage also reaches customer_stats' part.)
+    const ofSet = (type: string) => upstream.artifacts.filter((a) => a.type === type && a.uri.includes('/customer_stats_parts/'));
+    expect(ofSet('FeatureSetPartition')).toHaveLength(3);
+    expect(ofSet('FeatureSetPart')).toHaveLength(1);
+    expect((await s.lineage.stageRuns(parted, 'materialize')).map((x) => x.run)).toEqual([`${r.workflowId}/${r.runId}`]);
+  }, 180_000);
 });
 
 describe('the model server with a model trained on feature sets', () => {

@@ -1,6 +1,8 @@
 // Partitioned inputs through the pipeline's ingest stage on a real worker, MinIO and Postgres: an s3:// prefix
 // and a local directory become one content-addressed dataset version over per-partition artifacts, the
-// merged statistics agree with a single pass over the same rows, and lineage records every partition.
+// merged statistics agree with a single pass over the same rows, and lineage records every partition; labelled
+// predictions (data.feedback) become a last partition holding the rows a single file gets appended.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import type { DatasetRef } from '../../core/data/ingest';
 import { literal, withDuckDB } from '../../core/data/duckdb';
 import { withDatasetTable } from '../../core/data/dataset-table';
 import { computeStatistics, type DatasetStatistics } from '../../core/data/statistics';
+import { partitionKey, readManifest } from '../../core/data/partitioned-dataset';
 import { planPartitions } from '../../core/data/partitions';
 import { writeSynthCsv } from '../../core/data/synth';
 import { parseS3Uri } from '../../core/store/artifacts';
@@ -48,12 +51,19 @@ afterAll(async () => {
   await s?.drop();
 });
 
-const run = (uri: string, model: string) =>
+const run = (uri: string, model: string, feedback?: { target: string; protected: string[]; maxShare?: number }) =>
   w.client.workflow.execute('partitionedIngestAndValidate', {
     taskQueue: w.taskQueue,
-    workflowId: `partitioned-${model}-${Date.now()}`,
-    args: [{ uri, model, rules: { target: 'churned' } }],
+    workflowId: `partitioned-${model}-${randomUUID()}`,
+    args: [{ uri, model, rules: { target: 'churned' }, ...(feedback ? { feedback } : {}) }],
   }) as Promise<{ dataset: DatasetRef; validation: ValidationResult }>;
+
+/** The rows of a stored Parquet artifact from row `offset` on, in file order. */
+async function rowsOf(uri: string, offset = 0): Promise<Record<string, unknown>[]> {
+  const file = path.join(dir, `read-${randomUUID()}.parquet`);
+  await s.artifacts.getFile(s.artifacts.keyOf(uri), file);
+  return withDuckDB(async (conn) => (await conn.runAndReadAll(`SELECT * FROM read_parquet(${literal(file)}) OFFSET ${offset}`)).getRowObjectsJS());
+}
 
 describe('partitioned ingest', () => {
   it('ingests an s3:// prefix as one dataset version over its partitions, statistics merged as a single pass gives them', async () => {
@@ -85,6 +95,47 @@ describe('partitioned ingest', () => {
     expect(again.dataset.sha256).toBe(first.dataset.sha256);
     expect(again.validation.schema.version).toBe(1);
     expect(again.validation.anomalies.filter((a) => a.severity === 'error')).toEqual([]);
+  }, 240_000);
+
+  it('appends labelled predictions as a last partition: the rows a single file gets, and the same sha256 for the same inputs', async () => {
+    const model = 'feedback';
+    const LABELLED = 40;
+    const ids = Array.from({ length: LABELLED }, () => randomUUID());
+    // Logged as the server logs them: dates as epoch ms; the protected column (age) comes back missing.
+    await s.pool.query(
+      `INSERT INTO predictions (id, at, model, version, features, output)
+       SELECT id, now() - make_interval(secs => n), $2, 1, jsonb_build_object('customer_id', 1000000 + n, 'signup_date', 1577836800000 + n * 86400000,
+              'age', 40, 'income', 50000 + n, 'plan', 'basic', 'region', 'north', 'tenure_months', n, 'support_calls', n % 5, 'monthly_charges', 20.5), '{}'::jsonb
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`,
+      [ids, model],
+    );
+    await s.pool.query(`INSERT INTO feedback (prediction_id, label) SELECT id, (n % 2)::text FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`, [ids]);
+    const feedback = { target: 'churned', protected: ['age'] };
+
+    const parted = await run(local, model, feedback);
+    expect(parted.dataset).toMatchObject({ partitions: 4, rows: ROWS + LABELLED, feedbackRows: LABELLED });
+    expect(parted.validation.passed).toBe(true);
+    const again = await run(local, model, feedback);
+    expect(again.dataset.sha256).toBe(parted.dataset.sha256);
+    // The input is the same partitions: only the rows count the feedback.
+    const plain = await run(local, 'feedback-none');
+    expect(parted.dataset.sourceSha256).toBe(plain.dataset.sourceSha256);
+    expect(parted.dataset.sha256).not.toBe(plain.dataset.sha256);
+
+    // The single-file path appends the same rows, cast to the same columns, after the same source rows.
+    const single = await run(csv, model, feedback);
+    expect(single.dataset).toMatchObject({ rows: ROWS + LABELLED, feedbackRows: LABELLED });
+    const manifest = await readManifest(s.artifacts, parted.dataset);
+    const last = manifest.partitions[3]!;
+    expect(last.rows).toBe(LABELLED);
+    const added = await rowsOf(s.artifacts.uri(partitionKey(last.sha256)));
+    expect(added).toEqual(await rowsOf(single.dataset.uri, ROWS));
+    // Newest first: prediction 1, labelled 1; BIGINT columns read back as bigint.
+    expect([added[0]!.customer_id, added[0]!.age, added[0]!.churned, added[0]!.plan]).toEqual([1000001n, null, 1n, 'basic']);
+
+    // data.maxFeedbackShare caps them as it caps a single file's: 120,000 × 0.0001 / 0.9999 → 12.
+    const capped = await run(local, model, { ...feedback, maxShare: 0.0001 });
+    expect(capped.dataset).toMatchObject({ rows: ROWS + 12, feedbackRows: 12, feedbackCapped: LABELLED - 12 });
   }, 240_000);
 
   it('splits one file above partitionRows into row ranges that add up to the file', async () => {

@@ -18,8 +18,8 @@ export async function ingestAndValidate(input: IngestInput & { rules: Validation
 }
 
 /** The pipeline's own ingest stage (fan-out for a partitioned input), then validation. */
-export async function partitionedIngestAndValidate(input: { uri: string; model: string; rules: ValidationRules }) {
-  const dataset = await ingestStage({ uri: input.uri, model: input.model });
+export async function partitionedIngestAndValidate(input: { uri: string; model: string; rules: ValidationRules; feedback?: IngestInput['feedback'] }) {
+  const dataset = await ingestStage({ uri: input.uri, model: input.model, ...(input.feedback ? { feedback: input.feedback } : {}) });
   const validation = await validateData({ model: input.model, dataset, rules: input.rules, failOnError: false });
   return { dataset, validation };
 }
