@@ -114,6 +114,7 @@ export async function planPartitions(
     for (const f of files) partitions.push({ index: partitions.length, uri: await staged(f.uri, deps.artifacts), format });
     return { sourceUri: opts.uri, partitions };
   }
+  if (await smallTextObject(opts.uri, limit, deps.s3, opts.format)) return undefined;
   const source = await fetchSource(opts.uri, { s3: deps.s3, format: opts.format });
   try {
     if (source.format !== 'parquet' && source.bytes < 2 * limit) return undefined;
@@ -132,6 +133,27 @@ export async function planPartitions(
   } finally {
     await source.cleanup();
   }
+}
+
+/**
+ * True for a CSV or JSON object (by data.format or its extension) under 2 × partitionRows bytes: one partition,
+ * known from its size without downloading it. Anything else (an unknown object included) is left to the download.
+ */
+async function smallTextObject(uri: string, limit: number, s3: Client, given: DataFormat | undefined): Promise<boolean> {
+  if (!uri.startsWith('s3://')) return false;
+  const format = formatOf(uri.replace(/[?#].*$/, ''), given);
+  if (format !== 'csv' && format !== 'json') return false;
+  let object: { bucket: string; key: string };
+  try {
+    object = parseS3Uri(uri);
+  } catch {
+    return false; // fetchSource names what is wrong with the URI
+  }
+  const size = await s3.statObject(object.bucket, object.key).then(
+    (st) => st.size,
+    () => undefined,
+  );
+  return size !== undefined && size < 2 * limit;
 }
 
 /** An s3:// URI for a source: s3 inputs as they are, local files copied once into sources/<sha256><ext>. */

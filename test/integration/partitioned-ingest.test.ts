@@ -148,4 +148,23 @@ describe('partitioned ingest', () => {
     expect(parseS3Uri(plan!.partitions[0]!.uri).key).toMatch(/sources\/[0-9a-f]{64}\.csv$/);
     expect(await planPartitions({ uri: csv }, { s3: s.s3, artifacts: s.artifacts })).toBeUndefined();
   });
+
+  it('knows a small CSV object is one partition from its size, without downloading it', async () => {
+    const key = [s.artifacts.prefix.replace(/\/$/, ''), `inputs/small-${path.basename(dir)}.csv`].filter(Boolean).join('/');
+    await s.s3.fPutObject(s.artifacts.bucket, key, csv);
+    const uri = `s3://${s.artifacts.bucket}/${key}`;
+    let downloads = 0;
+    const counting = new Proxy(s.s3, {
+      get: (target, name, receiver) => {
+        if (name === 'getObject') downloads++;
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    expect(await planPartitions({ uri, partitionRows: 10_000_000 }, { s3: counting, artifacts: s.artifacts })).toBeUndefined();
+    expect(downloads).toBe(0);
+    // Above 2 × partitionRows bytes the rows are counted: the object is downloaded and split.
+    const split = await planPartitions({ uri, partitionRows: 50_000 }, { s3: counting, artifacts: s.artifacts });
+    expect(split?.partitions).toHaveLength(3);
+    expect(downloads).toBe(1);
+  });
 });
