@@ -42,6 +42,8 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
     MLOPS_DB_SCHEMA: deps.stores.schema,
     MLOPS_S3_PREFIX: deps.stores.artifacts.prefix,
     MLOPS_PIPELINE_REPO: pipelineRepo(config.pipelineRepo),
+    // Once promoted, the candidate's worker runs the next CI/CD runs: it gates them with the same tests.
+    MLOPS_PIPELINE_UNIT_TESTS: config.pipelineUnitTests.join(' '),
   });
   const { pipelines } = deps.stores;
 
@@ -69,7 +71,7 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
 
     async testPipeline(input: { buildId: string }): Promise<UnitTestReport> {
       const { config } = need();
-      const report = await runUnitTests(worktreeDir(config.home, input.buildId), progress);
+      const report = await runUnitTests(worktreeDir(config.home, input.buildId), config.pipelineUnitTests, progress);
       await pipelines.update(input.buildId, { unitPassed: report.passed, unitFailed: report.failed });
       return report;
     },

@@ -24,6 +24,8 @@ export interface Config {
   deployment: string;
   /** The git repository level 2 builds pipeline versions from (MLOPS_PIPELINE_REPO; default: this checkout). */
   pipelineRepo: string | null;
+  /** The unit tests that gate a pipeline version (MLOPS_PIPELINE_UNIT_TESTS): vitest file filters, relative to the pipeline repo. */
+  pipelineUnitTests: string[];
 }
 
 export class ConfigError extends InvalidInput {
@@ -44,6 +46,7 @@ export const CONFIG_DEFAULTS = {
   MLOPS_CONSOLE_ADDRESS: '127.0.0.1:8090',
   MLOPS_PG_PORT: '5433',
   MLOPS_DEPLOYMENT: 'temporal-mlops',
+  MLOPS_PIPELINE_UNIT_TESTS: 'test/unit',
 } as const;
 
 /** Variables whose values are secrets: never printed, never logged. */
@@ -103,6 +106,32 @@ function parsePort(value: string, name: string): number {
   return port;
 }
 
+/**
+ * MLOPS_PIPELINE_UNIT_TESTS: paths or path prefixes of test files in the pipeline repo, separated by spaces or
+ * commas. They reach the candidate's vitest as arguments, so anything that could read as an option or leave
+ * the checkout is refused.
+ */
+export function parsePipelineUnitTests(value: string, name = 'MLOPS_PIPELINE_UNIT_TESTS'): string[] {
+  const entries = value.trim().split(/\s*,\s*|\s+/);
+  for (const entry of entries) {
+    const why =
+      entry === ''
+        ? 'is empty (two separators in a row, or one at an end)'
+        : !/^[A-Za-z0-9._/-]+$/.test(entry)
+          ? 'may hold only letters, digits and . _ / -'
+          : entry.startsWith('/')
+            ? 'is absolute (give a path relative to the pipeline repo)'
+            : entry.split('/').includes('..')
+              ? 'leaves the pipeline repo (..)'
+              : entry.startsWith('-')
+                ? 'starts with - (it would read as a vitest option)'
+                : null;
+    if (why)
+      throw new ConfigError(`${name}=${JSON.stringify(value)}: entry ${JSON.stringify(entry)} ${why}; expected paths like test/unit or test/unit/spec.test.ts`);
+  }
+  return [...new Set(entries)];
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = mlopsHome(env);
   const file = readLocalEnv(home);
@@ -149,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`MLOPS_DEPLOYMENT=${JSON.stringify(deployment)} must be 1-63 of a-z 0-9 _ - (it prefixes every build id)`);
   }
   const pipelineRepo = get('MLOPS_PIPELINE_REPO');
+  const pipelineUnitTests = parsePipelineUnitTests(get('MLOPS_PIPELINE_UNIT_TESTS', CONFIG_DEFAULTS.MLOPS_PIPELINE_UNIT_TESTS));
   const databaseUrl = get('MLOPS_DATABASE_URL');
   if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('MLOPS_DATABASE_URL must start with postgres:// or postgresql://');
@@ -177,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgresPort: databaseUrl ? Number(new URL(databaseUrl).port || 5432) : parsePort(get('MLOPS_PG_PORT', CONFIG_DEFAULTS.MLOPS_PG_PORT), 'MLOPS_PG_PORT'),
     deployment,
     pipelineRepo: pipelineRepo ? path.resolve(pipelineRepo) : null,
+    pipelineUnitTests,
   };
 }
 

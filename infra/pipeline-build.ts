@@ -133,16 +133,19 @@ export interface UnitTestReport {
   failed: number;
   /** Names of the failing tests (file › test). */
   failures: string[];
+  /** The vitest file filters that chose the tests (MLOPS_PIPELINE_UNIT_TESTS); absent in reports from before the setting. */
+  filters?: string[];
   ms: number;
 }
 
-/** Runs the candidate's unit suite (no services needed) with its own vitest. */
-export async function runUnitTests(dir: string, progress: (message: string) => void): Promise<UnitTestReport> {
+/** Runs the candidate's unit tests (no services needed) chosen by `filters`, with its own vitest. */
+export async function runUnitTests(dir: string, filters: string[], progress: (message: string) => void): Promise<UnitTestReport> {
   const report = path.join(dir, '.mlops-unit.json');
   rmSync(report, { force: true });
+  // --passWithNoTests: filters that match no file still write a report, and are refused below with their names.
   const out = await run(
     process.execPath,
-    [path.join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/unit', '--reporter=json', `--outputFile=${report}`],
+    [path.join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...filters, '--passWithNoTests', '--reporter=json', `--outputFile=${report}`],
     {
       cwd: dir,
       env: { ...process.env, CI: '1' },
@@ -161,5 +164,9 @@ export async function runUnitTests(dir: string, progress: (message: string) => v
     // A file that fails to load has no assertion results, only a message.
     return failed.length > 0 ? failed : f.status === 'failed' ? [`${file}: ${(f.message ?? 'failed to load').split('\n')[0]}`] : [];
   });
-  return { passed: json.numPassedTests, failed: Math.max(json.numFailedTests, failures.length), failures, ms: out.ms };
+  // No test at all proves nothing about the candidate: a gate that ran nothing must not pass it.
+  if (json.numPassedTests === 0 && failures.length === 0) {
+    failures.push(`no unit test ran: MLOPS_PIPELINE_UNIT_TESTS (${filters.join(' ')}) matches no test file of this version, or only skipped tests`);
+  }
+  return { passed: json.numPassedTests, failed: Math.max(json.numFailedTests, failures.length), failures, filters, ms: out.ms };
 }

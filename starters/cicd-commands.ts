@@ -20,7 +20,7 @@ async function commitOf(config: Config, ref: string): Promise<string> {
 
 function printCicd(r: CicdResult): void {
   console.log(`${r.status.toUpperCase()}  ${r.ref} (${r.buildId?.slice(0, 12) ?? 'unresolved'})`);
-  if (r.unit) console.log(`  unit tests   ${r.unit.passed} passed, ${r.unit.failed} failed`);
+  if (r.unit) console.log(`  unit tests   ${r.unit.passed} passed, ${r.unit.failed} failed${r.unit.filters ? ` (${r.unit.filters.join(' ')})` : ''}`);
   if (r.replay) console.log(`  replay       ${r.replay.replayed} histories, ${r.replay.failures.length} not deterministic`);
   if (r.integration)
     console.log(`  integration  ${r.integration.workflowId}: ${r.integration.status}${r.integration.blessed ? `, blessed v${r.integration.version}` : ''}`);

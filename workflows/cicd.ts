@@ -76,7 +76,7 @@ export async function cicdPipeline(input: CicdInput): Promise<CicdResult> {
       `the integration run ${result.integration.workflowId} did not bless a model (${result.integration.status}): ${result.integration.reasons.join('; ')}`,
     );
   result.reasons.push(
-    `${result.unit.passed} unit tests passed; ${result.replay.replayed} histories replayed; integration run ${result.integration.workflowId} blessed ${result.integration.model} v${result.integration.version}`,
+    `${result.unit.passed} unit tests passed (${(result.unit.filters ?? ['test/unit']).join(' ')}); ${result.replay.replayed} histories replayed; integration run ${result.integration.workflowId} blessed ${result.integration.model} v${result.integration.version}`,
   );
 
   if (input.promote === false) {

@@ -28,12 +28,16 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'mlops-cicd-'));
 const repo = path.join(scratch, 'repo');
 const weather = path.join(projectRoot(), 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
 const builds: string[] = [];
+// The gate runs a few fast unit files, not the whole suite (minutes, four times over): the broken test the
+// bad-unit branch adds must be one of them.
+const unitTests = ['test/unit/zz-broken.test.ts', 'test/unit/config.test.ts', 'test/unit/spec.test.ts'];
 const env = (): NodeJS.ProcessEnv => ({
   MLOPS_DB_SCHEMA: s.schema,
   MLOPS_S3_PREFIX: s.artifacts.prefix,
   MLOPS_TASK_QUEUE: w.taskQueue,
   MLOPS_DEPLOYMENT: config.deployment,
   MLOPS_PIPELINE_REPO: repo,
+  MLOPS_PIPELINE_UNIT_TESTS: unitTests.join(' '),
 });
 
 const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
@@ -86,6 +90,7 @@ beforeAll(async () => {
     MLOPS_S3_PREFIX: s.artifacts.prefix,
     MLOPS_DEPLOYMENT: deployment,
     MLOPS_PIPELINE_REPO: repo,
+    MLOPS_PIPELINE_UNIT_TESTS: unitTests.join(','),
   });
   w = await startTestWorker(s, 'cicd', { config });
   client = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
@@ -164,7 +169,9 @@ describe('cicdPipeline', () => {
     const a = await cicd('good-a', 'promoted');
     expect(a).toMatchObject({ status: 'promoted', buildId: goodA, previous: null, retrained: [`prod-${id}`] });
     expect(a.unit!.failed).toBe(0);
-    expect(a.unit!.passed).toBeGreaterThan(200);
+    expect(a.unit!.filters).toEqual(unitTests);
+    expect(a.unit!.passed).toBeGreaterThan(10);
+    expect(a.reasons[0]).toContain(`unit tests passed (${unitTests.join(' ')})`);
     expect(a.replay!.failures).toEqual([]);
     expect(a.integration).toMatchObject({ blessed: true, workflowId: `ct-cicd-${goodA.slice(0, 12)}` });
     expect(await executionBuildId(client, config, a.integration!.workflowId)).toBe(goodA);
@@ -183,6 +190,9 @@ describe('cicdPipeline', () => {
     const unit = await cicd('bad-unit', 'rejected');
     expect(unit).toMatchObject({ status: 'rejected', buildId: failing, replay: null, integration: null });
     expect(unit.reasons[0]).toMatch(/1 unit test\(s\) failed: test\/unit\/zz-broken.test.ts › adds up/);
+    // Run by A's worker (the current version), with the same tests: the broken one and the others.
+    expect(unit.unit).toMatchObject({ filters: unitTests, failed: 1 });
+    expect(unit.unit!.passed).toBe(a.unit!.passed);
 
     const replay = await cicd('bad-replay', 'rejected');
     expect(replay).toMatchObject({ status: 'rejected', buildId: reordered, integration: null });

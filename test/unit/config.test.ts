@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseEnvFile, parseHostPort, requireCredentials } from '../../core/config';
+import { ConfigError, loadConfig, parseEnvFile, parseHostPort, parsePipelineUnitTests, requireCredentials } from '../../core/config';
 
 const base = { MLOPS_HOME: '/nonexistent/mlops-home' };
 
@@ -45,6 +45,33 @@ describe('config', () => {
   it('parses host:port', () => {
     expect(parseHostPort('[::1]:80', 'X')).toEqual({ host: '[::1]', port: 80 });
     expect(() => parseHostPort('host:0', 'X')).toThrow(/X=/);
+  });
+
+  it('gates pipeline versions with the whole unit suite unless MLOPS_PIPELINE_UNIT_TESTS narrows it', () => {
+    expect(loadConfig(base).pipelineUnitTests).toEqual(['test/unit']);
+    expect(loadConfig({ ...base, MLOPS_PIPELINE_UNIT_TESTS: '' }).pipelineUnitTests).toEqual(['test/unit']);
+    expect(loadConfig({ ...base, MLOPS_PIPELINE_UNIT_TESTS: ' test/unit/spec.test.ts,test/unit/stats  test/unit/config.test.ts ' }).pipelineUnitTests).toEqual([
+      'test/unit/spec.test.ts',
+      'test/unit/stats',
+      'test/unit/config.test.ts',
+    ]);
+    expect(parsePipelineUnitTests('a.test.ts , ./b_2/c-d.test.ts a.test.ts')).toEqual(['a.test.ts', './b_2/c-d.test.ts']);
+  });
+
+  it('refuses MLOPS_PIPELINE_UNIT_TESTS entries that are empty, absolute, leave the repo or could read as options, naming the entry', () => {
+    const bad = (value: string, entry: string, why: string): void => {
+      expect(() => parsePipelineUnitTests(value)).toThrow(`MLOPS_PIPELINE_UNIT_TESTS=${JSON.stringify(value)}: entry ${JSON.stringify(entry)} ${why}`);
+    };
+    expect(() => loadConfig({ ...base, MLOPS_PIPELINE_UNIT_TESTS: '/abs' })).toThrow(ConfigError);
+    bad('test/unit,,test/stats', '', 'is empty');
+    bad('test/unit,', '', 'is empty');
+    bad('/etc/passwd', '/etc/passwd', 'is absolute');
+    bad('test/unit ../other/test', '../other/test', 'leaves the pipeline repo');
+    bad('test/unit/../../x', 'test/unit/../../x', 'leaves the pipeline repo');
+    bad('--reporter=verbose', '--reporter=verbose', 'may hold only letters, digits');
+    bad('test/unit -t', '-t', 'starts with -');
+    bad('test/unit;rm', 'test/unit;rm', 'may hold only letters, digits');
+    bad('test/*.ts', 'test/*.ts', 'may hold only letters, digits');
   });
 
   it('tells the user to run mlops up when credentials are missing', () => {

@@ -16,7 +16,7 @@ afterAll(async () => {
 function gates(over: Answers = {}): Answers {
   return {
     buildPipeline: (input) => ({ buildId: `build-${input.ref}`, ok: true, reused: false, ms: 1 }),
-    testPipeline: () => ({ passed: 120, failed: 0, failures: [], ms: 1 }),
+    testPipeline: () => ({ passed: 120, failed: 0, failures: [], filters: ['test/unit/spec.test.ts', 'test/unit/stats'], ms: 1 }),
     replayPipeline: () => ({ replayed: 11, failures: [] }),
     integrationRunPipeline: () => ({ workflowId: 'ct-sample', runId: 'r1', status: 'deployed', blessed: true, model: 'sample', version: 1, reasons: [] }),
     promotePipeline: () => ({ previous: 'build-old' }),
@@ -82,7 +82,7 @@ describe('cicdPipeline', () => {
     expect(calls.of('retrainProduction')).toHaveLength(0);
   });
 
-  it('passes without promoting when asked to test only, and promotes and retrains production otherwise', async () => {
+  it('passes without promoting when asked to test only, and promotes (naming the unit tests that gated it) and retrains production otherwise', async () => {
     const tested = t.answer(gates());
     expect(await cicd({ ref: 'good', promote: false })).toMatchObject({ status: 'passed', previous: null, retrained: [] });
     expect(tested.names()).toEqual(['buildPipeline', 'testPipeline', 'replayPipeline', 'integrationRunPipeline']);
@@ -90,7 +90,9 @@ describe('cicdPipeline', () => {
     const calls = t.answer(gates());
     const r = await cicd({ ref: 'good', requestedBy: 'alice' });
     expect(r).toMatchObject({ status: 'promoted', previous: 'build-old', retrained: ['churn', 'weather'] });
-    expect(r.reasons).toEqual(['120 unit tests passed; 11 histories replayed; integration run ct-sample blessed sample v1']);
+    expect(r.reasons).toEqual([
+      '120 unit tests passed (test/unit/spec.test.ts test/unit/stats); 11 histories replayed; integration run ct-sample blessed sample v1',
+    ]);
     expect(calls.of('promotePipeline')[0]!.input).toMatchObject({ buildId: 'build-good', actor: 'alice', reason: 'good passed CI/CD' });
     expect(calls.of('rejectPipeline')).toHaveLength(0);
   });
