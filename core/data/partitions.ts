@@ -10,6 +10,7 @@ import type { ArtifactStore } from '../store/artifacts';
 import { hashFile, parseS3Uri } from '../store/artifacts';
 import { withDuckDB } from './duckdb';
 import { sourceRelation } from './ingest';
+import { parquetObjectRows } from './parquet-footer';
 import { DataError, fetchSource, type DataFormat } from './source';
 
 export const DEFAULT_PARTITION_ROWS = 2_000_000;
@@ -114,7 +115,9 @@ export async function planPartitions(
     for (const f of files) partitions.push({ index: partitions.length, uri: await staged(f.uri, deps.artifacts), format });
     return { sourceUri: opts.uri, partitions };
   }
-  if (await smallTextObject(opts.uri, limit, deps.s3, opts.format)) return undefined;
+  const peeked = await peekObject(opts.uri, limit, deps.s3, opts.format);
+  if (peeked === 'one') return undefined;
+  if (peeked) return peeked.rows <= limit ? undefined : { sourceUri: opts.uri, partitions: rowRanges(opts.uri, 'parquet', peeked.rows, limit) };
   const source = await fetchSource(opts.uri, { s3: deps.s3, format: opts.format });
   try {
     if (source.format !== 'parquet' && source.bytes < 2 * limit) return undefined;
@@ -124,36 +127,44 @@ export async function planPartitions(
     }).catch(() => undefined); // an unreadable file gets ingest's own, specific message
     if (rows === undefined || rows <= limit) return undefined;
     const uri = await staged(opts.uri, deps.artifacts, source.file);
-    const k = Math.ceil(rows / limit);
-    const partitions = Array.from({ length: k }, (_, i) => {
-      const start = Math.floor((i * rows) / k);
-      return { index: i, uri, format: source.format, rows: { start, count: Math.floor(((i + 1) * rows) / k) - start } };
-    });
-    return { sourceUri: opts.uri, partitions };
+    return { sourceUri: opts.uri, partitions: rowRanges(uri, source.format, rows, limit) };
   } finally {
     await source.cleanup();
   }
 }
 
+/** `rows` rows of one file as ⌈rows / limit⌉ row ranges of near-equal size. */
+function rowRanges(uri: string, format: DataFormat, rows: number, limit: number): PartitionSource[] {
+  const k = Math.ceil(rows / limit);
+  return Array.from({ length: k }, (_, i) => {
+    const start = Math.floor((i * rows) / k);
+    return { index: i, uri, format, rows: { start, count: Math.floor(((i + 1) * rows) / k) - start } };
+  });
+}
+
 /**
- * True for a CSV or JSON object (by data.format or its extension) under 2 × partitionRows bytes: one partition,
- * known from its size without downloading it. Anything else (an unknown object included) is left to the download.
+ * What a single s3:// object tells without a download: 'one' partition for a CSV or JSON object under
+ * 2 × partitionRows bytes (its size), the row count of a Parquet object (its footer, parquet-footer.ts), else
+ * undefined: the caller downloads it, and a missing or unreadable object gets the download's own message.
  */
-async function smallTextObject(uri: string, limit: number, s3: Client, given: DataFormat | undefined): Promise<boolean> {
-  if (!uri.startsWith('s3://')) return false;
+async function peekObject(uri: string, limit: number, s3: Client, given: DataFormat | undefined): Promise<'one' | { rows: number } | undefined> {
+  if (!uri.startsWith('s3://')) return undefined;
   const format = formatOf(uri.replace(/[?#].*$/, ''), given);
-  if (format !== 'csv' && format !== 'json') return false;
+  if (format === undefined) return undefined;
   let object: { bucket: string; key: string };
   try {
     object = parseS3Uri(uri);
   } catch {
-    return false; // fetchSource names what is wrong with the URI
+    return undefined;
   }
   const size = await s3.statObject(object.bucket, object.key).then(
     (st) => st.size,
     () => undefined,
   );
-  return size !== undefined && size < 2 * limit;
+  if (size === undefined) return undefined;
+  if (format !== 'parquet') return size < 2 * limit ? 'one' : undefined;
+  const rows = await parquetObjectRows(s3, object.bucket, object.key, size).catch(() => undefined);
+  return rows === undefined ? undefined : { rows };
 }
 
 /** An s3:// URI for a source: s3 inputs as they are, local files copied once into sources/<sha256><ext>. */

@@ -149,22 +149,41 @@ describe('partitioned ingest', () => {
     expect(await planPartitions({ uri: csv }, { s3: s.s3, artifacts: s.artifacts })).toBeUndefined();
   });
 
-  it('knows a small CSV object is one partition from its size, without downloading it', async () => {
-    const key = [s.artifacts.prefix.replace(/\/$/, ''), `inputs/small-${path.basename(dir)}.csv`].filter(Boolean).join('/');
-    await s.s3.fPutObject(s.artifacts.bucket, key, csv);
-    const uri = `s3://${s.artifacts.bucket}/${key}`;
+  /** The test's file as the object inputs/<name>, and the store's client counting whole-object downloads. */
+  async function uploaded(name: string, file: string): Promise<{ uri: string; counting: typeof s.s3; downloads: () => number }> {
+    const key = [s.artifacts.prefix.replace(/\/$/, ''), `inputs/${path.basename(dir)}-${name}`].filter(Boolean).join('/');
+    await s.s3.fPutObject(s.artifacts.bucket, key, file);
     let downloads = 0;
     const counting = new Proxy(s.s3, {
-      get: (target, name, receiver) => {
-        if (name === 'getObject') downloads++;
-        return Reflect.get(target, name, receiver) as unknown;
+      get: (target, prop, receiver) => {
+        if (prop === 'getObject') downloads++;
+        return Reflect.get(target, prop, receiver) as unknown;
       },
     });
+    return { uri: `s3://${s.artifacts.bucket}/${key}`, counting, downloads: () => downloads };
+  }
+
+  it('plans a single Parquet object from its footer, without downloading it', async () => {
+    const file = path.join(dir, 'churn.parquet');
+    await withDuckDB((conn) => conn.run(`COPY (SELECT * FROM read_csv(${literal(csv)})) TO ${literal(file)} (FORMAT parquet)`));
+    const { uri, counting, downloads } = await uploaded('churn.parquet', file);
+    const split = await planPartitions({ uri, partitionRows: 50_000 }, { s3: counting, artifacts: s.artifacts });
+    expect(split?.partitions.map((p) => [p.uri, p.format, p.rows])).toEqual([
+      [uri, 'parquet', { start: 0, count: 40_000 }],
+      [uri, 'parquet', { start: 40_000, count: 40_000 }],
+      [uri, 'parquet', { start: 80_000, count: 40_000 }],
+    ]);
+    expect(await planPartitions({ uri }, { s3: counting, artifacts: s.artifacts })).toBeUndefined();
+    expect(downloads()).toBe(0);
+  });
+
+  it('knows a small CSV object is one partition from its size, without downloading it', async () => {
+    const { uri, counting, downloads } = await uploaded('small.csv', csv);
     expect(await planPartitions({ uri, partitionRows: 10_000_000 }, { s3: counting, artifacts: s.artifacts })).toBeUndefined();
-    expect(downloads).toBe(0);
+    expect(downloads()).toBe(0);
     // Above 2 × partitionRows bytes the rows are counted: the object is downloaded and split.
     const split = await planPartitions({ uri, partitionRows: 50_000 }, { s3: counting, artifacts: s.artifacts });
     expect(split?.partitions).toHaveLength(3);
-    expect(downloads).toBe(1);
+    expect(downloads()).toBe(1);
   });
 });
