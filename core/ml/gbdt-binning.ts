@@ -11,7 +11,7 @@
 // bin c; they have no edges.
 import { seededRandom } from '../random';
 import { countAtMost } from '../stats/sort';
-import { matrixRows, type Matrix, type RowSource } from './model';
+import { asRowSource, type Matrix, type RowSource } from './model';
 
 export interface BinnedMatrix {
   rows: number;
@@ -38,7 +38,7 @@ export const SKIP_SHARE = 0.75;
  * and one without two distinct values has no edges.
  */
 export function fitBinEdges(matrix: Matrix | RowSource, maxBins: number, subsample: number, seed: number, categories?: Int32Array): Float64Array[] {
-  const source = rowsOf(matrix);
+  const source = asRowSource(matrix);
   const { cols } = source;
   const sample = sampleRows(source.rows, subsample, seed);
   const m = sample.length;
@@ -68,7 +68,7 @@ export function fitBinEdges(matrix: Matrix | RowSource, maxBins: number, subsamp
 
 /** Bins every row of `matrix` with `edges` (one list per column); categorical columns by their codes. */
 export function binMatrix(matrix: Matrix | RowSource, edges: readonly Float64Array[], categories?: Int32Array): BinnedMatrix {
-  const source = rowsOf(matrix);
+  const source = asRowSource(matrix);
   const { rows, cols } = source;
   if (edges.length !== cols) throw new Error(`gbdt binning: ${edges.length} edge lists for ${cols} matrix columns`);
   // Shared memory: histogram worker threads (gbdt-threads.ts) read the bins in place.
@@ -105,8 +105,6 @@ export function binMatrix(matrix: Matrix | RowSource, edges: readonly Float64Arr
 }
 
 const BIN_BLOCK = 2048;
-
-const rowsOf = (m: Matrix | RowSource): RowSource => ('values' in m ? matrixRows(m) : m);
 
 /** Values of column f of a block's n rows into out[to + r]: the missing bin k + 1 when not finite, else the lower bound. */
 function binValues(values: Float64Array, f: number, cols: number, e: Float64Array, out: Uint8Array, to: number, n: number): void {

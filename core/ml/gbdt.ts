@@ -24,7 +24,7 @@ import { sharedHistogramBuffers, startHistogramBuilder, type HistogramBuilder } 
 import { defaultThreads } from './worker-pool';
 import { createTreeGrower, type TreeGrower } from './gbdt-tree';
 import { encodingWidth } from '../features/encode';
-import { matrixRows, type EncodingPlan, type GbdtModel, type GbdtParams, type Matrix, type RowSource } from './model';
+import { asRowSource, type EncodingPlan, type GbdtModel, type GbdtParams, type Matrix, type RowSource } from './model';
 
 export type { GbdtCheckpoint } from './gbdt-checkpoint';
 
@@ -103,7 +103,7 @@ export async function fitGbdt(matrix: Matrix | RowSource, target: GbdtTarget, pa
   const validRaw = validation === undefined ? undefined : rowData.validRaw;
   if (state.trees.length > 0) {
     // A resumed fit: the kept trees' scores, on the training rows a block at a time.
-    const rows = 'values' in matrix ? matrixRows(matrix) : matrix;
+    const rows = asRowSource(matrix);
     for (let r0 = 0; r0 < rows.rows; r0 += RESUME_BLOCK) {
       const n = Math.min(rows.rows, r0 + RESUME_BLOCK) - r0;
       const block = { rows: n, cols: rows.cols, values: rows.block(r0, r0 + n) };

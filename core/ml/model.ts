@@ -48,6 +48,9 @@ export interface RowSource {
   gather(positions: Int32Array): Float64Array;
 }
 
+/** A matrix or a row source, as a row source. */
+export const asRowSource = (m: Matrix | RowSource): RowSource => ('values' in m ? matrixRows(m) : m);
+
 /** A matrix as a row source: blocks are views of its values. */
 export function matrixRows(m: Matrix): RowSource {
   const { rows, cols, values } = m;
