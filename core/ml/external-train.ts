@@ -22,11 +22,12 @@ import { externalAlgorithm, type ExternalTrainInput, type ExternalTrainResult } 
 import { checkExternalOnnx } from './external-onnx';
 import { permutationImportance } from './permutation';
 import { positiveColumn, scorecard, type Predictions } from './scorecard';
-import { lowerIsBetter, searchMetricFor, SearchMetricError, searchScore, type SearchMetric } from './search-metric';
+import { lowerIsBetter } from './search-metric';
 import { chooseThreshold } from './threshold';
 import type { TrainedModel, TrainInput } from './train-types';
 import { registerModel, sha256Of } from './train-register';
-import { prepareTrainingData, TrainingDataError, type TrainingData } from './training-data';
+import { scorerFor, trainingMetric } from './train-search';
+import { prepareTrainingData, type TrainingData } from './training-data';
 
 export type ExternalStageInput = Omit<TrainInput, 'runKey' | 'reweight'>;
 
@@ -103,7 +104,7 @@ export async function prepareExternal(
         validation: { uri: validation.uri },
         ...(data.task === 'regression' ? {} : { classes: data.classes }),
         params: external.params,
-        metric: metricOf(data, input.spec),
+        metric: trainingMetric(data.task, input.spec).metric,
         seed: input.spec.training.seed,
         output: { uri: deps.artifacts.uri(`external/${input.model}/${runHash}/model.onnx`) },
         s3: { endpoint: deps.s3.endpoint, bucket: deps.artifacts.bucket },
@@ -137,32 +138,11 @@ async function predictRows(scorer: OnnxScorer, data: TrainingData, columns: Data
   return { proba };
 }
 
-/** training.metric (or the task's default), as the built-in search ranks by it. */
-function metricOf(data: TrainingData, spec: ExternalStageInput['spec']): SearchMetric {
-  try {
-    return searchMetricFor(data.task, spec.training.metric, spec.costs);
-  } catch (err) {
-    if (err instanceof SearchMetricError) throw new TrainingDataError(err.message);
-    throw err;
-  }
-}
-
-/** The scorecard's name for a metric (multiclass f1 is the macro F1), which gates and `runs compare` read. */
-const metricKey = (task: TrainingData['task'], metric: SearchMetric): string => (task === 'multiclass' && metric === 'f1' ? 'macro_f1' : metric);
-
-function metricScore(data: TrainingData, metric: SearchMetric, costs: ExternalStageInput['spec']['costs'], rows: Int32Array, p: Predictions): number {
-  const labels = data.task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
-  const targets = data.task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
-  const compact: Predictions =
-    data.task === 'regression'
-      ? { values: Float64Array.from(rows, (i) => p.values![i]!) }
-      : {
-          proba: Float64Array.from(
-            { length: rows.length * data.classes.length },
-            (_, k) => p.proba![rows[Math.floor(k / data.classes.length)]! * data.classes.length + (k % data.classes.length)]!,
-          ),
-        };
-  return searchScore(data.task, metric, data.classes.length, labels, targets, compact, costs);
+/** The predictions of `rows` alone, in their order, out of predictions laid out by row index (predictRows). */
+function predictionsOf(data: TrainingData, rows: Int32Array, p: Predictions): Predictions {
+  if (data.task === 'regression') return { values: Float64Array.from(rows, (i) => p.values![i]!) };
+  const c = data.classes.length;
+  return { proba: Float64Array.from({ length: rows.length * c }, (_, k) => p.proba![rows[Math.floor(k / c)]! * c + (k % c)]!) };
 }
 
 export interface ExternalRegistration {
@@ -196,8 +176,8 @@ export async function registerExternal(
   const { bytes, signature } = await checkExternalOnnx(reg.onnx, data.features, data.task, data.classes);
   progress(`the trainer's ONNX meets the contract (${signature.inputs.length} inputs, outputs ${signature.outputs.map((o) => o.name).join(', ')})`);
   const { split, task } = data;
-  const metric = metricOf(data, input.spec);
-  const key = metricKey(task, metric);
+  const { metric, key } = trainingMetric(task, input.spec);
+  const score = scorerFor(task, data, metric, input.spec.costs);
   const scorer = await createOnnxScorer(bytes);
   let permutation: Record<string, number>;
   let predictions: Predictions;
@@ -208,7 +188,7 @@ export async function registerExternal(
     const asked: DataColumn[][] = [];
     permutationImportance(data.features, split.test, (columns) => (asked.push(columns), 0), lowerIsBetter(metric), input.spec.training.seed);
     const scores: number[] = [];
-    for (const columns of asked) scores.push(metricScore(data, metric, input.spec.costs, split.test, await predictRows(scorer, data, columns, split.test)));
+    for (const columns of asked) scores.push(score(split.test, predictionsOf(data, split.test, await predictRows(scorer, data, columns, split.test))));
     let k = 0;
     permutation = permutationImportance(data.features, split.test, () => scores[k++]!, lowerIsBetter(metric), input.spec.training.seed);
     if (task === 'binary' && input.spec.costs && split.validation.length > 0) await predictRows(scorer, data, data.features, split.validation, predictions);

@@ -57,7 +57,23 @@ export interface SearchHooks {
   started: number;
 }
 
-function scorerFor(task: Task, data: TrainingData, metric: SearchMetric, costs: PipelineSpec['costs']): Scorer {
+/**
+ * training.metric (or the task's default) and the scorecard's name for it (multiclass f1 is the macro F1), which
+ * gates and `runs compare` read: what built-in and external trainers' models are ranked and recorded by.
+ */
+export function trainingMetric(task: Task, spec: Pick<PipelineSpec, 'training' | 'costs'>): { metric: SearchMetric; key: string } {
+  let metric: SearchMetric;
+  try {
+    metric = searchMetricFor(task, spec.training.metric, spec.costs);
+  } catch (err) {
+    if (err instanceof SearchMetricError) throw new TrainingDataError(err.message);
+    throw err;
+  }
+  return { metric, key: task === 'multiclass' && metric === 'f1' ? 'macro_f1' : metric };
+}
+
+/** The metric of predictions of `rows` (one prediction per row of `rows`, in their order). */
+export function scorerFor(task: Task, data: TrainingData, metric: SearchMetric, costs: PipelineSpec['costs']): Scorer {
   return (rows, p) => {
     const labels = task === 'regression' ? new Int32Array(0) : Int32Array.from(rows, (i) => data.labels[i]!);
     const targets = task === 'regression' ? Float64Array.from(rows, (i) => data.targets[i]!) : new Float64Array(0);
@@ -99,13 +115,7 @@ export function searchSpace(task: Task, spec: PipelineSpec): Candidate[] {
 export function planSearch(input: TrainInput, data: TrainingData, weights: Float64Array | undefined, progress: Progress): SearchPlan {
   const { task, split } = data;
   const space = searchSpace(task, input.spec);
-  let metric: SearchMetric;
-  try {
-    metric = searchMetricFor(task, input.spec.training.metric, input.spec.costs);
-  } catch (err) {
-    if (err instanceof SearchMetricError) throw new TrainingDataError(err.message);
-    throw err;
-  }
+  const { metric, key } = trainingMetric(task, input.spec);
   progress(`search metric: ${metric}${input.spec.training.metric ? '' : ' (the default for the task)'}`);
   const kfold = input.spec.training.validation.strategy === 'kfold';
   const pool = kfold ? Int32Array.from([...split.train, ...split.validation].sort((a, b) => a - b)) : split.train;
@@ -114,7 +124,7 @@ export function planSearch(input: TrainInput, data: TrainingData, weights: Float
   return {
     space,
     metric,
-    metricKey: task === 'multiclass' && metric === 'f1' ? 'macro_f1' : metric,
+    metricKey: key,
     score: scorerFor(task, data, metric, input.spec.costs),
     kfold,
     pool,
