@@ -5,12 +5,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson } from '../canonical-json';
 import { hashFile, type ArtifactStore } from '../store/artifacts';
 import { ident, literal, withDuckDB } from './duckdb';
 import { feedbackCap, insertFeedback } from './feedback-rows';
 import type { ColumnType, FeedbackRows, Progress } from './ingest';
-import { partitionKey, type PartitionResult } from './partitioned-dataset';
+import { storePartition } from './partition-ingest';
+import type { PartitionResult } from './partitioned-dataset';
 import { summarizePartition } from './partition-summary';
 import type { DatasetSchema } from './schema';
 
@@ -43,26 +43,16 @@ export async function feedbackPartition(
       await insertFeedback(conn, 'feedback_rows', at.columns, rows, feedback, logged);
       const parquet = path.join(work, 'feedback.parquet');
       await conn.run(`COPY feedback_rows TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
-      const { summary, checks } = await summarizePartition(conn, `read_parquet(${literal(parquet)})`, at.columns, opts.schema);
-      const sha256 = await hashFile(parquet);
-      const ref = await deps.artifacts.putFile(partitionKey(sha256), parquet, 'application/vnd.apache.parquet');
-      const summaryRef = await deps.artifacts.putContent('summaries', '.json', canonicalJson(summary), 'application/json');
+      const summarized = await summarizePartition(conn, `read_parquet(${literal(parquet)})`, at.columns, opts.schema);
       progress(
         `added ${rows.length} logged predictions with feedback labels as partition ${at.index}${capped ? ` (${capped} more left out by data.maxFeedbackShare ${feedback.maxShare})` : ''}`,
       );
-      const partition: PartitionResult = {
-        index: at.index,
-        uri: ref.uri,
-        sha256,
-        rows: summary.rows,
-        columns: at.columns,
-        sourceUri: at.sourceUri,
-        sourceSha256: await hashFile(logged),
-        range: null,
-        format: 'parquet',
-        summary: summaryRef,
-        checks,
-      };
+      const partition = await storePartition(
+        parquet,
+        { index: at.index, columns: at.columns, sourceUri: at.sourceUri, sourceSha256: await hashFile(logged), range: null, format: 'parquet' },
+        summarized,
+        deps.artifacts,
+      );
       return { partition, added: rows.length, capped };
     });
   } finally {

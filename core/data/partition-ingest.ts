@@ -55,27 +55,30 @@ export async function ingestPartition(
       const { summary, checks } = await summarizePartition(conn, table, columns, opts.schema);
       if (summary.rows === 0) throw new DataError(`${describe(part)}: no data rows`);
       progress(`partition ${part.index}: ${summary.rows} rows × ${columns.length} columns summarized`);
-      const sha256 = await hashFile(parquet);
-      const ref = await deps.artifacts.putFile(partitionKey(sha256), parquet, 'application/vnd.apache.parquet');
-      const summaryRef = await deps.artifacts.putContent('summaries', '.json', canonicalJson(summary), 'application/json');
-      return {
-        index: part.index,
-        uri: ref.uri,
-        sha256,
-        rows: summary.rows,
-        columns,
-        sourceUri: part.uri,
-        sourceSha256,
-        range: part.rows ?? null,
-        format: part.format,
-        summary: summaryRef,
-        checks,
-      };
+      return storePartition(
+        parquet,
+        { index: part.index, columns, sourceUri: part.uri, sourceSha256, range: part.rows ?? null, format: part.format },
+        { summary, checks },
+        deps.artifacts,
+      );
     });
   } finally {
     await rm(work, { recursive: true, force: true });
     await source.cleanup();
   }
+}
+
+/** A partition's canonical Parquet file and its summary, stored content-addressed: the result the merge reads. */
+export async function storePartition(
+  parquet: string,
+  part: Pick<PartitionResult, 'index' | 'columns' | 'sourceUri' | 'sourceSha256' | 'range' | 'format'>,
+  summarized: Awaited<ReturnType<typeof summarizePartition>>,
+  artifacts: ArtifactStore,
+): Promise<PartitionResult> {
+  const sha256 = await hashFile(parquet);
+  const ref = await artifacts.putFile(partitionKey(sha256), parquet, 'application/vnd.apache.parquet');
+  const summary = await artifacts.putContent('summaries', '.json', canonicalJson(summarized.summary), 'application/json');
+  return { ...part, uri: ref.uri, sha256, rows: summarized.summary.rows, summary, checks: summarized.checks };
 }
 
 /**
