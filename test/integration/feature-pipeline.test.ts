@@ -76,6 +76,20 @@ async function readParquet(uri: string): Promise<Record<string, unknown>[]> {
   return withDuckDB(async (conn) => (await conn.runAndReadAll(`SELECT * FROM read_parquet(${literal(file)})`)).getRowObjectsJS());
 }
 
+/** customer_stats rows as CSV text, header first. */
+const statsCsvText = (rows: typeof stats): string =>
+  `customer_id,updated_at,avg_spend,visits,plan\n${rows.map((r) => `${r.customer_id},${iso(r.at)},${r.avg_spend},${r.visits},${r.plan}`).join('\n')}\n`;
+
+/** The customer_stats feature set over `uri` (a file, or a directory of its partitions). */
+const customerStats = (name: string, uri: string) => ({
+  name,
+  entity: 'customer_id',
+  timestamp: 'updated_at',
+  source: { uri },
+  columns: ['avg_spend', 'visits', 'plan'],
+  features: { derive: [{ name: 'log_spend', op: 'log1p' as const, input: 'avg_spend' }] },
+});
+
 beforeAll(async () => {
   s = await isolatedStores('fspipeline');
   // Spend changes over time and decides churn as of each event: a join that leaked later values would not match.
@@ -98,22 +112,12 @@ beforeAll(async () => {
     const spend = asOf(customer, at)!.avg_spend;
     events.push({ customer_id: customer, at, channel: random() < 0.5 ? 'web' : 'app', churned: spend < 40 !== random() < 0.05 ? 1 : 0 });
   }
-  writeFileSync(
-    statsCsv,
-    `customer_id,updated_at,avg_spend,visits,plan\n${stats.map((r) => `${r.customer_id},${iso(r.at)},${r.avg_spend},${r.visits},${r.plan}`).join('\n')}\n`,
-  );
+  writeFileSync(statsCsv, statsCsvText(stats));
   writeFileSync(
     eventsCsv,
     `customer_id,event_time,channel,churned\n${events.map((e) => `${e.customer_id},${iso(e.at)},${e.channel},${e.churned}`).join('\n')}\n`,
   );
-  await applyFeatureSet(s, {
-    name: 'customer_stats',
-    entity: 'customer_id',
-    timestamp: 'updated_at',
-    source: { uri: statsCsv },
-    columns: ['avg_spend', 'visits', 'plan'],
-    features: { derive: [{ name: 'log_spend', op: 'log1p', input: 'avg_spend' }] },
-  });
+  await applyFeatureSet(s, customerStats('customer_stats', statsCsv));
   server = await startServing(loadConfig({ ...process.env, MLOPS_DB_SCHEMA: s.schema, MLOPS_S3_PREFIX: s.artifacts.prefix }), {
     address: `127.0.0.1:${randomInt(20000, 29999)}`,
   });
@@ -214,19 +218,10 @@ describe('a CT pipeline with features.sets whose source is partitioned', () => {
     // The same feature rows as customer_stats, in three files: a set over the directory joins to the same table.
     const partsDir = path.join(dir, 'customer_stats_parts');
     mkdirSync(partsDir);
-    const lines = stats.map((r) => `${r.customer_id},${iso(r.at)},${r.avg_spend},${r.visits},${r.plan}`);
     for (let i = 0; i < 3; i++) {
-      const part = lines.slice((i * lines.length) / 3, ((i + 1) * lines.length) / 3);
-      writeFileSync(path.join(partsDir, `part-${i}.csv`), `customer_id,updated_at,avg_spend,visits,plan\n${part.join('\n')}\n`);
+      writeFileSync(path.join(partsDir, `part-${i}.csv`), statsCsvText(stats.slice((i * stats.length) / 3, ((i + 1) * stats.length) / 3)));
     }
-    await applyFeatureSet(s, {
-      name: 'customer_stats_parts',
-      entity: 'customer_id',
-      timestamp: 'updated_at',
-      source: { uri: partsDir },
-      columns: ['avg_spend', 'visits', 'plan'],
-      features: { derive: [{ name: 'log_spend', op: 'log1p', input: 'avg_spend' }] },
-    });
+    await applyFeatureSet(s, customerStats('customer_stats_parts', partsDir));
     const parted = 'fs-churn-parts';
     const r = (await w.client.workflow.execute(workflows.continuousTrainingPipeline, {
       workflowId: `ct-${parted}`,
