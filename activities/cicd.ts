@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client, HistoryAndWorkflowId, WorkflowExecutionInfo } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { Config } from '../core/config';
 import type { Stores } from '../core/store';
@@ -80,17 +81,25 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
     async replayPipeline(input: { buildId: string }): Promise<ReplayReport> {
       const { config, client } = need();
       const dir = worktreeDir(config.home, input.buildId);
-      const histories: { workflowId: string; type: string; history: unknown }[] = [];
+      const histories: (HistoryAndWorkflowId & { type: string })[] = [];
+      const failures: ReplayReport['failures'] = [];
+      let unreadable = 0;
       const recorded = path.join(dir, 'test', 'histories');
       if (existsSync(recorded)) {
         for (const f of readdirSync(recorded)
           .filter((x) => x.endsWith('.json'))
           .sort()) {
-          const h = JSON.parse(readFileSync(path.join(recorded, f), 'utf8')) as {
-            workflowId?: string;
-            events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
-          };
-          histories.push({ workflowId: h.workflowId ?? f, type: h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?', history: h });
+          try {
+            const h = JSON.parse(readFileSync(path.join(recorded, f), 'utf8')) as {
+              workflowId?: string;
+              events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
+            };
+            const type = h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?';
+            histories.push({ workflowId: h.workflowId ?? f, type, history: historyFromJSON(h) });
+          } catch (err) {
+            unreadable++;
+            failures.push({ workflowId: f, type: '?', message: `test/histories/${f} is not a workflow history: ${(err as Error).message.slice(0, 300)}` });
+          }
         }
       }
       for (const type of REPLAYED_WORKFLOW_TYPES) {
@@ -103,21 +112,15 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
         }
       }
       progress(`replaying ${histories.length} histories against ${input.buildId.slice(0, 12)}`);
-      const failures: ReplayReport['failures'] = [];
+      // One replay worker (one bundle of the candidate's workflow code) replays them in order, one at a time.
       const workflowsPath = path.join(dir, 'dist', 'workflows', 'index.js');
-      for (const h of histories) {
-        try {
-          await Worker.runReplayHistory(
-            { workflowsPath, replayName: `replay-${input.buildId.slice(0, 12)}` },
-            h.history as Parameters<typeof Worker.runReplayHistory>[1],
-            h.workflowId,
-          );
-        } catch (err) {
-          failures.push({ workflowId: h.workflowId, type: h.type, message: (err as Error).message.split('\n').slice(0, 4).join(' ').slice(0, 600) });
-        }
-        Context.current().heartbeat({ message: `replayed ${h.workflowId}` });
+      let i = 0;
+      for await (const r of Worker.runReplayHistories({ workflowsPath, replayName: `replay-${input.buildId.slice(0, 12)}` }, histories)) {
+        const { type } = histories[i++]!;
+        if (r.error) failures.push({ workflowId: r.workflowId, type, message: r.error.message.split('\n').slice(0, 4).join(' ').slice(0, 600) });
+        Context.current().heartbeat({ message: `replayed ${i} of ${histories.length}: ${r.workflowId}` });
       }
-      const report = { replayed: histories.length, failures };
+      const report = { replayed: histories.length + unreadable, failures };
       await pipelines.update(input.buildId, { replay: report });
       return report;
     },

@@ -115,15 +115,15 @@ export async function buildWorktree(
   if (install.code !== 0) throw new BuildError(`installing dependencies of ${sha.slice(0, 12)} failed: ${tail(install.stderr || install.stdout, 10)}`);
   progress(`dependencies ${sameLock ? 'linked (same lockfile)' : 'installed from the npm cache'} in ${install.ms} ms`);
 
+  // One program typechecks the product and its tests and emits them (the tests' output is unused): a
+  // compile and a separate typecheck would parse and check the product twice.
   const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const [what, project] of [
-    ['compile', 'tsconfig.json'],
-    ['typecheck', 'tsconfig.test.json'],
-  ] as const) {
-    const out = await run(process.execPath, [tsc, '-p', project, ...(what === 'typecheck' ? ['--noEmit'] : [])], { cwd: dir, onTick: () => progress(what) });
-    if (out.code !== 0) throw new BuildError(`${what} of ${sha.slice(0, 12)} failed:\n${tail(out.stdout || out.stderr)}`);
-    progress(`${what} passed in ${out.ms} ms`);
-  }
+  const out = await run(process.execPath, [tsc, '-p', 'tsconfig.test.json', '--noEmit', 'false'], {
+    cwd: dir,
+    onTick: () => progress('typecheck and compile'),
+  });
+  if (out.code !== 0) throw new BuildError(`typecheck of ${sha.slice(0, 12)} failed:\n${tail(out.stdout || out.stderr)}`);
+  progress(`typecheck and compile passed in ${out.ms} ms`);
   writeFileSync(path.join(dir, BUILT), `${sha}\n`);
   return { dir, reused: false, ms: Date.now() - started };
 }

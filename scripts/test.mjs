@@ -25,6 +25,8 @@ if (suites.length === 0) {
   process.exit(2);
 }
 
+const firstLine = (message) => (message ?? '').split('\n').find((l) => l.trim()) ?? '';
+
 const total = Date.now();
 if (!setup()) process.exit(1);
 if (!step('lint', 'npm', ['run', '--silent', 'lint'])) process.exit(1);
@@ -35,6 +37,7 @@ if (suites.some((s) => s.needsStack) && !step('local stack (mlops up)', 'node', 
 
 let passed = 0;
 let failed = 0;
+const failures = [];
 let ok = true;
 const times = [];
 for (const suite of suites) {
@@ -56,10 +59,18 @@ for (const suite of suites) {
     passed += r.numPassedTests;
     // A file that fails to load counts as a failure even though no test in it ran.
     failed += r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+    // Named again at the end, where a truncated log still shows them.
+    for (const file of r.testResults) {
+      const where = path.relative(root, file.name);
+      const tests = file.assertionResults.filter((a) => a.status === 'failed');
+      for (const t of tests) failures.push(`${where} > ${t.fullName}: ${firstLine(t.failureMessages[0])}`);
+      if (file.status === 'failed' && tests.length === 0) failures.push(`${where}: ${firstLine(file.message)}`);
+    }
   } else if (!success) {
     failed += 1;
   }
 }
 console.log(`\nsuite times: ${times.join(', ')}; total ${((Date.now() - total) / 1000).toFixed(1)} s`);
 console.log(`${passed} passed, ${failed} failed`);
+for (const f of failures) console.log(`  FAILED ${f}`);
 process.exit(ok && failed === 0 && passed > 0 ? 0 : 1);

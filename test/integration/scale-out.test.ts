@@ -96,16 +96,33 @@ describe('three workers, one partitioned input', () => {
     const childId = `${h.workflowId}/partitions/${desc.runId}`;
     const child = client.workflow.getHandle(childId);
 
-    // Kill the worker that holds a partition once at least one partition is done.
+    // Kill the worker that holds a partition once at least one partition is done. The worker is frozen first
+    // (SIGSTOP) and the partition checked again: a worker that finished it between the look and the kill
+    // would otherwise be "killed" holding nothing.
+    const held = async (): Promise<{ identity: string; activityId: string } | undefined> => {
+      const pending = (await child.describe()).raw.pendingActivities ?? [];
+      // State 2 is PENDING_ACTIVITY_STATE_STARTED: a worker holds it.
+      const a = pending.find((x) => x.lastWorkerIdentity && Number(x.state) === 2 && workers.has(Number(x.lastWorkerIdentity.split('@')[0])));
+      return a ? { identity: a.lastWorkerIdentity!, activityId: a.activityId! } : undefined;
+    };
     const victim = await until(
       'a partition in flight after one completed',
       async () => {
-        const d = await child.describe();
-        const pending = d.raw.pendingActivities ?? [];
         const completed = (await child.fetchHistory()).events?.filter((e) => e.activityTaskCompletedEventAttributes).length ?? 0;
-        // State 2 is PENDING_ACTIVITY_STATE_STARTED: a worker holds it.
-        const held = pending.find((a) => a.lastWorkerIdentity && Number(a.state) === 2);
-        return completed >= 1 && held ? { identity: held.lastWorkerIdentity!, activityId: held.activityId! } : undefined;
+        const seen = completed >= 1 ? await held() : undefined;
+        if (!seen) return undefined;
+        const worker = workers.get(Number(seen.identity.split('@')[0]))!;
+        worker.kill('SIGSTOP');
+        let still = false;
+        try {
+          await new Promise((r) => setTimeout(r, 1_000));
+          still = !!(await child.describe()).raw.pendingActivities?.some(
+            (a) => a.activityId === seen.activityId && a.lastWorkerIdentity === seen.identity && Number(a.state) === 2,
+          );
+        } finally {
+          if (!still) worker.kill('SIGCONT');
+        }
+        return still ? seen : undefined;
       },
       240_000,
     );
