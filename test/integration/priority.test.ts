@@ -4,13 +4,13 @@
 // model's many tasks do not hold back another model's few.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPriority } from '../../core/priority';
 import { ensureTemporal } from '../../infra/install';
 import { temporalDevArgs } from '../../infra/services/temporal';
+import { testWorkflowBundle } from '../support/worker';
 
 let server: ChildProcess;
 let address: string;
@@ -60,7 +60,7 @@ async function dispatchOrder(tasks: { label: string; priority: { priorityKey?: n
   const scheduler = await Worker.create({
     connection: nativeConnection,
     taskQueue,
-    workflowsPath: path.join(__dirname, '..', 'support', 'workflows', 'index.ts'),
+    workflowBundle: await testWorkflowBundle(),
   });
   const scheduling = scheduler.run();
   const handle = await client.workflow.start('prioritizedTasks', { taskQueue, workflowId: taskQueue, args: [{ tasks }] });

@@ -1,13 +1,27 @@
 // A real worker on its own task queue against the shared dev server, for activity and workflow tests.
 import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { loadConfig, type Config } from '../../core/config';
 import type { Stores } from '../../core/store';
 
 let runtimeInstalled = false;
+
+/** test/support/workflows bundled once per test run (test/support/global-setup.ts) and reused by every file. */
+export async function testWorkflowBundle(): Promise<{ codePath: string }> {
+  const codePath = path.join(inject('testBundleDir'), 'workflows.js');
+  if (!existsSync(codePath)) {
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
+    const partial = `${codePath}.${process.pid}`;
+    writeFileSync(partial, code);
+    renameSync(partial, codePath);
+  }
+  return { codePath };
+}
 
 export interface TestWorker {
   taskQueue: string;
@@ -37,7 +51,7 @@ export async function startTestWorker(
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: config.temporal.address }),
     taskQueue,
-    workflowsPath: path.join(__dirname, 'workflows', 'index.ts'),
+    workflowBundle: await testWorkflowBundle(),
     activities: {
       ...(opts.wrap ?? ((a) => a))(
         createActivities(stores, { client, taskQueue, serveUrl: opts.serveUrl, config: opts.config, serveWaitMs: opts.serveWaitMs }),
