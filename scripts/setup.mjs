@@ -22,6 +22,34 @@ export function step(title, cmd, args, opts = {}) {
   return res.status === 0;
 }
 
+/**
+ * Runs independent titled steps side by side (lint and typecheck: each mostly one core) and prints each one's
+ * output whole when it ends; true when all succeeded.
+ */
+export async function steps(list) {
+  const started = Date.now();
+  console.log(`\n=== ${list.map((s) => s.title).join(' + ')}`);
+  const results = await Promise.all(
+    list.map(
+      ({ title, cmd, args }) =>
+        new Promise((resolve) => {
+          const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+          const out = [];
+          child.stdout.on('data', (b) => out.push(b));
+          child.stderr.on('data', (b) => out.push(b));
+          child.once('error', (err) => out.push(Buffer.from(`${err.message}\n`)));
+          child.once('close', (code, signal) => {
+            const secs = ((Date.now() - started) / 1000).toFixed(1);
+            process.stdout.write(Buffer.concat(out));
+            console.log(`=== ${title}: ${code === 0 ? 'ok' : `failed (exit ${code ?? signal})`} in ${secs} s`);
+            resolve(code === 0);
+          });
+        }),
+    ),
+  );
+  return results.every(Boolean);
+}
+
 function stale() {
   const marker = path.join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(marker)) return true;

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, setup, step } from './setup.mjs';
+import { root, setup, step, steps } from './setup.mjs';
 
 const SUITES = [
   { name: 'unit', dir: 'test/unit', needsStack: false },
@@ -29,8 +29,13 @@ const firstLine = (message) => (message ?? '').split('\n').find((l) => l.trim())
 
 const total = Date.now();
 if (!setup()) process.exit(1);
-if (!step('lint', 'npm', ['run', '--silent', 'lint'])) process.exit(1);
-if (!step('typecheck tests', 'npm', ['run', '--silent', 'typecheck'])) process.exit(1);
+if (
+  !(await steps([
+    { title: 'lint', cmd: 'npm', args: ['run', '--silent', 'lint'] },
+    { title: 'typecheck tests', cmd: 'npm', args: ['run', '--silent', 'typecheck'] },
+  ]))
+)
+  process.exit(1);
 if (suites.some((s) => s.needsTestServer) && !step('time-skipping test server', 'node', ['scripts/setup.mjs', '--test-server'])) process.exit(1);
 if (suites.some((s) => s.needsBrowser) && !step('headless Chromium', 'node', ['scripts/setup.mjs', '--browser'])) process.exit(1);
 if (suites.some((s) => s.needsStack) && !step('local stack (mlops up)', 'node', ['bin/mlops.js', 'up'])) process.exit(1);
