@@ -26,6 +26,8 @@ export interface Config {
   pipelineRepo: string | null;
   /** The unit tests that gate a pipeline version (MLOPS_PIPELINE_UNIT_TESTS): vitest file filters, relative to the pipeline repo. */
   pipelineUnitTests: string[];
+  /** Bytes of s3:// input copies a worker keeps between activities (MLOPS_SOURCE_CACHE_MB; 0 keeps none). */
+  sourceCacheBytes: number;
 }
 
 export class ConfigError extends InvalidInput {
@@ -47,6 +49,7 @@ export const CONFIG_DEFAULTS = {
   MLOPS_PG_PORT: '5433',
   MLOPS_DEPLOYMENT: 'temporal-mlops',
   MLOPS_PIPELINE_UNIT_TESTS: 'test/unit',
+  MLOPS_SOURCE_CACHE_MB: '4096',
 } as const;
 
 /** Variables whose values are secrets: never printed, never logged. */
@@ -179,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const pipelineRepo = get('MLOPS_PIPELINE_REPO');
   const pipelineUnitTests = parsePipelineUnitTests(get('MLOPS_PIPELINE_UNIT_TESTS', CONFIG_DEFAULTS.MLOPS_PIPELINE_UNIT_TESTS));
+  const cacheMb = get('MLOPS_SOURCE_CACHE_MB', CONFIG_DEFAULTS.MLOPS_SOURCE_CACHE_MB);
+  if (!/^\d{1,7}$/.test(cacheMb))
+    throw new ConfigError(`MLOPS_SOURCE_CACHE_MB=${JSON.stringify(cacheMb)} is not a whole number of megabytes (0 keeps no copies)`);
   const databaseUrl = get('MLOPS_DATABASE_URL');
   if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('MLOPS_DATABASE_URL must start with postgres:// or postgresql://');
@@ -208,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deployment,
     pipelineRepo: pipelineRepo ? path.resolve(pipelineRepo) : null,
     pipelineUnitTests,
+    sourceCacheBytes: Number(cacheMb) * 2 ** 20,
   };
 }
 

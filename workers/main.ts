@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerDeploymentOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../core/config';
+import { setSourceCacheLimit } from '../core/data/source-cache';
 import { openStores } from '../core/store';
 
 function versioning(deploymentName: string, buildId: string): WorkerDeploymentOptions {
@@ -29,6 +30,7 @@ export async function createWorker(
   opts: { taskQueue?: string; buildId?: string; concurrency?: number } = {},
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const taskQueue = opts.taskQueue ?? config.taskQueue;
+  setSourceCacheLimit(config.sourceCacheBytes);
   const stores = openStores(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });

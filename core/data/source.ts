@@ -3,14 +3,14 @@
 // are UTF-8, and checks every CSV record has as many fields as the header.
 import { InvalidInput } from '../errors';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Client } from 'minio';
+import { sourceCache } from './source-cache';
 
 export type DataFormat = 'csv' | 'json' | 'parquet';
 
@@ -26,8 +26,10 @@ export interface LocalSource {
   file: string;
   format: DataFormat;
   bytes: number;
-  /** Removes the temporary copy, if one was made. */
+  /** Done with the bytes: an s3:// copy may be removed (core/data/source-cache.ts). */
   cleanup: () => Promise<void>;
+  /** Scans of a cached copy, shared by every reader of the same object version. */
+  scans?: Map<string, Promise<string>>;
 }
 
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\x00-\x1f]+)$/;
@@ -37,17 +39,17 @@ export async function fetchSource(uri: string, opts: { s3?: Client; format?: Dat
   if (typeof uri !== 'string' || uri.trim() === '') throw new DataError('data.uri is empty');
   let file: string;
   let cleanup = async (): Promise<void> => undefined;
+  let scans: LocalSource['scans'];
   if (uri.startsWith('s3://')) {
     const m = S3_URI.exec(uri);
     if (!m || m[2]!.split('/').includes('..')) throw new DataError(`${uri} is not a valid s3://bucket/key URI`);
     if (!opts.s3) throw new DataError(`${uri}: no S3 client configured`);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mlops-src-'));
-    file = path.join(dir, path.basename(m[2]!));
-    cleanup = () => rm(dir, { recursive: true, force: true });
     try {
-      await pipeline(await opts.s3.getObject(m[1]!, m[2]!), createWriteStream(file));
+      const copy = await sourceCache().acquire(opts.s3, m[1]!, m[2]!);
+      file = copy.file;
+      scans = copy.scans;
+      cleanup = async () => copy.release();
     } catch (err) {
-      await cleanup();
       const code = (err as { code?: string }).code;
       throw new DataError(code === 'NoSuchKey' || code === 'NotFound' ? `${uri} does not exist` : `${uri}: ${(err as Error).message}`);
     }
@@ -68,7 +70,7 @@ export async function fetchSource(uri: string, opts: { s3?: Client; format?: Dat
     if (!st.isFile()) throw new DataError(`${uri}: not a regular file`);
     if (st.size === 0) throw new DataError(`${uri}: the file is empty`);
     const format = opts.format ?? (await detectFormat(file, uri));
-    return { file, format, bytes: st.size, cleanup };
+    return { file, format, bytes: st.size, cleanup, ...(scans ? { scans } : {}) };
   } catch (err) {
     await cleanup();
     throw err;
@@ -246,5 +248,16 @@ function firstInvalidUtf8(buf: Buffer): number {
  * structure); text must be UTF-8 without NUL bytes, and CSV records must match the header's field count.
  */
 export function scanSource(source: LocalSource, uri: string, dialect?: CsvDialect): Promise<string> {
-  return source.format === 'parquet' ? hashOnly(source.file) : scanText(source.file, uri, source.format, dialect);
+  const scan = (): Promise<string> => (source.format === 'parquet' ? hashOnly(source.file) : scanText(source.file, uri, source.format, dialect));
+  const { scans } = source;
+  if (!scans) return scan();
+  // The partitions of one split object scan the same bytes the same way: once.
+  const key = `${source.format} ${JSON.stringify(dialect ?? null)} ${uri}`;
+  let done = scans.get(key);
+  if (!done) {
+    done = scan();
+    scans.set(key, done);
+    done.catch(() => scans.delete(key));
+  }
+  return done;
 }

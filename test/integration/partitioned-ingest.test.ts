@@ -3,7 +3,7 @@
 // merged statistics agree with a single pass over the same rows, and lineage records every partition; labelled
 // predictions (data.feedback) become a last partition holding the rows a single file gets appended.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,11 @@ import { literal, withDuckDB } from '../../core/data/duckdb';
 import { withDatasetTable } from '../../core/data/dataset-table';
 import { computeStatistics, type DatasetStatistics } from '../../core/data/statistics';
 import { partitionKey, readManifest } from '../../core/data/partitioned-dataset';
+import { ingestPartition } from '../../core/data/partition-ingest';
 import { planPartitions } from '../../core/data/partitions';
+import { SourceCache } from '../../core/data/source-cache';
 import { writeSynthCsv } from '../../core/data/synth';
-import { parseS3Uri } from '../../core/store/artifacts';
+import { hashFile, parseS3Uri } from '../../core/store/artifacts';
 import { isolatedStores } from '../support/isolated-stores';
 import { expectAgreement } from '../support/statistics-agreement';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -185,5 +187,54 @@ describe('partitioned ingest', () => {
     const split = await planPartitions({ uri, partitionRows: 50_000 }, { s3: counting, artifacts: s.artifacts });
     expect(split?.partitions).toHaveLength(3);
     expect(downloads()).toBe(1);
+  });
+  it('downloads a split object once for all its partitions, and again once the object changes', async () => {
+    const { uri, counting, downloads } = await uploaded('cached.csv', csv);
+    const plan = await planPartitions({ uri, partitionRows: 50_000 }, { s3: counting, artifacts: s.artifacts });
+    expect(plan?.partitions.map((p) => p.uri)).toEqual([uri, uri, uri]);
+    const parts = [];
+    for (const p of plan!.partitions) parts.push(await ingestPartition(p, {}, { artifacts: s.artifacts, s3: counting }));
+    // Planning counted the rows of the one download; the three partitions read that copy.
+    expect(downloads()).toBe(1);
+    expect(parts.map((p) => p.rows)).toEqual([40_000, 40_000, 40_000]);
+    expect(new Set(parts.map((p) => p.sourceSha256))).toEqual(new Set([await hashFile(csv)]));
+
+    // The same key with other bytes is another ETag: fetched again, and scanned as what it now is.
+    const other = path.join(dir, 'other.csv');
+    await writeSynthCsv(other, { rows: 1_000, seed: 8 });
+    const { bucket, key } = parseS3Uri(uri);
+    await s.s3.fPutObject(bucket, key, other);
+    const again = await ingestPartition({ ...plan!.partitions[0]!, rows: { start: 0, count: 1_000 } }, {}, { artifacts: s.artifacts, s3: counting });
+    expect(downloads()).toBe(2);
+    expect(again).toMatchObject({ rows: 1_000, sourceSha256: await hashFile(other) });
+  });
+
+  it('keeps idle copies up to its limit, evicts the least recently used, and never removes a copy in use', async () => {
+    const a = parseS3Uri((await uploaded('lru-a.csv', csv)).uri);
+    const b = parseS3Uri((await uploaded('lru-b.csv', csv)).uri);
+    const { counting, downloads } = await uploaded('lru-none.csv', csv);
+    const one = (await s.s3.statObject(a.bucket, a.key)).size;
+    const cache = new SourceCache(path.join(dir, 'lru'), Math.floor(one * 1.5));
+    const x = await cache.acquire(counting, a.bucket, a.key);
+    const y = await cache.acquire(counting, b.bucket, b.key);
+    const y2 = await cache.acquire(counting, b.bucket, b.key);
+    expect(downloads()).toBe(2);
+    expect(y2.file).toBe(y.file);
+    expect(await hashFile(x.file)).toBe(await hashFile(csv));
+    x.release();
+    // A is idle and within the limit: kept.
+    expect(existsSync(x.file)).toBe(true);
+    y.release();
+    y2.release();
+    // A and B idle hold twice one object, over the limit: A, used least recently, goes.
+    expect([existsSync(x.file), existsSync(y.file)]).toEqual([false, true]);
+    expect(cache.idleBytes()).toBe(one);
+    const z = await cache.acquire(counting, b.bucket, b.key);
+    expect(downloads()).toBe(2);
+    cache.limitBytes = 0;
+    // In use: kept whatever the limit.
+    expect(existsSync(z.file)).toBe(true);
+    z.release();
+    expect(existsSync(z.file)).toBe(false);
   });
 });

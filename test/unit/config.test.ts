@@ -58,6 +58,16 @@ describe('config', () => {
     expect(parsePipelineUnitTests('a.test.ts , ./b_2/c-d.test.ts a.test.ts')).toEqual(['a.test.ts', './b_2/c-d.test.ts']);
   });
 
+  it('keeps 4 GiB of s3:// input copies unless MLOPS_SOURCE_CACHE_MB says otherwise, and refuses what is not megabytes', () => {
+    expect(loadConfig(base).sourceCacheBytes).toBe(4096 * 2 ** 20);
+    expect(loadConfig({ ...base, MLOPS_SOURCE_CACHE_MB: '0' }).sourceCacheBytes).toBe(0);
+    expect(loadConfig({ ...base, MLOPS_SOURCE_CACHE_MB: '512' }).sourceCacheBytes).toBe(512 * 2 ** 20);
+    for (const value of ['-1', '1.5', '4GB', '12345678'])
+      expect(() => loadConfig({ ...base, MLOPS_SOURCE_CACHE_MB: value })).toThrow(
+        `MLOPS_SOURCE_CACHE_MB=${JSON.stringify(value)} is not a whole number of megabytes`,
+      );
+  });
+
   it('refuses MLOPS_PIPELINE_UNIT_TESTS entries that are empty, absolute, leave the repo or could read as options, naming the entry', () => {
     const bad = (value: string, entry: string, why: string): void => {
       expect(() => parsePipelineUnitTests(value)).toThrow(`MLOPS_PIPELINE_UNIT_TESTS=${JSON.stringify(value)}: entry ${JSON.stringify(entry)} ${why}`);
