@@ -50,7 +50,10 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
 
   return {
     /** Resolves the ref, checks it out and builds it; a build that fails is an outcome (rejected). */
-    async buildPipeline(input: { ref: string; cicdRun: string }): Promise<{ buildId: string; ok: boolean; reused: boolean; ms: number; error?: string }> {
+    async buildPipeline(input: {
+      ref: string;
+      cicdRun: string;
+    }): Promise<{ buildId: string; ok: boolean; reused: boolean; ms: number; seededFrom?: string | null; error?: string }> {
       const { config } = need();
       const repo = pipelineRepo(config.pipelineRepo);
       let buildId: string;
@@ -63,7 +66,7 @@ export function makeCicd(deps: { stores: Stores; config?: Config; client?: Clien
       await pipelines.begin({ buildId, ref: input.ref, cicdRun: input.cicdRun });
       try {
         const built = await buildWorktree(repo, config.home, buildId, progress);
-        return { buildId, ok: true, reused: built.reused, ms: built.ms };
+        return { buildId, ok: true, reused: built.reused, ms: built.ms, seededFrom: built.seededFrom };
       } catch (err) {
         if (!(err instanceof BuildError)) throw err;
         return { buildId, ok: false, reused: false, ms: 0, error: err.message };

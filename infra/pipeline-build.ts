@@ -3,7 +3,7 @@
 // the lockfile is the same, else `npm ci --offline` from the local npm cache), compiled and type-checked;
 // then its unit tests. Every step is a child process with its output kept for the report.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from './paths';
@@ -77,6 +77,38 @@ export function isBuilt(dir: string, sha: string): boolean {
   }
 }
 
+/** tsc's record of what it checked and emitted, kept with a build to seed the next one. */
+const BUILD_INFO = '.mlops-tsbuildinfo';
+
+/** The most recently finished build in the pipelines dir other than `sha`'s, with its tsc record. */
+function newestBuild(home: string, sha: string): string | null {
+  const pipelines = path.join(home, 'pipelines');
+  let best: { dir: string; at: number } | null = null;
+  for (const name of existsSync(pipelines) ? readdirSync(pipelines) : []) {
+    const dir = path.join(pipelines, name);
+    if (name === sha || !isBuilt(dir, name) || !existsSync(path.join(dir, BUILD_INFO))) continue;
+    const at = statSync(path.join(dir, BUILT)).mtimeMs;
+    if (!best || at > best.at) best = { dir, at };
+  }
+  return best?.dir ?? null;
+}
+
+/**
+ * Seeds an incremental compile of `dir` with `seed`'s tsc record and the outputs of the sources `dir` still
+ * has (a deleted source's output is not carried over). Copies, never links: tsc rewrites outputs in place.
+ */
+function seedFrom(seed: string, dir: string): void {
+  const copy = (rel: string): void => {
+    for (const entry of readdirSync(path.join(seed, 'dist', rel), { withFileTypes: true })) {
+      const file = path.join(rel, entry.name);
+      if (entry.isDirectory()) copy(file);
+      else if (existsSync(path.join(dir, file.replace(/\.js(\.map)?$/, '.ts')))) cpSync(path.join(seed, 'dist', file), path.join(dir, 'dist', file));
+    }
+  };
+  copy('');
+  cpSync(path.join(seed, BUILD_INFO), path.join(dir, BUILD_INFO));
+}
+
 function tail(text: string, lines = 30): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
@@ -87,10 +119,10 @@ export async function buildWorktree(
   home: string,
   sha: string,
   progress: (message: string) => void,
-): Promise<{ dir: string; reused: boolean; ms: number }> {
+): Promise<{ dir: string; reused: boolean; ms: number; seededFrom: string | null }> {
   const started = Date.now();
   const dir = worktreeDir(home, sha);
-  if (isBuilt(dir, sha)) return { dir, reused: true, ms: 0 };
+  if (isBuilt(dir, sha)) return { dir, reused: true, ms: 0, seededFrom: null };
   if (existsSync(dir)) {
     await run('git', ['worktree', 'remove', '--force', dir], { cwd: repo });
     rmSync(dir, { recursive: true, force: true });
@@ -115,17 +147,32 @@ export async function buildWorktree(
   if (install.code !== 0) throw new BuildError(`installing dependencies of ${sha.slice(0, 12)} failed: ${tail(install.stderr || install.stdout, 10)}`);
   progress(`dependencies ${sameLock ? 'linked (same lockfile)' : 'installed from the npm cache'} in ${install.ms} ms`);
 
+  // An incremental compile from the newest finished build: tsc checks and emits only the files whose text or
+  // dependencies changed (a seed from another TypeScript version is ignored by tsc: a full compile).
+  let seed = newestBuild(home, sha);
+  if (seed) {
+    try {
+      seedFrom(seed, dir);
+      progress(`incremental compile from the build of ${path.basename(seed).slice(0, 12)}`);
+    } catch (err) {
+      // A seed removed while it was copied: compile everything.
+      rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
+      rmSync(path.join(dir, BUILD_INFO), { force: true });
+      progress(`full compile (the build of ${path.basename(seed).slice(0, 12)} could not be copied: ${(err as Error).message})`);
+      seed = null;
+    }
+  }
   // One program typechecks the product and its tests and emits them (the tests' output is unused): a
   // compile and a separate typecheck would parse and check the product twice.
   const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
-  const out = await run(process.execPath, [tsc, '-p', 'tsconfig.test.json', '--noEmit', 'false'], {
+  const out = await run(process.execPath, [tsc, '-p', 'tsconfig.test.json', '--noEmit', 'false', '--incremental', '--tsBuildInfoFile', BUILD_INFO], {
     cwd: dir,
     onTick: () => progress('typecheck and compile'),
   });
   if (out.code !== 0) throw new BuildError(`typecheck of ${sha.slice(0, 12)} failed:\n${tail(out.stdout || out.stderr)}`);
   progress(`typecheck and compile passed in ${out.ms} ms`);
   writeFileSync(path.join(dir, BUILT), `${sha}\n`);
-  return { dir, reused: false, ms: Date.now() - started };
+  return { dir, reused: false, ms: Date.now() - started, seededFrom: seed && path.basename(seed) };
 }
 
 export interface UnitTestReport {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultPayloadConverter } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../core/config';
 import { stopVersionWorker } from '../../infra/stack';
@@ -68,6 +68,14 @@ async function cicd(ref: string, expected: CicdResult['status']): Promise<CicdRe
   expect(result.status, `${ref}: ${result.reasons.join(' | ')}`).toBe(expected);
   if (result.unit) expect(result.unit.failures, `${ref}: unit tests that failed`).toEqual(ref === 'bad-unit' ? ['test/unit/zz-broken.test.ts › adds up'] : []);
   return result;
+}
+
+/** The buildPipeline activity's result in a cicd run's history. */
+async function buildOf(ref: string): Promise<{ ms: number; seededFrom?: string | null }> {
+  const events = (await w.client.workflow.getHandle(`cicd-${id}-${ref}`).fetchHistory()).events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'buildPipeline')!;
+  const done = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(scheduled.eventId))!;
+  return defaultPayloadConverter.fromPayload(done.activityTaskCompletedEventAttributes!.result!.payloads![0]!);
 }
 
 const ctSpec = (name: string) => ({
@@ -193,6 +201,8 @@ describe('cicdPipeline', () => {
     // Run by A's worker (the current version), with the same tests: the broken one and the others.
     expect(unit.unit).toMatchObject({ filters: unitTests, failed: 1 });
     expect(unit.unit!.passed).toBe(a.unit!.passed);
+    // Compiled incrementally from the newest finished build.
+    expect((await buildOf('bad-unit')).seededFrom).toBe(goodA);
 
     const replay = await cicd('bad-replay', 'rejected');
     expect(replay).toMatchObject({ status: 'rejected', buildId: reordered, integration: null });
@@ -203,6 +213,8 @@ describe('cicdPipeline', () => {
 
     const b = await cicd('good-b', 'promoted');
     expect(b).toMatchObject({ status: 'promoted', buildId: goodB, previous: goodA });
+    // Seeded by the rejected reordering, yet built from B's own sources: B passed the replay gate that rejected it.
+    expect((await buildOf('good-b')).seededFrom).toBe(reordered);
 
     // The pinned run finishes on A; a new run starts on B.
     for (const stage of STAGES) {
