@@ -14,7 +14,9 @@ const SUITES = [
   // Orchestration on Temporal's time-skipping test server with mock activities: no stack, days in milliseconds.
   // Its files mostly wait on their own test server, so more of them than cores run at once.
   { name: 'workflows', dir: 'test/workflows', needsStack: false, needsTestServer: true, args: ['--maxWorkers=3'] },
-  { name: 'integration', dir: 'test/integration', needsStack: true, needsBrowser: true },
+  // Integration files mostly wait on the stack (workflow tasks, timers, child processes), so two run at once even
+  // on two cores (vitest's default is one fewer worker than cores): 10 of them took 214 s, not 370 s, one at a time.
+  { name: 'integration', dir: 'test/integration', needsStack: true, needsBrowser: true, args: ['--maxWorkers=2'] },
   // Each fault file brings up a stack of its own (free ports, a temporary MLOPS_HOME; `mlops up` first only
   // to install the binaries it reuses) and breaks it on purpose; one file at a time.
   { name: 'faults', dir: 'test/faults', needsStack: true, args: ['--no-file-parallelism'] },
