@@ -49,6 +49,7 @@ export function makePartitions(deps: { artifacts: ArtifactStore; lineage: Lineag
         sourceUri: `feedback:${input.model}`,
         columns: first.columns,
         sourceRows: input.partitions.reduce((n, p) => n + p.rows, 0),
+        sourceSummaries: [...input.partitions].sort((a, b) => a.index - b.index).map((p) => p.summary),
       },
       { ...feedback, rows },
       { ...(input.schema ? { schema: await readSchema(deps.artifacts, input.schema) } : {}) },
@@ -84,7 +85,14 @@ export function makePartitions(deps: { artifacts: ArtifactStore; lineage: Lineag
       return runStage(deps.lineage, 'ingest', input.model, async (progress) => {
         const added = input.feedback ? await feedbackOf(input, input.feedback, progress) : undefined;
         const stored = await storePartitionedDataset({ sourceUri: input.sourceUri }, input.partitions, deps.artifacts, added?.partition ?? undefined);
-        const ref: DatasetRef = added ? { ...stored, feedbackRows: added.added, ...(added.capped ? { feedbackCapped: added.capped } : {}) } : stored;
+        const ref: DatasetRef = added
+          ? {
+              ...stored,
+              feedbackRows: added.added,
+              ...(added.capped ? { feedbackCapped: added.capped } : {}),
+              ...(added.drift ? { feedbackDrift: added.drift } : {}),
+            }
+          : stored;
         progress(`${ref.rows} rows in ${ref.partitions} partitions: dataset ${ref.sha256.slice(0, 12)}`);
         const parts = added?.partition ? [...input.partitions, added.partition] : input.partitions;
         return {
@@ -93,7 +101,7 @@ export function makePartitions(deps: { artifacts: ArtifactStore; lineage: Lineag
             uri: input.sourceUri,
             format: ref.format,
             partitions: ref.partitions,
-            ...(added ? { feedbackRows: added.added, feedbackCapped: added.capped } : {}),
+            ...(added ? { feedbackRows: added.added, feedbackCapped: added.capped, feedbackDrift: added.drift ?? null } : {}),
           },
           inputs: parts.map((p) => ({ uri: p.uri, sha256: p.sha256, type: 'DatasetPartition', properties: { index: p.index } })),
           outputs: [

@@ -3,13 +3,17 @@
 // label, so its features need not look like the training data, and the run says how far they do not.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { detectDrift, type DriftColumn } from '../stats/drift';
+import { driftFromSummaries } from '../stats/merged-drift';
 import { ident, literal } from './duckdb';
+import type { PartitionSummary } from './partition-summary';
 
 export interface FeedbackDrift {
   sourceRows: number;
   feedbackRows: number;
   driftedShare: number;
   columns: { name: string; method: string; statistic: number; drifted: boolean }[];
+  /** Partitioned inputs: columns the partition summaries cannot compare, with the reason. */
+  skipped?: { name: string; reason: string }[];
 }
 
 /** The first `source` rows of `table` against the rest, every column but `skip` (target, protected). */
@@ -49,5 +53,35 @@ export async function feedbackDrift(
     feedbackRows: compared[0]!.current.length,
     driftedShare: report.driftedShare,
     columns: report.columns.map((c) => ({ name: c.name, method: c.method, statistic: c.statistic, drifted: c.drifted })),
+  };
+}
+
+/**
+ * The same report for a partitioned input, from the merged summary of the source partitions and the feedback
+ * partition's summary (core/stats/merged-drift.ts: KS from the KLL sketches within their rank error, exact
+ * category counts). A numeric column with few values is tested as numeric here: an ingest partition's summary
+ * does not count numeric values. A column with no value on one side is left out, as the single-file path does.
+ */
+export function feedbackDriftFromSummaries(source: PartitionSummary, feedback: PartitionSummary, skip: Set<string>): FeedbackDrift | null {
+  const present = (s: PartitionSummary, name: string): boolean => {
+    const c = s.columns.find((x) => x.name === name);
+    return c !== undefined && (c.kind === 'numeric' ? (c.kll?.n ?? 0) > 0 : c.count > 0);
+  };
+  const columns = source.columns.map((c) => c.name).filter((name) => !skip.has(name) && present(source, name) && present(feedback, name));
+  if (columns.length === 0) return null;
+  let drift: ReturnType<typeof driftFromSummaries>;
+  try {
+    drift = driftFromSummaries(source, feedback, { autoSizeOf: 'smaller', columns });
+  } catch (err) {
+    // Only dates, timestamps or categories beyond the exact counts are left: nothing comparable.
+    if (/no comparable columns/.test((err as Error).message)) return null;
+    throw err;
+  }
+  return {
+    sourceRows: source.rows,
+    feedbackRows: feedback.rows,
+    driftedShare: drift.report.driftedShare,
+    columns: drift.report.columns.map((c) => ({ name: c.name, method: c.method, statistic: c.statistic, drifted: c.drifted })),
+    ...(drift.skipped.length > 0 ? { skipped: drift.skipped } : {}),
   };
 }

@@ -5,13 +5,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { hashFile, type ArtifactStore } from '../store/artifacts';
+import { hashFile, type ArtifactRef, type ArtifactStore } from '../store/artifacts';
 import { ident, literal, withDuckDB } from './duckdb';
+import { feedbackDriftFromSummaries, type FeedbackDrift } from './feedback-drift';
 import { feedbackCap, insertFeedback } from './feedback-rows';
 import type { ColumnType, FeedbackRows, Progress } from './ingest';
 import { storePartition } from './partition-ingest';
 import type { PartitionResult } from './partitioned-dataset';
-import { summarizePartition } from './partition-summary';
+import { mergeSummaries } from './partition-statistics';
+import { summarizePartition, type PartitionSummary } from './partition-summary';
 import type { DatasetSchema } from './schema';
 
 export interface FeedbackPartition {
@@ -20,11 +22,13 @@ export interface FeedbackPartition {
   added: number;
   /** Rows left out by data.maxFeedbackShare. */
   capped: number;
+  /** How the feedback rows differ from the source partitions' rows (target and protected columns left out). */
+  drift?: FeedbackDrift | null;
 }
 
 /** The feedback rows that fit next to `sourceRows` as partition `index`, with the source partitions' columns. */
 export async function feedbackPartition(
-  at: { index: number; sourceUri: string; columns: ColumnType[]; sourceRows: number },
+  at: { index: number; sourceUri: string; columns: ColumnType[]; sourceRows: number; sourceSummaries: ArtifactRef[] },
   feedback: FeedbackRows,
   opts: { schema?: { sha256: string; schema: DatasetSchema } },
   deps: { artifacts: ArtifactStore; onProgress?: Progress },
@@ -53,7 +57,13 @@ export async function feedbackPartition(
         summarized,
         deps.artifacts,
       );
-      return { partition, added: rows.length, capped };
+      const source: { name: string; summary: PartitionSummary }[] = [];
+      for (const [i, ref] of at.sourceSummaries.entries()) {
+        const summary = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(ref.uri), ref.sha256)).toString('utf8')) as PartitionSummary;
+        source.push({ name: `partition ${i}`, summary });
+      }
+      const drift = feedbackDriftFromSummaries(mergeSummaries(source), summarized.summary, new Set([feedback.target, ...feedback.protected]));
+      return { partition, added: rows.length, capped, drift };
     });
   } finally {
     await rm(work, { recursive: true, force: true });

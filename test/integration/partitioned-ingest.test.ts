@@ -16,6 +16,7 @@ import { partitionKey, readManifest } from '../../core/data/partitioned-dataset'
 import { ingestPartition } from '../../core/data/partition-ingest';
 import { planPartitions } from '../../core/data/partitions';
 import { SourceCache } from '../../core/data/source-cache';
+import { DEFAULT_KLL_K, kllRankErrorBound } from '../../core/stats/sketch/kll';
 import { writeSynthCsv } from '../../core/data/synth';
 import { hashFile, parseS3Uri } from '../../core/store/artifacts';
 import { isolatedStores } from '../support/isolated-stores';
@@ -132,6 +133,22 @@ describe('partitioned ingest', () => {
     expect(last.rows).toBe(LABELLED);
     const added = await rowsOf(s.artifacts.uri(partitionKey(last.sha256)));
     expect(added).toEqual(await rowsOf(single.dataset.uri, ROWS));
+
+    // How the feedback rows differ from the source rows, from the partition summaries: what the single-file run
+    // reports, less the dates (no sketch of them); a test both chose agrees, KS within the sketches' rank error.
+    const parts = parted.dataset.feedbackDrift!;
+    const whole = single.dataset.feedbackDrift!;
+    expect(parts).toMatchObject({ sourceRows: ROWS, feedbackRows: LABELLED });
+    expect(parts.skipped).toEqual([{ name: 'signup_date', reason: expect.stringMatching(/not compared across partitions/) }]);
+    expect(parts.columns.map((c) => c.name)).toEqual(whole.columns.map((c) => c.name).filter((n) => n !== 'signup_date'));
+    expect(parts.columns.map((c) => c.name)).not.toContain('age');
+    for (const c of parts.columns) {
+      const w = whole.columns.find((x) => x.name === c.name)!;
+      if (c.method !== w.method) continue;
+      if (c.method === 'ks') expect(Math.abs(c.statistic - w.statistic), c.name).toBeLessThanOrEqual(2 * kllRankErrorBound(DEFAULT_KLL_K));
+      else expect(c.statistic, c.name).toBeCloseTo(w.statistic, 9);
+      expect(c.drifted, c.name).toBe(w.drifted);
+    }
     // Newest first: prediction 1, labelled 1; BIGINT columns read back as bigint.
     expect([added[0]!.customer_id, added[0]!.age, added[0]!.churned, added[0]!.plan]).toEqual([1000001n, null, 1n, 'basic']);
 
