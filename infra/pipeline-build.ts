@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './paths';
 
@@ -19,7 +20,10 @@ export interface StepOutput {
   ms: number;
 }
 
-/** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
+/**
+ * Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). A command this
+ * worker does not have, or a missing directory, is a BuildError that says so (not an exit code to misread).
+ */
 export function run(
   command: string,
   args: string[],
@@ -27,13 +31,23 @@ export function run(
 ): Promise<StepOutput> {
   const started = Date.now();
   const tick = opts.onTick ? setInterval(opts.onTick, 5_000) : undefined;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     execFile(
       command,
       args,
       { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 20 * 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (tick) clearInterval(tick);
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(
+            new BuildError(
+              existsSync(opts.cwd)
+                ? `${command} is not installed on worker ${process.pid}@${os.hostname()} (not on its PATH): level 2 builds need git, node and npm`
+                : `${opts.cwd} does not exist on worker ${process.pid}@${os.hostname()}`,
+            ),
+          );
+          return;
+        }
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout, stderr, ms: Date.now() - started });
       },
