@@ -250,6 +250,8 @@ export interface MonitorInput {
   /** Carried across continue-as-new: when the monitor last asked for a retraining (epoch ms). */
   lastRetrainAt?: number;
   retrains?: number;
+  /** Carried across continue-as-new: consecutive checks of a deployed version with too few predictions to judge. */
+  unjudged?: number;
 }
 
 export interface MonitorStatus {

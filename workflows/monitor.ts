@@ -3,7 +3,7 @@
 // the model's CT workflow to retrain (trigger `drift`, drifted columns, report), at most once per cool-down.
 // It also reports training/serving skew (rows whose served features differ from the offline ones).
 // Every deploy refreshes it; it continues as new so it can run for months.
-import { continueAsNew, log, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { continueAsNew, log, patched, setHandler, sleep, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { raiseAlert } from './alerts';
 import {
   ctWorkflowId,
@@ -21,6 +21,14 @@ const { checkDrift, requestTraining } = activitiesFor('checkDrift', 'requestTrai
 
 const CHECKS_PER_RUN = 200;
 
+/**
+ * Consecutive checks of a deployed version without enough logged predictions (monitor.minRows) after which the
+ * monitor says it cannot judge drift: a full window's worth of checks, at least 3. Once per such stretch.
+ */
+export function insufficientTrafficChecks(input: Pick<MonitorInput, 'interval' | 'window'>): number {
+  return Math.max(3, Math.ceil(input.window / input.interval));
+}
+
 export async function driftMonitor(input: MonitorInput): Promise<void> {
   let settings = input;
   upsertSearchAttributes([
@@ -30,8 +38,9 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
   ]);
   const status: MonitorStatus = { model: input.model, checks: 0, retrains: input.retrains ?? 0, last: null };
   let lastRetrainAt = input.lastRetrainAt ?? 0;
+  let unjudged = input.unjudged ?? 0;
   setHandler(refreshMonitorSignal, (next) => {
-    settings = { ...next, lastRetrainAt, retrains: status.retrains };
+    settings = { ...next, lastRetrainAt, retrains: status.retrains, unjudged };
   });
   setHandler(monitorStatusQuery, () => status);
   // Alerts go out when drift, concept drift or skew appears, not on every check that still sees it.
@@ -71,6 +80,18 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
       log.warn(`training/serving skew in ${r.skew.columns.map((c) => c.name).join(', ')} (${(r.skew.share * 100).toFixed(1)}% of ${r.skew.checked} rows)`);
     const concept = r.concept?.drift === true;
     const base = { model: settings.model, version: r.version };
+    // Too little traffic to judge is not "no drift": after a window's worth of such checks, say so once.
+    if (patched('monitor-insufficient-traffic')) {
+      unjudged = r.version !== null && !r.enough ? unjudged + 1 : 0;
+      if (unjudged === insufficientTrafficChecks(settings)) {
+        await raiseAlert({
+          ...base,
+          event: 'monitor.insufficient_traffic',
+          message: `${settings.model}: drift cannot be judged: the last ${unjudged} checks each found fewer than ${settings.minRows} logged predictions of v${r.version} in their ${settings.window} s window (monitor.minRows); is traffic reaching the model server? (batch scores are not logged)`,
+          numbers: { checks: unjudged, rows: r.rows, minRows: settings.minRows, windowSeconds: settings.window, intervalSeconds: settings.interval },
+        });
+      }
+    }
     if (r.datasetDrift && !seen.drift) {
       await raiseAlert({
         ...base,
@@ -143,5 +164,5 @@ export async function driftMonitor(input: MonitorInput): Promise<void> {
       await requestTraining({ workflowId: ctWorkflowId(settings.model), request, startInput: { ...r.spec, run: { ...request } } });
     }
   }
-  await continueAsNew<typeof driftMonitor>({ ...settings, lastRetrainAt, retrains: status.retrains });
+  await continueAsNew<typeof driftMonitor>({ ...settings, lastRetrainAt, retrains: status.retrains, unjudged });
 }

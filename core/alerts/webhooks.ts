@@ -14,6 +14,7 @@ export const ALERT_EVENTS = [
   'skew.detected',
   'domain_drift.detected',
   'performance_drop.estimated',
+  'monitor.insufficient_traffic',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 

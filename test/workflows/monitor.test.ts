@@ -156,4 +156,62 @@ describe('driftMonitor', () => {
     expect(asked).toHaveLength(1);
     expect(asked[0]!.input.request.reason).toBe('estimated accuracy drop before labels (CBPE)');
   });
+
+  it('says once per stretch that too little traffic leaves drift unjudged, and never without a deployed version', async () => {
+    // Checks 1–8 and 11 on have too few predictions; 9 and 10 have enough. A window is 3 checks long.
+    const check = (model: string, version: number | null, enough: (n: number) => boolean) => {
+      let n = 0;
+      return (): ActivityResult<'checkDrift'> => {
+        const ok = enough(++n);
+        return {
+          model,
+          version,
+          rows: ok ? 500 : 12,
+          enough: ok,
+          datasetDrift: false,
+          driftedColumns: [],
+          driftedShare: 0,
+          reportUri: null,
+          concept: null,
+          skew: null,
+          domain: null,
+          estimate: null,
+          realised: [],
+          spec: { name: model, target: 'churned' },
+        };
+      };
+    };
+    const quietChecks = check('quiet', 1, (n) => n === 9 || n === 10);
+    const undeployedChecks = check('undeployed', null, () => false);
+    const calls = t.answer({
+      checkDrift: (input) => (input.model === 'quiet' ? quietChecks() : undeployedChecks()),
+      deliverAlert: () => ({ targets: 0, delivered: 0, failed: [] }),
+    });
+    const quiet = await t.env.client.workflow.start(workflows.driftMonitor, {
+      taskQueue: t.taskQueue,
+      workflowId: 'drift-quiet',
+      args: [monitor('quiet', { window: 180, minRows: 50 })],
+    });
+    const undeployed = await t.env.client.workflow.start(workflows.driftMonitor, {
+      taskQueue: t.taskQueue,
+      workflowId: 'drift-undeployed',
+      args: [monitor('undeployed', { window: 180, minRows: 50 })],
+    });
+    await t.env.sleep(14 * MINUTE + 30_000);
+    await quiet.terminate('test done');
+    await undeployed.terminate('test done');
+    const checks = calls.of('checkDrift').filter((c) => c.input.model === 'quiet');
+    const alerts = calls.of('deliverAlert');
+    expect(alerts.map((a) => [a.input.model, a.input.event])).toEqual([
+      ['quiet', 'monitor.insufficient_traffic'],
+      ['quiet', 'monitor.insufficient_traffic'],
+    ]);
+    // At the 3rd check of each stretch: checks 3 and 13.
+    expect(alerts.map((a) => Math.round((a.at - checks[0]!.at) / MINUTE) + 1)).toEqual([3, 13]);
+    expect(alerts[0]!.input).toMatchObject({
+      version: 1,
+      numbers: { checks: 3, rows: 12, minRows: 50, windowSeconds: 180, intervalSeconds: 60 },
+      message: expect.stringMatching(/^quiet: drift cannot be judged: the last 3 checks each found fewer than 50 logged predictions of v1/),
+    });
+  });
 });
