@@ -25,7 +25,7 @@ const CHECKS_PER_RUN = 200;
  * Consecutive checks of a deployed version without enough logged predictions (monitor.minRows) after which the
  * monitor says it cannot judge drift: a full window's worth of checks, at least 3. Once per such stretch.
  */
-export function insufficientTrafficChecks(input: Pick<MonitorInput, 'interval' | 'window'>): number {
+function insufficientTrafficChecks(input: Pick<MonitorInput, 'interval' | 'window'>): number {
   return Math.max(3, Math.ceil(input.window / input.interval));
 }
 
