@@ -13,7 +13,7 @@ import type { ColumnType, FeedbackRows, Progress } from './ingest';
 import { storePartition } from './partition-ingest';
 import type { PartitionResult } from './partitioned-dataset';
 import { mergeSummaries } from './partition-statistics';
-import { summarizePartition, type PartitionSummary } from './partition-summary';
+import { readSummary, summarizePartition, type PartitionSummary } from './partition-summary';
 import type { DatasetSchema } from './schema';
 
 export interface FeedbackPartition {
@@ -59,8 +59,7 @@ export async function feedbackPartition(
       );
       const source: { name: string; summary: PartitionSummary }[] = [];
       for (const [i, ref] of at.sourceSummaries.entries()) {
-        const summary = JSON.parse((await deps.artifacts.getBuffer(deps.artifacts.keyOf(ref.uri), ref.sha256)).toString('utf8')) as PartitionSummary;
-        source.push({ name: `partition ${i}`, summary });
+        source.push({ name: `partition ${i}`, summary: await readSummary(deps.artifacts, deps.artifacts.keyOf(ref.uri), ref.sha256) });
       }
       const drift = feedbackDriftFromSummaries(mergeSummaries(source), summarized.summary, new Set([feedback.target, ...feedback.protected]));
       return { partition, added: rows.length, capped, drift };

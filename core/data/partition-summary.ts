@@ -7,6 +7,7 @@ import { createHll, hllSet, hllToBase64 } from '../stats/sketch/hll';
 import { DEFAULT_KLL_K, kllBlocks, kllFromOrderStatistics, type KllSketch } from '../stats/sketch/kll';
 import type { Moments } from '../stats/sketch/moments';
 import { DEFAULT_TOPK_CAPACITY, topKFromCounts, type TopKSummary } from '../stats/sketch/topk';
+import type { ArtifactStore } from '../store/artifacts';
 import { ident } from './duckdb';
 import type { ColumnType } from './ingest';
 import type { DatasetSchema } from './schema';
@@ -34,6 +35,11 @@ export interface ColumnSummary {
 export interface PartitionSummary {
   rows: number;
   columns: ColumnSummary[];
+}
+
+/** A stored summary, checked against its sha256. */
+export async function readSummary(artifacts: ArtifactStore, key: string, sha256: string): Promise<PartitionSummary> {
+  return JSON.parse((await artifacts.getBuffer(key, sha256)).toString('utf8')) as PartitionSummary;
 }
 
 /** Counts against the model's accepted schema: values outside a column's domain, or its numeric range. */

@@ -9,7 +9,7 @@ import { withDatasetTable } from './dataset-table';
 import { withDuckDB } from './duckdb';
 import type { Progress } from './ingest';
 import { domainsOf, mergeSummaries, toDatasetStatistics } from './partition-statistics';
-import type { PartitionSummary, SchemaChecks } from './partition-summary';
+import { readSummary, type PartitionSummary, type SchemaChecks } from './partition-summary';
 import { readManifest, summaryKey } from './partitioned-dataset';
 import { compatibleKinds, inferSchema, type DatasetSchema } from './schema';
 import type { DatasetStatistics } from './statistics';
@@ -26,7 +26,7 @@ export async function mergedStatistics(
   for (const [i, p] of manifest.partitions.entries()) {
     parts.push({
       name: `${i}`,
-      summary: JSON.parse((await artifacts.getBuffer(summaryKey(p.summarySha256), p.summarySha256)).toString('utf8')) as PartitionSummary,
+      summary: await readSummary(artifacts, summaryKey(p.summarySha256), p.summarySha256),
     });
   }
   const merged = mergeSummaries(parts);

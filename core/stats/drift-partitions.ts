@@ -7,7 +7,7 @@ import { withDuckDB } from '../data/duckdb';
 import { sourceRelation, type Progress } from '../data/ingest';
 import { rangeQuery } from '../data/partition-ingest';
 import { mergeSummaries } from '../data/partition-statistics';
-import { summarizePartition, type PartitionSummary } from '../data/partition-summary';
+import { readSummary, summarizePartition, type PartitionSummary } from '../data/partition-summary';
 import { MANIFEST_FORMAT, partitionKey, type DatasetManifest } from '../data/partitioned-dataset';
 import { planPartitions, staged, type PartitionSource } from '../data/partitions';
 import { DataError, detectDelimiter, fetchSource } from '../data/source';
@@ -109,7 +109,7 @@ async function mergedSide(parts: DriftPartitionSummary[], side: DriftSide, artif
   if (mine.length === 0) throw new DataError(`drift: no ${side} partitions were summarized`);
   const summaries = [];
   for (const p of mine) {
-    const summary = JSON.parse((await artifacts.getBuffer(artifacts.keyOf(p.summary.uri), p.summary.sha256)).toString('utf8')) as PartitionSummary;
+    const summary = await readSummary(artifacts, artifacts.keyOf(p.summary.uri), p.summary.sha256);
     summaries.push({ name: `${side} partition ${p.index}`, summary });
   }
   return mergeSummaries(summaries);

@@ -24,28 +24,37 @@ const monitor = (model: string, over: Partial<MonitorInput> = {}): MonitorInput 
   ...over,
 });
 
+/** A check of `model`'s deployed v1 that finds nothing, with `over` changed. */
+const calmCheck = (model: string, over: Partial<ActivityResult<'checkDrift'>> = {}): ActivityResult<'checkDrift'> => ({
+  model,
+  version: 1,
+  rows: 500,
+  enough: true,
+  datasetDrift: false,
+  driftedColumns: [],
+  driftedShare: 0,
+  reportUri: null,
+  concept: null,
+  skew: null,
+  domain: null,
+  estimate: null,
+  realised: [],
+  spec: { name: model, target: 'churned' },
+  ...over,
+});
+
 /** A drift check of `model` whose n-th call (1-based) finds dataset drift in `age` when `drifts(n)`. */
 function driftAnswers(model: string, drifts: (n: number) => boolean): Answers {
   let n = 0;
   return {
     checkDrift: (): ActivityResult<'checkDrift'> => {
       const drift = drifts(++n);
-      return {
-        model,
-        version: 1,
-        rows: 500,
-        enough: true,
+      return calmCheck(model, {
         datasetDrift: drift,
         driftedColumns: drift ? ['age'] : [],
         driftedShare: drift ? 0.1 : 0,
         reportUri: `s3://reports/${n}.json`,
-        concept: null,
-        skew: null,
-        domain: null,
-        estimate: null,
-        realised: [],
-        spec: { name: model, target: 'churned' },
-      };
+      });
     },
     requestTraining: (input) => ({ workflowId: input.workflowId, runId: `retrain-${n}` }),
   };
@@ -117,22 +126,7 @@ describe('driftMonitor', () => {
       top: [{ name: 'age', share: 0.6 }],
     };
     const calls = t.answer({
-      checkDrift: () => ({
-        model: 'estimated',
-        version: 1,
-        rows: 800,
-        enough: true,
-        datasetDrift: false,
-        driftedColumns: [],
-        driftedShare: 0,
-        reportUri: 's3://reports/e.json',
-        concept: null,
-        skew: null,
-        domain,
-        estimate,
-        realised: [],
-        spec: { name: 'estimated', target: 'churned' },
-      }),
+      checkDrift: () => calmCheck('estimated', { rows: 800, reportUri: 's3://reports/e.json', domain, estimate }),
       deliverAlert: () => ({ targets: 0, delivered: 0, failed: [] }),
       requestTraining: (input) => ({ workflowId: input.workflowId, runId: 'retrain-estimated' }),
     });
@@ -163,22 +157,7 @@ describe('driftMonitor', () => {
       let n = 0;
       return (): ActivityResult<'checkDrift'> => {
         const ok = enough(++n);
-        return {
-          model,
-          version,
-          rows: ok ? 500 : 12,
-          enough: ok,
-          datasetDrift: false,
-          driftedColumns: [],
-          driftedShare: 0,
-          reportUri: null,
-          concept: null,
-          skew: null,
-          domain: null,
-          estimate: null,
-          realised: [],
-          spec: { name: model, target: 'churned' },
-        };
+        return calmCheck(model, { version, rows: ok ? 500 : 12, enough: ok });
       };
     };
     const quietChecks = check('quiet', 1, (n) => n === 9 || n === 10);
