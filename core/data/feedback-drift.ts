@@ -6,6 +6,7 @@ import { detectDrift, type DriftColumn } from '../stats/drift';
 import { driftFromSummaries } from '../stats/merged-drift';
 import { ident, literal } from './duckdb';
 import type { PartitionSummary } from './partition-summary';
+import { columnKind } from './statistics';
 
 export interface FeedbackDrift {
   sourceRows: number;
@@ -27,7 +28,8 @@ export async function feedbackDrift(
   const compared: DriftColumn[] = [];
   for (const c of columns) {
     if (skip.has(c.name)) continue;
-    const numeric = /^(DOUBLE|FLOAT|REAL|DECIMAL|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER)/.test(c.type);
+    // The statistics' own type test: a list such as BIGINT[] is not numeric (its values are compared as text).
+    const numeric = columnKind(c.type) === 'numeric';
     const expr = numeric ? `CAST(${ident(c.name)} AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`;
     const read = async (where: string): Promise<unknown[]> =>
       (await conn.runAndReadAll(`SELECT ${expr} AS v FROM (SELECT ${ident(c.name)}, row_number() OVER () AS n FROM ${table}) WHERE ${where}`))

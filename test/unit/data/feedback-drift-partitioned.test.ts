@@ -56,4 +56,23 @@ describe('feedback drift of a partitioned input', () => {
       expect(feedbackDriftFromSummaries(source, fb, new Set(['y']))).toBeNull();
     });
   });
+
+  it('reads a one-row source and list, date and quoted columns without failing, on both paths', async () => {
+    await withDuckDB(async (conn) => {
+      const one = (x: number, tag: string, day: string) =>
+        `SELECT ${x}::DOUBLE AS "select", '${tag}' AS "weird ""col""", 1::BIGINT AS y, DATE '${day}' AS d, [${x}::BIGINT] AS l`;
+      await conn.run(`CREATE TEMP TABLE src AS ${one(0, 'a', '2020-01-01')}`);
+      await conn.run(`CREATE TEMP TABLE fb AS ${one(5, 'b', '2021-01-01')}`);
+      await conn.run('CREATE TEMP TABLE everything AS SELECT * FROM src UNION ALL SELECT * FROM fb');
+      const columns = (await conn.runAndReadAll('DESCRIBE src')).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      const skip = new Set(['y']);
+      const single = (await feedbackDrift(conn, 'everything', columns, 1, skip))!;
+      expect(single).toMatchObject({ sourceRows: 1, feedbackRows: 1 });
+      expect(single.columns.map((c) => c.name)).toEqual(['select', 'weird "col"', 'd', 'l']);
+      const source = (await summarizePartition(conn, 'src', columns)).summary;
+      const parted = feedbackDriftFromSummaries(source, (await summarizePartition(conn, 'fb', columns)).summary, skip)!;
+      expect(parted.columns.map((c) => c.name)).toEqual(['select', 'weird "col"']);
+      expect(parted.skipped!.map((c) => c.name)).toEqual(['d', 'l']);
+    });
+  });
 });
